@@ -1,0 +1,160 @@
+"""Applications (*permohonan*): start one, look it up, cancel it, flag it when a step fails.
+
+Every function runs inside the caller's transaction (``session``) and either finishes the whole step — state saved,
+tasks reconciled, audit appended — or raises, leaving the caller to roll back.
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, definitions, forms, projection, registration, runtime
+from .access import SUPERVISOR, Actor, may_view_application
+from .context import EngineContext
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
+from .models import Instance, Task
+from .serialization import SERIALIZER_VERSION
+
+RUNNING, COMPLETED, ERROR, CANCELLED = "running", "completed", "error", "cancelled"
+# Names put into the start data; scripts use application["seq"] and friends (e.g. to number the permit).
+APPLICATION_FIELD = "application"
+
+
+def start(session: Session, ctx: EngineContext, *, service: str, data: dict, actor: Actor,
+          applicant: str | None = None, applicant_name: str | None = None, jurisdiction: str | None = None,
+          version: int | None = None) -> Instance:
+    """Start an application of the latest published version of ``service`` (or a given version, for tests)."""
+    definition = (definitions.get_version(session, service, version) if version is not None
+                  else definitions.latest_published(session, service))
+    if not isinstance(data, dict):
+        raise InvalidInput("The application data must be a JSON object of form fields.")
+    start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
+    forms.validate(start_form.schema if start_form else None, data, what="application form")
+    now = ctx.now()
+    applicant = applicant or actor.username
+    office = _jurisdiction(ctx, definition, data, jurisdiction)
+    code = definition.meta["process"]["properties"].get("code") or definition.key
+    number, seq, year = registration.allocate(session, ctx.settings, service_key=definition.key, service_code=code,
+                                              jurisdiction=office, at=now)
+    workflow = runtime.new_workflow(ctx, definition)
+    start_data = dict(data)
+    start_data[APPLICATION_FIELD] = {"registration_no": number, "seq": seq, "year": year, "jurisdiction": office,
+                                     "applicant": applicant, "service": definition.key, "version": definition.version}
+    start_data.setdefault("applicant", applicant)
+    _start_task(workflow).data.update(start_data)
+    instance = Instance(
+        definition_id=definition.id, definition=definition, service_key=definition.key, registration_no=number,
+        applicant=applicant, applicant_name=applicant_name or actor.full_name or _name_from(data) or applicant,
+        jurisdiction=office, status=RUNNING, state=ctx.codec.dump_state(workflow),
+        serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now)
+    session.add(instance)
+    session.flush()
+    audit.record(session, "started", actor=actor.username, at=now, instance_id=instance.id,
+                 registration_no=number, service=definition.key, version=definition.version, data=data)
+    try:
+        runtime.run(ctx, workflow)
+    except ProcessError as exc:
+        flag_error(session, ctx, instance, exc, actor=actor.username)
+        return instance
+    _after_step(session, ctx, instance, workflow, actor=actor.username)
+    return instance
+
+
+def _start_task(workflow):
+    starts = workflow.get_tasks(state=TaskState.READY, spec_name="Start")
+    return starts[0] if starts else workflow.task_tree
+
+
+def _name_from(data: dict) -> str | None:
+    for key in ("full_name", "name", "applicant_name", "owner_name", "company_name"):
+        if isinstance(data.get(key), str) and data[key].strip():
+            return data[key].strip()
+    return None
+
+
+def _jurisdiction(ctx: EngineContext, definition, data: dict, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    configured = definition.meta["process"].get("jurisdiction")
+    resolved = projection.resolve(configured, data)
+    if configured and resolved is None:
+        raise InvalidInput(f"The office for this application is taken from field {configured!r}, which is empty.",
+                           {configured.strip("${} "): "This field is required to route the application."})
+    return resolved or ctx.settings.default_jurisdiction
+
+
+def _after_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str,
+                finished_task_id: str | None = None, decision: str | None = None) -> list[Task]:
+    """Save, reconcile tasks and record completion: the common tail of every successful step."""
+    changes = {}
+    if workflow.is_completed():
+        changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
+    runtime.save(session, ctx, instance, workflow, **changes)
+    created = projection.reconcile(session, ctx, instance, workflow, finished_task_id=finished_task_id,
+                                   finished_by=actor, decision=decision)
+    if workflow.is_completed():
+        audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
+                     outcome=instance.outcome)
+    return created
+
+
+def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:
+    """Keep the last good state; mark the application so an administrator sees what failed where."""
+    instance.status = ERROR
+    instance.error_element = error.element_id
+    instance.error_message = error.message
+    instance.updated_at = ctx.now()
+    audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
+                 element_id=error.element_id, message=error.message)
+    session.flush()
+
+
+def get(session: Session, instance_id: int, actor: Actor) -> Instance:
+    instance = session.get(Instance, instance_id)
+    if instance is None or not may_view_application(actor, applicant=instance.applicant,
+                                                    jurisdiction=instance.jurisdiction):
+        # Same answer for "absent" and "not yours": no information leaks across offices.
+        raise NotFound(f"Application {instance_id} was not found.")
+    return instance
+
+
+def current_data(ctx: EngineContext, instance: Instance) -> dict:
+    """The application's process data now (including values set by scripts, such as the permit number)."""
+    workflow = runtime.load(ctx, instance)
+    if workflow.is_completed():
+        return dict(workflow.data or {}) or dict(workflow.last_task.data if workflow.last_task else {})
+    ready = runtime.ready_human_tasks(workflow)
+    if ready:
+        return dict(ready[0].data)
+    waiting = workflow.get_tasks(state=TaskState.WAITING)
+    task = waiting[0] if waiting else workflow.last_task
+    return dict(task.data) if task is not None else {}
+
+
+def open_tasks(session: Session, instance: Instance) -> list[Task]:
+    return list(session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                   Task.state.in_(projection.OPEN_STATES)).order_by(Task.created_at)))
+
+
+def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor, reason: str = "") -> Instance:
+    """The applicant may withdraw before any decision; a supervisor of the office may cancel at any time."""
+    instance = get(session, instance_id, actor)
+    if instance.status in (COMPLETED, CANCELLED):
+        raise Conflict(f"Application {instance.registration_no} is already {instance.status}.")
+    is_owner = actor.username == instance.applicant
+    is_supervisor = SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)
+    if not is_supervisor:
+        if not is_owner:
+            raise Forbidden("Only the applicant or a supervisor of the office can cancel this application.")
+        decided = session.scalar(select(Task.id).where(Task.instance_id == instance.id, Task.state == "completed",
+                                                       Task.for_applicant.is_(False)).limit(1))
+        if decided is not None:
+            raise Conflict("An officer has already decided on this application; ask the office to cancel it.")
+    now = ctx.now()
+    runtime.bump_revision(session, instance, status=CANCELLED, ended_at=now, updated_at=now)
+    for row in open_tasks(session, instance):
+        row.state, row.completed_at = "cancelled", now
+    audit.record(session, "cancelled", actor=actor.username, at=now, instance_id=instance.id, reason=reason)
+    return instance

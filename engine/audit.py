@@ -1,0 +1,26 @@
+"""The append-only audit log. Every decision is recorded with its actor and time; rows are never updated."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .models import Event
+
+
+def record(session: Session, kind: str, *, actor: str | None, at, instance_id: int | None = None,
+           definition_id: int | None = None, task_id: str | None = None, element_id: str | None = None,
+           **data) -> Event:
+    event = Event(kind=kind, actor=actor, at=at, instance_id=instance_id, definition_id=definition_id,
+                  task_id=task_id, element_id=element_id, data=_jsonable(data))
+    session.add(event)
+    return event
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,263 @@
+"""From uploaded bytes to an executable, checked service definition (or a list of located problems).
+
+hardened XML load → XSD → choose the service's process → rewrites (human decisions, JUEL, bare timers) → lint
+rules → SpiffWorkflow parser → forms resolved and checked. Nothing here raises on bad input: every failure becomes a
+problem with file, line and element id. A crash-type exception from the library is caught and located too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from ..forms import Form, FormSource, check_form
+from . import lint, settings
+from .names import camunda, label, local, xpath
+from .parser import LincahParser
+from .problems import ProblemList
+from .rewrite import rewrite
+from .xml import load_xml
+
+
+@dataclass
+class SourceFile:
+    name: str
+    data: bytes
+
+
+@dataclass
+class Compiled:
+    main_file: str
+    key: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # every file used: name -> original text
+    spec: object = None
+    subprocess_specs: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    forms: dict[str, Form] = field(default_factory=dict)
+    problems: ProblemList = field(default_factory=ProblemList)
+
+    @property
+    def ok(self) -> bool:
+        return self.spec is not None and not self.problems.errors
+
+
+@dataclass
+class CompileOptions:
+    timezone: str = "Asia/Makassar"
+    max_bytes: int = 5 * 1024 * 1024
+    validate_xsd: bool = True
+    sla_parser: object = None  # callable(text) raising ValueError; the working-time calendar's parser
+
+
+def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: FormSource,
+                       options: CompileOptions) -> Compiled:
+    result = Compiled(main.name)
+    problems = result.problems
+    root = _load(main, problems, options, result)
+    if root is None:
+        return result
+    process = _choose_process(root, problems, main.name)
+    if process is None:
+        return result
+    result.key = process.get("id")
+    decisions = rewrite(root, problems, main.name, options.timezone)
+    other_roots = _supporting_roots(process, supporting, problems, options, result)
+    for other_name, other in other_roots:
+        decisions.update(rewrite(other, problems, other_name, options.timezone))
+    result.meta = _read_meta(process, decisions, problems, main.name, options)
+    _lint(process, problems, main.name, options)
+    if not problems.errors:
+        _parse(result, root, other_roots)
+    form_keys = [k for k in [result.meta["start_form"], *(t["form_key"] for t in result.meta["tasks"].values())] if k]
+    result.forms = _resolve_forms(sorted(set(form_keys)), forms, process, problems, main.name)
+    return result
+
+
+def _load(source: SourceFile, problems, options, result):
+    tree = load_xml(source.data, source.name, problems, options.max_bytes)
+    if tree is None:
+        return None
+    root = tree.getroot()
+    if local(root.tag) != "definitions" or not root.tag.startswith("{http://www.omg.org/spec/BPMN"):
+        problems.error("not_bpmn", f"The root element is <{local(root.tag)}>, not <bpmn:definitions>: this is not "
+                       "a BPMN 2.0 file.", file=source.name, line=root.sourceline,
+                       message_id="Berkas ini bukan BPMN 2.0 (elemen akar bukan definitions).")
+        return None
+    if options.validate_xsd:
+        lint.check_xsd(tree, problems, source.name)
+    result.texts[source.name] = source.data.decode("utf-8", errors="replace")
+    return root
+
+
+def _executable(process) -> bool:
+    return (process.get("isExecutable") or "").strip().lower() == "true"
+
+
+def _has_content(process) -> bool:
+    return any(local(c.tag) in {"startEvent", "userTask", "task"} for c in process)
+
+
+def _choose_process(root, problems: ProblemList, filename: str):
+    processes = xpath(root, "./bpmn:process")
+    if not processes:
+        problems.error("no_process", "The file contains no process. Draw the service as a BPMN process (a pool).",
+                       file=filename, line=root.sourceline, message_id="Berkas tidak memuat proses BPMN.")
+        return None
+    called = set(xpath(root, ".//bpmn:callActivity/@calledElement"))
+    candidates = [p for p in processes if _executable(p) and p.get("id") not in called] or \
+        [p for p in processes if _executable(p)]
+    if not candidates:
+        with_content = [p for p in processes if _has_content(p)]
+        if len(with_content) != 1:
+            problems.error("not_executable", "No process is marked executable (isExecutable=\"true\"). Tick "
+                           "'Executable' on the pool of the service in your modeler.", file=filename,
+                           element_id=processes[0].get("id"), line=processes[0].sourceline,
+                           message_id="Tidak ada proses yang ditandai executable.")
+            return None
+        process = with_content[0]
+        problems.warning("not_executable", f"Process {label(process)} is not marked executable; it is deployed "
+                         "anyway because it is the only one with content. Tick 'Executable' in your modeler.",
+                         node=process, file=filename,
+                         message_id=f"Proses {label(process)} tidak ditandai executable, tetap dipasang.")
+        process.set("isExecutable", "true")
+        return process
+    with_content = [p for p in candidates if _has_content(p)] or candidates
+    process = with_content[0]
+    if len(with_content) > 1:
+        others = ", ".join(label(p) for p in with_content[1:])
+        problems.warning("several_processes", f"The file has several executable processes; {label(process)} is "
+                         f"deployed as the service, {others} ignored (pools talk only through call activities).",
+                         node=process, file=filename,
+                         message_id=f"Berkas memuat beberapa proses; hanya {label(process)} yang dipasang.")
+    return process
+
+
+def _supporting_roots(process, supporting: list[SourceFile], problems, options, result) -> list:
+    """Load the other files only when the service's call activities need them."""
+    needed = {c.get("calledElement") for c in xpath(process, ".//bpmn:callActivity") if c.get("calledElement")}
+    local_ids = {p.get("id") for p in xpath(process.getroottree().getroot(), "./bpmn:process")}
+    needed -= local_ids
+    roots, found = [], set()
+    for source in supporting:
+        if not needed - found:
+            break
+        scratch = ProblemList()
+        tree = load_xml(source.data, source.name, scratch, options.max_bytes)
+        if tree is None:
+            continue
+        ids = {p.get("id") for p in xpath(tree.getroot(), "./bpmn:process")}
+        if ids & (needed - found):
+            found |= ids
+            problems.extend(scratch)
+            result.texts[source.name] = source.data.decode("utf-8", errors="replace")
+            roots.append((source.name, tree.getroot()))
+    for missing in sorted(needed - found):
+        node = next(c for c in xpath(process, ".//bpmn:callActivity") if c.get("calledElement") == missing)
+        problems.error("call_activity_missing", f"Call activity {label(node)} calls process {missing!r}, which is "
+                       "in none of the files deployed. Deploy the file that contains it together with this one.",
+                       node=node, file=result.main_file,
+                       message_id=f"Proses {missing!r} yang dipanggil {label(node)} tidak ditemukan.")
+    return roots
+
+
+def _read_meta(process, decisions, problems: ProblemList, filename: str, options) -> dict:
+    lanes = settings.lane_of(process)
+    tasks = {}
+    for node in settings.human_tasks(process):
+        task = settings.task_settings(node, lanes)
+        task["decisions"] = decisions.get(task["element_id"], [])
+        tasks[task["element_id"]] = task
+        lint.check_sla(task["sla"], node, problems, filename, options.sla_parser)
+        if local(node.tag) == "userTask" and not task["form_key"]:
+            problems.warning("task_without_form", f"User task {label(node)} has no form (camunda:formKey); it will "
+                             "only offer its decision buttons or a 'done' button.", node=node, file=filename,
+                             message_id=f"Tugas {label(node)} tidak memiliki formulir.")
+        if not task["candidate_groups"] and not task["for_applicant"] and not task["assignee"]:
+            problems.warning("task_without_group", f"User task {label(node)} has no candidate group, assignee or "
+                             "lane, so only supervisors can work it. Set camunda:candidateGroups or put it in a lane.",
+                             node=node, file=filename,
+                             message_id=f"Tugas {label(node)} tidak memiliki grup petugas.")
+    process_settings = settings.process_settings(process)
+    lint.check_sla(process_settings["sla"], process, problems, filename, options.sla_parser)
+    return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process)}
+
+
+def _lint(process, problems: ProblemList, filename: str, options) -> None:
+    from ..sandbox import check_expression, check_script
+
+    lint.check_structure(process, problems, filename)
+    lint.check_gateways(process, problems, filename)
+    lint.check_reachability(process, problems, filename)
+    lint.check_code(process, problems, filename, check_expression, check_script)
+
+
+def _parse(result: Compiled, root, other_roots) -> None:
+    parser = LincahParser()
+    node_lines = {}
+    for tree_root in [root, *(r for _, r in other_roots)]:
+        for node in tree_root.iter():
+            if isinstance(node.tag, str) and node.get("id"):
+                node_lines.setdefault(node.get("id"), node.sourceline)
+    try:
+        parser.add_bpmn_xml(root, filename=result.main_file)
+        for other_name, other in other_roots:
+            parser.add_bpmn_xml(other, filename=other_name)
+        result.spec = parser.get_spec(result.key)
+        result.subprocess_specs = parser.get_subprocess_specs(result.key)
+    except ValidationException as exc:
+        element = getattr(exc, "id", "") or None
+        result.spec = None
+        result.problems.error("parser", _library_message(exc), file=getattr(exc, "file_name", "") or result.main_file,
+                              element_id=element, line=_line(exc, node_lines, element),
+                              message_id="Diagram tidak dapat dibaca oleh mesin alur kerja.")
+    except (SpiffWorkflowException, Exception) as exc:  # noqa: BLE001 - the library's crash becomes a problem
+        result.spec = None
+        result.problems.error("parser_failure", f"The workflow library could not read this diagram "
+                              f"({type(exc).__name__}: {exc}). Check the element types used; if the diagram looks "
+                              "right, report this to the Lincah team with the file.", file=result.main_file,
+                              message_id="Mesin alur kerja gagal membaca diagram ini.")
+
+
+def _line(exc, node_lines: dict, element: str | None):
+    line = getattr(exc, "line_number", "") or None
+    if isinstance(line, int):
+        return line
+    return node_lines.get(element)
+
+
+def _library_message(exc) -> str:
+    message = str(exc).split("\n")[0].strip()
+    name = getattr(exc, "name", "") or ""
+    tag = getattr(exc, "tag", "") or ""
+    subject = f"{tag} '{name}'" if name else tag
+    return f"{subject}: {message}" if subject else message
+
+
+def _resolve_forms(keys: list[str], source: FormSource, process, problems: ProblemList, filename: str) -> dict:
+    forms = {}
+    for key in keys:
+        nodes = [n for n in process.iter() if isinstance(n.tag, str) and n.get(camunda("formKey")) == key]
+        where = {"node": nodes[0], "file": filename} if nodes else {"file": filename}
+        if ":" in key:
+            problems.error("form_unsupported", f"Form key {key!r} points to a Camunda-specific form (embedded HTML "
+                           "or Camunda Forms). Lincah renders JSON Schema forms: name a form such as "
+                           f"'{process.get('id')}/{key.rsplit('/', 1)[-1].split('.')[0]}' and supply its .json file.",
+                           message_id=f"Kunci formulir {key!r} bukan formulir JSON Schema.", **where)
+            continue
+        files = source.find(key, keys)
+        if files is None:
+            problems.error("form_missing", f"Form {key!r} was not found: expected a JSON Schema file named "
+                           f"'{key if key.endswith('.json') else key + '.json'}' in the forms folder or the upload.",
+                           message_id=f"Formulir {key!r} tidak ditemukan.", **where)
+            continue
+        form, messages = check_form(files)
+        for message in messages:
+            problems.error("form_invalid", f"Form {key!r}: {message}.", message_id=f"Formulir {key!r} tidak valid.",
+                           **where)
+        if form is not None:
+            forms[key] = form
+    return forms
+
+

@@ -1,0 +1,184 @@
+"""Our own lint rules: problems an analyst can fix, each located by element id and line.
+
+SpiffWorkflow's parser reports only the first problem it meets, sometimes as a crash-type exception; these rules run
+first, on the XML, and report everything they find at once.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from lxml import etree
+
+from .expressions import is_iso_duration
+from .names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
+from .problems import ProblemList
+from .rewrite import ProcessGraph, condition_of, containers
+
+_xsd_lock = threading.Lock()
+_xsd = None
+
+# Elements SpiffWorkflow cannot execute, with what the analyst can use instead.
+UNSUPPORTED = {
+    "complexGateway": "Use an exclusive, inclusive or parallel gateway instead.",
+    "choreographyTask": "Choreographies cannot be executed; model the process of one participant.",
+    "subChoreography": "Choreographies cannot be executed; model the process of one participant.",
+}
+
+
+def xsd_validator():
+    """The BPMN 2.0 XSD, built once (it costs ~12 ms)."""
+    global _xsd
+    with _xsd_lock:
+        if _xsd is None:
+            from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
+
+            _xsd = etree.XMLSchema(etree.parse(XSD_PATH))
+        return _xsd
+
+
+def check_xsd(tree, problems: ProblemList, filename: str, limit: int = 10) -> None:
+    schema = xsd_validator()
+    with _xsd_lock:
+        valid = schema.validate(tree)
+        log = list(schema.error_log) if not valid else []
+    for entry in log[:limit]:
+        problems.error("xsd", f"Not valid BPMN 2.0 XML: {_short_xsd_message(entry.message)}", file=filename,
+                       line=entry.line, message_id="XML tidak sesuai skema BPMN 2.0.")
+    if len(log) > limit:
+        problems.error("xsd", f"... and {len(log) - limit} more schema errors.", file=filename)
+
+
+def _short_xsd_message(message: str) -> str:
+    return message.replace("{http://www.omg.org/spec/BPMN/20100524/MODEL}", "bpmn:")
+
+
+def check_structure(process, problems: ProblemList, filename: str) -> None:
+    if not xpath(process, "./bpmn:startEvent"):
+        problems.error("no_start_event", f"Process {label(process)} has no start event. Add a start event where "
+                       "an application begins.", node=process, file=filename,
+                       message_id=f"Proses {label(process)} tidak memiliki start event.")
+    for container in containers(process)[1:]:
+        if local(container.tag) == "adHocSubProcess":
+            continue
+        starts = xpath(container, "./bpmn:startEvent")
+        if len(starts) != 1 and container.get("triggeredByEvent") != "true":
+            problems.error("subprocess_start", f"Sub-process {label(container)} must contain exactly one start "
+                           f"event (it has {len(starts)}).", node=container, file=filename,
+                           message_id=f"Sub-proses {label(container)} harus memiliki tepat satu start event.")
+    for node in process.iter():
+        tag = local(node.tag)
+        if tag in UNSUPPORTED and is_bpmn(node):
+            problems.error("unsupported_element", f"{tag} {label(node)} is not supported. {UNSUPPORTED[tag]}",
+                           node=node, file=filename, message_id=f"Elemen {tag} {label(node)} tidak didukung.")
+        elif tag == "businessRuleTask" and is_bpmn(node) and not node.get(camunda("decisionRef")):
+            problems.error("business_rule_without_decision",
+                           f"Business rule task {label(node)} names no DMN decision (camunda:decisionRef). Set the "
+                           "decision reference and deploy the DMN file with it, or use a script task.",
+                           node=node, file=filename,
+                           message_id=f"Tugas aturan bisnis {label(node)} tidak menyebut keputusan DMN.")
+        elif tag == "callActivity" and is_bpmn(node) and not node.get("calledElement"):
+            problems.error("call_activity_target", f"Call activity {label(node)} does not name the process it "
+                           "calls (calledElement).", node=node, file=filename,
+                           message_id=f"Call activity {label(node)} tidak menyebut proses yang dipanggil.")
+
+
+def check_gateways(process, problems: ProblemList, filename: str) -> None:
+    """Gateways the rewrite left alone: several flows out, none conditioned, none default, no labels."""
+    for container in containers(process):
+        graph = ProcessGraph.of(container)
+        for node in graph.nodes.values():
+            if not is_bpmn(node, "exclusiveGateway", "inclusiveGateway"):
+                continue
+            flows = graph.outgoing.get(node.get("id"), [])
+            if len(flows) > 1 and node.get("default") is None and all(condition_of(f) is None for f in flows):
+                if not any((f.get("name") or "").strip() for f in flows):
+                    problems.error("gateway_no_condition",
+                                   f"Gateway {label(node)} splits into {len(flows)} flows but none has a condition, "
+                                   "a name or the default mark. Name the flows after a user task (they become the "
+                                   "officer's choices) or write a condition on each.",
+                                   node=node, file=filename,
+                                   message_id=f"Gerbang {label(node)} tidak memiliki syarat, nama, atau default.")
+
+
+def check_reachability(process, problems: ProblemList, filename: str) -> None:
+    for container in containers(process):
+        graph = ProcessGraph.of(container)
+        flow_nodes = {i: n for i, n in graph.nodes.items() if local(n.tag) in FLOW_NODE_TAGS}
+        boundary = {}
+        for node in flow_nodes.values():
+            if local(node.tag) == "boundaryEvent":
+                boundary.setdefault(node.get("attachedToRef"), []).append(node.get("id"))
+        roots = [i for i, n in flow_nodes.items()
+                 if local(n.tag) == "startEvent"
+                 or (local(n.tag) in {"subProcess", "transaction"} and n.get("triggeredByEvent") == "true")]
+        if not roots:
+            continue
+        # Elements with no incoming flow in a container with no start event are entry points in BPMN.
+        if local(container.tag) == "adHocSubProcess":
+            continue
+        seen, stack = set(), list(roots)
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend(f.get("targetRef") for f in graph.outgoing.get(current, []))
+            stack.extend(boundary.get(current, []))
+        for node_id, node in flow_nodes.items():
+            if node_id not in seen and local(node.tag) != "boundaryEvent":
+                problems.warning("unreachable", f"{local(node.tag)} {label(node)} can never be reached from a start "
+                                 "event. Connect it with a sequence flow or delete it.", node=node, file=filename,
+                                 message_id=f"Elemen {label(node)} tidak dapat dicapai dari start event.")
+
+
+def check_sla(value: str | None, node, problems: ProblemList, filename: str, parse=None) -> None:
+    if value is None:
+        return
+    text = value.strip()
+    if text.startswith("calendar="):
+        return
+    message = None
+    if parse is not None:
+        try:
+            parse(text)
+        except ValueError as exc:
+            message = str(exc)
+    elif not is_iso_duration(text):
+        message = f"sla {text!r} is not an ISO-8601 duration"
+    if message:
+        problems.error("sla_invalid", f"SLA of {label(node)} cannot be read: {message}. Write working time as "
+                       "ISO-8601, e.g. P2D (2 working days) or PT4H (4 working hours).", node=node,
+                       file=filename, message_id=f"SLA pada {label(node)} tidak dapat dibaca: {text!r}.")
+
+
+def check_code(process, problems: ProblemList, filename: str, check_expression, check_script) -> None:
+    """Conditions, timer expressions and scripts must compile in the sandbox."""
+    for flow in xpath(process, ".//bpmn:sequenceFlow"):
+        condition = condition_of(flow)
+        if condition is not None:
+            _report(check_expression(condition.text), flow, "condition", problems, filename)
+    for value in xpath(process, ".//bpmn:timerEventDefinition/*"):
+        if (value.text or "").strip():
+            event = value.getparent().getparent()
+            _report(check_expression(value.text), event, "timer expression", problems, filename)
+    for script in xpath(process, ".//bpmn:scriptTask"):
+        body = xpath(script, "./bpmn:script")
+        if not body or not (body[0].text or "").strip():
+            problems.error("script_empty", f"Script task {label(script)} has no script.", node=script,
+                           file=filename, message_id=f"Tugas skrip {label(script)} tidak berisi skrip.")
+            continue
+        fmt = (script.get("scriptFormat") or "python").lower()
+        if fmt not in {"python", "py", "python3", ""}:
+            problems.error("script_language", f"Script task {label(script)} is written in {fmt!r}; only Python "
+                           "scripts run in Lincah.", node=script, file=filename,
+                           message_id=f"Tugas skrip {label(script)} bukan Python.")
+            continue
+        _report(check_script(body[0].text), script, "script", problems, filename)
+
+
+def _report(message: str | None, node, what: str, problems: ProblemList, filename: str) -> None:
+    if message:
+        problems.error("code_invalid", f"The {what} of {label(node)} is not allowed or does not compile: {message}",
+                       node=node, file=filename,
+                       message_id=f"{what.capitalize()} pada {label(node)} tidak valid: {message}")

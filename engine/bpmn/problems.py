@@ -1,0 +1,63 @@
+"""Lint problems: what is wrong, where (file, line, element id) and how bad (error blocks deploy, warning not)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass
+class Problem:
+    severity: str
+    code: str
+    message: str
+    file: str = ""
+    line: int | None = None
+    element_id: str | None = None
+    # The same message in Bahasa Indonesia, ready for the UI.
+    message_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_line(self) -> str:
+        """``file:line: element_id: severity: message`` — the format of ``lincah lint``."""
+        where = f"{self.file}:{self.line or 0}"
+        return f"{where}: {self.element_id or '-'}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict:
+        body = asdict(self)
+        if not body["extra"]:
+            body.pop("extra")
+        return body
+
+
+class ProblemList(list):
+    """A list of problems with helpers; errors first when sorted."""
+
+    def add(self, severity: str, code: str, message: str, *, node=None, element_id: str | None = None,
+            file: str = "", line: int | None = None, message_id: str = "", **extra) -> Problem:
+        if node is not None:
+            element_id = element_id or node.get("id")
+            line = line or getattr(node, "sourceline", None)
+        problem = Problem(severity, code, message, file=file, line=line, element_id=element_id,
+                          message_id=message_id, extra=extra)
+        self.append(problem)
+        return problem
+
+    def error(self, code: str, message: str, **kwargs) -> Problem:
+        return self.add(ERROR, code, message, **kwargs)
+
+    def warning(self, code: str, message: str, **kwargs) -> Problem:
+        return self.add(WARNING, code, message, **kwargs)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self if p.severity == WARNING]
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self, key=lambda p: (p.file, p.line or 0, p.severity != ERROR))

@@ -1,0 +1,179 @@
+"""Rewrites of a diagram's XML, in place, before SpiffWorkflow parses it.
+
+Each rewrite turns a convention analysts rely on into what the library executes:
+- *human decisions*: an exclusive gateway right after a user task whose outgoing flows carry names but no
+  conditions; each flow gets the condition ``decision == '<flow name>'`` and the names become the task's choices;
+- JUEL conditions (``${approved}``) become Python;
+- bare ISO-8601 timer values (``PT4H``) become string literals; a date-time without an offset gets the office's.
+The stored BPMN text is the analyst's original; only the parsed spec reflects these rewrites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .expressions import iso_timer_literal, juel_to_python
+from .names import BPMN_NS, HUMAN_TASK_TAGS, bpmn, is_bpmn, label, local, xpath
+from .problems import ProblemList
+
+DECISION_FIELD = "decision"
+
+
+@dataclass
+class ProcessGraph:
+    """Sequence-flow index of one process (or sub-process) element."""
+
+    element: etree._Element
+    nodes: dict[str, etree._Element] = field(default_factory=dict)
+    outgoing: dict[str, list[etree._Element]] = field(default_factory=dict)
+    incoming: dict[str, list[etree._Element]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, element) -> ProcessGraph:
+        graph = cls(element)
+        for child in element:
+            if not is_bpmn(child):
+                continue
+            if local(child.tag) == "sequenceFlow":
+                graph.outgoing.setdefault(child.get("sourceRef"), []).append(child)
+                graph.incoming.setdefault(child.get("targetRef"), []).append(child)
+            elif child.get("id"):
+                graph.nodes[child.get("id")] = child
+        return graph
+
+
+def condition_of(flow) -> etree._Element | None:
+    for child in flow:
+        if is_bpmn(child, "conditionExpression") and (child.text or "").strip():
+            return child
+    return None
+
+
+_CONTAINER_TAGS = ("process", "subProcess", "transaction", "adHocSubProcess")
+
+
+def containers(node) -> list[etree._Element]:
+    """``node`` (when it is a process or sub-process) and every process or sub-process inside it."""
+    own = [node] if is_bpmn(node, *_CONTAINER_TAGS) else []
+    return own + xpath(node, ".//bpmn:process | .//bpmn:subProcess | .//bpmn:transaction | .//bpmn:adHocSubProcess")
+
+
+def rewrite(root, problems: ProblemList, filename: str, timezone: str) -> dict[str, list[str]]:
+    """Apply all rewrites; return the decision choices found, keyed by user task id."""
+    decisions: dict[str, list[str]] = {}
+    for container in containers(root):
+        graph = ProcessGraph.of(container)
+        for node in graph.nodes.values():
+            if is_bpmn(node, "exclusiveGateway", "inclusiveGateway"):
+                _rewrite_gateway(node, graph, problems, filename, decisions)
+    _rewrite_conditions(root)
+    _rewrite_timers(root, problems, filename, timezone)
+    return decisions
+
+
+def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filename: str,
+                     decisions: dict[str, list[str]]) -> None:
+    flows = graph.outgoing.get(gateway.get("id"), [])
+    if len(flows) < 2:
+        return
+    default_id = gateway.get("default")
+    conditioned = [f for f in flows if condition_of(f) is not None]
+    open_flows = [f for f in flows if condition_of(f) is None and f.get("id") != default_id]
+    labelled = [f for f in open_flows if (f.get("name") or "").strip()]
+    unlabelled = [f for f in open_flows if not (f.get("name") or "").strip()]
+    where = {"node": gateway, "file": filename}
+
+    if not open_flows:
+        return  # ordinary conditional gateway
+    if conditioned:
+        problems.error(
+            "gateway_mixed",
+            f"Gateway {label(gateway)} mixes flows with conditions and flows with only a name "
+            f"({', '.join(label(f) for f in open_flows)}). Either give every outgoing flow a condition "
+            "(and mark one as default), or remove all conditions so the flow names become the officer's choices.",
+            message_id=f"Gerbang {label(gateway)} mencampur alur bersyarat dan alur yang hanya diberi nama.",
+            **where,
+        )
+        return
+    if unlabelled:
+        problems.error(
+            "gateway_no_condition",
+            f"Gateway {label(gateway)} has outgoing flows with neither a condition, a name nor the default mark "
+            f"({', '.join(label(f) for f in unlabelled)}). Name each flow (the names become the officer's "
+            "choices), or write a condition on it, or mark one flow as the default.",
+            message_id=f"Gerbang {label(gateway)} memiliki alur tanpa syarat, tanpa nama, dan bukan default.",
+            **where,
+        )
+        return
+    task = _deciding_task(gateway, graph)
+    if task is None:
+        problems.error(
+            "decision_without_task",
+            f"Gateway {label(gateway)} offers a choice by flow names ({', '.join(label(f) for f in labelled)}), "
+            "but it does not directly follow a user task, so nobody can make that choice. Place it right after "
+            "the user task where the decision is taken, or write conditions on its flows.",
+            message_id=f"Gerbang {label(gateway)} berupa pilihan petugas tetapi tidak langsung setelah tugas.",
+            **where,
+        )
+        return
+    choices = [f.get("name").strip() for f in labelled]
+    default_flow = next((f for f in flows if f.get("id") == default_id), None)
+    if default_flow is not None and (default_flow.get("name") or "").strip():
+        choices.append(default_flow.get("name").strip())
+    duplicates = sorted({c for c in choices if choices.count(c) > 1})
+    if duplicates:
+        problems.error(
+            "decision_duplicate",
+            f"Gateway {label(gateway)} has several outgoing flows named {', '.join(repr(d) for d in duplicates)}; "
+            "each choice needs its own name.",
+            message_id=f"Gerbang {label(gateway)} memiliki nama alur yang sama: {', '.join(duplicates)}.",
+            **where,
+        )
+        return
+    for flow in labelled:
+        expression = etree.SubElement(flow, bpmn("conditionExpression"))
+        expression.set("{http://www.w3.org/2001/XMLSchema-instance}type", "bpmn:tFormalExpression")
+        expression.text = f"{DECISION_FIELD} == {flow.get('name').strip()!r}"
+    decisions.setdefault(task.get("id"), []).extend(c for c in choices if c not in decisions.get(task.get("id"), []))
+
+
+def _deciding_task(gateway, graph: ProcessGraph):
+    incoming = graph.incoming.get(gateway.get("id"), [])
+    if len(incoming) != 1:
+        return None
+    source = graph.nodes.get(incoming[0].get("sourceRef"))
+    if source is not None and local(source.tag) in HUMAN_TASK_TAGS:
+        return source
+    return None
+
+
+def _rewrite_conditions(root) -> None:
+    for tag in ("conditionExpression", "completionCondition", "loopCondition"):
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            if node.text and node.text.strip():
+                node.text = juel_to_python(node.text)
+
+
+def _rewrite_timers(root, problems: ProblemList, filename: str, timezone: str) -> None:
+    for definition in xpath(root, "//bpmn:timerEventDefinition"):
+        values = [c for c in definition if is_bpmn(c, "timeDuration", "timeDate", "timeCycle")]
+        event = definition.getparent()
+        if not values or not any((v.text or "").strip() for v in values):
+            problems.error(
+                "timer_empty",
+                f"Timer {label(event)} has no value. Enter a duration such as P14D or PT4H, a date-time such as "
+                "2026-03-02T09:00:00, or a cycle such as R3/PT1H.",
+                node=event,
+                file=filename,
+                message_id=f"Timer {label(event)} belum diisi nilainya (contoh: P14D, PT4H).",
+            )
+            continue
+        for value in values:
+            text = (value.text or "").strip()
+            literal = iso_timer_literal(text, timezone)
+            if literal is not None:
+                value.text = literal
+            elif text.startswith(("${", "#{")):
+                value.text = juel_to_python(text)

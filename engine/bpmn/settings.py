@@ -1,0 +1,92 @@
+"""What the engine reads from a diagram besides the flow: catalogue data and per-task settings.
+
+Process-level ``camunda:properties`` carry the six published components of a service (Permenpan RB 15/2014):
+names, description, requirements, procedure (the diagram itself), time (``sla``), fee, output and complaints.
+Task-level properties carry ``sla``, ``sla.pause``, ``jurisdiction`` and ``calendar``.
+"""
+
+from __future__ import annotations
+
+from .expressions import placeholder_name
+from .names import HUMAN_TASK_TAGS, camunda, camunda_properties, local, xpath
+
+APPLICANT_GROUP = "applicant"
+_APPLICANT_ASSIGNEES = {"applicant", "initiator"}
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"true", "yes", "1", "ya"}
+
+
+def process_settings(process) -> dict:
+    props = camunda_properties(process)
+    single = {}
+    repeated: dict[str, list[str]] = {}
+    for name, value in props:
+        single.setdefault(name, value)
+        repeated.setdefault(name, []).append(value)
+    names = {"id": single.get("name.id") or process.get("name") or process.get("id"),
+             "en": single.get("name.en") or single.get("name.id") or process.get("name") or process.get("id")}
+    return {
+        "id": process.get("id"),
+        "names": names,
+        "description": {"id": single.get("description.id", ""), "en": single.get("description.en", "")},
+        "requirements": {"id": repeated.get("requirement.id", []), "en": repeated.get("requirement.en", [])},
+        "fee": single.get("fee", ""),
+        "output": {"id": single.get("output.id", ""), "en": single.get("output.en", "")},
+        "legal_basis": single.get("legal_basis", ""),
+        "complaints": single.get("complaints", ""),
+        "sla": single.get("sla") or None,
+        "public": _truthy(single.get("public", "true")),
+        "jurisdiction": single.get("jurisdiction") or None,
+        "properties": single,
+    }
+
+
+def lane_of(process) -> dict[str, str]:
+    lanes = {}
+    for ref in xpath(process, ".//bpmn:lane/bpmn:flowNodeRef"):
+        if ref.text:
+            lanes[ref.text.strip()] = (ref.getparent().get("name") or "").strip()
+    return lanes
+
+
+def task_settings(node, lanes: dict[str, str]) -> dict:
+    """Settings of one human task (user or manual task)."""
+    props = dict(camunda_properties(node))
+    groups = [g.strip() for g in (node.get(camunda("candidateGroups")) or "").split(",") if g.strip()]
+    lane = lanes.get(node.get("id"))
+    assignee = (node.get(camunda("assignee")) or "").strip() or None
+    for_applicant = (placeholder_name(assignee) in _APPLICANT_ASSIGNEES) or APPLICANT_GROUP in groups
+    if not groups and not assignee and lane:
+        groups = [lane]
+    return {
+        "element_id": node.get("id"),
+        "name": (node.get("name") or node.get("id")).strip(),
+        "kind": local(node.tag),
+        "form_key": (node.get(camunda("formKey")) or "").strip() or None,
+        "candidate_groups": [g for g in groups if g != APPLICANT_GROUP],
+        "assignee": assignee,
+        "for_applicant": for_applicant,
+        "lane": lane,
+        "sla": props.get("sla") or None,
+        "sla_pause": _truthy(props.get("sla.pause")),
+        "sla_escalate": props.get("sla.escalate") or None,
+        "jurisdiction": props.get("jurisdiction") or None,
+        "calendar": props.get("calendar") or None,
+        "properties": props,
+        "decisions": [],
+    }
+
+
+def human_tasks(process) -> list:
+    return [n for n in process.iter() if isinstance(n.tag, str) and local(n.tag) in HUMAN_TASK_TAGS
+            and n.tag.startswith("{http://www.omg.org/spec/BPMN")]
+
+
+def start_form_key(process) -> str | None:
+    for start in xpath(process, "./bpmn:startEvent"):
+        key = (start.get(camunda("formKey")) or "").strip()
+        if key:
+            return key
+    return None

@@ -1,0 +1,181 @@
+"""Service definitions: lint, deploy (versioned, content-hashed), publish, look up.
+
+``key`` is the executable process id; versions count 1, 2, 3… per key. Re-deploying identical content (BPMN files
+used and form snapshots) returns the existing version. Running applications keep the version they started with;
+new applications use the latest published version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit
+from .bpmn.compiler import Compiled, SourceFile, compile_definition
+from .context import EngineContext
+from .errors import InvalidDefinition, NotFound
+from .forms import Form, FormSource
+from .models import FormSnapshot, ServiceDefinition
+
+DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
+
+
+@dataclass
+class DeployResult:
+    definition: ServiceDefinition
+    created: bool
+    warnings: list[dict] = field(default_factory=list)
+
+
+def form_source(ctx: EngineContext, bpmn_path: Path | None = None, forms_dir: Path | None = None,
+                uploads: dict[str, bytes] | None = None) -> FormSource:
+    """Forms come from ``--forms DIR``, else a ``forms/`` folder beside the BPMN file, else the project's."""
+    folders = []
+    if forms_dir is not None:
+        folders.append(Path(forms_dir))
+    if bpmn_path is not None:
+        folders.append(Path(bpmn_path).resolve().parent / "forms")
+    folders.append(ctx.settings.forms_dir)
+    return FormSource(uploads, folders)
+
+
+def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
+    return compile_definition(main, supporting, forms, ctx.compile_options())
+
+
+def content_hash(compiled: Compiled) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(compiled.texts):
+        digest.update(name.encode() + b"\0" + compiled.texts[name].encode() + b"\0")
+    for key in sorted(compiled.forms):
+        digest.update(key.encode() + b"\0" + compiled.forms[key].sha256.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: list[SourceFile],
+           forms: FormSource, *, actor: str | None, publish: bool = True) -> DeployResult:
+    """Deploy a BPMN file as a new version of its service; raise ``InvalidDefinition`` with the problems."""
+    compiled = lint(ctx, main, supporting, forms)
+    if not compiled.ok:
+        problems = [p.to_dict() for p in compiled.problems.sorted()]
+        errors = len(compiled.problems.errors)
+        raise InvalidDefinition(
+            f"{main.name} cannot be deployed: {errors} error(s). Fix the problems listed (each names the element) "
+            "and deploy again.", problems)
+    sha = content_hash(compiled)
+    existing = session.scalars(
+        select(ServiceDefinition).where(ServiceDefinition.key == compiled.key, ServiceDefinition.sha256 == sha)
+        .order_by(ServiceDefinition.version.desc())).first()
+    warnings = [p.to_dict() for p in compiled.problems.warnings]
+    if existing is not None:
+        if publish and existing.status == DRAFT:
+            publish_version(session, ctx, existing.key, existing.version, actor=actor)
+        return DeployResult(existing, created=False, warnings=warnings)
+
+    spec_json = ctx.codec.dump_spec(compiled.spec, compiled.subprocess_specs)
+    form_hashes = {key: _snapshot(session, ctx, form) for key, form in compiled.forms.items()}
+    meta = compiled.meta
+    process = meta["process"]
+    for attempt in range(5):
+        version = (session.scalar(select(func.max(ServiceDefinition.version))
+                                  .where(ServiceDefinition.key == compiled.key)) or 0) + 1
+        definition = ServiceDefinition(
+            key=compiled.key, version=version, status=DRAFT, name_id=process["names"]["id"],
+            name_en=process["names"]["en"], bpmn_filename=main.name, bpmn=compiled.texts[main.name],
+            extra_bpmn={n: t for n, t in compiled.texts.items() if n != main.name}, spec_json=spec_json,
+            meta=meta, forms=form_hashes, warnings=warnings, sha256=sha, deployed_by=actor,
+            deployed_at=ctx.now())
+        try:
+            with session.begin_nested():
+                session.add(definition)
+                session.flush()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    audit.record(session, "deployed", actor=actor, at=ctx.now(), definition_id=definition.id,
+                 key=definition.key, version=definition.version, sha256=sha)
+    if publish:
+        publish_version(session, ctx, definition.key, definition.version, actor=actor)
+    return DeployResult(definition, created=True, warnings=warnings)
+
+
+def _snapshot(session: Session, ctx: EngineContext, form: Form) -> str:
+    if session.get(FormSnapshot, form.sha256) is None:
+        try:
+            with session.begin_nested():
+                session.add(FormSnapshot(
+                    sha256=form.sha256, form_key=form.key, schema_json=orjson.dumps(form.schema).decode(),
+                    ui_schema_json=orjson.dumps(form.ui_schema).decode() if form.ui_schema is not None else None,
+                    created_at=ctx.now()))
+                session.flush()
+        except IntegrityError:
+            pass  # the same form snapshotted concurrently: identical content by definition of the hash
+    return form.sha256
+
+
+def get_version(session: Session, key: str, version: int) -> ServiceDefinition:
+    definition = session.scalars(select(ServiceDefinition).where(
+        ServiceDefinition.key == key, ServiceDefinition.version == version)).first()
+    if definition is None:
+        raise NotFound(f"Service {key!r} has no version {version}. List the versions with GET /definitions/{key}.")
+    return definition
+
+
+def latest_published(session: Session, key: str) -> ServiceDefinition:
+    definition = session.scalars(select(ServiceDefinition).where(
+        ServiceDefinition.key == key, ServiceDefinition.status == PUBLISHED)
+        .order_by(ServiceDefinition.version.desc())).first()
+    if definition is None:
+        raise NotFound(f"There is no published service {key!r}. See the list of services for valid keys.")
+    return definition
+
+
+def published_services(session: Session) -> list[ServiceDefinition]:
+    rows = session.scalars(select(ServiceDefinition).where(ServiceDefinition.status == PUBLISHED)
+                           .order_by(ServiceDefinition.key, ServiceDefinition.version.desc())).all()
+    latest: dict[str, ServiceDefinition] = {}
+    for row in rows:
+        latest.setdefault(row.key, row)
+    return list(latest.values())
+
+
+def versions(session: Session, key: str | None = None) -> list[ServiceDefinition]:
+    query = select(ServiceDefinition).order_by(ServiceDefinition.key, ServiceDefinition.version)
+    if key is not None:
+        query = query.where(ServiceDefinition.key == key)
+    return list(session.scalars(query).all())
+
+
+def publish_version(session: Session, ctx: EngineContext, key: str, version: int, *, actor: str | None
+                    ) -> ServiceDefinition:
+    """Publish a version: new applications use it; the previously published version is retired."""
+    definition = get_version(session, key, version)
+    if definition.status == PUBLISHED:
+        return definition
+    for older in session.scalars(select(ServiceDefinition).where(
+            ServiceDefinition.key == key, ServiceDefinition.status == PUBLISHED)).all():
+        older.status = RETIRED
+    definition.status = PUBLISHED
+    definition.published_at = ctx.now()
+    audit.record(session, "published", actor=actor, at=ctx.now(), definition_id=definition.id, key=key,
+                 version=version)
+    return definition
+
+
+def form_of(session: Session, definition: ServiceDefinition, form_key: str | None) -> Form | None:
+    """The snapshotted form (schema + UI schema) a definition uses for ``form_key``."""
+    if not form_key:
+        return None
+    sha = definition.forms.get(form_key)
+    snapshot = session.get(FormSnapshot, sha) if sha else None
+    if snapshot is None:
+        return None
+    ui = orjson.loads(snapshot.ui_schema_json) if snapshot.ui_schema_json else None
+    return Form(form_key, orjson.loads(snapshot.schema_json), ui, sha)

@@ -1,0 +1,165 @@
+"""Forms: finding them for a diagram, checking them, and validating what people submit.
+
+A ``camunda:formKey`` such as ``research_permit/verify`` names the JSON Schema ``research_permit/verify.json`` and
+the optional UI schema ``research_permit/verify.ui.json`` (a key that already ends in ``.json`` is the file name).
+At deploy time the schemas are snapshotted by content hash, so later edits of ``forms/`` never change the form of an
+application that is already running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import validator_for
+
+from .errors import InvalidData
+
+ATTACHMENT_FORMAT = "attachment"
+
+
+@dataclass(frozen=True)
+class FormFiles:
+    key: str
+    schema_text: str
+    ui_text: str | None
+    origin: str  # where it was found: a path or "upload:<name>"
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str
+    schema: dict
+    ui_schema: dict | None
+    sha256: str
+
+
+def schema_file_name(key: str) -> str:
+    return key if key.endswith(".json") else f"{key}.json"
+
+
+def ui_file_name(key: str) -> str:
+    base = key[:-5] if key.endswith(".json") else key
+    return f"{base}.ui.json"
+
+
+class FormSource:
+    """Looks forms up in uploaded files first, then in a list of folders, in order."""
+
+    def __init__(self, uploads: dict[str, bytes] | None = None, folders: list[Path] | None = None):
+        self.uploads = {name.replace("\\", "/").lstrip("/"): data for name, data in (uploads or {}).items()}
+        self.folders = [Path(f) for f in (folders or [])]
+
+    def find(self, key: str, all_keys: list[str] | None = None) -> FormFiles | None:
+        upload = self._from_uploads(key, all_keys or [key])
+        if upload is not None:
+            return upload
+        for folder in self.folders:
+            path = folder / schema_file_name(key)
+            if _inside(folder, path) and path.is_file():
+                ui = folder / ui_file_name(key)
+                ui_text = ui.read_text(encoding="utf-8") if ui.is_file() else None
+                return FormFiles(key, path.read_text(encoding="utf-8"), ui_text, str(path))
+        return None
+
+    def _from_uploads(self, key: str, all_keys: list[str]) -> FormFiles | None:
+        schema_name, ui_name = schema_file_name(key), ui_file_name(key)
+        schema = self.uploads.get(schema_name)
+        ui = self.uploads.get(ui_name)
+        origin = schema_name
+        if schema is None:
+            # A bare file name matches the key's last segment when no other key of the diagram shares it.
+            last = key.rsplit("/", 1)[-1]
+            if sum(1 for k in all_keys if k.rsplit("/", 1)[-1] == last) == 1:
+                schema = self.uploads.get(schema_file_name(last))
+                ui = ui if ui is not None else self.uploads.get(ui_file_name(last))
+                origin = schema_file_name(last)
+        if schema is None:
+            return None
+        decode = lambda b: b.decode("utf-8") if isinstance(b, bytes) else b  # noqa: E731
+        return FormFiles(key, decode(schema), decode(ui) if ui is not None else None, f"upload:{origin}")
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
+    """Parse and check a form; return the form or the messages that say what is wrong with it."""
+    try:
+        schema = orjson.loads(files.schema_text)
+    except orjson.JSONDecodeError as exc:
+        return None, [f"form file {files.origin} is not valid JSON: {exc}"]
+    if not isinstance(schema, dict):
+        return None, [f"form file {files.origin} must contain a JSON object (a JSON Schema)"]
+    try:
+        validator_for(schema, default=Draft202012Validator).check_schema(schema)
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.path) or "(root)"
+        return None, [f"form file {files.origin} is not a valid JSON Schema at {path}: {exc.message}"]
+    ui_schema = None
+    if files.ui_text is not None:
+        try:
+            ui_schema = orjson.loads(files.ui_text)
+        except orjson.JSONDecodeError as exc:
+            return None, [f"UI schema of {files.key} is not valid JSON: {exc}"]
+        if not isinstance(ui_schema, dict):
+            return None, [f"UI schema of {files.key} must be a JSON object"]
+    canonical = orjson.dumps({"schema": schema, "ui": ui_schema}, option=orjson.OPT_SORT_KEYS)
+    return Form(files.key, schema, ui_schema, hashlib.sha256(canonical).hexdigest()), []
+
+
+_format_checker = FormatChecker()
+
+
+@_format_checker.checks(ATTACHMENT_FORMAT)
+def _is_attachment_reference(value) -> bool:
+    # A file field holds a reference to an uploaded attachment, never the bytes.
+    if not isinstance(value, dict):
+        return True  # the schema's "type" reports the wrong type itself
+    return isinstance(value.get("id"), str | int) and bool(value.get("id")) and isinstance(value.get("name"), str)
+
+
+def field_errors(schema: dict, data: dict) -> dict[str, str]:
+    """Validate ``data`` against ``schema``; return ``{field path: message}`` (empty when valid)."""
+    validator = validator_for(schema, default=Draft202012Validator)(schema, format_checker=_format_checker)
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [name for name in error.validator_value if name not in error.instance]
+            for name in missing:
+                errors.setdefault(f"{path}.{name}" if path else name, "This field is required.")
+            continue
+        if error.validator == "format" and error.validator_value == ATTACHMENT_FORMAT:
+            errors.setdefault(path or "(form)", "Upload a file here (an attachment reference with id and name).")
+            continue
+        errors.setdefault(path or "(form)", _message(error))
+    return errors
+
+
+def _message(error) -> str:
+    if error.validator == "additionalProperties":
+        return f"Unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
+    return error.message[0].upper() + error.message[1:] + "."
+
+
+def validate(schema: dict | None, data, *, what: str = "form") -> None:
+    """Raise ``InvalidData`` with per-field messages if ``data`` does not satisfy ``schema``."""
+    if not isinstance(data, dict):
+        raise InvalidData(f"The {what} data must be a JSON object.", {"(form)": "Expected an object of fields."})
+    if schema is None:
+        return
+    errors = field_errors(schema, data)
+    if errors:
+        fields = ", ".join(sorted(errors))
+        raise InvalidData(f"The {what} has {len(errors)} invalid field(s): {fields}. Correct them and submit again.",
+                          errors)

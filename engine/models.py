@@ -1,0 +1,213 @@
+"""Database tables.
+
+The execution state of an application is SpiffWorkflow's serialization (without the spec) in ``instance.state``,
+stored as TEXT: a key-reordering column type (PostgreSQL JSONB) silently loses task data (SPIFFWORKFLOW.md).
+Everything people query (inbox, tracking, reports) lives in narrow, indexed projection tables: ``task``,
+``task_candidate`` and the append-only ``event`` log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC, on SQLite (which has no time zones) and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class FormSnapshot(Base):
+    """A JSON Schema (+ optional UI schema) frozen by content hash; definitions point at these."""
+
+    __tablename__ = "form_snapshot"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(200))
+    schema_json: Mapped[str] = mapped_column(Text)
+    ui_schema_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ServiceDefinition(Base):
+    """One deployed version of a permit service (one executable BPMN process)."""
+
+    __tablename__ = "service_definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_definition_key_version"),
+        Index("ix_definition_key_sha", "key", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published | retired
+    name_id: Mapped[str] = mapped_column(String(300), default="")
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    bpmn_filename: Mapped[str] = mapped_column(String(300))
+    bpmn: Mapped[str] = mapped_column(Text)
+    # Files the main diagram's call activities need: {filename: xml text}.
+    extra_bpmn: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The parsed spec, serialized once here and shared by every instance of this version.
+    spec_json: Mapped[str] = mapped_column(Text)
+    # What the engine read from the diagram: process properties, per-task settings, decision choices, form keys.
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    # form key -> FormSnapshot.sha256
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    sha256: Mapped[str] = mapped_column(String(64))
+    deployed_by: Mapped[str | None] = mapped_column(String(100))
+    deployed_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class Instance(Base):
+    """An application (*permohonan*): one running or finished process instance."""
+
+    __tablename__ = "instance"
+    __table_args__ = (
+        Index("ix_instance_applicant", "applicant"),
+        Index("ix_instance_jurisdiction_status", "jurisdiction", "status"),
+        Index("ix_instance_service_status", "service_key", "status"),
+        Index("ix_instance_next_timer", "next_timer_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("service_definition.id"))
+    service_key: Mapped[str] = mapped_column(String(200))
+    registration_no: Mapped[str] = mapped_column(String(200), unique=True)
+    applicant: Mapped[str] = mapped_column(String(100))
+    applicant_name: Mapped[str] = mapped_column(String(300), default="")
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|error|cancelled
+    outcome: Mapped[str | None] = mapped_column(String(200))  # name of the end event reached
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    next_timer_at: Mapped[datetime | None]
+    error_element: Mapped[str | None] = mapped_column(String(200))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    definition: Mapped[ServiceDefinition] = relationship(lazy="joined")
+
+
+class Task(Base):
+    """Projection of a human task (ready, claimed or finished) for inboxes and reports."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_open_jurisdiction_due", "state", "jurisdiction", "due_at"),
+        Index("ix_task_assignee_state", "assignee", "state"),
+        Index("ix_task_instance", "instance_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    service_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
+    for_applicant: Mapped[bool] = mapped_column(Boolean, default=False)
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), default="ready")  # ready|claimed|completed|cancelled
+    decision_choices: Mapped[list] = mapped_column(JSON, default=list)
+    decision: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    # SLA (filled by the SLA clock): target as ISO-8601 working time, whether the clock pauses on this step.
+    sla: Mapped[str | None] = mapped_column(String(50))
+    sla_pause: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None]
+    sla_state: Mapped[str | None] = mapped_column(String(20))
+
+    instance: Mapped[Instance] = relationship(lazy="raise")
+
+
+class TaskCandidate(Base):
+    """One row per (task, candidate group): the inbox joins on it with an index instead of parsing lists."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_group", "group_name", "task_id"),)
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class RegistrationCounter(Base):
+    """Sequence per service per year for registration numbers; incremented in the caller's transaction."""
+
+    __tablename__ = "registration_counter"
+
+    service_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Event(Base):
+    """Append-only audit log: every decision, with actor and time."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_instance", "instance_id", "id"), Index("ix_event_kind_at", "kind", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("service_definition.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    full_name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str | None] = mapped_column(String(300))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    groups: Mapped[list] = mapped_column(JSON, default=list)
+    jurisdictions: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]

@@ -1,0 +1,104 @@
+"""The ``task`` table: a projection of an instance's ready human tasks, reconciled after every step.
+
+Inbox queries read only this table (and ``task_candidate``), never a workflow. Reconciling compares the ready human
+tasks of the workflow with the instance's open rows: new ones are inserted with their candidate groups,
+jurisdiction, assignee and SLA target; rows whose task is no longer ready are closed (completed by the step that
+finished them, or cancelled when a timer or cancellation took the file elsewhere).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .bpmn.expressions import placeholder_name
+from .context import EngineContext
+from .models import Instance, ServiceDefinition, Task, TaskCandidate
+from .runtime import ready_human_tasks
+
+OPEN_STATES = ("ready", "claimed")
+
+
+def task_settings(definition: ServiceDefinition, spiff_task) -> dict:
+    """Settings read at deploy time; tasks of called processes fall back to what the spec itself carries."""
+    spec = spiff_task.task_spec
+    settings = definition.meta.get("tasks", {}).get(spec.bpmn_id)
+    if settings is not None:
+        return settings
+    extensions = getattr(spec, "extensions", {}) or {}
+    groups = [g.strip() for g in extensions.get("camunda:candidateGroups", "").split(",") if g.strip()]
+    assignee = extensions.get("camunda:assignee")
+    for_applicant = placeholder_name(assignee) in {"applicant", "initiator"} or "applicant" in groups
+    if not groups and not assignee and getattr(spec, "lane", None):
+        groups = [spec.lane]
+    return {
+        "element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+        "form_key": extensions.get("camunda:formKey"), "candidate_groups": [g for g in groups if g != "applicant"],
+        "assignee": assignee, "for_applicant": for_applicant, "sla": extensions.get("sla"),
+        "sla_pause": (extensions.get("sla.pause") or "").lower() == "true",
+        "jurisdiction": extensions.get("jurisdiction"),
+        "calendar": extensions.get("calendar"), "decisions": [],
+    }
+
+
+def resolve(value: str | None, data: dict) -> str | None:
+    """``${field}`` takes the value from the process data; anything else is a literal."""
+    if not value:
+        return None
+    name = placeholder_name(value)
+    if name is None:
+        return value
+    found = data.get(name)
+    return str(found) if found not in (None, "") else None
+
+
+def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow, *,
+              finished_task_id: str | None = None, finished_by: str | None = None,
+              decision: str | None = None) -> list[Task]:
+    """Bring the instance's task rows in line with the workflow; return the rows of the newly opened tasks."""
+    now = ctx.now()
+    open_rows = {row.id: row for row in session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_STATES)))}
+    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    for task_id, row in open_rows.items():
+        if task_id in ready:
+            continue
+        row.completed_at = now
+        if task_id == finished_task_id:
+            row.state, row.completed_by, row.decision = "completed", finished_by, decision
+        else:
+            row.state = "cancelled"
+    created = []
+    for task_id, spiff_task in ready.items():
+        if task_id in open_rows:
+            continue
+        row = _new_row(ctx, instance, spiff_task, task_settings(instance.definition, spiff_task), now)
+        session.add(row)
+        for group in row.candidate_groups:
+            session.add(TaskCandidate(task_id=row.id, group_name=group))
+        created.append(row)
+    session.flush()
+    return created
+
+
+def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
+    data = spiff_task.data
+    jurisdiction = resolve(settings.get("jurisdiction"), data) or instance.jurisdiction
+    if settings.get("for_applicant"):
+        assignee, state = instance.applicant, "ready"
+    else:
+        assignee = resolve(settings.get("assignee"), data)
+        state = "claimed" if assignee else "ready"
+    row = Task(
+        id=str(spiff_task.id), instance_id=instance.id, service_key=instance.service_key,
+        element_id=settings["element_id"], name=settings["name"], form_key=settings.get("form_key"),
+        candidate_groups=list(settings.get("candidate_groups") or []),
+        for_applicant=bool(settings.get("for_applicant")),
+        jurisdiction=jurisdiction, assignee=assignee, state=state,
+        decision_choices=list(settings.get("decisions") or []), created_at=now,
+        claimed_at=now if state == "claimed" else None, sla=settings.get("sla"),
+        sla_pause=bool(settings.get("sla_pause")),
+    )
+    row.due_at = ctx.due_at(now, row.sla, settings.get("calendar"))
+    row.sla_state = "on_track" if row.due_at else None
+    return row

@@ -1,0 +1,151 @@
+"""Running a workflow one step at a time against the database: load, run, save under optimistic locking.
+
+A step never half-writes: the new state is saved only if the engine reached its next wait without error, with
+``UPDATE … WHERE revision = :seen``; a lost race raises ``Conflict`` and the caller's transaction rolls back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from .context import EngineContext
+from .errors import Conflict, LincahError, ProcessError
+from .models import Instance, ServiceDefinition
+from .serialization import SERIALIZER_VERSION
+from .timeshift import use_clock
+
+
+def new_workflow(ctx: EngineContext, definition: ServiceDefinition) -> BpmnWorkflow:
+    spec, subprocess_specs = ctx.codec.load_spec(definition.id, definition.spec_json)
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
+
+
+def load(ctx: EngineContext, instance: Instance) -> BpmnWorkflow:
+    if instance.serializer_version != SERIALIZER_VERSION:
+        raise LincahError(f"Application {instance.registration_no} was saved by serializer "
+                          f"{instance.serializer_version}; this server reads {SERIALIZER_VERSION}. "
+                          "Upgrade deliberately.")
+    spec, subprocess_specs = ctx.codec.load_spec(instance.definition_id, instance.definition.spec_json)
+    return ctx.codec.load_state(instance.state, spec, subprocess_specs, ctx.script_engine)
+
+
+def run(ctx: EngineContext, workflow: BpmnWorkflow, *, refresh_timers: bool = False) -> None:
+    """Run the engine to its next wait; translate any failure into ``ProcessError`` with the element id."""
+    try:
+        with use_clock(ctx.clock):
+            if refresh_timers:
+                workflow.refresh_timers()
+            workflow.do_engine_steps()
+    except LincahError as exc:
+        raise ProcessError(exc.message, element_id=_failed_element(workflow)) from exc
+    except SpiffWorkflowException as exc:
+        raise ProcessError(_spiff_message(exc), element_id=_element_of(exc) or _failed_element(workflow)) from exc
+    except Exception as exc:  # noqa: BLE001 - any library crash is a process error, never a 500 with a traceback
+        raise ProcessError(f"{type(exc).__name__}: {exc}", element_id=_failed_element(workflow)) from exc
+    failed = _failed_element(workflow)
+    if failed is not None:
+        raise ProcessError(f"step {failed!r} failed", element_id=failed)
+
+
+def complete_task(ctx: EngineContext, workflow: BpmnWorkflow, task_id, data: dict) -> None:
+    task = workflow.get_task_from_id(task_id)
+    task.data.update(data)
+    try:
+        with use_clock(ctx.clock):
+            task.run()
+    except SpiffWorkflowException as exc:
+        raise ProcessError(_spiff_message(exc), element_id=task.task_spec.bpmn_id) from exc
+    run(ctx, workflow)
+
+
+def _spiff_message(exc) -> str:
+    inner = getattr(exc, "exception", None)
+    if isinstance(inner, LincahError):
+        return inner.message
+    message = getattr(exc, "error_msg", None) or str(exc)
+    return message.split("\n")[0]
+
+
+def _element_of(exc) -> str | None:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None)
+    return getattr(spec, "bpmn_id", None)
+
+
+def _failed_element(workflow: BpmnWorkflow) -> str | None:
+    errored = workflow.get_tasks(state=TaskState.ERROR)
+    return errored[0].task_spec.bpmn_id if errored else None
+
+
+def save(session: Session, ctx: EngineContext, instance: Instance, workflow: BpmnWorkflow, **changes) -> None:
+    """Write the new state if nobody else did since we loaded it."""
+    seen = instance.revision
+    values = dict(state=ctx.codec.dump_state(workflow), serializer_version=SERIALIZER_VERSION, revision=seen + 1,
+                  next_timer_at=next_timer_at(workflow), updated_at=ctx.now(), **changes)
+    result = session.execute(update(Instance).where(Instance.id == instance.id, Instance.revision == seen)
+                             .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
+                       "Reload it and try again.")
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    """Earliest due time of any waiting timer, so the scheduler loads only instances that are due."""
+    due = []
+    for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):  # a cycle timer: {'cycles', 'next', 'duration'}
+            value = value.get("next") if value.get("cycles") != 0 else None
+        when = _as_datetime(value)
+        if when is not None:
+            due.append(when)
+    return min(due) if due else None
+
+
+def _as_datetime(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else None
+    return None
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def outcome(workflow: BpmnWorkflow) -> str | None:
+    """Name of the end event the top-level process finished on (e.g. 'Izin penelitian terbit')."""
+    if not workflow.is_completed():
+        return None
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if t.task_spec.__class__.__name__ == "EndEvent" and t.workflow is workflow]
+    if not ends:
+        return None
+    last = max(ends, key=lambda t: t.last_state_change)
+    return last.task_spec.bpmn_name or last.task_spec.bpmn_id
+
+
+def bump_revision(session: Session, instance: Instance, **changes) -> None:
+    """Change an instance's columns (not its state) under the same optimistic lock as a step."""
+    seen = instance.revision
+    values = dict(revision=seen + 1, **changes)
+    result = session.execute(update(Instance).where(Instance.id == instance.id, Instance.revision == seen)
+                             .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
+                       "Reload it and try again.")
+    for name, value in values.items():
+        setattr(instance, name, value)

@@ -1,0 +1,87 @@
+"""Workflow state <-> text, with the spec stored once per definition ("spec by reference").
+
+The spec is ~57% of SpiffWorkflow's instance JSON and identical for every application of a version, so an instance
+stores only its tasks and data; the spec is serialized once at deploy time, restored once per process (cached by
+definition id) and handed back on every load. orjson replaces the stdlib codec. The sandboxed script engine is
+attached on every load: SpiffWorkflow does not serialize it and would silently fall back to plain ``eval``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from uuid import UUID
+
+import orjson
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+
+SERIALIZER_VERSION = VERSION
+
+
+class _InstanceConverter(BpmnWorkflowConverter):
+    """Converts a top-level workflow without its specs; specs come from the definition on restore."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def restore_with_specs(self, dct, spec, subprocess_specs):
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class StateCodec:
+    """Serializes specs (once) and instance states (every step). Thread-safe; one per process is enough."""
+
+    def __init__(self, cache_size: int = 256):
+        self.registry = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+        self.stock = BpmnWorkflowSerializer(self.registry)
+        self._instances = _InstanceConverter(BpmnWorkflow, self.registry)
+        self._specs: OrderedDict[object, tuple] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    # -- specs
+    def dump_spec(self, spec, subprocess_specs: dict) -> str:
+        body = {
+            "spec": self.registry.convert(spec),
+            "subprocess_specs": {name: self.registry.convert(s) for name, s in subprocess_specs.items()},
+        }
+        return orjson.dumps(body).decode()
+
+    def load_spec(self, cache_key, spec_json: str) -> tuple:
+        """Return ``(spec, subprocess_specs)``; restored once per cache key (a definition never changes)."""
+        with self._lock:
+            cached = self._specs.get(cache_key)
+            if cached is not None:
+                self._specs.move_to_end(cache_key)
+                return cached
+        body = orjson.loads(spec_json)
+        restored = (
+            self.registry.restore(body["spec"]),
+            {name: self.registry.restore(s) for name, s in body["subprocess_specs"].items()},
+        )
+        with self._lock:
+            self._specs[cache_key] = restored
+            while len(self._specs) > self._cache_size:
+                self._specs.popitem(last=False)
+        return restored
+
+    # -- instances
+    def dump_state(self, workflow: BpmnWorkflow) -> str:
+        return orjson.dumps(self.registry.convert(workflow)).decode()
+
+    def load_state(self, state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+        workflow = self._instances.restore_with_specs(orjson.loads(state), spec, subprocess_specs)
+        workflow.script_engine = script_engine
+        return workflow

@@ -1,0 +1,182 @@
+"""Human tasks: claim, unclaim, assign, complete.
+
+Completing is one transaction: authorize → validate the data against the task's snapshotted form and the decision
+against the offered choices → load the instance → complete the SpiffWorkflow task and run to the next wait → save
+with the optimistic lock → reconcile the task table → append audit events. A second completion of the same task,
+whether it arrives later or at the same moment, ends in ``Conflict`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from . import applications, audit, definitions, forms, runtime
+from .access import SUPERVISOR, Actor, may_work
+from .bpmn.rewrite import DECISION_FIELD
+from .context import EngineContext
+from .errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
+from .models import Instance, Task, User
+
+
+def _visible(actor: Actor, task: Task, instance: Instance) -> bool:
+    if task.for_applicant:
+        return actor.username == instance.applicant
+    return actor.is_staff and actor.covers(task.jurisdiction)
+
+
+def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
+    task = session.get(Task, task_id)
+    instance = session.get(Instance, task.instance_id) if task is not None else None
+    if task is None or instance is None or not _visible(actor, task, instance):
+        raise NotFound(f"Task {task_id} was not found.")
+    return task, instance
+
+
+def _require_worker(actor: Actor, task: Task, instance: Instance) -> None:
+    if not may_work(actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
+                    candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
+        groups = ", ".join(task.candidate_groups) or "a supervisor"
+        raise Forbidden(f"You may not work on task {task.name!r}: it is for {groups} in {task.jurisdiction}.")
+
+
+def _require_open(task: Task) -> None:
+    if task.state not in ("ready", "claimed"):
+        raise Conflict(f"Task {task.name!r} is already {task.state}; open the application to see its current step.")
+
+
+def claim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> Task:
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    _require_worker(actor, task, instance)
+    if task.assignee == actor.username:
+        return task
+    if task.assignee is not None and not task.for_applicant:
+        raise Conflict(f"Task {task.name!r} is already claimed by {task.assignee}.")
+    now = ctx.now()
+    claimed = session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
+        .values(state="claimed", assignee=actor.username, claimed_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict(f"Task {task.name!r} was claimed by someone else at the same moment.")
+    task.state, task.assignee, task.claimed_at = "claimed", actor.username, now
+    audit.record(session, "task_claimed", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
+                 element_id=task.element_id)
+    return task
+
+
+def unclaim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> Task:
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    if task.for_applicant:
+        raise InvalidInput("Tasks of the applicant cannot be unclaimed.")
+    if task.assignee != actor.username and not (SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)):
+        raise Forbidden(f"Task {task.name!r} is claimed by {task.assignee}; only they or a supervisor can release it.")
+    previous = task.assignee
+    task.state, task.assignee, task.claimed_at = "ready", None, None
+    audit.record(session, "task_unclaimed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
+                 task_id=task.id, element_id=task.element_id, previous_assignee=previous)
+    return task
+
+
+def assign(session: Session, ctx: EngineContext, task_id: str, username: str, actor: Actor) -> Task:
+    """A supervisor hands a task to an officer who may work it."""
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    if SUPERVISOR not in actor.roles or not actor.covers(task.jurisdiction):
+        raise Forbidden("Only a supervisor of this office can assign tasks.")
+    user = session.query(User).filter_by(username=username, active=True).one_or_none()
+    if user is None:
+        raise InvalidInput(f"There is no active user {username!r}.", {"username": "Unknown user."})
+    target = Actor.of(user.username, user.roles, user.groups, user.jurisdictions)
+    if not may_work(target, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=None,
+                    candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
+        raise InvalidInput(f"{username} may not work on {task.name!r} (wrong group or office).",
+                           {"username": "This user is not a candidate for the task."})
+    now = ctx.now()
+    previous = task.assignee
+    task.state, task.assignee, task.claimed_at = "claimed", username, now
+    audit.record(session, "task_assigned", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
+                 element_id=task.element_id, assignee=username, previous_assignee=previous)
+    return task
+
+
+def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, data: dict | None = None,
+             decision: str | None = None, expected_revision: int | None = None) -> tuple[Instance, list[Task]]:
+    """Complete a task; return the instance and its open tasks after the step."""
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    _require_worker(actor, task, instance)
+    if task.assignee not in (None, actor.username) and not task.for_applicant:
+        raise Conflict(f"Task {task.name!r} is claimed by {task.assignee}. Ask them or a supervisor to release it.")
+    if instance.status != applications.RUNNING:
+        raise Conflict(f"Application {instance.registration_no} is {instance.status}; its tasks cannot be completed.")
+    if expected_revision is not None and expected_revision != instance.revision:
+        raise Conflict("The application changed since you opened it. Reload it and try again.")
+    data = _validated(session, instance, task, data if data is not None else {}, decision)
+
+    workflow = runtime.load(ctx, instance)
+    try:
+        spiff_task = workflow.get_task_from_id(UUID(task.id))
+    except Exception as exc:  # noqa: BLE001 - the projection points at a task the state no longer has
+        raise Conflict(f"Task {task.name!r} is no longer part of the application.") from exc
+    if spiff_task.state != runtime.TaskState.READY:
+        raise Conflict(f"Task {task.name!r} is no longer waiting for input.")
+    try:
+        runtime.complete_task(ctx, workflow, spiff_task.id, data)
+    except ProcessError as exc:
+        applications.flag_error(session, ctx, instance, exc, actor=actor.username)
+        raise
+    closed = session.execute(
+        update(Task).where(Task.id == task.id, Task.state.in_(("ready", "claimed")))
+        .values(state="completed", completed_at=ctx.now(), completed_by=actor.username, decision=decision)
+        .execution_options(synchronize_session=False)).rowcount
+    if closed != 1:
+        raise Conflict(f"Task {task.name!r} was completed by someone else at the same moment.")
+    audit.record(session, "task_completed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
+                 task_id=task.id, element_id=task.element_id, data=data, decision=decision)
+    if decision is not None:
+        audit.record(session, "decision", actor=actor.username, at=ctx.now(), instance_id=instance.id,
+                     task_id=task.id, element_id=task.element_id, decision=decision)
+    applications._after_step(session, ctx, instance, workflow, actor=actor.username, finished_task_id=task.id,
+                             decision=decision)
+    return instance, applications.open_tasks(session, instance)
+
+
+def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidData("The task data must be a JSON object of form fields.", {"(form)": "Expected an object."})
+    form = definitions.form_of(session, instance.definition, task.form_key)
+    forms.validate(form.schema if form else None, data, what=f"form of {task.name!r}")
+    data = dict(data)
+    if task.decision_choices:
+        if decision is None:
+            raise InvalidData(f"Choose a decision for {task.name!r}: {', '.join(task.decision_choices)}.",
+                              {DECISION_FIELD: f"Choose one of: {', '.join(task.decision_choices)}."})
+        if decision not in task.decision_choices:
+            raise InvalidData(f"{decision!r} is not a choice of {task.name!r}.",
+                              {DECISION_FIELD: f"Choose one of: {', '.join(task.decision_choices)}."})
+        data[DECISION_FIELD] = decision
+    elif decision is not None:
+        raise InvalidData(f"Task {task.name!r} offers no decision.", {DECISION_FIELD: "This task has no choices."})
+    return data
+
+
+def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, actor: str = "system") -> list[Task]:
+    """Let the instance's due BPMN timers fire (according to ``ctx.clock``) and run to the next wait."""
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"Application {instance_id} was not found.")
+    if instance.status != applications.RUNNING:
+        return []
+    workflow = runtime.load(ctx, instance)
+    try:
+        runtime.run(ctx, workflow, refresh_timers=True)
+    except ProcessError as exc:
+        applications.flag_error(session, ctx, instance, exc, actor=actor)
+        return []
+    audit.record(session, "timer_fired", actor=actor, at=ctx.now(), instance_id=instance.id)
+    return applications._after_step(session, ctx, instance, workflow, actor=actor)
