@@ -89,7 +89,10 @@ def parse_sla_duration(text: str, *, working_day: timedelta = timedelta(hours=8)
         "seconds": timedelta(seconds=1),
     }
     micros = sum(amount * (units[name] // timedelta(microseconds=1)) for name, amount in parts.items())
-    return timedelta(microseconds=round(micros))
+    try:
+        return timedelta(microseconds=round(micros))
+    except OverflowError:
+        raise ValueError(f"sla {text!r} is longer than any calendar can count; check the number") from None
 
 
 class Calendar(Protocol):

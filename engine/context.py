@@ -45,13 +45,7 @@ class EngineContext:
     def compile_options(self):
         from .bpmn.compiler import CompileOptions
 
-        return CompileOptions(timezone=self.settings.timezone, max_bytes=self.settings.max_bpmn_bytes,
-                              sla_parser=_sla_parser())
-
-
-def _sla_parser():
-    try:
         from .calendar import parse_sla_duration
-    except ImportError:  # the calendar is optional for linting; ISO syntax is still checked without it
-        return None
-    return parse_sla_duration
+
+        return CompileOptions(timezone=self.settings.timezone, max_bytes=self.settings.max_bpmn_bytes,
+                              sla_parser=parse_sla_duration)

@@ -1,0 +1,167 @@
+"""The ``lincah`` command: database, lint, deploy, users (and the server, see ``serve``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine import definitions
+from engine import users as user_service
+from engine.bpmn.compiler import SourceFile
+from engine.config import Settings
+from engine.context import EngineContext
+from engine.db import make_engine, make_session_factory, transaction, upgrade
+from engine.errors import LincahError
+
+
+def _context() -> EngineContext:
+    return EngineContext(settings=Settings.from_env())
+
+
+def _factory(ctx: EngineContext):
+    return make_session_factory(make_engine(ctx.settings.database_url))
+
+
+def bpmn_files(paths: tuple[str, ...]) -> list[Path]:
+    """Files given, and the .bpmn files found (recursively) in folders given, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.bpmn") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise click.BadParameter(f"{raw}: no such file or folder", param_hint="PATH")
+    return found
+
+
+def _sources(path: Path, siblings: list[Path]) -> tuple[SourceFile, list[SourceFile]]:
+    main = SourceFile(str(path), path.read_bytes())
+    supporting = [SourceFile(str(p), p.read_bytes()) for p in siblings if p != path and p.parent == path.parent]
+    return main, supporting
+
+
+@click.group(help="Lincah: a BPMN workflow server for one-stop permit offices.")
+def main() -> None:
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply the database migrations (creates the SQLite file when needed).")
+def db_upgrade() -> None:
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@main.command(help="Check BPMN files (or folders of them) and their forms; exit 1 if any has an error.")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of forms.")
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+def lint(paths, forms_dir, quiet) -> None:
+    ctx = _context()
+    files = bpmn_files(paths)
+    errors = warnings = failed_files = 0
+    show_progress = len(files) > 20 and sys.stderr.isatty()
+    with click.progressbar(files, label="linting", file=sys.stderr, show_pos=True) if show_progress else \
+            _plain(files) as items:
+        for path in items:
+            main_file, supporting = _sources(path, files)
+            compiled = definitions.lint(ctx, main_file, supporting, definitions.form_source(ctx, path, forms_dir))
+            for problem in compiled.problems.sorted():
+                if not quiet:
+                    click.echo(problem.as_line())
+            errors += len(compiled.problems.errors)
+            warnings += len(compiled.problems.warnings)
+            failed_files += bool(compiled.problems.errors)
+    click.echo(f"{len(files)} file(s): {len(files) - failed_files} deployable, {failed_files} with errors; "
+               f"{errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors else 0)
+
+
+class _plain:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+@main.command(help="Deploy BPMN files (or folders) as new versions of their services; published unless --draft.")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--draft", is_flag=True, help="Deploy as draft: new applications keep using the published version.")
+@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of forms.")
+@click.option("--actor", default="cli", show_default=True, help="Who is recorded as deploying.")
+def deploy(paths, draft, forms_dir, actor) -> None:
+    ctx = _context()
+    factory = _factory(ctx)
+    files = bpmn_files(paths)
+    failed = 0
+    for path in files:
+        main_file, supporting = _sources(path, files)
+        try:
+            with transaction(factory) as session:
+                result = definitions.deploy(session, ctx, main_file, supporting,
+                                            definitions.form_source(ctx, path, forms_dir), actor=actor,
+                                            publish=not draft)
+                d = result.definition
+                what = "deployed" if result.created else "unchanged"
+                click.echo(f"{path}: {what} {d.key} version {d.version} ({d.status}) — {d.name_id}")
+                for warning in result.warnings:
+                    click.echo(f"  warning: {warning['element_id'] or '-'}: {warning['message']}")
+        except LincahError as exc:
+            failed += 1
+            click.echo(f"{path}: not deployed: {exc.message}", err=True)
+            for problem in exc.details or []:
+                if isinstance(problem, dict) and "severity" in problem:
+                    click.echo(f"  {problem['file']}:{problem['line'] or 0}: {problem['element_id'] or '-'}: "
+                               f"{problem['severity']}: {problem['message']}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@main.group(help="User accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("add", help="Create a user account.")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              help="applicant, officer, supervisor, analyst, manager or admin (repeatable).")
+@click.option("--group", "groups", multiple=True, help="Candidate group, e.g. verifier (repeatable).")
+@click.option("--jurisdiction", "jurisdictions", multiple=True, help="Office code, e.g. sinjai (repeatable).")
+@click.option("--full-name", default="")
+@click.option("--email", default=None)
+def users_add(username, password, roles, groups, jurisdictions, full_name, email) -> None:
+    ctx = _context()
+    try:
+        with transaction(_factory(ctx)) as session:
+            user = user_service.create(session, username=username, password=password, roles=roles, groups=groups,
+                                       jurisdictions=jurisdictions, full_name=full_name, email=email, actor="cli",
+                                       at=ctx.now())
+            click.echo(f"created {user.username}: roles {', '.join(user.roles)}; groups "
+                       f"{', '.join(user.groups) or '-'}; jurisdictions {', '.join(user.jurisdictions) or '-'}")
+    except LincahError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Test fixtures: every database test runs on SQLite and, when ``LINCAH_TEST_POSTGRES_URL`` is set, on PostgreSQL.
+
+The schema is created once per backend through the Alembic migrations (so the migrations are tested too) and
+emptied between tests. A PostgreSQL URL that is set but unreachable fails the run: it is never silently skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine.clock import FrozenClock
+from engine.config import PROJECT_ROOT, Settings
+from engine.context import EngineContext
+from engine.db import make_engine, make_session_factory, transaction, upgrade
+from engine.models import Base
+
+POSTGRES_URL = os.environ.get("LINCAH_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+# A Tuesday, 09:00 in Makassar (WITA): a working day with no holiday near it.
+T0 = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine: object
+    factory: object
+
+    def transaction(self):
+        return transaction(self.factory)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"LINCAH_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}", pytrace=False)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, tmp_path_factory) -> Database:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'lincah.db'}"
+    else:
+        url = POSTGRES_URL
+        _reset_postgres(url)
+    upgrade(url)
+    engine = make_engine(url, pool_size=20, max_overflow=10) if request.param == "postgresql" else make_engine(url)
+    yield Database(request.param, url, engine, make_session_factory(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)] + [
+        t for t in _extra_tables(database) if t not in {m.name for m in Base.metadata.sorted_tables}]
+    with database.engine.begin() as conn:
+        if database.backend == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+    return database
+
+
+def _extra_tables(database: Database) -> list[str]:
+    from sqlalchemy import inspect
+
+    return [t for t in inspect(database.engine).get_table_names() if t != "alembic_version"]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url="sqlite://", instance_path=tmp_path / "instance")
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: FrozenClock) -> EngineContext:
+    return EngineContext(settings=settings, clock=clock)
+
+
+@pytest.fixture
+def processes_dir() -> Path:
+    return PROJECT_ROOT / "processes"
