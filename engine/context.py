@@ -44,7 +44,6 @@ class EngineContext:
 
     def compile_options(self):
         from .bpmn.compiler import CompileOptions
-
         from .calendar import parse_sla_duration
 
         return CompileOptions(timezone=self.settings.timezone, max_bytes=self.settings.max_bpmn_bytes,

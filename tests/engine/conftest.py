@@ -1,0 +1,68 @@
+"""Engine test helpers: tiny diagrams written inline, deployed through the real pipeline."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from engine import definitions
+from engine.access import Actor
+from engine.bpmn.compiler import SourceFile
+from engine.forms import FormSource
+from engine.models import Task
+from tests.conftest import PROJECT_ROOT
+
+HEADER = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="defs" targetNamespace="http://lincah.test">\n'
+)
+
+
+def diagram(body: str, process_id: str = "p", extra: str = "", executable: str = "true") -> str:
+    """A BPMN document with one process whose flow elements are ``body``."""
+    return (f'{HEADER}  <bpmn:process id="{process_id}" isExecutable="{executable}">\n{body}\n  </bpmn:process>\n'
+            f"{extra}</bpmn:definitions>\n")
+
+
+APPLICANT = Actor.of("andi", ["applicant"], full_name="Andi Pratama")
+OTHER_APPLICANT = Actor.of("budi", ["applicant"])
+VERIFIER = Actor.of("vera", ["officer"], ["verifier"], ["sulsel"])
+HEAD = Actor.of("kadis", ["officer"], ["head_of_office"], ["sulsel"])
+SINJAI_FISHERIES = Actor.of("sinta", ["officer"], ["regency_fisheries"], ["sinjai"])
+BONE_FISHERIES = Actor.of("bona", ["officer"], ["regency_fisheries"], ["bone"])
+REVIEWER = Actor.of("rudi", ["officer"], ["fisheries_reviewer"], ["sulsel"])
+SUPERVISOR = Actor.of("supri", ["supervisor"], [], ["sulsel"])
+
+
+@pytest.fixture
+def deploy(db, ctx):
+    """deploy(xml_text, forms={key: schema dict}, name=..., publish=True) -> ServiceDefinition."""
+
+    def _deploy(xml: str, forms: dict | None = None, name: str = "test.bpmn", publish: bool = True):
+        uploads = {f"{key}.json": orjson.dumps(schema) for key, schema in (forms or {}).items()}
+        with db.transaction() as session:
+            result = definitions.deploy(session, ctx, SourceFile(name, xml.encode()), [],
+                                        FormSource(uploads, []), actor="analyst", publish=publish)
+            return result.definition
+
+    return _deploy
+
+
+@pytest.fixture
+def deploy_service(db, ctx):
+    """Deploy one of the real services from processes/ with its forms from forms/."""
+
+    def _deploy(key: str):
+        path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
+        with db.transaction() as session:
+            return definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                                      definitions.form_source(ctx, path), actor="analyst").definition
+
+    return _deploy
+
+
+def open_task_rows(session, instance_id: int) -> list[Task]:
+    return list(session.query(Task).filter(Task.instance_id == instance_id, Task.state.in_(("ready", "claimed")))
+                .order_by(Task.created_at, Task.element_id))

@@ -1,0 +1,107 @@
+"""Deploying service definitions: versions, identical redeploys, drafts, publishing, form snapshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import applications, definitions
+from engine.errors import InvalidDefinition, NotFound
+from engine.models import Event
+from tests.engine.conftest import APPLICANT, VERIFIER, diagram
+
+FORM = {"type": "object", "properties": {"title": {"type": "string", "minLength": 3}}, "required": ["title"]}
+
+
+def one_step(task_name: str = "Periksa") -> str:
+    return diagram(f"""
+    <bpmn:startEvent id="start" camunda:formKey="svc/apply"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
+    <bpmn:userTask id="check" name="{task_name}" camunda:candidateGroups="verifier"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end"/>
+    <bpmn:endEvent id="end" name="Selesai"/>""", process_id="svc")
+
+
+def test_first_deploy_is_version_1_and_published(db, deploy):
+    definition = deploy(one_step(), {"svc/apply": FORM})
+    assert (definition.key, definition.version, definition.status) == ("svc", 1, "published")
+    with db.transaction() as session:
+        assert definitions.latest_published(session, "svc").id == definition.id
+        assert session.query(Event).filter_by(kind="deployed", definition_id=definition.id).count() == 1
+
+
+def test_redeploying_identical_content_returns_the_existing_version(db, deploy):
+    first = deploy(one_step(), {"svc/apply": FORM})
+    again = deploy(one_step(), {"svc/apply": FORM})
+    assert again.id == first.id and again.version == 1
+    with db.transaction() as session:
+        assert len(definitions.versions(session, "svc")) == 1
+
+
+def test_changed_diagram_or_form_makes_a_new_version(db, deploy):
+    deploy(one_step(), {"svc/apply": FORM})
+    second = deploy(one_step("Periksa berkas"), {"svc/apply": FORM})
+    changed_form = dict(FORM, properties={"title": {"type": "string", "minLength": 5}})
+    third = deploy(one_step("Periksa berkas"), {"svc/apply": changed_form})
+    assert (second.version, third.version) == (2, 3)
+    with db.transaction() as session:
+        statuses = {d.version: d.status for d in definitions.versions(session, "svc")}
+    assert statuses == {1: "retired", 2: "retired", 3: "published"}
+
+
+def test_a_draft_does_not_change_what_applicants_get_until_published(db, ctx, deploy):
+    deploy(one_step(), {"svc/apply": FORM})
+    draft = deploy(one_step("Verifikasi"), {"svc/apply": FORM}, publish=False)
+    assert draft.status == "draft"
+    with db.transaction() as session:
+        assert definitions.latest_published(session, "svc").version == 1
+        definitions.publish_version(session, ctx, "svc", 2, actor="analyst")
+    with db.transaction() as session:
+        assert definitions.latest_published(session, "svc").version == 2
+
+
+def test_running_applications_stay_on_their_version_and_form(db, ctx, deploy):
+    deploy(one_step(), {"svc/apply": FORM})
+    with db.transaction() as session:
+        old = applications.start(session, ctx, service="svc", data={"title": "abc"}, actor=APPLICANT)
+    stricter = dict(FORM, properties={"title": {"type": "string", "minLength": 10}})
+    deploy(one_step("Verifikasi"), {"svc/apply": stricter})
+    with db.transaction() as session:
+        old = session.get(applications.Instance, old.id)
+        (task,) = applications.open_tasks(session, old)
+        assert (old.definition.version, task.name) == (1, "Periksa")
+        new = applications.start(session, ctx, service="svc", data={"title": "a long enough title"}, actor=APPLICANT)
+        assert new.definition.version == 2
+        assert applications.open_tasks(session, new)[0].name == "Verifikasi"
+    from engine import tasks
+
+    with db.transaction() as session:
+        tasks.complete(session, ctx, task.id, VERIFIER, {})
+    with db.transaction() as session:
+        assert session.get(applications.Instance, old.id).status == "completed"
+
+
+def test_form_snapshot_survives_later_edits_of_the_forms_folder(db, ctx, tmp_path):
+    from engine.bpmn.compiler import SourceFile
+
+    forms_dir = tmp_path / "forms" / "svc"
+    forms_dir.mkdir(parents=True)
+    (forms_dir / "apply.json").write_text('{"type": "object", "required": ["title"]}')
+    bpmn = tmp_path / "svc.bpmn"
+    bpmn.write_text(one_step())
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile("svc.bpmn", bpmn.read_bytes()), [],
+                           definitions.form_source(ctx, bpmn), actor="analyst")
+    (forms_dir / "apply.json").write_text('{"type": "object", "required": ["other"]}')
+    with db.transaction() as session:
+        definition = definitions.latest_published(session, "svc")
+        form = definitions.form_of(session, definition, "svc/apply")
+    assert form.schema["required"] == ["title"]
+
+
+def test_a_diagram_with_errors_is_not_stored(db, deploy):
+    with pytest.raises(InvalidDefinition) as rejected:
+        deploy(one_step(), {})  # the start form is missing
+    problem = rejected.value.problems[0]
+    assert problem["code"] == "form_missing" and problem["element_id"] == "start" and problem["line"] == 5
+    with db.transaction() as session, pytest.raises(NotFound):
+        definitions.latest_published(session, "svc")

@@ -1,0 +1,211 @@
+"""Lint: every rejection is a list of located problems, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli import main as cli
+from engine import definitions
+from engine.bpmn.compiler import SourceFile
+from engine.forms import FormSource
+from tests.conftest import PROJECT_ROOT
+from tests.engine.conftest import HEADER, diagram
+
+CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
+
+
+def lint(ctx, xml: str | bytes, forms: dict | None = None, name: str = "t.bpmn"):
+    data = xml.encode() if isinstance(xml, str) else xml
+    uploads = {f"{k}.json": v for k, v in (forms or {}).items()}
+    return definitions.lint(ctx, SourceFile(name, data), [], FormSource(uploads, []))
+
+
+def codes(compiled) -> list[tuple[str, str, str | None]]:
+    return [(p.severity, p.code, p.element_id) for p in compiled.problems]
+
+
+def user_task(extra: str = "", task_id: str = "review") -> str:
+    return f'<bpmn:userTask id="{task_id}" name="Periksa" camunda:candidateGroups="verifier" {extra}/>'
+
+
+def test_xxe_fixture_from_the_corpus_is_rejected_with_a_clear_message(ctx):
+    (path,) = sorted((CORPUS / "spiff-arena-tests" / "data" / "xml_with_entity").glob("*.bpmn"))[:1]
+    compiled = lint(ctx, path.read_bytes(), name=path.name)
+    (problem,) = compiled.problems
+    assert problem.code == "xml_doctype" and problem.severity == "error"
+    assert "external entity" in problem.message and problem.line >= 1
+    assert not compiled.ok
+
+
+def test_entity_expansion_is_refused_even_when_hidden_after_a_comment(ctx):
+    xml = '<?xml version="1.0"?>\n<!-- model -->\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<d>&x;</d>'
+    (problem,) = lint(ctx, xml).problems
+    assert problem.code == "xml_doctype" and problem.line == 3
+
+
+def test_oversize_file_is_rejected_before_parsing(ctx):
+    big = diagram("<bpmn:startEvent id='s'/>").replace("</bpmn:definitions>", "<!--" + "x" * 5_300_000 + "-->"
+                                                                       "</bpmn:definitions>")
+    (problem,) = lint(ctx, big).problems
+    assert problem.code == "too_large" and "5,242,880" in problem.message
+
+
+def test_malformed_xml_reports_the_line(ctx):
+    xml = HEADER + '  <bpmn:process id="p">\n    <bpmn:startEvent id="s">\n  </bpmn:process>\n</bpmn:definitions>'
+    (problem,) = lint(ctx, xml).problems
+    assert problem.code == "xml_syntax" and problem.line == 5 and "startEvent line 4" in problem.message
+
+
+def test_xsd_violation_is_located(ctx):
+    xml = diagram('<bpmn:startEvent id="s"/>\n<bpmn:frobnicate id="x"/>')
+    problems = [p for p in lint(ctx, xml).problems if p.code == "xsd"]
+    assert problems and problems[0].line == 5 and "frobnicate" in problems[0].message
+
+
+def test_gateway_mixing_conditions_and_labels_is_diagnosed(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task()}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="yes" name="Setujui" sourceRef="gw" targetRef="e1">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">amount &gt; 5</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="no" name="Tolak" sourceRef="gw" targetRef="e2"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
+    compiled = lint(ctx, xml)
+    assert ("error", "gateway_mixed", "gw") in codes(compiled)
+    problem = next(p for p in compiled.problems if p.code == "gateway_mixed")
+    assert problem.line == 7 and "'Tolak' (no)" in problem.message
+
+
+def test_gateway_with_neither_conditions_labels_nor_default_is_an_error(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task()}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="a" sourceRef="gw" targetRef="e1"/><bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="e2"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
+    assert ("error", "gateway_no_condition", "gw") in codes(lint(ctx, xml))
+
+
+def test_labelled_gateway_that_does_not_follow_a_user_task_is_an_error(ctx):
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="a" name="Ya" sourceRef="gw" targetRef="e1"/>
+    <bpmn:sequenceFlow id="b" name="Tidak" sourceRef="gw" targetRef="e2"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
+    assert ("error", "decision_without_task", "gw") in codes(lint(ctx, xml))
+
+
+def test_missing_and_invalid_forms_are_errors_on_the_element_that_names_them(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s" camunda:formKey="svc/apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task('camunda:formKey="svc/review"')}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/>
+    <bpmn:endEvent id="e"/>""")
+    compiled = lint(ctx, xml, {"svc/review": b'{"type": "objekt"}'})
+    found = codes(compiled)
+    assert ("error", "form_missing", "s") in found
+    assert ("error", "form_invalid", "review") in found
+
+
+def test_unparseable_sla_is_an_error_and_a_valid_one_is_not(ctx):
+    props = ('<bpmn:extensionElements><camunda:properties><camunda:property name="sla" value="{}"/>'
+             "</camunda:properties></bpmn:extensionElements>")
+    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier">{}</bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>"""
+    bad = lint(ctx, diagram(body.format(props.format("dua hari"))))
+    assert ("error", "sla_invalid", "review") in codes(bad)
+    good = lint(ctx, diagram(body.format(props.format("P2D"))))
+    assert not good.problems.errors
+
+
+def test_condition_that_escapes_the_sandbox_does_not_deploy(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw" default="b"/>
+    <bpmn:sequenceFlow id="a" sourceRef="gw" targetRef="review">
+      <bpmn:conditionExpression>().__class__.__base__.__subclasses__()</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="review"/>
+    {user_task()}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>""")
+    assert ("error", "code_invalid", "a") in codes(lint(ctx, xml))
+
+
+def test_unreachable_elements_and_tasks_without_group_are_warnings(ctx):
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review" name="Periksa"/><bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:userTask id="orphan" name="Lupa"/>""")
+    compiled = lint(ctx, xml)
+    found = codes(compiled)
+    assert ("warning", "unreachable", "orphan") in found
+    assert ("warning", "task_without_group", "review") in found
+    assert ("warning", "task_without_form", "review") in found
+    assert compiled.ok  # warnings do not block a deploy
+
+
+def test_business_rule_task_without_decision_is_diagnosed_not_crashed(ctx):
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="rule"/>
+    <bpmn:businessRuleTask id="rule" name="Hitung"/><bpmn:sequenceFlow id="f1" sourceRef="rule" targetRef="e"/>
+    <bpmn:endEvent id="e"/>""")
+    assert ("error", "business_rule_without_decision", "rule") in codes(lint(ctx, xml))
+
+
+def test_process_without_start_event(ctx):
+    compiled = lint(ctx, diagram('<bpmn:userTask id="t" camunda:candidateGroups="x"/>'))
+    assert ("error", "no_start_event", "p") in codes(compiled)
+
+
+def test_timer_without_value_is_an_error(ctx):
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition/></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="e"/><bpmn:endEvent id="e"/>""")
+    assert ("error", "timer_empty", "wait") in codes(lint(ctx, xml))
+
+
+def test_the_real_services_lint_clean(ctx):
+    for path in sorted((PROJECT_ROOT / "processes").glob("*.bpmn")):
+        compiled = definitions.lint(ctx, SourceFile(path.name, path.read_bytes()), [],
+                                    definitions.form_source(ctx, path))
+        assert [p.as_line() for p in compiled.problems] == [], path.name
+        assert compiled.ok
+
+
+class TestLintCommand:
+    def _write(self, folder: Path, name: str, text: str) -> Path:
+        path = folder / name
+        path.write_text(text)
+        return path
+
+    def test_prints_one_line_per_problem_and_exits_1_on_errors(self, tmp_path):
+        self._write(tmp_path, "broken.bpmn", diagram('<bpmn:userTask id="t" camunda:candidateGroups="x"/>'))
+        result = CliRunner().invoke(cli, ["lint", str(tmp_path)])
+        assert result.exit_code == 1
+        line = next(ln for ln in result.output.splitlines() if "no_start" in ln or "start event" in ln)
+        assert line.startswith(f"{tmp_path / 'broken.bpmn'}:3: p: error: ")
+
+    def test_exits_0_when_only_warnings(self, tmp_path):
+        path = self._write(tmp_path, "ok.bpmn", diagram("""
+        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="t"/>
+        <bpmn:userTask id="t" name="Periksa"/><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="e"/>
+        <bpmn:endEvent id="e"/>"""))
+        result = CliRunner().invoke(cli, ["lint", str(path)])
+        assert result.exit_code == 0, result.output
+        assert ": t: warning: " in result.output
+
+    def test_missing_path_is_a_usage_error_not_a_lint_result(self, tmp_path):
+        result = CliRunner().invoke(cli, ["lint", str(tmp_path / "nope.bpmn")])
+        assert result.exit_code == 2 and "no such file" in result.output
+
+    @pytest.mark.parametrize("service", ["research_permit", "fishing_vessel_permit"])
+    def test_real_services_pass(self, service):
+        result = CliRunner().invoke(cli, ["lint", str(PROJECT_ROOT / "processes" / f"{service}.bpmn")])
+        assert result.exit_code == 0, result.output
