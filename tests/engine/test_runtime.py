@@ -71,7 +71,8 @@ class TestHumanDecisions:
         <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
         <bpmn:exclusiveGateway id="gw" default="small"/>
         <bpmn:sequenceFlow id="big" sourceRef="gw" targetRef="bigEnd">
-          <bpmn:conditionExpression>${amount &gt; 1000 &amp;&amp; applicant_type == 'company'}</bpmn:conditionExpression>
+          <bpmn:conditionExpression>${amount &gt; 1000 &amp;&amp; applicant_type == 'company'}
+          </bpmn:conditionExpression>
         </bpmn:sequenceFlow>
         <bpmn:sequenceFlow id="small" sourceRef="gw" targetRef="smallEnd"/>
         <bpmn:endEvent id="bigEnd" name="Besar"/><bpmn:endEvent id="smallEnd" name="Kecil"/>"""))
