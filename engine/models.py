@@ -211,3 +211,51 @@ class User(Base):
     jurisdictions: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token of the HTTP API. Only its SHA-256 is stored: a database leak reveals no usable token."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """Failed sign-ins per (username, client address): drives the exponential lockout."""
+
+    __tablename__ = "login_failure"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """An uploaded file: bytes on disk under their SHA-256 (content-addressed), metadata and ownership here.
+
+    ``instance_id`` is set when an application (or one of its tasks) references the file; from then on whoever may
+    see that application may download it. Before that only the uploader may.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_instance", "instance_id"), Index("ix_attachment_uploader", "uploaded_by"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))

@@ -7,6 +7,7 @@ problem with file, line and element id. A crash-type exception from the library 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -109,16 +110,19 @@ def _choose_process(root, problems: ProblemList, filename: str):
     candidates = [p for p in processes if _executable(p) and p.get("id") not in called] or \
         [p for p in processes if _executable(p)]
     if not candidates:
-        with_content = [p for p in processes if _has_content(p)]
-        if len(with_content) != 1:
-            problems.error("not_executable", "No process is marked executable (isExecutable=\"true\"). Tick "
-                           "'Executable' on the pool of the service in your modeler.", file=filename,
-                           element_id=processes[0].get("id"), line=processes[0].sourceline,
+        # Diagrams from tools other than Camunda Modeler rarely set isExecutable; take the first pool that has
+        # a start event (the service), say so, and let the analyst tick 'Executable' next time.
+        with_start = [p for p in processes if xpath(p, "./bpmn:startEvent") and p.get("id") not in called]
+        if not with_start:
+            problems.error("not_executable", "No process is marked executable (isExecutable=\"true\") and none has "
+                           "a start event. Tick 'Executable' on the pool of the service in your modeler.",
+                           file=filename, element_id=processes[0].get("id"), line=processes[0].sourceline,
                            message_id="Tidak ada proses yang ditandai executable.")
             return None
-        process = with_content[0]
-        problems.warning("not_executable", f"Process {label(process)} is not marked executable; it is deployed "
-                         "anyway because it is the only one with content. Tick 'Executable' in your modeler.",
+        process = with_start[0]
+        others = f"; {', '.join(label(p) for p in with_start[1:])} ignored" if len(with_start) > 1 else ""
+        problems.warning("not_executable", f"Process {label(process)} is not marked executable; it is deployed as "
+                         f"the service anyway{others}. Tick 'Executable' in your modeler.",
                          node=process, file=filename,
                          message_id=f"Proses {label(process)} tidak ditandai executable, tetap dipasang.")
         process.set("isExecutable", "true")
@@ -207,7 +211,7 @@ def _parse(result: Compiled, root, other_roots) -> None:
         result.spec = parser.get_spec(result.key)
         result.subprocess_specs = parser.get_subprocess_specs(result.key)
     except ValidationException as exc:
-        element = getattr(exc, "id", "") or None
+        element = getattr(exc, "id", "") or _element_named_in(str(exc), root, other_roots)
         result.spec = None
         result.problems.error("parser", _library_message(exc), file=getattr(exc, "file_name", "") or result.main_file,
                               element_id=element, line=_line(exc, node_lines, element),
@@ -218,6 +222,18 @@ def _parse(result: Compiled, root, other_roots) -> None:
                               f"({type(exc).__name__}: {exc}). Check the element types used; if the diagram looks "
                               "right, report this to the Lincah team with the file.", file=result.main_file,
                               message_id="Mesin alur kerja gagal membaca diagram ini.")
+
+
+def _element_named_in(message: str, root, other_roots) -> str | None:
+    """The library names a missing called process only in its message: point at the call activity instead."""
+    match = re.search(r"process '([^']+)' was not found", message)
+    if not match:
+        return None
+    for tree_root in [root, *(r for _, r in other_roots)]:
+        for call in xpath(tree_root, ".//bpmn:callActivity"):
+            if call.get("calledElement") == match.group(1):
+                return call.get("id")
+    return None
 
 
 def _line(exc, node_lines: dict, element: str | None):

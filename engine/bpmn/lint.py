@@ -42,11 +42,15 @@ def check_xsd(tree, problems: ProblemList, filename: str, limit: int = 10) -> No
     with _xsd_lock:
         valid = schema.validate(tree)
         log = list(schema.error_log) if not valid else []
+    # Schema violations are warnings: modelling tools commonly write slightly non-conforming XML that the engine
+    # still executes correctly; whatever the engine cannot execute is reported as an error by the later rules.
     for entry in log[:limit]:
-        problems.error("xsd", f"Not valid BPMN 2.0 XML: {_short_xsd_message(entry.message)}", file=filename,
-                       line=entry.line, message_id="XML tidak sesuai skema BPMN 2.0.")
+        problems.warning("xsd", f"Not valid against the BPMN 2.0 schema: {_short_xsd_message(entry.message)} "
+                         "Other modelling tools may not open this file.", file=filename, line=entry.line,
+                         message_id="XML tidak sesuai skema BPMN 2.0; modeler lain mungkin tidak dapat membukanya.")
     if len(log) > limit:
-        problems.error("xsd", f"... and {len(log) - limit} more schema errors.", file=filename)
+        problems.warning("xsd", f"... and {len(log) - limit} more schema violations.", file=filename,
+                         line=log[limit].line)
 
 
 def _short_xsd_message(message: str) -> str:

@@ -70,6 +70,9 @@ def rewrite(root, problems: ProblemList, filename: str, timezone: str) -> dict[s
                 _rewrite_gateway(node, graph, problems, filename, decisions)
     _rewrite_conditions(root)
     _rewrite_timers(root, problems, filename, timezone)
+    for container in containers(root):
+        _split_implicit_forks(container, ProcessGraph.of(container), problems, filename)
+    _drop_data_stores(root, problems, filename)
     return decisions
 
 
@@ -97,27 +100,37 @@ def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filena
             **where,
         )
         return
-    if unlabelled:
-        problems.error(
-            "gateway_no_condition",
-            f"Gateway {label(gateway)} has outgoing flows with neither a condition, a name nor the default mark "
-            f"({', '.join(label(f) for f in unlabelled)}). Name each flow (the names become the officer's "
-            "choices), or write a condition on it, or mark one flow as the default.",
-            message_id=f"Gerbang {label(gateway)} memiliki alur tanpa syarat, tanpa nama, dan bukan default.",
-            **where,
-        )
-        return
-    task = _deciding_task(gateway, graph)
+    task = _deciding_task(gateway, graph, problems, filename)
     if task is None:
-        problems.error(
-            "decision_without_task",
-            f"Gateway {label(gateway)} offers a choice by flow names ({', '.join(label(f) for f in labelled)}), "
-            "but it does not directly follow a user task, so nobody can make that choice. Place it right after "
-            "the user task where the decision is taken, or write conditions on its flows.",
-            message_id=f"Gerbang {label(gateway)} berupa pilihan petugas tetapi tidak langsung setelah tugas.",
-            **where,
-        )
+        if unlabelled:
+            problems.error(
+                "gateway_no_condition",
+                f"Gateway {label(gateway)} has outgoing flows with neither a condition, a name nor the default "
+                f"mark ({', '.join(label(f) for f in unlabelled)}). Write a condition on each flow or mark one as "
+                "the default; or place the gateway right after the user task where a person makes the choice.",
+                message_id=f"Gerbang {label(gateway)} memiliki alur tanpa syarat, tanpa nama, dan bukan default.",
+                **where,
+            )
+        else:
+            problems.error(
+                "decision_without_task",
+                f"Gateway {label(gateway)} offers a choice by flow names ({', '.join(label(f) for f in labelled)}),"
+                " but it does not directly follow a user task, so nobody can make that choice. Place it right "
+                "after the user task where the decision is taken, or write conditions on its flows.",
+                message_id=f"Gerbang {label(gateway)} berupa pilihan petugas tetapi tidak langsung setelah tugas.",
+                **where,
+            )
         return
+    for flow in unlabelled:
+        # A choice still needs a name a person can read: the step it leads to is the best one available.
+        target = graph.nodes.get(flow.get("targetRef"))
+        flow.set("name", ((target.get("name") if target is not None else "") or flow.get("targetRef")).strip())
+        problems.warning("decision_unnamed", f"Flow {flow.get('id')!r} of gateway {label(gateway)} has no name; the "
+                         f"choice is offered as {flow.get('name')!r}. Name the flow to choose the wording.",
+                         node=flow, file=filename,
+                         message_id=f"Alur {flow.get('id')!r} tidak bernama; pilihan ditampilkan sebagai "
+                                    f"{flow.get('name')!r}.")
+    labelled = labelled + unlabelled
     choices = [f.get("name").strip() for f in labelled]
     default_flow = next((f for f in flows if f.get("id") == default_id), None)
     if default_flow is not None and (default_flow.get("name") or "").strip():
@@ -139,14 +152,23 @@ def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filena
     decisions.setdefault(task.get("id"), []).extend(c for c in choices if c not in decisions.get(task.get("id"), []))
 
 
-def _deciding_task(gateway, graph: ProcessGraph):
+def _deciding_task(gateway, graph: ProcessGraph, problems: ProblemList, filename: str):
+    """The human task right before the gateway, if any. An untyped task there becomes a manual task."""
     incoming = graph.incoming.get(gateway.get("id"), [])
     if len(incoming) != 1:
         return None
     source = graph.nodes.get(incoming[0].get("sourceRef"))
-    if source is not None and local(source.tag) in HUMAN_TASK_TAGS:
-        return source
-    return None
+    if source is None:
+        return None
+    if local(source.tag) == "task" and is_bpmn(source):
+        # Tools other than Camunda Modeler draw every step as an untyped task, which the engine would pass
+        # straight through; the choice after it shows that a person works here.
+        source.tag = bpmn("manualTask")
+        problems.warning("untyped_task_decides", f"Task {label(source)} has no type but is followed by a choice; "
+                         "it is run as a manual task where a person picks the outgoing flow. Make it a user task "
+                         "with a form to be explicit.", node=source, file=filename,
+                         message_id=f"Tugas {label(source)} tanpa jenis dijalankan sebagai tugas manual.")
+    return source if local(source.tag) in HUMAN_TASK_TAGS else None
 
 
 def _rewrite_conditions(root) -> None:
@@ -157,7 +179,8 @@ def _rewrite_conditions(root) -> None:
 
 
 def _rewrite_timers(root, problems: ProblemList, filename: str, timezone: str) -> None:
-    for definition in xpath(root, "//bpmn:timerEventDefinition"):
+    # Only definitions inside events: top-level ones are shared declarations referenced by id.
+    for definition in xpath(root, "//bpmn:*[contains(local-name(), 'Event')]/bpmn:timerEventDefinition"):
         values = [c for c in definition if is_bpmn(c, "timeDuration", "timeDate", "timeCycle")]
         event = definition.getparent()
         if not values or not any((v.text or "").strip() for v in values):
@@ -177,3 +200,52 @@ def _rewrite_timers(root, problems: ProblemList, filename: str, timezone: str) -
                 value.text = literal
             elif text.startswith(("${", "#{")):
                 value.text = juel_to_python(text)
+
+
+_FORKING_TAGS = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+                 "businessRuleTask", "callActivity", "subProcess", "transaction", "startEvent",
+                 "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
+
+
+def _split_implicit_forks(container, graph: ProcessGraph, problems: ProblemList, filename: str) -> None:
+    """Several flows leaving an activity or event mean "all of them" in BPMN (conditional ones: "those that hold").
+
+    SpiffWorkflow refuses such diagrams; an explicit parallel (or inclusive) gateway has the same meaning.
+    """
+    for node_id, node in list(graph.nodes.items()):
+        flows = graph.outgoing.get(node_id, [])
+        if len(flows) < 2 or local(node.tag) not in _FORKING_TAGS:
+            continue
+        conditional = any(condition_of(f) is not None for f in flows)
+        gateway = etree.SubElement(container, bpmn("inclusiveGateway" if conditional else "parallelGateway"))
+        gateway.set("id", f"{node_id}__fork")
+        link = etree.SubElement(container, bpmn("sequenceFlow"))
+        link.set("id", f"{node_id}__to_fork")
+        link.set("sourceRef", node_id)
+        link.set("targetRef", gateway.get("id"))
+        if node.get("default"):
+            gateway.set("default", node.attrib.pop("default"))
+        for flow in flows:
+            flow.set("sourceRef", gateway.get("id"))
+        problems.warning("implicit_fork", f"{local(node.tag)} {label(node)} has {len(flows)} outgoing flows; they are "
+                         f"all taken{' when their conditions hold' if conditional else ' in parallel'}, as if a "
+                         "gateway stood there. Draw the gateway to make this visible.", node=node, file=filename,
+                         message_id=f"{label(node)} memiliki beberapa alur keluar; semuanya dijalankan.")
+
+
+def _drop_data_stores(root, problems: ProblemList, filename: str) -> None:
+    """Data stores are documentation for the engine: nothing reads or writes them, so they are left out."""
+    stores = xpath(root, "//bpmn:dataStore | //bpmn:dataStoreReference")
+    if not stores:
+        return
+    ids = {s.get("id") for s in stores}
+    for association in xpath(root, "//bpmn:dataInputAssociation | //bpmn:dataOutputAssociation"):
+        refs = {(r.text or "").strip() for r in association if is_bpmn(r, "sourceRef", "targetRef")}
+        if refs & ids:
+            association.getparent().remove(association)
+    for store in stores:
+        if is_bpmn(store, "dataStoreReference") or store.getparent() is not None:
+            problems.warning("data_store_ignored", f"Data store {label(store)} is shown on the diagram only; the "
+                             "engine neither reads nor writes it.", node=store, file=filename,
+                             message_id=f"Penyimpanan data {label(store)} hanya gambar; tidak dipakai mesin.")
+            store.getparent().remove(store)

@@ -82,18 +82,58 @@ def test_gateway_mixing_conditions_and_labels_is_diagnosed(ctx):
 
 
 def test_gateway_with_neither_conditions_labels_nor_default_is_an_error(ctx):
-    xml = diagram(f"""
-    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
-    {user_task()}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="gw"/>
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
     <bpmn:exclusiveGateway id="gw"/>
     <bpmn:sequenceFlow id="a" sourceRef="gw" targetRef="e1"/><bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="e2"/>
     <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
     assert ("error", "gateway_no_condition", "gw") in codes(lint(ctx, xml))
 
 
+def test_unnamed_choices_after_a_user_task_are_named_after_their_targets(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task()}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="a" name="Setujui" sourceRef="gw" targetRef="e1"/>
+    <bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="e2"/>
+    <bpmn:endEvent id="e1" name="Disetujui"/><bpmn:endEvent id="e2" name="Ditolak"/>""")
+    compiled = lint(ctx, xml)
+    assert ("warning", "decision_unnamed", "b") in codes(compiled)
+    assert compiled.ok and compiled.meta["tasks"]["review"]["decisions"] == ["Setujui", "Ditolak"]
+
+
+def test_implicit_fork_from_a_task_runs_both_branches(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task()}
+    <bpmn:sequenceFlow id="a" sourceRef="review" targetRef="e1"/>
+    <bpmn:sequenceFlow id="b" sourceRef="review" targetRef="e2"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
+    compiled = lint(ctx, xml)
+    assert ("warning", "implicit_fork", "review") in codes(compiled) and compiled.ok
+    assert "review__fork" in compiled.spec.task_specs
+
+
+def test_untyped_task_before_a_choice_becomes_a_manual_step(ctx):
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="decide"/>
+    <bpmn:task id="decide" name="Putuskan"/><bpmn:sequenceFlow id="f1" sourceRef="decide" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="a" name="Ya" sourceRef="gw" targetRef="e1"/>
+    <bpmn:sequenceFlow id="b" name="Tidak" sourceRef="gw" targetRef="e2"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
+    compiled = lint(ctx, xml)
+    assert ("warning", "untyped_task_decides", "decide") in codes(compiled) and compiled.ok
+    assert compiled.meta["tasks"]["decide"]["decisions"] == ["Ya", "Tidak"]
+
+
 def test_labelled_gateway_that_does_not_follow_a_user_task_is_an_error(ctx):
     xml = diagram("""
-    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>
+    </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="gw"/>
     <bpmn:exclusiveGateway id="gw"/>
     <bpmn:sequenceFlow id="a" name="Ya" sourceRef="gw" targetRef="e1"/>
     <bpmn:sequenceFlow id="b" name="Tidak" sourceRef="gw" targetRef="e2"/>

@@ -1,0 +1,163 @@
+"""The inbox (*kotak masuk*): the tasks a person may work, as one indexed SQL query.
+
+A task is in an actor's inbox when it is assigned to them, or when it is not the applicant's own task, lies in one
+of their jurisdictions and names one of their candidate groups (supervisors: any staff task of their offices). The
+query reads ``task``, ``task_candidate`` and a few columns of ``instance``; it never loads a workflow, so it costs
+the same with ten open tasks or a hundred thousand.
+
+Paging is by keyset: the cursor carries the sort value and id of the last row seen, so page 500 costs what page 1
+costs. ``offset`` is accepted too for clients that want page numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from .errors import InvalidInput
+from .models import Instance, Task, TaskCandidate
+
+STATES = ("ready", "claimed", "completed")
+SORTS = ("due_at", "created_at")
+SLA_STATES = ("at_risk", "breached")
+MAX_LIMIT = 200
+
+
+@dataclass
+class InboxQuery:
+    service: str | None = None
+    state: str | None = None  # None: the open tasks (ready and claimed)
+    assignee: str | None = None  # "me" or "none"
+    sla: str | None = None
+    q: str | None = None
+    sort: str = "due_at"
+    limit: int = 50
+    cursor: str | None = None
+    offset: int = 0
+
+
+@dataclass
+class InboxRow:
+    task: Task
+    registration_no: str
+    applicant: str
+    applicant_name: str
+
+
+@dataclass
+class InboxPage:
+    items: list[InboxRow] = field(default_factory=list)
+    total: int = 0
+    next_cursor: str | None = None
+
+
+def _covered(actor: Actor):
+    """SQL condition on the task's jurisdiction, or None when the actor covers every office."""
+    if ALL_JURISDICTIONS in actor.jurisdictions:
+        return None
+    return Task.jurisdiction.in_(sorted(actor.jurisdictions)) if actor.jurisdictions else false()
+
+
+def _may_work(actor: Actor):
+    """SQL condition: the actor may work the task (mirrors ``access.may_work``)."""
+    mine = Task.assignee == actor.username
+    if not actor.is_staff:
+        return mine
+    office = [c for c in [_covered(actor)] if c is not None]
+    staff_task = Task.for_applicant.is_(False)
+    if SUPERVISOR in actor.roles:
+        return or_(mine, and_(staff_task, *office))
+    if OFFICER not in actor.roles or not actor.groups:
+        return mine
+    in_group = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_name.in_(sorted(actor.groups)))
+    return or_(mine, and_(staff_task, in_group, *office))
+
+
+def _check(query: InboxQuery) -> None:
+    problems = {}
+    if query.state is not None and query.state not in STATES:
+        problems["state"] = f"Use one of: {', '.join(STATES)}."
+    if query.assignee is not None and query.assignee not in ("me", "none"):
+        problems["assignee"] = "Use 'me' or 'none'."
+    if query.sla is not None and query.sla not in SLA_STATES:
+        problems["sla"] = f"Use one of: {', '.join(SLA_STATES)}."
+    if query.sort not in SORTS:
+        problems["sort"] = f"Use one of: {', '.join(SORTS)}."
+    if not 1 <= query.limit <= MAX_LIMIT:
+        problems["limit"] = f"Use 1 to {MAX_LIMIT}."
+    if query.offset < 0:
+        problems["offset"] = "Use 0 or more."
+    if problems:
+        raise InvalidInput("The inbox filter is not valid: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
+                           problems)
+
+
+def encode_cursor(sort_value: datetime | None, task_id: str) -> str:
+    raw = orjson.dumps([sort_value.isoformat() if sort_value else None, task_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, task_id = orjson.loads(raw)
+        if not isinstance(task_id, str) or not (value is None or isinstance(value, str)):
+            raise ValueError
+        return (datetime.fromisoformat(value) if value else None), task_id
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise InvalidInput("The cursor is not valid; use the next_cursor of the previous page.",
+                           {"cursor": "Unknown cursor."}) from exc
+
+
+def _after(column, cursor: str):
+    """Rows after the cursor in ``column ASC NULLS LAST, id ASC`` order."""
+    value, task_id = decode_cursor(cursor)
+    if value is None:
+        return and_(column.is_(None), Task.id > task_id)
+    return or_(column > value, and_(column == value, Task.id > task_id), column.is_(None))
+
+
+def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
+    _check(query)
+    conditions = [_may_work(actor)]
+    if query.state is None:
+        conditions.append(Task.state.in_(("ready", "claimed")))
+    else:
+        conditions.append(Task.state == query.state)
+    if query.service:
+        conditions.append(Task.service_key == query.service)
+    if query.assignee == "me":
+        conditions.append(Task.assignee == actor.username)
+    elif query.assignee == "none":
+        conditions.append(Task.assignee.is_(None))
+    if query.sla:
+        conditions.append(Task.sla_state == query.sla)
+    if query.q and query.q.strip():
+        pattern = f"%{query.q.strip().lower()}%"
+        conditions.append(or_(func.lower(Instance.registration_no).like(pattern),
+                              func.lower(Instance.applicant_name).like(pattern), func.lower(Task.name).like(pattern)))
+
+    joined = select(Task.id).join(Instance, Instance.id == Task.instance_id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+
+    column = Task.due_at if query.sort == "due_at" else Task.created_at
+    page = (select(Task, Instance.registration_no, Instance.applicant, Instance.applicant_name)
+            .join(Instance, Instance.id == Task.instance_id).where(*conditions))
+    if query.cursor:
+        page = page.where(_after(column, query.cursor))
+    elif query.offset:
+        page = page.offset(query.offset)
+    page = page.order_by(column.asc().nulls_last(), Task.id.asc()).limit(query.limit + 1)
+    rows = session.execute(page).all()
+    items = [InboxRow(task, number, applicant, name) for task, number, applicant, name in rows[:query.limit]]
+    next_cursor = None
+    if len(rows) > query.limit and items:
+        last = items[-1].task
+        next_cursor = encode_cursor(getattr(last, query.sort), last.id)
+    return InboxPage(items, total, next_cursor)
