@@ -87,7 +87,7 @@ def main() -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     total = len(files)
-    print(f"| corpus files | deployed | rejected with located problems | crashed | plain CamundaParser accepts |")
+    print("| corpus files | deployed | rejected with located problems | crashed | plain CamundaParser accepts |")
     print("|---|---|---|---|---|")
     base = f"{baseline} ({baseline / total:.0%})" if not args.no_baseline else "-"
     print(f"| {total} | {outcome['deployed']} ({outcome['deployed'] / total:.0%}) | {outcome['rejected']} "

@@ -58,7 +58,7 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     except ProcessError as exc:
         flag_error(session, ctx, instance, exc, actor=actor.username)
         return instance
-    _after_step(session, ctx, instance, workflow, actor=actor.username)
+    finish_step(session, ctx, instance, workflow, actor=actor.username)
     return instance
 
 
@@ -85,19 +85,20 @@ def _jurisdiction(ctx: EngineContext, definition, data: dict, explicit: str | No
     return resolved or ctx.settings.default_jurisdiction
 
 
-def _after_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str,
-                finished_task_id: str | None = None, decision: str | None = None) -> list[Task]:
-    """Save, reconcile tasks and record completion: the common tail of every successful step."""
+def finish_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str) -> list[Task]:
+    """Save, reconcile tasks and record completion: the common tail of every successful step.
+
+    Returns the application's open tasks after the step.
+    """
     changes = {}
     if workflow.is_completed():
         changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
     runtime.save(session, ctx, instance, workflow, **changes)
-    created = projection.reconcile(session, ctx, instance, workflow, finished_task_id=finished_task_id,
-                                   finished_by=actor, decision=decision)
+    still_open = projection.reconcile(session, ctx, instance, workflow)
     if workflow.is_completed():
         audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
                      outcome=instance.outcome)
-    return created
+    return still_open
 
 
 def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:

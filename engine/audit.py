@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .models import Event
 
+# Built once: constructing SQL expressions costs more than running them on the hot path of every step.
+_INSERT = insert(Event.__table__)
+
 
 def record(session: Session, kind: str, *, actor: str | None, at, instance_id: int | None = None,
            definition_id: int | None = None, task_id: str | None = None, element_id: str | None = None,
-           **data) -> Event:
-    event = Event(kind=kind, actor=actor, at=at, instance_id=instance_id, definition_id=definition_id,
-                  task_id=task_id, element_id=element_id, data=_jsonable(data))
-    session.add(event)
-    return event
+           **data) -> None:
+    """Append one event in the caller's transaction (a plain INSERT: events are never loaded to be changed)."""
+    session.execute(_INSERT, {"kind": kind, "actor": actor, "at": at, "instance_id": instance_id,
+                              "definition_id": definition_id, "task_id": task_id, "element_id": element_id,
+                              "data": _jsonable(data)})
 
 
 def _jsonable(value):

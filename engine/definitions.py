@@ -169,13 +169,28 @@ def publish_version(session: Session, ctx: EngineContext, key: str, version: int
     return definition
 
 
+_form_cache: dict[str, Form] = {}
+
+
 def form_of(session: Session, definition: ServiceDefinition, form_key: str | None) -> Form | None:
-    """The snapshotted form (schema + UI schema) a definition uses for ``form_key``."""
+    """The snapshotted form (schema + UI schema) a definition uses for ``form_key``.
+
+    Snapshots are immutable and named by their content hash, so they are cached for the life of the process.
+    """
     if not form_key:
         return None
     sha = definition.forms.get(form_key)
-    snapshot = session.get(FormSnapshot, sha) if sha else None
+    if not sha:
+        return None
+    cached = _form_cache.get(sha)
+    if cached is not None:
+        return cached if cached.key == form_key else Form(form_key, cached.schema, cached.ui_schema, sha)
+    snapshot = session.get(FormSnapshot, sha)
     if snapshot is None:
         return None
     ui = orjson.loads(snapshot.ui_schema_json) if snapshot.ui_schema_json else None
-    return Form(form_key, orjson.loads(snapshot.schema_json), ui, sha)
+    form = Form(form_key, orjson.loads(snapshot.schema_json), ui, sha)
+    if len(_form_cache) > 1024:
+        _form_cache.clear()
+    _form_cache[sha] = form
+    return form

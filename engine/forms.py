@@ -128,9 +128,24 @@ def _is_attachment_reference(value) -> bool:
     return isinstance(value.get("id"), str | int) and bool(value.get("id")) and isinstance(value.get("name"), str)
 
 
+_validators: dict[int, tuple[dict, object]] = {}
+
+
+def _validator(schema: dict):
+    """Building a validator costs more than using it; forms are few and immutable once snapshotted."""
+    cached = _validators.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    validator = validator_for(schema, default=Draft202012Validator)(schema, format_checker=_format_checker)
+    if len(_validators) > 1024:
+        _validators.clear()
+    _validators[id(schema)] = (schema, validator)
+    return validator
+
+
 def field_errors(schema: dict, data: dict) -> dict[str, str]:
     """Validate ``data`` against ``schema``; return ``{field path: message}`` (empty when valid)."""
-    validator = validator_for(schema, default=Draft202012Validator)(schema, format_checker=_format_checker)
+    validator = _validator(schema)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)

@@ -76,11 +76,13 @@ class ServiceDefinition(Base):
     name_id: Mapped[str] = mapped_column(String(300), default="")
     name_en: Mapped[str] = mapped_column(String(300), default="")
     bpmn_filename: Mapped[str] = mapped_column(String(300))
-    bpmn: Mapped[str] = mapped_column(Text)
+    # The large columns are deferred: every step joins the definition for its settings, none needs the texts
+    # (the restored spec is cached per process by definition id).
+    bpmn: Mapped[str] = mapped_column(Text, deferred=True)
     # Files the main diagram's call activities need: {filename: xml text}.
-    extra_bpmn: Mapped[dict] = mapped_column(JSON, default=dict)
+    extra_bpmn: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
     # The parsed spec, serialized once here and shared by every instance of this version.
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # What the engine read from the diagram: process properties, per-task settings, decision choices, form keys.
     meta: Mapped[dict] = mapped_column(JSON, default=dict)
     # form key -> FormSnapshot.sha256

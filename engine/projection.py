@@ -8,7 +8,7 @@ finished them, or cancelled when a timer or cancellation took the file elsewhere
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .bpmn.expressions import placeholder_name
@@ -52,33 +52,39 @@ def resolve(value: str | None, data: dict) -> str | None:
     return str(found) if found not in (None, "") else None
 
 
-def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow, *,
-              finished_task_id: str | None = None, finished_by: str | None = None,
-              decision: str | None = None) -> list[Task]:
-    """Bring the instance's task rows in line with the workflow; return the rows of the newly opened tasks."""
+def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow) -> list[Task]:
+    """Bring the instance's task rows in line with the workflow; return its open tasks after the step.
+
+    The task a person just completed has already been closed by the caller; any other open row whose task is no
+    longer ready was taken away by the process (a timer, a cancellation) and is closed as ``cancelled``.
+    """
     now = ctx.now()
-    open_rows = {row.id: row for row in session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_STATES)))}
+    open_rows = {row.id: row for row in session.scalars(_OPEN_ROWS, {"b_instance_id": instance.id})}
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
-    for task_id, row in open_rows.items():
-        if task_id in ready:
-            continue
-        row.completed_at = now
-        if task_id == finished_task_id:
-            row.state, row.completed_by, row.decision = "completed", finished_by, decision
-        else:
-            row.state = "cancelled"
-    created = []
-    for task_id, spiff_task in ready.items():
-        if task_id in open_rows:
-            continue
-        row = _new_row(ctx, instance, spiff_task, task_settings(instance.definition, spiff_task), now)
-        session.add(row)
-        for group in row.candidate_groups:
-            session.add(TaskCandidate(task_id=row.id, group_name=group))
-        created.append(row)
-    session.flush()
-    return created
+    gone = [task_id for task_id in open_rows if task_id not in ready]
+    if gone:
+        session.execute(update(_TASKS).where(_TASKS.c.id.in_(gone)).values(state="cancelled", completed_at=now))
+    created = [_new_row(ctx, instance, spiff_task, task_settings(instance.definition, spiff_task), now)
+               for task_id, spiff_task in ready.items() if task_id not in open_rows]
+    if created:
+        # Plain INSERTs: these rows are returned to the caller, never modified in this transaction.
+        session.execute(_INSERT_TASK, [_columns(row) for row in created])
+        candidates = [{"task_id": row.id, "group_name": g} for row in created for g in row.candidate_groups]
+        if candidates:
+            session.execute(_INSERT_CANDIDATE, candidates)
+    kept = [row for task_id, row in open_rows.items() if task_id in ready]
+    return sorted(kept + created, key=lambda row: (row.created_at, row.element_id))
+
+
+_TASKS = Task.__table__
+# Built once: constructing SQL expressions costs more than running them on every step.
+_OPEN_ROWS = select(Task).where(Task.instance_id == bindparam("b_instance_id"), Task.state.in_(OPEN_STATES))
+_INSERT_TASK = insert(_TASKS)
+_INSERT_CANDIDATE = insert(TaskCandidate.__table__)
+
+
+def _columns(row: Task) -> dict:
+    return {column.key: getattr(row, column.key) for column in _TASKS.columns}
 
 
 def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:

@@ -11,8 +11,9 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .context import EngineContext
 from .errors import Conflict, LincahError, ProcessError
@@ -22,7 +23,7 @@ from .timeshift import use_clock
 
 
 def new_workflow(ctx: EngineContext, definition: ServiceDefinition) -> BpmnWorkflow:
-    spec, subprocess_specs = ctx.codec.load_spec(definition.id, definition.spec_json)
+    spec, subprocess_specs = ctx.codec.load_spec(definition.id, lambda: definition.spec_json)
     return BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
 
 
@@ -31,7 +32,7 @@ def load(ctx: EngineContext, instance: Instance) -> BpmnWorkflow:
         raise LincahError(f"Application {instance.registration_no} was saved by serializer "
                           f"{instance.serializer_version}; this server reads {SERIALIZER_VERSION}. "
                           "Upgrade deliberately.")
-    spec, subprocess_specs = ctx.codec.load_spec(instance.definition_id, instance.definition.spec_json)
+    spec, subprocess_specs = ctx.codec.load_spec(instance.definition_id, lambda: instance.definition.spec_json)
     return ctx.codec.load_state(instance.state, spec, subprocess_specs, ctx.script_engine)
 
 
@@ -88,13 +89,23 @@ def save(session: Session, ctx: EngineContext, instance: Instance, workflow: Bpm
     seen = instance.revision
     values = dict(state=ctx.codec.dump_state(workflow), serializer_version=SERIALIZER_VERSION, revision=seen + 1,
                   next_timer_at=next_timer_at(workflow), updated_at=ctx.now(), **changes)
-    result = session.execute(update(Instance).where(Instance.id == instance.id, Instance.revision == seen)
-                             .values(**values).execution_options(synchronize_session=False))
+    _update_if_unchanged(session, instance, seen, values)
+
+
+# The SET clause comes from the parameter names; built once because building SQL costs more than running it.
+_INSTANCES = Instance.__table__
+_UPDATE_IF_UNCHANGED = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
+                                                _INSTANCES.c.revision == bindparam("b_seen"))
+
+
+def _update_if_unchanged(session: Session, instance: Instance, seen: int, values: dict) -> None:
+    result = session.execute(_UPDATE_IF_UNCHANGED, {"b_id": instance.id, "b_seen": seen, **values})
     if result.rowcount != 1:
         raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
                        "Reload it and try again.")
+    # Mirror the new values on the loaded object without marking it dirty (no second UPDATE at flush).
     for name, value in values.items():
-        setattr(instance, name, value)
+        set_committed_value(instance, name, value)
 
 
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
@@ -141,11 +152,4 @@ def outcome(workflow: BpmnWorkflow) -> str | None:
 def bump_revision(session: Session, instance: Instance, **changes) -> None:
     """Change an instance's columns (not its state) under the same optimistic lock as a step."""
     seen = instance.revision
-    values = dict(revision=seen + 1, **changes)
-    result = session.execute(update(Instance).where(Instance.id == instance.id, Instance.revision == seen)
-                             .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
-                       "Reload it and try again.")
-    for name, value in values.items():
-        setattr(instance, name, value)
+    _update_if_unchanged(session, instance, seen, dict(revision=seen + 1, **changes))

@@ -1,40 +1,45 @@
-"""The sandboxed script engine: gateway conditions, timer expressions and script tasks run here, never in ``eval``.
+"""The sandboxed script engine: gateway conditions, timer expressions and script tasks run here, not in eval.
 
-Why: SpiffWorkflow's stock ``PythonScriptEngine`` runs BPMN code with plain ``eval``/``exec`` and full builtins, so
-whoever deploys a definition can run ``__import__('os').system(...)`` on the server; emptying ``__builtins__`` is
-not enough (``().__class__.__base__.__subclasses__()`` walks back to ``os``). RestrictedPython closes those doors
-but bounds neither CPU nor memory (``2 ** (10 ** 9)`` hangs a worker), so this module adds the limits.
+Why: SpiffWorkflow's stock ``PythonScriptEngine`` runs BPMN code with plain ``eval``/``exec`` and full
+builtins, so whoever deploys a definition can run ``__import__('os').system(...)`` on the server; emptying
+``__builtins__`` is not enough (``().__class__.__base__.__subclasses__()`` walks back to ``os``).
+RestrictedPython closes those doors but bounds neither CPU nor memory (``2 ** (10 ** 9)`` hangs a worker), so
+this module adds the limits.
 
 How code is checked (compile time, :class:`SandboxPolicy`, results cached per source text):
 
 * RestrictedPython's rules (no ``exec``/``eval``, no names or attributes starting with ``_``, no frame or
-  generator internals) plus ours: no imports, ``def``, ``class``, ``yield``, ``global``, ``with``, no
-  ``.format``/``.format_map`` (format strings can walk attributes: ``'{0.__class__}'.format(1)``), no calls of
-  ``open``/``getattr``/``type``/``globals``/... (they do not exist at run time either; the check makes the linter
-  say so).
-* Every attribute read, item read and write, iteration, ``+ * ** << %``, f-string field, ``*``/``**`` unpacking,
-  ``while`` body and lambda call is rewritten into a call of a guard defined here.
+  generator internals) plus ours: no imports, ``def``, ``class``, ``yield``, ``global``, ``with``, attribute
+  assignment, ``.format``/``.format_map`` (format strings walk attributes: ``'{0.__class__}'.format(1)``), and
+  no calls of ``open``/``getattr``/``type``/``globals``/... (they do not exist at run time either; the check
+  lets the linter say so).
+* Every attribute read, item read and write, iteration, binary operator, f-string field, ``*``/``**``
+  unpacking, call, comparison, ``while`` body and lambda body is rewritten to go through a guard defined here.
 
 How code runs:
 
 * Builtins are exactly :data:`SAFE_FUNCTIONS`. Attribute access is a whitelist of methods of the JSON types
   (``str``, ``list``, ``dict``) and of ``set``/``tuple``; everything else is refused.
-* Time: every loop iteration, ``while`` body and lambda call checks a monotonic deadline (default 1 s). No signals:
-  the engine runs in web-server threads; the budget lives in a ``ContextVar``.
-* Memory: operations that multiply sizes are checked *before* they run (integers up to 10,000 digits; strings,
-  lists, dicts, sets and ranges up to 1,000,000 items; format widths up to 1,000); large results count against a
-  per-evaluation allocation budget of 64 MiB; element-by-element growth is bounded by the deadline.
+* Time: every guard checks a monotonic deadline (default 1 s), so loops, recursion through lambdas and long
+  straight-line code all stop; a single builtin operation on capped inputs takes well under a second. No
+  signals: the engine runs in web-server threads; the budget lives in a ``ContextVar``.
+* Memory: operations that multiply sizes are checked *before* they run (integers up to 10,000 digits;
+  strings, lists, dicts, sets and ranges up to 1,000,000 items; format widths up to 1,000); large results
+  count against a per-evaluation allocation budget of 64 MiB; element-by-element growth is bounded by the
+  deadline.
 * A refusal is sticky: catching it with ``try/except`` does not help, the evaluation fails anyway.
-* Task data stays JSON: after a script, every variable must be a dict/list/str/int/float/bool/None (recursively,
-  string keys, finite floats, 64-bit integers, at most 100 levels deep), else :class:`SandboxViolation` names it.
-  A script runs on a deep copy of the task data that is written back only when the script succeeds.
+* Task data stays JSON: after a script, every variable must be a dict/list/str/int/float/bool/None
+  (recursively: string keys, finite floats, 64-bit integers, at most 100 levels deep), else
+  :class:`SandboxViolation` names it. A script runs on a deep copy of the task data, written back only when
+  the script succeeds.
 
 Errors: refusals raise :class:`engine.errors.SandboxViolation`; mistakes in user code (``NameError``,
-``ZeroDivisionError``...) raise as they are. As with the stock environment, ``PythonScriptEngine`` wraps both into
-a ``WorkflowTaskException`` carrying the task (element id) and line number; the original is its ``__context__``.
+``ZeroDivisionError``...) raise as they are. As with the stock environment, ``PythonScriptEngine`` wraps both
+into a ``WorkflowTaskException`` carrying the task (element id) and line number; the original exception is its
+``__context__``.
 
-**The script engine is not serialized.** ``BpmnWorkflowSerializer`` (``from_dict``/``deserialize_json``) gives a
-loaded workflow the stock, unrestricted engine. Whoever loads a workflow must set
+**The script engine is not serialized.** ``BpmnWorkflowSerializer`` (``from_dict``/``deserialize_json``)
+gives a loaded workflow the stock, unrestricted engine. Whoever loads a workflow must set
 ``workflow.script_engine = create_script_engine()`` (or a shared instance of it) before running anything, on
 every load; the persistence layer does, and ``tests/engine/test_sandbox.py`` shows what happens otherwise.
 """
@@ -74,7 +79,7 @@ _SIZED = (str, bytes, list, tuple, dict, set, frozenset)
 _SEQUENCES = (str, bytes, list, tuple)
 
 
-# --- the per-evaluation budget ----------------------------------------------------------------------------------
+# --- the per-evaluation budget ------------------------------------------------------------------------------
 
 
 class _Budget:
@@ -102,7 +107,8 @@ class _Budget:
     def charge(self, nbytes: int) -> None:
         self.allocated += nbytes
         if self.allocated > MAX_ALLOCATED_BYTES:
-            self.refuse(f"memory limit exceeded: the code built more than {MAX_ALLOCATED_BYTES // 2**20} MiB of data")
+            mib = MAX_ALLOCATED_BYTES // 2**20
+            self.refuse(f"memory limit exceeded: the code built more than {mib} MiB of data")
 
 
 _CURRENT: ContextVar[_Budget | None] = ContextVar("lincah_sandbox_budget", default=None)
@@ -135,7 +141,7 @@ def _admit(value: Any, size_before: int = 0) -> Any:
     return value
 
 
-# --- operators --------------------------------------------------------------------------------------------------
+# --- operators ----------------------------------------------------------------------------------------------
 
 
 def _is_int(value: Any) -> bool:
@@ -227,7 +233,7 @@ def _format(value: Any, conversion: int, spec: str) -> str:
     return _admit(format(value, spec))
 
 
-# --- items, iteration, attributes -------------------------------------------------------------------------------
+# --- items, iteration, attributes ---------------------------------------------------------------------------
 
 
 def _tick() -> None:
@@ -350,10 +356,10 @@ def _rules(names: str, rule: _Rule) -> dict[str, _Rule]:
 
 _ATTRIBUTES: dict[type, dict[str, _Rule]] = {
     str: {
-        **_rules("count endswith find index isalnum isalpha isascii isdecimal isdigit islower isnumeric isspace "
-                 "istitle isupper rfind rindex startswith", _plain),
-        **_rules("capitalize casefold lower lstrip partition removeprefix removesuffix rpartition rsplit rstrip "
-                 "split splitlines strip swapcase title upper", _sized),
+        **_rules("count endswith find index isalnum isalpha isascii isdecimal isdigit islower isnumeric "
+                 "isspace istitle isupper rfind rindex startswith", _plain),
+        **_rules("capitalize casefold lower lstrip partition removeprefix removesuffix rpartition rsplit "
+                 "rstrip split splitlines strip swapcase title upper", _sized),
         **_rules("center ljust rjust zfill", _str_pad),
         "join": _str_join,
         "replace": _str_replace,
@@ -383,7 +389,7 @@ def _getattr(obj: Any, name: str) -> Any:
     return rule(obj, getattr(obj, name))
 
 
-# --- builtins ---------------------------------------------------------------------------------------------------
+# --- builtins -----------------------------------------------------------------------------------------------
 
 
 def _range(*args: int) -> range:
@@ -429,15 +435,17 @@ def _isinstance(obj: Any, kinds: Any) -> bool:
     return isinstance(obj, _TYPES.get(kinds, kinds))
 
 
-def _sorted(iterable: Iterable[Any], /, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> list:
+def _sorted(iterable: Iterable[Any], /, *, key: Callable[[Any], Any] | None = None, reverse: bool = False
+            ) -> list[Any]:
     return _admit(sorted(iterable, key=key, reverse=reverse))
 
 
-#: What scripts and expressions can call. Small on purpose: every entry is attack surface. ``str``, ``list``,
-#: ``tuple``, ``dict``, ``set``, ``sorted`` and ``sum`` check the size of what they build; ``range`` is capped at
-#: 1,000,000 numbers. No date helpers: the engine reads time from its injectable clock, and dates in task data are
-#: ISO strings, which compare correctly as strings (``submitted_on < '2026-01-01'``). A few exception classes
-#: let scripts ``raise ValueError('...')`` and catch conversion errors.
+#: What scripts and expressions can call. Small on purpose: every entry is attack surface. ``str``,
+#: ``list``, ``tuple``, ``dict``, ``set``, ``sorted`` and ``sum`` check the size of what they build; ``range``
+#: is capped at 1,000,000 numbers; ``round`` refuses absurd precisions. No date helpers: the engine reads time
+#: from its injectable clock, and dates in task data are ISO strings, which compare correctly as strings
+#: (``submitted_on < '2026-01-01'``). A few exception classes let scripts ``raise ValueError('...')`` and
+#: catch conversion errors.
 SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs, "all": all, "any": any, "bool": bool, "enumerate": enumerate, "float": float, "int": int,
     "isinstance": _isinstance, "len": len, "max": max, "min": min, "range": _range, "round": _round,
@@ -456,15 +464,15 @@ _BUILTINS: dict[str, Any] = {
 }
 
 
-# --- compile-time policy ----------------------------------------------------------------------------------------
+# --- compile-time policy ------------------------------------------------------------------------------------
 
 _OPERATOR_SYMBOLS = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.MatMult: "@", ast.Div: "/", ast.Mod: "%", ast.Pow: "**",
     ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.FloorDiv: "//",
 }
 _FORBIDDEN_CALLS = frozenset(
-    "breakpoint compile delattr dir eval exec getattr globals hasattr help input locals memoryview object open "
-    "setattr super type vars".split()
+    "breakpoint compile delattr dir eval exec getattr globals hasattr help input locals memoryview object "
+    "open setattr super type vars".split()
 )
 _FORMAT_ATTRIBUTES = frozenset({"format", "format_map"})
 
@@ -530,7 +538,8 @@ class SandboxPolicy(RestrictingNodeTransformer):
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
-        return self._call("_op_", [ast.Constant(_OPERATOR_SYMBOLS[type(node.op)]), node.left, node.right], node)
+        symbol = ast.Constant(_OPERATOR_SYMBOLS[type(node.op)])
+        return self._call("_op_", [symbol, node.left, node.right], node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST | list[ast.stmt]:
         """``d[k] += v`` (refused by RestrictedPython) becomes a guarded read-modify-write of ``d[k]``."""
@@ -541,7 +550,8 @@ class SandboxPolicy(RestrictingNodeTransformer):
         obj_name, key_name = self.gen_tmp_name(), self.gen_tmp_name()
         obj, key_ref = ast.Name(obj_name, ast.Load()), ast.Name(key_name, ast.Load())
         current = self._call("_getitem_", [obj, key_ref], node)
-        updated = self._call("_inplacevar_", [ast.Constant(IOPERATOR_TO_STR[type(node.op)]), current, value], node)
+        symbol = ast.Constant(IOPERATOR_TO_STR[type(node.op)])
+        updated = self._call("_inplacevar_", [symbol, current, value], node)
         store = ast.Subscript(value=self._call("_write_", [obj], node), slice=key_ref, ctx=ast.Store())
         statements: list[ast.stmt] = [
             ast.Assign(targets=[ast.Name(obj_name, ast.Store())], value=container),
@@ -608,7 +618,7 @@ class _Compiled:
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> _Compiled:
     """Compile once per distinct source: conditions are evaluated on every engine step."""
-    text = source.lstrip(" \t") if mode == "eval" else source  # eval() tolerates leading blanks; so do we
+    text = source.strip() if mode == "eval" else source  # conditions are often indented in the XML
     compile_restricted = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     try:
         tree = ast.parse(text, "<string>", mode)
@@ -656,7 +666,7 @@ def check_script(source: str) -> str | None:
     return _check(source, "exec")
 
 
-# --- running ----------------------------------------------------------------------------------------------------
+# --- running ------------------------------------------------------------------------------------------------
 
 
 def _visible(key: Any) -> bool:
@@ -759,14 +769,14 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__({})
         self.time_limit = time_limit
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-                 ) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: Mapping[str, Any] | None = None) -> Any:
         """The value of ``expression`` over the task data (task data wins over ``external_context``)."""
         code = _code_for(expression, "eval")
         return _run(code, _variables(external_context, context), self.time_limit)
 
-    def execute(self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-                ) -> bool:
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: Mapping[str, Any] | None = None) -> bool:
         """Run ``script``; on success its variables become the task data, on failure the data is unchanged."""
         code = _code_for(script, "exec")
         external = external_context or {}

@@ -59,14 +59,17 @@ class StateCodec:
         }
         return orjson.dumps(body).decode()
 
-    def load_spec(self, cache_key, spec_json: str) -> tuple:
-        """Return ``(spec, subprocess_specs)``; restored once per cache key (a definition never changes)."""
+    def load_spec(self, cache_key, spec_json) -> tuple:
+        """Return ``(spec, subprocess_specs)``; restored once per cache key (a definition never changes).
+
+        ``spec_json`` may be a callable, so that the (large, deferred) column is read only on a cache miss.
+        """
         with self._lock:
             cached = self._specs.get(cache_key)
             if cached is not None:
                 self._specs.move_to_end(cache_key)
                 return cached
-        body = orjson.loads(spec_json)
+        body = orjson.loads(spec_json() if callable(spec_json) else spec_json)
         restored = (
             self.registry.restore(body["spec"]),
             {name: self.registry.restore(s) for name, s in body["subprocess_specs"].items()},

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import applications, audit, definitions, forms, runtime
 from .access import SUPERVISOR, Actor, may_work
@@ -27,9 +28,17 @@ def _visible(actor: Actor, task: Task, instance: Instance) -> bool:
     return actor.is_staff and actor.covers(task.jurisdiction)
 
 
+_TASKS = Task.__table__
+# Statements of the completion path, built once (building SQL costs more than running it).
+_TASK_AND_INSTANCE = select(Task, Instance).join(Instance, Instance.id == Task.instance_id).where(
+    Task.id == bindparam("b_task_id"))
+_CLOSE_OPEN_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("b_task_id"),
+                                        _TASKS.c.state.in_(("ready", "claimed")))
+
+
 def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
-    task = session.get(Task, task_id)
-    instance = session.get(Instance, task.instance_id) if task is not None else None
+    row = session.execute(_TASK_AND_INSTANCE, {"b_task_id": str(task_id)}).first()
+    task, instance = row if row is not None else (None, None)
     if task is None or instance is None or not _visible(actor, task, instance):
         raise NotFound(f"Task {task_id} was not found.")
     return task, instance
@@ -130,20 +139,18 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
     except ProcessError as exc:
         applications.flag_error(session, ctx, instance, exc, actor=actor.username)
         raise
-    closed = session.execute(
-        update(Task).where(Task.id == task.id, Task.state.in_(("ready", "claimed")))
-        .values(state="completed", completed_at=ctx.now(), completed_by=actor.username, decision=decision)
-        .execution_options(synchronize_session=False)).rowcount
-    if closed != 1:
+    now = ctx.now()
+    closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision}
+    if session.execute(_CLOSE_OPEN_TASK, {"b_task_id": task.id, **closing}).rowcount != 1:
         raise Conflict(f"Task {task.name!r} was completed by someone else at the same moment.")
+    for name, value in closing.items():
+        set_committed_value(task, name, value)
     audit.record(session, "task_completed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
                  task_id=task.id, element_id=task.element_id, data=data, decision=decision)
     if decision is not None:
         audit.record(session, "decision", actor=actor.username, at=ctx.now(), instance_id=instance.id,
                      task_id=task.id, element_id=task.element_id, decision=decision)
-    applications._after_step(session, ctx, instance, workflow, actor=actor.username, finished_task_id=task.id,
-                             decision=decision)
-    return instance, applications.open_tasks(session, instance)
+    return instance, applications.finish_step(session, ctx, instance, workflow, actor=actor.username)
 
 
 def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:
@@ -179,4 +186,4 @@ def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, acto
         applications.flag_error(session, ctx, instance, exc, actor=actor)
         return []
     audit.record(session, "timer_fired", actor=actor, at=ctx.now(), instance_id=instance.id)
-    return applications._after_step(session, ctx, instance, workflow, actor=actor)
+    return applications.finish_step(session, ctx, instance, workflow, actor=actor)
