@@ -37,16 +37,22 @@ class Database:
         return transaction(self.factory)
 
 
-def _reset_postgres(url: str) -> None:
+def _postgres_schema(url: str, schema: str, *, drop_only: bool = False) -> str:
+    """Each test run gets its own schema, so runs in parallel (or a benchmark) never wipe each other's tables.
+
+    Returns a URL whose connections use that schema (psycopg passes ``options`` to the server).
+    """
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            if not drop_only:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"LINCAH_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}", pytrace=False)
     finally:
         engine.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -54,12 +60,14 @@ def database(request, tmp_path_factory) -> Database:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'lincah.db'}"
     else:
-        url = POSTGRES_URL
-        _reset_postgres(url)
+        schema = f"lincah_test_{os.getpid()}"
+        url = _postgres_schema(POSTGRES_URL, schema)
     upgrade(url)
     engine = make_engine(url, pool_size=20, max_overflow=10) if request.param == "postgresql" else make_engine(url)
     yield Database(request.param, url, engine, make_session_factory(engine))
     engine.dispose()
+    if request.param == "postgresql":
+        _postgres_schema(POSTGRES_URL, schema, drop_only=True)
 
 
 @pytest.fixture
