@@ -58,7 +58,7 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     except ProcessError as exc:
         flag_error(session, ctx, instance, exc, actor=actor.username)
         return instance
-    finish_step(session, ctx, instance, workflow, actor=actor.username)
+    finish_step(session, ctx, instance, workflow, actor=actor.username, others_open=set())
     return instance
 
 
@@ -85,16 +85,18 @@ def _jurisdiction(ctx: EngineContext, definition, data: dict, explicit: str | No
     return resolved or ctx.settings.default_jurisdiction
 
 
-def finish_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str) -> list[Task]:
+def finish_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str,
+                others_open: set[str] | None = None) -> list[Task]:
     """Save, reconcile tasks and record completion: the common tail of every successful step.
 
-    Returns the application's open tasks after the step.
+    Returns the application's open tasks after the step. ``others_open``: ids of the task rows known to be open
+    (None: look them up).
     """
     changes = {}
     if workflow.is_completed():
         changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
     runtime.save(session, ctx, instance, workflow, **changes)
-    still_open = projection.reconcile(session, ctx, instance, workflow)
+    still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
     if workflow.is_completed():
         audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
                      outcome=instance.outcome)

@@ -11,13 +11,21 @@ from .models import Event
 _INSERT = insert(Event.__table__)
 
 
-def record(session: Session, kind: str, *, actor: str | None, at, instance_id: int | None = None,
-           definition_id: int | None = None, task_id: str | None = None, element_id: str | None = None,
-           **data) -> None:
+def entry(kind: str, *, actor: str | None, at, instance_id: int | None = None, definition_id: int | None = None,
+          task_id: str | None = None, element_id: str | None = None, **data) -> dict:
+    """One event as a row, for ``record_all``."""
+    return {"kind": kind, "actor": actor, "at": at, "instance_id": instance_id, "definition_id": definition_id,
+            "task_id": task_id, "element_id": element_id, "data": _jsonable(data)}
+
+
+def record(session: Session, kind: str, **fields) -> None:
     """Append one event in the caller's transaction (a plain INSERT: events are never loaded to be changed)."""
-    session.execute(_INSERT, {"kind": kind, "actor": actor, "at": at, "instance_id": instance_id,
-                              "definition_id": definition_id, "task_id": task_id, "element_id": element_id,
-                              "data": _jsonable(data)})
+    session.execute(_INSERT, entry(kind, **fields))
+
+
+def record_all(session: Session, *entries: dict) -> None:
+    """Append several events in one statement."""
+    session.execute(_INSERT, list(entries))
 
 
 def _jsonable(value):

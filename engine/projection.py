@@ -52,14 +52,17 @@ def resolve(value: str | None, data: dict) -> str | None:
     return str(found) if found not in (None, "") else None
 
 
-def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow) -> list[Task]:
+def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow,
+              known_open: set[str] | None = None) -> list[Task]:
     """Bring the instance's task rows in line with the workflow; return its open tasks after the step.
 
     The task a person just completed has already been closed by the caller; any other open row whose task is no
     longer ready was taken away by the process (a timer, a cancellation) and is closed as ``cancelled``.
+    ``known_open`` (the ids of the open rows, when the caller knows them) saves the lookup when there are none.
     """
     now = ctx.now()
-    open_rows = {row.id: row for row in session.scalars(_OPEN_ROWS, {"b_instance_id": instance.id})}
+    open_rows = {} if known_open == set() else {
+        row.id: row for row in session.scalars(_OPEN_ROWS, {"b_instance_id": instance.id})}
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
     gone = [task_id for task_id in open_rows if task_id not in ready]
     if gone:

@@ -134,6 +134,8 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
         raise Conflict(f"Task {task.name!r} is no longer part of the application.") from exc
     if spiff_task.state != runtime.TaskState.READY:
         raise Conflict(f"Task {task.name!r} is no longer waiting for input.")
+    # The projection mirrors the ready human tasks, so these are the application's other open rows.
+    others_open = {str(t.id) for t in runtime.ready_human_tasks(workflow)} - {task.id}
     try:
         runtime.complete_task(ctx, workflow, spiff_task.id, data)
     except ProcessError as exc:
@@ -145,12 +147,14 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
         raise Conflict(f"Task {task.name!r} was completed by someone else at the same moment.")
     for name, value in closing.items():
         set_committed_value(task, name, value)
-    audit.record(session, "task_completed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
-                 task_id=task.id, element_id=task.element_id, data=data, decision=decision)
+    where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,
+             "element_id": task.element_id}
+    events = [audit.entry("task_completed", data=data, decision=decision, **where)]
     if decision is not None:
-        audit.record(session, "decision", actor=actor.username, at=ctx.now(), instance_id=instance.id,
-                     task_id=task.id, element_id=task.element_id, decision=decision)
-    return instance, applications.finish_step(session, ctx, instance, workflow, actor=actor.username)
+        events.append(audit.entry("decision", decision=decision, **where))
+    audit.record_all(session, *events)
+    return instance, applications.finish_step(session, ctx, instance, workflow, actor=actor.username,
+                                              others_open=others_open)
 
 
 def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:
