@@ -275,3 +275,25 @@ def test_start_form_errors_come_back_per_field(db, ctx, deploy):
     }
     with db.transaction() as session:
         assert session.query(Instance).count() == 0
+
+
+class TestSandboxAfterPersistence:
+    def test_a_loaded_application_runs_its_expressions_in_the_sandbox(self, db, ctx, deploy, tmp_path):
+        """The stored state carries no script engine: every load through the engine must re-attach the sandbox."""
+        from engine import runtime
+        from engine.errors import SandboxViolation
+
+        deploy(DECISION)
+        iid = _start(db, ctx)
+        marker = tmp_path / "escaped"
+        with db.transaction() as session:
+            workflow = runtime.load(ctx, session.get(Instance, iid))
+        assert workflow.script_engine is ctx.script_engine
+        (task,) = workflow.get_tasks(state=runtime.TaskState.READY, manual=True)
+        with pytest.raises(Exception) as refused:
+            workflow.script_engine.evaluate(task, f"__import__('os').system('touch {marker}')")
+        assert isinstance(refused.value, SandboxViolation) or isinstance(refused.value.__context__, SandboxViolation)
+        assert not marker.exists()
+        # ... and ordinary conditions still evaluate on the loaded instance.
+        task.data["amount"] = 5
+        assert workflow.script_engine.evaluate(task, "amount > 1 and applicant == 'andi'") is True
