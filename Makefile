@@ -22,6 +22,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/lincah db upgrade
 	$(BIN)/lincah deploy processes/
+	$(BIN)/lincah demo
 	$(BIN)/lincah serve --host $(HOST) --port $(PORT)
 
 test: install
@@ -30,6 +31,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/engine_step.py
+	$(BIN)/python bench/corpus_lint.py
 
 corpus: install
 	$(BIN)/python bench/corpus_lint.py ../shared/corpus
