@@ -141,8 +141,10 @@ def _choose_process(root, problems: ProblemList, filename: str):
 def _supporting_roots(process, supporting: list[SourceFile], problems, options, result) -> list:
     """Load the other files only when the service's call activities need them."""
     needed = {c.get("calledElement") for c in xpath(process, ".//bpmn:callActivity") if c.get("calledElement")}
-    local_ids = {p.get("id") for p in xpath(process.getroottree().getroot(), "./bpmn:process")}
-    needed -= local_ids
+    local_processes = {p.get("id"): p for p in xpath(process.getroottree().getroot(), "./bpmn:process")}
+    for called in needed & set(local_processes):
+        _mark_executable(local_processes[called])
+    needed -= set(local_processes)
     roots, found = [], set()
     for source in supporting:
         if not needed - found:
@@ -151,9 +153,12 @@ def _supporting_roots(process, supporting: list[SourceFile], problems, options, 
         tree = load_xml(source.data, source.name, scratch, options.max_bytes)
         if tree is None:
             continue
-        ids = {p.get("id") for p in xpath(tree.getroot(), "./bpmn:process")}
-        if ids & (needed - found):
-            found |= ids
+        processes = {p.get("id"): p for p in xpath(tree.getroot(), "./bpmn:process")}
+        wanted = set(processes) & (needed - found)
+        if wanted:
+            found |= wanted
+            for called in wanted:
+                _mark_executable(processes[called])
             problems.extend(scratch)
             result.texts[source.name] = source.data.decode("utf-8", errors="replace")
             roots.append((source.name, tree.getroot()))
@@ -164,6 +169,11 @@ def _supporting_roots(process, supporting: list[SourceFile], problems, options, 
                        node=node, file=result.main_file,
                        message_id=f"Proses {missing!r} yang dipanggil {label(node)} tidak ditemukan.")
     return roots
+
+
+def _mark_executable(process) -> None:
+    """A process called by the service runs as part of it, whatever its own isExecutable says."""
+    process.set("isExecutable", "true")
 
 
 def _read_meta(process, decisions, problems: ProblemList, filename: str, options) -> dict:
