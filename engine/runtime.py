@@ -66,11 +66,16 @@ def complete_task(ctx: EngineContext, workflow: BpmnWorkflow, task_id, data: dic
 
 
 def _spiff_message(exc) -> str:
-    inner = getattr(exc, "exception", None)
+    """The library's message, completed with the underlying reason (a sandbox refusal, a Python error)."""
+    message = (getattr(exc, "error_msg", None) or str(exc)).split("\n")[0].strip()
+    inner = getattr(exc, "exception", None) or exc.__context__
     if isinstance(inner, LincahError):
-        return inner.message
-    message = getattr(exc, "error_msg", None) or str(exc)
-    return message.split("\n")[0]
+        reason = inner.message
+    elif inner is not None and not isinstance(inner, SpiffWorkflowException):
+        reason = f"{type(inner).__name__}: {inner}"
+    else:
+        return message
+    return message if reason in message else f"{message.rstrip('. ')}: {reason}"
 
 
 def _element_of(exc) -> str | None:

@@ -162,6 +162,19 @@ class TestScriptErrors:
         with pytest.raises(Conflict):
             _complete(db, ctx, iid, "review", {"divisor": 4})
 
+    def test_condition_refused_by_the_sandbox_at_run_time_is_reported_with_the_reason(self, db, ctx, deploy):
+        deploy(diagram("""
+        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+        <bpmn:exclusiveGateway id="gw" default="b"/>
+        <bpmn:sequenceFlow id="a" sourceRef="gw" targetRef="e1">
+          <bpmn:conditionExpression>len('a' * n) &gt; 5</bpmn:conditionExpression></bpmn:sequenceFlow>
+        <bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="e2"/><bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>"""))
+        iid = _start(db, ctx, data={"n": 10**9})
+        with db.transaction() as session:
+            instance = session.get(Instance, iid)
+            assert (instance.status, instance.error_element) == ("error", "gw")
+            assert "limit is 1,000,000" in instance.error_message
+
     def test_error_at_start_keeps_the_application_and_flags_it(self, db, ctx, deploy):
         deploy(diagram("""
         <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="compute"/>
