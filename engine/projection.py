@@ -87,7 +87,13 @@ _INSERT_CANDIDATE = insert(TaskCandidate.__table__)
 
 
 def _columns(row: Task) -> dict:
-    return {column.key: getattr(row, column.key) for column in _TASKS.columns}
+    """The row as INSERT parameters; unset attributes are left out so column defaults apply."""
+    values = {}
+    for column in _TASKS.columns:
+        value = getattr(row, column.key)
+        if value is not None or column.default is None:
+            values[column.key] = value
+    return values
 
 
 def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
