@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint bench corpus clean
+.PHONY: run test install web lint bench corpus clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,15 +19,26 @@ $(STAMP): $(BIN)/python setup.cfg
 
 install: $(STAMP)
 
-run: install
+run: install web
 	$(BIN)/lincah db upgrade
 	$(BIN)/lincah deploy processes/
 	$(BIN)/lincah demo
 	$(BIN)/lincah serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install web
 	$(BIN)/ruff check engine api scheduler tests bench
 	$(BIN)/python -m pytest
+
+# The web pages' browser files (htmx, bpmn-js) from npm into api/static/dist/; npm ci only when the lock changed.
+web:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! web/node_modules/.package-lock.json -nt web/package-lock.json ]; then \
+	    (cd web && npm ci --no-audit --no-fund); fi && \
+	  (cd web && npm run --silent build); \
+	else \
+	  echo "npm is not installed: skipping the web assets. Pages still work, but without BPMN diagrams;"; \
+	  echo "install Node.js 20+ and npm, then run 'make web' (the browser tests need it)."; \
+	fi
 
 bench: install
 	$(BIN)/python bench/engine_step.py

@@ -6,14 +6,18 @@ import sys
 from pathlib import Path
 
 import click
+from werkzeug.serving import run_simple
 
 from engine import definitions
+from engine import demo as demo_data
 from engine import users as user_service
 from engine.bpmn.compiler import SourceFile
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory, transaction, upgrade
 from engine.errors import LincahError
+
+from .app import create_app
 
 
 def _context() -> EngineContext:
@@ -161,6 +165,26 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
                        f"{', '.join(user.groups) or '-'}; jurisdictions {', '.join(user.jurisdictions) or '-'}")
     except LincahError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+
+@main.command(help="Run the API for development (threaded werkzeug server); production uses gunicorn.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production).")
+def serve(host, port, debug) -> None:
+    app = create_app(context=_context())
+    click.echo(f"Lincah API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
+    run_simple(host, port, app, threaded=True, use_reloader=debug, use_debugger=debug)
+
+
+@main.command(help="Create demo users, offices' staff and applications at different stages (safe to re-run).")
+def demo() -> None:
+    ctx = _context()
+    with transaction(_factory(ctx)) as session:
+        report = demo_data.install(session, ctx)
+    for line in report.lines():
+        click.echo(line)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, forms, projection, registration, runtime
+from . import audit, definitions, forms, notifications, projection, registration, runtime, sla
 from .access import SUPERVISOR, Actor, may_view_application
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
@@ -48,11 +48,13 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
         definition_id=definition.id, definition=definition, service_key=definition.key, registration_no=number,
         applicant=applicant, applicant_name=applicant_name or actor.full_name or _name_from(data) or applicant,
         jurisdiction=office, status=RUNNING, state=ctx.codec.dump_state(workflow),
-        serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now)
+        serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now,
+        **sla.file_clock(ctx, definition, now))
     session.add(instance)
     session.flush()
     audit.record(session, "started", actor=actor.username, at=now, instance_id=instance.id,
                  registration_no=number, service=definition.key, version=definition.version, data=data)
+    notifications.application_received(session, ctx, instance, data)
     try:
         runtime.run(ctx, workflow)
     except ProcessError as exc:
@@ -97,6 +99,8 @@ def finish_step(session: Session, ctx: EngineContext, instance: Instance, workfl
         changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
     runtime.save(session, ctx, instance, workflow, **changes)
     still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
+    sla.settle(session, ctx, instance, still_open)
+    notifications.after_step(session, ctx, instance, still_open, workflow.last_task.data if workflow.last_task else {})
     if workflow.is_completed():
         audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
                      outcome=instance.outcome)
@@ -158,6 +162,9 @@ def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     now = ctx.now()
     runtime.bump_revision(session, instance, status=CANCELLED, ended_at=now, updated_at=now)
     for row in open_tasks(session, instance):
+        for name, value in sla.closing_values(ctx, row, now, completed=False).items():
+            setattr(row, name, value)
         row.state, row.completed_at = "cancelled", now
+    sla.settle(session, ctx, instance, [])
     audit.record(session, "cancelled", actor=actor.username, at=now, instance_id=instance.id, reason=reason)
     return instance

@@ -20,14 +20,14 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .access import Actor, may_view_application
 from .context import EngineContext
 from .errors import Conflict, InvalidData, LincahError, NotFound, TooLarge
 from .forms import ATTACHMENT_FORMAT
-from .models import Attachment, Instance
+from .models import Attachment, Instance, Task
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -120,15 +120,30 @@ def for_download(session: Session, ctx: EngineContext, attachment_id: str, actor
     attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, str) else None
     allowed = attachment is not None and attachment.uploaded_by == actor.username
     if attachment is not None and not allowed and attachment.instance_id is not None:
-        instance = session.get(Instance, attachment.instance_id)
-        allowed = instance is not None and may_view_application(actor, applicant=instance.applicant,
-                                                                jurisdiction=instance.jurisdiction)
+        allowed = _may_see_files_of(session, actor, attachment.instance_id)
     if not allowed:
         raise NotFound(f"Attachment {attachment_id} was not found.")
     path = path_of(ctx, attachment)
     if not path.is_file():
         raise NotFound(f"The file of attachment {attachment_id} is missing from the store; ask an administrator.")
     return attachment, path
+
+
+def _may_see_files_of(session: Session, actor: Actor, instance_id: int) -> bool:
+    """Whoever may see the application, and staff of an office that holds one of its steps.
+
+    The second part matters when a file travels: a Sinjai vessel's documents must be readable by the provincial
+    reviewer who works its review step in ``sulsel``.
+    """
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        return False
+    if may_view_application(actor, applicant=instance.applicant, jurisdiction=instance.jurisdiction):
+        return True
+    if not actor.is_staff:
+        return False
+    offices = session.scalars(select(Task.jurisdiction).where(Task.instance_id == instance_id).distinct())
+    return any(actor.covers(office) for office in offices)
 
 
 def _fields(schema, value, path: tuple, root: dict, depth: int = 0):

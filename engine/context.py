@@ -16,12 +16,18 @@ class EngineContext:
     clock: object = field(default_factory=SystemClock)
     codec: StateCodec = field(default_factory=StateCodec)
     script_engine: object = None
+    # engine.sla.SlaPolicy (share of a target after which a step is "at risk"); read from the environment if not given.
+    sla_policy: object = None
 
     def __post_init__(self):
         if self.script_engine is None:
             from .sandbox import create_script_engine
 
             self.script_engine = create_script_engine(time_limit=self.settings.script_time_limit)
+        if self.sla_policy is None:
+            from .sla import SlaPolicy
+
+            self.sla_policy = SlaPolicy.from_env()
 
     def now(self):
         return self.clock.now()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
@@ -57,26 +57,33 @@ class InboxPage:
     next_cursor: str | None = None
 
 
-def _covered(actor: Actor):
-    """SQL condition on the task's jurisdiction, or None when the actor covers every office."""
+def _covered(actor: Actor) -> list:
+    """SQL conditions on the task's office: none when the actor covers every office."""
     if ALL_JURISDICTIONS in actor.jurisdictions:
-        return None
-    return Task.jurisdiction.in_(sorted(actor.jurisdictions)) if actor.jurisdictions else false()
+        return []
+    return [Task.jurisdiction.in_(sorted(actor.jurisdictions)) if actor.jurisdictions else false()]
 
 
-def _may_work(actor: Actor):
-    """SQL condition: the actor may work the task (mirrors ``access.may_work``)."""
-    mine = Task.assignee == actor.username
+def _branches(actor: Actor, filters: list, sort_column) -> list:
+    """One SELECT of (task id, sort key) per reason a task is in the inbox (mirrors ``access.may_work``).
+
+    Each branch is a plain AND of indexed conditions; an OR across them would make the database scan the whole
+    task table. The branches never overlap (the group branch leaves out the actor's own tasks), so they are
+    combined with UNION ALL, without a de-duplication pass.
+    """
+    columns = (Task.id.label("id"), sort_column.label("sort_key"))
+    branches = [select(*columns).where(Task.assignee == actor.username, *filters)]
     if not actor.is_staff:
-        return mine
-    office = [c for c in [_covered(actor)] if c is not None]
-    staff_task = Task.for_applicant.is_(False)
+        return branches
+    not_mine = or_(Task.assignee.is_(None), Task.assignee != actor.username)
+    staff_task = [Task.for_applicant.is_(False), not_mine, *_covered(actor), *filters]
     if SUPERVISOR in actor.roles:
-        return or_(mine, and_(staff_task, *office))
-    if OFFICER not in actor.roles or not actor.groups:
-        return mine
-    in_group = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_name.in_(sorted(actor.groups)))
-    return or_(mine, and_(staff_task, in_group, *office))
+        branches.append(select(*columns).where(*staff_task))
+    elif OFFICER in actor.roles and actor.groups:
+        in_group = exists().where(TaskCandidate.task_id == Task.id,
+                                  TaskCandidate.group_name.in_(sorted(actor.groups)))
+        branches.append(select(*columns).where(in_group, *staff_task))
+    return branches
 
 
 def _check(query: InboxQuery) -> None:
@@ -115,46 +122,57 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, str]:
                            {"cursor": "Unknown cursor."}) from exc
 
 
-def _after(column, cursor: str):
-    """Rows after the cursor in ``column ASC NULLS LAST, id ASC`` order."""
+def _after(ids, cursor: str):
+    """Rows after the cursor in ``sort_key ASC NULLS LAST, id ASC`` order."""
     value, task_id = decode_cursor(cursor)
+    key = ids.c.sort_key
     if value is None:
-        return and_(column.is_(None), Task.id > task_id)
-    return or_(column > value, and_(column == value, Task.id > task_id), column.is_(None))
+        return and_(key.is_(None), ids.c.id > task_id)
+    return or_(key > value, and_(key == value, ids.c.id > task_id), key.is_(None))
+
+
+def _filters(actor: Actor, query: InboxQuery) -> list:
+    filters = [Task.state.in_(("ready", "claimed")) if query.state is None else Task.state == query.state]
+    if query.service:
+        filters.append(Task.service_key == query.service)
+    if query.assignee == "me":
+        filters.append(Task.assignee == actor.username)
+    elif query.assignee == "none":
+        filters.append(Task.assignee.is_(None))
+    if query.sla:
+        filters.append(Task.sla_state == query.sla)
+    return filters
 
 
 def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
+    """One page of the actor's inbox and the number of tasks in it.
+
+    The ids are found, counted and ordered on narrow index data first; only the page's rows are then read in full.
+    """
     _check(query)
-    conditions = [_may_work(actor)]
-    if query.state is None:
-        conditions.append(Task.state.in_(("ready", "claimed")))
-    else:
-        conditions.append(Task.state == query.state)
-    if query.service:
-        conditions.append(Task.service_key == query.service)
-    if query.assignee == "me":
-        conditions.append(Task.assignee == actor.username)
-    elif query.assignee == "none":
-        conditions.append(Task.assignee.is_(None))
-    if query.sla:
-        conditions.append(Task.sla_state == query.sla)
+    sort_column = Task.due_at if query.sort == "due_at" else Task.created_at
+    branches = _branches(actor, _filters(actor, query), sort_column)
+    ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("inbox")
     if query.q and query.q.strip():
         pattern = f"%{query.q.strip().lower()}%"
-        conditions.append(or_(func.lower(Instance.registration_no).like(pattern),
-                              func.lower(Instance.applicant_name).like(pattern), func.lower(Task.name).like(pattern)))
+        ids = (select(ids.c.id, ids.c.sort_key).join(Task, Task.id == ids.c.id)
+               .join(Instance, Instance.id == Task.instance_id)
+               .where(or_(func.lower(Instance.registration_no).like(pattern),
+                          func.lower(Instance.applicant_name).like(pattern), func.lower(Task.name).like(pattern)))
+               .subquery("matching"))
+    total = session.scalar(select(func.count()).select_from(ids)) or 0
 
-    joined = select(Task.id).join(Instance, Instance.id == Task.instance_id).where(*conditions)
-    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-
-    column = Task.due_at if query.sort == "due_at" else Task.created_at
-    page = (select(Task, Instance.registration_no, Instance.applicant, Instance.applicant_name)
-            .join(Instance, Instance.id == Task.instance_id).where(*conditions))
+    page_ids = select(ids.c.id, ids.c.sort_key)
     if query.cursor:
-        page = page.where(_after(column, query.cursor))
+        page_ids = page_ids.where(_after(ids, query.cursor))
     elif query.offset:
-        page = page.offset(query.offset)
-    page = page.order_by(column.asc().nulls_last(), Task.id.asc()).limit(query.limit + 1)
-    rows = session.execute(page).all()
+        page_ids = page_ids.offset(query.offset)
+    page_ids = page_ids.order_by(ids.c.sort_key.asc().nulls_last(), ids.c.id.asc()).limit(query.limit + 1)
+    page_ids = page_ids.subquery("page")
+    rows = session.execute(
+        select(Task, Instance.registration_no, Instance.applicant, Instance.applicant_name)
+        .join(page_ids, page_ids.c.id == Task.id).join(Instance, Instance.id == Task.instance_id)
+        .order_by(page_ids.c.sort_key.asc().nulls_last(), page_ids.c.id.asc())).all()
     items = [InboxRow(task, number, applicant, name) for task, number, applicant, name in rows[:query.limit]]
     next_cursor = None
     if len(rows) > query.limit and items:

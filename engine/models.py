@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -103,6 +104,8 @@ class Instance(Base):
         Index("ix_instance_jurisdiction_status", "jurisdiction", "status"),
         Index("ix_instance_service_status", "service_key", "status"),
         Index("ix_instance_next_timer", "next_timer_at"),
+        Index("ix_instance_sla_at_risk", "sla_state", "sla_at_risk_at"),
+        Index("ix_instance_sla_breached", "sla_state", "sla_breached_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +126,18 @@ class Instance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # Whole-file SLA (engine/sla.py): target from the process's ``sla``, thresholds in the office's working time,
+    # shifted by the time the file waited for the applicant; working time taken stored when the file ends.
+    sla: Mapped[str | None] = mapped_column(String(50))
+    sla_calendar: Mapped[str | None] = mapped_column(String(20))
+    sla_target_seconds: Mapped[float | None] = mapped_column(Float)
+    sla_due_at: Mapped[datetime | None]
+    sla_at_risk_at: Mapped[datetime | None]
+    sla_breached_at: Mapped[datetime | None]
+    sla_state: Mapped[str | None] = mapped_column(String(20))
+    paused_since: Mapped[datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    working_seconds: Mapped[float | None] = mapped_column(Float)
 
     definition: Mapped[ServiceDefinition] = relationship(lazy="joined")
 
@@ -135,6 +150,9 @@ class Task(Base):
         Index("ix_task_open_jurisdiction_due", "state", "jurisdiction", "due_at"),
         Index("ix_task_assignee_state", "assignee", "state"),
         Index("ix_task_instance", "instance_id"),
+        Index("ix_task_sla_at_risk", "sla_state", "at_risk_at"),
+        Index("ix_task_sla_breached", "sla_state", "breached_at"),
+        Index("ix_task_service_step", "service_key", "element_id", "state"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
@@ -159,6 +177,16 @@ class Task(Base):
     sla_pause: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None]
     sla_state: Mapped[str | None] = mapped_column(String(20))
+    # The SLA clock (engine/sla.py). ``at_risk_at``/``breached_at`` are the instants the step turns at risk and
+    # overdue, kept exact while it is open (shifted after a pause), so the SLA pass is two indexed range scans.
+    sla_calendar: Mapped[str | None] = mapped_column(String(20))
+    sla_target_seconds: Mapped[float | None] = mapped_column(Float)
+    at_risk_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    paused_since: Mapped[datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Working time the step actually took (pauses excluded), stored when it closes.
+    working_seconds: Mapped[float | None] = mapped_column(Float)
 
     instance: Mapped[Instance] = relationship(lazy="raise")
 
@@ -261,3 +289,39 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime]
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+
+
+class Notification(Base):
+    """The outbox: one row per recipient and message, shown in the app and (when an address is known) e-mailed.
+
+    The row is written in the transaction of the step that caused it, so a notification exists exactly when its
+    cause committed; the scheduler's sender delivers e-mail later, with retries, never inside a completion.
+    ``dedupe_key`` (unique) makes "notify once" hold even if two processes act on the same cause.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_recipient", "recipient", "id"),
+        Index("ix_notification_email_due", "email_status", "next_attempt_at"),
+        Index("ix_notification_instance", "instance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    recipient: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    read_at: Mapped[datetime | None]
+    # E-mail delivery: pending | sent | failed, or NULL when the recipient has no address.
+    email: Mapped[str | None] = mapped_column(String(300))
+    email_status: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

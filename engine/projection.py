@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from . import sla
 from .bpmn.expressions import placeholder_name
 from .context import EngineContext
 from .models import Instance, ServiceDefinition, Task, TaskCandidate
@@ -67,6 +68,7 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
     gone = [task_id for task_id in open_rows if task_id not in ready]
     if gone:
         session.execute(update(_TASKS).where(_TASKS.c.id.in_(gone)).values(state="cancelled", completed_at=now))
+        sla.stop_cancelled(session, ctx, [open_rows[task_id] for task_id in gone], now)
     created = [_new_row(ctx, instance, spiff_task, task_settings(instance.definition, spiff_task), now)
                for task_id, spiff_task in ready.items() if task_id not in open_rows]
     if created:
@@ -114,6 +116,5 @@ def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict,
         claimed_at=now if state == "claimed" else None, sla=settings.get("sla"),
         sla_pause=bool(settings.get("sla_pause")),
     )
-    row.due_at = ctx.due_at(now, row.sla, settings.get("calendar"))
-    row.sla_state = "on_track" if row.due_at else None
+    sla.start_task_clock(ctx, row, settings, instance.definition.meta.get("process", {}))
     return row

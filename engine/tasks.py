@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import applications, audit, definitions, forms, runtime
+from . import applications, audit, definitions, forms, runtime, sla
 from .access import SUPERVISOR, Actor, may_work
 from .bpmn.rewrite import DECISION_FIELD
 from .context import EngineContext
@@ -142,7 +142,8 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
         applications.flag_error(session, ctx, instance, exc, actor=actor.username)
         raise
     now = ctx.now()
-    closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision}
+    closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision,
+               **sla.closing_values(ctx, task, now, completed=True)}
     if session.execute(_CLOSE_OPEN_TASK, {"b_task_id": task.id, **closing}).rowcount != 1:
         raise Conflict(f"Task {task.name!r} was completed by someone else at the same moment.")
     for name, value in closing.items():

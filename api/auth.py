@@ -1,0 +1,57 @@
+"""Who is calling: bearer tokens resolved to an ``Actor``, and the role gate each endpoint declares.
+
+The gate only answers "is this kind of user allowed to call this endpoint at all"; whether they may touch *this*
+application or task (jurisdiction, candidate group, ownership) is decided by the engine.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from engine import tokens
+from engine.access import Actor
+from engine.errors import Forbidden
+
+from .unit_of_work import engine_context, session
+
+SECURITY = [{"bearerAuth": []}]
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def current_actor() -> Actor:
+    """The signed-in actor; raises ``Unauthenticated`` when the request carries no valid token."""
+    if "actor" not in g:
+        g.actor, g.token_row = tokens.actor_for(session(), engine_context(), bearer_token())
+    return g.actor
+
+
+def current_token_row():
+    current_actor()
+    return g.token_row
+
+
+def login_required(*roles: str):
+    """Require a valid token and, when ``roles`` are given, one of them (admins pass every role gate)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = current_actor()
+            if roles and not actor.has_role(*roles):
+                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}. Ask an administrator if you "
+                                "should have it.")
+            return view(*args, **kwargs)
+
+        return Blueprint.doc(security=SECURITY)(wrapper)
+
+    return decorator

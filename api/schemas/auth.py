@@ -1,0 +1,38 @@
+"""Sign-in, registration and the user record as clients see it."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .common import RequestSchema
+
+
+class UserSchema(Schema):
+    username = fields.String(required=True)
+    full_name = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), required=True)
+    groups = fields.List(fields.String(), required=True)
+    jurisdictions = fields.List(fields.String(), required=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.DateTime(allow_none=True)
+
+
+class TokenRequest(RequestSchema):
+    username = fields.String(required=True, validate=validate.Length(1, 100))
+    password = fields.String(required=True, validate=validate.Length(1, 1000))
+    label = fields.String(load_default="", validate=validate.Length(0, 100),
+                          metadata={"description": "Where the token is used, e.g. 'android'."})
+
+
+class TokenResponse(Schema):
+    token = fields.String(required=True, metadata={"description": "Send as 'Authorization: Bearer <token>'."})
+    expires_at = fields.DateTime(required=True)
+    user = fields.Nested(UserSchema, required=True)
+
+
+class RegisterRequest(RequestSchema):
+    username = fields.String(required=True, validate=validate.Length(1, 100))
+    password = fields.String(required=True, validate=validate.Length(1, 1000))
+    full_name = fields.String(load_default="", validate=validate.Length(0, 300))
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(0, 300))

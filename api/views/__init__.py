@@ -1,0 +1,7 @@
+"""HTTP endpoints, one blueprint per area, all under /api/v1."""
+
+from __future__ import annotations
+
+from . import applications, attachments, auth, definitions, services, tasks, users
+
+BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, attachments.blp)

@@ -1,0 +1,74 @@
+"""Applications: apply, track, open one, cancel. Who sees what is the engine's rule (``engine.access``)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from engine import applications, casework, tracking
+from engine.access import APPLICANT, OFFICER, SUPERVISOR
+
+from .. import presenters
+from ..auth import current_actor, login_required
+from ..schemas.applications import (
+    ApplicationCreate,
+    ApplicationCreated,
+    ApplicationDetail,
+    ApplicationListArgs,
+    ApplicationPage,
+    ApplicationSummary,
+    CancelRequest,
+)
+from ..unit_of_work import engine_context, session
+
+blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
+                description="Applications (permohonan): apply, track, cancel.")
+
+
+@blp.route("", methods=["POST"])
+@login_required(APPLICANT, OFFICER, SUPERVISOR)
+@blp.arguments(ApplicationCreate)
+@blp.response(201, ApplicationCreated)
+def create(body):
+    """Apply for a service (applicants), or apply at the counter on behalf of an applicant (front office)."""
+    db = session()
+    instance = casework.start_application(db, engine_context(), current_actor(), service=body["service"],
+                                          data=body["data"], jurisdiction=body["jurisdiction"],
+                                          applicant=body["applicant"])
+    return {"id": instance.id, "registration_no": instance.registration_no, "status": instance.status,
+            "tasks": [presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)]}
+
+
+@blp.route("")
+@login_required()
+@blp.arguments(ApplicationListArgs, location="query", as_kwargs=True)
+@blp.response(200, ApplicationPage)
+def list_applications(**filters):
+    """The applications you may see: your own (applicants) or those of your offices (staff), newest first."""
+    rows, total = tracking.search(session(), current_actor(), **filters)
+    return {"items": [vars(r) for r in rows], "total": total}
+
+
+@blp.route("/<int(max=2147483647):application_id>")
+@login_required()
+@blp.response(200, ApplicationDetail)
+def get(application_id: int):
+    """One application: status, data, open tasks and its full history."""
+    db = session()
+    instance = applications.get(db, application_id, current_actor())
+    body = presenters.application_summary(instance)
+    body.update(revision=instance.revision, error_element=instance.error_element,
+                error_message=instance.error_message, data=applications.current_data(engine_context(), instance),
+                tasks=[presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)],
+                history=[presenters.event(e) for e in tracking.history(db, instance)])
+    return body
+
+
+@blp.route("/<int(max=2147483647):application_id>/cancel", methods=["POST"])
+@login_required()
+@blp.arguments(CancelRequest, required=False)
+@blp.response(200, ApplicationSummary)
+def cancel(body, application_id: int):
+    """Withdraw (the applicant, before an officer decided) or cancel (a supervisor of the office)."""
+    instance = applications.cancel(session(), engine_context(), application_id, current_actor(),
+                                   reason=(body or {}).get("reason", ""))
+    return presenters.application_summary(instance)

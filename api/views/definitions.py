@@ -1,0 +1,119 @@
+"""Deploying, linting, listing and publishing service definitions (analysts).
+
+The request is multipart: ``bpmn`` (the diagram, then any files its call activities need) and ``forms`` (JSON
+Schema and UI schema files). Everything else — checking, versioning, the no-op redeploy — is the engine's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from engine import definitions
+from engine.access import ANALYST, OFFICER, SUPERVISOR
+from engine.bpmn.compiler import SourceFile
+from engine.errors import InvalidData, NotFound
+from engine.forms import FormSource
+
+from .. import presenters
+from ..auth import current_actor, login_required
+from ..schemas.definitions import DefinitionSchema, DefinitionUpload, DeployQuery, DeployResult, LintResult
+from ..unit_of_work import engine_context, session
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
+                description="Service definitions: deploy BPMN with its forms, version, publish (analysts).")
+
+
+def _file_name(upload, default: str) -> str:
+    name = "".join(ch for ch in (upload.filename or "") if ch.isprintable()).strip()
+    return name[:200] or default
+
+
+def _sources(files: dict) -> tuple[SourceFile, list[SourceFile], FormSource]:
+    bpmn = [f for f in files.get("bpmn") or [] if f is not None]
+    if not bpmn:
+        raise InvalidData("Attach the BPMN file in the multipart field 'bpmn'.", {"bpmn": "A BPMN file is required."})
+    sources = [SourceFile(_file_name(f, "diagram.bpmn"), f.read()) for f in bpmn]
+    uploads = {}
+    for upload in files.get("forms") or []:
+        name = _file_name(upload, "")
+        content = upload.read()
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidData(f"The form file {name!r} is not UTF-8 text.",
+                              {"forms": f"{name}: save the file as UTF-8 JSON."}) from None
+        if not name:
+            raise InvalidData("Every form file needs a file name ('<formKey>.json').", {"forms": "File name missing."})
+        uploads[name] = content
+    return sources[0], sources[1:], FormSource(uploads, [])
+
+
+@blp.route("/definitions", methods=["POST"])
+@login_required(ANALYST)
+@blp.arguments(DeployQuery, location="query", as_kwargs=True)
+@blp.arguments(DefinitionUpload, location="files")
+@blp.response(201, DeployResult)
+@blp.alt_response(200, schema=DeployResult, description="Identical content was deployed before: that version.")
+def deploy(files, publish: bool):
+    """Deploy a BPMN file (and its forms) as a new version of its service."""
+    main, supporting, forms = _sources(files)
+    result = definitions.deploy(session(), engine_context(), main, supporting, forms,
+                                actor=current_actor().username, publish=publish)
+    d = result.definition
+    body = {"key": d.key, "version": d.version, "status": d.status, "created": result.created,
+            "warnings": result.warnings}
+    return body, 201 if result.created else 200
+
+
+@blp.route("/lint", methods=["POST"])
+@login_required(ANALYST)
+@blp.arguments(DefinitionUpload, location="files")
+@blp.response(200, LintResult)
+def lint(files):
+    """Check a BPMN file (and its forms) without deploying it."""
+    main, supporting, forms = _sources(files)
+    compiled = definitions.lint(engine_context(), main, supporting, forms)
+    return {"key": compiled.key, "ok": compiled.ok, "problems": [p.to_dict() for p in compiled.problems.sorted()]}
+
+
+@blp.route("/definitions")
+@login_required(ANALYST)
+@blp.response(200, DefinitionSchema(many=True))
+def list_definitions():
+    """Every deployed version of every service."""
+    return [presenters.definition(d) for d in definitions.versions(session())]
+
+
+@blp.route("/definitions/<string:key>")
+@login_required(ANALYST)
+@blp.response(200, DefinitionSchema(many=True))
+def list_versions(key: str):
+    """The versions of one service, oldest first."""
+    rows = definitions.versions(session(), key)
+    if not rows:
+        raise NotFound(f"No service {key!r} has been deployed. GET /api/v1/definitions lists them.")
+    return [presenters.definition(d) for d in rows]
+
+
+@blp.route("/definitions/<string:key>/<int(max=2147483647):version>/bpmn")
+@login_required(ANALYST, OFFICER, SUPERVISOR)
+@blp.response(200, content_type="application/xml", description="The BPMN XML as deployed.")
+def get_bpmn(key: str, version: int):
+    """The BPMN XML of one version (for the modeler and for officers reading the procedure)."""
+    definition = definitions.get_version(session(), key, version)
+    filename = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key}-v{version}.bpmn")
+    return Response(definition.bpmn, mimetype="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@blp.route("/definitions/<string:key>/<int(max=2147483647):version>/publish", methods=["POST"])
+@login_required(ANALYST)
+@blp.response(200, DefinitionSchema)
+def publish(key: str, version: int):
+    """Publish a version: new applications use it; the previously published version is retired."""
+    definition = definitions.publish_version(session(), engine_context(), key, version,
+                                             actor=current_actor().username)
+    return presenters.definition(definition)

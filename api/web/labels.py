@@ -1,0 +1,99 @@
+"""Words and badges the pages show for engine states: application status, stage kinds, audit events, SLA.
+
+Kept in one place so every page says "Perlu perbaikan" for the same state; the texts are message ids translated
+by the catalogs, so they are looked up per request (``lazy_gettext``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from engine import sla, timeline
+from engine.context import EngineContext
+from engine.models import Task
+
+from . import i18n
+
+STATUS = {
+    timeline.IN_PROCESS: _l("In process"),
+    timeline.NEEDS_ACTION: _l("Needs your revision"),
+    timeline.ISSUED: _l("Issued"),
+    timeline.REJECTED_STATUS: _l("Rejected"),
+    timeline.CLOSED: _l("Closed"),
+    timeline.CANCELLED: _l("Withdrawn"),
+    timeline.ERROR: _l("Held up"),
+}
+STATUS_STAFF = {**STATUS, timeline.NEEDS_ACTION: _l("Waiting for the applicant")}
+
+STAGE = {
+    timeline.SUBMITTED: _l("Application submitted"),
+    timeline.STEP_DONE: _l("Step completed"),
+    timeline.REVISION_SENT: _l("Revision sent"),
+    timeline.CURRENT: _l("In progress"),
+    timeline.WAITING_FOR_APPLICANT: _l("Waiting for your revision"),
+    timeline.ENDED: _l("Finished"),
+    timeline.STOPPED: _l("Withdrawn"),
+    timeline.FAILED: _l("Held up: the office has been told"),
+}
+
+EVENT = {
+    "started": _l("Application submitted"),
+    "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task released"),
+    "task_assigned": _l("Task assigned"),
+    "task_completed": _l("Task completed"),
+    "decision": _l("Decision"),
+    "completed": _l("Application finished"),
+    "cancelled": _l("Application withdrawn"),
+    "error": _l("Error in a step"),
+    "timer_fired": _l("Timer fired"),
+}
+
+TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _l("Completed"),
+              "cancelled": _l("Cancelled")}
+
+ROLE = {"applicant": _l("Applicant"), "officer": _l("Officer"), "supervisor": _l("Supervisor"),
+        "analyst": _l("Analyst"), "manager": _l("Manager"), "admin": _l("Administrator")}
+
+SLA_STATE = {sla.ON_TRACK: _l("On track"), sla.AT_RISK: _l("At risk"), sla.BREACHED: _l("Overdue"),
+             sla.MET: _l("Met"), sla.MISSED: _l("Missed")}
+
+_SEVERITY = {None: 0, sla.ON_TRACK: 0, sla.AT_RISK: 1, sla.BREACHED: 2}
+
+
+@dataclass
+class SlaBadge:
+    state: str
+    label: str
+    detail: str  # "3 h 20 min left" / "overdue by 1 h 5 min", in working time
+
+
+def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
+    """The badge of an open task. The stored state (set by the SLA clock) is raised to what the deadlines say now,
+    so a badge never shows "on track" for a step whose due time has passed between two clock runs."""
+    if task.due_at is None:
+        return None
+    state = task.sla_state if task.sla_state in _SEVERITY else sla.ON_TRACK
+    live = sla.ON_TRACK
+    if task.paused_since is None:
+        if task.breached_at is not None and now >= task.breached_at:
+            live = sla.BREACHED
+        elif task.at_risk_at is not None and now >= task.at_risk_at:
+            live = sla.AT_RISK
+    if _SEVERITY[live] > _SEVERITY[state]:
+        state = live
+    calendar = sla.calendar_of(ctx, task.sla_calendar)
+    if now < task.due_at:
+        detail = _l("%(time)s left", time=i18n.hours_minutes(calendar.working_time_between(now, task.due_at)))
+    else:
+        detail = _l("overdue by %(time)s", time=i18n.hours_minutes(calendar.working_time_between(task.due_at, now)))
+    if task.paused_since is not None:
+        detail = _l("paused while the applicant revises")
+    return SlaBadge(state, str(SLA_STATE[state]), str(detail))
+
+
+TEMPLATE_GLOBALS = {"STATUS": STATUS, "STATUS_STAFF": STATUS_STAFF, "STAGE": STAGE, "EVENT": EVENT,
+                    "TASK_STATE": TASK_STATE, "ROLE": ROLE, "SLA_STATE": SLA_STATE}

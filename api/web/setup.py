@@ -1,0 +1,187 @@
+"""Wiring the web pages into the app: session cookie, languages, CSRF, templates, error pages, built assets.
+
+``register_web(app)`` is the single call ``create_app`` makes. It sets what the pages need and the API does not:
+a secret key for the session cookie (``LINCAH_SECRET_KEY``, else one generated once and kept in the instance
+folder, so every worker process of an installation shares it), Flask-Babel, and HTML error pages for the pages'
+own routes (the API keeps its JSON errors).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import Babel
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from engine import notifications
+from engine.access import ADMIN, APPLICANT, MANAGER, OFFICER, SUPERVISOR
+from engine.errors import Conflict, Forbidden, LincahError, NotFound
+from engine.tokens import Throttled, Unauthenticated
+
+from ..errors import status_of
+from ..unit_of_work import session
+from . import i18n
+from .blueprint import bp
+from .security import CsrfFailed, check_csrf, csrf_token, current_actor, here
+
+log = logging.getLogger("lincah.web")
+PACKAGE = Path(__file__).resolve().parent
+DIST = PACKAGE.parent / "static" / "dist"
+TRANSLATIONS = PACKAGE.parent / "translations"
+
+
+def _secret_key(app: Flask) -> str:
+    if app.config.get("SECRET_KEY"):
+        return app.config["SECRET_KEY"]
+    if os.environ.get("LINCAH_SECRET_KEY"):
+        return os.environ["LINCAH_SECRET_KEY"]
+    path = Path(app.extensions["lincah"]["ctx"].settings.instance_path) / "secret_key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(key)
+        except FileExistsError:  # another worker wrote it first: use theirs
+            pass
+        return path.read_text(encoding="utf-8").strip()
+
+
+def register_web(app: Flask) -> None:
+    from . import views  # noqa: F401 - attaches the routes to ``bp``
+
+    app.secret_key = _secret_key(app)
+    app.config.setdefault("SESSION_COOKIE_NAME", "lincah_session")
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    if os.environ.get("LINCAH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    ctx = app.extensions["lincah"]["ctx"]
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", ctx.settings.timezone)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=i18n.select_locale)
+    app.jinja_env.filters.update(i18n.FILTERS)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    bp.before_request(check_csrf)
+    app.register_blueprint(bp)
+    app.add_url_rule("/assets/dist/<path:filename>", "web_dist", _dist)
+
+
+def _dist(filename: str):
+    return send_from_directory(DIST, filename, max_age=3600)
+
+
+@bp.app_template_global()
+def asset_built(filename: str) -> bool:
+    """Whether ``make web`` has put a file into api/static/dist (pages degrade gracefully without it)."""
+    return (DIST / filename).is_file()
+
+
+def _navigation(actor) -> list[tuple[str, str, str]]:
+    """(endpoint, label, active-prefix) of the main menu for this person."""
+    items = [("web.catalogue", _("Services"), "/services")]
+    if actor is None:
+        return items
+    if actor.has_role(OFFICER, SUPERVISOR):
+        items.append(("web.inbox", _("Inbox"), "/inbox"))
+    if APPLICANT in actor.roles:
+        items.append(("web.my_applications", _("My applications"), "/applications"))
+    elif actor.has_role(OFFICER, SUPERVISOR, MANAGER):
+        items.append(("web.my_applications", _("Applications"), "/applications"))
+    items.append(("web.notifications_page", _("Notifications"), "/notifications"))
+    if ADMIN in actor.roles:
+        items.append(("web.admin_users", _("Users"), "/admin"))
+    return items
+
+
+@bp.app_context_processor
+def _page_context():
+    if request.blueprint != "web":
+        return {}
+    actor = current_actor()
+    unread = 0
+    if actor is not None:
+        try:
+            unread = notifications.unread_count(session(), actor)
+        except Exception:  # noqa: BLE001 - an error page must render even when the database is the problem
+            unread = 0
+    return {"actor": actor, "csrf_token": csrf_token, "lang": i18n.lang(), "languages": i18n.LANGUAGES,
+            "navigation": _navigation(actor), "unread": unread, "here": here(),
+            "staff_page": bool(g.get("staff_page"))}
+
+
+# --- error pages ------------------------------------------------------------------------------------------------
+
+_TITLES = {
+    400: lambda: _("The request could not be read"),
+    403: lambda: _("Not allowed"),
+    404: lambda: _("Not found"),
+    405: lambda: _("Not allowed"),
+    409: lambda: _("Someone else was quicker"),
+    413: lambda: _("The upload is too large"),
+    422: lambda: _("Some fields are not valid"),
+    429: lambda: _("Too many attempts"),
+}
+
+_EXPLANATIONS = {
+    400: lambda: _("Go back, reload the page and try again."),
+    403: lambda: _("Your account does not allow this. Ask an administrator if you should have access."),
+    404: lambda: _("The page or document does not exist, or it belongs to an office you do not serve."),
+    405: lambda: _("Go back and use the buttons on the page."),
+    409: lambda: _("The application changed while you were working on it. Reload it to see its current state."),
+    413: lambda: _("Documents can be up to 10 MB each. Scan them at a lower resolution, or upload them one by one."),
+    422: lambda: _("Go back and correct the form."),
+    429: lambda: _("Wait a moment, then try again."),
+}
+
+
+def _error_page(status: int, detail: str | None = None, reference: str | None = None):
+    title = _TITLES.get(status, lambda: _("Something went wrong"))()
+    explanation = _EXPLANATIONS.get(status, lambda: _("Try again. If it keeps happening, tell the administrator."))()
+    return render_template("web/error.html", status=status, title=title, explanation=explanation, detail=detail,
+                           reference=reference), status
+
+
+@bp.errorhandler(CsrfFailed)
+def _csrf_failed(error):
+    return _error_page(400, _("The form had expired (or came from another site). Reload the page and send it "
+                              "again; nothing was saved."))
+
+
+@bp.errorhandler(Unauthenticated)
+def _unauthenticated(error):
+    if isinstance(error, Throttled):
+        return _error_page(429, _("Too many failed sign-ins. Wait %(seconds)d seconds, then try again.",
+                                  seconds=error.retry_after))
+    return redirect(url_for("web.signin", next=here()))
+
+
+@bp.errorhandler(LincahError)
+def _engine_error(error: LincahError):
+    status = status_of(error)
+    # The engine's sentence says what to do next, in English; Indonesian pages keep to the translated explanation.
+    detail = error.message if i18n.lang() == "en" and not isinstance(error, NotFound | Forbidden) else None
+    if isinstance(error, Conflict) and i18n.lang() != "en":
+        detail = None
+    return _error_page(status, detail)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return _error_page(error.code or 500)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    reference = uuid.uuid4().hex[:12]
+    log.exception("unexpected error on a web page (reference %s)", reference, exc_info=error)
+    return _error_page(500, reference=reference)

@@ -1,0 +1,7 @@
+"""The pages, one module per kind of visitor. Importing this package attaches their routes to ``web.bp``."""
+
+from __future__ import annotations
+
+from . import account, admin, applicant, files, public, work
+
+__all__ = ["account", "admin", "applicant", "files", "public", "work"]

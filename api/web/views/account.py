@@ -1,0 +1,117 @@
+"""Sign in, register (applicants), sign out — with the API's accounts, lock-out and tokens (``web.security``).
+
+The forms are drawn by the product's form renderer from small schemas built here, in the chosen language.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from engine import accounts, tokens, users
+from engine.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor
+from engine.errors import Conflict, InvalidInput
+from engine.users import MIN_PASSWORD
+
+from ..blueprint import bp
+from ..pages import FormPage, ctx, db, render
+from ..security import current_actor, end_session, safe_next, start_session
+
+
+def signin_form() -> FormPage:
+    schema = {"type": "object", "required": ["username", "password"], "properties": {
+        "username": {"type": "string", "title": _("Username"), "maxLength": 100},
+        "password": {"type": "string", "title": _("Password"), "maxLength": 200}}}
+    ui = {"username": {"ui:autocomplete": "username"}, "password": {"ui:widget": "password"}}
+    return FormPage(schema, ui)
+
+
+def register_form() -> FormPage:
+    schema = {"type": "object", "required": ["full_name", "username", "password"], "properties": {
+        "full_name": {"type": "string", "title": _("Full name"), "minLength": 3, "maxLength": 300},
+        "email": {"type": "string", "format": "email", "title": _("E-mail"), "maxLength": 300},
+        "username": {"type": "string", "title": _("Username"), "minLength": 2, "maxLength": 63},
+        "password": {"type": "string", "title": _("Password"), "minLength": MIN_PASSWORD, "maxLength": 200}}}
+    ui = {"full_name": {"ui:autocomplete": "name", "ui:help": _("As on your identity card (KTP).")},
+          "email": {"ui:help": _("Notifications and your permit are sent here.")},
+          "username": {"ui:autocomplete": "username",
+                       "ui:help": _("Lower-case letters, digits, '.', '_' or '-'; you sign in with it.")},
+          "password": {"ui:widget": "password", "ui:autocomplete": "new-password",
+                       "ui:help": _("At least %(num)d characters.", num=MIN_PASSWORD)}}
+    return FormPage(schema, ui)
+
+
+def home_of(actor: Actor) -> str:
+    if actor.has_role(OFFICER, SUPERVISOR) and ADMIN not in actor.roles:
+        return url_for("web.inbox")
+    if ADMIN in actor.roles:
+        return url_for("web.admin_users")
+    if APPLICANT in actor.roles:
+        return url_for("web.my_applications")
+    return url_for("web.catalogue")
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin():
+    next_url = safe_next(request.values.get("next"), "")
+    page = signin_form()
+    if request.method == "GET":
+        actor = current_actor()
+        if actor is not None:
+            return redirect(next_url or home_of(actor))
+        return render("web/signin.html", form=page.build(), next_url=next_url)
+    page.read(request, store=None)
+    if page.check():
+        try:
+            issued = tokens.login(db(), ctx(), page.data["username"], page.data["password"],
+                                  address=request.remote_addr or "", label="web")
+        except tokens.Throttled as exc:
+            page.errors["(form)"] = _("Too many failed sign-ins. Wait %(seconds)d seconds, then try again.",
+                                      seconds=exc.retry_after)
+        except tokens.LoginRejected:
+            # the failure is counted: this view returns normally, so the request's transaction commits it
+            page.errors["(form)"] = _("Wrong username or password.")
+        else:
+            start_session(issued.token)
+            flash(_("Welcome, %(name)s.", name=issued.user.full_name or issued.user.username), "success")
+            return redirect(next_url or home_of(users.actor_of(issued.user)))
+    page.data.pop("password", None)
+    return render("web/signin.html", 422, form=page.build(), next_url=next_url)
+
+
+_ACCOUNT_PROBLEMS = {
+    "username": lambda: _("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."),
+    "password": lambda: _("Use at least %(num)d characters.", num=MIN_PASSWORD),
+}
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    next_url = safe_next(request.values.get("next"), "")
+    page = register_form()
+    if request.method == "GET":
+        return render("web/register.html", form=page.build(), next_url=next_url)
+    page.read(request, store=None)
+    if page.check():
+        try:
+            user = accounts.register_applicant(db(), ctx(), username=page.data["username"],
+                                               password=page.data["password"], full_name=page.data["full_name"],
+                                               email=page.data.get("email"))
+        except InvalidInput as exc:
+            for name in (exc.details or {}):
+                page.errors[name] = _ACCOUNT_PROBLEMS.get(name, lambda: _("This value is not valid."))()
+        except Conflict:
+            page.errors["username"] = _("This username is taken. Choose another.")
+        else:
+            start_session(tokens.issue(db(), ctx(), user, label="web").token)
+            flash(_("Your account is ready, %(name)s.", name=user.full_name), "success")
+            return redirect(next_url or url_for("web.catalogue"))
+    page.data.pop("password", None)
+    return render("web/register.html", 422, form=page.build(), next_url=next_url)
+
+
+@bp.route("/signout", methods=["POST"])
+def signout():
+    end_session()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web.catalogue"))

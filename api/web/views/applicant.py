@@ -1,0 +1,159 @@
+"""The applicant's pages (used on a phone): apply, my applications with their stages, one application,
+notifications. Office staff use the same list and detail pages for the files of their offices."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from engine import applications, casework, definitions, notifications, timeline, tracking
+from engine.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.errors import Conflict, InvalidData, InvalidInput
+from engine.models import Task
+
+from .. import i18n
+from ..blueprint import bp
+from ..pages import FormPage, ctx, db, engine_step, render, service_names
+from ..security import current_actor, signed_in
+from .public import steps_of
+
+PAGE_SIZE = 20
+APPLICANT_FIELD = "_applicant"
+
+
+def _start_form(definition) -> FormPage:
+    form = definitions.form_of(db(), definition, (definition.meta or {}).get("start_form"))
+    return FormPage(form.schema if form else None, form.ui_schema if form else None)
+
+
+@bp.route("/services/<key>/apply", methods=["GET", "POST"])
+@signed_in(APPLICANT, OFFICER, SUPERVISOR)
+def apply(key: str):
+    actor = current_actor()
+    definition = definitions.latest_published(db(), key)
+    page = _start_form(definition)
+    on_behalf = APPLICANT not in actor.roles  # front office staff apply at the counter for a registered applicant
+    applicant = (request.form.get(APPLICANT_FIELD) or "").strip()
+    context = {"definition": definition, "on_behalf": on_behalf, "applicant": applicant}
+    if request.method == "GET":
+        return render("web/apply.html", form=page.build(), **context)
+    submission = page.read(request)
+    if submission.action:
+        return render("web/apply.html", form=page.build(), **context)
+    if on_behalf and not applicant:
+        page.errors[APPLICANT_FIELD] = _("Enter the applicant's username.")
+    if page.check():
+        try:
+            with engine_step():
+                instance = casework.start_application(db(), ctx(), actor, service=key, data=page.data,
+                                                      applicant=applicant or None)
+        except (InvalidData, InvalidInput) as exc:
+            page.refused(exc)
+            if APPLICANT_FIELD[1:] in page.errors:
+                page.errors[APPLICANT_FIELD] = _("There is no active applicant account with this username.")
+                page.errors.pop(APPLICANT_FIELD[1:])
+        else:
+            flash(_("Your application has been sent. Registration number: %(number)s.",
+                    number=instance.registration_no), "success")
+            return redirect(url_for("web.application", application_id=instance.id))
+    return render("web/apply.html", 422, form=page.build(), applicant_error=page.errors.get(APPLICANT_FIELD),
+                  **context)
+
+
+def _open_rows(instance_ids: list[int]) -> dict[int, list[Task]]:
+    rows: dict[int, list[Task]] = {}
+    if instance_ids:
+        for task in db().scalars(select(Task).where(Task.instance_id.in_(instance_ids),
+                                                    Task.state.in_(("ready", "claimed")))):
+            rows.setdefault(task.instance_id, []).append(task)
+    return rows
+
+
+@bp.route("/applications")
+@signed_in()
+def my_applications():
+    actor = current_actor()
+    status = request.args.get("status") or None
+    q = (request.args.get("q") or "").strip()[:200] or None
+    try:
+        offset = max(0, int(request.args.get("offset", 0)))
+    except ValueError:
+        offset = 0
+    if status not in (None, *tracking.STATUSES):
+        status = None
+    rows, total = tracking.search(db(), actor, status=status, q=q, limit=PAGE_SIZE, offset=offset)
+    open_rows = _open_rows([r.id for r in rows])
+    items = [(row, timeline.status(row, open_rows.get(row.id, [])),
+              [t for t in open_rows.get(row.id, []) if t.for_applicant and t.assignee == actor.username])
+             for row in rows]
+    g.staff_page = actor.is_staff
+    return render("web/applications.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE,
+                  status=status, q=q or "", names=service_names(), statuses=tracking.STATUSES)
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>")
+@signed_in()
+def application(application_id: int):
+    actor = current_actor()
+    session = db()
+    instance = applications.get(session, application_id, actor)
+    data = applications.current_data(ctx(), instance)
+    open_tasks = applications.open_tasks(session, instance)
+    events = tracking.history(session, instance)
+    start = _start_form(instance.definition)
+    summary = FormPage(start.schema, start.ui_schema, data, readonly=True).build()
+    g.staff_page = actor.is_staff
+    cancellable = instance.status == "running" and (
+        (actor.username == instance.applicant and not any(e.kind == "decision" for e in events))
+        or (SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)))
+    return render("web/application.html", instance=instance, data=data, summary=summary,
+                  status=timeline.status(instance, open_tasks, data),
+                  stages=timeline.stages(instance, events, open_tasks), events=events, open_tasks=open_tasks,
+                  service_name=i18n.service_name(instance.definition), steps=steps_of(instance.definition),
+                  cancellable=cancellable, permit_number=data.get("permit_number"))
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])
+@signed_in()
+def cancel(application_id: int):
+    try:
+        applications.cancel(db(), ctx(), application_id, current_actor(),
+                            reason=(request.form.get("reason") or "").strip()[:500])
+    except Conflict:
+        flash(_("This application can no longer be withdrawn: an officer has already decided on it."), "error")
+    else:
+        flash(_("The application has been withdrawn."), "success")
+    return redirect(url_for("web.application", application_id=application_id))
+
+
+@bp.route("/notifications")
+@signed_in()
+def notifications_page():
+    actor = current_actor()
+    try:
+        before = int(request.args["before"]) if request.args.get("before") else None
+    except ValueError:
+        abort(404)
+    page = notifications.list_for(db(), actor, limit=30, before=before)
+    items = [(n, *_in_language(n)) for n in page.items]
+    g.staff_page = actor.is_staff
+    return render("web/notifications.html", items=items, page=page)
+
+
+def _in_language(notification) -> tuple[str, str]:
+    """Stage messages carry Indonesian and English (``subject_id / subject_en``; bodies split by a blank line)."""
+    subject_parts = notification.subject.split(" / ", 1)
+    body_parts = notification.body.split("\n\n", 1)
+    english = i18n.lang() == "en"
+    subject = subject_parts[1] if english and len(subject_parts) == 2 else subject_parts[0]
+    body = body_parts[1] if english and len(body_parts) == 2 else body_parts[0]
+    return subject, body
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@signed_in()
+def notifications_read():
+    notifications.mark_read(db(), ctx(), current_actor())
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("web.notifications_page"))

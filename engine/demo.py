@@ -1,0 +1,197 @@
+"""Demo data (``lincah demo``): so a new user opens a living office instead of an empty screen.
+
+One account per role (password ``lincah-demo`` for all, printed by the command), staff in the province office
+``sulsel`` and the regency offices ``sinjai`` and ``bone``, both real services deployed and published, and a few
+applications waiting at different steps, with real (tiny) PDF documents in the attachment store.
+
+Safe to run again: existing accounts are left alone, deploying identical files is a no-op, and applications are
+only created when the demo applicants have none yet.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import attachments, casework, definitions
+from . import users as user_service
+from .access import Actor
+from .bpmn.compiler import SourceFile
+from .context import EngineContext
+from .models import Instance, Task
+
+PASSWORD = "lincah-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.of(self.username, self.roles, self.groups, self.jurisdictions, self.full_name)
+
+
+USERS = (
+    DemoUser("admin", "Administrator Sistem", ("admin",), (), ("*",)),
+    DemoUser("analis", "Analis Layanan", ("analyst",)),
+    DemoUser("manajer", "Kepala Bidang Pelayanan", ("manager",), (), ("*",)),
+    DemoUser("supervisor", "Supervisor Pelayanan", ("supervisor",), (), ("sulsel", "sinjai", "bone")),
+    DemoUser("loket", "Petugas Front Office", ("officer",), ("front_office",), ("sulsel",)),
+    DemoUser("verifikator", "Verifikator Berkas", ("officer",), ("verifier",), ("sulsel",)),
+    DemoUser("kepala.dinas", "Kepala DPMPTSP", ("officer",), ("head_of_office",), ("sulsel",)),
+    DemoUser("penelaah", "Penelaah Teknis Perikanan", ("officer",), ("fisheries_reviewer",), ("sulsel",)),
+    DemoUser("petugas.sinjai", "Petugas Perikanan Sinjai", ("officer",), ("regency_fisheries",), ("sinjai",)),
+    DemoUser("petugas.bone", "Petugas Perikanan Bone", ("officer",), ("regency_fisheries",), ("bone",)),
+    DemoUser("pemohon", "Andi Pratama", ("applicant",)),
+    DemoUser("nelayan", "Daeng Rahman", ("applicant",)),
+)
+BY_NAME = {u.username: u for u in USERS}
+
+
+@dataclass
+class DemoReport:
+    users_created: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    applications: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"services: {', '.join(self.services) or '-'}",
+               f"accounts (password '{PASSWORD}'; new: {', '.join(self.users_created) or 'none'}):"]
+        for user in USERS:
+            where = f" in {', '.join(user.jurisdictions)}" if user.jurisdictions else ""
+            groups = f" [{', '.join(user.groups)}]" if user.groups else ""
+            out.append(f"  {user.username:<15} {'/'.join(user.roles)}{groups}{where}")
+        out.append("applications: " + ("; ".join(self.applications) if self.applications else
+                                       "already there (demo applicants have applications)"))
+        return out
+
+
+def _pdf(title: str) -> bytes:
+    """A one-page PDF that any viewer opens."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _document(session: Session, ctx: EngineContext, owner: Actor, name: str) -> dict:
+    stored = attachments.store(session, ctx, name=name, stream=io.BytesIO(_pdf(name)), actor=owner)
+    return attachments.reference(stored)
+
+
+def research_data(session: Session, ctx: EngineContext, owner: Actor, title: str) -> dict:
+    doc = lambda name: _document(session, ctx, owner, name)  # noqa: E731
+    return {
+        "applicant_name": owner.full_name, "nik": "7371010101010001", "email": "andi@example.ac.id",
+        "phone": "081234567890", "applicant_category": "student", "student_id": "H071201001",
+        "institution": "Universitas Hasanuddin", "research_title": title,
+        "research_purpose": "Penyusunan skripsi sarjana", "location_regency": "sinjai",
+        "location_detail": "Kecamatan Sinjai Timur", "start_date": "2026-07-01", "end_date": "2026-08-31",
+        "research_method": "Survei lapangan dan wawancara", "application_letter": doc("surat-permohonan.pdf"),
+        "campus_recommendation": doc("rekomendasi-kampus.pdf"), "proposal": doc("proposal.pdf"),
+        "ktp": doc("ktp.pdf"), "statement_letter": doc("surat-pernyataan.pdf"), "declaration": True,
+    }
+
+
+def vessel_data(session: Session, ctx: EngineContext, owner: Actor, vessel: str, regency: str) -> dict:
+    doc = lambda name: _document(session, ctx, owner, name)  # noqa: E731
+    return {
+        "owner_type": "individual", "owner_name": owner.full_name, "nik": "7307010101010002",
+        "nib": "1234567890123", "owner_address": f"Jl. Pelabuhan 1, {regency.title()}", "phone": "081298765432",
+        "vessel_name": vessel, "gross_tonnage": 12, "home_regency": regency, "port_base": "PPI Lappa",
+        "fishing_gear": "handline", "crew_count": 6, "measurement_letter": doc("surat-ukur.pdf"),
+        "crew_list": doc("daftar-abk.pdf"), "nib_document": doc("nib.pdf"), "ktp": doc("ktp.pdf"),
+        "declaration": True,
+    }
+
+
+def _users(session: Session, ctx: EngineContext, report: DemoReport) -> None:
+    for user in USERS:
+        if user_service.by_username(session, user.username) is None:
+            user_service.create(session, username=user.username, password=PASSWORD, roles=user.roles,
+                                groups=user.groups, jurisdictions=user.jurisdictions, full_name=user.full_name,
+                                actor="demo", at=ctx.now())
+            report.users_created.append(user.username)
+
+
+def _services(session: Session, ctx: EngineContext, report: DemoReport) -> None:
+    for path in sorted(ctx.settings.processes_dir.glob("*.bpmn")):
+        result = definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                                    definitions.form_source(ctx, path), actor="demo", publish=True)
+        report.services.append(f"{result.definition.key} v{result.definition.version}")
+
+
+def _step(session: Session, ctx: EngineContext, instance: Instance, element_id: str, who: str, data: dict,
+          decision: str | None = None) -> None:
+    task_id = session.scalar(select(Task.id).where(Task.instance_id == instance.id, Task.element_id == element_id,
+                                                   Task.state.in_(("ready", "claimed"))))
+    casework.complete_task(session, ctx, task_id, BY_NAME[who].actor, data=data, decision=decision)
+
+
+def _applications(session: Session, ctx: EngineContext, report: DemoReport) -> None:
+    applicants = [BY_NAME["pemohon"].username, BY_NAME["nelayan"].username]
+    if session.scalar(select(func.count(Instance.id)).where(Instance.applicant.in_(applicants))):
+        return
+    andi, daeng = BY_NAME["pemohon"].actor, BY_NAME["nelayan"].actor
+
+    def research(title: str) -> Instance:
+        return casework.start_application(session, ctx, andi, service="research_permit",
+                                          data=research_data(session, ctx, andi, title))
+
+    def vessel(name: str, regency: str) -> Instance:
+        return casework.start_application(session, ctx, daeng, service="fishing_vessel_permit",
+                                          data=vessel_data(session, ctx, daeng, name, regency))
+
+    waiting = research("Kajian mangrove pesisir Sinjai")
+    returned = research("Pola migrasi ikan terbang di Teluk Bone")
+    _step(session, ctx, returned, "Task_Verify", "verifikator",
+          {"note": "Surat rekomendasi kampus belum ditandatangani dekan."}, "Kembalikan untuk perbaikan")
+    to_sign = research("Ekonomi rumah tangga nelayan Sinjai Utara")
+    _step(session, ctx, to_sign, "Task_Verify", "verifikator", {"note": "Lengkap"}, "Setujui")
+    issued = research("Sejarah pelabuhan rakyat Lappa")
+    _step(session, ctx, issued, "Task_Verify", "verifikator", {"note": "Lengkap"}, "Setujui")
+    _step(session, ctx, issued, "Task_Sign", "kepala.dinas", {"signature_confirmed": True})
+
+    sinjai = vessel("KM Bintang Laut", "sinjai")
+    bone = vessel("KM Harapan Bone", "bone")
+    _step(session, ctx, bone, "Task_Recommend", "petugas.bone", {"note": "Dokumen sesuai"}, "Rekomendasikan")
+    review = vessel("KM Cahaya Sinjai", "sinjai")
+    _step(session, ctx, review, "Task_Recommend", "petugas.sinjai", {}, "Rekomendasikan")
+    _step(session, ctx, review, "Task_Inspect", "petugas.sinjai",
+          {"inspection_date": "2026-06-03", "measured_gt": 12, "findings": "Kapal sesuai dokumen"}, "Layak")
+    for instance, stage in ((waiting, "waiting for verification"), (returned, "returned to the applicant"),
+                            (to_sign, "waiting for the head's signature"), (issued, "permit issued"),
+                            (sinjai, "Sinjai recommendation"), (bone, "Bone inspection"),
+                            (review, "provincial review")):
+        report.applications.append(f"{instance.registration_no} ({stage})")
+
+
+def install(session: Session, ctx: EngineContext) -> DemoReport:
+    report = DemoReport()
+    _users(session, ctx, report)
+    _services(session, ctx, report)
+    session.flush()
+    _applications(session, ctx, report)
+    return report

@@ -1,0 +1,52 @@
+"""``lincah scheduler``: run the periodic jobs (BPMN timers, SLA clock, e-mail) as a process of its own.
+
+Registered in ``api/cli.py`` with ``main.add_command(scheduler_command)``. Any number may run against one
+PostgreSQL database; with SQLite, run one.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import click
+
+from engine.config import Settings
+from engine.context import EngineContext
+from engine.db import make_engine, make_session_factory
+
+from .service import Intervals, SchedulerService
+
+
+@click.command("scheduler", help="Run the periodic jobs: fire due BPMN timers, advance SLA clocks (notify and "
+                                 "escalate breaches), send e-mail. Runs until stopped unless --once.")
+@click.option("--once", is_flag=True, help="Run each job once and exit (for cron or a health check).")
+@click.option("--timers-every", default=15.0, show_default=True, help="Seconds between timer runs.")
+@click.option("--sla-every", default=60.0, show_default=True, help="Seconds between SLA passes.")
+@click.option("--mail-every", default=30.0, show_default=True, help="Seconds between e-mail deliveries.")
+def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx = EngineContext(settings=Settings.from_env())
+    engine = make_engine(ctx.settings.database_url)
+    service = SchedulerService.from_settings(ctx, make_session_factory(engine),
+                                             Intervals(timers=timers_every, sla=sla_every,
+                                                       notifications=mail_every))
+    try:
+        if once:
+            results = service.run_once()
+            timers, passes, mails = results["timers"], results["sla"], results["notifications"]
+            click.echo(f"timers: {timers.instances} application(s), {timers.failed} failed; "
+                       f"SLA: {passes.at_risk} step(s) at risk, {passes.breached} breached, "
+                       f"{passes.files_breached} file(s) breached, {passes.escalated} escalated, "
+                       f"{passes.approved} approved automatically; "
+                       f"e-mail: {mails.sent} sent, {mails.retrying} to retry, {mails.failed} failed")
+            return
+        signal.signal(signal.SIGTERM, _stop)
+        click.echo("scheduler running; stop with Ctrl-C")
+        service.run_forever()
+    finally:
+        engine.dispose()
+
+
+def _stop(*_args) -> None:
+    raise SystemExit(0)

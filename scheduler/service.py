@@ -1,0 +1,123 @@
+"""APScheduler wiring: the three jobs on intervals, inside the web server or as a process of its own.
+
+``lincah serve`` starts a :class:`SchedulerService` in the background so a single command shows live SLA states;
+``lincah scheduler`` runs one in the foreground. Production can run several of either: the jobs claim their rows
+(``scheduler.jobs``), so running them twice at the same moment never does anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from engine.context import EngineContext
+from engine.mail import MailSettings, RetryPolicy, SmtpMailer
+
+from . import jobs
+
+log = logging.getLogger("lincah.scheduler")
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Seconds between runs of each job."""
+
+    timers: float = 15
+    sla: float = 60
+    notifications: float = 30
+
+
+class SchedulerService:
+    """Runs the jobs against one database; ``start``/``stop`` for the background, ``run_forever`` standalone."""
+
+    def __init__(self, ctx: EngineContext, session_factory, *, mailer=None, intervals: Intervals = Intervals(),
+                 retry: RetryPolicy = RetryPolicy()):
+        self.ctx = ctx
+        self.factory = session_factory
+        self.mailer = mailer
+        self.intervals = intervals
+        self.retry = retry
+        self._scheduler = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, ctx: EngineContext, session_factory, intervals: Intervals = Intervals()
+                      ) -> SchedulerService:
+        """E-mail from ``LINCAH_SMTP_*``; without ``LINCAH_SMTP_HOST`` notifications stay in the app."""
+        settings = MailSettings.from_env()
+        return cls(ctx, session_factory, mailer=SmtpMailer(settings) if settings.enabled else None,
+                   intervals=intervals)
+
+    # --- the jobs --------------------------------------------------------------------------------------------
+
+    def fire_timers(self):
+        return jobs.fire_timers(self.factory, self.ctx)
+
+    def advance_sla(self):
+        return jobs.advance_sla(self.factory, self.ctx)
+
+    def send_notifications(self):
+        return jobs.send_notifications(self.factory, self.ctx, self.mailer, policy=self.retry)
+
+    def run_once(self) -> dict:
+        """Each job once, in order (timers can open steps whose clocks the SLA job then reads)."""
+        return {"timers": self.fire_timers(), "sla": self.advance_sla(), "notifications": self.send_notifications()}
+
+    # --- running on intervals ----------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def start(self) -> None:
+        """Start in background threads; each job runs at once, then on its interval."""
+        with self._lock:
+            if self.running:
+                return
+            self._scheduler = self._build(BackgroundScheduler)
+            self._scheduler.start()
+            log.info("scheduler started (timers every %ss, SLA every %ss, e-mail every %ss)",
+                     self.intervals.timers, self.intervals.sla, self.intervals.notifications)
+
+    def run_forever(self) -> None:
+        """Run in the foreground until interrupted (Ctrl-C or SIGTERM)."""
+        with self._lock:
+            self._scheduler = self._build(BlockingScheduler)
+        log.info("scheduler running in the foreground")
+        try:
+            self._scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            log.info("scheduler stopping")
+        finally:
+            self.stop(wait=True)
+
+    def stop(self, wait: bool = True) -> None:
+        with self._lock:
+            if self._scheduler is not None and self._scheduler.running:
+                self._scheduler.shutdown(wait=wait)
+            self._scheduler = None
+
+    def _build(self, kind):
+        scheduler = kind(executors={"default": ThreadPoolExecutor(3)},
+                         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        for name, seconds in (("timers", self.intervals.timers), ("sla", self.intervals.sla),
+                              ("notifications", self.intervals.notifications)):
+            scheduler.add_job(self._guarded, "interval", args=[name], seconds=seconds, id=name, name=name,
+                              next_run_time=datetime.now(UTC))  # APScheduler's own wall clock
+        return scheduler
+
+    def _guarded(self, name: str):
+        job = {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications}[name]
+        try:
+            result = job()
+        except Exception:  # noqa: BLE001 - a failing run is logged and retried on the next interval
+            log.exception("scheduler job %s failed", name)
+            return None
+        log.debug("scheduler job %s: %s", name, result)
+        return result

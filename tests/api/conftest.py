@@ -1,0 +1,138 @@
+"""API test fixtures: the real app on the real database (SQLite and PostgreSQL), people of every role, documents.
+
+Accounts are inserted with a cheap PBKDF2 hash of ``PASSWORD`` (the product's scrypt costs 150 ms per account);
+``check_password_hash`` reads either, so signing in through the API works the same.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from api import create_app
+from engine import definitions, tokens
+from engine.bpmn.compiler import SourceFile
+from engine.models import User
+from tests import samples
+from tests.conftest import PROJECT_ROOT, T0
+
+PASSWORD = "rahasia-sekali"
+_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+# username: (roles, groups, jurisdictions, full name)
+PEOPLE = {
+    "admin": (["admin"], [], ["*"], "Admin"),
+    "analis": (["analyst"], [], [], "Analis Layanan"),
+    "manajer": (["manager"], [], ["*"], "Kabid Pelayanan"),
+    "supri": (["supervisor"], [], ["sulsel", "sinjai"], "Supervisor"),
+    "loket": (["officer"], ["front_office"], ["sulsel"], "Front Office"),
+    "loket.bone": (["officer"], ["front_office"], ["bone"], "Front Office Bone"),
+    "vera": (["officer"], ["verifier"], ["sulsel"], "Vera Verifikator"),
+    "veri2": (["officer"], ["verifier"], ["sulsel"], "Veri Dua"),
+    "kadis": (["officer"], ["head_of_office"], ["sulsel"], "Kepala Dinas"),
+    "rudi": (["officer"], ["fisheries_reviewer"], ["sulsel"], "Rudi Penelaah"),
+    "sinta": (["officer"], ["regency_fisheries"], ["sinjai"], "Sinta Sinjai"),
+    "bona": (["officer"], ["regency_fisheries"], ["bone"], "Bona Bone"),
+    "andi": (["applicant"], [], [], "Andi Pratama"),
+    "budi": (["applicant"], [], [], "Budi Santoso"),
+}
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture
+def app(db, ctx):
+    return create_app({"TESTING": True}, context=ctx, session_factory=db.factory)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def add_user(db, username: str, roles, groups=(), jurisdictions=(), full_name: str = "", active: bool = True) -> None:
+    with db.transaction() as session:
+        session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=full_name or username,
+                         roles=list(roles), groups=list(groups), jurisdictions=list(jurisdictions), active=active,
+                         created_at=T0))
+
+
+@dataclass
+class People:
+    db: object
+    ctx: object
+
+    def headers(self, username: str) -> dict:
+        """Authorization headers of ``username`` (one of PEOPLE), creating the account on first use."""
+        with self.db.transaction() as session:
+            user = session.query(User).filter_by(username=username).one_or_none()
+            if user is None:
+                roles, groups, jurisdictions, name = PEOPLE[username]
+                user = User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
+                            groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0)
+                session.add(user)
+                session.flush()
+            token = tokens.issue(session, self.ctx, user).token
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def people(db, ctx) -> People:
+    return People(db, ctx)
+
+
+@pytest.fixture
+def deployed(db, ctx):
+    """Both real services deployed and published, with their forms from forms/."""
+    for key in ("research_permit", "fishing_vessel_permit"):
+        path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
+        with db.transaction() as session:
+            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                               definitions.form_source(ctx, path), actor="analis")
+
+
+def upload(client, headers, content: bytes = PDF, name: str = "dokumen.pdf") -> dict:
+    response = client.post("/api/v1/attachments", headers=headers,
+                           data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+RESEARCH_FILES = ("application_letter", "campus_recommendation", "proposal", "ktp", "statement_letter")
+VESSEL_FILES = ("measurement_letter", "crew_list", "nib_document", "ktp")
+
+
+def research_data(client, headers, **overrides) -> dict:
+    """A valid research-permit start form whose file fields reference real uploads of the caller."""
+    files = {name: upload(client, headers, name=f"{name}.pdf") for name in RESEARCH_FILES}
+    return samples.research_application(**{**files, **overrides})
+
+
+def vessel_data(client, headers, regency: str = "sinjai", **overrides) -> dict:
+    files = {name: upload(client, headers, name=f"{name}.pdf") for name in VESSEL_FILES}
+    return samples.vessel_application(regency, **{**files, **overrides})
+
+
+def apply(client, headers, service: str = "research_permit", data: dict | None = None, **body) -> dict:
+    if data is None:
+        data = research_data(client, headers) if service == "research_permit" else vessel_data(client, headers)
+    response = client.post("/api/v1/applications", headers=headers, json={"service": service, "data": data, **body})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def open_task(client, headers, application_id: int, element_id: str) -> dict:
+    detail = client.get(f"/api/v1/applications/{application_id}", headers=headers).get_json()
+    (task,) = [t for t in detail["tasks"] if t["element_id"] == element_id]
+    return task
+
+
+def complete(client, headers, task_id: str, data: dict | None = None, decision: str | None = None):
+    body = {"data": data or {}}
+    if decision is not None:
+        body["decision"] = decision
+    return client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers, json=body)

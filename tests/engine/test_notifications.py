@@ -1,0 +1,70 @@
+"""In-app notifications: each person sees their own, newest first, and marks them read."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import notifications
+from engine.errors import InvalidInput
+from engine.notifications import Message
+from tests.engine.conftest import APPLICANT, OTHER_APPLICANT
+
+
+def _queue(db, ctx, count: int, recipient: str = "andi") -> None:
+    with db.transaction() as session:
+        notifications.enqueue(session, ctx, [Message(kind="note", recipient=recipient, subject=f"Pesan {i}",
+                                                     body="-") for i in range(count)])
+
+
+def test_newest_first_with_paging_and_unread_count(db, ctx):
+    _queue(db, ctx, 5)
+    _queue(db, ctx, 2, recipient="budi")
+    with db.transaction() as session:
+        first = notifications.list_for(session, APPLICANT, limit=3)
+        second = notifications.list_for(session, APPLICANT, limit=3, before=first.next_before)
+    assert [n.subject for n in first.items] == ["Pesan 4", "Pesan 3", "Pesan 2"]
+    assert [n.subject for n in second.items] == ["Pesan 1", "Pesan 0"] and second.next_before is None
+    assert first.unread == 5
+
+
+def test_marking_read_touches_only_ones_own(db, ctx):
+    _queue(db, ctx, 3)
+    _queue(db, ctx, 1, recipient="budi")
+    with db.transaction() as session:
+        mine = [n.id for n in notifications.list_for(session, APPLICANT).items]
+        (theirs,) = [n.id for n in notifications.list_for(session, OTHER_APPLICANT).items]
+        assert notifications.mark_read(session, ctx, APPLICANT, [mine[0], theirs]) == 1
+    with db.transaction() as session:
+        assert notifications.unread_count(session, APPLICANT) == 2
+        assert notifications.unread_count(session, OTHER_APPLICANT) == 1
+        unread = notifications.list_for(session, APPLICANT, unread_only=True).items
+        assert [n.id for n in unread] == mine[1:]
+        assert notifications.mark_read(session, ctx, APPLICANT) == 2
+    with db.transaction() as session:
+        assert notifications.unread_count(session, APPLICANT) == 0
+        assert all(n.read_at == ctx.now() for n in notifications.list_for(session, APPLICANT).items)
+
+
+def test_the_same_cause_is_notified_once(db, ctx):
+    for _ in range(2):
+        with db.transaction() as session:
+            notifications.enqueue(session, ctx, [Message(kind="note", recipient="andi", subject="Sekali", body="-",
+                                                         dedupe_key="note:1:andi")])
+    with db.transaction() as session:
+        assert notifications.unread_count(session, APPLICANT) == 1
+
+
+def test_a_bad_limit_is_refused(db):
+    with db.transaction() as session, pytest.raises(InvalidInput):
+        notifications.list_for(session, APPLICANT, limit=0)
+
+
+@pytest.mark.parametrize("outcome, data, kind", [
+    ("Izin penelitian terbit", {}, notifications.APPROVED),
+    ("Selesai", {"permit_number": "503/1"}, notifications.APPROVED),
+    ("Permohonan ditolak provinsi", {}, notifications.REJECTED),
+    ("Kapal tidak layak", {}, notifications.REJECTED),
+    ("Berkas ditutup (tidak dilengkapi)", {}, notifications.CLOSED),
+])
+def test_the_end_of_a_file_is_told_as_approved_rejected_or_closed(outcome, data, kind):
+    assert notifications.outcome_kind(outcome, data) == kind
