@@ -16,7 +16,7 @@ from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory
 
-from . import docs, errors
+from . import docs, errors, web
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)
     errors.register(app)
+    web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages
     app.before_request(_check_request)
     app.teardown_request(close_session)
     if start_scheduler:
@@ -69,8 +70,8 @@ def _check_request() -> None:
     """404 for a path no resource can have; 415 for a body of the wrong kind, before anything parses it."""
     if "\x00" in request.path:
         raise NotFound("There is nothing at this address.")
-    if request.method not in ("POST", "PUT", "PATCH") or not _has_body():
-        return
+    if request.method not in ("POST", "PUT", "PATCH") or not _has_body() or request.blueprint == "web":
+        return  # web pages post HTML forms (urlencoded or multipart), checked by their own views
     mimetype = request.mimetype or ""
     if request.endpoint in MULTIPART_ENDPOINTS:
         if mimetype != "multipart/form-data":

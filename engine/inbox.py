@@ -12,11 +12,12 @@ costs. ``offset`` is accepted too for clients that want page numbers.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from sqlalchemy import and_, exists, false, func, or_, select, union_all
+from sqlalchemy import Text, and_, cast, false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
@@ -27,6 +28,8 @@ STATES = ("ready", "claimed", "completed")
 SORTS = ("due_at", "created_at")
 SLA_STATES = ("at_risk", "breached")
 MAX_LIMIT = 200
+OPEN = (literal_column("'ready'"), literal_column("'claimed'"))  # inline, so the partial inbox index applies
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass
@@ -64,6 +67,26 @@ def _covered(actor: Actor) -> list:
     return [Task.jurisdiction.in_(sorted(actor.jurisdictions)) if actor.jurisdictions else false()]
 
 
+def _in_groups(groups: list[str]):
+    """SQL condition: the task names one of ``groups`` as candidate group.
+
+    Plain names (the usual ``verifier``, ``regency_fisheries``) are matched in the task's own JSON list, which the
+    inbox index carries: no other table is touched. Names with other characters, whose JSON spelling could vary,
+    are looked up in ``task_candidate`` one open task at a time (OFFSET 0 keeps PostgreSQL from turning that into
+    a join over the group's whole history, which grows without bound while the open tasks of an office stay few).
+    """
+    if all(_PLAIN_NAME.match(group) for group in groups):
+        listed = cast(Task.candidate_groups, Text)
+        return or_(*(listed.like(_json_token_pattern(group), escape="\\") for group in groups))
+    return (select(TaskCandidate.task_id)
+            .where(TaskCandidate.task_id == Task.id, TaskCandidate.group_name.in_(groups)).offset(0).exists())
+
+
+def _json_token_pattern(name: str) -> str:
+    token = orjson.dumps(name).decode()
+    return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _branches(actor: Actor, filters: list, sort_column) -> list:
     """One SELECT of (task id, sort key) per reason a task is in the inbox (mirrors ``access.may_work``).
 
@@ -80,9 +103,7 @@ def _branches(actor: Actor, filters: list, sort_column) -> list:
     if SUPERVISOR in actor.roles:
         branches.append(select(*columns).where(*staff_task))
     elif OFFICER in actor.roles and actor.groups:
-        in_group = exists().where(TaskCandidate.task_id == Task.id,
-                                  TaskCandidate.group_name.in_(sorted(actor.groups)))
-        branches.append(select(*columns).where(in_group, *staff_task))
+        branches.append(select(*columns).where(_in_groups(sorted(actor.groups)), *staff_task))
     return branches
 
 
@@ -132,7 +153,7 @@ def _after(ids, cursor: str):
 
 
 def _filters(actor: Actor, query: InboxQuery) -> list:
-    filters = [Task.state.in_(("ready", "claimed")) if query.state is None else Task.state == query.state]
+    filters = [Task.state.in_(OPEN) if query.state is None else Task.state == query.state]
     if query.service:
         filters.append(Task.service_key == query.service)
     if query.assignee == "me":
@@ -160,19 +181,22 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
                .where(or_(func.lower(Instance.registration_no).like(pattern),
                           func.lower(Instance.applicant_name).like(pattern), func.lower(Task.name).like(pattern)))
                .subquery("matching"))
-    total = session.scalar(select(func.count()).select_from(ids)) or 0
-
-    page_ids = select(ids.c.id, ids.c.sort_key)
+    # The first page (no cursor) is counted by a window over the same scan; later pages count separately.
+    order = (ids.c.sort_key.asc().nulls_last(), ids.c.id.asc())
+    page_ids = select(ids.c.id, ids.c.sort_key, func.count().over().label("total")).order_by(*order)
     if query.cursor:
         page_ids = page_ids.where(_after(ids, query.cursor))
     elif query.offset:
         page_ids = page_ids.offset(query.offset)
-    page_ids = page_ids.order_by(ids.c.sort_key.asc().nulls_last(), ids.c.id.asc()).limit(query.limit + 1)
-    page_ids = page_ids.subquery("page")
-    rows = session.execute(
+    found = session.execute(page_ids.limit(query.limit + 1)).all()
+    if query.cursor or not found:
+        total = session.scalar(select(func.count()).select_from(ids)) or 0
+    else:
+        total = found[0].total
+    tasks = {task.id: (task, number, applicant, name) for task, number, applicant, name in session.execute(
         select(Task, Instance.registration_no, Instance.applicant, Instance.applicant_name)
-        .join(page_ids, page_ids.c.id == Task.id).join(Instance, Instance.id == Task.instance_id)
-        .order_by(page_ids.c.sort_key.asc().nulls_last(), page_ids.c.id.asc())).all()
+        .join(Instance, Instance.id == Task.instance_id).where(Task.id.in_([row.id for row in found])))}
+    rows = [tasks[row.id] for row in found if row.id in tasks]
     items = [InboxRow(task, number, applicant, name) for task, number, applicant, name in rows[:query.limit]]
     next_cursor = None
     if len(rows) > query.limit and items:

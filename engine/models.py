@@ -325,3 +325,11 @@ class Notification(Base):
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# The inbox's index (engine.inbox): only open tasks, with every column the inbox filters on, so a page of an
+# office's inbox is read from the index alone however long the history grows.
+Index("ix_task_inbox_open", Task.jurisdiction, Task.due_at, Task.id,
+      postgresql_include=["state", "for_applicant", "assignee", "created_at", "candidate_groups", "service_key",
+                          "sla_state"],
+      postgresql_where=Task.state.in_(("ready", "claimed")), sqlite_where=Task.state.in_(("ready", "claimed")))

@@ -1,21 +1,18 @@
-"""How many tasks wait in each queue of a person's inbox (*antrean*): one grouped SQL query over ``task``.
+"""How many tasks wait in each queue of a person's inbox (*antrean*).
 
-The counts use exactly the inbox's rule of who may work what (``inbox._may_work``), so the numbers beside the
-queues always agree with the lists they open.
+Every count is ``inbox.search`` itself with the queue's filter and a page of one row, so the numbers beside the
+queues are by construction the totals of the lists they open — the same access rule, the same indexes — however
+the inbox query evolves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from . import definitions, inbox
 from .access import Actor
-from .inbox import _may_work
-from .models import Task
-
-OPEN_STATES = ("ready", "claimed")
 
 
 @dataclass
@@ -25,26 +22,24 @@ class QueueCounts:
     unassigned: int = 0
     at_risk: int = 0
     breached: int = 0
-    by_service: dict[str, int] = field(default_factory=dict)
+    by_service: dict[str, int] = field(default_factory=dict)  # services with open tasks only
+
+
+def _count(session: Session, actor: Actor, **filters) -> int:
+    return inbox.search(session, actor, inbox.InboxQuery(limit=1, **filters)).total
 
 
 def counts(session: Session, actor: Actor) -> QueueCounts:
-    """The open tasks the actor may work, counted per queue."""
-    owner = case((Task.assignee == actor.username, "me"), (Task.assignee.is_(None), "none"), else_="other")
-    rows = session.execute(
-        select(Task.service_key, owner, Task.sla_state, func.count())
-        .where(_may_work(actor), Task.state.in_(OPEN_STATES))
-        .group_by(Task.service_key, owner, Task.sla_state))
-    result = QueueCounts()
-    for service, who, sla_state, count in rows:
-        result.total += count
-        result.by_service[service] = result.by_service.get(service, 0) + count
-        if who == "me":
-            result.mine += count
-        elif who == "none":
-            result.unassigned += count
-        if sla_state == "at_risk":
-            result.at_risk += count
-        elif sla_state == "breached":
-            result.breached += count
+    """The open tasks the actor may work, counted per queue and per published service."""
+    result = QueueCounts(total=_count(session, actor))
+    if not result.total:
+        return result
+    result.mine = _count(session, actor, assignee="me")
+    result.unassigned = _count(session, actor, assignee="none")
+    result.at_risk = _count(session, actor, sla="at_risk")
+    result.breached = _count(session, actor, sla="breached")
+    for definition in definitions.published_services(session):
+        found = _count(session, actor, service=definition.key)
+        if found:
+            result.by_service[definition.key] = found
     return result

@@ -298,43 +298,58 @@ def _stop_file_clock(ctx: EngineContext, instance: Instance, now: datetime) -> N
 
 
 # --- the periodic pass (SQL only) -------------------------------------------------------------------------------
-
+#
+# Each transition is two statements: select the candidate rows through the deadline index, locking them and
+# skipping rows another process holds (FOR UPDATE SKIP LOCKED; SQLite has one writer at a time instead), then update
+# exactly those rows by primary key. One UPDATE … WHERE id IN (SELECT …) would be shorter, but PostgreSQL may plan it
+# as a hash join over the whole table: the pass would then cost O(open tasks) instead of O(rows that change).
 
 _INSTANCES = Instance.__table__
+# Rows updated per statement: bounded so SQLite's parameter limit and PostgreSQL's plans stay sane.
+_CHUNK = 1000
+# Rows turned at risk per round of mark_at_risk (it loops until none is left).
+_AT_RISK_ROUND = 5000
 
 
-def _task_candidates(*conditions):
-    """Open, running-clock tasks matching ``conditions``; rows locked by another scheduler are skipped."""
-    return (select(_TASKS.c.id).where(_TASKS.c.state.in_(OPEN_TASK_STATES), _TASKS.c.paused_since.is_(None),
-                                      *conditions)
+def _task_candidates(*columns, conditions):
+    """Open, running-clock tasks matching ``conditions``, locked; rows locked by another scheduler are skipped."""
+    return (select(*columns).where(_TASKS.c.state.in_(OPEN_TASK_STATES), _TASKS.c.paused_since.is_(None),
+                                   *conditions)
             .with_for_update(skip_locked=True))
 
 
-def _file_candidates(*conditions):
-    return (select(_INSTANCES.c.id).where(_INSTANCES.c.status == "running", _INSTANCES.c.paused_since.is_(None),
-                                          *conditions)
+def _file_candidates(*columns, conditions):
+    return (select(*columns).where(_INSTANCES.c.status == "running", _INSTANCES.c.paused_since.is_(None),
+                                   *conditions)
             .with_for_update(skip_locked=True))
+
+
+def _set_state(session: Session, table, ids: list, state: str) -> None:
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(update(table).where(table.c.id.in_(ids[start:start + _CHUNK])).values(sla_state=state)
+                        .execution_options(synchronize_session=False))
+
+
+def _mark(session: Session, table, candidates) -> int:
+    changed = 0
+    while True:
+        ids = list(session.scalars(candidates.limit(_AT_RISK_ROUND)))
+        _set_state(session, table, ids, AT_RISK)
+        changed += len(ids)
+        if len(ids) < _AT_RISK_ROUND:
+            return changed
 
 
 def mark_at_risk(session: Session, now: datetime) -> tuple[int, int]:
     """Turn steps and files whose at-risk instant has come ``at_risk``; returns (steps, files) changed.
 
-    No side effect besides the state, so no row needs to be claimed for long: rows another process holds are
-    skipped and picked up by the next pass.
+    No side effect besides the state: rows another process holds are skipped and picked up by the next pass.
     """
-    tasks = session.execute(
-        update(_TASKS).where(_TASKS.c.id.in_(_task_candidates(_TASKS.c.sla_state == ON_TRACK,
-                                                              _TASKS.c.at_risk_at <= now).scalar_subquery()))
-        .values(sla_state=AT_RISK).execution_options(synchronize_session=False)).rowcount
-    files = session.execute(
-        update(_INSTANCES).where(_INSTANCES.c.id.in_(_file_candidates(
-            _INSTANCES.c.sla_state == ON_TRACK, _INSTANCES.c.sla_at_risk_at <= now).scalar_subquery()))
-        .values(sla_state=AT_RISK).execution_options(synchronize_session=False)).rowcount
-    return max(tasks, 0), max(files, 0)
-
-
-BREACH_COLUMNS = ("id", "instance_id", "service_key", "element_id", "name", "jurisdiction", "assignee",
-                  "candidate_groups", "for_applicant", "sla", "due_at", "breached_at", "created_at")
+    tasks = _mark(session, _TASKS, _task_candidates(
+        _TASKS.c.id, conditions=(_TASKS.c.sla_state == ON_TRACK, _TASKS.c.at_risk_at <= now)))
+    files = _mark(session, _INSTANCES, _file_candidates(
+        _INSTANCES.c.id, conditions=(_INSTANCES.c.sla_state == ON_TRACK, _INSTANCES.c.sla_at_risk_at <= now)))
+    return tasks, files
 
 
 @dataclass(frozen=True)
@@ -360,13 +375,13 @@ def claim_breached_tasks(session: Session, now: datetime, limit: int) -> list[Br
     Exactly one transaction — whichever scheduler process claims the row — sees each step turn breached, so the
     breach actions taken in that transaction happen once.
     """
-    candidates = _task_candidates(_TASKS.c.sla_state.in_(OPEN_SLA_STATES), _TASKS.c.breached_at < now) \
-        .order_by(_TASKS.c.breached_at).limit(limit)
-    rows = session.execute(
-        update(_TASKS).where(_TASKS.c.id.in_(candidates.scalar_subquery())).values(sla_state=BREACHED)
-        .returning(*(_TASKS.c[name] for name in BREACH_COLUMNS)).execution_options(synchronize_session=False))
-    found = [BreachedTask(**row._mapping) for row in rows]
-    return sorted(found, key=lambda t: (t.breached_at, t.id))
+    columns = [_TASKS.c[name] for name in BreachedTask.__dataclass_fields__]
+    candidates = _task_candidates(*columns, conditions=(_TASKS.c.sla_state.in_(OPEN_SLA_STATES),
+                                                        _TASKS.c.breached_at < now))
+    found = [BreachedTask(**row._mapping) for row in session.execute(
+        candidates.order_by(_TASKS.c.breached_at, _TASKS.c.id).limit(limit))]
+    _set_state(session, _TASKS, [t.id for t in found], BREACHED)
+    return found
 
 
 @dataclass(frozen=True)
@@ -384,11 +399,10 @@ class BreachedFile:
 
 def claim_breached_files(session: Session, now: datetime, limit: int) -> list[BreachedFile]:
     """The whole-file counterpart of :func:`claim_breached_tasks`."""
-    candidates = _file_candidates(_INSTANCES.c.sla_state.in_(OPEN_SLA_STATES), _INSTANCES.c.sla_breached_at < now) \
-        .order_by(_INSTANCES.c.sla_breached_at).limit(limit)
     columns = [_INSTANCES.c[name] for name in BreachedFile.__dataclass_fields__]
-    rows = session.execute(
-        update(_INSTANCES).where(_INSTANCES.c.id.in_(candidates.scalar_subquery())).values(sla_state=BREACHED)
-        .returning(*columns).execution_options(synchronize_session=False))
-    found = [BreachedFile(**row._mapping) for row in rows]
-    return sorted(found, key=lambda f: (f.sla_breached_at, f.id))
+    candidates = _file_candidates(*columns, conditions=(_INSTANCES.c.sla_state.in_(OPEN_SLA_STATES),
+                                                        _INSTANCES.c.sla_breached_at < now))
+    found = [BreachedFile(**row._mapping) for row in session.execute(
+        candidates.order_by(_INSTANCES.c.sla_breached_at, _INSTANCES.c.id).limit(limit))]
+    _set_state(session, _INSTANCES, [f.id for f in found], BREACHED)
+    return found

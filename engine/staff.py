@@ -98,7 +98,7 @@ def organisation(session: Session, actor: Actor) -> Organisation:
 
 def known_offices(session: Session) -> list[str]:
     """Office codes in use (on accounts and applications), for choosing jurisdictions."""
-    codes = {code for (code,) in session.execute(select(distinct(Instance.jurisdiction)))}
+    codes = {code for (code,) in session.execute(select(Instance.jurisdiction).distinct())}
     for (jurisdictions,) in session.execute(select(User.jurisdictions)):
         codes.update(jurisdictions or [])
     return sorted(codes)

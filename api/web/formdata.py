@@ -263,6 +263,8 @@ def _required_message(target: dict) -> str:
         return _("Tick this box to continue.")
     if forms.choices_of(target):
         return _("Choose one of the options.")
+    if forms.type_of(target) == "array":
+        return _("Choose at least one.")
     return _("This field is required.")
 
 

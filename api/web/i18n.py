@@ -13,9 +13,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LANGUAGE = "id"

@@ -100,8 +100,8 @@ class FormPage:
             self.errors["(form)"] = formdata.engine_message(error.message)
 
 
-def render(template: str, status: int = 200, **context):
-    return render_template(template, **context), status
+def render(template: str, http_status: int = 200, /, **context):
+    return render_template(template, **context), http_status
 
 
 def decision_style(choice: str) -> str:

@@ -26,7 +26,7 @@ from engine.tokens import Throttled, Unauthenticated
 
 from ..errors import status_of
 from ..unit_of_work import session
-from . import i18n
+from . import i18n, labels
 from .blueprint import bp
 from .security import CsrfFailed, check_csrf, csrf_token, current_actor, here
 
@@ -70,10 +70,13 @@ def register_web(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.filters.update(i18n.FILTERS)
+    app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
     app.jinja_env.add_extension("jinja2.ext.do")
-    bp.before_request(check_csrf)
     app.register_blueprint(bp)
     app.add_url_rule("/assets/dist/<path:filename>", "web_dist", _dist)
+
+
+bp.before_request(check_csrf)
 
 
 def _dist(filename: str):

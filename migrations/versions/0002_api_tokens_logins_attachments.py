@@ -54,8 +54,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_attachment_instance', ['instance_id'], unique=False)
         batch_op.create_index('ix_attachment_uploader', ['uploaded_by'], unique=False)
 
+    # The inbox reads only open tasks; this index holds just those, with everything the inbox filters on.
+    op.create_index('ix_task_inbox_open', 'task', ['jurisdiction', 'due_at', 'id'], unique=False,
+                    postgresql_include=['state', 'for_applicant', 'assignee', 'created_at', 'candidate_groups',
+                                        'service_key', 'sla_state'],
+                    postgresql_where=sa.text("state IN ('ready', 'claimed')"),
+                    sqlite_where=sa.text("state IN ('ready', 'claimed')"))
+
 
 def downgrade() -> None:
+    op.drop_index('ix_task_inbox_open', table_name='task')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_index('ix_attachment_uploader')
         batch_op.drop_index('ix_attachment_instance')

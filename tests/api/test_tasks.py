@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from engine.models import Instance
 from tests.api.conftest import apply, complete, open_task, vessel_data
 from tests.samples import INSPECTION, REVISION
 
@@ -229,3 +230,13 @@ def test_unknown_task_is_404(client, people):
     vera = people.headers("vera")
     assert client.get("/api/v1/tasks/0000-nope", headers=vera).status_code == 404
     assert client.post("/api/v1/tasks/0000-nope/claim", headers=vera).status_code == 404
+
+
+def test_inbox_and_application_list_never_load_a_workflow(client, people, db):
+    created = apply(client, people.headers("andi"))
+    with db.transaction() as session:
+        session.get(Instance, created["id"]).state = "this is not a workflow"
+    (item,) = _inbox(client, people.headers("vera"))["items"]
+    assert item["application"]["id"] == created["id"]
+    listed = client.get("/api/v1/applications", headers=people.headers("vera")).get_json()
+    assert [a["id"] for a in listed["items"]] == [created["id"]]

@@ -35,7 +35,8 @@ def apply(key: str):
     page = _start_form(definition)
     on_behalf = APPLICANT not in actor.roles  # front office staff apply at the counter for a registered applicant
     applicant = (request.form.get(APPLICANT_FIELD) or "").strip()
-    context = {"definition": definition, "on_behalf": on_behalf, "applicant": applicant}
+    context = {"definition": definition, "on_behalf": on_behalf, "applicant": applicant,
+               "service_name": i18n.service_name(definition)}
     if request.method == "GET":
         return render("web/apply.html", form=page.build(), **context)
     submission = page.read(request)

@@ -1,0 +1,189 @@
+"""The manager's pages (*kepala dinas*, *kabid*): the SLA dashboard per service, step and office, the heatmap of a
+service's diagram, the overdue list, and the CSV / Excel exports of the tables shown.
+
+All figures come from ``engine.dashboard`` (itself ``engine.reports``): the CSV export *is* the report API's CSV
+for the same query, and the Excel workbook carries the same rows, so the screen, the files and the API agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+import orjson
+from flask import Response, g, request, url_for
+from flask_babel import format_date, format_decimal
+
+from engine import dashboard, definitions, reports
+from engine.access import MANAGER
+from engine.dashboard import Period
+
+from .. import i18n
+from ..blueprint import bp
+from ..pages import ctx, db, render
+from ..security import current_actor, signed_in
+from .studio_text import tr
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OVERDUE_LIMIT = 200
+
+
+def hours(seconds: float | None) -> str:
+    """Working time as the report's CSV writes it (hours, two decimals), in the locale's format."""
+    if seconds is None:
+        return "–"
+    return tr("%(hours)s h", hours=format_decimal(round(seconds / 3600, 2), format="#,##0.00"))
+
+
+def share(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{format_decimal(round(value * 100, 1), format='#,##0.0')}%"
+
+
+def _filters() -> dict:
+    return {"month": (request.args.get("month") or "").strip()[:7] or None,
+            "service": (request.args.get("service") or "").strip()[:200] or None,
+            "office": (request.args.get("office") or "").strip()[:100] or None}
+
+
+def _query_string(filters: dict) -> str:
+    return urlencode({k: v for k, v in filters.items() if v})
+
+
+def _build(filters: dict, **overrides) -> dashboard.Dashboard:
+    period = dashboard.month_period(ctx(), filters["month"])
+    return dashboard.build(db(), ctx(), current_actor(), period, service=overrides.get("service", filters["service"]),
+                           jurisdiction=filters["office"])
+
+
+def _period_label(period: Period) -> str:
+    return format_date(period.start.date(), "MMMM yyyy")
+
+
+def _trend_json(trend: dashboard.Trend) -> str:
+    labels = [tr("week of %(day)s", day=i18n.day(week)) for week in trend.weeks]
+    series = [{"label": trend.names.get(key, key),
+               "data": [None if v is None else round(v * 100, 1) for v in values]}
+              for key, values in sorted(trend.share.items())]
+    return orjson.dumps({"labels": labels, "series": series, "y_label": tr("share within SLA (%)")}).decode()
+
+
+def _page_context() -> None:
+    g.staff_page = True
+
+
+@bp.route("/manager")
+@signed_in(MANAGER)
+def manager_dashboard():
+    _page_context()
+    filters = _filters()
+    board = _build(filters)
+    return render("web/manager/dashboard.html", board=board, filters=filters, qs=_query_string(filters),
+                  period_label=_period_label(board.period), trend_json=_trend_json(board.trend),
+                  hours=hours, share=share, offices=_offices(board.report))
+
+
+def _offices(report: reports.SlaReport) -> list[str]:
+    return sorted({row.jurisdiction for row in report.files_by_jurisdiction + report.steps_by_jurisdiction})
+
+
+@bp.route("/manager/services/<key>")
+@signed_in(MANAGER)
+def manager_service(key: str):
+    """A service's diagram with each step coloured by its share within SLA and labelled with its median."""
+    _page_context()
+    filters = _filters()
+    board = _build(filters, service=key)
+    steps = dashboard.service_steps(board.report, key)
+    definition = definitions.latest_published(db(), key)
+    heat = {row.step: {"level": dashboard.level(row.figures.share_within_sla),
+                       "label": f"{hours(row.figures.median_seconds)} · {share(row.figures.share_within_sla)}"}
+            for row in steps}
+    config = {"xml_url": url_for("web.diagram", key=key, version=definition.version), "steps": heat}
+    return render("web/manager/service.html", board=board, key=key, name=i18n.service_name(definition),
+                  steps=steps, by_office=[r for r in board.report.steps_by_jurisdiction if r.service == key],
+                  heat=heat, heat_json=orjson.dumps(config).decode(), filters=filters,
+                  qs=_query_string({**filters, "service": key}), period_label=_period_label(board.period),
+                  hours=hours, share=share, level=dashboard.level)
+
+
+@bp.route("/manager/overdue")
+@signed_in(MANAGER)
+def manager_overdue():
+    _page_context()
+    filters = _filters()
+    rows, total = reports.overdue(db(), ctx(), current_actor(), service=filters["service"],
+                                  jurisdiction=filters["office"], limit=OVERDUE_LIMIT)
+    return render("web/manager/overdue.html", rows=rows, total=total, filters=filters,
+                  qs=_query_string(filters), hours=hours)
+
+
+# --- exports -------------------------------------------------------------------------------------------------------
+
+def _report_csv(filters: dict) -> tuple[str, str]:
+    board = _build(filters)
+    name = f"sla-{board.period.month}{'-' + filters['service'] if filters['service'] else ''}"
+    return reports.to_csv(board.report), name
+
+
+@bp.route("/manager/export.csv")
+@signed_in(MANAGER)
+def manager_export_csv():
+    text, name = _report_csv(_filters())
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+NUMERIC = {"completed", "within_sla", "open", "open_at_risk", "open_breached"}
+DECIMAL = {"median_working_hours", "p90_working_hours", "share_within_sla_pct"}
+
+
+def _typed(column: str, value: str):
+    if value == "":
+        return None
+    if column in NUMERIC:
+        return int(value)
+    if column in DECIMAL:
+        return float(value)
+    return value
+
+
+@bp.route("/manager/export.xlsx")
+@signed_in(MANAGER)
+def manager_export_xlsx():
+    """The same rows as the CSV, typed as numbers, one sheet per table shown, plus the overdue list."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    filters = _filters()
+    text, name = _report_csv(filters)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    book = Workbook()
+    sheets = (("services", lambda r: r["level"] == "file" and not r["jurisdiction"]),
+              ("steps", lambda r: r["level"] == "step" and not r["jurisdiction"]),
+              ("offices", lambda r: r["level"] == "file" and r["jurisdiction"]),
+              ("office steps", lambda r: r["level"] == "step" and r["jurisdiction"]))
+    book.remove(book.active)
+    for title, keep in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(list(reports.CSV_COLUMNS))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            if keep(row):
+                sheet.append([_typed(column, row[column]) for column in reports.CSV_COLUMNS])
+    overdue_rows, _total = reports.overdue(db(), ctx(), current_actor(), service=filters["service"],
+                                           jurisdiction=filters["office"], limit=reports.MAX_OVERDUE)
+    sheet = book.create_sheet("overdue")
+    sheet.append(["registration_no", "applicant_name", "service", "step", "step_name", "jurisdiction", "holder",
+                  "candidate_groups", "sla", "due_at", "overdue_working_hours"])
+    for row in overdue_rows:
+        sheet.append([row.registration_no, row.applicant_name, row.service, row.step, row.step_name,
+                      row.jurisdiction, row.holder or "", ", ".join(row.candidate_groups), row.sla or "",
+                      row.due_at.isoformat() if row.due_at else "", round(row.overdue_seconds / 3600, 2)])
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

@@ -1,0 +1,230 @@
+"""Cost of one SLA pass over 10,000 and 100,000 open tasks, on SQLite and PostgreSQL.
+
+One pass is what the scheduler's SLA job does every minute (``scheduler.jobs.advance_sla``): turn the steps and
+files whose at-risk instant has come ``at_risk``, claim the overdue ones (``FOR UPDATE SKIP LOCKED``) and act on each
+breach — an audit event and notifications to the group's officers and the office's supervisor (four people here).
+
+Each size is measured in two situations, on N open steps of N running files spread over five offices:
+
+* **steady** — a normal minute: 0.01 % of the steps (and files) become overdue and 0.1 % turn at risk;
+* **busy** — a burst: 1 % become overdue (all with their breach actions) and 10 % turn at risk.
+
+Everything else is as a live office would have it: a fifth already overdue, a fifth already at risk, the rest on
+track. Between repetitions the changed rows are put back. Prints a Markdown table (medians of ``--repeat`` runs)
+and the growth from 10k to 100k (10× the rows; linear growth is ≤ 10×).
+
+PostgreSQL runs in a database of its own (``lincah_bench_sla``, dropped and created again through the admin URL),
+never the test database.
+
+    python bench/sla_scan.py [--sizes 10000 100000] [--repeat 3] [--postgres-admin URL] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import delete, insert, text, update  # noqa: E402
+
+from engine.clock import FrozenClock  # noqa: E402
+from engine.config import Settings  # noqa: E402
+from engine.context import EngineContext  # noqa: E402
+from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.models import Event, Instance, Notification, ServiceDefinition, Task, TaskCandidate, User  # noqa: E402
+from scheduler import jobs  # noqa: E402
+
+NOW = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # Wednesday 11:00 WITA
+MINUTE = timedelta(minutes=1)
+OFFICES = ("sulsel", "sinjai", "bone", "gowa", "maros")
+GROUPS = ("verifier", "head_of_office", "regency_fisheries", "fisheries_reviewer")
+SCENARIOS = {"steady": (0.0001, 0.001), "busy": (0.01, 0.10)}  # share breaching, share turning at risk
+BENCH_DB = "lincah_bench_sla"
+
+
+def _states(count: int, breaching: float, turning: float, rng: random.Random) -> list[tuple]:
+    """Per row: (sla_state before the pass, at_risk_at, breached_at), with the scenario's crossings this minute."""
+    rows = []
+    crossing_breach, crossing_risk = round(count * breaching), round(count * turning)
+    for index in range(count):
+        if index < crossing_breach:  # at risk until now, overdue within the last minute
+            rows.append(("at_risk", NOW - timedelta(hours=2), NOW - rng.random() * MINUTE))
+        elif index < crossing_breach + crossing_risk:  # reaches its at-risk instant within the last minute
+            rows.append(("on_track", NOW - rng.random() * MINUTE, NOW + timedelta(hours=1 + 8 * rng.random())))
+        else:
+            kind = rng.random()
+            if kind < 0.2:
+                rows.append(("breached", NOW - timedelta(days=2), NOW - timedelta(days=1, hours=8 * rng.random())))
+            elif kind < 0.4:
+                rows.append(("at_risk", NOW - timedelta(hours=1), NOW + timedelta(hours=8 * rng.random())))
+            else:
+                rows.append(("on_track", NOW + timedelta(hours=1 + 8 * rng.random()),
+                             NOW + timedelta(days=1 + rng.random())))
+    rng.shuffle(rows)
+    return rows
+
+
+def populate(factory, count: int, scenario: str) -> None:
+    rng = random.Random(count)
+    breaching, turning = SCENARIOS[scenario]
+    task_states = _states(count, breaching, turning, rng)
+    file_states = _states(count, breaching, turning, rng)
+    with transaction(factory) as session:
+        definition = ServiceDefinition(
+            key="research_permit", version=1, status="published", name_id="Izin Penelitian", name_en="Research",
+            bpmn_filename="research_permit.bpmn", bpmn="", extra_bpmn={}, spec_json="{}",
+            meta={"process": {"sla": "P1D", "properties": {}}, "tasks": {"Task_Verify": {"sla": "PT4H"}}},
+            forms={}, warnings=[], sha256="0" * 64, deployed_at=NOW)
+        session.add(definition)
+        session.flush()
+        people = []
+        for office in OFFICES:
+            people.append({"username": f"supervisor.{office}", "roles": ["supervisor"], "groups": [],
+                           "jurisdictions": [office]})
+            for group in GROUPS:
+                people.extend({"username": f"{group}.{office}.{n}", "roles": ["officer"], "groups": [group],
+                               "jurisdictions": [office]} for n in range(3))
+        session.execute(insert(User.__table__), [
+            {**p, "password_hash": "-", "full_name": p["username"], "email": f"{p['username']}@dpmptsp.test",
+             "active": True, "created_at": NOW} for p in people])
+        for start in range(0, count, 10_000):
+            chunk = range(start, min(start + 10_000, count))
+            session.execute(insert(Instance.__table__), [{
+                "id": i + 1, "definition_id": definition.id, "service_key": "research_permit",
+                "registration_no": f"DPMPTSP-SULSEL/research_permit/2026/{i + 1:06d}", "applicant": f"app{i}",
+                "applicant_name": f"Pemohon {i}", "jurisdiction": OFFICES[i % len(OFFICES)], "status": "running",
+                "state": "{}", "serializer_version": "1.5", "revision": 1, "started_at": NOW - timedelta(days=3),
+                "updated_at": NOW - timedelta(days=3), "sla": "P1D", "sla_target_seconds": 8 * 3600.0,
+                "sla_due_at": file_states[i][2], "sla_at_risk_at": file_states[i][1],
+                "sla_breached_at": file_states[i][2], "sla_state": file_states[i][0], "paused_seconds": 0.0}
+                for i in chunk])
+            session.execute(insert(Task.__table__), [{
+                "id": f"{i + 1:08d}-0000-4000-8000-000000000000", "instance_id": i + 1,
+                "service_key": "research_permit", "element_id": "Task_Verify", "name": "Verifikasi berkas",
+                "candidate_groups": [GROUPS[i % len(GROUPS)]], "for_applicant": False,
+                "jurisdiction": OFFICES[i % len(OFFICES)], "state": "ready", "decision_choices": [],
+                "created_at": NOW - timedelta(days=3), "sla": "PT4H", "sla_pause": False,
+                "sla_target_seconds": 4 * 3600.0, "due_at": task_states[i][2], "at_risk_at": task_states[i][1],
+                "breached_at": task_states[i][2], "sla_state": task_states[i][0], "paused_seconds": 0.0}
+                for i in chunk])
+            session.execute(insert(TaskCandidate.__table__), [
+                {"task_id": f"{i + 1:08d}-0000-4000-8000-000000000000", "group_name": GROUPS[i % len(GROUPS)]}
+                for i in chunk])
+
+
+def reset(factory) -> None:
+    """Put back what a pass changed: this minute's crossings, and the events and notifications it wrote."""
+    window = NOW - MINUTE
+    with transaction(factory) as session:
+        session.execute(update(Task).where(Task.breached_at > window, Task.breached_at <= NOW)
+                        .values(sla_state="at_risk"))
+        session.execute(update(Task).where(Task.at_risk_at > window, Task.breached_at > NOW)
+                        .values(sla_state="on_track"))
+        session.execute(update(Instance).where(Instance.sla_breached_at > window, Instance.sla_breached_at <= NOW)
+                        .values(sla_state="at_risk"))
+        session.execute(update(Instance).where(Instance.sla_at_risk_at > window, Instance.sla_breached_at > NOW)
+                        .values(sla_state="on_track"))
+        session.execute(delete(Notification))
+        session.execute(delete(Event))
+
+
+def analyze(engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+
+
+def measure(url: str, count: int, scenario: str, repeat: int, fresh) -> tuple[float, object]:
+    fresh()
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    populate(factory, count, scenario)
+    analyze(engine)
+    ctx = EngineContext(settings=Settings(database_url=url), clock=FrozenClock(NOW))
+    times, result = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = jobs.advance_sla(factory, ctx)
+        times.append(time.perf_counter() - began)
+        reset(factory)
+    engine.dispose()
+    return statistics.median(times), result
+
+
+def sqlite_target(folder: Path):
+    path = folder / "sla_scan.db"
+    url = f"sqlite:///{path}"
+
+    def fresh():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    return url, fresh
+
+
+def postgres_target(admin_url: str):
+    base = admin_url.rsplit("/", 1)[0]
+    url = f"{base}/{BENCH_DB}"
+
+    def fresh():
+        drop_database(admin_url, create=True)
+
+    return url, fresh
+
+
+def drop_database(admin_url: str, create: bool = False) -> None:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        if create:
+            connection.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="URL of a database to run CREATE/DROP DATABASE from (not the test database)")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    if args.postgres_admin.rsplit("/", 1)[-1].split("?")[0] == "test":
+        parser.error("the admin URL must not be the test database")
+    with tempfile.TemporaryDirectory() as folder:
+        targets = [("SQLite", *sqlite_target(Path(folder)))]
+        if not args.no_postgres:
+            targets.append(("PostgreSQL", *postgres_target(args.postgres_admin)))
+        print("| database | open tasks | steady pass | busy pass (1 % overdue, 10 % at risk) | breaches acted on "
+              "(busy) |")
+        print("|---|---|---|---|---|")
+        growth = {}
+        for name, url, fresh in targets:
+            for count in args.sizes:
+                steady, _ = measure(url, count, "steady", args.repeat, fresh)
+                busy, result = measure(url, count, "busy", args.repeat, fresh)
+                growth[(name, count)] = (steady, busy)
+                print(f"| {name} | {count:,} | {steady * 1000:.0f} ms | {busy * 1000:.0f} ms | "
+                      f"{result.breached:,} steps + {result.files_breached:,} files, {result.notified:,} "
+                      f"notifications |", flush=True)
+        if len(args.sizes) > 1:
+            small, large = min(args.sizes), max(args.sizes)
+            print()
+            for name, *_ in targets:
+                (s1, b1), (s2, b2) = growth[(name, small)], growth[(name, large)]
+                print(f"{name}: {large // small}× the rows → steady ×{s2 / s1:.1f}, busy ×{b2 / b1:.1f}")
+        if not args.no_postgres:
+            drop_database(args.postgres_admin)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Administration pages: accounts with roles, groups and offices; password reset; the organisation overview."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.models import ApiToken, User
+from tests.web.conftest import page, text_of
+
+pytestmark = pytest.mark.usefixtures("deployed", "people")
+
+
+def test_only_administrators_reach_the_administration(visitor):
+    for who in ("andi", "vera", "supri"):
+        assert visitor(who).get("/admin/users").status_code == 403
+    assert visitor().get("/admin/users").status_code == 302
+
+
+def test_the_user_list_filters_by_role_and_name(visitor):
+    admin = visitor("admin")
+    names = [a.text_content() for a in page(admin.get("/admin/users?role=applicant")).cssselect("tbody td a")]
+    assert names == ["andi", "budi"]
+    names = [a.text_content() for a in page(admin.get("/admin/users?q=bone")).cssselect("tbody td a")]
+    assert names == ["bona", "verbone"]
+
+
+def test_an_administrator_creates_an_officer_with_groups_and_offices_chosen_from_those_in_use(visitor, db):
+    admin = visitor("admin")
+    tree = page(admin.get("/admin/users/new"))
+    groups = [c.get("value") for c in tree.cssselect("input[name=groups]")]
+    assert {"verifier", "head_of_office", "regency_fisheries", "fisheries_reviewer"} <= set(groups)
+    offices = [c.get("value") for c in tree.cssselect("input[name=jurisdictions]")]
+    assert offices[0] == "*" and {"sulsel", "sinjai", "bone"} <= set(offices)
+    response = admin.post("/admin/users/new", {
+        "username": "petugas.wajo", "password": "kata-sandi-kuat", "full_name": "Petugas Wajo",
+        "roles": "officer", "groups": "regency_fisheries", "jurisdictions": "sinjai",
+        "other_offices": "wajo, sengkang"})
+    assert response.headers["Location"] == "/admin/users/petugas.wajo"
+    with db.transaction() as session:
+        user = session.query(User).filter_by(username="petugas.wajo").one()
+        assert (user.roles, user.groups, user.jurisdictions) == (
+            ["officer"], ["regency_fisheries"], ["sengkang", "sinjai", "wajo"])
+
+
+def test_account_errors_are_shown_in_place(visitor):
+    admin = visitor("admin")
+    response = admin.post("/admin/users/new", {"username": "Bad Name", "password": "pendek", "full_name": "X"})
+    assert response.status_code == 422
+    tree = page(response)
+    assert "Isi minimal 8 karakter." in tree.cssselect("#f-password-error")[0].text_content()
+    assert tree.cssselect("#f-roles-error")[0].text_content().endswith("Pilih minimal satu.")
+    taken = admin.post("/admin/users/new", {"username": "vera", "password": "kata-sandi-kuat", "roles": "officer"})
+    assert "sudah dipakai" in page(taken).cssselect("#f-username-error")[0].text_content()
+
+
+def test_an_administrator_changes_roles_and_deactivates_an_account(visitor, db):
+    admin = visitor("admin")
+    tree = page(admin.get("/admin/users/vera"))
+    assert tree.cssselect("input[name=roles][value=officer]")[0].get("checked") is not None
+    assert tree.cssselect("input[name=groups][value=verifier]")[0].get("checked") is not None
+    vera = visitor("vera")
+    response = admin.post("/admin/users/vera", {"full_name": "Vera V.", "roles": ["officer", "supervisor"],
+                                                "groups": "verifier", "jurisdictions": "sulsel"})
+    assert response.status_code == 302
+    with db.transaction() as session:
+        user = session.query(User).filter_by(username="vera").one()
+        assert user.roles == ["officer", "supervisor"] and user.active is False
+    assert vera.get("/inbox").status_code == 302, "deactivated: signed out of the pages"
+    refused = admin.post("/admin/users/admin", {"roles": "officer", "active": "true"})
+    assert refused.status_code == 422 and "mencabut peran administrator" in text_of(refused)
+
+
+def test_a_password_reset_signs_the_person_out_everywhere(visitor, db):
+    budi = visitor("budi")
+    admin = visitor("admin")
+    admin.post("/admin/users/budi/password", {"password": "sandi-baru-kuat"})
+    assert "telah diatur ulang" in text_of(admin.get("/admin/users/budi"))
+    assert budi.get("/applications").status_code == 302
+    visitor().sign_in("budi", "sandi-baru-kuat")
+    with db.transaction() as session:
+        assert session.query(ApiToken).filter(ApiToken.revoked_at.is_(None)).count() >= 1
+
+
+def test_the_organisation_page_shows_roles_groups_with_their_steps_and_offices(visitor):
+    tree = page(visitor("admin").get("/admin/organisation"))
+    rows = {r.cssselect("td")[0].text_content(): " ".join(r.cssselect("td")[1].text_content().split())
+            for r in tree.cssselect("#groups + p + div table tbody tr")}
+    assert rows["verifier"] == "Verifikasi berkas (research_permit)"
+    assert "Rekomendasi kabupaten (fishing_vessel_permit)" in rows["regency_fisheries"]
+    assert "front_office" in rows and rows["front_office"] == "–"
+    assert "2 akun pemohon" in tree.text_content()
+    offices = [r.cssselect("td")[0].text_content() for r in tree.cssselect("#offices + div table tbody tr")]
+    assert offices[0] == "Semua kantor (*)" and {"sulsel", "sinjai", "bone"} <= set(offices)

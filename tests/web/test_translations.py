@@ -1,0 +1,61 @@
+"""The Indonesian catalog covers every text of the pages, keeps their placeholders, and its compiled .mo (committed,
+so nothing compiles at run time) says exactly what the .po says."""
+
+from __future__ import annotations
+
+import re
+
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import PROJECT_ROOT
+
+CATALOG = PROJECT_ROOT / "api" / "translations" / "id" / "LC_MESSAGES"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def _extracted() -> set:
+    method_map = [("api/web/**.py", "python"), ("api/web/templates/**.html", "jinja2")]
+    options = {"api/web/templates/**.html": {"extensions": "jinja2.ext.do"}}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(PROJECT_ROOT), method_map, options, keywords=keywords,
+            directory_filter=lambda path: "node_modules" not in path and "/." not in path):
+        found.add(message if isinstance(message, str) else tuple(message[:2]))
+    return found
+
+
+def _po():
+    with (CATALOG / "messages.po").open("rb") as source:
+        return read_po(source, locale="id")
+
+
+def test_every_text_of_the_pages_has_an_indonesian_translation():
+    catalog = _po()
+    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy
+                  and all(m.string if isinstance(m.string, tuple) else [m.string])}
+    missing = sorted(str(m) for m in _extracted() - translated)
+    assert not missing, f"add these to api/translations/id/LC_MESSAGES/messages.po: {missing}"
+
+
+def test_translations_keep_every_placeholder():
+    for message in _po():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for text in strings:
+            assert set(PLACEHOLDER.findall(text)) == wanted, message.id
+
+
+def test_the_committed_mo_is_compiled_from_the_po():
+    def plain(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    with (CATALOG / "messages.mo").open("rb") as compiled:
+        mo = {plain(m.id): plain(m.string) for m in read_mo(compiled) if m.id}
+    po = {plain(m.id): plain(m.string) for m in _po() if m.id and not m.fuzzy}
+    assert mo == po, "run: pybabel compile -d api/translations (see api/translations/README.md)"

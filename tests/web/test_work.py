@@ -1,0 +1,184 @@
+"""The officer's inbox and task page: queues, filters, SLA badges, claiming, deciding, the next task, supervisors
+reassigning, and the office boundary — an officer of Bone never sees a Sinjai file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.models import Attachment, Instance, Task
+from tests.web.conftest import apply, open_task_id, page, text_of, vessel_form
+
+pytestmark = pytest.mark.usefixtures("deployed", "people")
+
+
+def _number(db, application_id: int) -> str:
+    with db.transaction() as session:
+        return session.get(Instance, application_id).registration_no
+
+
+def test_the_inbox_lists_the_officers_tasks_with_queues_counts_and_sla_badges(visitor, db, clock):
+    first = apply(visitor("andi"))
+    clock.advance(timedelta(minutes=10))
+    second = apply(visitor("budi"))
+    clock.advance(timedelta(minutes=20))
+    response = visitor("vera").get("/inbox")
+    tree = page(response)
+    rows = tree.cssselect("table.inbox tbody tr")
+    assert [r.cssselect("td a")[0].text_content() for r in rows] == [_number(db, first), _number(db, second)]
+    assert [r.cssselect(".badge")[0].text_content() for r in rows] == [
+        "Sesuai jadwal · sisa 3 jam 30 menit", "Sesuai jadwal · sisa 3 jam 40 menit"]
+    queues = {" ".join(a.cssselect("span")[0].text_content().split()): a.cssselect(".count")[0].text_content()
+              for a in tree.cssselect(".queues a")}
+    assert queues == {"Semua tugas terbuka": "2", "Diklaim saya": "0", "Belum diklaim": "2",
+                      "Hampir jatuh tempo": "0", "Terlambat": "0", "Izin Penelitian": "2"}
+    assert "2 tugas" in text_of(response)
+
+
+def test_the_inbox_searches_by_registration_number_or_name_and_filters(visitor, db):
+    apply(visitor("andi"))
+    second = apply(visitor("budi"))
+    vera = visitor("vera")
+    found = page(vera.get("/inbox", query_string={"q": _number(db, second)[-5:]}))
+    assert [a.text_content() for a in found.cssselect("table.inbox tbody td a")] == [_number(db, second)]
+    by_name = page(vera.get("/inbox", query_string={"q": "budi"}))
+    assert len(by_name.cssselect("table.inbox tbody tr")) == 1
+    assert page(vera.get("/inbox?assignee=me")).cssselect("table.inbox") == []
+    assert page(vera.get("/inbox?service=fishing_vessel_permit")).cssselect("table.inbox") == []
+    assert page(vera.get("/inbox?sort=created_at&state=bogus&cursor=garbage")).cssselect("table.inbox tbody tr")
+
+
+def test_an_overdue_task_carries_an_overdue_badge_in_working_hours(visitor, db, clock):
+    apply(visitor("andi"))
+    clock.advance(timedelta(days=1))  # Wednesday 09:00: the 4-hour verification was due Tuesday 13:00
+    badge = page(visitor("vera").get("/inbox")).cssselect("table.inbox .badge")[0].text_content()
+    assert badge == "Terlambat · terlambat 4 jam"
+
+
+def test_an_officer_of_bone_never_sees_a_sinjai_file(visitor, db):
+    andi = visitor("andi")
+    sinjai = apply(andi, "fishing_vessel_permit", vessel_form("sinjai"))
+    number = _number(db, sinjai)
+    task_id = open_task_id(db, sinjai, "Task_Recommend")
+    with db.transaction() as session:
+        attachment_id = session.query(Attachment.id).filter_by(instance_id=sinjai).first()[0]
+    bona = visitor("bona")
+    inbox = bona.get("/inbox", query_string={"q": number})
+    assert page(inbox).cssselect("table.inbox") == [] and "Daeng Rahman" not in inbox.get_data(as_text=True)
+    for path in (f"/tasks/{task_id}", f"/applications/{sinjai}", f"/files/{attachment_id}", "/applications"):
+        response = bona.get(path)
+        assert response.status_code in (200, 404) and number not in response.get_data(as_text=True), path
+    assert bona.get(f"/tasks/{task_id}").status_code == 404
+    for action in ("claim", "unclaim"):
+        assert bona.post(f"/tasks/{task_id}/{action}").status_code == 404
+    refused = bona.post(f"/tasks/{task_id}", {"_decision": "Rekomendasikan"})
+    assert refused.status_code == 404 and number not in refused.get_data(as_text=True)
+    assert open_task_id(db, sinjai, "Task_Recommend") == task_id, "still waiting in Sinjai"
+    sinta = page(visitor("sinta").get("/inbox"))
+    assert [a.text_content() for a in sinta.cssselect("table.inbox tbody td a")] == [number]
+
+
+def test_a_verifier_of_another_regency_never_sees_a_provincial_research_permit(visitor, db):
+    application_id = apply(visitor("andi"))
+    verbone = visitor("verbone")
+    assert page(verbone.get("/inbox")).cssselect("table.inbox") == []
+    assert verbone.get(f"/tasks/{open_task_id(db, application_id, 'Task_Verify')}").status_code == 404
+
+
+def test_the_task_page_shows_data_documents_history_diagram_and_decisions_named_by_the_flows(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    tree = page(visitor("vera").get(f"/tasks/{task_id}"))
+    assert [b.text_content() for b in tree.cssselect("button[name=_decision]")] == [
+        "Setujui", "Kembalikan untuk perbaikan", "Tolak"]
+    assert [b.get("class") for b in tree.cssselect("button[name=_decision]")] == [
+        "button primary", "button secondary", "button danger"]
+    documents = [a.text_content() for a in tree.cssselect(".summary a.document")]
+    assert documents == ["application_letter.pdf", "campus_recommendation.pdf", "proposal.pdf", "ktp.pdf",
+                         "statement_letter.pdf"]
+    canvas = tree.cssselect("[data-bpmn-url]")[0]
+    assert canvas.get("data-current") == "Task_Verify"
+    assert tree.cssselect(".steps .step-current")[0].text_content().strip().startswith("Verifikasi berkas")
+    assert "Permohonan diajukan" in tree.cssselect("table.history")[0].text_content()
+    assert [c.get("value") for c in tree.cssselect("input[name=checklist]")][:2] == ["application_letter",
+                                                                                    "campus_recommendation"]
+
+
+def test_claim_release_and_a_colleague_cannot_take_a_claimed_task(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera, veri2 = visitor("vera"), visitor("veri2")
+    response = vera.post(f"/tasks/{task_id}/claim", {"next": "/inbox"})
+    assert response.headers["Location"] == "/inbox"
+    tree = page(vera.get("/inbox?assignee=me"))
+    assert tree.cssselect("table.inbox tbody tr td")[5].text_content() == "vera"
+    veri2.post(f"/tasks/{task_id}/claim", {"next": "/inbox"})
+    assert "Petugas lain baru saja mengklaim tugas ini." in text_of(veri2.get("/inbox"))
+    tree = page(veri2.get(f"/tasks/{task_id}"))
+    assert not tree.cssselect("button[name=_decision]") and "vera sedang mengerjakan tugas ini" in tree.text_content()
+    refused = veri2.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    assert refused.status_code == 409 and "Permohonan berubah selagi Anda mengerjakannya" in text_of(refused)
+    vera.post(f"/tasks/{task_id}/unclaim", {"next": "/inbox"})
+    assert page(veri2.get("/inbox?assignee=none")).cssselect("table.inbox tbody tr")
+
+
+def test_completing_a_task_leads_to_the_next_task_in_the_queue(visitor, db):
+    first = apply(visitor("andi"))
+    second = apply(visitor("budi"))
+    vera = visitor("vera")
+    response = vera.post(f"/tasks/{open_task_id(db, first, 'Task_Verify')}",
+                         {"_decision": "Setujui", "_queue": "service=research_permit"})
+    following = open_task_id(db, second, "Task_Verify")
+    assert response.headers["Location"] == f"/tasks/{following}?queue=service%3Dresearch_permit"
+    assert "Berikut tugas berikutnya di antrean Anda." in text_of(vera.get(response.headers["Location"]))
+    response = vera.post(f"/tasks/{following}", {"_decision": "Tolak", "note": "Bukan kewenangan provinsi."})
+    assert response.headers["Location"] == "/inbox"
+    assert "Antrean Anda kosong." in text_of(vera.get("/inbox"))
+    with db.transaction() as session:
+        assert session.get(Instance, second).outcome == "Permohonan ditolak"
+
+
+def test_a_decision_must_be_one_of_the_flows_and_a_stale_page_is_told_so(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera = visitor("vera")
+    response = vera.post(f"/tasks/{task_id}", {"_decision": "Setujui saja", "note": "catatan"})
+    assert response.status_code == 422 and "Pilih salah satu keputusan" in text_of(response)
+    assert page(response).cssselect("textarea[name=note]")[0].text_content() == "catatan"
+    stale = vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "0", "note": "ketinggalan"})
+    assert stale.status_code == 409
+    assert page(stale).cssselect("textarea[name=note]")[0].text_content() == "ketinggalan", "typed text kept"
+    assert open_task_id(db, application_id, "Task_Verify") == task_id
+
+
+def test_officers_of_the_same_office_but_another_group_may_not_work_the_task(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    assert visitor("kadis").get(f"/tasks/{task_id}").status_code == 403
+    assert visitor("kadis").post(f"/tasks/{task_id}", {"_decision": "Setujui"}).status_code == 403
+
+
+def test_a_supervisor_reassigns_a_task_to_an_officer_who_may_work_it(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    visitor("vera").post(f"/tasks/{task_id}/claim")
+    supri = visitor("supri")
+    tree = page(supri.get(f"/tasks/{task_id}"))
+    choices = [o.get("value") for o in tree.cssselect("select[name=username] option")]
+    assert choices == ["supri", "vera", "veri2"], "verifiers of sulsel and the supervisor; not Bone's, not kadis"
+    response = supri.post(f"/tasks/{task_id}/assign", {"username": "veri2"})
+    assert response.status_code == 302
+    with db.transaction() as session:
+        assert session.get(Task, task_id).assignee == "veri2"
+    supri.post(f"/tasks/{task_id}/assign", {"username": "kadis"})
+    assert "kadis tidak dapat mengerjakan tugas ini" in text_of(supri.get(f"/tasks/{task_id}"))
+    assert visitor("vera").post(f"/tasks/{task_id}/assign", {"username": "vera"}).status_code == 403
+
+
+def test_the_staff_list_of_applications_covers_their_offices_only(visitor, db):
+    sinjai = apply(visitor("andi"), "fishing_vessel_permit", vessel_form("sinjai"))
+    bone = apply(visitor("budi"), "fishing_vessel_permit", vessel_form("bone"))
+    listed = [a.text_content() for a in page(visitor("sinta").get("/applications")).cssselect(".card h2 a")]
+    assert listed == [_number(db, sinjai)]
+    assert _number(db, bone) not in text_of(visitor("sinta").get("/applications"))

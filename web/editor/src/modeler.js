@@ -1,0 +1,208 @@
+// The analyst's modeler: bpmn-js Modeler with the properties panel (Camunda 7 moddle: formKey, candidateGroups,
+// assignee, camunda:properties) and the Lincah group; deploy as draft to the server, show its lint problems on
+// the elements they name, publish when clean.
+import Modeler from "bpmn-js/lib/Modeler";
+import {
+  BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
+} from "bpmn-js-properties-panel";
+import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import { LincahPropertiesModule } from "./lincah-provider.js";
+
+const config = JSON.parse(document.getElementById("modeler-config").textContent);
+const T = config.texts || {};
+const t = (text) => T[text] || text;
+const $ = (selector) => document.querySelector(selector);
+
+const modeler = new Modeler({
+  container: "#canvas",
+  keyboard: { bindTo: document },
+  propertiesPanel: { parent: "#properties" },
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
+    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule],
+  moddleExtensions: { camunda: camundaModdle },
+});
+window.lincahModeler = modeler;
+
+let marked = [];
+let deployed = null;
+
+function status(message, kind = "info") {
+  const box = $("#modeler-status");
+  box.textContent = message;
+  box.className = `modeler-status status-${kind}`;
+}
+
+async function open(xml) {
+  try {
+    const { warnings } = await modeler.importXML(xml);
+    modeler.get("canvas").zoom("fit-viewport", "auto");
+    clearProblems();
+    setDeployed(null);
+    status(warnings.length ? t("Opened, with import warnings: ") + warnings.length : t("Diagram opened."));
+    document.body.dataset.modelerReady = "true";
+  } catch (error) {
+    status(t("This file is not a BPMN diagram this modeler can read: ") + error.message, "error");
+  }
+}
+
+function processId() {
+  const definitions = modeler.getDefinitions();
+  const processes = (definitions.rootElements || []).filter((e) => e.$type === "bpmn:Process");
+  const executable = processes.find((p) => p.isExecutable) || processes[0];
+  return executable ? executable.id : "diagram";
+}
+
+async function currentXml() {
+  const { xml } = await modeler.saveXML({ format: true });
+  return xml;
+}
+
+function clearProblems() {
+  const canvas = modeler.get("canvas");
+  const overlays = modeler.get("overlays");
+  for (const [id, marker] of marked) canvas.removeMarker(id, marker);
+  overlays.remove({ type: "lincah-problem" });
+  marked = [];
+  $("#problems").replaceChildren();
+  $("#problems-heading").hidden = true;
+}
+
+function selectElement(id) {
+  const element = modeler.get("elementRegistry").get(id);
+  if (!element) return;
+  modeler.get("selection").select(element);
+  modeler.get("canvas").scrollToElement(element);
+}
+
+function showProblems(problems) {
+  clearProblems();
+  const canvas = modeler.get("canvas");
+  const overlays = modeler.get("overlays");
+  const registry = modeler.get("elementRegistry");
+  const list = $("#problems");
+  const counts = new Map();
+  for (const problem of problems) {
+    const item = document.createElement("li");
+    item.className = `problem problem-${problem.severity}`;
+    item.dataset.elementId = problem.element_id || "";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "problem-link";
+    const where = problem.element_id ? `${problem.element_id}` : (problem.line ? `${t("line")} ${problem.line}` : "");
+    const label = problem.severity === "error" ? t("Error") : t("Warning");
+    const text = (config.lang === "id" && problem.message_id) ? problem.message_id : problem.message;
+    button.innerHTML = "";
+    const badge = document.createElement("span");
+    badge.className = `badge sla-${problem.severity === "error" ? "breached" : "at_risk"}`;
+    badge.textContent = label;
+    const code = document.createElement("code");
+    code.textContent = where;
+    const message = document.createElement("span");
+    message.className = "problem-message";
+    message.textContent = text;
+    button.append(badge, " ", code, " ", message);
+    if (problem.element_id && registry.get(problem.element_id)) {
+      button.addEventListener("click", () => selectElement(problem.element_id));
+    } else {
+      button.disabled = true;
+    }
+    item.append(button);
+    list.append(item);
+    const id = problem.element_id;
+    if (id && registry.get(id)) {
+      const marker = problem.severity === "error" ? "lincah-problem-error" : "lincah-problem-warning";
+      canvas.addMarker(id, marker);
+      marked.push([id, marker]);
+      counts.set(id, (counts.get(id) || 0) + 1);
+      if (counts.get(id) === 1) {
+        overlays.add(id, "lincah-problem", {
+          position: { top: -10, right: 10 },
+          html: `<span class="lincah-problem-badge lincah-problem-badge-${problem.severity}" title="${
+            text.replace(/"/g, "&quot;")}">!</span>`,
+        });
+      }
+    }
+  }
+  $("#problems-heading").hidden = problems.length === 0;
+}
+
+function setDeployed(definition) {
+  deployed = definition;
+  const publish = $("#publish");
+  publish.hidden = !(definition && definition.status === "draft");
+  const info = $("#deployed-info");
+  info.replaceChildren();
+  if (definition) {
+    const link = document.createElement("a");
+    link.href = definition.url;
+    link.textContent = `${definition.key} v${definition.version} (${definition.status_label})`;
+    info.append(link);
+  }
+}
+
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: "POST", body, headers: { "X-CSRF-Token": config.csrf, Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  let payload = {};
+  try { payload = await response.json(); } catch (error) { payload = { message: response.statusText }; }
+  return { ok: response.ok, status: response.status, payload };
+}
+
+async function deploy() {
+  status(t("Deploying…"));
+  const xml = await currentXml();
+  const body = new FormData();
+  const name = `${processId()}.bpmn`;
+  body.append("bpmn", new Blob([xml], { type: "application/xml" }), name);
+  if (config.basedOn) body.append("based_on", config.basedOn);
+  const { ok, payload } = await post(config.deployUrl, body);
+  showProblems(payload.problems || []);
+  if (!ok) {
+    setDeployed(null);
+    status(payload.message || t("Not deployed."), "error");
+    return;
+  }
+  setDeployed(payload.definition);
+  config.basedOn = payload.definition.key;
+  status(payload.message, (payload.problems || []).length ? "warning" : "success");
+}
+
+async function publish() {
+  if (!deployed) return;
+  const { ok, payload } = await post(deployed.publish_url, new FormData());
+  if (!ok) {
+    status(payload.message || t("Not published."), "error");
+    return;
+  }
+  setDeployed(payload.definition);
+  status(payload.message, "success");
+}
+
+function download(content, filename, type) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([content], { type }));
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+$("#import-file").addEventListener("change", async (event) => {
+  const [file] = event.target.files;
+  if (file) await open(await file.text());
+  event.target.value = "";
+});
+$("#download").addEventListener("click", async () => download(await currentXml(), `${processId()}.bpmn`,
+  "application/xml"));
+$("#download-svg").addEventListener("click", async () => {
+  const { svg } = await modeler.saveSVG();
+  download(svg, `${processId()}.svg`, "image/svg+xml");
+});
+$("#deploy").addEventListener("click", deploy);
+$("#publish").addEventListener("click", publish);
+
+fetch(config.xmlUrl, { credentials: "same-origin" })
+  .then((response) => response.text())
+  .then(open);
