@@ -118,10 +118,24 @@ def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: 
     session.flush()
 
 
+def may_view(session: Session, actor: Actor, instance: Instance) -> bool:
+    """The applicant, staff of the application's office, and staff of any office that holds one of its steps.
+
+    The last part matters when a file travels: a Sinjai vessel's review step is worked in the province office
+    (``sulsel``), whose reviewer must see the application and its documents.
+    """
+    if may_view_application(actor, applicant=instance.applicant, jurisdiction=instance.jurisdiction):
+        return True
+    if not actor.is_staff or not actor.jurisdictions:
+        return False
+    step_here = select(Task.id).where(Task.instance_id == instance.id,
+                                      Task.jurisdiction.in_(sorted(actor.jurisdictions))).limit(1)
+    return session.scalar(step_here) is not None
+
+
 def get(session: Session, instance_id: int, actor: Actor) -> Instance:
     instance = session.get(Instance, instance_id)
-    if instance is None or not may_view_application(actor, applicant=instance.applicant,
-                                                    jurisdiction=instance.jurisdiction):
+    if instance is None or not may_view(session, actor, instance):
         # Same answer for "absent" and "not yours": no information leaks across offices.
         raise NotFound(f"Application {instance_id} was not found.")
     return instance

@@ -20,14 +20,15 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from .access import Actor, may_view_application
+from . import applications
+from .access import Actor
 from .context import EngineContext
 from .errors import Conflict, InvalidData, LincahError, NotFound, TooLarge
 from .forms import ATTACHMENT_FORMAT
-from .models import Attachment, Instance, Task
+from .models import Attachment, Instance
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -136,14 +137,7 @@ def _may_see_files_of(session: Session, actor: Actor, instance_id: int) -> bool:
     reviewer who works its review step in ``sulsel``.
     """
     instance = session.get(Instance, instance_id)
-    if instance is None:
-        return False
-    if may_view_application(actor, applicant=instance.applicant, jurisdiction=instance.jurisdiction):
-        return True
-    if not actor.is_staff:
-        return False
-    offices = session.scalars(select(Task.jurisdiction).where(Task.instance_id == instance_id).distinct())
-    return any(actor.covers(office) for office in offices)
+    return instance is not None and applications.may_view(session, actor, instance)
 
 
 def _fields(schema, value, path: tuple, root: dict, depth: int = 0):

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from .access import ADMIN, ALL_JURISDICTIONS, Actor
 from .errors import InvalidInput
-from .models import Event, Instance, ServiceDefinition
+from .models import Event, Instance, ServiceDefinition, Task
 
 STATUSES = ("running", "completed", "error", "cancelled")
 MAX_LIMIT = 200
@@ -48,8 +48,12 @@ def _visible(actor: Actor):
         return own
     if ADMIN in actor.roles or ALL_JURISDICTIONS in actor.jurisdictions:
         return None
-    offices = Instance.jurisdiction.in_(sorted(actor.jurisdictions)) if actor.jurisdictions else false()
-    return or_(own, offices)
+    if not actor.jurisdictions:
+        return own
+    offices = sorted(actor.jurisdictions)
+    # Files of other offices appear once one of their steps is worked here (see applications.may_view).
+    holds_a_step = exists().where(Task.instance_id == Instance.id, Task.jurisdiction.in_(offices))
+    return or_(own, Instance.jurisdiction.in_(offices), holds_a_step)
 
 
 def search(session: Session, actor: Actor, *, status: str | None = None, service: str | None = None,

@@ -200,3 +200,16 @@ class TestFishingVesselPermit:
         assert _step(db, ctx, iid, "Task_Review", REVIEWER, {}, "Tolak") == []
         assert _instance(db, iid) == ("completed", "Permohonan ditolak provinsi")
         assert "permit_number" not in _data(db, ctx, iid)
+
+
+def test_province_reviewer_sees_a_regency_file_once_its_review_step_is_in_the_province(db, ctx, deploy_service):
+    deploy_service("fishing_vessel_permit")
+    iid = _start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
+    with db.transaction() as session, pytest.raises(NotFound):
+        applications.get(session, iid, REVIEWER)  # nothing of this file is in sulsel yet
+    _step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {}, "Rekomendasikan")
+    _step(db, ctx, iid, "Task_Inspect", SINJAI_FISHERIES, samples.INSPECTION, "Layak")
+    with db.transaction() as session:
+        assert applications.get(session, iid, REVIEWER).jurisdiction == "sinjai"
+    with db.transaction() as session, pytest.raises(NotFound):
+        applications.get(session, iid, BONE_FISHERIES)
