@@ -25,7 +25,7 @@ from sqlalchemy import String, cast, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import applications, audit, notifications, runtime, sla
+from . import applications, audit, claims, notifications, runtime, sla
 from .bpmn.rewrite import DECISION_FIELD
 from .context import EngineContext
 from .errors import Conflict, ProcessError
@@ -34,6 +34,7 @@ from .notifications import Directory, Message, Person
 
 SYSTEM = "system"
 APPROVE = "approve"
+APPROVED, REFUSED, BUSY, GONE = "approved", "refused", "busy", "gone"
 # Enough for any real chain of office steps; stops a diagram that loops back to an office step forever.
 MAX_AUTOMATIC_STEPS = 20
 _APPROVING = ("setuju", "approve", "rekomendasi", "layak", "terima", "accept", "lanjut", "sesuai", "lengkap")
@@ -66,8 +67,10 @@ def run_pass(session: Session, ctx: EngineContext, *, batch: int = 1000) -> Pass
     tasks = sla.claim_breached_tasks(session, now, batch)
     files = sla.claim_breached_files(session, now, batch)
     result.breached, result.files_breached = len(tasks), len(files)
+    breaches = _Breaches(session, ctx, now, result)
     if tasks or files:
-        _Breaches(session, ctx, now, result).act(tasks, files)
+        breaches.act(tasks, files)
+    breaches.approve_owed(batch)
     result.more = len(tasks) == batch or len(files) == batch
     return result
 
@@ -86,13 +89,17 @@ class _Breaches:
 
     def __init__(self, session: Session, ctx: EngineContext, now: datetime, result: PassResult):
         self.session, self.ctx, self.now, self.result = session, ctx, now, result
+        self.directory: Directory | None = None
+        self.files: dict[int, _File] = {}
+        self.meta: dict[int, dict] = {}
 
     def act(self, tasks: list[sla.BreachedTask], files: list[sla.BreachedFile]) -> None:
+        """Audit, notify and escalate each breach; mark the ones owed an automatic decision (``sla_action``)."""
         named = {t.assignee for t in tasks if t.assignee} | {f.applicant for f in files}
         self.directory = _directory(self.session, named)
         self.files = _files(self.session, {t.instance_id for t in tasks})
-        self.meta = _metas(self.session, {f.definition_id for f in self.files.values()}
-                           | {f.definition_id for f in files})
+        self.meta.update(_metas(self.session, {f.definition_id for f in self.files.values()}
+                                | {f.definition_id for f in files}))
         events, messages, escalations, approvals = [], [], [], []
         for task in tasks:
             file = self.files[task.instance_id]
@@ -117,11 +124,11 @@ class _Breaches:
         self.result.notified += notifications.enqueue(self.session, self.ctx, messages)
         for task, group in escalations:
             self._escalate(task, group)
-        for task in approvals:
-            self._approve(task.id, reason="step")
-        for file in files:
-            if _on_breach({}, self.meta[file.definition_id]["process"]) == APPROVE:
-                self._approve_file(file.id)
+        owed_files = [f.id for f in files if _on_breach({}, self.meta[f.definition_id].get("process", {})) == APPROVE]
+        for table, ids in ((Task.__table__, [t.id for t in approvals]), (Instance.__table__, owed_files)):
+            if ids:
+                self.session.execute(update(table).where(table.c.id.in_(ids)).values(sla_action=APPROVE)
+                                     .execution_options(synchronize_session=False))
 
     def _settings(self, definition_id: int, element_id: str) -> tuple[dict, dict]:
         meta = self.meta[definition_id]
@@ -190,61 +197,91 @@ class _Breaches:
         self.result.escalated += 1
 
     # --- fiktif positif --------------------------------------------------------------------------------------
+    #
+    # Decisions owed are taken apart from the breach itself, each only when the application and all its open steps
+    # can be locked without waiting (engine.claims): otherwise an officer or another scheduler is working on it, and
+    # the next pass tries again. The mark (sla_action) is cleared once the decision is taken or found impossible.
+
+    def approve_owed(self, limit: int) -> None:
+        steps = self.session.execute(claims.skip_locked(
+            select(Task.id, Task.instance_id).where(Task.sla_action == APPROVE, Task.completed_at.is_(None))
+            .order_by(Task.breached_at, Task.id).limit(limit))).all()
+        files = self.session.scalars(claims.skip_locked(
+            select(Instance.id).where(Instance.sla_action == APPROVE).order_by(Instance.id).limit(limit))).all()
+        if not steps and not files:
+            return
+        self._lookups({instance_id for _, instance_id in steps} | set(files))
+        for task_id, instance_id in steps:
+            if claims.try_lock_application(self.session, instance_id):
+                self._approve(task_id, reason="step")
+        for instance_id in files:
+            if claims.try_lock_application(self.session, instance_id):
+                self._approve_file(instance_id)
+
+    def _lookups(self, instance_ids: set[int]) -> None:
+        if self.directory is None:
+            self.directory = _directory(self.session, set())
+        definitions = set(self.session.scalars(select(Instance.definition_id).where(
+            Instance.id.in_(sorted(instance_ids)))))
+        self.meta.update(_metas(self.session, definitions - set(self.meta)))
 
     def _approve_file(self, instance_id: int) -> None:
         refused: set[str] = set()
+        outcome = "refused"
         for _ in range(MAX_AUTOMATIC_STEPS):
             open_steps = [task_id for task_id in self.session.scalars(select(Task.id).where(
                 Task.instance_id == instance_id, Task.state.in_(sla.OPEN_TASK_STATES),
                 Task.for_applicant.is_(False)).order_by(Task.created_at, Task.id)) if task_id not in refused]
-            approved = False
-            for task_id in open_steps:
-                if self._approve(task_id, reason="file"):
-                    approved = True
-                else:
-                    refused.add(task_id)
-            if not approved:
-                return
+            if not open_steps:
+                outcome = "done"
+                break
+            results = [(task_id, self._approve(task_id, reason="file")) for task_id in open_steps]
+            refused.update(task_id for task_id, result in results if result == REFUSED)
+            if any(result == BUSY for _, result in results):
+                return  # keep the mark: the next pass goes on from here
+            if not any(result == APPROVED for _, result in results):
+                break
+        self.session.execute(update(Instance.__table__).where(Instance.__table__.c.id == instance_id)
+                             .values(sla_action=None if outcome == "done" else "failed")
+                             .execution_options(synchronize_session=False))
 
-    def _approve(self, task_id: str, *, reason: str) -> bool:
-        """Take the approving decision on an open office step; False when it cannot be done (and why is logged)."""
+    def _approve(self, task_id: str, *, reason: str) -> str:
+        """Take the approving decision on an open office step: APPROVED, REFUSED (logged why), BUSY or GONE."""
         task = self.session.get(Task, task_id, populate_existing=True)
         instance = self.session.get(Instance, task.instance_id, populate_existing=True) if task else None
         if task is None or task.state not in sla.OPEN_TASK_STATES or instance.status != applications.RUNNING:
-            return False
+            return GONE
         settings, process = self._settings(instance.definition_id, task.element_id)
         choice = approving_choice(task.decision_choices, settings, process)
         if task.decision_choices and choice is None:
-            self._not_approved(task, f"none of the choices {task.decision_choices} reads as approval; "
-                                     "name it with sla.approve")
-            return False
+            return self._refused(task, f"none of the choices {task.decision_choices} reads as approval; "
+                                       "name it with sla.approve")
         data = {"fiktif_positif": True, **({DECISION_FIELD: choice} if choice else {})}
         workflow = runtime.load(self.ctx, instance)
         try:
             spiff_task = workflow.get_task_from_id(UUID(task.id))
         except Exception:  # noqa: BLE001 - the projection points at a task the state no longer has
-            return False
+            return GONE
         if spiff_task.state != runtime.TaskState.READY:
-            return False
+            return GONE
         others_open = {str(t.id) for t in runtime.ready_human_tasks(workflow)} - {task.id}
         try:
             runtime.complete_task(self.ctx, workflow, spiff_task.id, data)
         except ProcessError as exc:
             applications.flag_error(self.session, self.ctx, instance, exc, actor=SYSTEM)
-            return False
+            return self._refused(task, f"the process failed at {exc.element_id}: {exc.message}")
         try:
             with self.session.begin_nested():
                 self._record_approval(task, instance, workflow, data, choice, reason, others_open)
-        except Conflict as exc:
-            self._not_approved(task, exc.message)
-            return False
+        except Conflict:
+            return BUSY
         self.result.approved += 1
-        return True
+        return APPROVED
 
     def _record_approval(self, task: Task, instance: Instance, workflow, data: dict, choice: str | None,
                          reason: str, others_open: set[str]) -> None:
         closing = {"state": "completed", "completed_at": self.now, "completed_by": SYSTEM, "decision": choice,
-                   **sla.closing_values(self.ctx, task, self.now, completed=True)}
+                   "sla_action": None, **sla.closing_values(self.ctx, task, self.now, completed=True)}
         closed = self.session.execute(
             update(Task.__table__).where(Task.__table__.c.id == task.id,
                                          Task.__table__.c.state.in_(sla.OPEN_TASK_STATES))
@@ -272,9 +309,12 @@ class _Breaches:
             for person in _unique(self.directory.supervisors(task.jurisdiction))])
         applications.finish_step(self.session, self.ctx, instance, workflow, actor=SYSTEM, others_open=others_open)
 
-    def _not_approved(self, task: Task, why: str) -> None:
+    def _refused(self, task: Task, why: str) -> str:
         audit.record(self.session, "fiktif_positif_failed", actor=SYSTEM, at=self.now, instance_id=task.instance_id,
                      task_id=task.id, element_id=task.element_id, reason=why)
+        self.session.execute(update(Task.__table__).where(Task.__table__.c.id == task.id)
+                             .values(sla_action="failed").execution_options(synchronize_session=False))
+        return REFUSED
 
 
 def approving_choice(choices: list[str], settings: dict, process: dict) -> str | None:

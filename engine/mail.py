@@ -23,6 +23,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from .claims import skip_locked
 from .models import Notification
 from .notifications import FAILED, PENDING, SENT
 
@@ -158,13 +159,16 @@ _TABLE = Notification.__table__
 def claim_outgoing(session: Session, now: datetime, *, limit: int = 50, policy: RetryPolicy = RetryPolicy()
                    ) -> list[Outgoing]:
     """Lease up to ``limit`` e-mails that are due, oldest first; rows leased or locked elsewhere are skipped."""
-    due = (select(_TABLE.c.id).where(_TABLE.c.email_status == PENDING, _TABLE.c.next_attempt_at <= now,
-                                     or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until <= now))
-           .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id).limit(limit).with_for_update(skip_locked=True))
-    rows = session.execute(
-        update(_TABLE).where(_TABLE.c.id.in_(due.scalar_subquery())).values(claimed_until=now + policy.lease)
-        .returning(_TABLE.c.id, _TABLE.c.email, _TABLE.c.subject, _TABLE.c.body, _TABLE.c.attempts))
-    return sorted((Outgoing(*row) for row in rows), key=lambda m: m.id)
+    due = skip_locked(
+        select(_TABLE.c.id, _TABLE.c.email, _TABLE.c.subject, _TABLE.c.body, _TABLE.c.attempts)
+        .where(_TABLE.c.email_status == PENDING, _TABLE.c.next_attempt_at <= now,
+               or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until <= now))
+        .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id).limit(limit))
+    claimed = [Outgoing(*row) for row in session.execute(due)]
+    if claimed:
+        session.execute(update(_TABLE).where(_TABLE.c.id.in_([m.id for m in claimed]))
+                        .values(claimed_until=now + policy.lease))
+    return claimed
 
 
 _RECORD = (update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))

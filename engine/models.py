@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -104,8 +105,11 @@ class Instance(Base):
         Index("ix_instance_jurisdiction_status", "jurisdiction", "status"),
         Index("ix_instance_service_status", "service_key", "status"),
         Index("ix_instance_next_timer", "next_timer_at"),
-        Index("ix_instance_sla_at_risk", "sla_state", "sla_at_risk_at"),
-        Index("ix_instance_sla_breached", "sla_state", "sla_breached_at"),
+        # Partial: only running clocks / owed decisions are in them, so they stay small and most updates skip them.
+        Index("ix_instance_sla_alarm", "sla_alarm_at", postgresql_where=text("sla_alarm_at IS NOT NULL"),
+              sqlite_where=text("sla_alarm_at IS NOT NULL")),
+        Index("ix_instance_sla_action", "sla_action", postgresql_where=text("sla_action IS NOT NULL"),
+              sqlite_where=text("sla_action IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -135,9 +139,14 @@ class Instance(Base):
     sla_at_risk_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
     sla_state: Mapped[str | None] = mapped_column(String(20))
+    # The next instant the SLA pass must look at this file: sla_at_risk_at while on track, sla_breached_at while
+    # at risk, NULL once breached, paused or ended.
+    sla_alarm_at: Mapped[datetime | None]
     paused_since: Mapped[datetime | None]
     paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     working_seconds: Mapped[float | None] = mapped_column(Float)
+    # 'approve' while an automatic decision (fiktif positif) is owed to this breached file; 'failed' if impossible.
+    sla_action: Mapped[str | None] = mapped_column(String(20))
 
     definition: Mapped[ServiceDefinition] = relationship(lazy="joined")
 
@@ -150,9 +159,10 @@ class Task(Base):
         Index("ix_task_open_jurisdiction_due", "state", "jurisdiction", "due_at"),
         Index("ix_task_assignee_state", "assignee", "state"),
         Index("ix_task_instance", "instance_id"),
-        Index("ix_task_sla_at_risk", "sla_state", "at_risk_at"),
-        Index("ix_task_sla_breached", "sla_state", "breached_at"),
-        Index("ix_task_service_step", "service_key", "element_id", "state"),
+        Index("ix_task_sla_alarm", "sla_alarm_at", postgresql_where=text("sla_alarm_at IS NOT NULL"),
+              sqlite_where=text("sla_alarm_at IS NOT NULL")),
+        Index("ix_task_sla_action", "sla_action", postgresql_where=text("sla_action IS NOT NULL"),
+              sqlite_where=text("sla_action IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
@@ -178,15 +188,20 @@ class Task(Base):
     due_at: Mapped[datetime | None]
     sla_state: Mapped[str | None] = mapped_column(String(20))
     # The SLA clock (engine/sla.py). ``at_risk_at``/``breached_at`` are the instants the step turns at risk and
-    # overdue, kept exact while it is open (shifted after a pause), so the SLA pass is two indexed range scans.
+    # overdue, kept exact while it is open (shifted after a pause).
     sla_calendar: Mapped[str | None] = mapped_column(String(20))
     sla_target_seconds: Mapped[float | None] = mapped_column(Float)
     at_risk_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
+    # The next of those instants still to come (NULL once breached, paused or closed): the SLA pass is one range
+    # scan of a small partial index on it, whatever the number of open tasks.
+    sla_alarm_at: Mapped[datetime | None]
     paused_since: Mapped[datetime | None]
     paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     # Working time the step actually took (pauses excluded), stored when it closes.
     working_seconds: Mapped[float | None] = mapped_column(Float)
+    # 'approve' while an automatic decision (fiktif positif) is owed to this breached step; 'failed' if impossible.
+    sla_action: Mapped[str | None] = mapped_column(String(20))
 
     instance: Mapped[Instance] = relationship(lazy="raise")
 

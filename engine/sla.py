@@ -10,8 +10,10 @@ the office calendar unless ``calendar=24x7``. When the clock starts, three insta
   when that falls at closing time: work finished after hours on the due day took no extra working time, so the step
   is overdue only once the office opens again.
 
-The periodic pass (:func:`mark_at_risk`, :func:`claim_breached_tasks`) is therefore two indexed range scans in SQL
-that never compute a calendar, whatever the number of open tasks. A step closes ``met`` when the working time it
+``sla_alarm_at`` holds the next of these instants still to come (the at-risk instant while on track, the breach
+instant while at risk, nothing once breached, paused or closed), so the periodic pass (:func:`mark_at_risk`,
+:func:`claim_breached_tasks`) is a range scan of one small partial index that never computes a calendar, whatever
+the number of open tasks. A step closes ``met`` when the working time it
 took (pauses excluded) is at most its target, else ``missed`` — the same rule as ``breached_at``, so a step reported
 overdue never closes as met.
 
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .calendar import Calendar, TwentyFourSeven
+from .claims import skip_locked
 from .context import EngineContext
 from .models import Instance, ServiceDefinition, Task
 
@@ -141,12 +144,13 @@ def start_task_clock(ctx: EngineContext, row: Task, settings: dict, process: dic
     target = _target(calendar, row.sla)
     if target is None:
         row.sla_target_seconds = row.due_at = row.at_risk_at = row.breached_at = row.sla_state = None
+        row.sla_alarm_at = None
         return
     share = _share(ctx, settings.get("properties") or {}, process.get("properties") or {})
     times = deadlines(calendar, row.created_at, target, target * share)
     row.sla_target_seconds = _seconds(target)
     row.due_at, row.at_risk_at, row.breached_at = times.due_at, times.at_risk_at, times.breached_at
-    row.sla_state = ON_TRACK
+    row.sla_state, row.sla_alarm_at = ON_TRACK, times.at_risk_at
 
 
 def file_clock(ctx: EngineContext, definition: ServiceDefinition, started_at: datetime) -> dict:
@@ -158,11 +162,12 @@ def file_clock(ctx: EngineContext, definition: ServiceDefinition, started_at: da
     target = _target(calendar, process.get("sla"))
     values = {"sla": process.get("sla") if target is not None else None, "sla_calendar": name,
               "paused_seconds": 0.0, "paused_since": None, "sla_target_seconds": None, "sla_due_at": None,
-              "sla_at_risk_at": None, "sla_breached_at": None, "sla_state": None}
+              "sla_at_risk_at": None, "sla_breached_at": None, "sla_state": None, "sla_alarm_at": None}
     if target is not None:
         times = deadlines(calendar, started_at, target, target * _share(ctx, properties))
         values.update(sla_target_seconds=_seconds(target), sla_due_at=times.due_at,
-                      sla_at_risk_at=times.at_risk_at, sla_breached_at=times.breached_at, sla_state=ON_TRACK)
+                      sla_at_risk_at=times.at_risk_at, sla_breached_at=times.breached_at, sla_state=ON_TRACK,
+                      sla_alarm_at=times.at_risk_at)
     return values
 
 
@@ -209,13 +214,18 @@ def verdict(completed: bool, taken: timedelta, target_seconds: float | None) -> 
     return MISSED if late else None
 
 
+def alarm(state: str | None, at_risk_at: datetime | None, breached_at: datetime | None) -> datetime | None:
+    """The next instant the pass must look at a clock in ``state``."""
+    return {ON_TRACK: at_risk_at, AT_RISK: breached_at}.get(state)
+
+
 def closing_values(ctx: EngineContext, row: Task, end: datetime, *, completed: bool) -> dict:
     """The SLA columns of a step closed at ``end``: working time taken (pauses excluded) and met/missed."""
     calendar = calendar_of(ctx, row.sla_calendar)
     taken = worked(calendar, row.created_at, end, row.paused_seconds, row.paused_since)
     return {"working_seconds": _seconds(taken), "sla_state": verdict(completed, taken, row.sla_target_seconds),
             "paused_seconds": _seconds(_paused(calendar, end, row.paused_seconds, row.paused_since)),
-            "paused_since": None}
+            "paused_since": None, "sla_alarm_at": None}
 
 
 def stop_cancelled(session: Session, ctx: EngineContext, rows: list[Task], end: datetime) -> None:
@@ -228,26 +238,29 @@ def stop_cancelled(session: Session, ctx: EngineContext, rows: list[Task], end: 
 _TASKS = Task.__table__
 _STOP_TASK = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
               .values(working_seconds=bindparam("working_seconds"), sla_state=bindparam("sla_state"),
-                      paused_seconds=bindparam("paused_seconds"), paused_since=bindparam("paused_since")))
+                      paused_seconds=bindparam("paused_seconds"), paused_since=bindparam("paused_since"),
+                      sla_alarm_at=bindparam("sla_alarm_at")))
 _PAUSE_TASKS = (update(_TASKS).where(_TASKS.c.instance_id == bindparam("b_instance_id"),
                                      _TASKS.c.state.in_(OPEN_TASK_STATES), _TASKS.c.sla_pause.is_(False),
                                      _TASKS.c.paused_since.is_(None))
-                .values(paused_since=bindparam("b_now")))
+                .values(paused_since=bindparam("b_now"), sla_alarm_at=None))
 
 
 def _pause(session: Session, instance: Instance, open_rows: list[Task], now: datetime) -> None:
     if instance.paused_since is None:
-        instance.paused_since = now
+        instance.paused_since, instance.sla_alarm_at = now, None
     if any(not row.sla_pause and row.paused_since is None for row in open_rows):
         session.execute(_PAUSE_TASKS, {"b_instance_id": instance.id, "b_now": now})
         for row in open_rows:
             if not row.sla_pause and row.paused_since is None:
                 set_committed_value(row, "paused_since", now)
+                set_committed_value(row, "sla_alarm_at", None)
 
 
 _RESUME_TASK = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
                 .values(paused_since=None, paused_seconds=bindparam("b_paused"), due_at=bindparam("b_due"),
-                        at_risk_at=bindparam("b_at_risk"), breached_at=bindparam("b_breached")))
+                        at_risk_at=bindparam("b_at_risk"), breached_at=bindparam("b_breached"),
+                        sla_alarm_at=bindparam("b_alarm")))
 
 
 def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows: list[Task], now: datetime) -> None:
@@ -263,10 +276,12 @@ def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows:
             times = _shifted(calendar, row.created_at, row.sla_target_seconds, row.at_risk_at, row.paused_seconds,
                              paused)
             values.update(due_at=times.due_at, at_risk_at=times.at_risk_at, breached_at=times.breached_at)
+        values["sla_alarm_at"] = alarm(row.sla_state, values["at_risk_at"], values["breached_at"])
         for name, value in values.items():
             set_committed_value(row, name, value)
         changes.append({"b_id": row.id, "b_paused": values["paused_seconds"], "b_due": values["due_at"],
-                        "b_at_risk": values["at_risk_at"], "b_breached": values["breached_at"]})
+                        "b_at_risk": values["at_risk_at"], "b_breached": values["breached_at"],
+                        "b_alarm": values["sla_alarm_at"]})
     if changes:
         session.execute(_RESUME_TASK, changes)
     calendar = calendar_of(ctx, instance.sla_calendar)
@@ -276,6 +291,7 @@ def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows:
                          instance.paused_seconds, paused)
         instance.sla_due_at, instance.sla_at_risk_at = times.due_at, times.at_risk_at
         instance.sla_breached_at = times.breached_at
+    instance.sla_alarm_at = alarm(instance.sla_state, instance.sla_at_risk_at, instance.sla_breached_at)
     instance.paused_seconds = _seconds(paused)
     instance.paused_since = None
 
@@ -292,51 +308,51 @@ def _stop_file_clock(ctx: EngineContext, instance: Instance, now: datetime) -> N
     end = instance.ended_at or now
     taken = worked(calendar, instance.started_at, end, instance.paused_seconds, instance.paused_since)
     instance.paused_seconds = _seconds(_paused(calendar, end, instance.paused_seconds, instance.paused_since))
-    instance.paused_since = None
+    instance.paused_since = instance.sla_alarm_at = None
     instance.working_seconds = _seconds(taken)
     instance.sla_state = verdict(instance.status == "completed", taken, instance.sla_target_seconds)
 
 
 # --- the periodic pass (SQL only) -------------------------------------------------------------------------------
 #
-# Each transition is two statements: select the candidate rows through the deadline index, locking them and
-# skipping rows another process holds (FOR UPDATE SKIP LOCKED; SQLite has one writer at a time instead), then update
-# exactly those rows by primary key. One UPDATE … WHERE id IN (SELECT …) would be shorter, but PostgreSQL may plan it
-# as a hash join over the whole table: the pass would then cost O(open tasks) instead of O(rows that change).
+# Each transition is two statements: select the due rows through the alarm index, locking them and skipping rows
+# another process holds (engine.claims; SQLite has one writer at a time instead), then update exactly those rows by
+# primary key. One UPDATE … WHERE id IN (SELECT …) would be shorter, but PostgreSQL may plan it as a hash join over
+# the whole table: the pass would then cost O(open tasks) instead of O(rows that change).
 
 _INSTANCES = Instance.__table__
-# Rows updated per statement: bounded so SQLite's parameter limit and PostgreSQL's plans stay sane.
-_CHUNK = 1000
-# Rows turned at risk per round of mark_at_risk (it loops until none is left).
-_AT_RISK_ROUND = 5000
+# Rows updated per statement, and per round of mark_at_risk (which loops until none is left): bounded so SQLite's
+# parameter limit and PostgreSQL's plans stay sane.
+_CHUNK = 5000
 
 
-def _task_candidates(*columns, conditions):
-    """Open, running-clock tasks matching ``conditions``, locked; rows locked by another scheduler are skipped."""
-    return (select(*columns).where(_TASKS.c.state.in_(OPEN_TASK_STATES), _TASKS.c.paused_since.is_(None),
-                                   *conditions)
-            .with_for_update(skip_locked=True))
+def _due_tasks(*columns, state: str, due):
+    """Open steps in ``state`` whose alarm ``due`` says so, locked; rows held elsewhere are skipped.
+
+    Closing a step clears its alarm; ``completed_at IS NULL`` says "open" once more without offering the planner
+    the inbox's state index, which SQLite (without statistics) would otherwise prefer to the alarm index.
+    """
+    return skip_locked(select(*columns).where(due, _TASKS.c.sla_state == state, _TASKS.c.completed_at.is_(None)))
 
 
-def _file_candidates(*columns, conditions):
-    return (select(*columns).where(_INSTANCES.c.status == "running", _INSTANCES.c.paused_since.is_(None),
-                                   *conditions)
-            .with_for_update(skip_locked=True))
+def _due_files(*columns, state: str, due):
+    return skip_locked(select(*columns).where(due, _INSTANCES.c.sla_state == state,
+                                              _INSTANCES.c.status == "running"))
 
 
-def _set_state(session: Session, table, ids: list, state: str) -> None:
+def _update(session: Session, table, ids: list, **values) -> None:
     for start in range(0, len(ids), _CHUNK):
-        session.execute(update(table).where(table.c.id.in_(ids[start:start + _CHUNK])).values(sla_state=state)
+        session.execute(update(table).where(table.c.id.in_(ids[start:start + _CHUNK])).values(**values)
                         .execution_options(synchronize_session=False))
 
 
-def _mark(session: Session, table, candidates) -> int:
+def _mark(session: Session, table, candidates, breached_at) -> int:
     changed = 0
     while True:
-        ids = list(session.scalars(candidates.limit(_AT_RISK_ROUND)))
-        _set_state(session, table, ids, AT_RISK)
+        ids = list(session.scalars(candidates.limit(_CHUNK)))
+        _update(session, table, ids, sla_state=AT_RISK, sla_alarm_at=breached_at)
         changed += len(ids)
-        if len(ids) < _AT_RISK_ROUND:
+        if len(ids) < _CHUNK:
             return changed
 
 
@@ -345,10 +361,11 @@ def mark_at_risk(session: Session, now: datetime) -> tuple[int, int]:
 
     No side effect besides the state: rows another process holds are skipped and picked up by the next pass.
     """
-    tasks = _mark(session, _TASKS, _task_candidates(
-        _TASKS.c.id, conditions=(_TASKS.c.sla_state == ON_TRACK, _TASKS.c.at_risk_at <= now)))
-    files = _mark(session, _INSTANCES, _file_candidates(
-        _INSTANCES.c.id, conditions=(_INSTANCES.c.sla_state == ON_TRACK, _INSTANCES.c.sla_at_risk_at <= now)))
+    tasks = _mark(session, _TASKS, _due_tasks(_TASKS.c.id, state=ON_TRACK, due=_TASKS.c.sla_alarm_at <= now),
+                  _TASKS.c.breached_at)
+    files = _mark(session, _INSTANCES, _due_files(_INSTANCES.c.id, state=ON_TRACK,
+                                                  due=_INSTANCES.c.sla_alarm_at <= now),
+                  _INSTANCES.c.sla_breached_at)
     return tasks, files
 
 
@@ -376,11 +393,10 @@ def claim_breached_tasks(session: Session, now: datetime, limit: int) -> list[Br
     breach actions taken in that transaction happen once.
     """
     columns = [_TASKS.c[name] for name in BreachedTask.__dataclass_fields__]
-    candidates = _task_candidates(*columns, conditions=(_TASKS.c.sla_state.in_(OPEN_SLA_STATES),
-                                                        _TASKS.c.breached_at < now))
+    candidates = _due_tasks(*columns, state=AT_RISK, due=_TASKS.c.sla_alarm_at < now)
     found = [BreachedTask(**row._mapping) for row in session.execute(
-        candidates.order_by(_TASKS.c.breached_at, _TASKS.c.id).limit(limit))]
-    _set_state(session, _TASKS, [t.id for t in found], BREACHED)
+        candidates.order_by(_TASKS.c.sla_alarm_at, _TASKS.c.id).limit(limit))]
+    _update(session, _TASKS, [t.id for t in found], sla_state=BREACHED, sla_alarm_at=None)
     return found
 
 
@@ -400,9 +416,8 @@ class BreachedFile:
 def claim_breached_files(session: Session, now: datetime, limit: int) -> list[BreachedFile]:
     """The whole-file counterpart of :func:`claim_breached_tasks`."""
     columns = [_INSTANCES.c[name] for name in BreachedFile.__dataclass_fields__]
-    candidates = _file_candidates(*columns, conditions=(_INSTANCES.c.sla_state.in_(OPEN_SLA_STATES),
-                                                        _INSTANCES.c.sla_breached_at < now))
+    candidates = _due_files(*columns, state=AT_RISK, due=_INSTANCES.c.sla_alarm_at < now)
     found = [BreachedFile(**row._mapping) for row in session.execute(
-        candidates.order_by(_INSTANCES.c.sla_breached_at, _INSTANCES.c.id).limit(limit))]
-    _set_state(session, _INSTANCES, [f.id for f in found], BREACHED)
+        candidates.order_by(_INSTANCES.c.sla_alarm_at, _INSTANCES.c.id).limit(limit))]
+    _update(session, _INSTANCES, [f.id for f in found], sla_state=BREACHED, sla_alarm_at=None)
     return found

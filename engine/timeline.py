@@ -5,7 +5,8 @@ Built from the append-only audit log and the open task rows — never from the w
 deployed (``definition.meta``), so a renamed step in a new version does not rewrite the history of older files.
 
 Officers write the message meant for the applicant into a field named ``note`` (the convention of the forms in
-``forms/``: "Catatan ini ditampilkan kepada pemohon"); the timeline carries it with the decision.
+``forms/``: "Catatan ini ditampilkan kepada pemohon"), applicants their answer into ``response_note``; the timeline
+carries it with the step.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ STATUSES = (IN_PROCESS, NEEDS_ACTION, ISSUED, REJECTED_STATUS, CLOSED, CANCELLED
 SUBMITTED, STEP_DONE, REVISION_SENT, CURRENT, WAITING_FOR_APPLICANT, ENDED, STOPPED, FAILED = (
     "submitted", "step_done", "revision_sent", "current", "waiting_for_applicant", "ended", "cancelled", "error")
 
-NOTE_FIELD = "note"
+NOTE_FIELDS = ("note", "response_note")
 
 
 @dataclass
@@ -71,8 +72,13 @@ def _for_applicant(instance: Instance, element_id: str | None) -> bool:
 
 def _note(event: Event) -> str | None:
     submitted = (event.data or {}).get("data") or {}
-    note = submitted.get(NOTE_FIELD) if isinstance(submitted, dict) else None
-    return note.strip() if isinstance(note, str) and note.strip() else None
+    if not isinstance(submitted, dict):
+        return None
+    for name in NOTE_FIELDS:
+        note = submitted.get(name)
+        if isinstance(note, str) and note.strip():
+            return note.strip()
+    return None
 
 
 def stages(instance: Instance, events: list[Event], open_tasks: list[Task]) -> list[Stage]:

@@ -15,8 +15,9 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
-from engine import escalation, mail, tasks
+from engine import claims, escalation, mail, tasks
 from engine.context import EngineContext
 from engine.db import transaction
 from engine.escalation import PassResult
@@ -35,25 +36,31 @@ class TimerReport:
     instances: int = 0
     firings: int = 0
     failed: int = 0
+    busy: int = 0  # held by a completion in progress: retried on the next run
+
+
+class _Busy(Exception):
+    """Someone is working on the application right now; its timers fire on the next run."""
 
 
 def _due_instance(session, ctx: EngineContext, skip: set[int]) -> int | None:
     query = (select(Instance.id).where(Instance.status == "running", Instance.next_timer_at < ctx.now())
-             .order_by(Instance.next_timer_at, Instance.id).limit(1).with_for_update(skip_locked=True))
+             .order_by(Instance.next_timer_at, Instance.id).limit(1))
     if skip:
         query = query.where(Instance.id.not_in(sorted(skip)))
-    return session.scalar(query)
+    return session.scalar(claims.skip_locked(query))
 
 
 def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport:
     """Fire the due timers of up to ``limit`` instances, one transaction per instance, loading only due ones.
 
-    The instance row stays locked (PostgreSQL) for its transaction, so another scheduler skips it and a timer
-    fires exactly once; when the transaction commits, ``next_timer_at`` has moved on.
+    The application row and its open task rows stay locked (PostgreSQL) for the transaction, so another scheduler
+    skips it and a timer fires exactly once; when the transaction commits, ``next_timer_at`` has moved on. An
+    application an officer is completing at that moment is left for the next run (``busy``).
     """
     report = TimerReport()
     seen: set[int] = set()
-    while report.instances + report.failed < limit:
+    while report.instances + report.failed + report.busy < limit:
         instance_id = None
         try:
             with transaction(factory) as session:
@@ -61,8 +68,12 @@ def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport
                 if instance_id is None:
                     break
                 seen.add(instance_id)
+                if not claims.try_lock_application(session, instance_id):
+                    raise _Busy
                 report.firings += _catch_up(session, ctx, instance_id)
             report.instances += 1
+        except _Busy:
+            report.busy += 1
         except Exception:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
             report.failed += 1
             log.exception("firing the timers of application %s failed", instance_id)
@@ -87,12 +98,31 @@ def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: 
     """Run SLA passes until no breach is left to act on; each batch is one transaction."""
     total = PassResult()
     for _ in range(max_batches):
-        with transaction(factory) as session:
-            result = escalation.run_pass(session, ctx, batch=batch)
+        result = _with_retry(lambda: _one_pass(factory, ctx, batch))
         total.add(result)
         if not result.more:
             break
     return total
+
+
+def _one_pass(factory, ctx: EngineContext, batch: int) -> PassResult:
+    with transaction(factory) as session:
+        return escalation.run_pass(session, ctx, batch=batch)
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back whole, so it is safe
+# to run it again.
+_RETRYABLE = {"40P01", "40001"}
+
+
+def _with_retry(work, attempts: int = 3):
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == attempts:
+                raise
+            log.warning("SLA pass rolled back (%s); running it again", exc.orig.sqlstate)
 
 
 def send_notifications(factory, ctx: EngineContext, mailer, *, batch: int = 50, max_batches: int = 20,

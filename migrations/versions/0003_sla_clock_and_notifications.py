@@ -19,12 +19,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('sla_target_seconds', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('at_risk_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('breached_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('sla_alarm_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('paused_since', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('paused_seconds', sa.Float(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('working_seconds', sa.Float(), nullable=True))
-        batch_op.create_index('ix_task_sla_at_risk', ['sla_state', 'at_risk_at'], unique=False)
-        batch_op.create_index('ix_task_sla_breached', ['sla_state', 'breached_at'], unique=False)
-        batch_op.create_index('ix_task_service_step', ['service_key', 'element_id', 'state'], unique=False)
+        batch_op.add_column(sa.Column('sla_action', sa.String(length=20), nullable=True))
+        batch_op.create_index('ix_task_sla_alarm', ['sla_alarm_at'], unique=False,
+                              postgresql_where=sa.text('sla_alarm_at IS NOT NULL'),
+                              sqlite_where=sa.text('sla_alarm_at IS NOT NULL'))
+        batch_op.create_index('ix_task_sla_action', ['sla_action'], unique=False,
+                              postgresql_where=sa.text('sla_action IS NOT NULL'),
+                              sqlite_where=sa.text('sla_action IS NOT NULL'))
 
     with op.batch_alter_table('instance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sla', sa.String(length=50), nullable=True))
@@ -34,11 +39,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('sla_at_risk_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('sla_breached_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('sla_state', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('sla_alarm_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('paused_since', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('paused_seconds', sa.Float(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('working_seconds', sa.Float(), nullable=True))
-        batch_op.create_index('ix_instance_sla_at_risk', ['sla_state', 'sla_at_risk_at'], unique=False)
-        batch_op.create_index('ix_instance_sla_breached', ['sla_state', 'sla_breached_at'], unique=False)
+        batch_op.add_column(sa.Column('sla_action', sa.String(length=20), nullable=True))
+        batch_op.create_index('ix_instance_sla_alarm', ['sla_alarm_at'], unique=False,
+                              postgresql_where=sa.text('sla_alarm_at IS NOT NULL'),
+                              sqlite_where=sa.text('sla_alarm_at IS NOT NULL'))
+        batch_op.create_index('ix_instance_sla_action', ['sla_action'], unique=False,
+                              postgresql_where=sa.text('sla_action IS NOT NULL'),
+                              sqlite_where=sa.text('sla_action IS NOT NULL'))
 
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -77,16 +88,16 @@ def downgrade() -> None:
     op.drop_table('notification')
 
     with op.batch_alter_table('instance', schema=None) as batch_op:
-        batch_op.drop_index('ix_instance_sla_breached')
-        batch_op.drop_index('ix_instance_sla_at_risk')
-        for column in ('working_seconds', 'paused_seconds', 'paused_since', 'sla_state', 'sla_breached_at',
-                       'sla_at_risk_at', 'sla_due_at', 'sla_target_seconds', 'sla_calendar', 'sla'):
+        batch_op.drop_index('ix_instance_sla_action')
+        batch_op.drop_index('ix_instance_sla_alarm')
+        for column in ('sla_action', 'working_seconds', 'paused_seconds', 'paused_since', 'sla_alarm_at',
+                       'sla_state', 'sla_breached_at', 'sla_at_risk_at', 'sla_due_at', 'sla_target_seconds',
+                       'sla_calendar', 'sla'):
             batch_op.drop_column(column)
 
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index('ix_task_service_step')
-        batch_op.drop_index('ix_task_sla_breached')
-        batch_op.drop_index('ix_task_sla_at_risk')
-        for column in ('working_seconds', 'paused_seconds', 'paused_since', 'breached_at', 'at_risk_at',
-                       'sla_target_seconds', 'sla_calendar'):
+        batch_op.drop_index('ix_task_sla_action')
+        batch_op.drop_index('ix_task_sla_alarm')
+        for column in ('sla_action', 'working_seconds', 'paused_seconds', 'paused_since', 'sla_alarm_at',
+                       'breached_at', 'at_risk_at', 'sla_target_seconds', 'sla_calendar'):
             batch_op.drop_column(column)

@@ -380,9 +380,12 @@ class TestBreachActions:
         clock.advance(timedelta(hours=2))
         assert sla_pass(db, ctx).approved == 0
         (review,) = open_rows(db, iid)
-        assert review.sla_state == "breached"
+        assert (review.sla_state, review.sla_action) == ("breached", "failed")
         (failed,) = events(db, iid, "fiktif_positif_failed")
         assert "sla.approve" in failed.data["reason"]
+        clock.advance(timedelta(hours=1))
+        sla_pass(db, ctx)
+        assert len(events(db, iid, "fiktif_positif_failed")) == 1  # said once, not every minute
 
     def test_breached_file_is_approved_step_by_step_to_the_end(self, db, ctx, clock, deploy):
         deploy(_review_process(process_properties=prop("sla", "PT2H") + prop("sla.on_breach", "approve"),
@@ -394,7 +397,8 @@ class TestBreachActions:
         result = sla_pass(db, ctx)
         assert (result.files_breached, result.approved) == (1, 2)
         file = instance(db, iid)
-        assert (file.status, file.outcome, file.sla_state) == ("completed", "Izin terbit", "missed")
+        assert (file.status, file.outcome, file.sla_state, file.sla_action) == ("completed", "Izin terbit", "missed",
+                                                                                None)
         assert [e.element_id for e in events(db, iid, "fiktif_positif")] == ["review", "next"]
 
     def test_without_on_breach_nothing_is_decided(self, db, ctx, clock, deploy):
@@ -433,7 +437,27 @@ class TestApplicantHearsOfEveryStage:
         assert [k for k, *_ in self._kinds(db)] == ["application_received", "application_rejected"]
         assert "Permohonan ditolak" in notifications(db, "application_rejected")[0].body
 
+    def test_a_running_clock_still_tells_each_new_applicant_step_once(self, db, settings):
+        ticking = EngineContext(settings=settings, clock=_TickingClock(wita(2026, 6, 2, 9, 0)))
+        iid = start(db, ticking, "research_permit", samples.research_application())
+        step(db, ticking, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan")
+        step(db, ticking, iid, "Task_Revise", APPLICANT, samples.REVISION)
+        step(db, ticking, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan")
+        assert [k for k, *_ in self._kinds(db)] == ["application_received", "returned_for_revision",
+                                                    "returned_for_revision"]
+
     def test_account_address_is_preferred(self, db, ctx):
         create_staff(db, ctx, ["andi"])
         start(db, ctx, "research_permit", samples.research_application())
         assert [n.email for n in notifications(db)] == ["andi@dpmptsp.test"]
+
+
+class _TickingClock:
+    """Every reading is a millisecond later than the one before, as on a real server."""
+
+    def __init__(self, start):
+        self._now = start
+
+    def now(self):
+        self._now += timedelta(milliseconds=1)
+        return self._now

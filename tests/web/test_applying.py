@@ -166,3 +166,21 @@ def test_the_applicant_may_withdraw_before_a_decision_but_not_after(visitor, db)
     assert not page(andi.get(f"/applications/{second}")).cssselect(".danger-zone")
     andi.post(f"/applications/{second}/cancel")
     assert "tidak dapat dibatalkan lagi" in text_of(andi.get(f"/applications/{second}"))
+
+
+def test_a_document_uploaded_on_its_own_comes_back_as_a_reference_for_the_form(visitor, db):
+    person = visitor("andi")
+    response = person.post("/files", {"file": document("proposal.pdf")})
+    assert response.status_code == 201
+    reference = response.get_json()
+    assert reference["name"] == "proposal.pdf" and reference["content_type"] == "application/pdf"
+    assert reference["url"] == f"/files/{reference['id']}" and reference["size_text"] == "77 bita"
+    refused = person.post("/files", {"file": document("gambar.gif", b"GIF89a" + b"\0" * 20)})
+    assert refused.status_code == 415 and refused.get_json()["error"].startswith("Hanya dokumen PDF, JPEG dan PNG")
+    assert person.post("/files", {"file": document()}, csrf=False).status_code == 400
+    assert visitor().post("/files", {"file": document()}).status_code == 302
+    fields = research_form(proposal=None)
+    fields.update({"proposal.__id": reference["id"], "proposal.__name": "proposal.pdf"})
+    application_id = apply(person, form=fields)
+    with db.transaction() as session:
+        assert session.get(Attachment, reference["id"]).instance_id == application_id

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api import create_app
 from engine import definitions
@@ -49,6 +49,11 @@ STAFF = {  # username: (roles, groups, jurisdictions, full name)
 }
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass  # a failing step shows the browser's view; hundreds of access lines would bury it
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The product on its own SQLite database, served by a threaded werkzeug server on a free port."""
@@ -68,7 +73,7 @@ def server(tmp_path_factory):
             session.add(User(username=username, password_hash=cheap, full_name=name, roles=roles, groups=groups,
                              jurisdictions=jurisdictions, active=True, created_at=T0))
     app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory}
@@ -133,15 +138,30 @@ class Tour:
             if page.locator("[data-bpmn-url]").count():
                 expect(page.locator("[data-bpmn-url]").first).to_have_attribute("data-rendered", "true")
         self.accessible(page, name or page.url)
+        width = page.viewport_size["width"]
+        if width < 500:
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{page.url} scrolls sideways"
         if name:
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+def sign_in(page: Page, username: str, password: str = PASSWORD, *, keyboard: bool = False) -> None:
     page.goto("/signin")
-    page.fill("#f-username", username)
-    page.fill("#f-password", password)
-    page.click("form[data-form] button.primary")
+    if keyboard:  # as someone without a mouse: Tab to each field, Enter to send
+        page.locator("body").focus()
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "f-username":
+                break
+        page.keyboard.type(username)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "f-password"
+        page.keyboard.type(password)
+        page.keyboard.press("Enter")
+    else:
+        page.fill("#f-username", username)
+        page.fill("#f-password", password)
+        page.click("form[data-form] button.primary")
     expect(page.locator("nav.main-nav .who")).to_be_visible()
 
 
@@ -200,6 +220,10 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     phone.fill("#f-end_date", "2026-08-31")
     for field in ("application_letter", "campus_recommendation", "proposal", "ktp", "statement_letter"):
         phone.set_input_files(f"#f-{field}", files=[pdf(f"{field}.pdf")])
+    for field in ("application_letter", "campus_recommendation", "proposal", "ktp", "statement_letter"):
+        # each document is uploaded as soon as it is chosen; the form keeps only its reference
+        expect(phone.locator(f"#f-{field}-current")).to_contain_text(f"{field}.pdf")
+        expect(phone.locator(f"#f-{field}")).to_have_value("")
     phone.click("text=Kirim permohonan")
     expect(phone.locator("#error-summary")).to_be_focused()
     expect(phone.locator("#f-nik-error")).to_contain_text("Formatnya tidak sesuai")
@@ -234,7 +258,8 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     desk = tour.open(browser, **DESK)
     sign_in(desk, "vera")
     expect(desk.locator("h1")).to_have_text("Kotak masuk")
-    desk.fill("#inbox-q", registration_no[-5:])  # htmx filters as the officer types
+    desk.fill("#inbox-q", registration_no[-5:])  # htmx filters as the officer types, and keeps the address
+    expect(desk).to_have_url(re.compile(rf"/inbox\?.*q={registration_no[-5:]}"))
     expect(desk.locator("table.inbox tbody tr")).to_have_count(1)
     expect(desk.locator("table.inbox .badge")).to_contain_text(re.compile("Sesuai jadwal|Hampir|Terlambat"))
     desk.goto("/inbox")
@@ -268,7 +293,8 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     expect(phone.locator(".flash")).to_contain_text("Perbaikan Anda telah dikirim")
     expect(phone.locator(".badge").first).to_have_text("Diproses")
     phone.goto("/notifications")
-    expect(phone.locator(".notification").first).to_contain_text("perlu diperbaiki")
+    expect(phone.locator(".notification").first).to_contain_text(f"Permohonan {registration_no} perlu diperbaiki")
+    expect(phone.locator(".notification").last).to_contain_text(f"Permohonan {registration_no} diterima")
     tour.look(phone, "notifications-phone")
 
     # The verifier approves the revised file; the head of office signs.
@@ -279,7 +305,7 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     desk.click("button[name=_decision]:has-text('Setujui')")
     expect(desk.locator(".flash")).to_contain_text("selesai")
     head = tour.open(browser, **DESK)
-    sign_in(head, "kadis")
+    sign_in(head, "kadis", keyboard=True)
     head.click(f"text={registration_no}")
     expect(head.locator("h1")).to_contain_text("Tanda tangan izin")
     tour.look(head)

@@ -27,7 +27,7 @@ from .. import forms as form_renderer
 from .. import i18n
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
-from ..security import current_actor, signed_in
+from ..security import csrf_token, current_actor, signed_in
 from .studio_text import texts, tr
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web" / "analyst" / "bpmn"
@@ -121,7 +121,8 @@ def analyst_publish(key: str, version: int):
 @signed_in(ANALYST)
 def analyst_modeler():
     _staff_page()
-    key, version, template = request.args.get("key"), request.args.get("version", type=int), request.args.get("template")
+    key, version = request.args.get("key"), request.args.get("version", type=int)
+    template = request.args.get("template")
     if key and version:
         definitions.get_version(db(), key, version)  # 404 for a version that does not exist
         xml_url, title = url_for("web.analyst_diagram", key=key, version=version), f"{key} v{version}"
@@ -129,6 +130,7 @@ def analyst_modeler():
         template = template if template in TEMPLATE_NAMES else "blank"
         xml_url, title, key = url_for("web.analyst_template", name=template), tr(TEMPLATE_NAMES[template]), None
     config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key, "lang": i18n.lang(),
+              "csrf": csrf_token(),
               "texts": texts(*MODELER_TEXTS)}
     return render("web/analyst/modeler.html", config=config, title=title, key=key, version=version)
 

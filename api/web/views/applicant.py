@@ -62,6 +62,10 @@ def apply(key: str):
                   **context)
 
 
+def _step_names(definition) -> dict[str, str]:
+    return {key: step.get("name") for key, step in ((definition.meta or {}).get("tasks") or {}).items()}
+
+
 def _open_rows(instance_ids: list[int]) -> dict[int, list[Task]]:
     rows: dict[int, list[Task]] = {}
     if instance_ids:
@@ -112,7 +116,8 @@ def application(application_id: int):
                   status=timeline.status(instance, open_tasks, data),
                   stages=timeline.stages(instance, events, open_tasks), events=events, open_tasks=open_tasks,
                   service_name=i18n.service_name(instance.definition), steps=steps_of(instance.definition),
-                  cancellable=cancellable, permit_number=data.get("permit_number"))
+                  cancellable=cancellable, permit_number=data.get("permit_number"),
+                  step_names=_step_names(instance.definition))
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])

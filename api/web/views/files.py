@@ -1,13 +1,19 @@
-"""Documents opened in the browser (not downloaded): for whoever may see the application they belong to."""
+"""Documents: opened in the browser (not downloaded) by whoever may see their application, and uploaded one by
+one as a form's file fields are filled in."""
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import jsonify, request, send_file, url_for
+from flask_babel import gettext as _
 
 from engine import attachments
+from engine.errors import LincahError
 
+from ...errors import status_of
 from ..blueprint import bp
-from ..pages import ctx, db
+from ..formdata import upload_message
+from ..i18n import filesize
+from ..pages import ctx, db, engine_step
 from ..security import current_actor, signed_in
 
 
@@ -24,3 +30,20 @@ def document(attachment_id: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.route("/files", methods=["POST"])
+@signed_in()
+def upload():
+    """One document, uploaded as soon as it is chosen (the pages' JavaScript does this, so a phone on a slow
+    network sends each file once and the form itself stays small); the answer is the reference the form keeps."""
+    chosen = request.files.get("file")
+    if chosen is None or not chosen.filename:
+        return jsonify({"error": _("Choose a file.")}), 400
+    try:
+        with engine_step():
+            row = attachments.store(db(), ctx(), name=chosen.filename, stream=chosen.stream, actor=current_actor())
+    except LincahError as exc:
+        return jsonify({"error": upload_message(exc)}), status_of(exc)
+    return jsonify({**attachments.reference(row), "url": url_for("web.document", attachment_id=row.id),
+                    "size_text": filesize(row.size)}), 201

@@ -25,6 +25,7 @@ from ..pages import ctx, db, render
 from ..security import current_actor, signed_in
 from .studio_text import tr
 
+bp.add_app_template_global(dashboard.level, "level_of")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OVERDUE_LIMIT = 200
 
@@ -106,7 +107,7 @@ def manager_service(key: str):
                   steps=steps, by_office=[r for r in board.report.steps_by_jurisdiction if r.service == key],
                   heat=heat, heat_json=orjson.dumps(config).decode(), filters=filters,
                   qs=_query_string({**filters, "service": key}), period_label=_period_label(board.period),
-                  hours=hours, share=share, level=dashboard.level)
+                  hours=hours, share=share)
 
 
 @bp.route("/manager/overdue")

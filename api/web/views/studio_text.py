@@ -108,7 +108,8 @@ INDONESIAN = {
     "Data of this step (JSON, optional)": "Data langkah ini (JSON, opsional)",
     "Done": "Selesai",
     "The run ended: %(outcome)s": "Uji coba selesai: %(outcome)s",
-    "The run stopped with an error at %(element)s: %(message)s": "Uji coba berhenti karena galat di %(element)s: %(message)s",
+    "The run stopped with an error at %(element)s: %(message)s":
+        "Uji coba berhenti karena galat di %(element)s: %(message)s",
     "The sample data does not satisfy the start form (the run goes on anyway):":
         "Data contoh tidak memenuhi formulir permohonan (uji coba tetap berjalan):",
     "Nothing is waiting for a person (a timer or message may be pending).":

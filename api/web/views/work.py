@@ -21,7 +21,7 @@ from ..blueprint import bp
 from ..labels import sla_badge
 from ..pages import FormPage, ctx, db, decision_style, engine_step, render, service_names
 from ..security import current_actor, safe_next, signed_in
-from .applicant import _start_form
+from .applicant import _start_form, _step_names
 from .public import steps_of
 
 PAGE_SIZE = 25
@@ -133,6 +133,7 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
                    candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction)
     supervising = SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)
     context.update(
+        step_names=_step_names(instance.definition),
         summary=FormPage(start.schema, start.ui_schema, opened.data, readonly=True).build(),
         events=events, stages=timeline.stages(instance, events, open_tasks), open_tasks=open_tasks,
         status=timeline.status(instance, open_tasks, opened.data), badge=sla_badge(ctx(), task, ctx().now()),
@@ -151,7 +152,11 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
 def task(task_id: str):
     opened = casework.open_task(db(), ctx(), task_id, current_actor())
     page = _task_form(opened)
-    page.data = dict(opened.data)
+    # Prefilled with what the applicant's start form holds (a revision edits those values); what other steps
+    # wrote (a previous officer's note) is not put into this step's inputs.
+    start = _start_form(opened.instance.definition)
+    shared = set((start.schema or {}).get("properties") or {})
+    page.data = {name: value for name, value in opened.data.items() if name in shared}
     return _page(opened, page)
 
 

@@ -5,8 +5,8 @@ import { h } from "@bpmn-io/properties-panel/preact";
 import { useService } from "bpmn-js-properties-panel";
 import { getBusinessObject, is } from "bpmn-js/lib/util/ModelUtil";
 
-const T = window.LINCAH_MODELER_TEXT || {};
-const t = (text) => T[text] || text;
+// The page's language: set by modeler.js from the page's configuration before the panel first draws.
+const t = (text) => (window.LINCAH_MODELER_TEXT || {})[text] || text;
 
 const TASK_FIELDS = [
   ["sla", "text", "SLA target (e.g. PT4H, P5D)"],

@@ -11,6 +11,7 @@ import { LincahPropertiesModule } from "./lincah-provider.js";
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
 const T = config.texts || {};
 const t = (text) => T[text] || text;
+window.LINCAH_MODELER_TEXT = T;
 const $ = (selector) => document.querySelector(selector);
 
 const modeler = new Modeler({

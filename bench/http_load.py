@@ -1,0 +1,585 @@
+"""Lincah under HTTP load: task completions per second and inbox latency, against gunicorn with PostgreSQL.
+
+What is measured, on this machine (server, database and clients share its cores):
+
+1. **Completions per second.** Research-permit applications wait at verification (a few are started with the engine,
+   the rest are copies of those rows: ``bench/http_load_data.py``). For each client count N, N threads — one
+   keep-alive ``http.client`` connection and one verifier's bearer token each — take task ids from a shared queue
+   and ``POST /api/v1/tasks/{id}/complete`` with a decision (approve → the signing step opens) for ``--seconds``.
+   Completions/s = answers 200 ÷ wall time; latency percentiles are per request; any other answer is an error.
+   The database then must hold exactly as many tasks completed by the bench verifiers as there were 200s.
+2. **Inbox latency.** With ``--total`` tasks in the database, ``--open`` of them open (generated with SQL over ~25
+   offices, 8 candidate groups, 6 services, due dates spread over weeks; then ``VACUUM ANALYZE``), one client sends
+   ``--inbox-requests`` sequential ``GET /api/v1/tasks`` (default sort ``due_at``, ``limit=50``) per officer
+   profile and filter, after a warm-up; p50/p95 are of the client-side time per request (HTTP, auth, query, JSON).
+
+The inbox is measured first, on the generated data alone; the completions then run on the same big database.
+gunicorn (``api.wsgi:app``) is started on a free port of 127.0.0.1 and always stopped; nothing else is contacted.
+The PostgreSQL database (default ``lincah_bench_http``) is created through the ``postgres`` maintenance database when
+missing and its public schema is dropped and migrated at the start: never point ``--postgres`` at a database you use.
+Prints Markdown tables; targets (issue 3): ≥ 150 completions/s and inbox p95 ≤ 50 ms.
+
+    python bench/http_load.py [--open 100000] [--total 1000000] [--clients 1,4,8,16] [--seconds 15]
+                              [--workers 2] [--threads 4] [--inbox-requests 200] [--skip-inbox|--skip-completions]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import http_load_data  # noqa: E402
+from sqlalchemy import make_url, text  # noqa: E402
+
+from engine import applications, definitions, users  # noqa: E402
+from engine.access import Actor  # noqa: E402
+from engine.bpmn.compiler import SourceFile  # noqa: E402
+from engine.config import Settings  # noqa: E402
+from engine.context import EngineContext  # noqa: E402
+from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from tests import samples  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/lincah_bench_http"
+HOST = "127.0.0.1"
+PASSWORD = "bench-http-load"
+TARGET_RATE = 150.0
+TARGET_P95_MS = 50.0
+APPROVE = {"data": {"checklist": ["application_letter", "proposal", "ktp"], "note": "Berkas lengkap"},
+           "decision": "Setujui"}
+TEMPLATES = 10
+WARMUP_COMPLETIONS = 40
+WARMUP_INBOX = 20
+# Officer profiles of the inbox: (label, username, roles, groups, offices). The usernames are those the generated
+# data uses for claimed tasks, so each officer also has tasks of their own.
+PROFILES = (
+    ("officer: verifier, sulsel (largest office)", "verifier.sulsel.1", ["officer"], ["verifier"], ["sulsel"]),
+    ("officer: regency_fisheries, sinjai", "regency_fisheries.sinjai.1", ["officer"], ["regency_fisheries"],
+     ["sinjai"]),
+    ("officer: head_of_office, gowa", "head_of_office.gowa.1", ["officer"], ["head_of_office"], ["gowa"]),
+    ("supervisor: sulsel (every staff task)", "supervisor.sulsel", ["supervisor"], [], ["sulsel"]),
+)
+# (label, profile username, path, query): a baseline (token check and a trivial answer), the default inbox of
+# every profile, then filter variants.
+INBOX = "/api/v1/tasks"
+INBOX_CASES = [("baseline: GET /api/v1/auth/me (no inbox query)", "verifier.sulsel.1", "/api/v1/auth/me", {})]
+INBOX_CASES += [(label, username, INBOX, {}) for label, username, *_ in PROFILES]
+INBOX_CASES += [
+    ("verifier, sulsel ?sla=at_risk", "verifier.sulsel.1", INBOX, {"sla": "at_risk"}),
+    ("verifier, sulsel ?q=rahman (applicant name)", "verifier.sulsel.1", INBOX, {"q": "rahman"}),
+    ("verifier, sulsel ?service=fishing_vessel_permit", "verifier.sulsel.1", INBOX,
+     {"service": "fishing_vessel_permit"}),
+    ("supervisor, sulsel ?sla=breached", "supervisor.sulsel", INBOX, {"sla": "breached"}),
+    ("supervisor, sulsel ?q=bench/business_license/1", "supervisor.sulsel", INBOX,
+     {"q": "bench/business_license/1"}),
+]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# The machine's 1-minute load average at the start and end of each part: other work on it slows every figure down.
+LOADS: dict[str, list[float]] = {}
+
+
+def note_load(part: str) -> None:
+    LOADS.setdefault(part, []).append(os.getloadavg()[0])
+
+
+# -- database -------------------------------------------------------------------------------------------------------
+
+def check_local(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.host not in ("127.0.0.1", "localhost", None) or parsed.database in (None, "", "test", "postgres"):
+        raise SystemExit(f"refusing {url!r}: use a dedicated database on 127.0.0.1")
+
+
+def reset_database(url: str) -> None:
+    """Create the bench database if missing (through ``postgres``), drop its schema and migrate it."""
+    parsed = make_url(url)
+    server = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
+                         isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    server.dispose()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+
+
+def libpq_conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def deploy_services(factory, ctx) -> None:
+    for key in ("research_permit", "fishing_vessel_permit"):
+        path = ROOT / "processes" / f"{key}.bpmn"
+        with transaction(factory) as session:
+            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                               definitions.form_source(ctx, path), actor="bench")
+
+
+def create_users(factory, ctx, specs: list[tuple[str, list, list, list]]) -> None:
+    """Accounts through ``engine.users`` (real password hashes), skipping those that exist."""
+    with transaction(factory) as session:
+        for username, roles, groups, offices in specs:
+            if users.by_username(session, username) is None:
+                users.create(session, username=username, password=PASSWORD, roles=roles, groups=groups,
+                             jurisdictions=offices, actor="bench", at=ctx.now())
+
+
+def start_templates(factory, ctx, count: int) -> list[int]:
+    """Research-permit applications started by the engine; they wait at verification (sulsel, verifier)."""
+    ids = []
+    with transaction(factory) as session:
+        for n in range(count):
+            name = f"{http_load_data.FIRST_NAMES[n]} {http_load_data.LAST_NAMES[n]}"
+            applicant = Actor.of(f"pemohon.bench{n}", ["applicant"], full_name=name)
+            instance = applications.start(session, ctx, service="research_permit",
+                                          data=samples.research_application(applicant_name=name), actor=applicant)
+            ids.append(instance.id)
+    return ids
+
+
+def completed_by(factory, usernames: list[str]) -> int:
+    with transaction(factory) as session:
+        return session.execute(text("SELECT count(*) FROM task WHERE state = 'completed' AND completed_by = ANY(:u)"),
+                               {"u": usernames}).scalar()
+
+
+# -- server ---------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    port: int
+    pid: int  # gunicorn's master, leader of the process group of all its workers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, threads: int):
+    """``api.wsgi:app`` under gunicorn on a free local port; yields its ``Server``; always stopped."""
+    port = free_port()
+    env = {**os.environ, "LINCAH_DATABASE_URL": url, "LINCAH_INSTANCE_PATH": str(instance_path)}
+    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class",
+                                                                                                 "sync"]
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), *worker_class,
+               "--bind", f"{HOST}:{port}", "--timeout", "120", "--keep-alive", "30", "api.wsgi:app"]
+    with open(log_path, "wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        wait_until_up(process, port, log_path)
+        yield Server(port, process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def wait_until_up(process, port: int, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited:\n" + log_path.read_text()[-3000:])
+        probe = Client(port)
+        answered = probe.call("GET", "/api/v1/services")[0] == 200
+        probe.close()
+        if answered:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit("gunicorn did not answer:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+
+
+# -- HTTP client ----------------------------------------------------------------------------------------------------
+
+class Client:
+    """One keep-alive connection to the local server (``http.client`` reconnects when the server closed it)."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=120)
+        self.token = token
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, float]:
+        headers = {"Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=payload, headers=headers)
+            response = self.connection.getresponse()
+            content = response.read()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            return 0, b"", time.perf_counter() - started
+        return response.status, content, time.perf_counter() - started
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def sign_in(port: int, username: str) -> str:
+    client = Client(port)
+    status, content, _ = client.call("POST", "/api/v1/auth/token", {"username": username, "password": PASSWORD})
+    client.close()
+    if status != 200:
+        raise SystemExit(f"sign-in of {username} failed: {status} {content[:300]!r}")
+    return json.loads(content)["token"]
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+# -- CPU accounting -------------------------------------------------------------------------------------------------
+# The machine is shared, so rates depend on what else runs. The CPU time that one completion costs the server, the
+# database and the clients does not: from it follows the rate two idle cores could sustain.
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields 3… of /proc/PID/stat (after the command name), or None when the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def server_cpu(server: Server) -> dict[int, float]:
+    """CPU seconds used so far by each process of gunicorn's process group."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[2]) == server.pid:
+            found[int(entry.name)] = _cpu_seconds(fields)
+    return found
+
+
+def database_cpu(factory) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the bench database."""
+    with transaction(factory) as session:
+        pids = session.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        return {pid: _cpu_seconds(fields) for pid in pids if (fields := _stat(pid))}
+
+
+@dataclass
+class CpuUse:
+    server: float
+    database: float
+    clients: float
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn, the database backends and this process between ``start`` and ``stop``."""
+
+    def __init__(self, server: Server, factory):
+        self.server, self.factory = server, factory
+
+    def start(self) -> None:
+        self.before = (server_cpu(self.server), database_cpu(self.factory), time.process_time())
+
+    def stop(self) -> CpuUse:
+        after = (server_cpu(self.server), database_cpu(self.factory), time.process_time())
+
+        def spent(old: dict, new: dict) -> float:
+            return sum(value - old.get(pid, 0.0) for pid, value in new.items())
+
+        return CpuUse(spent(self.before[0], after[0]), spent(self.before[1], after[1]), after[2] - self.before[2])
+
+
+# -- 1. completions -------------------------------------------------------------------------------------------------
+
+@dataclass
+class Level:
+    clients: int
+    ok: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+    ran_out: bool = False
+    cpu: CpuUse | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def cpu_ms(self) -> tuple[float, float, float]:
+        """CPU milliseconds per completion: server, database, clients."""
+        use, count = self.cpu, max(self.ok, 1)
+        return use.server * 1000 / count, use.database * 1000 / count, use.clients * 1000 / count
+
+    @property
+    def ceiling(self) -> float:
+        """Completions/s that the machine's cores could sustain at this CPU cost if nothing else ran."""
+        return (os.cpu_count() or 1) * 1000 / sum(self.cpu_ms())
+
+
+def run_level(server: Server, meter: CpuMeter, tokens: list[str], task_ids: list[str], clients: int,
+              seconds: float) -> Level:
+    """``clients`` threads complete tasks from one queue until ``seconds`` have passed or the tasks run out."""
+    work: queue.Queue[str] = queue.Queue()
+    for task_id in task_ids:
+        work.put(task_id)
+    level, lock = Level(clients), threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def worker(token: str) -> None:
+        client, mine = Client(server.port, token), []
+        barrier.wait()
+        while time.perf_counter() < deadline[0]:
+            try:
+                task_id = work.get_nowait()
+            except queue.Empty:
+                level.ran_out = True
+                break
+            status, content, took = client.call("POST", f"/api/v1/tasks/{task_id}/complete", APPROVE)
+            mine.append((status, took, content))
+        client.close()
+        with lock:
+            for status, took, content in mine:
+                level.latencies.append(took)
+                if status == 200:
+                    level.ok += 1
+                else:
+                    level.errors += 1
+                    if len(level.error_samples) < 3:
+                        level.error_samples.append(f"{status} {content[:200]!r}")
+
+    threads = [threading.Thread(target=worker, args=(tokens[n % len(tokens)],)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    meter.start()
+    started = time.perf_counter()
+    deadline[0] = started + seconds
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    level.seconds = time.perf_counter() - started
+    level.cpu = meter.stop()
+    return level
+
+
+def completions(args, factory, ctx, conninfo: str, server: Server) -> list[Level]:
+    levels = [int(n) for n in args.clients.split(",")]
+    usernames = [f"bench.verifier.{n}" for n in range(1, max(levels) + 1)]
+    log(f"completions: {len(usernames)} verifiers, {TEMPLATES} applications by the engine …")
+    create_users(factory, ctx, [(u, ["officer"], ["verifier"], ["sulsel"]) for u in usernames])
+    templates = start_templates(factory, ctx, TEMPLATES)
+    needed = WARMUP_COMPLETIONS + args.pool * len(levels)
+    log(f"completions: copying them into {needed:,} applications waiting at verification …")
+    task_ids = http_load_data.clone_applications(conninfo, templates, needed)
+    tokens = [sign_in(server.port, u) for u in usernames]
+    meter = CpuMeter(server, factory)
+    warmup = run_level(server, meter, tokens, task_ids[:WARMUP_COMPLETIONS], 4, 60)
+    if warmup.errors:
+        raise SystemExit(f"warm-up completions failed: {warmup.error_samples}")
+    results, offset = [], WARMUP_COMPLETIONS
+    note_load("completions")
+    for clients in levels:
+        level = run_level(server, meter, tokens, task_ids[offset:offset + args.pool], clients, args.seconds)
+        offset += args.pool
+        log(f"  {clients:>3} clients: {level.ok} completions in {level.seconds:.1f} s = {level.rate:.0f}/s, "
+            f"{level.errors} errors {level.error_samples}")
+        results.append(level)
+    note_load("completions")
+    in_database = completed_by(factory, usernames)
+    expected = warmup.ok + sum(level.ok for level in results)
+    if in_database != expected:
+        raise SystemExit(f"inconsistent: {expected} answers 200, {in_database} tasks completed in the database")
+    return results
+
+
+# -- 2. inbox -------------------------------------------------------------------------------------------------------
+
+@dataclass
+class InboxResult:
+    label: str
+    total: int | None  # tasks in the inbox (None: not an inbox request)
+    latencies: list[float]
+    errors: int
+    cpu: CpuUse
+
+    def cpu_ms(self) -> tuple[float, float]:
+        """CPU milliseconds per request: server, database."""
+        count = max(len(self.latencies), 1)
+        return self.cpu.server * 1000 / count, self.cpu.database * 1000 / count
+
+
+def measure_inbox(server: Server, meter: CpuMeter, token: str, label: str, path: str, query: dict,
+                  requests: int) -> InboxResult:
+    client = Client(server.port, token)
+    if path == INBOX:
+        path += "?" + urlencode({"limit": 50, **query})
+    total, errors, latencies = None, 0, []
+    for n in range(WARMUP_INBOX + requests):
+        if n == WARMUP_INBOX:
+            meter.start()
+        status, content, took = client.call("GET", path)
+        if status != 200:
+            errors += 1
+        elif total is None and path.startswith(INBOX):
+            total = json.loads(content)["total"]
+        if n >= WARMUP_INBOX:
+            latencies.append(took)
+    cpu = meter.stop()
+    client.close()
+    return InboxResult(label, total, latencies, errors, cpu)
+
+
+def load_inbox_data(args, factory, ctx, conninfo: str) -> dict:
+    log(f"inbox: generating {args.total:,} tasks ({args.open:,} open) …")
+    started = time.perf_counter()
+    loaded = http_load_data.load_history(conninfo, total=args.total, open_=args.open,
+                                         now=datetime.now(UTC).replace(tzinfo=None), log=log)
+    log(f"inbox: {loaded['tasks']:,} tasks, {loaded['open']:,} open, loaded in {time.perf_counter() - started:.0f} s")
+    create_users(factory, ctx, [(username, roles, groups, offices) for _, username, roles, groups, offices
+                                in PROFILES])
+    return loaded
+
+
+def inbox(args, factory, server: Server) -> list[InboxResult]:
+    tokens = {username: sign_in(server.port, username) for _, username, *_ in PROFILES}
+    meter = CpuMeter(server, factory)
+    note_load("inbox")
+    results = []
+    for label, username, path, query in INBOX_CASES:
+        result = measure_inbox(server, meter, tokens[username], label, path, query, args.inbox_requests)
+        log(f"  {label}: {result.total} tasks, p95 {percentile(result.latencies, 0.95) * 1000:.1f} ms")
+        results.append(result)
+    note_load("inbox")
+    return results
+
+
+# -- report ---------------------------------------------------------------------------------------------------------
+
+def met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def report(args, levels: list[Level], inbox_results: list[InboxResult], loaded: dict | None) -> None:
+    loads = "; ".join(f"{part} {start:.1f} → {end:.1f}" for part, (start, end) in LOADS.items())
+    print(f"gunicorn {args.workers} workers × {args.threads} thread(s), PostgreSQL, {os.cpu_count()} cores shared by "
+          f"server, database and clients; load average (1 min) at start → end: {loads}.\n")
+    if levels:
+        print(f"Task completions through HTTP (research permit, verify → approve; {args.seconds:g} s per row):\n")
+        print("| clients | completions | errors | completions/s | p50 | p95 | ≥ 150/s | CPU per completion: "
+              "server + PostgreSQL + clients | idle-machine ceiling |")
+        print("|---:|---:|---:|---:|---:|---:|---|---|---:|")
+        for level in levels:
+            note = " (tasks ran out)" if level.ran_out else ""
+            p50, p95 = (percentile(level.latencies, share) * 1000 for share in (0.5, 0.95))
+            app, database, clients = level.cpu_ms()
+            print(f"| {level.clients} | {level.ok}{note} | {level.errors} | {level.rate:.0f} | {p50:.0f} ms | "
+                  f"{p95:.0f} ms | {met(level.rate >= TARGET_RATE)} | {app:.1f} + {database:.1f} + {clients:.1f} = "
+                  f"{app + database + clients:.1f} ms | {level.ceiling:.0f}/s |")
+        best = max(levels, key=lambda level: level.rate)
+        print(f"\nBest: {best.rate:.0f} completions/s with {best.clients} clients — target ≥ {TARGET_RATE:.0f}/s: "
+              f"{met(best.rate >= TARGET_RATE)}. CPU is measured per process (/proc): gunicorn's workers, the "
+              "PostgreSQL backends of the bench database and this client process; the ceiling is the cores divided "
+              "by that cost, the rate if nothing else ran on the machine.\n")
+    if inbox_results:
+        print(f"Inbox `GET /api/v1/tasks?limit=50` (sorted by due_at), {loaded['tasks']:,} tasks in the database, "
+              f"{loaded['open']:,} open; {args.inbox_requests} sequential requests each:\n")
+        print("| inbox | tasks in it | errors | p50 | p95 | p95 ≤ 50 ms | CPU per request: server + PostgreSQL |")
+        print("|---|---:|---:|---:|---:|---|---|")
+        for result in inbox_results:
+            p95 = percentile(result.latencies, 0.95) * 1000
+            size, verdict = ("–", "(reference)") if result.total is None else (f"{result.total:,}",
+                                                                                met(p95 <= TARGET_P95_MS))
+            app, database = result.cpu_ms()
+            print(f"| {result.label} | {size} | {result.errors} | "
+                  f"{statistics.median(result.latencies) * 1000:.1f} ms | {p95:.1f} ms | {verdict} | "
+                  f"{app:.1f} + {database:.1f} = {app + database:.1f} ms |")
+        worst = max(percentile(result.latencies, 0.95) for result in inbox_results if result.total is not None) * 1000
+        print(f"\nWorst inbox p95: {worst:.1f} ms — target ≤ {TARGET_P95_MS:.0f} ms: {met(worst <= TARGET_P95_MS)}.")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default=os.environ.get("LINCAH_BENCH_HTTP_POSTGRES_URL", DEFAULT_POSTGRES),
+                        help="bench database on 127.0.0.1 (its public schema is dropped!)")
+    parser.add_argument("--open", type=int, default=100_000, help="open tasks generated for the inbox")
+    parser.add_argument("--total", type=int, default=1_000_000, help="tasks generated in all")
+    parser.add_argument("--clients", default="1,4,8,16", help="client counts for the completions")
+    parser.add_argument("--seconds", type=float, default=15, help="duration of each client count")
+    parser.add_argument("--pool", type=int, default=4000,
+                        help="applications prepared per client count (a row ends early when they run out)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (> 1: gthread workers, else sync)")
+    parser.add_argument("--inbox-requests", type=int, default=200, help="measured requests per inbox case")
+    parser.add_argument("--skip-inbox", action="store_true")
+    parser.add_argument("--skip-completions", action="store_true")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    check_local(args.postgres)
+    started = time.perf_counter()
+    levels, inbox_results, loaded = [], [], None
+    with tempfile.TemporaryDirectory() as tmp:
+        instance_path = Path(tmp) / "instance"
+        reset_database(args.postgres)
+        ctx = EngineContext(settings=Settings(database_url=args.postgres, instance_path=instance_path))
+        factory = make_session_factory(make_engine(args.postgres))
+        conninfo = libpq_conninfo(args.postgres)
+        deploy_services(factory, ctx)
+        if not args.skip_inbox:
+            loaded = load_inbox_data(args, factory, ctx, conninfo)
+        with gunicorn(args.postgres, instance_path, Path(tmp) / "gunicorn.log", args.workers,
+                      args.threads) as server:
+            if not args.skip_inbox:
+                inbox_results = inbox(args, factory, server)
+            if not args.skip_completions:
+                levels = completions(args, factory, ctx, conninfo, server)
+    log(f"whole run: {time.perf_counter() - started:.0f} s")
+    report(args, levels, inbox_results, loaded)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Helpers of the analyst's and manager's page tests (web UI part 2): their accounts, and a known SLA history."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from api import create_app
+from engine import definitions
+from engine.bpmn.compiler import SourceFile
+from engine.clock import FrozenClock
+from engine.config import Settings
+from engine.context import EngineContext
+from engine.db import make_engine, make_session_factory, transaction, upgrade
+from engine.models import User
+from tests.conftest import PROJECT_ROOT, T0
+from tests.web.conftest import _CHEAP_HASH, PASSWORD
+
+# username: (roles, groups, jurisdictions, full name)
+STUDIO_PEOPLE = {
+    "ana": (["analyst"], [], ["*"], "Ana Analis"),
+    "mira": (["manager"], [], ["*"], "Mira Manajer"),
+}
+
+
+@pytest.fixture
+def studio_people(db, people):
+    with db.transaction() as session:
+        for username, (roles, groups, jurisdictions, name) in STUDIO_PEOPLE.items():
+            session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
+                             groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0))
+    return STUDIO_PEOPLE
+
+
+def seed_history(db, ctx, clock) -> dict[str, int]:
+    """A known week of files (WITA, office hours 08:00–16:00; verify PT4H, sign PT2H, research file P1D).
+
+    Tue 2 June 09:00  A1–A4 apply for a research permit, B1 for a fishing vessel permit in Sinjai
+             10:00  A1 verified (1 h, met)   11:00 A1 signed (1 h, met)
+             14:00  A2 verified (5 h, missed) 15:00 A2 signed (1 h, met)
+    Wed 3 June 10:00  A3 verified (9 h, missed) 11:00 A3 signed (1 h, met) — the file took 10 h of a 8 h target
+    Thu 4 June 11:30  the SLA clock runs: A4's verification and B1's recommendation are breached
+    So verification is the slow step: 1 of 3 within SLA; signing 3 of 3.
+    """
+    from tests import samples
+    from tests.drive import sla_pass, start, step, wita
+    from tests.engine.conftest import HEAD, VERIFIER
+
+    clock.set(wita(2026, 6, 2, 9, 0))
+    a1, a2, a3, a4 = (start(db, ctx, "research_permit", samples.research_application()) for _ in range(4))
+    b1 = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
+    for (day, hour), instance_id, element_id, data, decision in (
+            ((2, 10), a1, "Task_Verify", {}, "Setujui"), ((2, 11), a1, "Task_Sign", samples.SIGNATURE, None),
+            ((2, 14), a2, "Task_Verify", {}, "Setujui"), ((2, 15), a2, "Task_Sign", samples.SIGNATURE, None),
+            ((3, 10), a3, "Task_Verify", {}, "Setujui"), ((3, 11), a3, "Task_Sign", samples.SIGNATURE, None)):
+        clock.set(wita(2026, 6, day, hour, 0))
+        step(db, ctx, instance_id, element_id, HEAD if element_id == "Task_Sign" else VERIFIER, data, decision)
+    clock.set(wita(2026, 6, 4, 11, 30))
+    sla_pass(db, ctx)
+    return {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "b1": b1}
+
+
+# --- the browser tests' server: the product on its own SQLite database, with a frozen clock -------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SHOTS = PROJECT_ROOT / "docs" / "screenshots"
+EDITOR_BUNDLE = PROJECT_ROOT / "api" / "static" / "dist" / "editor" / "modeler.js"
+DESK = {"viewport": {"width": 1440, "height": 960}, "locale": "id-ID"}
+
+
+@dataclass
+class LiveServer:
+    base: str
+    factory: object
+    ctx: object
+    clock: object
+
+    def transaction(self):
+        return transaction(self.factory)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@contextmanager
+def live_server(tmp_path, usernames=("ana", "mira", "andi")):
+    """Start the app on a free port with both real services deployed and the given accounts."""
+    url = f"sqlite:///{tmp_path / 'lincah.db'}"
+    upgrade(url)
+    clock = FrozenClock(T0)
+    ctx = EngineContext(settings=Settings(database_url=url, instance_path=tmp_path), clock=clock)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    people = {**STUDIO_PEOPLE, "andi": (["applicant"], [], [], "Andi Pratama")}
+    with transaction(factory) as session:
+        for key in ("research_permit", "fishing_vessel_permit"):
+            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
+            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                               definitions.form_source(ctx, path), actor="analis")
+        for username in usernames:
+            roles, groups, jurisdictions, name = people[username]
+            session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
+                             groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0))
+    app = create_app({"SECRET_KEY": "studio-browser-test"}, context=ctx, session_factory=factory)
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{http.server_port}", factory, ctx, clock)
+    finally:
+        http.shutdown()
+        thread.join(timeout=5)
+        engine.dispose()
+
+
+@contextmanager
+def chromium():
+    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
+    assert EDITOR_BUNDLE.exists(), "the modeler bundle is missing: run `make web`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, server: LiveServer, username: str, errors: list[str]):
+    """A desktop browser window signed in as ``username`` (through the sign-in form)."""
+    context = browser.new_context(base_url=server.base, **DESK)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.goto("/signin")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.form button[type=submit]:not([disabled])")
+    page.wait_for_url(lambda url: "/signin" not in url)
+    return page
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)

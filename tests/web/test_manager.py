@@ -1,0 +1,144 @@
+"""The manager's SLA dashboard: figures equal the SLA report's (engine.reports) on the screen and in the CSV and
+Excel exports, the heatmap colours the slow step, the overdue list links to the files — and only managers see it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import orjson
+import pytest
+from openpyxl import load_workbook
+
+from engine import reports
+from engine.access import Actor
+from engine.reports import ReportQuery
+from tests.drive import WITA
+from tests.web.conftest import page
+from tests.web.studio_support import seed_history, studio_people  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("deployed", "studio_people")
+JUNE = ReportQuery(date_from=datetime(2026, 6, 1, tzinfo=WITA), date_to=datetime(2026, 7, 1, tzinfo=WITA))
+BOSS = Actor.of("mira", ["manager"], [], ["*"])
+
+
+@pytest.fixture
+def history(db, ctx, clock):
+    return seed_history(db, ctx, clock)
+
+
+def _report(db, ctx, query=JUNE):
+    with db.transaction() as session:
+        return reports.sla_report(session, ctx, BOSS, query)
+
+
+def _hours(seconds):
+    return "" if seconds is None else f"{seconds / 3600:.2f}"
+
+
+def _pct(share):
+    return "" if share is None else f"{share * 100:.1f}"
+
+
+def test_the_dashboard_shows_the_reports_figures_for_the_month(visitor, db, ctx, history):
+    response = visitor("mira").get("/manager")
+    assert response.status_code == 200
+    tree = page(response)
+    heading = tree.cssselect("h1")[0].text_content()
+    assert "Dasbor SLA" in heading and "Juni 2026" in heading
+    report = _report(db, ctx)
+    shown = {r.get("data-service"): r for r in tree.cssselect("table[data-table=services] tbody tr")}
+    assert set(shown) == {row.service for row in report.files}
+    for row in report.files:
+        cells = shown[row.service]
+        f = row.figures
+        assert tuple(cells.get(f"data-{name}") for name in (
+            "completed", "within", "share", "median", "open", "at-risk", "breached")) == (
+            str(f.completed), str(f.within_sla), _pct(f.share_within_sla), _hours(f.median_seconds), str(f.open),
+            str(f.open_at_risk), str(f.open_breached))
+    research = shown["research_permit"]
+    assert (research.get("data-completed"), research.get("data-share"), research.get("data-breached")) == (
+        "3", "66.7", "1")
+    steps = {(r.get("data-service"), r.get("data-step")): r for r in tree.cssselect("table[data-table=steps] tbody tr")}
+    for row in report.steps:
+        cells = steps[(row.service, row.step)]
+        assert (cells.get("data-completed"), cells.get("data-median"), cells.get("data-p90"),
+                cells.get("data-share"), cells.get("data-breached")) == (
+            str(row.figures.completed), _hours(row.figures.median_seconds), _hours(row.figures.p90_seconds),
+            _pct(row.figures.share_within_sla), str(row.figures.open_breached))
+    verify = steps[("research_permit", "Task_Verify")]
+    assert (verify.get("data-share"), verify.get("data-median"), verify.get("data-breached")) == ("33.3", "5.00", "1")
+    offices = {r.get("data-office") for r in tree.cssselect("table[data-table=offices] tbody tr")}
+    assert offices == {row.jurisdiction for row in report.files_by_jurisdiction} == {"sulsel", "sinjai"}
+
+
+def test_the_weekly_trend_is_the_report_of_each_week(visitor, db, ctx, history):
+    tree = page(visitor("mira").get("/manager"))
+    trend = orjson.loads(tree.cssselect("#trend-data")[0].text_content())
+    assert len(trend["labels"]) == 8
+    (research,) = [s for s in trend["series"] if s["label"] == "Izin Penelitian"]
+    week = ReportQuery(date_from=datetime(2026, 6, 1, tzinfo=WITA), date_to=datetime(2026, 6, 8, tzinfo=WITA))
+    (row,) = [r for r in _report(db, ctx, week).files if r.service == "research_permit"]
+    assert research["data"][-1] == round(row.figures.share_within_sla * 100, 1) == 66.7
+    assert research["data"][:-1] == [None] * 7
+
+
+def test_the_heatmap_colours_the_slow_step_and_labels_each_step_with_its_median(visitor, history):
+    tree = page(visitor("mira").get("/manager/services/research_permit"))
+    config = orjson.loads(tree.cssselect("#heatmap-config")[0].text_content())
+    assert config["xml_url"] == "/services/research_permit/1/diagram.bpmn"
+    assert config["steps"]["Task_Verify"]["level"] == "poor"
+    assert config["steps"]["Task_Sign"]["level"] == "good"
+    assert config["steps"]["Task_Verify"]["label"] == "5,00 jam · 33,3%"
+
+
+def test_the_csv_export_is_the_report_apis_csv_for_the_same_month(visitor, db, ctx, history):
+    response = visitor("mira").get("/manager/export.csv?month=2026-06")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).lstrip("\ufeff") == reports.to_csv(_report(db, ctx))
+
+
+def test_the_excel_export_has_the_same_numbers_as_the_screen_and_the_csv(visitor, db, ctx, history):
+    mira = visitor("mira")
+    response = mira.get("/manager/export.xlsx?month=2026-06")
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["services", "steps", "offices", "office steps", "overdue"]
+    csv_rows = list(csv.DictReader(io.StringIO(reports.to_csv(_report(db, ctx)))))
+    excel_rows = []
+    for name in ("services", "steps", "offices", "office steps"):
+        header, *rows = list(book[name].values)
+        excel_rows += [dict(zip(header, row, strict=True)) for row in rows]
+    assert len(excel_rows) == len(csv_rows)
+    for row in csv_rows:
+        match = [e for e in excel_rows if (e["level"], e["jurisdiction"] or "", e["service"], e["step"] or "") ==
+                 (row["level"], row["jurisdiction"], row["service"], row["step"])]
+        assert len(match) == 1
+        for column in ("completed", "within_sla", "open", "open_at_risk", "open_breached"):
+            assert match[0][column] == int(row[column])
+        for column in ("median_working_hours", "p90_working_hours", "share_within_sla_pct"):
+            assert match[0][column] == (float(row[column]) if row[column] else None)
+    overdue = list(book["overdue"].values)[1:]
+    assert sorted(r[3] for r in overdue) == ["Task_Recommend", "Task_Verify"]
+
+
+def test_the_overdue_list_links_to_the_files_oldest_first(visitor, db, ctx, history):
+    tree = page(visitor("mira").get("/manager/overdue"))
+    links = tree.cssselect("table.overdue tbody td a.regno")
+    with db.transaction() as session:
+        expected, total = reports.overdue(session, ctx, BOSS)
+    assert [a.text_content() for a in links] == [row.registration_no for row in expected] and total == 2
+    assert {a.get("href") for a in links} == {f"/applications/{history['a4']}", f"/applications/{history['b1']}"}
+
+
+@pytest.mark.parametrize("username", ["vera", "supri", "ana", "andi"])
+def test_only_managers_see_the_dashboard_and_its_exports(visitor, username):
+    person = visitor(username)
+    for path in ("/manager", "/manager/services/research_permit", "/manager/overdue", "/manager/export.csv",
+                 "/manager/export.xlsx"):
+        assert person.get(path).status_code == 403, path
+
+
+def test_the_dashboard_speaks_english_when_chosen(visitor, history):
+    text = page(visitor("mira").english().get("/manager")).text_content()
+    assert "SLA dashboard" in text and "Per regency office" in text
