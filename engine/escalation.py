@@ -8,11 +8,16 @@ transaction, acts on each breach exactly once:
 * a notification to the officers of the step's candidate groups in its office, whoever holds it, and the office's
   supervisors (for an applicant's own step: the applicant);
 * ``sla.escalate=<group>`` on the step: the step is taken from whoever held it and handed to that group;
-* ``sla.on_breach=approve`` on the step or the service: the approving decision is taken automatically — *fiktif
-  positif* (PP 28/2025) — recorded as such in the audit log (``fiktif_positif``, actor ``system``) and on the
-  decision. A breached whole file approves every office step still open, until the file ends or waits for the
-  applicant. The approving choice is ``sla.approve`` if the diagram names it, else the one offered choice that
-  reads as approval (*Setujui*, *Rekomendasikan*, *Layak* …).
+* ``sla.on_breach=approve`` on the step or the service: the approving decision is owed (``sla_action``) and taken
+  automatically — *fiktif positif* (PP 28/2025) — recorded as such in the audit log (``fiktif_positif``, actor
+  ``system``) and on the decision. A breached whole file approves every office step still open, until the file ends
+  or waits for the applicant. The approving choice is ``sla.approve`` if the diagram names it, else the one offered
+  choice that reads as approval (*Setujui*, *Rekomendasikan*, *Layak* …); without one the step stays breached and
+  the audit log says why (``fiktif_positif_failed``).
+
+A decision owed is taken in the same pass when the application and all its open steps can be locked without
+waiting, otherwise in a later one: an officer completing a step at that moment is never blocked by the scheduler,
+and no decision is lost.
 """
 
 from __future__ import annotations
