@@ -57,7 +57,12 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     app.before_request(_check_request)
     app.teardown_request(close_session)
     if start_scheduler:
-        raise NotImplementedError("the scheduler arrives with its own issue; run without it for now")
+        # ``lincah serve`` runs the periodic jobs in the same process so one command shows live SLA states.
+        from scheduler.service import SchedulerService
+
+        service = SchedulerService.from_settings(ctx, session_factory)
+        service.start()
+        app.extensions["lincah"]["scheduler"] = service
     logging.getLogger("lincah").setLevel(logging.INFO)
     return app
 

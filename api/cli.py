@@ -16,6 +16,7 @@ from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory, transaction, upgrade
 from engine.errors import LincahError
+from scheduler.cli import scheduler_command
 
 from .app import create_app
 
@@ -172,9 +173,11 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production).")
-def serve(host, port, debug) -> None:
-    app = create_app(context=_context())
-    click.echo(f"Lincah API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
+@click.option("--no-scheduler", is_flag=True, help="Do not run the periodic jobs in this process.")
+def serve(host, port, debug, no_scheduler) -> None:
+    app = create_app(context=_context(), start_scheduler=not no_scheduler)
+    click.echo(f"Lincah on http://{host}:{port}/ (API: /api/v1, docs: /api/v1/docs)"
+               + ("" if no_scheduler else "; scheduler running (timers, SLA clock, notifications)"))
     run_simple(host, port, app, threaded=True, use_reloader=debug, use_debugger=debug)
 
 
@@ -186,6 +189,8 @@ def demo() -> None:
     for line in report.lines():
         click.echo(line)
 
+
+main.add_command(scheduler_command)
 
 if __name__ == "__main__":
     main()

@@ -3,10 +3,11 @@
 * ``load_history`` fills ``instance``, ``task`` and ``task_candidate`` with generated SQL (``generate_series``, all in
   the server): ``total`` tasks of which ``open`` are ready or claimed. The open ones belong to running applications
   (each with 0–3 finished steps before its open one) started in the last four weeks, due over the weeks around now;
-  the rest are the finished steps of applications of the last two years. About 25 offices (the province office and
+  the rest are the finished steps of applications of the last two years. 25 offices (the province office and
   the big towns weigh more), 8 candidate groups, 6 services, 5 % of the open steps are applicants' own revisions and
   a fifth of the staff steps are claimed. Secondary indexes are dropped during the load and built again after it,
-  as a restore would; ``VACUUM ANALYZE`` then leaves the tables as autovacuum would after such an insert.
+  as a restore would; ``VACUUM ANALYZE`` then leaves the tables as autovacuum would after such an insert. The
+  generated applications carry a placeholder workflow state: the inbox never reads it.
 * ``clone_applications`` copies applications that the engine started (rows of ``instance``, its open ``task`` and
   ``task_candidate``) under new ids, task ids and registration numbers: thousands of applications waiting at the same
   step in seconds, each exactly as the engine stored it.

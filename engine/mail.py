@@ -2,7 +2,7 @@
 
 Sending happens outside any database transaction (a slow mail server must not hold row locks): a batch is first
 *leased* (``claimed_until``) in a short transaction — rows leased by another sender process are skipped with
-``FOR UPDATE SKIP LOCKED`` — then sent, then the outcome is written in a second short transaction. A sender that
+``FOR NO KEY UPDATE SKIP LOCKED`` — then sent, then the outcome is written in a second short transaction. A sender that
 dies mid-batch leaves leases that expire, and another sender retries them.
 
 Failures are retried with exponential backoff (``RetryPolicy``); a permanent refusal (SMTP 5xx) or running out of

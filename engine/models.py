@@ -317,8 +317,9 @@ class Notification(Base):
     __tablename__ = "notification"
     __table_args__ = (
         Index("ix_notification_recipient", "recipient", "id"),
-        Index("ix_notification_email_due", "email_status", "next_attempt_at"),
-        Index("ix_notification_instance", "instance_id"),
+        # Only mail still to send is in it; delivered rows drop out.
+        Index("ix_notification_email_due", "email_status", "next_attempt_at",
+              postgresql_where=text("email_status = 'pending'"), sqlite_where=text("email_status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -327,7 +328,9 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+    # No foreign key: applications are never deleted, and a breach pass writes thousands of notifications at once;
+    # a key-share lock on the application per row would cost more than the check is worth.
+    instance_id: Mapped[int | None] = mapped_column(Integer)
     task_id: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

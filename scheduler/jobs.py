@@ -1,9 +1,10 @@
 """The periodic jobs: fire due BPMN timers, advance SLA clocks, deliver e-mail.
 
-Each job may run in any number of scheduler processes at once against PostgreSQL: work is claimed row by row with
-``FOR UPDATE SKIP LOCKED`` (an instance whose timer is due, a batch of overdue tasks, a batch of e-mails), so two
-processes never take the same row and never wait for each other. On SQLite every transaction starts with
-``BEGIN IMMEDIATE``: one writer at a time, which gives the same guarantee.
+Each job may run in any number of scheduler processes at once against PostgreSQL: work is claimed with
+``FOR NO KEY UPDATE SKIP LOCKED`` (``engine.claims``: an application whose timer is due, a batch of overdue steps,
+a batch of e-mails), so two processes never take the same row, never wait for each other or for an officer, and
+cannot deadlock. On SQLite every transaction starts with ``BEGIN IMMEDIATE``: one writer at a time, which gives the
+same guarantee.
 
 Time is ``ctx.clock``: tests move a frozen clock and call the jobs directly; after downtime the first run finds
 everything that fell due meanwhile (``next_timer_at`` in the past, overdue deadlines) and handles it once.

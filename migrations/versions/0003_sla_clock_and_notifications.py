@@ -70,19 +70,18 @@ def upgrade() -> None:
     sa.Column('claimed_until', sa.DateTime(), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedupe_key')
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_recipient', ['recipient', 'id'], unique=False)
-        batch_op.create_index('ix_notification_email_due', ['email_status', 'next_attempt_at'], unique=False)
-        batch_op.create_index('ix_notification_instance', ['instance_id'], unique=False)
+        batch_op.create_index('ix_notification_email_due', ['email_status', 'next_attempt_at'], unique=False,
+                              postgresql_where=sa.text("email_status = 'pending'"),
+                              sqlite_where=sa.text("email_status = 'pending'"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_index('ix_notification_instance')
         batch_op.drop_index('ix_notification_email_due')
         batch_op.drop_index('ix_notification_recipient')
     op.drop_table('notification')
