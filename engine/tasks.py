@@ -37,8 +37,13 @@ _CLOSE_OPEN_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("b_task_id"),
 
 
 def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
-    row = session.execute(_TASK_AND_INSTANCE, {"b_task_id": str(task_id)}).first()
-    task, instance = row if row is not None else (None, None)
+    # A caller that already loaded the task in this transaction (casework, then tasks.complete) reuses it.
+    task = session.identity_map.get(session.identity_key(Task, str(task_id)))
+    if task is not None:
+        instance = session.get(Instance, task.instance_id)
+    else:
+        row = session.execute(_TASK_AND_INSTANCE, {"b_task_id": str(task_id)}).first()
+        task, instance = row if row is not None else (None, None)
     if task is None or instance is None or not _visible(actor, task, instance):
         raise NotFound(f"Task {task_id} was not found.")
     return task, instance
