@@ -157,7 +157,8 @@ WITH picked AS MATERIALIZED (
          random() AS r_claim, random() AS r_who, random() AS r_took, random() AS r_cancel
   FROM bench_plan p
 ), shaped AS (
-  SELECT pk.*, i.service_key, i.jurisdiction, i.applicant, s.element_id, s.name, s.grp, s.form, s.for_applicant,
+  SELECT pk.*, i.service_key, i.jurisdiction, i.applicant, i.registration_no, i.applicant_name, s.element_id,
+         s.name, s.grp, s.form, s.for_applicant,
          make_interval(hours => s.target_hours) AS target,
          pk.created_at + make_interval(hours => s.target_hours) AS due,
          pk.created_at + make_interval(hours => s.target_hours) * (0.2 + 1.2 * pk.r_took) AS done_at,
@@ -167,7 +168,7 @@ WITH picked AS MATERIALIZED (
 INSERT INTO task (id, instance_id, service_key, element_id, name, form_key, candidate_groups, for_applicant,
                   jurisdiction, assignee, state, decision_choices, decision, created_at, claimed_at, completed_at,
                   completed_by, sla, sla_pause, due_at, sla_state, sla_target_seconds, at_risk_at, breached_at,
-                  paused_seconds, working_seconds)
+                  paused_seconds, working_seconds, search_text)
 SELECT gen_random_uuid()::text, instance_id, service_key, element_id, name, service_key || '/' || form,
        CASE WHEN for_applicant THEN '[]'::json ELSE json_build_array(grp) END, for_applicant, jurisdiction,
        CASE WHEN for_applicant THEN applicant WHEN NOT is_open OR r_claim < 0.2 THEN officer END,
@@ -190,7 +191,8 @@ SELECT gen_random_uuid()::text, instance_id, service_key, element_id, name, serv
        CASE WHEN NOT for_applicant THEN due - 0.2 * target END,
        CASE WHEN NOT for_applicant THEN due END,
        0,
-       CASE WHEN NOT is_open THEN extract(epoch FROM done_at - created_at) END
+       CASE WHEN NOT is_open THEN extract(epoch FROM done_at - created_at) END,
+       lower(registration_no || ' ' || applicant_name || ' ' || name)
 FROM shaped
 """
 

@@ -25,7 +25,10 @@ from .errors import InvalidInput
 from .models import Instance, Task, TaskCandidate
 
 STATES = ("ready", "claimed", "completed")
-SORTS = ("due_at", "created_at")
+SORTS = ("due_at", "created_at", "completed_at")
+# History can hold years of an office's work: it is counted up to this many, and ``total_capped`` says when the
+# real number is larger (as mail and issue trackers show "10,000+").
+HISTORY_COUNT_CAP = 10_000
 SLA_STATES = ("at_risk", "breached")
 MAX_LIMIT = 200
 OPEN = (literal_column("'ready'"), literal_column("'claimed'"))  # inline, so the partial inbox index applies
@@ -39,7 +42,7 @@ class InboxQuery:
     assignee: str | None = None  # "me" or "none"
     sla: str | None = None
     q: str | None = None
-    sort: str = "due_at"
+    sort: str | None = None  # None: soonest due first for open tasks, most recently finished first for history
     limit: int = 50
     cursor: str | None = None
     offset: int = 0
@@ -58,6 +61,7 @@ class InboxPage:
     items: list[InboxRow] = field(default_factory=list)
     total: int = 0
     next_cursor: str | None = None
+    total_capped: bool = False
 
 
 def _covered(actor: Actor) -> list:
@@ -115,7 +119,7 @@ def _check(query: InboxQuery) -> None:
         problems["assignee"] = "Use 'me' or 'none'."
     if query.sla is not None and query.sla not in SLA_STATES:
         problems["sla"] = f"Use one of: {', '.join(SLA_STATES)}."
-    if query.sort not in SORTS:
+    if query.sort is not None and query.sort not in SORTS:
         problems["sort"] = f"Use one of: {', '.join(SORTS)}."
     if not 1 <= query.limit <= MAX_LIMIT:
         problems["limit"] = f"Use 1 to {MAX_LIMIT}."
@@ -143,13 +147,32 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, str]:
                            {"cursor": "Unknown cursor."}) from exc
 
 
-def _after(ids, cursor: str):
-    """Rows after the cursor in ``sort_key ASC NULLS LAST, id ASC`` order."""
+def _after(ids, cursor: str, descending: bool):
+    """Rows after the cursor in ``sort_key ASC|DESC NULLS LAST, id ASC|DESC`` order."""
     value, task_id = decode_cursor(cursor)
     key = ids.c.sort_key
+    later_id = ids.c.id < task_id if descending else ids.c.id > task_id
     if value is None:
-        return and_(key.is_(None), ids.c.id > task_id)
-    return or_(key > value, and_(key == value, ids.c.id > task_id), key.is_(None))
+        return and_(key.is_(None), later_id)
+    return or_(key < value if descending else key > value, and_(key == value, later_id), key.is_(None))
+
+
+def _order(ids, descending: bool) -> tuple:
+    if descending:
+        return ids.c.sort_key.desc().nulls_last(), ids.c.id.desc()
+    return ids.c.sort_key.asc().nulls_last(), ids.c.id.asc()
+
+
+def _sort_of(query: InboxQuery) -> str:
+    if query.sort:
+        return query.sort
+    return "completed_at" if query.state == "completed" else "due_at"
+
+
+def _like_pattern(text: str) -> str:
+    """``q`` as a LIKE pattern: its own ``%`` and ``_`` are matched literally, not as wildcards."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _filters(actor: Actor, query: InboxQuery) -> list:
@@ -162,6 +185,8 @@ def _filters(actor: Actor, query: InboxQuery) -> list:
         filters.append(Task.assignee.is_(None))
     if query.sla:
         filters.append(Task.sla_state == query.sla)
+    if query.q and query.q.strip():
+        filters.append(Task.search_text.like(_like_pattern(query.q), escape="\\"))
     return filters
 
 
@@ -171,25 +196,27 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
     The ids are found, counted and ordered on narrow index data first; only the page's rows are then read in full.
     """
     _check(query)
-    sort_column = Task.due_at if query.sort == "due_at" else Task.created_at
-    branches = _branches(actor, _filters(actor, query), sort_column)
+    sort = _sort_of(query)
+    descending = sort == "completed_at"
+    branches = _branches(actor, _filters(actor, query), getattr(Task, sort))
     ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("inbox")
-    if query.q and query.q.strip():
-        pattern = f"%{query.q.strip().lower()}%"
-        ids = (select(ids.c.id, ids.c.sort_key).join(Task, Task.id == ids.c.id)
-               .join(Instance, Instance.id == Task.instance_id)
-               .where(or_(func.lower(Instance.registration_no).like(pattern),
-                          func.lower(Instance.applicant_name).like(pattern), func.lower(Task.name).like(pattern)))
-               .subquery("matching"))
-    # The first page (no cursor) is counted by a window over the same scan; later pages count separately.
-    order = (ids.c.sort_key.asc().nulls_last(), ids.c.id.asc())
-    page_ids = select(ids.c.id, ids.c.sort_key, func.count().over().label("total")).order_by(*order)
+    history = query.state == "completed"
+    page_ids = select(ids.c.id, ids.c.sort_key).order_by(*_order(ids, descending))
+    if not history and not query.cursor:
+        # The first page of open tasks is counted by a window over the same scan.
+        page_ids = page_ids.add_columns(func.count().over().label("total"))
     if query.cursor:
-        page_ids = page_ids.where(_after(ids, query.cursor))
+        page_ids = page_ids.where(_after(ids, query.cursor, descending))
     elif query.offset:
         page_ids = page_ids.offset(query.offset)
     found = session.execute(page_ids.limit(query.limit + 1)).all()
-    if query.cursor or not found:
+    capped = False
+    if history:
+        total = session.scalar(select(func.count()).select_from(
+            select(ids.c.id).limit(HISTORY_COUNT_CAP + 1).subquery())) or 0
+        capped = total > HISTORY_COUNT_CAP
+        total = min(total, HISTORY_COUNT_CAP)
+    elif query.cursor or not found:
         total = session.scalar(select(func.count()).select_from(ids)) or 0
     else:
         total = found[0].total
@@ -201,5 +228,5 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
     next_cursor = None
     if len(rows) > query.limit and items:
         last = items[-1].task
-        next_cursor = encode_cursor(getattr(last, query.sort), last.id)
-    return InboxPage(items, total, next_cursor)
+        next_cursor = encode_cursor(getattr(last, sort), last.id)
+    return InboxPage(items, total, next_cursor, capped)

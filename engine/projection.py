@@ -98,6 +98,11 @@ def _columns(row: Task) -> dict:
     return values
 
 
+def search_text(registration_no: str | None, applicant_name: str | None, step_name: str) -> str:
+    """What the inbox's ``q`` is matched against (see ``engine.inbox``)."""
+    return " ".join(part for part in (registration_no, applicant_name, step_name) if part).lower()[:700]
+
+
 def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
     data = spiff_task.data
     jurisdiction = resolve(settings.get("jurisdiction"), data) or instance.jurisdiction
@@ -115,6 +120,7 @@ def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict,
         decision_choices=list(settings.get("decisions") or []), created_at=now,
         claimed_at=now if state == "claimed" else None, sla=settings.get("sla"),
         sla_pause=bool(settings.get("sla_pause")),
+        search_text=search_text(instance.registration_no, instance.applicant_name, settings["name"]),
     )
     sla.start_task_clock(ctx, row, settings, instance.definition.meta.get("process", {}))
     return row

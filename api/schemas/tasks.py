@@ -48,8 +48,10 @@ class InboxArgs(QueryArgs):
     state = fields.String(validate=validate.OneOf(["ready", "claimed", "completed"]))
     assignee = fields.String(validate=validate.OneOf(["me", "none"]))
     sla = fields.String(validate=validate.OneOf(["at_risk", "breached"]))
-    q = fields.String(validate=validate.Length(1, 200))
-    sort = fields.String(load_default="due_at", validate=validate.OneOf(["due_at", "created_at"]))
+    q = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "Part of the registration number, the applicant's name or the step name (case-insensitive)."})
+    sort = fields.String(validate=validate.OneOf(["due_at", "created_at", "completed_at"]), metadata={
+        "description": "Default: due_at (soonest first); completed_at (newest first) for state=completed."})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     cursor = fields.String(validate=validate.Length(1, 500), metadata={"description": "next_cursor of the last page"})
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
@@ -58,6 +60,8 @@ class InboxArgs(QueryArgs):
 class InboxPage(Schema):
     items = fields.List(fields.Nested(TaskItem), required=True)
     total = fields.Integer(required=True)
+    total_capped = fields.Boolean(required=True, metadata={
+        "description": "True when history (state=completed) holds more tasks than total, which is then a floor."})
     next_cursor = fields.String(allow_none=True)
 
 

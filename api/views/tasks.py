@@ -36,7 +36,8 @@ def list_tasks(**filters):
     """Your inbox: tasks you may work (your groups in your offices, or assigned to you), soonest due first."""
     page = inbox.search(session(), current_actor(), inbox.InboxQuery(**filters))
     return {"items": [presenters.task(r.task, registration_no=r.registration_no, applicant_name=r.applicant_name)
-                      for r in page.items], "total": page.total, "next_cursor": page.next_cursor}
+                      for r in page.items], "total": page.total, "total_capped": page.total_capped,
+            "next_cursor": page.next_cursor}
 
 
 @blp.route("/<string:task_id>")

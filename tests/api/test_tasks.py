@@ -221,6 +221,43 @@ def test_inbox_pages_by_cursor_and_by_offset_without_gaps(client, people, clock)
     assert [t["id"] for t in by_offset["items"]] == created[4:] and by_offset["next_cursor"] is None
 
 
+def test_inbox_search_matches_the_step_name_and_takes_wildcards_literally(client, people):
+    research = apply(client, people.headers("andi"))
+    supri = people.headers("supri")
+    step = research["tasks"][0]["name"]
+    assert [t["id"] for t in _inbox(client, supri, "?q=" + step.upper()[:6])["items"]] == [research["tasks"][0]["id"]]
+    assert _inbox(client, supri, "?q=h_p")["total"] == 1  # research_permit in the registration number
+    for wildcard in ("%25", "rch%25per", "_esearch", "r__earch", "\\"):  # as LIKE wildcards each would match
+        assert _inbox(client, supri, "?q=" + wildcard)["total"] == 0, wildcard
+
+
+def test_history_is_newest_first_pages_without_gaps_and_caps_its_count(client, people, clock, monkeypatch):
+    vera = people.headers("vera")
+    finished = []
+    for _ in range(3):
+        (task,) = apply(client, people.headers("andi"))["tasks"]
+        assert complete(client, vera, task["id"], {"note": "Lengkap"}, "Setujui").status_code == 200
+        finished.append(task["id"])
+        clock.advance(timedelta(minutes=1))
+    history = _inbox(client, vera, "?state=completed")
+    assert [t["id"] for t in history["items"]] == finished[::-1]
+    assert history["total"] == 3 and history["total_capped"] is False
+    seen, cursor = [], None
+    while True:
+        page = _inbox(client, vera, "?state=completed&limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == finished[::-1]
+    oldest_first = _inbox(client, vera, "?state=completed&sort=created_at")
+    assert [t["id"] for t in oldest_first["items"]] == finished
+    monkeypatch.setattr("engine.inbox.HISTORY_COUNT_CAP", 2)
+    capped = _inbox(client, vera, "?state=completed")
+    assert capped["total"] == 2 and capped["total_capped"] is True and len(capped["items"]) == 3
+    assert _inbox(client, vera)["total_capped"] is False
+
+
 def test_inbox_is_for_officers_and_applicants(client, people):
     assert client.get("/api/v1/tasks", headers=people.headers("analis")).status_code == 403
     assert client.get("/api/v1/tasks").status_code == 401

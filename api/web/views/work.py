@@ -39,7 +39,7 @@ def _inbox_query(args) -> inbox.InboxQuery:
     query.assignee = args.get("assignee") if args.get("assignee") in ("me", "none") else None
     query.sla = args.get("sla") if args.get("sla") in inbox.SLA_STATES else None
     query.q = (args.get("q") or "").strip()[:200] or None
-    query.sort = args.get("sort") if args.get("sort") in inbox.SORTS else "due_at"
+    query.sort = args.get("sort") if args.get("sort") in ("due_at", "created_at") else "due_at"
     query.cursor = (args.get("cursor") or "")[:500] or None
     return query
 
