@@ -27,8 +27,8 @@ from .models import Instance, Task, TaskCandidate
 STATES = ("ready", "claimed", "completed")
 SORTS = ("due_at", "created_at", "completed_at")
 # History can hold years of an office's work: it is counted up to this many, and ``total_capped`` says when the
-# real number is larger (as mail and issue trackers show "10,000+").
-HISTORY_COUNT_CAP = 10_000
+# real number is larger (as mail clients show "1,000+"), so the count never reads an office's whole archive.
+HISTORY_COUNT_CAP = 1_000
 SLA_STATES = ("at_risk", "breached")
 MAX_LIMIT = 200
 OPEN = (literal_column("'ready'"), literal_column("'claimed'"))  # inline, so the partial inbox index applies
@@ -147,20 +147,25 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, str]:
                            {"cursor": "Unknown cursor."}) from exc
 
 
-def _after(ids, cursor: str, descending: bool):
-    """Rows after the cursor in ``sort_key ASC|DESC NULLS LAST, id ASC|DESC`` order."""
+def _after(key, id_column, cursor: str, descending: bool):
+    """Rows after the cursor in ``key ASC NULLS LAST, id ASC`` or ``key DESC NULLS FIRST, id DESC`` order.
+
+    Those are the orders a B-tree index gives read forwards or backwards, so each page comes off an index.
+    """
     value, task_id = decode_cursor(cursor)
-    key = ids.c.sort_key
-    later_id = ids.c.id < task_id if descending else ids.c.id > task_id
-    if value is None:
-        return and_(key.is_(None), later_id)
-    return or_(key < value if descending else key > value, and_(key == value, later_id), key.is_(None))
-
-
-def _order(ids, descending: bool) -> tuple:
     if descending:
-        return ids.c.sort_key.desc().nulls_last(), ids.c.id.desc()
-    return ids.c.sort_key.asc().nulls_last(), ids.c.id.asc()
+        if value is None:
+            return or_(and_(key.is_(None), id_column < task_id), key.is_not(None))
+        return or_(key < value, and_(key == value, id_column < task_id))
+    if value is None:
+        return and_(key.is_(None), id_column > task_id)
+    return or_(key > value, and_(key == value, id_column > task_id), key.is_(None))
+
+
+def _order(key, id_column, descending: bool) -> tuple:
+    if descending:
+        return key.desc().nulls_first(), id_column.desc()
+    return key.asc().nulls_last(), id_column.asc()
 
 
 def _sort_of(query: InboxQuery) -> str:
@@ -193,33 +198,28 @@ def _filters(actor: Actor, query: InboxQuery) -> list:
 def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
     """One page of the actor's inbox and the number of tasks in it.
 
-    The ids are found, counted and ordered on narrow index data first; only the page's rows are then read in full.
+    Each branch of the inbox (``_branches``) is read in index order and stops after the page; the database merges
+    the branches, so a page costs the same at the top of a 100,000-task office as at its end. The count is a
+    separate index-only scan (capped for history). Only the page's rows are then read in full.
     """
     _check(query)
     sort = _sort_of(query)
     descending = sort == "completed_at"
-    branches = _branches(actor, _filters(actor, query), getattr(Task, sort))
-    ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("inbox")
-    history = query.state == "completed"
-    page_ids = select(ids.c.id, ids.c.sort_key).order_by(*_order(ids, descending))
-    if not history and not query.cursor:
-        # The first page of open tasks is counted by a window over the same scan.
-        page_ids = page_ids.add_columns(func.count().over().label("total"))
-    if query.cursor:
-        page_ids = page_ids.where(_after(ids, query.cursor, descending))
-    elif query.offset:
+    sort_column = getattr(Task, sort)
+    branches = _branches(actor, _filters(actor, query), sort_column)
+    wanted = query.limit + 1 + (0 if query.cursor else query.offset)
+    limited = []
+    for branch in branches:
+        if query.cursor:
+            branch = branch.where(_after(sort_column, Task.id, query.cursor, descending))
+        inner = branch.order_by(*_order(sort_column, Task.id, descending)).limit(wanted).subquery()
+        limited.append(select(inner.c.id, inner.c.sort_key))
+    page = (union_all(*limited) if len(limited) > 1 else limited[0]).subquery("page")
+    page_ids = select(page.c.id, page.c.sort_key).order_by(*_order(page.c.sort_key, page.c.id, descending))
+    if query.offset and not query.cursor:
         page_ids = page_ids.offset(query.offset)
     found = session.execute(page_ids.limit(query.limit + 1)).all()
-    capped = False
-    if history:
-        total = session.scalar(select(func.count()).select_from(
-            select(ids.c.id).limit(HISTORY_COUNT_CAP + 1).subquery())) or 0
-        capped = total > HISTORY_COUNT_CAP
-        total = min(total, HISTORY_COUNT_CAP)
-    elif query.cursor or not found:
-        total = session.scalar(select(func.count()).select_from(ids)) or 0
-    else:
-        total = found[0].total
+    total, capped = _count(session, branches, cap=HISTORY_COUNT_CAP if query.state == "completed" else None)
     tasks = {task.id: (task, number, applicant, name) for task, number, applicant, name in session.execute(
         select(Task, Instance.registration_no, Instance.applicant, Instance.applicant_name)
         .join(Instance, Instance.id == Task.instance_id).where(Task.id.in_([row.id for row in found])))}
@@ -230,3 +230,12 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
         last = items[-1].task
         next_cursor = encode_cursor(getattr(last, sort), last.id)
     return InboxPage(items, total, next_cursor, capped)
+
+
+def _count(session: Session, branches: list, cap: int | None) -> tuple[int, bool]:
+    """The number of tasks in the inbox; with a ``cap``, at most that many and whether there are more."""
+    ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("inbox")
+    if cap is None:
+        return session.scalar(select(func.count()).select_from(ids)) or 0, False
+    found = session.scalar(select(func.count()).select_from(select(ids.c.id).limit(cap + 1).subquery())) or 0
+    return min(found, cap), found > cap

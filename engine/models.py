@@ -358,3 +358,5 @@ Index("ix_task_inbox_open", Task.jurisdiction, Task.due_at, Task.id,
 Index("ix_task_history", Task.jurisdiction, Task.completed_at, Task.id,
       postgresql_include=["for_applicant", "assignee", "candidate_groups", "service_key", "sla_state", "search_text"],
       postgresql_where=Task.state == "completed", sqlite_where=Task.state == "completed")
+Index("ix_task_history_assignee", Task.assignee, Task.completed_at, Task.id,
+      postgresql_where=Task.state == "completed", sqlite_where=Task.state == "completed")
