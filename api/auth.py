@@ -31,13 +31,13 @@ def bearer_token() -> str | None:
 def current_actor() -> Actor:
     """The signed-in actor; raises ``Unauthenticated`` when the request carries no valid token."""
     if "actor" not in g:
-        g.actor, g.token_row = tokens.actor_for(session(), engine_context(), bearer_token())
+        g.actor, g.token_id = tokens.actor_for(session(), engine_context(), bearer_token())
     return g.actor
 
 
-def current_token_row():
+def current_token_id() -> int:
     current_actor()
-    return g.token_row
+    return g.token_id
 
 
 def login_required(*roles: str):

@@ -20,12 +20,12 @@ def entry(kind: str, *, actor: str | None, at, instance_id: int | None = None, d
 
 def record(session: Session, kind: str, **fields) -> None:
     """Append one event in the caller's transaction (a plain INSERT: events are never loaded to be changed)."""
-    session.execute(_INSERT, entry(kind, **fields))
+    session.connection().execute(_INSERT, entry(kind, **fields))
 
 
 def record_all(session: Session, *entries: dict) -> None:
     """Append several events in one statement."""
-    session.execute(_INSERT, list(entries))
+    session.connection().execute(_INSERT, list(entries))
 
 
 def _jsonable(value):

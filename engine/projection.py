@@ -73,10 +73,10 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
                for task_id, spiff_task in ready.items() if task_id not in open_rows]
     if created:
         # Plain INSERTs: these rows are returned to the caller, never modified in this transaction.
-        session.execute(_INSERT_TASK, [_columns(row) for row in created])
+        session.connection().execute(_INSERT_TASK, [_columns(row) for row in created])
         candidates = [{"task_id": row.id, "group_name": g} for row in created for g in row.candidate_groups]
         if candidates:
-            session.execute(_INSERT_CANDIDATE, candidates)
+            session.connection().execute(_INSERT_CANDIDATE, candidates)
     kept = [row for task_id, row in open_rows.items() if task_id in ready]
     return sorted(kept + created, key=lambda row: (row.created_at, row.element_id))
 

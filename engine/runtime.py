@@ -104,7 +104,7 @@ _UPDATE_IF_UNCHANGED = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_
 
 
 def _update_if_unchanged(session: Session, instance: Instance, seen: int, values: dict) -> None:
-    result = session.execute(_UPDATE_IF_UNCHANGED, {"b_id": instance.id, "b_seen": seen, **values})
+    result = session.connection().execute(_UPDATE_IF_UNCHANGED, {"b_id": instance.id, "b_seen": seen, **values})
     if result.rowcount != 1:
         raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
                        "Reload it and try again.")

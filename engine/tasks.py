@@ -149,7 +149,7 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
     now = ctx.now()
     closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision,
                **sla.closing_values(ctx, task, now, completed=True)}
-    if session.execute(_CLOSE_OPEN_TASK, {"b_task_id": task.id, **closing}).rowcount != 1:
+    if session.connection().execute(_CLOSE_OPEN_TASK, {"b_task_id": task.id, **closing}).rowcount != 1:
         raise Conflict(f"Task {task.name!r} was completed by someone else at the same moment.")
     for name, value in closing.items():
         set_committed_value(task, name, value)

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,23 +72,31 @@ def issue(session: Session, ctx: EngineContext, user: User, *, label: str = "",
     return IssuedToken(token, row, user)
 
 
-def actor_for(session: Session, ctx: EngineContext, token: str | None) -> tuple[Actor, ApiToken]:
-    """The actor a bearer token stands for; ``Unauthenticated`` if it is unknown, expired, revoked or inactive."""
+# Built once, and reading plain columns rather than ORM objects: this runs on every API request.
+_TOKEN_AND_USER = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.username, User.roles,
+                          User.groups, User.jurisdictions, User.full_name, User.active)
+                   .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("b_hash")))
+
+
+def actor_for(session: Session, ctx: EngineContext, token: str | None) -> tuple[Actor, int]:
+    """The actor a bearer token stands for, and the token's id; ``Unauthenticated`` if it is unknown, expired,
+    revoked or its account inactive."""
     if not token:
         raise Unauthenticated("Sign in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
-    found = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                            .where(ApiToken.token_hash == hash_token(token))).first()
+    found = session.connection().execute(_TOKEN_AND_USER, {"b_hash": hash_token(token)}).first()
     if found is None:
         raise Unauthenticated("The token is not valid. Sign in again to get a new one.")
-    row, user = found
-    if row.revoked_at is not None or row.expires_at <= ctx.now() or not user.active:
+    if found.revoked_at is not None or found.expires_at <= ctx.now() or not found.active:
         raise Unauthenticated("The token has expired or was revoked. Sign in again to get a new one.")
-    return user_service.actor_of(user), row
+    actor = Actor.of(found.username, found.roles or (), found.groups or (), found.jurisdictions or (),
+                     found.full_name or "")
+    return actor, found.id
 
 
-def revoke(session: Session, ctx: EngineContext, row: ApiToken) -> None:
-    if row.revoked_at is None:
-        row.revoked_at = ctx.now()
+def revoke(session: Session, ctx: EngineContext, token_id: int) -> None:
+    """Revoke one token (signing out)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=ctx.now()).execution_options(synchronize_session=False))
 
 
 def revoke_all(session: Session, ctx: EngineContext, user_id: int) -> int:

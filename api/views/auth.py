@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from engine import accounts, tokens, users
 
 from .. import presenters
-from ..auth import current_actor, current_token_row, login_required
+from ..auth import current_actor, current_token_id, login_required
 from ..schemas.auth import RegisterRequest, TokenRequest, TokenResponse, UserSchema
 from ..unit_of_work import commit_now, engine_context, session
 
@@ -38,7 +38,7 @@ def token(body):
 @blp.response(204)
 def revoke():
     """Sign out: the token used for this request stops working."""
-    tokens.revoke(session(), engine_context(), current_token_row())
+    tokens.revoke(session(), engine_context(), current_token_id())
 
 
 @blp.route("/register", methods=["POST"])

@@ -41,11 +41,11 @@ class CsrfFailed(BadRequest):
 def current_actor() -> Actor | None:
     """The signed-in person, or None. A revoked or expired token quietly ends the web session."""
     if "web_actor" not in g:
-        g.web_actor, g.web_token_row = None, None
+        g.web_actor, g.web_token_id = None, None
         token = cookie.get(TOKEN_KEY)
         if token:
             try:
-                g.web_actor, g.web_token_row = tokens.actor_for(session(), engine_context(), token)
+                g.web_actor, g.web_token_id = tokens.actor_for(session(), engine_context(), token)
             except tokens.Unauthenticated:
                 cookie.pop(TOKEN_KEY, None)
     return g.web_actor
@@ -61,8 +61,8 @@ def start_session(token: str) -> None:
 
 def end_session() -> None:
     actor = current_actor()
-    if actor is not None and g.get("web_token_row") is not None:
-        tokens.revoke(session(), engine_context(), g.web_token_row)
+    if actor is not None and g.get("web_token_id") is not None:
+        tokens.revoke(session(), engine_context(), g.web_token_id)
     cookie.clear()
     g.web_actor = None
 
