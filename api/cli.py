@@ -19,6 +19,7 @@ from engine.errors import LincahError
 from scheduler.cli import scheduler_command
 
 from .app import create_app
+from .calendar_cli import calendar_command
 
 
 def _context() -> EngineContext:
@@ -191,6 +192,7 @@ def demo() -> None:
 
 
 main.add_command(scheduler_command)
+main.add_command(calendar_command)
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ PostgreSQL runs in a database of its own (``lincah_bench_sla``, dropped and crea
 never the test database.
 
     python bench/sla_scan.py [--sizes 10000 100000] [--repeat 3] [--postgres-admin URL] [--no-postgres]
+                             [--databases sqlite postgresql] [--scenarios idle steady burst]
 """
 
 from __future__ import annotations
@@ -200,19 +201,27 @@ def drop_database(admin_url: str, create: bool = False) -> None:
     admin.dispose()
 
 
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="URL of a database to run CREATE/DROP DATABASE from (not the test database)")
-    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true", help="same as --databases sqlite")
+    parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
+    parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS),
+                        help="situations to measure (a profile of one is quicker); the others print as -")
     args = parser.parse_args()
     if args.postgres_admin.rsplit("/", 1)[-1].split("?")[0] == "test":
         parser.error("the admin URL must not be the test database")
+    postgres = "postgresql" in args.databases and not args.no_postgres
     with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", *sqlite_target(Path(folder)))]
-        if not args.no_postgres:
+        targets = [("SQLite", *sqlite_target(Path(folder)))] if "sqlite" in args.databases else []
+        if postgres:
             targets.append(("PostgreSQL", *postgres_target(args.postgres_admin)))
         print("| database | open tasks | idle pass | steady pass (0.1 % overdue, 0.2 % at risk) | burst pass "
               "(1 % overdue, 10 % at risk) | breaches acted on in the burst |")
@@ -220,21 +229,20 @@ def main() -> None:
         growth = {}
         for name, url, fresh in targets:
             for count in args.sizes:
-                idle, _ = measure(url, count, "idle", args.repeat, fresh)
-                steady, _ = measure(url, count, "steady", args.repeat, fresh)
-                burst, result = measure(url, count, "burst", args.repeat, fresh)
-                growth[(name, count)] = (idle, steady, burst)
-                print(f"| {name} | {count:,} | {idle * 1000:.0f} ms | {steady * 1000:.0f} ms | {burst * 1000:.0f} ms | "
-                      f"{result.breached:,} steps + {result.files_breached:,} files, {result.notified:,} "
-                      f"notifications |", flush=True)
+                timed = {scenario: measure(url, count, scenario, args.repeat, fresh) for scenario in args.scenarios}
+                growth[(name, count)] = tuple(timed.get(s, (None,))[0] for s in SCENARIOS)
+                result = next(reversed(timed.values()))[1]
+                cells = " | ".join(_ms(timed.get(s, (None,))[0]) for s in SCENARIOS)
+                print(f"| {name} | {count:,} | {cells} | {result.breached:,} steps + {result.files_breached:,} "
+                      f"files, {result.notified:,} notifications |", flush=True)
         if len(args.sizes) > 1:
             small, large = min(args.sizes), max(args.sizes)
             print()
             for name, *_ in targets:
-                (i1, s1, b1), (i2, s2, b2) = growth[(name, small)], growth[(name, large)]
-                print(f"{name}: {large // small}× the rows → idle ×{i2 / i1:.1f}, steady ×{s2 / s1:.1f}, "
-                      f"burst ×{b2 / b1:.1f}")
-        if not args.no_postgres:
+                ratios = ", ".join(f"{scenario} ×{b / a:.1f}" for scenario, a, b in
+                                   zip(SCENARIOS, growth[(name, small)], growth[(name, large)], strict=True) if a)
+                print(f"{name}: {large // small}× the rows → {ratios}")
+        if postgres:
             drop_database(args.postgres_admin)
 
 

@@ -49,7 +49,7 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
         applicant=applicant, applicant_name=applicant_name or actor.full_name or _name_from(data) or applicant,
         jurisdiction=office, status=RUNNING, state=ctx.codec.dump_state(workflow),
         serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now,
-        **sla.file_clock(ctx, definition, now))
+        **sla.file_clock(ctx, definition, now, jurisdiction=office))
     session.add(instance)
     session.flush()
     audit.record(session, "started", actor=actor.username, at=now, instance_id=instance.id,

@@ -201,8 +201,8 @@ class WorkingCalendar(_ZonedCalendar):
             timezone=config.get("timezone", DEFAULT_TIMEZONE),
             hours=hours,
             workdays=None if workdays is None else [_weekday_number(name) for name in workdays],
-            extra_days_off=[_parse_date(value) for value in config.get("days_off", ())],
-            extra_working_days=[_parse_date(value) for value in config.get("extra_working_days", ())],
+            extra_days_off=[parse_day(value) for value in config.get("days_off", ())],
+            extra_working_days=[parse_day(value) for value in config.get("extra_working_days", ())],
             include_government_holidays=bool(config.get("government_holidays", True)),
         )
 
@@ -219,6 +219,14 @@ class WorkingCalendar(_ZonedCalendar):
         if day in self._days_off_set or day.weekday() not in self._windows:
             return False
         return day not in _national_holidays(day.year, self.include_government_holidays)
+
+    def regular_workday(self, day: date) -> bool:
+        """Whether ``day`` is one of the office's usual weekdays, holidays and days off aside."""
+        return self._local_day(day).weekday() in self._windows
+
+    def weekly_hours(self) -> dict[int, tuple[time, time]]:
+        """Opening and closing time per regular workday (Monday = 0)."""
+        return dict(self._windows)
 
     def office_hours(self, day: date) -> tuple[datetime, datetime] | None:
         """Opening and closing instants of ``day``, or ``None`` when the office is closed all day."""
@@ -452,7 +460,8 @@ def _weekday_number(name: Any) -> int:
     return WEEKDAY_NAMES.index(key)
 
 
-def _parse_date(value: Any) -> date:
+def parse_day(value: Any) -> date:
+    """A date, or an ISO date string such as ``2026-01-12``; ``ValueError`` saying so for anything else."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:

@@ -15,8 +15,11 @@ of locking the rows in the opposite order.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from .models import Instance, Task
 
@@ -35,3 +38,39 @@ def try_lock_application(session: Session, instance_id: int) -> bool:
     open_rows = (Task.instance_id == instance_id, Task.state.in_(OPEN_TASK_STATES))
     locked = len(session.scalars(skip_locked(select(Task.id).where(*open_rows))).all())
     return locked == session.scalar(select(func.count(Task.id)).where(*open_rows))
+
+
+class _AmongLocked(ColumnElement):
+    """``column IN (query)``, which PostgreSQL gets as ``column = ANY(ARRAY(query))``."""
+
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it is, not "… = 1" where booleans are integers (SQLite)
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("query", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, query):
+        self.column = column
+        self.query = query.correlate(None).scalar_subquery()
+
+
+@compiles(_AmongLocked)
+def _among_locked(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} IN {compiler.process(element.query, **kw)}"
+
+
+@compiles(_AmongLocked, "postgresql")
+def _among_locked_postgresql(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{compiler.process(element.query, **kw)})"
+
+
+def among_locked(column, query):
+    """A condition for an UPDATE: ``column`` is one of the values ``query`` (a :func:`skip_locked` SELECT of the same
+    table) locks. The rows are chosen, locked and changed in one statement and one round trip; no id travels to the
+    client and back.
+
+    Written ``= ANY(ARRAY(…))`` on PostgreSQL: the ids are collected first (an init plan) and the rows then fetched
+    by primary key, whereas ``IN (SELECT …)`` may be planned as a hash join over the whole table — O(open tasks)
+    instead of O(rows that change).
+    """
+    return _AmongLocked(column, query)

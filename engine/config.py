@@ -31,10 +31,15 @@ class Settings:
     forms_dir: Path = PROJECT_ROOT / "forms"
     processes_dir: Path = PROJECT_ROOT / "processes"
     script_time_limit: float = 1.0
+    # Office hours, time zones and local days off per office (engine/office_calendars.py); default
+    # instance/calendars.toml. Without the file every office keeps the default calendar in ``timezone``.
+    calendars_path: Path | None = None
 
     def __post_init__(self):
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.instance_path) / 'lincah.db'}")
+        if self.calendars_path is None:
+            object.__setattr__(self, "calendars_path", Path(self.instance_path) / "calendars.toml")
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -45,6 +50,7 @@ class Settings:
             "timezone": env.get("LINCAH_TIMEZONE", cls.timezone),
             "default_jurisdiction": env.get("LINCAH_DEFAULT_JURISDICTION", cls.default_jurisdiction),
             "registration_pattern": env.get("LINCAH_REGISTRATION_PATTERN", cls.registration_pattern),
+            "calendars_path": Path(env["LINCAH_CALENDARS"]) if env.get("LINCAH_CALENDARS") else None,
         }
         values.update(overrides)
         return cls(**values)

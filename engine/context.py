@@ -33,20 +33,25 @@ class EngineContext:
         return self.clock.now()
 
     @cached_property
+    def calendars(self):
+        """engine.office_calendars.OfficeCalendars: each office's working calendar, read once from the settings."""
+        from .office_calendars import OfficeCalendars
+
+        return OfficeCalendars(self.settings.calendars_path, self.settings.timezone)
+
+    @property
     def working_calendar(self):
-        from .calendar import WorkingCalendar
+        """The default office's working calendar (an office's own: ``calendars.working(jurisdiction)``)."""
+        return self.calendars.working(None)
 
-        return WorkingCalendar(timezone=self.settings.timezone)
-
-    def due_at(self, start, sla: str | None, calendar: str | None = None):
-        """When a step started at ``start`` with target ``sla`` (working time unless ``calendar=24x7``) is due."""
+    def due_at(self, start, sla: str | None, calendar: str | None = None, jurisdiction: str | None = None):
+        """When a step of ``jurisdiction`` started at ``start`` with target ``sla`` is due: working time on that
+        office's calendar unless ``calendar=24x7``."""
         if not sla:
             return None
         if (calendar or "").replace("calendar=", "") == "24x7":
-            from .calendar import TwentyFourSeven
-
-            return TwentyFourSeven(timezone=self.settings.timezone).add_working_time(start, sla)
-        return self.working_calendar.add_working_time(start, sla)
+            return self.calendars.plain(jurisdiction).add_working_time(start, sla)
+        return self.calendars.working(jurisdiction).add_working_time(start, sla)
 
     def compile_options(self):
         from .bpmn.compiler import CompileOptions

@@ -26,15 +26,16 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import String, cast, delete, insert, or_, select, update
+from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import applications, audit, claims, notifications, runtime, sla
 from .bpmn.rewrite import DECISION_FIELD
+from .bulk import insert_rows
 from .context import EngineContext
 from .errors import Conflict, ProcessError
-from .models import Instance, ServiceDefinition, Task, TaskCandidate, User
+from .models import Event, Instance, ServiceDefinition, Task, TaskCandidate, User
 from .notifications import Directory, Message, Person
 
 SYSTEM = "system"
@@ -64,19 +65,34 @@ class PassResult:
         self.more = other.more
 
 
-def run_pass(session: Session, ctx: EngineContext, *, batch: int = 1000) -> PassResult:
-    """One pass in the caller's transaction; ``more`` says another batch of breaches is waiting."""
-    now = ctx.now()
+def run_pass(session: Session, ctx: EngineContext, *, batch: int = 1000, now: datetime | None = None,
+             mark: bool = True, approve: bool = True) -> PassResult:
+    """One pass in the caller's transaction; ``more`` says another batch of breaches is waiting.
+
+    ``mark=False`` and ``approve=False`` leave the at-risk marks and the decisions owed to the caller, who runs them
+    in transactions of their own (:func:`scheduler.jobs.advance_sla` marks beside the breaches on PostgreSQL).
+    """
+    now = now or ctx.now()
     result = PassResult()
-    result.at_risk, result.files_at_risk = sla.mark_at_risk(session, now)
+    if mark:
+        result.at_risk, result.files_at_risk = sla.mark_at_risk(session, now)
     tasks = sla.claim_breached_tasks(session, now, batch)
     files = sla.claim_breached_files(session, now, batch)
     result.breached, result.files_breached = len(tasks), len(files)
     breaches = _Breaches(session, ctx, now, result)
     if tasks or files:
         breaches.act(tasks, files)
-    breaches.approve_owed(batch)
+    if approve:
+        breaches.approve_owed(batch)
     result.more = len(tasks) == batch or len(files) == batch
+    return result
+
+
+def approve_owed(session: Session, ctx: EngineContext, *, batch: int = 1000, now: datetime | None = None
+                 ) -> PassResult:
+    """Take up to ``batch`` automatic decisions owed (fiktif positif) in the caller's transaction."""
+    result = PassResult()
+    _Breaches(session, ctx, now or ctx.now(), result).approve_owed(batch)
     return result
 
 
@@ -124,11 +140,10 @@ class _Breaches:
                                       sla=file.sla, due_at=file.sla_due_at.isoformat(),
                                       breached_at=file.sla_breached_at.isoformat()))
             messages.extend(self._file_messages(file))
-        if events:
-            audit.record_all(self.session, *events)
+        insert_rows(self.session, Event.__table__, events)
         self.result.notified += notifications.enqueue(self.session, self.ctx, messages)
-        for task, group in escalations:
-            self._escalate(task, group)
+        if escalations:
+            self._escalate(escalations)
         owed_files = [f.id for f in files if _on_breach({}, self.meta[f.definition_id].get("process", {})) == APPROVE]
         for table, ids in ((Task.__table__, [t.id for t in approvals]), (Instance.__table__, owed_files)):
             if ids:
@@ -154,7 +169,7 @@ class _Breaches:
         else:
             people = [*self.directory.officers(task.candidate_groups, task.jurisdiction),
                       *([task.assignee] if task.assignee else []), *self.directory.supervisors(task.jurisdiction)]
-        due = notifications.local_time(self.ctx, task.due_at)
+        due = notifications.local_time(self.ctx, task.due_at, task.jurisdiction)
         subject = f"Melewati batas waktu: {task.name} — {file.registration_no} / Overdue: {task.name}"
         body = (f"Tugas \"{task.name}\" pada permohonan {file.registration_no} melewati batas waktu layanan "
                 f"(SLA {task.sla}, jatuh tempo {due}). Mohon segera diselesaikan.\n\n"
@@ -166,7 +181,7 @@ class _Breaches:
                 for person in _unique(people)]
 
     def _file_messages(self, file: sla.BreachedFile) -> list[Message]:
-        due = notifications.local_time(self.ctx, file.sla_due_at)
+        due = notifications.local_time(self.ctx, file.sla_due_at, file.jurisdiction)
         subject = f"Permohonan melewati waktu layanan: {file.registration_no} / Application overdue"
         body = (f"Permohonan {file.registration_no} melewati waktu penyelesaian layanan (SLA {file.sla}, jatuh "
                 f"tempo {due}).\n\nApplication {file.registration_no} has exceeded the service's completion time "
@@ -178,28 +193,47 @@ class _Breaches:
 
     # --- escalation --------------------------------------------------------------------------------------------
 
-    def _escalate(self, task: sla.BreachedTask, group: str) -> None:
-        changed = self.session.execute(
-            update(Task.__table__).where(Task.__table__.c.id == task.id,
-                                         Task.__table__.c.state.in_(sla.OPEN_TASK_STATES))
-            .values(candidate_groups=[group], assignee=None, state="ready", claimed_at=None)).rowcount
-        if changed != 1:
+    def _escalate(self, escalations: list[tuple[sla.BreachedTask, str]]) -> None:
+        """Take each step from whoever held it and hand it to its escalation group: a few statements per target
+        group, however many steps a pass escalates. A step closed meanwhile is left alone."""
+        by_group: dict[str, list[sla.BreachedTask]] = {}
+        for task, group in escalations:
+            by_group.setdefault(group, []).append(task)
+        table = Task.__table__
+        candidates, events, messages = [], [], []
+        for group, tasks in by_group.items():
+            handed = set(self.session.scalars(
+                update(table).where(table.c.id.in_(sorted(t.id for t in tasks)),
+                                    table.c.state.in_(sla.OPEN_TASK_STATES))
+                .values(candidate_groups=[group], assignee=None, state="ready", claimed_at=None)
+                .returning(table.c.id)))
+            for task in tasks:
+                if task.id in handed:
+                    candidates.append({"task_id": task.id, "group_name": group})
+                    events.append(audit.entry("task_escalated", actor=SYSTEM, at=self.now,
+                                              instance_id=task.instance_id, task_id=task.id,
+                                              element_id=task.element_id, to_group=group,
+                                              from_groups=list(task.candidate_groups),
+                                              previous_assignee=task.assignee))
+                    messages.extend(self._escalation_messages(task, group))
+        if not candidates:
             return
-        self.session.execute(delete(TaskCandidate.__table__).where(TaskCandidate.__table__.c.task_id == task.id))
-        self.session.execute(insert(TaskCandidate.__table__), [{"task_id": task.id, "group_name": group}])
-        audit.record(self.session, "task_escalated", actor=SYSTEM, at=self.now, instance_id=task.instance_id,
-                     task_id=task.id, element_id=task.element_id, to_group=group,
-                     from_groups=list(task.candidate_groups), previous_assignee=task.assignee)
+        links = TaskCandidate.__table__
+        self.session.execute(delete(links).where(links.c.task_id.in_([c["task_id"] for c in candidates])))
+        insert_rows(self.session, links, candidates)
+        insert_rows(self.session, Event.__table__, events)
+        self.result.notified += notifications.enqueue(self.session, self.ctx, messages)
+        self.result.escalated += len(candidates)
+
+    def _escalation_messages(self, task: sla.BreachedTask, group: str) -> list[Message]:
         file = self.files[task.instance_id]
         subject = f"Tugas dialihkan ke {group}: {task.name} — {file.registration_no} / Task escalated to you"
         body = (f"Tugas \"{task.name}\" pada permohonan {file.registration_no} melewati batas waktu dan dialihkan "
                 f"ke grup {group}.\n\nTask \"{task.name}\" of application {file.registration_no} is overdue and "
                 f"was handed to group {group}.")
-        self.result.notified += notifications.enqueue(self.session, self.ctx, [
-            self._message(notifications.ESCALATED, person, subject, body, instance_id=task.instance_id,
-                          task_id=task.id, key=f"task_escalated:{task.id}", data={"group": group})
-            for person in _unique(self.directory.officers([group], task.jurisdiction))])
-        self.result.escalated += 1
+        return [self._message(notifications.ESCALATED, person, subject, body, instance_id=task.instance_id,
+                              task_id=task.id, key=f"task_escalated:{task.id}", data={"group": group})
+                for person in _unique(self.directory.officers([group], task.jurisdiction))]
 
     # --- fiktif positif --------------------------------------------------------------------------------------
     #

@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from .bulk import insert_rows
 from .context import EngineContext
 from .errors import InvalidInput
 from .models import Instance, Notification, Task, User
@@ -52,11 +51,6 @@ class Message:
 
 
 _TABLE = Notification.__table__
-# Duplicates (same dedupe_key) are skipped by the database itself, also against a concurrent transaction.
-_INSERT = {
-    "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-    "sqlite": sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-}
 
 
 def enqueue(session: Session, ctx: EngineContext, messages: Iterable[Message]) -> int:
@@ -67,8 +61,8 @@ def enqueue(session: Session, ctx: EngineContext, messages: Iterable[Message]) -
              "created_at": now, "instance_id": m.instance_id, "task_id": m.task_id, "data": m.data,
              "dedupe_key": m.dedupe_key, "email": m.email, "email_status": PENDING if m.email else None,
              "attempts": 0, "next_attempt_at": now if m.email else None} for m in messages]
-    if rows:
-        session.execute(_INSERT[session.get_bind().dialect.name], rows)
+    # Duplicates (same dedupe_key) are skipped by the database itself, also against a concurrent transaction.
+    insert_rows(session, _TABLE, rows, skip_duplicates_of="dedupe_key")
     return len(rows)
 
 
@@ -120,11 +114,11 @@ class Directory:
         return person.email if person else None
 
 
-def local_time(ctx: EngineContext, moment: datetime | None) -> str:
-    """``02-06-2026 16:00 WITA``: how officers and applicants read times."""
+def local_time(ctx: EngineContext, moment: datetime | None, jurisdiction: str | None = None) -> str:
+    """``02-06-2026 16:00 WITA``: how officers and applicants read times, in the zone of the office concerned."""
     if moment is None:
         return "-"
-    return moment.astimezone(ZoneInfo(ctx.settings.timezone)).strftime("%d-%m-%Y %H:%M %Z")
+    return moment.astimezone(ctx.calendars.timezone(jurisdiction)).strftime("%d-%m-%Y %H:%M %Z")
 
 
 # --- the applicant's stages ------------------------------------------------------------------------------------------
@@ -183,8 +177,8 @@ def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: s
         "reg": instance.registration_no, "service": instance.definition.name_id or instance.service_key,
         "service_en": instance.definition.name_en or instance.service_key, "step": step,
         "outcome": instance.outcome or "-",
-        "deadline_id": f" paling lambat {local_time(ctx, due_at)}" if due_at else "",
-        "deadline_en": f" by {local_time(ctx, due_at)}" if due_at else "",
+        "deadline_id": f" paling lambat {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
+        "deadline_en": f" by {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
         "permit_id": f" Nomor izin: {permit}." if permit else "", "permit_en": f" Permit number: {permit}." if permit
         else "",
     }

@@ -112,6 +112,27 @@ def _offices(actor: Actor) -> list[str] | None:
     return sorted(actor.jurisdictions)
 
 
+def check_filters(session: Session, actor: Actor, *, service: str | None = None,
+                  jurisdiction: str | None = None) -> None:
+    """Refuse filters that would otherwise quietly give an empty report or list.
+
+    Raises ``Forbidden`` for people who may not read reports and for an office the actor does not serve, and
+    ``InvalidInput`` for a service that was never deployed. ``sla_report`` and ``overdue`` themselves narrow to
+    the actor's offices without complaint (the dashboard's office menu only offers those).
+    """
+    _require_reader(actor)
+    if service is not None and session.scalar(
+            select(ServiceDefinition.id).where(ServiceDefinition.key == service).limit(1)) is None:
+        raise InvalidInput(f"There is no service {service!r}. Use a service key such as those GET /api/v1/services "
+                           "lists, or leave 'service' out for all services.", {"service": "Unknown service."})
+    offices = _offices(actor)
+    if jurisdiction is not None and offices is not None and jurisdiction not in offices:
+        yours = ", ".join(offices) or "none"
+        raise Forbidden(f"You do not serve the office {jurisdiction!r} (your offices: {yours}). Choose one of "
+                        "yours, or leave 'jurisdiction' out for all of them.",
+                        {"jurisdiction": "Not one of your offices."})
+
+
 def _check(query: ReportQuery) -> None:
     if query.date_from and query.date_to and query.date_to <= query.date_from:
         raise InvalidInput("'to' must be after 'from'.", {"to": "Use a date after 'from'."})
@@ -349,7 +370,7 @@ def overdue(session: Session, ctx: EngineContext, actor: Actor, *, service: str 
     now = ctx.now()
     found = []
     for task, registration_no, applicant_name in rows:
-        calendar = sla.calendar_of(ctx, task.sla_calendar)
+        calendar = sla.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
         late = max(calendar.working_time_between(task.due_at, now), sla.ZERO) if task.due_at else sla.ZERO
         found.append(OverdueTask(
             task_id=task.id, instance_id=task.instance_id, registration_no=registration_no,

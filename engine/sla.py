@@ -1,7 +1,9 @@
 """SLA clocks: per step and per file, in working time, paused while the file waits for the applicant.
 
 A step's target comes from its ``sla`` property (a whole file's from the process's ``sla``), read as working time on
-the office calendar unless ``calendar=24x7``. When the clock starts, three instants are computed once:
+the calendar of the office that holds the step or file — its jurisdiction, with that office's hours, time zone and
+local days off (``engine.office_calendars``) — unless ``calendar=24x7``. When the clock starts, three instants are
+computed once:
 
 * ``at_risk_at`` — a share of the target (``sla.at_risk`` on the step or process, else :class:`SlaPolicy`, 75 %)
   has elapsed;
@@ -28,14 +30,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .calendar import Calendar, TwentyFourSeven
-from .claims import skip_locked
+from .calendar import Calendar
+from .claims import among_locked, skip_locked
 from .context import EngineContext
 from .models import Instance, ServiceDefinition, Task
 
@@ -80,15 +81,12 @@ def calendar_name(value: str | None) -> str | None:
     return TWENTY_FOUR_SEVEN if name == TWENTY_FOUR_SEVEN else None
 
 
-def calendar_of(ctx: EngineContext, name: str | None) -> Calendar:
+def calendar_of(ctx: EngineContext, name: str | None, jurisdiction: str | None = None) -> Calendar:
+    """The calendar a clock of ``jurisdiction`` runs on: the office's working calendar, or plain time in the office's
+    zone for ``24x7``. Built once per office (``ctx.calendars``); ``None`` is the default office."""
     if calendar_name(name) == TWENTY_FOUR_SEVEN:
-        return _plain_time(ctx.settings.timezone)
-    return ctx.working_calendar
-
-
-@lru_cache(maxsize=16)
-def _plain_time(timezone: str) -> TwentyFourSeven:
-    return TwentyFourSeven(timezone=timezone)
+        return ctx.calendars.plain(jurisdiction)
+    return ctx.calendars.working(jurisdiction)
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,7 @@ def start_task_clock(ctx: EngineContext, row: Task, settings: dict, process: dic
     row.paused_seconds = 0.0
     row.paused_since = None
     row.sla_calendar = calendar_name(settings.get("calendar"))
-    calendar = calendar_of(ctx, row.sla_calendar)
+    calendar = calendar_of(ctx, row.sla_calendar, row.jurisdiction)
     target = _target(calendar, row.sla)
     if target is None:
         row.sla_target_seconds = row.due_at = row.at_risk_at = row.breached_at = row.sla_state = None
@@ -153,12 +151,13 @@ def start_task_clock(ctx: EngineContext, row: Task, settings: dict, process: dic
     row.sla_state, row.sla_alarm_at = ON_TRACK, times.at_risk_at
 
 
-def file_clock(ctx: EngineContext, definition: ServiceDefinition, started_at: datetime) -> dict:
-    """Column values of the whole-file clock of an application started at ``started_at``."""
+def file_clock(ctx: EngineContext, definition: ServiceDefinition, started_at: datetime,
+               jurisdiction: str | None = None) -> dict:
+    """Column values of the whole-file clock of an application of ``jurisdiction`` started at ``started_at``."""
     process = definition.meta.get("process", {})
     properties = process.get("properties") or {}
     name = calendar_name(properties.get("calendar"))
-    calendar = calendar_of(ctx, name)
+    calendar = calendar_of(ctx, name, jurisdiction)
     target = _target(calendar, process.get("sla"))
     values = {"sla": process.get("sla") if target is not None else None, "sla_calendar": name,
               "paused_seconds": 0.0, "paused_since": None, "sla_target_seconds": None, "sla_due_at": None,
@@ -221,7 +220,7 @@ def alarm(state: str | None, at_risk_at: datetime | None, breached_at: datetime 
 
 def closing_values(ctx: EngineContext, row: Task, end: datetime, *, completed: bool) -> dict:
     """The SLA columns of a step closed at ``end``: working time taken (pauses excluded) and met/missed."""
-    calendar = calendar_of(ctx, row.sla_calendar)
+    calendar = calendar_of(ctx, row.sla_calendar, row.jurisdiction)
     taken = worked(calendar, row.created_at, end, row.paused_seconds, row.paused_since)
     return {"working_seconds": _seconds(taken), "sla_state": verdict(completed, taken, row.sla_target_seconds),
             "paused_seconds": _seconds(_paused(calendar, end, row.paused_seconds, row.paused_since)),
@@ -268,7 +267,7 @@ def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows:
     for row in open_rows:
         if row.paused_since is None:
             continue
-        calendar = calendar_of(ctx, row.sla_calendar)
+        calendar = calendar_of(ctx, row.sla_calendar, row.jurisdiction)
         paused = _paused(calendar, now, row.paused_seconds, row.paused_since)
         values = {"paused_since": None, "paused_seconds": _seconds(paused), "due_at": row.due_at,
                   "at_risk_at": row.at_risk_at, "breached_at": row.breached_at}
@@ -284,7 +283,7 @@ def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows:
                         "b_alarm": values["sla_alarm_at"]})
     if changes:
         session.execute(_RESUME_TASK, changes)
-    calendar = calendar_of(ctx, instance.sla_calendar)
+    calendar = calendar_of(ctx, instance.sla_calendar, instance.jurisdiction)
     paused = _paused(calendar, now, instance.paused_seconds, instance.paused_since)
     if instance.sla_target_seconds is not None:
         times = _shifted(calendar, instance.started_at, instance.sla_target_seconds, instance.sla_at_risk_at,
@@ -304,7 +303,7 @@ def _shifted(calendar: Calendar, start: datetime, target_seconds: float, at_risk
 
 
 def _stop_file_clock(ctx: EngineContext, instance: Instance, now: datetime) -> None:
-    calendar = calendar_of(ctx, instance.sla_calendar)
+    calendar = calendar_of(ctx, instance.sla_calendar, instance.jurisdiction)
     end = instance.ended_at or now
     taken = worked(calendar, instance.started_at, end, instance.paused_seconds, instance.paused_since)
     instance.paused_seconds = _seconds(_paused(calendar, end, instance.paused_seconds, instance.paused_since))
@@ -315,58 +314,69 @@ def _stop_file_clock(ctx: EngineContext, instance: Instance, now: datetime) -> N
 
 # --- the periodic pass (SQL only) -------------------------------------------------------------------------------
 #
-# Each transition is two statements: select the due rows through the alarm index, locking them and skipping rows
-# another process holds (engine.claims; SQLite has one writer at a time instead), then update exactly those rows by
-# primary key. One UPDATE … WHERE id IN (SELECT …) would be shorter, but PostgreSQL may plan it as a hash join over
-# the whole table: the pass would then cost O(open tasks) instead of O(rows that change).
+# Each transition is one statement and one round trip: UPDATE the rows that a locking sub-select (through the alarm
+# index, skipping rows another process holds: engine.claims; SQLite has one writer at a time instead) chooses, with
+# RETURNING where the caller acts on them. No id travels to the client and back, and the cost is O(rows that
+# change), not O(open tasks) (claims.among_locked says how PostgreSQL is kept from a hash join over the table).
 
 _INSTANCES = Instance.__table__
-# Rows updated per statement, and per round of mark_at_risk (which loops until none is left): bounded so SQLite's
-# parameter limit and PostgreSQL's plans stay sane.
-_CHUNK = 5000
+# Rows per statement of mark_at_risk (which loops until none is left): a pass after a long outage still changes
+# its rows in statements of bounded size.
+_CHUNK = 50_000
 
 
-def _due_tasks(*columns, state: str, due):
-    """Open steps in ``state`` whose alarm ``due`` says so, locked; rows held elsewhere are skipped.
+def _due_tasks(*columns, states: tuple[str, ...], due: tuple):
+    """Open steps in one of ``states`` that the conditions ``due`` (the alarm first) pick, locked; rows held
+    elsewhere are skipped.
 
     Closing a step clears its alarm; ``completed_at IS NULL`` says "open" once more without offering the planner
     the inbox's state index, which SQLite (without statistics) would otherwise prefer to the alarm index.
     """
-    return skip_locked(select(*columns).where(due, _TASKS.c.sla_state == state, _TASKS.c.completed_at.is_(None)))
+    return skip_locked(select(*columns).where(*due, _TASKS.c.sla_state.in_(states), _TASKS.c.completed_at.is_(None)))
 
 
-def _due_files(*columns, state: str, due):
-    return skip_locked(select(*columns).where(due, _INSTANCES.c.sla_state == state,
+def _due_files(*columns, states: tuple[str, ...], due: tuple):
+    return skip_locked(select(*columns).where(*due, _INSTANCES.c.sla_state.in_(states),
                                               _INSTANCES.c.status == "running"))
 
 
-def _update(session: Session, table, ids: list, **values) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        session.execute(update(table).where(table.c.id.in_(ids[start:start + _CHUNK])).values(**values)
-                        .execution_options(synchronize_session=False))
+def _change(table, chosen, **values):
+    """UPDATE the rows of ``table`` that the locking SELECT ``chosen`` picks."""
+    return (update(table).where(among_locked(table.c.id, chosen)).values(**values)
+            .execution_options(synchronize_session=False))
 
 
 def _mark(session: Session, table, candidates, breached_at) -> int:
+    statement = _change(table, candidates.limit(_CHUNK), sla_state=AT_RISK, sla_alarm_at=breached_at)
     changed = 0
     while True:
-        ids = list(session.scalars(candidates.limit(_CHUNK)))
-        _update(session, table, ids, sla_state=AT_RISK, sla_alarm_at=breached_at)
-        changed += len(ids)
-        if len(ids) < _CHUNK:
+        count = session.execute(statement).rowcount
+        changed += count
+        if count < _CHUNK:
             return changed
 
 
-def mark_at_risk(session: Session, now: datetime) -> tuple[int, int]:
-    """Turn steps and files whose at-risk instant has come ``at_risk``; returns (steps, files) changed.
+def mark_tasks_at_risk(session: Session, now: datetime) -> int:
+    """Turn steps whose at-risk instant has come, and whose breach instant has not, ``at_risk``; returns how many.
 
-    No side effect besides the state: rows another process holds are skipped and picked up by the next pass.
+    No side effect besides the state: rows another process holds are skipped and picked up by the next pass. Steps
+    already overdue are left to :func:`claim_breached_tasks`, so the two may run at once, in two transactions,
+    without ever wanting the same row.
     """
-    tasks = _mark(session, _TASKS, _due_tasks(_TASKS.c.id, state=ON_TRACK, due=_TASKS.c.sla_alarm_at <= now),
-                  _TASKS.c.breached_at)
-    files = _mark(session, _INSTANCES, _due_files(_INSTANCES.c.id, state=ON_TRACK,
-                                                  due=_INSTANCES.c.sla_alarm_at <= now),
-                  _INSTANCES.c.sla_breached_at)
-    return tasks, files
+    due = (_TASKS.c.sla_alarm_at <= now, _TASKS.c.breached_at >= now)
+    return _mark(session, _TASKS, _due_tasks(_TASKS.c.id, states=(ON_TRACK,), due=due), _TASKS.c.breached_at)
+
+
+def mark_files_at_risk(session: Session, now: datetime) -> int:
+    """The whole-file counterpart of :func:`mark_tasks_at_risk`."""
+    due = (_INSTANCES.c.sla_alarm_at <= now, _INSTANCES.c.sla_breached_at >= now)
+    return _mark(session, _INSTANCES, _due_files(_INSTANCES.c.id, states=(ON_TRACK,), due=due),
+                 _INSTANCES.c.sla_breached_at)
+
+
+def mark_at_risk(session: Session, now: datetime) -> tuple[int, int]:
+    """:func:`mark_tasks_at_risk` and :func:`mark_files_at_risk`; returns (steps, files) changed."""
+    return mark_tasks_at_risk(session, now), mark_files_at_risk(session, now)
 
 
 @dataclass(frozen=True)
@@ -390,14 +400,17 @@ def claim_breached_tasks(session: Session, now: datetime, limit: int) -> list[Br
     """Mark up to ``limit`` overdue open steps ``breached`` and return them, oldest breach first.
 
     Exactly one transaction — whichever scheduler process claims the row — sees each step turn breached, so the
-    breach actions taken in that transaction happen once.
+    breach actions taken in that transaction happen once. A step still on track whose breach instant has passed too
+    (the scheduler was stopped through both) is claimed as well: it is overdue whether or not a pass saw it at risk.
     """
+    # The alarm (at-risk instant while on track, breach instant while at risk) is never later than the breach.
+    due = (_TASKS.c.sla_alarm_at < now, _TASKS.c.breached_at < now)
+    chosen = (_due_tasks(_TASKS.c.id, states=OPEN_SLA_STATES, due=due)
+              .order_by(_TASKS.c.breached_at, _TASKS.c.id).limit(limit))
     columns = [_TASKS.c[name] for name in BreachedTask.__dataclass_fields__]
-    candidates = _due_tasks(*columns, state=AT_RISK, due=_TASKS.c.sla_alarm_at < now)
     found = [BreachedTask(**row._mapping) for row in session.execute(
-        candidates.order_by(_TASKS.c.sla_alarm_at, _TASKS.c.id).limit(limit))]
-    _update(session, _TASKS, [t.id for t in found], sla_state=BREACHED, sla_alarm_at=None)
-    return found
+        _change(_TASKS, chosen, sla_state=BREACHED, sla_alarm_at=None).returning(*columns))]
+    return sorted(found, key=lambda task: (task.breached_at, task.id))
 
 
 @dataclass(frozen=True)
@@ -415,9 +428,10 @@ class BreachedFile:
 
 def claim_breached_files(session: Session, now: datetime, limit: int) -> list[BreachedFile]:
     """The whole-file counterpart of :func:`claim_breached_tasks`."""
+    due = (_INSTANCES.c.sla_alarm_at < now, _INSTANCES.c.sla_breached_at < now)
+    chosen = (_due_files(_INSTANCES.c.id, states=OPEN_SLA_STATES, due=due)
+              .order_by(_INSTANCES.c.sla_breached_at, _INSTANCES.c.id).limit(limit))
     columns = [_INSTANCES.c[name] for name in BreachedFile.__dataclass_fields__]
-    candidates = _due_files(*columns, state=AT_RISK, due=_INSTANCES.c.sla_alarm_at < now)
     found = [BreachedFile(**row._mapping) for row in session.execute(
-        candidates.order_by(_INSTANCES.c.sla_alarm_at, _INSTANCES.c.id).limit(limit))]
-    _update(session, _INSTANCES, [f.id for f in found], sla_state=BREACHED, sla_alarm_at=None)
-    return found
+        _change(_INSTANCES, chosen, sla_state=BREACHED, sla_alarm_at=None).returning(*columns))]
+    return sorted(found, key=lambda file: (file.sla_breached_at, file.id))

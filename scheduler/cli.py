@@ -27,6 +27,10 @@ from .service import Intervals, SchedulerService
 def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = EngineContext(settings=Settings.from_env())
+    try:
+        ctx.calendars  # noqa: B018 - a broken calendars file stops the start, not the first breach
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     engine = make_engine(ctx.settings.database_url)
     service = SchedulerService.from_settings(ctx, make_session_factory(engine),
                                              Intervals(timers=timers_every, sla=sla_every,

@@ -13,12 +13,13 @@ everything that fell due meanwhile (``next_timer_at`` in the past, overdue deadl
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine import claims, escalation, mail, tasks
+from engine import claims, escalation, mail, sla, tasks
 from engine.context import EngineContext
 from engine.db import transaction
 from engine.escalation import PassResult
@@ -96,19 +97,47 @@ def _catch_up(session, ctx: EngineContext, instance_id: int) -> int:
 
 
 def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: int = 1000) -> PassResult:
-    """Run SLA passes until no breach is left to act on; each batch is one transaction."""
+    """One SLA pass at one instant: every at-risk mark due, every breach (in batches of ``batch`` steps and files,
+    each batch one transaction, until none is left) and the automatic decisions owed.
+
+    The at-risk marks of steps and of files have no side effect and never want a row a breach wants
+    (``engine.sla``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
+    the database does the three at once, which is what keeps the first pass after an outage (thousands of marks
+    and breaches) within the minute's budget. The decisions owed come last, when no mark holds a step they need.
+    SQLite has one writer at a time: there the same work runs in turn.
+    """
+    now = ctx.now()
+    if _one_writer(factory):
+        return _passes(factory, ctx, now, batch, max_batches, mark=True)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lincah-sla-mark") as pool:
+        steps = pool.submit(_with_retry, lambda: _in_transaction(factory, sla.mark_tasks_at_risk, now))
+        files = pool.submit(_with_retry, lambda: _in_transaction(factory, sla.mark_files_at_risk, now))
+        total = _passes(factory, ctx, now, batch, max_batches, mark=False)
+        total.at_risk, total.files_at_risk = steps.result(), files.result()
+    owed = _with_retry(lambda: _in_transaction(factory, escalation.approve_owed, ctx, batch=batch, now=now))
+    total.approved += owed.approved
+    total.notified += owed.notified
+    return total
+
+
+def _passes(factory, ctx: EngineContext, now, batch: int, max_batches: int, *, mark: bool) -> PassResult:
     total = PassResult()
-    for _ in range(max_batches):
-        result = _with_retry(lambda: _one_pass(factory, ctx, batch))
+    for number in range(max_batches):
+        result = _with_retry(lambda first=number == 0: _in_transaction(
+            factory, escalation.run_pass, ctx, batch=batch, now=now, mark=mark and first, approve=mark))
         total.add(result)
         if not result.more:
             break
     return total
 
 
-def _one_pass(factory, ctx: EngineContext, batch: int) -> PassResult:
+def _in_transaction(factory, work, *args, **kwargs):
     with transaction(factory) as session:
-        return escalation.run_pass(session, ctx, batch=batch)
+        return work(session, *args, **kwargs)
+
+
+def _one_writer(factory) -> bool:
+    return factory.kw["bind"].dialect.name == "sqlite"
 
 
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back whole, so it is safe

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from . import applications, attachments, auth, definitions, services, tasks, users
+from . import applications, attachments, auth, definitions, notifications, reports, services, tasks, users
 
-BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, attachments.blp)
+BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, attachments.blp,
+              reports.blp, notifications.blp)

@@ -85,7 +85,7 @@ def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
             live = sla.AT_RISK
     if _SEVERITY[live] > _SEVERITY[state]:
         state = live
-    calendar = sla.calendar_of(ctx, task.sla_calendar)
+    calendar = sla.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
     if now < task.due_at:
         detail = _l("%(time)s left", time=i18n.hours_minutes(calendar.working_time_between(now, task.due_at)))
     else:

@@ -21,6 +21,8 @@ from engine.calendar import (
     calendar_from_config,
     parse_sla_duration,
 )
+from engine.config import PROJECT_ROOT
+from engine.office_calendars import OfficeCalendars, year_overview
 
 WITA = ZoneInfo("Asia/Makassar")
 H = timedelta(hours=1)
@@ -454,3 +456,113 @@ def test_law_24x7_is_plain_arithmetic(a, d, b):
     utc_b = (b if b.tzinfo else b.replace(tzinfo=WITA)).astimezone(UTC)
     assert calendar.add_working_time(a, d) == utc_a + d
     assert calendar.working_time_between(a, b) == utc_b - utc_a
+
+
+# --- per-office calendars (instance/calendars.toml) ------------------------------------------------------------------
+
+OFFICES_FILE = """
+[default]
+days_off = [2026-12-24]
+
+[office.sinjai]
+days_off = {2026-02-27 = "Hari Jadi Kabupaten Sinjai"}
+
+[office.bantaeng]
+extra_working_days = [2026-12-24]
+
+[office.jayawijaya]
+timezone = "Asia/Jayapura"
+office_hours = "07:30-15:30"
+"""
+
+
+def office_calendars(tmp_path, text: str | None = OFFICES_FILE, **options) -> OfficeCalendars:
+    path = tmp_path / "calendars.toml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    return OfficeCalendars(path, "Asia/Makassar", **options)
+
+
+def test_without_a_file_every_office_keeps_the_default_calendar_in_the_installation_zone(tmp_path):
+    calendars = OfficeCalendars(tmp_path / "missing.toml", "Asia/Jakarta")
+    assert calendars.working("sinjai") is calendars.working(None)
+    assert calendars.timezone("sinjai").key == "Asia/Jakarta"
+    assert calendars.working("sinjai").add_working_time(datetime(2026, 6, 5, 15, 0), "PT2H") == \
+        datetime(2026, 6, 8, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def test_an_office_adds_its_local_days_off_to_the_default_ones(tmp_path):
+    calendars = office_calendars(tmp_path)
+    sinjai, default = calendars.working("sinjai"), calendars.working("bone")
+    assert not sinjai.is_working_day(date(2026, 2, 27)) and default.is_working_day(date(2026, 2, 27))
+    assert sinjai.add_working_time(wita(2026, 2, 26, 10, 0), "P1D") == wita(2026, 3, 2, 10, 0)
+    assert default.add_working_time(wita(2026, 2, 26, 10, 0), "P1D") == wita(2026, 2, 27, 10, 0)
+    assert not sinjai.is_working_day(date(2026, 12, 24))  # the default's day off still holds in Sinjai
+    assert calendars.settings("sinjai").reasons == {date(2026, 2, 27): "Hari Jadi Kabupaten Sinjai"}
+
+
+def test_an_office_can_work_a_day_the_others_have_off(tmp_path):
+    calendars = office_calendars(tmp_path)
+    assert calendars.working("bantaeng").is_working_day(date(2026, 12, 23))
+    assert not calendars.working("bone").is_working_day(date(2026, 12, 24))
+    # 24 December is also cuti bersama nationally; the office's extra working day overrides both.
+    assert calendars.working("bantaeng").is_working_day(date(2026, 12, 24))
+
+
+def test_an_office_in_papua_has_its_own_zone_and_hours(tmp_path):
+    calendars = office_calendars(tmp_path)
+    papua = calendars.working("jayawijaya")
+    assert papua.timezone.key == "Asia/Jayapura" and papua.day_length == 8 * H
+    start = datetime(2026, 6, 2, 6, 0, tzinfo=UTC)  # 15:00 WIT, 14:00 WITA
+    # Half an hour before the 15:30 closing, half an hour from the 07:30 opening.
+    assert papua.add_working_time(start, "PT1H") == datetime(2026, 6, 3, 8, 0, tzinfo=ZoneInfo("Asia/Jayapura"))
+    assert calendars.plain("jayawijaya").add_working_time(start, "PT1H").tzinfo.key == "Asia/Jayapura"
+
+
+def test_calendars_are_built_once_per_office(tmp_path):
+    calendars = office_calendars(tmp_path)
+    assert calendars.working("sinjai") is calendars.working("sinjai")
+    assert calendars.plain("sinjai") is calendars.plain("sinjai")
+    assert calendars.offices == ["bantaeng", "jayawijaya", "sinjai"]
+
+
+def test_an_edited_file_is_picked_up_and_a_broken_edit_keeps_the_previous_calendars(tmp_path):
+    calendars = office_calendars(tmp_path, recheck=0)
+    path = calendars.path
+    path.write_text(OFFICES_FILE + '\n[office.bone]\ndays_off = [2026-06-03]\n', encoding="utf-8")
+    assert not calendars.working("bone").is_working_day(date(2026, 6, 3))
+    path.write_text('[office.bone]\ndays_of = [2026-06-04]\n', encoding="utf-8")
+    assert not calendars.working("bone").is_working_day(date(2026, 6, 3))  # the typo is logged, not applied
+    assert calendars.working("bone").is_working_day(date(2026, 6, 4))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[offices.sinjai]\ndays_off = []\n", "unknown section(s) offices"),
+    ("[office.sinjai]\ndays_of = [2026-06-03]\n", "[office.sinjai]: unknown calendar setting(s) days_of"),
+    ("[office.sinjai]\ntimezone = \"Asia/Wamena\"\n", "use an IANA name"),
+    ("[office.sinjai]\ndays_off = [\"3 Juni\"]\n", "not an ISO date"),
+    ("[office.sinjai]\ncalendar = \"24x7\"\n", "cannot set 'calendar'"),
+    ("[default]\noffice_hours = \"8-16\"\n", "must look like 08:00-16:00"),
+    ("[office.sinjai\n", "not valid TOML"),
+])
+def test_a_broken_file_is_refused_at_start_naming_the_file_and_what_to_fix(tmp_path, text, message):
+    with pytest.raises(ValueError) as raised:
+        office_calendars(tmp_path, text)
+    assert message in str(raised.value) and "calendars.toml" in str(raised.value)
+
+
+def test_a_year_overview_lists_the_closed_workdays_with_their_reasons(tmp_path):
+    closed, opened = year_overview(office_calendars(tmp_path), "sinjai", 2026)
+    reasons = dict(closed)
+    assert reasons[date(2026, 2, 27)] == "Hari Jadi Kabupaten Sinjai"
+    assert reasons[date(2026, 8, 17)] == id_holidays(2026)[date(2026, 8, 17)]
+    assert date(2026, 2, 28) not in reasons  # a Saturday is not a closed workday
+    assert opened == []
+
+
+def test_the_example_calendars_file_loads():
+    example = PROJECT_ROOT / "docs" / "calendars.example.toml"
+    calendars = OfficeCalendars(example, "Asia/Makassar")
+    assert calendars.offices == ["bone", "gowa", "sinjai"]
+    assert calendars.working("gowa").office_hours(date(2026, 6, 5))[1] == wita(2026, 6, 5, 11, 30)
+    assert not calendars.working("maros").is_working_day(date(2026, 12, 31))

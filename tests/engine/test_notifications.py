@@ -6,6 +6,7 @@ import pytest
 
 from engine import notifications
 from engine.errors import InvalidInput
+from engine.models import Notification
 from engine.notifications import Message
 from tests.engine.conftest import APPLICANT, OTHER_APPLICANT
 
@@ -52,6 +53,23 @@ def test_the_same_cause_is_notified_once(db, ctx):
                                                          dedupe_key="note:1:andi")])
     with db.transaction() as session:
         assert notifications.unread_count(session, APPLICANT) == 1
+
+
+def test_a_burst_of_messages_is_stored_exactly_and_duplicates_skipped(db, ctx):
+    """A breach pass writes thousands at once (one statement on PostgreSQL): every field comes back as given."""
+    messages = [Message(kind="sla_breached", recipient=f"petugas{i % 30}", subject=f"Batas — \"{i}\" / Overdue",
+                        body="Baris satu\nBaris \\ dua ✓", email=f"p{i}@dpmptsp.test" if i % 2 else None,
+                        instance_id=i if i % 3 else None, task_id=None, data={"step": "Task_Verify", "n": [i, 1.5]},
+                        dedupe_key=f"sla_breached:{i % 40}") for i in range(60)]
+    with db.transaction() as session:
+        assert notifications.enqueue(session, ctx, messages) == 60
+    with db.transaction() as session:
+        stored = session.query(Notification).order_by(Notification.id).all()
+        first = messages[:40]
+        assert [(n.recipient, n.subject, n.body, n.email, n.instance_id, n.data, n.dedupe_key) for n in stored] == [
+            (m.recipient, m.subject, m.body, m.email, m.instance_id, m.data, m.dedupe_key) for m in first]
+        assert {n.created_at for n in stored} == {ctx.now()}
+        assert [(n.email_status, n.next_attempt_at) for n in stored[:2]] == [(None, None), ("pending", ctx.now())]
 
 
 def test_a_bad_limit_is_refused(db):

@@ -5,11 +5,12 @@ T0 is Tuesday 2 June 2026, 09:00 WITA; the office is open 08:00–16:00 Monday t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import applications, tasks
+from engine import applications, tasks, users
 from engine.context import EngineContext
 from engine.errors import Forbidden
 from engine.models import TaskCandidate
@@ -344,6 +345,20 @@ class TestBreachActions:
         kabid = VERIFIER.__class__.of("kabid", ["officer"], ["kabid"], ["sulsel"])
         assert step(db, ctx, iid, "review", kabid, {}, "Setujui") == []
 
+    def test_a_burst_of_overdue_steps_escalates_each_once(self, db, ctx, clock, deploy):
+        deploy(_review_process(task_properties=prop("sla", "PT1H") + prop("sla.escalate", "kabid")))
+        started = [start(db, ctx, "p") for _ in range(3)]
+        step(db, ctx, started[2], "review", VERIFIER, {}, "Setujui")  # closed in time: nothing to escalate
+        clock.advance(timedelta(hours=1, seconds=1))
+        assert sla_pass(db, ctx).escalated == 2
+        assert sla_pass(db, ctx).escalated == 0
+        for iid in started[:2]:
+            (review,) = open_rows(db, iid)
+            assert (review.candidate_groups, len(events(db, iid, "task_escalated"))) == (["kabid"], 1)
+        assert sorted(n.task_id for n in notifications(db, "task_escalated")) == sorted(
+            r.id for iid in started[:2] for r in open_rows(db, iid))
+        assert row(db, started[2], "review").candidate_groups == ["verifier"]
+
     def test_fiktif_positif_takes_the_approving_decision_and_records_it(self, db, ctx, clock, deploy):
         deploy(_review_process(task_properties=prop("sla", "PT1H"),
                                process_properties=prop("sla.on_breach", "approve")))
@@ -407,6 +422,85 @@ class TestBreachActions:
         clock.advance(timedelta(hours=2))
         assert sla_pass(db, ctx).approved == 0
         assert [r.sla_state for r in open_rows(db, iid)] == ["breached"]
+
+
+class TestOfficeCalendars:
+    """Each office's clock runs on its own calendar (instance/calendars.toml): local days off, hours, time zone."""
+
+    CALENDARS = """
+        [office.sinjai]
+        days_off = {2026-06-03 = "Hari Jadi Kabupaten Sinjai"}
+
+        [office.sulsel.office_hours]
+        mon = "08:00-16:00"
+        tue = "08:00-16:00"
+        wed = "08:00-16:00"
+        thu = "08:00-16:00"
+        fri = "08:00-11:30"
+
+        [office.jayawijaya]
+        timezone = "Asia/Jayapura"
+        """
+
+    @pytest.fixture
+    def ctx(self, settings, clock):
+        settings.calendars_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.calendars_path.write_text(self.CALENDARS, encoding="utf-8")
+        return EngineContext(settings=settings, clock=clock)
+
+    def test_a_regency_holiday_moves_that_regencys_deadline_a_working_day_later(self, db, ctx, deploy_service):
+        deploy_service("fishing_vessel_permit")
+        sinjai = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
+        bone = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("bone"))
+        # Tuesday 09:00 + one working day: Wednesday 09:00 in Bone; Sinjai is closed on Wednesday (hari jadi).
+        assert row(db, bone, "Task_Recommend").due_at == wita(2026, 6, 3, 9, 0)
+        assert row(db, sinjai, "Task_Recommend").due_at == wita(2026, 6, 4, 9, 0)
+        assert row(db, sinjai, "Task_Recommend").jurisdiction == "sinjai"
+        # The whole file (P5D) is the regency's too: Tuesday 9 June in Bone, Wednesday 10 June in Sinjai.
+        assert instance(db, bone).sla_due_at == wita(2026, 6, 9, 9, 0)
+        assert instance(db, sinjai).sla_due_at == wita(2026, 6, 10, 9, 0)
+
+    def test_the_local_day_off_also_counts_when_the_step_closes(self, db, ctx, clock, deploy_service):
+        deploy_service("fishing_vessel_permit")
+        iid = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
+        clock.set(wita(2026, 6, 4, 8, 30))  # Thursday: Wednesday did not count
+        assert sla_pass(db, ctx).breached == 0
+        step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {}, "Rekomendasikan")
+        recommend = row(db, iid, "Task_Recommend")
+        assert (recommend.sla_state, recommend.working_seconds) == ("met", 7.5 * H)
+
+    def test_an_office_with_a_short_friday_counts_its_own_hours(self, db, ctx, clock, deploy_service):
+        deploy_service("research_permit")
+        clock.set(wita(2026, 6, 5, 10, 0))  # Friday; the province office closes at 11:30 on Fridays
+        iid = start(db, ctx, "research_permit", samples.research_application())
+        verify = _verify_row(db, iid)
+        assert verify.jurisdiction == "sulsel"
+        # PT4H: 1.5 h on Friday, 2.5 h on Monday (with 08:00-16:00 it would have been Friday 14:00).
+        assert verify.due_at == wita(2026, 6, 8, 10, 30)
+        assert verify.at_risk_at == wita(2026, 6, 8, 9, 30)  # 75 %: 3 h
+        clock.set(wita(2026, 6, 8, 10, 30, 1))
+        assert sla_pass(db, ctx).breached == 1
+
+    def test_an_office_in_papua_counts_in_wit_and_says_so(self, db, ctx, clock, deploy_service):
+        deploy_service("research_permit")
+        with db.transaction() as session:
+            users.create(session, username="yakob", password="rahasia-123", roles=["officer"], groups=["verifier"],
+                         jurisdictions=["jayawijaya"], email="yakob@dpmptsp.test", at=ctx.now())
+        clock.set(wita(2026, 6, 2, 15, 30))  # 16:30 in Wamena: that office has closed for the day
+        with db.transaction() as session:
+            papua = applications.start(session, ctx, service="research_permit",
+                                       data=samples.research_application(), actor=APPLICANT,
+                                       jurisdiction="jayawijaya").id
+        makassar = start(db, ctx, "research_permit", samples.research_application())
+        wit = ZoneInfo("Asia/Jayapura")
+        # PT4H from Wednesday's opening, 08:00 WIT (07:00 WITA); the Makassar office still had half an hour.
+        assert _verify_row(db, papua).due_at == datetime(2026, 6, 3, 12, 0, tzinfo=wit)
+        assert _verify_row(db, makassar).due_at == wita(2026, 6, 3, 11, 30)
+        assert instance(db, papua).sla_due_at == datetime(2026, 6, 3, 16, 0, tzinfo=wit)  # P1D
+        clock.set(datetime(2026, 6, 3, 12, 0, 1, tzinfo=wit))
+        assert sla_pass(db, ctx).breached == 1
+        (sent,) = notifications(db, "sla_breached")
+        assert sent.recipient == "yakob" and "03-06-2026 12:00 WIT" in sent.body
 
 
 class TestApplicantHearsOfEveryStage:

@@ -1,0 +1,79 @@
+"""``lincah calendar``: check and read the offices' working calendars (``instance/calendars.toml``).
+
+The calendars are edited in that file (``engine/office_calendars.py`` shows its form); these commands let an office
+administrator check an edit before the server picks it up and see what an office's year and deadlines look like.
+Registered in ``api/cli.py`` with ``main.add_command(calendar_command)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from engine.calendar import WEEKDAY_NAMES
+from engine.config import Settings
+from engine.office_calendars import OfficeCalendars, year_overview
+
+
+def _calendars() -> OfficeCalendars:
+    settings = Settings.from_env()
+    try:
+        return OfficeCalendars(settings.calendars_path, settings.timezone)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("calendar", help="Offices' working calendars: office hours, time zone, local days off.")
+def calendar_command() -> None:
+    pass
+
+
+@calendar_command.command("check", help="Read the calendars file and say whether it is valid; exit 1 if not.")
+def check() -> None:
+    calendars = _calendars()
+    path = calendars.path
+    if path is None or not path.is_file():
+        click.echo(f"{path}: no such file; every office keeps the default calendar "
+                   f"(Mon–Fri 08:00–16:00, {calendars.default_timezone}, national holidays)")
+        return
+    offices = calendars.offices
+    click.echo(f"{path}: valid; {len(offices)} office(s) with a calendar of their own"
+               + (f": {', '.join(offices)}" if offices else ""))
+
+
+@calendar_command.command("show", help="An office's hours, time zone and the days it is closed in a year.")
+@click.argument("office", required=False)
+@click.option("--year", type=int, default=lambda: datetime.now().year, show_default="this year")
+def show(office: str | None, year: int) -> None:
+    calendars = _calendars()
+    calendar = calendars.working(office)
+    own = office in calendars.offices
+    title = office or "default"
+    click.echo(f"{title}{'' if own or office is None else ' (no section of its own: the default calendar)'}")
+    click.echo(f"  time zone: {calendar.timezone.key}")
+    for weekday, (opening, closing) in sorted(calendar.weekly_hours().items()):
+        click.echo(f"  {WEEKDAY_NAMES[weekday]}: {opening:%H:%M}-{closing:%H:%M}")
+    click.echo(f"  cuti bersama off: {'yes' if calendar.include_government_holidays else 'no'}")
+    closed, opened = year_overview(calendars, office, year)
+    click.echo(f"  closed on workdays in {year} ({len(closed)}):")
+    for day, why in closed:
+        click.echo(f"    {day:%Y-%m-%d %a}  {why}")
+    if opened:
+        click.echo(f"  extra working days in {year} ({len(opened)}):")
+        for day, why in opened:
+            click.echo(f"    {day:%Y-%m-%d %a}  {why}")
+
+
+@calendar_command.command("due", help="When a step of OFFICE with target SLA (P5D, PT4H …) started at --start is due.")
+@click.argument("office")
+@click.argument("sla")
+@click.option("--start", "started", help="Office local time such as 2026-08-14T10:00 (default: now).")
+def due(office: str, sla: str, started: str | None) -> None:
+    calendar = _calendars().working(office)
+    try:
+        start = (datetime.fromisoformat(started) if started else datetime.now(calendar.timezone))
+        deadline = calendar.add_working_time(start, sla)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{deadline:%Y-%m-%d %H:%M %Z} ({deadline.isoformat()})")
