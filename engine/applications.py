@@ -95,13 +95,14 @@ def finish_step(session: Session, ctx: EngineContext, instance: Instance, workfl
     (None: look them up).
     """
     changes = {}
-    if workflow.is_completed():
+    completed = workflow.is_completed()
+    if completed:
         changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
     runtime.save(session, ctx, instance, workflow, **changes)
     still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
     sla.settle(session, ctx, instance, still_open)
     notifications.after_step(session, ctx, instance, still_open, workflow.last_task.data if workflow.last_task else {})
-    if workflow.is_completed():
+    if completed:
         audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
                      outcome=instance.outcome)
     return still_open

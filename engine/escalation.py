@@ -303,7 +303,7 @@ class _Breaches:
             return GONE
         if spiff_task.state != runtime.TaskState.READY:
             return GONE
-        others_open = {str(t.id) for t in runtime.ready_human_tasks(workflow)} - {task.id}
+        others_open = set(runtime.ready_human_ids(workflow)) - {task.id}
         try:
             runtime.complete_task(self.ctx, workflow, spiff_task.id, data)
         except ProcessError as exc:

@@ -15,7 +15,7 @@ from . import sla
 from .bpmn.expressions import placeholder_name
 from .context import EngineContext
 from .models import Instance, ServiceDefinition, Task, TaskCandidate
-from .runtime import ready_human_tasks
+from .runtime import ready_human_ids
 
 OPEN_STATES = ("ready", "claimed")
 
@@ -64,7 +64,7 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
     now = ctx.now()
     open_rows = {} if known_open == set() else {
         row.id: row for row in session.scalars(_OPEN_ROWS, {"b_instance_id": instance.id})}
-    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    ready = ready_human_ids(workflow)
     gone = [task_id for task_id in open_rows if task_id not in ready]
     if gone:
         session.execute(update(_TASKS).where(_TASKS.c.id.in_(gone)).values(state="cancelled", completed_at=now))

@@ -186,7 +186,7 @@ def settle(session: Session, ctx: EngineContext, instance: Instance, open_rows: 
     elif instance.paused_since is not None:
         _resume(session, ctx, instance, open_rows, now)
     if instance.status in ("completed", "cancelled") and instance.working_seconds is None:
-        _stop_file_clock(ctx, instance, now)
+        _stop_file_clock(session, ctx, instance, now)
 
 
 def worked(calendar: Calendar, start: datetime, end: datetime, paused_seconds: float | None,
@@ -247,7 +247,7 @@ _PAUSE_TASKS = (update(_TASKS).where(_TASKS.c.instance_id == bindparam("b_instan
 
 def _pause(session: Session, instance: Instance, open_rows: list[Task], now: datetime) -> None:
     if instance.paused_since is None:
-        instance.paused_since, instance.sla_alarm_at = now, None
+        _set_instance(session, instance, paused_since=now, sla_alarm_at=None)
     if any(not row.sla_pause and row.paused_since is None for row in open_rows):
         session.execute(_PAUSE_TASKS, {"b_instance_id": instance.id, "b_now": now})
         for row in open_rows:
@@ -285,14 +285,15 @@ def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows:
         session.execute(_RESUME_TASK, changes)
     calendar = calendar_of(ctx, instance.sla_calendar, instance.jurisdiction)
     paused = _paused(calendar, now, instance.paused_seconds, instance.paused_since)
+    values = {"sla_due_at": instance.sla_due_at, "sla_at_risk_at": instance.sla_at_risk_at,
+              "sla_breached_at": instance.sla_breached_at}
     if instance.sla_target_seconds is not None:
         times = _shifted(calendar, instance.started_at, instance.sla_target_seconds, instance.sla_at_risk_at,
                          instance.paused_seconds, paused)
-        instance.sla_due_at, instance.sla_at_risk_at = times.due_at, times.at_risk_at
-        instance.sla_breached_at = times.breached_at
-    instance.sla_alarm_at = alarm(instance.sla_state, instance.sla_at_risk_at, instance.sla_breached_at)
-    instance.paused_seconds = _seconds(paused)
-    instance.paused_since = None
+        values = {"sla_due_at": times.due_at, "sla_at_risk_at": times.at_risk_at,
+                  "sla_breached_at": times.breached_at}
+    _set_instance(session, instance, **values, paused_seconds=_seconds(paused), paused_since=None,
+                  sla_alarm_at=alarm(instance.sla_state, values["sla_at_risk_at"], values["sla_breached_at"]))
 
 
 def _shifted(calendar: Calendar, start: datetime, target_seconds: float, at_risk_at: datetime,
@@ -302,14 +303,25 @@ def _shifted(calendar: Calendar, start: datetime, target_seconds: float, at_risk
     return deadlines(calendar, start, _delta(target_seconds), at_risk_work, paused_now)
 
 
-def _stop_file_clock(ctx: EngineContext, instance: Instance, now: datetime) -> None:
+def _stop_file_clock(session: Session, ctx: EngineContext, instance: Instance, now: datetime) -> None:
     calendar = calendar_of(ctx, instance.sla_calendar, instance.jurisdiction)
     end = instance.ended_at or now
     taken = worked(calendar, instance.started_at, end, instance.paused_seconds, instance.paused_since)
-    instance.paused_seconds = _seconds(_paused(calendar, end, instance.paused_seconds, instance.paused_since))
-    instance.paused_since = instance.sla_alarm_at = None
-    instance.working_seconds = _seconds(taken)
-    instance.sla_state = verdict(instance.status == "completed", taken, instance.sla_target_seconds)
+    _set_instance(session, instance,
+                  paused_seconds=_seconds(_paused(calendar, end, instance.paused_seconds, instance.paused_since)),
+                  paused_since=None, sla_alarm_at=None, working_seconds=_seconds(taken),
+                  sla_state=verdict(instance.status == "completed", taken, instance.sla_target_seconds))
+
+
+def _set_instance(session: Session, instance: Instance, **values) -> None:
+    """Write the file clock's columns with one plain UPDATE and mirror them on the loaded object.
+
+    Not through the ORM's unit of work: its flush, run by the next query of the step, cost more than the rest of
+    the clock's work.
+    """
+    session.connection().execute(update(_INSTANCES).where(_INSTANCES.c.id == instance.id).values(**values))
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
 
 
 # --- the periodic pass (SQL only) -------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
     if spiff_task.state != runtime.TaskState.READY:
         raise Conflict(f"Task {task.name!r} is no longer waiting for input.")
     # The projection mirrors the ready human tasks, so these are the application's other open rows.
-    others_open = {str(t.id) for t in runtime.ready_human_tasks(workflow)} - {task.id}
+    others_open = set(runtime.ready_human_ids(workflow)) - {task.id}
     try:
         runtime.complete_task(ctx, workflow, spiff_task.id, data)
     except ProcessError as exc:
