@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
@@ -190,9 +190,12 @@ def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: s
                    dedupe_key=key)
 
 
+_EMAIL_OF = select(User.email).where(User.username == bindparam("b_username"))  # built once: every step may ask
+
+
 def applicant_email(session: Session, instance: Instance, data: dict | None = None) -> str | None:
     """The applicant's account address, else the address typed into the application form."""
-    email = session.scalar(select(User.email).where(User.username == instance.applicant))
+    email = session.connection().execute(_EMAIL_OF, {"b_username": instance.applicant}).scalar()
     if not email and data:
         typed = data.get("email")
         email = typed if isinstance(typed, str) and "@" in typed else None
