@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..forms import Form, FormSource, check_form
-from . import lint, settings
+from . import lint, settings, sla_lint
 from .names import camunda, label, local, xpath
 from .parser import LincahParser
 from .problems import ProblemList
@@ -195,7 +195,7 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
                              message_id=f"Tugas {label(node)} tidak memiliki grup petugas.")
     process_settings = settings.process_settings(process)
     lint.check_sla(process_settings["sla"], process, problems, filename, options.sla_parser)
-    lint.check_sla_settings(process, tasks, process_settings, problems, filename)
+    sla_lint.check_sla_settings(process, tasks, process_settings, problems, filename)
     return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process)}
 
 

@@ -1,7 +1,7 @@
 """API test fixtures: the real app on the real database (SQLite and PostgreSQL), people of every role, documents.
 
-Accounts are inserted with a cheap PBKDF2 hash of ``PASSWORD`` (the product's scrypt costs 150 ms per account);
-``check_password_hash`` reads either, so signing in through the API works the same.
+The people and documents are tests.people's, with the roles only the API tests need; accounts are created on first
+use.
 """
 
 from __future__ import annotations
@@ -10,38 +10,24 @@ import io
 from dataclasses import dataclass
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from api import create_app
 from engine import definitions, tokens
 from engine.bpmn.compiler import SourceFile
 from engine.models import User
+from tests import people as shared
 from tests import samples
-from tests.conftest import PROJECT_ROOT, T0
-
-PASSWORD = "rahasia-sekali"
-_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+from tests.conftest import PROJECT_ROOT
+from tests.people import PDF, RESEARCH_FILES, VESSEL_FILES, account
 
 # username: (roles, groups, jurisdictions, full name)
 PEOPLE = {
-    "admin": (["admin"], [], ["*"], "Admin"),
+    **shared.PEOPLE,
     "analis": (["analyst"], [], [], "Analis Layanan"),
     "manajer": (["manager"], [], ["*"], "Kabid Pelayanan"),
-    "supri": (["supervisor"], [], ["sulsel", "sinjai"], "Supervisor"),
-    "loket": (["officer"], ["front_office"], ["sulsel"], "Front Office"),
     "loket.bone": (["officer"], ["front_office"], ["bone"], "Front Office Bone"),
-    "vera": (["officer"], ["verifier"], ["sulsel"], "Vera Verifikator"),
-    "veri2": (["officer"], ["verifier"], ["sulsel"], "Veri Dua"),
-    "kadis": (["officer"], ["head_of_office"], ["sulsel"], "Kepala Dinas"),
     "rudi": (["officer"], ["fisheries_reviewer"], ["sulsel"], "Rudi Penelaah"),
-    "sinta": (["officer"], ["regency_fisheries"], ["sinjai"], "Sinta Sinjai"),
-    "bona": (["officer"], ["regency_fisheries"], ["bone"], "Bona Bone"),
-    "andi": (["applicant"], [], [], "Andi Pratama"),
-    "budi": (["applicant"], [], [], "Budi Santoso"),
 }
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
@@ -56,9 +42,7 @@ def client(app):
 
 def add_user(db, username: str, roles, groups=(), jurisdictions=(), full_name: str = "", active: bool = True) -> None:
     with db.transaction() as session:
-        session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=full_name or username,
-                         roles=list(roles), groups=list(groups), jurisdictions=list(jurisdictions), active=active,
-                         created_at=T0))
+        session.add(account(username, roles, groups, jurisdictions, full_name, active))
 
 
 @dataclass
@@ -71,9 +55,7 @@ class People:
         with self.db.transaction() as session:
             user = session.query(User).filter_by(username=username).one_or_none()
             if user is None:
-                roles, groups, jurisdictions, name = PEOPLE[username]
-                user = User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
-                            groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0)
+                user = account(username, *PEOPLE[username])
                 session.add(user)
                 session.flush()
             token = tokens.issue(session, self.ctx, user).token
@@ -100,10 +82,6 @@ def upload(client, headers, content: bytes = PDF, name: str = "dokumen.pdf") -> 
                            data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     return response.get_json()
-
-
-RESEARCH_FILES = ("application_letter", "campus_recommendation", "proposal", "ktp", "statement_letter")
-VESSEL_FILES = ("measurement_letter", "crew_list", "nib_document", "ktp")
 
 
 def research_data(client, headers, **overrides) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import apply, complete, open_task, research_data, upload, vessel_data
+from tests.people import PNG
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -58,8 +59,6 @@ def test_file_fields_must_reference_the_callers_own_uploads_of_the_accepted_type
     stolen = research_data(client, andi, proposal=budis_file)
     response = client.post("/api/v1/applications", headers=andi, json={"service": "research_permit", "data": stolen})
     assert response.status_code == 422 and "yourself" in response.get_json()["error"]["details"]["proposal"]
-
-    from tests.api.conftest import PNG
 
     picture = upload(client, andi, PNG, "surat.png")
     wrong_type = research_data(client, andi, application_letter=picture)

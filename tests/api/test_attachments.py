@@ -9,7 +9,8 @@ import pytest
 
 from api import create_app
 from engine.models import Attachment
-from tests.api.conftest import PDF, PNG, apply, complete, open_task, research_data, upload, vessel_data
+from tests.api.conftest import apply, complete, open_task, research_data, upload, vessel_data
+from tests.people import PDF, PNG
 from tests.samples import INSPECTION
 
 

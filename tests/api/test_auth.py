@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.models import ApiToken, User
-from tests.api.conftest import PASSWORD, add_user
+from tests.api.conftest import add_user
+from tests.people import PASSWORD
 
 
 def _login(client, username, password=PASSWORD, address="10.0.0.1"):

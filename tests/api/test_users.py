@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import PASSWORD
+from tests.people import PASSWORD
 
 
 def _login(client, username, password):

@@ -1,7 +1,8 @@
 """Web page fixtures: the real app on the real database (SQLite and PostgreSQL), a browser-like test client that
 signs in through the sign-in form and sends the CSRF token as a page would, people of every role, documents.
 
-Accounts get a cheap PBKDF2 hash (the product's scrypt costs 150 ms per account); signing in reads either.
+The people and documents are tests.people's, with the roles only the web tests need; all accounts exist from the
+start, as a browser signs in through the form.
 """
 
 from __future__ import annotations
@@ -11,36 +12,20 @@ from dataclasses import dataclass
 
 import pytest
 from lxml import html as lxml_html
-from werkzeug.security import generate_password_hash
 
 from api import create_app
 from engine import definitions
 from engine.bpmn.compiler import SourceFile
-from engine.models import Task, User
-from tests.conftest import PROJECT_ROOT, T0
-
-PASSWORD = "rahasia-sekali"
-_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+from engine.models import Task
+from tests import people as shared
+from tests.conftest import PROJECT_ROOT
+from tests.people import PASSWORD, PDF, RESEARCH_FILES, VESSEL_FILES, add_people
 
 # username: (roles, groups, jurisdictions, full name)
 PEOPLE = {
-    "admin": (["admin"], [], ["*"], "Admin Sistem"),
-    "supri": (["supervisor"], [], ["sulsel", "sinjai"], "Supri Supervisor"),
-    "loket": (["officer"], ["front_office"], ["sulsel"], "Front Office"),
-    "vera": (["officer"], ["verifier"], ["sulsel"], "Vera Verifikator"),
-    "veri2": (["officer"], ["verifier"], ["sulsel"], "Veri Dua"),
+    **shared.PEOPLE,
     "verbone": (["officer"], ["verifier"], ["bone"], "Verifikator Bone"),
-    "kadis": (["officer"], ["head_of_office"], ["sulsel"], "Kepala Dinas"),
-    "sinta": (["officer"], ["regency_fisheries"], ["sinjai"], "Sinta Sinjai"),
-    "bona": (["officer"], ["regency_fisheries"], ["bone"], "Bona Bone"),
-    "andi": (["applicant"], [], [], "Andi Pratama"),
-    "budi": (["applicant"], [], [], "Budi Santoso"),
 }
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-RESEARCH_FILES = ("application_letter", "campus_recommendation", "proposal", "ktp", "statement_letter")
-VESSEL_FILES = ("measurement_letter", "crew_list", "nib_document", "ktp")
 
 
 @pytest.fixture
@@ -51,9 +36,7 @@ def app(db, ctx):
 @pytest.fixture
 def people(db):
     with db.transaction() as session:
-        for username, (roles, groups, jurisdictions, name) in PEOPLE.items():
-            session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
-                             groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0))
+        add_people(session, PEOPLE)
     return PEOPLE
 
 

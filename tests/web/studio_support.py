@@ -18,9 +18,8 @@ from engine.clock import FrozenClock
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory, transaction, upgrade
-from engine.models import User
 from tests.conftest import PROJECT_ROOT, T0
-from tests.web.conftest import _CHEAP_HASH, PASSWORD
+from tests.people import PASSWORD, account, add_people
 
 # username: (roles, groups, jurisdictions, full name)
 STUDIO_PEOPLE = {
@@ -32,9 +31,7 @@ STUDIO_PEOPLE = {
 @pytest.fixture
 def studio_people(db, people):
     with db.transaction() as session:
-        for username, (roles, groups, jurisdictions, name) in STUDIO_PEOPLE.items():
-            session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
-                             groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0))
+        add_people(session, STUDIO_PEOPLE)
     return STUDIO_PEOPLE
 
 
@@ -108,9 +105,7 @@ def live_server(tmp_path, usernames=("ana", "mira", "andi")):
             definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
                                definitions.form_source(ctx, path), actor="analis")
         for username in usernames:
-            roles, groups, jurisdictions, name = people[username]
-            session.add(User(username=username, password_hash=_CHEAP_HASH, full_name=name, roles=roles,
-                             groups=groups, jurisdictions=jurisdictions, active=True, created_at=T0))
+            session.add(account(username, *people[username]))
     app = create_app({"SECRET_KEY": "studio-browser-test"}, context=ctx, session_factory=factory)
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)

@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from engine import definitions
-from tests.web.conftest import PDF, research_form
+from tests.people import PDF
+from tests.web.conftest import research_form
 from tests.web.studio_support import chromium, live_server, open_page, shot
 from tests.web.test_analyst import survey_permit
 

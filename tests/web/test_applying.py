@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.models import Attachment, Instance
-from tests.web.conftest import PNG, apply, document, open_task_id, page, research_form, text_of
+from tests.people import PNG
+from tests.web.conftest import apply, document, open_task_id, page, research_form, text_of
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
 

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.security import generate_password_hash
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api import create_app
@@ -28,9 +27,10 @@ from engine.bpmn.compiler import SourceFile
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory, transaction, upgrade
-from engine.models import Task, User
-from tests.conftest import PROJECT_ROOT, T0
-from tests.web.conftest import PDF
+from engine.models import Task
+from tests.conftest import PROJECT_ROOT
+from tests.people import PASSWORD, PDF, add_people
+from tests.web.conftest import PEOPLE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -38,15 +38,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWER = PROJECT_ROOT / "api" / "static" / "dist" / "bpmn-js" / "bpmn-navigated-viewer.production.min.js"
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
-PASSWORD = "rahasia-sekali"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "id-ID"}
 DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "id-ID"}
-STAFF = {  # username: (roles, groups, jurisdictions, full name)
-    "vera": (["officer"], ["verifier"], ["sulsel"], "Vera Verifikator"),
-    "verbone": (["officer"], ["verifier"], ["bone"], "Verifikator Bone"),
-    "kadis": (["officer"], ["head_of_office"], ["sulsel"], "Kepala Dinas"),
-    "admin": (["admin"], [], ["*"], "Admin Sistem"),
-}
+STAFF = {username: PEOPLE[username] for username in ("vera", "verbone", "kadis", "admin")}
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -63,15 +57,12 @@ def server(tmp_path_factory):
     ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder))
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     with transaction(factory) as session:
         for key in ("research_permit", "fishing_vessel_permit"):
             path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
             definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
                                definitions.form_source(ctx, path), actor="analis")
-        for username, (roles, groups, jurisdictions, name) in STAFF.items():
-            session.add(User(username=username, password_hash=cheap, full_name=name, roles=roles, groups=groups,
-                             jurisdictions=jurisdictions, active=True, created_at=T0))
+        add_people(session, STAFF)
     app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)

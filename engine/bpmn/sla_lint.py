@@ -1,0 +1,272 @@
+"""Lint of the SLA settings besides the target, read from ``camunda:properties`` on the process and its human
+tasks: a value the engine cannot act on is an error, a setting it would not act on is a warning.
+
+Kept apart from :mod:`.lint` because these rules mirror what :mod:`engine.sla` and :mod:`engine.escalation` read, and
+change with them; the target itself (``sla``) is :func:`.lint.check_sla`'s.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from ..sla import TWENTY_FOUR_SEVEN, calendar_name, parse_share
+from .names import label, local, xpath
+from .problems import ProblemList
+from .settings import human_tasks
+
+# What the engine reads (engine.sla, engine.escalation), on the process (the whole file, and defaults for its steps)
+# and on human tasks; ``calendar`` is read on both too.
+SLA_KEYS = ("sla", "sla.at_risk", "sla.pause", "sla.escalate", "sla.on_breach", "sla.approve")
+CALENDAR_KEY = "calendar"
+STEP_ONLY = ("sla.pause", "sla.escalate")
+APPROVE = "approve"
+WORKING = "working"
+_TRUE, _FALSE = {"true", "yes", "1", "ya"}, {"false", "no", "0", "tidak"}
+
+
+@dataclass
+class _Owner:
+    """The element a property sits on, and what the engine knows of it."""
+
+    node: object
+    kind: str  # "process", "task" (a user or manual task) or "other"
+    settings: dict  # settings.task_settings() / process_settings(); {} for other elements
+
+
+@dataclass
+class _Scope:
+    process: dict  # process_settings()
+    office: list[dict]  # the office steps' task settings (decision choices included)
+    nodes: dict  # element id -> node of the human tasks
+    on_breach: str  # the process's sla.on_breach, lower case
+
+    def has_target(self, owner: _Owner) -> bool:
+        """Can a breach happen where ``owner``'s setting applies?"""
+        if owner.kind == "task":
+            return bool(owner.settings.get("sla"))
+        return bool(self.process.get("sla")) or any(t.get("sla") for t in self.office)
+
+
+def _value(properties: dict | None, name: str) -> str:
+    return ((properties or {}).get(name) or "").strip()
+
+
+def _located_properties(node) -> list:
+    """``(name, value, property element)`` of an element's own ``camunda:properties``, in document order."""
+    found = []
+    for prop in xpath(node, "./bpmn:extensionElements/camunda:properties/camunda:property"):
+        name = (prop.get("name") or "").strip()
+        if name:
+            found.append((name, prop.get("value") if prop.get("value") is not None else (prop.text or ""), prop))
+    return found
+
+
+def _approving_choice(choices: list[str], settings: dict, process: dict) -> str | None:
+    # The rule the SLA pass applies at breach time, so lint and the pass cannot disagree. Imported at call time:
+    # engine.escalation depends on this compiler (through engine.applications and engine.definitions).
+    from ..escalation import approving_choice
+
+    return approving_choice(choices, settings, process)
+
+
+def check_sla_settings(process, tasks: dict[str, dict], process_settings: dict, problems: ProblemList,
+                       filename: str) -> None:
+    """``sla.at_risk``, ``calendar``, ``sla.pause``, ``sla.escalate``, ``sla.on_breach`` and ``sla.approve``: a
+    value the engine cannot act on is an error; a setting placed where the engine does not read it, or that can never
+    take effect, is a warning. Each problem points at the property's line.
+
+    An automatic approval that finds nothing to approve is a warning, not an error: the SLA pass then leaves the step
+    breached and logs why (``fiktif_positif_failed``), which a service may accept.
+
+    ``tasks`` are the human tasks' settings by element id, with their decision choices. The target (``sla``) itself
+    is :func:`.lint.check_sla`'s.
+    """
+    nodes = {node.get("id"): node for node in human_tasks(process) if node.get("id") in tasks}
+    scope = _Scope(process_settings, [t for t in tasks.values() if not t["for_applicant"]], nodes,
+                   _value(process_settings.get("properties"), "sla.on_breach").lower())
+    for node in process.iter():
+        props = _located_properties(node) if isinstance(node.tag, str) else []
+        if not props:
+            continue
+        if node is process:
+            owner = _Owner(node, "process", process_settings)
+        elif node.get("id") in nodes and nodes[node.get("id")] is node:
+            owner = _Owner(node, "task", tasks[node.get("id")])
+        else:
+            owner = _Owner(node, "other", {})
+        for name, value, prop in props:
+            where = {"node": node, "line": prop.sourceline, "file": filename}
+            if name.startswith("sla.") and name not in SLA_KEYS:
+                _unknown_key(name, owner, problems, where)
+            elif owner.kind == "other" and name in SLA_KEYS:
+                problems.warning("sla_property_ignored", f"{name} on {local(node.tag)} {label(node)} is not read: "
+                                 "SLA clocks run on user and manual tasks and on the process. Move it there.",
+                                 message_id=f"{name} pada {label(node)} tidak dibaca: SLA hanya berlaku pada tugas "
+                                 "pengguna atau manual dan pada proses.", **where)
+            elif owner.kind == "process" and name in STEP_ONLY:
+                problems.warning("sla_property_ignored", f"{name} on the process {label(node)} is not read: it "
+                                 "belongs on the user task it is about.",
+                                 message_id=f"{name} pada proses {label(node)} tidak dibaca; pindahkan ke tugas "
+                                 "pengguna yang dimaksud.", **where)
+            elif owner.kind != "other" and name in _CHECKS:
+                _CHECKS[name](value, owner, scope, problems, where)
+
+
+def _unknown_key(name: str, owner: _Owner, problems: ProblemList, where: dict) -> None:
+    if name == f"sla.{CALENDAR_KEY}":
+        hint = f" The calendar is the property '{CALENDAR_KEY}' ({CALENDAR_KEY}=24x7)."
+    else:
+        close = difflib.get_close_matches(name, SLA_KEYS, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+    problems.warning("sla_property_unknown", f"Property {name} on {label(owner.node)} is not an SLA setting Lincah "
+                     f"reads ({', '.join(SLA_KEYS)}, {CALENDAR_KEY}); it is ignored.{hint}",
+                     message_id=f"Properti {name} pada {label(owner.node)} tidak dikenal dan diabaikan.{hint}",
+                     **where)
+
+
+def _never_fires(name: str, owner: _Owner, problems: ProblemList, where: dict) -> None:
+    whose = "this step has" if owner.kind == "task" else "neither the process nor any of its office steps has"
+    problems.warning("sla_without_target", f"{name} on {label(owner.node)} has no effect: {whose} an SLA target "
+                     "(property sla, e.g. P2D).",
+                     message_id=f"{name} pada {label(owner.node)} tidak berpengaruh karena tidak ada target SLA.",
+                     **where)
+
+
+def _check_at_risk(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    share = parse_share(value)
+    if share is None or share >= 1:
+        problems.error("sla_at_risk_invalid", f"sla.at_risk {value!r} on {label(owner.node)} is not a share of the "
+                       "target between 0 and 1: write 0.75 or 75% (the step turns 'at risk' once that share of its "
+                       "time has passed).",
+                       message_id=f"sla.at_risk {value!r} pada {label(owner.node)} harus di antara 0 dan 1, misalnya "
+                       "0.75 atau 75%.", **where)
+    elif not scope.has_target(owner):
+        _never_fires("sla.at_risk", owner, problems, where)
+
+
+def _check_calendar(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    text = value.strip().lower().replace("calendar=", "")
+    if calendar_name(text) == TWENTY_FOUR_SEVEN or text == WORKING:
+        return
+    problems.error("sla_calendar_invalid", f"calendar {value!r} on {label(owner.node)} is not a calendar Lincah "
+                   f"knows: write {TWENTY_FOUR_SEVEN} to count plain time around the clock, or leave the property out "
+                   "to count working time (office hours; weekends and holidays off).",
+                   message_id=f"Kalender {value!r} pada {label(owner.node)} tidak dikenal: tulis {TWENTY_FOUR_SEVEN} "
+                   "atau hapus properti ini (hari kerja).", **where)
+
+
+def _check_pause(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    text = value.strip().lower()
+    if text not in _TRUE | _FALSE:
+        problems.error("sla_pause_invalid", f"sla.pause {value!r} on {label(owner.node)} is neither true nor false. "
+                       "Write true on the applicant's step (e.g. revise the application) to stop the office's clock "
+                       "while the applicant has the file.",
+                       message_id=f"sla.pause {value!r} pada {label(owner.node)} harus true atau false.", **where)
+    elif text in _TRUE and not owner.settings.get("for_applicant"):
+        problems.warning("sla_pause_office_step", f"sla.pause on {label(owner.node)} stops the file's SLA clocks "
+                         "while this office step is open, but they may stop only while the file waits for the "
+                         "applicant (PP 28/2025). Give the step to the applicant (camunda:assignee=\"${applicant}\") "
+                         "or remove sla.pause.",
+                         message_id=f"sla.pause pada {label(owner.node)} menghentikan jam SLA selama tahap kantor; "
+                         "penghentian hanya untuk tahap pemohon.", **where)
+
+
+def _check_escalate(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    group = value.strip()
+    if not group or "," in group or "${" in group or "#{" in group:
+        problems.error("sla_escalate_invalid", f"sla.escalate {value!r} on {label(owner.node)} must name one group "
+                       "of officers (e.g. head_of_office) that takes the step over when it is overdue; lists and "
+                       "expressions are not read.",
+                       message_id=f"sla.escalate {value!r} pada {label(owner.node)} harus berisi satu nama grup "
+                       "petugas.", **where)
+    elif owner.settings.get("for_applicant"):
+        problems.warning("sla_property_ignored", f"sla.escalate on {label(owner.node)} is not read: the applicant's "
+                         "own step is never handed to officers.",
+                         message_id=f"sla.escalate pada {label(owner.node)} diabaikan: tahap milik pemohon.", **where)
+    elif not scope.has_target(owner):
+        _never_fires("sla.escalate", owner, problems, where)
+
+
+def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    if value.strip().lower() != APPROVE:
+        problems.error("sla_on_breach_invalid", f"sla.on_breach {value!r} on {label(owner.node)} is not an action "
+                       f"Lincah takes: the only one is {APPROVE} (the approving decision is taken automatically when "
+                       "the SLA is breached: fiktif positif, PP 28/2025).",
+                       message_id=f"sla.on_breach {value!r} pada {label(owner.node)} tidak dikenal; yang ada hanya "
+                       f"{APPROVE} (fiktif positif).", **where)
+        return
+    if owner.kind == "task" and owner.settings.get("for_applicant"):
+        problems.warning("sla_property_ignored", f"sla.on_breach on {label(owner.node)} is not read: only office "
+                         "steps are approved automatically, not the applicant's own.",
+                         message_id=f"sla.on_breach pada {label(owner.node)} diabaikan: tahap milik pemohon.",
+                         **where)
+        return
+    if not scope.has_target(owner):
+        _never_fires("sla.on_breach", owner, problems, where)
+    if owner.kind == "task":
+        choices = owner.settings.get("decisions") or []
+        if not choices:
+            problems.warning("sla_on_breach_no_decision", f"sla.on_breach=approve on {label(owner.node)}: the step "
+                             "offers no decision, so on breach it is completed automatically with none and without "
+                             "its form's data.", message_id=f"sla.on_breach=approve pada {label(owner.node)}: tahap "
+                             "tanpa keputusan diselesaikan otomatis tanpa data formulir.", **where)
+        elif _approving_choice(choices, owner.settings, scope.process) is None:
+            _no_approval(owner.node, choices, problems, where)
+        return
+    deciding = [t for t in scope.office if t["decisions"]]
+    if not deciding:
+        problems.warning("sla_on_breach_no_decision", f"sla.on_breach=approve on the process {label(owner.node)} has "
+                         "no decision to take: none of its office steps offers one, so on breach its open steps are "
+                         "just completed without their forms' data. Name the flows after the deciding step (e.g. "
+                         "Setujui / Tolak) or remove sla.on_breach.",
+                         message_id=f"sla.on_breach=approve pada proses {label(owner.node)}: tidak ada tahap dengan "
+                         "keputusan untuk disetujui.", **where)
+        return
+    refusing = [t for t in deciding if _approving_choice(t["decisions"], t, scope.process) is None]
+    if len(refusing) == len(deciding):
+        problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve on the process {label(owner.node)} "
+                         "cannot approve anything: no choice of its deciding steps reads as approval, so overdue "
+                         "steps stay breached. Name the approving choice with sla.approve.",
+                         message_id=f"sla.on_breach=approve pada proses {label(owner.node)}: tidak ada pilihan yang "
+                         "menyetujui; sebutkan dengan sla.approve.", **where)
+        return
+    for task in refusing:
+        _no_approval(scope.nodes[task["element_id"]], task["decisions"], problems,
+                     {"node": scope.nodes[task["element_id"]], "file": where["file"]})
+
+
+def _no_approval(node, choices: list[str], problems: ProblemList, where: dict) -> None:
+    problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve applies to {label(node)}, but none of its "
+                     f"choices ({', '.join(choices)}) reads as approval: when it is overdue it stays breached. Name "
+                     "the approving one with sla.approve.",
+                     message_id=f"sla.on_breach=approve berlaku untuk {label(node)}, tetapi tidak ada pilihan yang "
+                     "menyetujui; sebutkan dengan sla.approve.", **where)
+
+
+def _check_approve(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    named = value.strip()
+    if owner.kind == "task":
+        choices = owner.settings.get("decisions") or []
+        valid = named in choices
+        offered = f"its choices are {', '.join(choices)}" if choices else "it offers no choices"
+        used = APPROVE in (_value(owner.settings.get("properties"), "sla.on_breach").lower(), scope.on_breach)
+    else:
+        valid = any(named in t["decisions"] for t in scope.office)
+        offered = "it is the choice of none of its office steps"
+        used = scope.on_breach == APPROVE or any(
+            _value(t.get("properties"), "sla.on_breach").lower() == APPROVE for t in scope.office)
+    if not valid:
+        problems.error("sla_approve_invalid", f"sla.approve {value!r} on {label(owner.node)} is not a choice this "
+                       f"setting applies to ({offered}). Write the approving choice exactly as its flow is named.",
+                       message_id=f"sla.approve {value!r} pada {label(owner.node)} bukan salah satu pilihan "
+                       "keputusan.", **where)
+    elif not used:
+        problems.warning("sla_approve_unused", f"sla.approve on {label(owner.node)} has no effect without "
+                         "sla.on_breach=approve on the step or the process.",
+                         message_id=f"sla.approve pada {label(owner.node)} tidak berpengaruh tanpa "
+                         "sla.on_breach=approve.", **where)
+
+
+_CHECKS = {"sla.at_risk": _check_at_risk, CALENDAR_KEY: _check_calendar, "sla.pause": _check_pause,
+           "sla.escalate": _check_escalate, "sla.on_breach": _check_on_breach, "sla.approve": _check_approve}
