@@ -1,7 +1,8 @@
 """The application factory: one engine context and one session factory per app, one session per request.
 
 ``create_app()`` reads the settings from the environment (``LINCAH_DATABASE_URL`` …); tests pass their own context
-(frozen clock) and session factory. Production runs it under gunicorn: ``gunicorn 'api:create_app()'``.
+(frozen clock) and session factory. Production runs it under gunicorn: ``gunicorn 'api:create_app()'``. A calendars
+file that does not load stops the start with a ``ValueError``, before a worker takes a request.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     app.config.update(docs.CONFIG, MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
     app.config.update(config or {})
     ctx = context or EngineContext(settings=Settings.from_env())
+    check_calendars(ctx)
     if session_factory is None:
         session_factory = make_session_factory(make_engine(ctx.settings.database_url))
     app.extensions["lincah"] = {"ctx": ctx, "session_factory": session_factory, "scheduler": None}
@@ -65,6 +67,14 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
         app.extensions["lincah"]["scheduler"] = service
     logging.getLogger("lincah").setLevel(logging.INFO)
     return app
+
+
+def check_calendars(ctx: EngineContext) -> None:
+    """Read the offices' calendars now, so a broken calendars file stops the start rather than the first deadline.
+
+    Raises ``ValueError`` naming the file and what is wrong in it (``lincah calendar check`` says the same).
+    """
+    ctx.calendars  # noqa: B018 - the property reads and checks the file once
 
 
 def _has_body() -> bool:

@@ -18,7 +18,7 @@ from engine.db import make_engine, make_session_factory, transaction, upgrade
 from engine.errors import LincahError
 from scheduler.cli import scheduler_command
 
-from .app import create_app
+from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
 
 
@@ -176,7 +176,13 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
 @click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production).")
 @click.option("--no-scheduler", is_flag=True, help="Do not run the periodic jobs in this process.")
 def serve(host, port, debug, no_scheduler) -> None:
-    app = create_app(context=_context(), start_scheduler=not no_scheduler)
+    ctx = _context()
+    try:
+        check_calendars(ctx)
+    except ValueError as exc:
+        raise click.ClickException(f"{exc}\nThe server did not start: correct the calendars file "
+                                   "(`lincah calendar check` checks it) and start again.") from None
+    app = create_app(context=ctx, start_scheduler=not no_scheduler)
     click.echo(f"Lincah on http://{host}:{port}/ (API: /api/v1, docs: /api/v1/docs)"
                + ("" if no_scheduler else "; scheduler running (timers, SLA clock, notifications)"))
     run_simple(host, port, app, threaded=True, use_reloader=debug, use_debugger=debug)
