@@ -28,6 +28,18 @@ def task_of(row: Task, instance: Instance) -> dict:
     return task(row, registration_no=instance.registration_no, applicant_name=instance.applicant_name)
 
 
+def inbox_page(page) -> dict:
+    """An ``engine.inbox.InboxPage`` as the ``InboxPage`` schema."""
+    return {"items": [task(r.task, registration_no=r.registration_no, applicant_name=r.applicant_name)
+                      for r in page.items], "total": page.total, "total_capped": page.total_capped,
+            "next_cursor": page.next_cursor}
+
+
+def completion(instance: Instance, open_tasks: list[Task]) -> dict:
+    """The answer to completing a task (``CompleteResult``): the application's new state and its open tasks."""
+    return {"application": application_state(instance), "tasks": [task_of(t, instance) for t in open_tasks]}
+
+
 def form(found) -> dict | None:
     if found is None:
         return None

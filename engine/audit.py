@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .models import Event
+from .sql import InsertRows
 
-# Built once: constructing SQL expressions costs more than running them on the hot path of every step.
-_INSERT = insert(Event.__table__)
+# Prepared once: every step appends events, and SQLAlchemy's per-statement work cost more than the INSERT itself.
+_INSERT = InsertRows(Event.__table__, ("kind", "actor", "at", "instance_id", "definition_id", "task_id",
+                                            "element_id", "data"))
 
 
 def entry(kind: str, *, actor: str | None, at, instance_id: int | None = None, definition_id: int | None = None,
@@ -20,12 +21,12 @@ def entry(kind: str, *, actor: str | None, at, instance_id: int | None = None, d
 
 def record(session: Session, kind: str, **fields) -> None:
     """Append one event in the caller's transaction (a plain INSERT: events are never loaded to be changed)."""
-    session.connection().execute(_INSERT, entry(kind, **fields))
+    _INSERT.execute(session, entry(kind, **fields))
 
 
 def record_all(session: Session, *entries: dict) -> None:
     """Append several events in one statement."""
-    session.connection().execute(_INSERT, list(entries))
+    _INSERT.execute(session, list(entries))
 
 
 def _jsonable(value):

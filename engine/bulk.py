@@ -12,14 +12,21 @@ round trips) and small batches keep the plain ``executemany``.
 
 from __future__ import annotations
 
+import functools
+
 import orjson
 from sqlalchemy import JSON, Table, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+from .sql import InsertRows
+
 # Below this many rows the plain INSERT (compiled once, cached) is as quick.
 _MANY = 20
+
+
+@functools.cache
+def _plain_insert(table: Table, columns: tuple[str, ...], skip_duplicates_of: str | None) -> InsertRows:
+    return InsertRows(table, columns, skip_duplicates_of=skip_duplicates_of)
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict], *, skip_duplicates_of: str | None = None) -> None:
@@ -32,11 +39,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict], *, skip_duplic
         return
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql" or len(rows) < _MANY:
-        statement = table.insert()
-        if skip_duplicates_of:
-            statement = _DIALECTS[dialect.name].insert(table).on_conflict_do_nothing(
-                index_elements=[skip_duplicates_of])
-        session.execute(statement, rows)
+        _plain_insert(table, tuple(rows[0]), skip_duplicates_of).execute(session, rows)
         return
     names = list(rows[0])
     columns = [table.c[name] for name in names]

@@ -8,7 +8,7 @@ finished them, or cancelled when a timer or cancellation took the file elsewhere
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import sla
@@ -16,6 +16,7 @@ from .bpmn.expressions import placeholder_name
 from .context import EngineContext
 from .models import Instance, ServiceDefinition, Task, TaskCandidate
 from .runtime import ready_human_ids
+from .sql import InsertRows
 
 OPEN_STATES = ("ready", "claimed")
 
@@ -73,29 +74,25 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
                for task_id, spiff_task in ready.items() if task_id not in open_rows]
     if created:
         # Plain INSERTs: these rows are returned to the caller, never modified in this transaction.
-        session.connection().execute(_INSERT_TASK, [_columns(row) for row in created])
+        _INSERT_TASK.execute(session, [_columns(row) for row in created])
         candidates = [{"task_id": row.id, "group_name": g} for row in created for g in row.candidate_groups]
         if candidates:
-            session.connection().execute(_INSERT_CANDIDATE, candidates)
+            _INSERT_CANDIDATE.execute(session, candidates)
     kept = [row for task_id, row in open_rows.items() if task_id in ready]
     return sorted(kept + created, key=lambda row: (row.created_at, row.element_id))
 
 
 _TASKS = Task.__table__
+_TASK_COLUMNS = tuple(column.key for column in _TASKS.columns)
 # Built once: constructing SQL expressions costs more than running them on every step.
 _OPEN_ROWS = select(Task).where(Task.instance_id == bindparam("b_instance_id"), Task.state.in_(OPEN_STATES))
-_INSERT_TASK = insert(_TASKS)
-_INSERT_CANDIDATE = insert(TaskCandidate.__table__)
+_INSERT_TASK = InsertRows(_TASKS, _TASK_COLUMNS)
+_INSERT_CANDIDATE = InsertRows(TaskCandidate.__table__, ("task_id", "group_name"))
 
 
 def _columns(row: Task) -> dict:
-    """The row as INSERT parameters; unset attributes are left out so column defaults apply."""
-    values = {}
-    for column in _TASKS.columns:
-        value = getattr(row, column.key)
-        if value is not None or column.default is None:
-            values[column.key] = value
-    return values
+    """The row as INSERT parameters: every column (``_new_row`` sets each one that has a default)."""
+    return {key: getattr(row, key) for key in _TASK_COLUMNS}
 
 
 def search_text(registration_no: str | None, applicant_name: str | None, step_name: str) -> str:

@@ -6,6 +6,7 @@ A step never half-writes: the new state is saved only if the engine reached its 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -19,6 +20,7 @@ from .context import EngineContext
 from .errors import Conflict, LincahError, ProcessError
 from .models import Instance, ServiceDefinition
 from .serialization import SERIALIZER_VERSION
+from .sql import Prepared
 from .timeshift import use_clock
 
 
@@ -97,15 +99,19 @@ def save(session: Session, ctx: EngineContext, instance: Instance, workflow: Bpm
     _update_if_unchanged(session, instance, seen, values)
 
 
-# The SET clause comes from the parameter names; built once because building SQL costs more than running it.
 _INSTANCES = Instance.__table__
-_UPDATE_IF_UNCHANGED = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
-                                                _INSTANCES.c.revision == bindparam("b_seen"))
+
+
+@functools.cache
+def _update_if_unchanged_of(columns: tuple[str, ...]) -> Prepared:
+    """``UPDATE instance SET <columns> WHERE id = :b_id AND revision = :b_seen``, prepared once per column set."""
+    return Prepared(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
+                                             _INSTANCES.c.revision == bindparam("b_seen")), columns=columns)
 
 
 def _update_if_unchanged(session: Session, instance: Instance, seen: int, values: dict) -> None:
-    result = session.connection().execute(_UPDATE_IF_UNCHANGED, {"b_id": instance.id, "b_seen": seen, **values})
-    if result.rowcount != 1:
+    statement = _update_if_unchanged_of(tuple(sorted(values)))
+    if statement.execute(session, {"b_id": instance.id, "b_seen": seen, **values}) != 1:
         raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
                        "Reload it and try again.")
     # Mirror the new values on the loaded object without marking it dirty (no second UPDATE at flush).

@@ -26,6 +26,7 @@ from .access import Actor
 from .context import EngineContext
 from .errors import LincahError
 from .models import ApiToken, LoginFailure, User
+from .sql import Prepared
 
 TOKEN_PREFIX = "lct_"
 TOKEN_LIFETIME = timedelta(days=30)
@@ -72,10 +73,10 @@ def issue(session: Session, ctx: EngineContext, user: User, *, label: str = "",
     return IssuedToken(token, row, user)
 
 
-# Built once, and reading plain columns rather than ORM objects: this runs on every API request.
-_TOKEN_AND_USER = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.username, User.roles,
-                          User.groups, User.jurisdictions, User.full_name, User.active)
-                   .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("b_hash")))
+# Prepared once, and reading plain columns rather than ORM objects: this runs on every API request.
+_TOKEN_AND_USER = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.username, User.roles,
+                                  User.groups, User.jurisdictions, User.full_name, User.active)
+                           .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("b_hash")))
 
 
 def actor_for(session: Session, ctx: EngineContext, token: str | None) -> tuple[Actor, int]:
@@ -83,14 +84,14 @@ def actor_for(session: Session, ctx: EngineContext, token: str | None) -> tuple[
     revoked or its account inactive."""
     if not token:
         raise Unauthenticated("Sign in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
-    found = session.connection().execute(_TOKEN_AND_USER, {"b_hash": hash_token(token)}).first()
-    if found is None:
+    found = _TOKEN_AND_USER.rows(session, {"b_hash": hash_token(token)})
+    if not found:
         raise Unauthenticated("The token is not valid. Sign in again to get a new one.")
-    if found.revoked_at is not None or found.expires_at <= ctx.now() or not found.active:
+    token_id, revoked_at, expires_at, username, roles, groups, jurisdictions, full_name, active = found[0]
+    if revoked_at is not None or expires_at <= ctx.now() or not active:
         raise Unauthenticated("The token has expired or was revoked. Sign in again to get a new one.")
-    actor = Actor.of(found.username, found.roles or (), found.groups or (), found.jurisdictions or (),
-                     found.full_name or "")
-    return actor, found.id
+    actor = Actor.of(username, roles or (), groups or (), jurisdictions or (), full_name or "")
+    return actor, token_id
 
 
 def revoke(session: Session, ctx: EngineContext, token_id: int) -> None:

@@ -9,6 +9,7 @@ from engine.access import APPLICANT, OFFICER, SUPERVISOR
 
 from .. import presenters
 from ..auth import current_actor, login_required
+from ..fast_json import json_response
 from ..schemas.tasks import (
     AssignRequest,
     CompleteRequest,
@@ -35,9 +36,7 @@ def _item(task) -> dict:
 def list_tasks(**filters):
     """Your inbox: tasks you may work (your groups in your offices, or assigned to you), soonest due first."""
     page = inbox.search(session(), current_actor(), inbox.InboxQuery(**filters))
-    return {"items": [presenters.task(r.task, registration_no=r.registration_no, applicant_name=r.applicant_name)
-                      for r in page.items], "total": page.total, "total_capped": page.total_capped,
-            "next_cursor": page.next_cursor}
+    return json_response(presenters.inbox_page(page))
 
 
 @blp.route("/<string:task_id>")
@@ -85,5 +84,4 @@ def complete(body, task_id: str):
     instance, open_tasks = casework.complete_task(session(), engine_context(), task_id, current_actor(),
                                                   data=body["data"], decision=body["decision"],
                                                   expected_revision=body["expected_revision"])
-    return {"application": presenters.application_state(instance),
-            "tasks": [presenters.task_of(t, instance) for t in open_tasks]}
+    return json_response(presenters.completion(instance, open_tasks))
