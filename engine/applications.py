@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, forms, notifications, projection, registration, runtime, sla
+from . import audit, definitions, forms, notifications, projection, registration, runtime, sla, sql
 from .access import SUPERVISOR, Actor, may_view_application
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
@@ -98,13 +98,15 @@ def finish_step(session: Session, ctx: EngineContext, instance: Instance, workfl
     completed = workflow.is_completed()
     if completed:
         changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
-    runtime.save(session, ctx, instance, workflow, **changes)
-    still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
-    sla.settle(session, ctx, instance, still_open)
-    notifications.after_step(session, ctx, instance, still_open, workflow.last_task.data if workflow.last_task else {})
-    if completed:
-        audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
-                     outcome=instance.outcome)
+    with sql.batch(session):  # joins the caller's batch when there is one
+        runtime.save(session, ctx, instance, workflow, **changes)
+        still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
+        sla.settle(session, ctx, instance, still_open)
+        notifications.after_step(session, ctx, instance, still_open,
+                                 workflow.last_task.data if workflow.last_task else {})
+        if completed:
+            audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
+                         outcome=instance.outcome)
     return still_open
 
 

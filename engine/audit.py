@@ -21,12 +21,12 @@ def entry(kind: str, *, actor: str | None, at, instance_id: int | None = None, d
 
 def record(session: Session, kind: str, **fields) -> None:
     """Append one event in the caller's transaction (a plain INSERT: events are never loaded to be changed)."""
-    _INSERT.execute(session, entry(kind, **fields))
+    _INSERT.write(session, entry(kind, **fields))
 
 
 def record_all(session: Session, *entries: dict) -> None:
     """Append several events in one statement."""
-    _INSERT.execute(session, list(entries))
+    _INSERT.write(session, list(entries))
 
 
 def _jsonable(value):

@@ -39,7 +39,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict], *, skip_duplic
         return
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql" or len(rows) < _MANY:
-        _plain_insert(table, tuple(rows[0]), skip_duplicates_of).execute(session, rows)
+        _plain_insert(table, tuple(rows[0]), skip_duplicates_of).write(session, rows)
         return
     names = list(rows[0])
     columns = [table.c[name] for name in names]

@@ -74,10 +74,10 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
                for task_id, spiff_task in ready.items() if task_id not in open_rows]
     if created:
         # Plain INSERTs: these rows are returned to the caller, never modified in this transaction.
-        _INSERT_TASK.execute(session, [_columns(row) for row in created])
+        _INSERT_TASK.write(session, [_columns(row) for row in created])
         candidates = [{"task_id": row.id, "group_name": g} for row in created for g in row.candidate_groups]
         if candidates:
-            _INSERT_CANDIDATE.execute(session, candidates)
+            _INSERT_CANDIDATE.write(session, candidates)
     kept = [row for task_id, row in open_rows.items() if task_id in ready]
     return sorted(kept + created, key=lambda row: (row.created_at, row.element_id))
 

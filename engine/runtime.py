@@ -110,10 +110,10 @@ def _update_if_unchanged_of(columns: tuple[str, ...]) -> Prepared:
 
 
 def _update_if_unchanged(session: Session, instance: Instance, seen: int, values: dict) -> None:
-    statement = _update_if_unchanged_of(tuple(sorted(values)))
-    if statement.execute(session, {"b_id": instance.id, "b_seen": seen, **values}) != 1:
-        raise Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
-                       "Reload it and try again.")
+    conflict = Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
+                        "Reload it and try again.")
+    _update_if_unchanged_of(tuple(sorted(values))).write(session, {"b_id": instance.id, "b_seen": seen, **values},
+                                                         expect=1, conflict=conflict)
     # Mirror the new values on the loaded object without marking it dirty (no second UPDATE at flush).
     for name, value in values.items():
         set_committed_value(instance, name, value)

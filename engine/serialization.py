@@ -18,6 +18,8 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializ
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 
+from . import plain_tasks
+
 SERIALIZER_VERSION = VERSION
 
 
@@ -30,9 +32,15 @@ class _InstanceConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def restore_with_specs(self, dct, spec, subprocess_specs):
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    def restore_with_specs(self, dct, spec, subprocess_specs, script_engine=None, *, plain: bool = False):
+        """The workflow of ``dct`` on the given specs. ``plain``: its task data and internal data hold only JSON
+        values (no ``typename`` object anywhere), so the tasks are rebuilt by ``plain_tasks``, without the
+        registry's walk over every value."""
+        workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        if plain:
+            workflow.tasks = plain_tasks.restore(dct["tasks"], workflow)
+        else:
+            workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
@@ -82,9 +90,18 @@ class StateCodec:
 
     # -- instances
     def dump_state(self, workflow: BpmnWorkflow) -> str:
+        if not workflow.subprocesses and not workflow.bpmn_events:
+            encoded = plain_tasks.dump(self._instances, workflow)
+            if encoded is not None:
+                return encoded
         return orjson.dumps(self.registry.convert(workflow)).decode()
 
     def load_state(self, state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-        workflow = self._instances.restore_with_specs(orjson.loads(state), spec, subprocess_specs)
+        dct = orjson.loads(state)
+        # The state names its own class and each task's ("typename": "BpmnWorkflow", "Task"); any other typed object,
+        # a subprocess or a pending event means the registry must restore it.
+        plain = (not dct.get("subprocesses") and not dct.get("bpmn_events")
+                 and state.count('"typename"') == 1 + len(dct["tasks"]))
+        workflow = self._instances.restore_with_specs(dct, spec, subprocess_specs, script_engine, plain=plain)
         workflow.script_engine = script_engine
         return workflow

@@ -326,7 +326,7 @@ def _set_instance(session: Session, instance: Instance, **values) -> None:
     Not through the ORM's unit of work: its flush, run by the next query of the step, cost more than the rest of
     the clock's work.
     """
-    _set_instance_of(tuple(sorted(values))).execute(session, {"b_id": instance.id, **values})
+    _set_instance_of(tuple(sorted(values))).write(session, {"b_id": instance.id, **values})
     for name, value in values.items():
         set_committed_value(instance, name, value)
 

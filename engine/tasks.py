@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, inspect, literal_column, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import applications, audit, definitions, forms, runtime, sla
+from . import applications, audit, definitions, forms, runtime, sla, sql
 from .access import SUPERVISOR, Actor, may_work
 from .bpmn.rewrite import DECISION_FIELD
 from .context import EngineContext
@@ -179,18 +179,22 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
     now = ctx.now()
     closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision,
                **sla.closing_values(ctx, task, now, completed=True)}
-    if _CLOSE_OPEN_TASK.execute(session, {"b_task_id": task.id, **closing}) != 1:
-        raise Conflict(f"Task {task.name!r} was completed by someone else at the same moment.")
-    for name, value in closing.items():
-        set_committed_value(task, name, value)
-    where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,
-             "element_id": task.element_id}
-    events = [audit.entry("task_completed", data=data, decision=decision, **where)]
-    if decision is not None:
-        events.append(audit.entry("decision", decision=decision, **where))
-    audit.record_all(session, *events)
-    return instance, applications.finish_step(session, ctx, instance, workflow, actor=actor.username,
+    # The step's writes travel together (one round trip on PostgreSQL); a lost race with a colleague shows as a
+    # task already closed or an application already changed, and undoes them all.
+    with sql.batch(session):
+        _CLOSE_OPEN_TASK.write(session, {"b_task_id": task.id, **closing}, expect=1, conflict=Conflict(
+            f"Task {task.name!r} was completed by someone else at the same moment."))
+        for name, value in closing.items():
+            set_committed_value(task, name, value)
+        where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,
+                 "element_id": task.element_id}
+        events = [audit.entry("task_completed", data=data, decision=decision, **where)]
+        if decision is not None:
+            events.append(audit.entry("decision", decision=decision, **where))
+        audit.record_all(session, *events)
+        open_tasks = applications.finish_step(session, ctx, instance, workflow, actor=actor.username,
                                               others_open=others_open)
+    return instance, open_tasks
 
 
 def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:

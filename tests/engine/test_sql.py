@@ -1,0 +1,126 @@
+"""Prepared statements and batched writes (``engine.sql``): the same values SQLAlchemy itself would write and read,
+the statements in program order, lost races and database errors surfacing as they do without them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine import sql
+from engine.errors import Conflict
+from engine.models import Event, Notification, User
+from engine.sql import InsertRows, Prepared, attach
+
+EVENTS = Event.__table__
+COLUMNS = ("kind", "actor", "at", "instance_id", "definition_id", "task_id", "element_id", "data")
+AT = datetime(2026, 8, 17, 9, 30, 15, 250000, tzinfo=UTC)
+INSERT_EVENT = InsertRows(EVENTS, COLUMNS)
+BY_KIND = Prepared(select(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")).order_by(EVENTS.c.id))
+RENAME_ACTOR = Prepared(update(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")), columns=("actor",))
+
+
+def _event(kind: str, **values) -> dict:
+    return {"kind": kind, "actor": "vera", "at": AT, "instance_id": None, "definition_id": None, "task_id": None,
+            "element_id": "Task_Verify", "data": {"note": "Lengkap", "files": [1, 2]}, **values}
+
+
+def test_values_written_and_read_are_what_sqlalchemy_writes_and_reads(db):
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, _event("checked"))
+    with db.transaction() as session:
+        (row,) = BY_KIND.rows(session, {"b_kind": "checked"})
+        orm = session.scalars(select(Event).where(Event.kind == "checked")).one()
+    assert row[1:] == ("checked", "vera", AT, None, None, None, "Task_Verify", {"note": "Lengkap", "files": [1, 2]})
+    assert row[3].tzinfo is not None and orm.at == AT and orm.data == {"note": "Lengkap", "files": [1, 2]}
+
+
+def test_several_rows_go_in_one_statement_or_in_many(db):
+    few = [_event("few", actor=f"officer{n}") for n in range(3)]
+    many = [_event("many", actor=f"officer{n}") for n in range(InsertRows.MANY + 5)]
+    with db.transaction() as session:
+        assert INSERT_EVENT.execute(session, few) == 3
+        INSERT_EVENT.execute(session, many)
+    with db.transaction() as session:
+        assert [r[2] for r in BY_KIND.rows(session, {"b_kind": "few"})] == ["officer0", "officer1", "officer2"]
+        assert len(BY_KIND.rows(session, {"b_kind": "many"})) == InsertRows.MANY + 5
+
+
+def test_duplicates_of_a_unique_column_are_skipped_when_asked(db):
+    outbox = InsertRows(Notification.__table__, ("kind", "recipient", "subject", "body", "created_at", "data",
+                                                 "dedupe_key", "attempts"), skip_duplicates_of="dedupe_key")
+    row = {"kind": "k", "recipient": "andi", "subject": "s", "body": "b", "created_at": AT, "data": {},
+           "dedupe_key": "once", "attempts": 0}
+    with db.transaction() as session:
+        outbox.execute(session, row)
+        outbox.execute(session, [row, {**row, "dedupe_key": "twice"}])
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(Notification.dedupe_key))) == ["once", "twice"]
+
+
+def test_a_batch_keeps_program_order_for_reads_and_orm_statements(db):
+    with db.transaction() as session, sql.batch(session):
+        INSERT_EVENT.write(session, _event("queued"))
+        # A prepared read sends the queue first, and so does any statement SQLAlchemy runs.
+        assert len(BY_KIND.rows(session, {"b_kind": "queued"})) == 1
+        INSERT_EVENT.write(session, _event("queued"))
+        assert session.scalar(select(Event.id).where(Event.kind == "queued").order_by(Event.id.desc())) == 2
+        RENAME_ACTOR.write(session, {"b_kind": "queued", "actor": "kadis"})
+    with db.transaction() as session:
+        assert {r[2] for r in BY_KIND.rows(session, {"b_kind": "queued"})} == {"kadis"}
+
+
+def test_a_count_other_than_expected_raises_the_conflict_and_nothing_is_kept(db):
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, _event("once"))
+    with pytest.raises(Conflict, match="someone else"), db.transaction() as session, sql.batch(session):
+        INSERT_EVENT.write(session, _event("after"))
+        RENAME_ACTOR.write(session, {"b_kind": "absent", "actor": "x"}, expect=1,
+                           conflict=Conflict("Changed by someone else at the same moment."))
+        INSERT_EVENT.write(session, _event("after"))
+    with db.transaction() as session:
+        assert BY_KIND.rows(session, {"b_kind": "after"}) == []
+
+
+def test_without_a_batch_a_write_runs_and_is_checked_at_once(db):
+    with pytest.raises(Conflict), db.transaction() as session:
+        RENAME_ACTOR.write(session, {"b_kind": "absent", "actor": "x"}, expect=1, conflict=Conflict("lost race"))
+        pytest.fail("the write should have raised already")  # pragma: no cover
+
+
+def test_database_errors_are_sqlalchemys_in_and_out_of_a_batch(db):
+    users = InsertRows(User.__table__, ("username", "password_hash", "full_name", "roles", "groups",
+                                        "jurisdictions", "active", "created_at"))
+    andi = {"username": "andi", "password_hash": "x", "full_name": "Andi", "roles": ["applicant"], "groups": [],
+            "jurisdictions": [], "active": True, "created_at": AT}
+    with db.transaction() as session:
+        users.execute(session, andi)
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        users.execute(session, andi)
+    with pytest.raises(IntegrityError), db.transaction() as session, sql.batch(session):
+        users.write(session, andi)
+
+
+def test_attached_rows_behave_as_loaded_objects(db):
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, _event("loaded"))
+    with db.transaction() as session:
+        (row,) = BY_KIND.rows(session, {"b_kind": "loaded"})
+        event = attach(session, Event, dict(zip([c.key for c in EVENTS.columns], row, strict=True)))
+        assert event in session and not session.dirty
+        assert session.get(Event, event.id) is event  # the identity map holds it: no second load
+        event.at = AT + timedelta(days=1)  # a change is flushed like any other
+    with db.transaction() as session:
+        assert session.get(Event, event.id).at == AT + timedelta(days=1)
+
+
+def test_statements_that_cannot_be_prepared_are_refused_at_first_use(db):
+    with db.transaction() as session:
+        expanding = Prepared(select(EVENTS.c.id).where(EVENTS.c.kind.in_(["a", "b"])))
+        with pytest.raises(ValueError, match="expanding IN"):
+            expanding.rows(session, {})
+        # data has a Python default (dict): SQLAlchemy would have computed it, a prepared INSERT will not.
+        with pytest.raises(ValueError, match="defaults for"):
+            InsertRows(EVENTS, ("kind", "actor", "at")).execute(session, {"kind": "k", "actor": "a", "at": AT})
