@@ -26,6 +26,7 @@ from .bulk import insert_rows
 from .context import EngineContext
 from .errors import InvalidInput
 from .models import Instance, Notification, Task, User
+from .sql import Prepared
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_LIMIT = 200
@@ -190,12 +191,23 @@ def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: s
                    dedupe_key=key)
 
 
-_EMAIL_OF = select(User.email).where(User.username == bindparam("b_username"))  # built once: every step may ask
+_EMAIL_OF = Prepared(select(User.email).where(User.username == bindparam("b_username")))
+# Addresses already read in this transaction (``engine.tasks`` reads the applicant's with the task it loads).
+KNOWN_EMAILS = "lincah.known_emails"
+
+
+def remember_email(session: Session, username: str, email: str | None) -> None:
+    session.info.setdefault(KNOWN_EMAILS, {})[username] = email
 
 
 def applicant_email(session: Session, instance: Instance, data: dict | None = None) -> str | None:
     """The applicant's account address, else the address typed into the application form."""
-    email = session.connection().execute(_EMAIL_OF, {"b_username": instance.applicant}).scalar()
+    known = session.info.get(KNOWN_EMAILS, {})
+    if instance.applicant in known:
+        email = known[instance.applicant]
+    else:
+        found = _EMAIL_OF.rows(session, {"b_username": instance.applicant})
+        email = found[0][0] if found else None
     if not email and data:
         typed = data.get("email")
         email = typed if isinstance(typed, str) and "@" in typed else None

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, inspect, literal_column, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import applications, audit, definitions, forms, runtime, sla, sql
+from . import applications, audit, definitions, forms, notifications, runtime, sla, sql
 from .access import SUPERVISOR, Actor, may_work
 from .bpmn.rewrite import DECISION_FIELD
 from .context import EngineContext
@@ -39,10 +39,14 @@ _LAYOUT = (
     (Instance, [c.key for c in _INSTANCES.columns]),
     (ServiceDefinition, [p.key for p in inspect(ServiceDefinition).column_attrs if not p.deferred]),
 )
+# The applicant's e-mail address comes along: a step that needs the applicant (a revision request, the end of the
+# file) notifies them, and a separate query would cost a round trip in the middle of the step's writes.
+_USERS = User.__table__
 _LOAD_TASK = Prepared(
-    select(*_TASKS.columns, *_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in _LAYOUT[2][1]))
+    select(*_TASKS.columns, *_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in _LAYOUT[2][1]), _USERS.c.email)
     .select_from(_TASKS.join(_INSTANCES, _INSTANCES.c.id == _TASKS.c.instance_id)
-                 .join(_DEFINITIONS, _DEFINITIONS.c.id == _INSTANCES.c.definition_id))
+                 .join(_DEFINITIONS, _DEFINITIONS.c.id == _INSTANCES.c.definition_id)
+                 .outerjoin(_USERS, _USERS.c.username == _INSTANCES.c.applicant))
     .where(_TASKS.c.id == bindparam("b_task_id")))
 _CLOSING = ("state", "completed_at", "completed_by", "decision", "working_seconds", "sla_state", "paused_seconds",
             "paused_since", "sla_alarm_at")
@@ -76,6 +80,7 @@ def _load(session: Session, task_id: str) -> tuple[Task | None, Instance | None]
     task, instance, definition = found
     if "definition" not in instance.__dict__:
         set_committed_value(instance, "definition", definition)
+    notifications.remember_email(session, instance.applicant, rows[0][-1])
     return task, instance
 
 
