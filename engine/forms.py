@@ -136,11 +136,41 @@ def _validator(schema: dict):
     cached = _validators.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
-    validator = validator_for(schema, default=Draft202012Validator)(schema, format_checker=_format_checker)
+    checked = _choices_as_enums(schema)
+    validator = validator_for(schema, default=Draft202012Validator)(checked, format_checker=_format_checker)
     if len(_validators) > 1024:
         _validators.clear()
     _validators[id(schema)] = (schema, validator)
     return validator
+
+
+# Keywords that only describe a choice; a ``oneOf`` of branches holding a ``const`` and these is a list of choices.
+_LABELS = frozenset({"const", "title", "description", "$comment", "examples", "deprecated"})
+# Keywords whose values are data, not schemas: never rewritten.
+_DATA = frozenset({"const", "enum", "default", "examples"})
+
+
+def _choices_as_enums(schema):
+    """The schema to validate with: every ``oneOf`` of labelled string constants (how forms give choices a title)
+    becomes the ``enum`` of those strings.
+
+    The two accept exactly the same values when the strings differ, and the enum is checked in one step where
+    ``oneOf`` tries every branch and builds an error for each that fails — most of the cost of validating a
+    checklist. The schema a form shows (titles and all) is not changed.
+    """
+    if isinstance(schema, list):
+        return [_choices_as_enums(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    rewritten = {key: value if key in _DATA else _choices_as_enums(value) for key, value in schema.items()}
+    branches = schema.get("oneOf")
+    if isinstance(branches, list) and branches and "enum" not in schema and all(
+            isinstance(b, dict) and isinstance(b.get("const"), str) and set(b) <= _LABELS for b in branches):
+        values = [b["const"] for b in branches]
+        if len(set(values)) == len(values):
+            del rewritten["oneOf"]
+            rewritten["enum"] = values
+    return rewritten
 
 
 def field_errors(schema: dict, data: dict) -> dict[str, str]:

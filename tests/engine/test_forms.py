@@ -1,0 +1,62 @@
+"""Validating what people submit: choices written as labelled constants are checked as plain lists of values."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from engine import forms
+from engine.errors import InvalidData
+
+CHECKLIST = {
+    "type": "object",
+    "properties": {
+        "checklist": {"type": "array", "uniqueItems": True, "items": {"type": "string", "oneOf": [
+            {"const": "ktp", "title": "KTP"}, {"const": "proposal", "title": "Proposal penelitian"}]}},
+        "category": {"oneOf": [{"const": "student", "title": "Mahasiswa"}, {"const": "lecturer", "title": "Dosen"}]},
+        # Not a plain list of choices: each branch is a schema of its own, kept as it is.
+        "contact": {"oneOf": [{"type": "string", "format": "email"}, {"type": "string", "pattern": "^08[0-9]+$"}]},
+    },
+    "required": ["category"],
+}
+
+
+def test_labelled_choices_are_validated_as_an_enum_and_the_shown_schema_is_untouched():
+    shown = copy.deepcopy(CHECKLIST)
+    checked = forms._choices_as_enums(shown)
+    assert checked["properties"]["checklist"]["items"] == {"type": "string", "enum": ["ktp", "proposal"]}
+    assert checked["properties"]["category"] == {"enum": ["student", "lecturer"]}
+    assert checked["properties"]["contact"] == CHECKLIST["properties"]["contact"]
+    assert shown == CHECKLIST
+
+
+@pytest.mark.parametrize(("data", "errors"), [
+    ({"category": "student", "checklist": ["ktp", "proposal"]}, set()),
+    ({"category": "student", "checklist": []}, set()),
+    ({"category": "alumni"}, {"category"}),
+    ({"category": "student", "checklist": ["ktp", "passport"]}, {"checklist.1"}),
+    ({"category": "student", "checklist": ["ktp", "ktp"]}, {"checklist"}),
+    ({"checklist": ["ktp"]}, {"category"}),
+    ({"category": "student", "contact": "nobody"}, {"contact"}),
+])
+def test_the_same_values_are_accepted_and_refused_field_by_field(data, errors):
+    assert set(forms.field_errors(CHECKLIST, data)) == errors
+    if errors:
+        with pytest.raises(InvalidData) as refused:
+            forms.validate(CHECKLIST, data, what="form")
+        assert set(refused.value.details) == errors
+
+
+def test_a_wrong_choice_names_the_allowed_values():
+    message = forms.field_errors(CHECKLIST, {"category": "alumni"})["category"]
+    assert "'alumni' is not one of ['student', 'lecturer']" in message
+
+
+def test_repeated_or_non_string_constants_keep_the_one_of():
+    repeated = {"oneOf": [{"const": "a"}, {"const": "a", "title": "again"}]}
+    numbers = {"oneOf": [{"const": 1}, {"const": 2}]}
+    assert forms._choices_as_enums(repeated) == repeated
+    assert forms._choices_as_enums(numbers) == numbers
+    # Exactly one branch must match: two equal constants make every value fail, and still do.
+    assert forms.field_errors({"type": "object", "properties": {"x": repeated}}, {"x": "a"})
