@@ -15,9 +15,10 @@ import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 import orjson
-from sqlalchemy import Row, Text, and_, cast, false, func, literal_column, or_, select, union_all
+from sqlalchemy import Text, and_, cast, false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
@@ -50,7 +51,7 @@ class InboxQuery:
 
 @dataclass
 class InboxRow:
-    task: Row  # the task's columns, as attributes (a row of ``task``, not an ORM object)
+    task: SimpleNamespace  # the task's columns as attributes (read-only values, not an ORM object)
     registration_no: str
     applicant: str
     applicant_name: str
@@ -218,22 +219,29 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
     page_ids = select(page.c.id, page.c.sort_key).order_by(*_order(page.c.sort_key, page.c.id, descending))
     if query.offset and not query.cursor:
         page_ids = page_ids.offset(query.offset)
-    found = session.execute(page_ids.limit(query.limit + 1)).all()
+    chosen = page_ids.limit(query.limit + 1).subquery("chosen")
+    # Only the page's rows are read in full, in the same statement, as plain values: a page is only shown, and
+    # ORM objects (or SQLAlchemy rows, attribute by attribute) cost more than the query.
+    found = session.connection().execute(
+        select(*_TASK_COLUMNS, Instance.registration_no, Instance.applicant, Instance.applicant_name)
+        .select_from(chosen.join(Task, Task.id == chosen.c.id).join(Instance, Instance.id == Task.instance_id))
+        .order_by(*_order(chosen.c.sort_key, chosen.c.id, descending))).all()
     total, capped = _count(session, branches, cap=HISTORY_COUNT_CAP if query.state == "completed" else None)
-    # Plain rows, not ORM objects: a page is only read, and loading fifty Task objects cost more than the query.
-    tasks = {row.id: row for row in session.connection().execute(
-        _PAGE_ROWS.where(Task.id.in_([row.id for row in found])))}
-    rows = [tasks[row.id] for row in found if row.id in tasks]
-    items = [InboxRow(row, row.registration_no, row.applicant, row.applicant_name) for row in rows[:query.limit]]
+    keys = _TASK_KEYS
+    items = []
+    for row in found[:query.limit]:
+        values = tuple(row)
+        task = SimpleNamespace(**dict(zip(keys, values, strict=False)))
+        items.append(InboxRow(task, *values[len(keys):]))
     next_cursor = None
-    if len(rows) > query.limit and items:
+    if len(found) > query.limit and items:
         last = items[-1].task
         next_cursor = encode_cursor(getattr(last, sort), last.id)
     return InboxPage(items, total, next_cursor, capped)
 
 
-_PAGE_ROWS = select(*Task.__table__.columns, Instance.registration_no, Instance.applicant,
-                    Instance.applicant_name).join(Instance, Instance.id == Task.instance_id)
+_TASK_COLUMNS = tuple(Task.__table__.columns)
+_TASK_KEYS = tuple(column.key for column in _TASK_COLUMNS)
 
 
 def _count(session: Session, branches: list, cap: int | None) -> tuple[int, bool]:
