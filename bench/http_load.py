@@ -195,7 +195,8 @@ def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, thread
     """``api.wsgi:app`` under gunicorn on a free local port; yields its ``Server``; always stopped."""
     port = free_port()
     env = {**os.environ, "LINCAH_DATABASE_URL": url, "LINCAH_INSTANCE_PATH": str(instance_path)}
-    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class",
+    # gthread keeps connections alive (the sync worker closes each after one request); --threads 0: sync workers.
+    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 0 else ["--worker-class",
                                                                                                  "sync"]
     command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), *worker_class,
                "--bind", f"{HOST}:{port}", "--timeout", "120", "--keep-alive", "30", "api.wsgi:app"]
@@ -564,7 +565,7 @@ def parse_args():
     parser.add_argument("--pool", type=int, default=4000,
                         help="applications prepared per client count (a row ends early when they run out)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (> 1: gthread workers, else sync)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (0: sync workers)")
     parser.add_argument("--inbox-requests", type=int, default=200, help="measured requests per inbox case")
     parser.add_argument("--inbox-seconds", type=float, default=20,
                         help="time budget per inbox case (a slow case is measured on fewer requests, at least 20)")
