@@ -7,7 +7,7 @@ document, ``INSERT … SELECT … FROM json_to_recordset(…)``: orjson writes i
 in C, where per-row parameters (or one array per column, which psycopg quotes element by element in Python) cost
 hundreds of milliseconds for a few thousand rows. Values go through each column's own type first (naive UTC for
 datetimes), exactly as a Core INSERT would bind them; JSON columns are nested as they are. SQLite (in-process, no
-round trips) and small batches keep the plain ``executemany``.
+round trips) and small batches use ``engine.sql.InsertRows`` (one multi-row INSERT, prepared once).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from .sql import InsertRows
 
-# Below this many rows the plain INSERT (compiled once, cached) is as quick.
-_MANY = 20
+# Below this many rows one prepared multi-row INSERT is as quick.
+_MANY = InsertRows.MANY
 
 
 @functools.cache

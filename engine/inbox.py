@@ -227,12 +227,11 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
         .select_from(chosen.join(Task, Task.id == chosen.c.id).join(Instance, Instance.id == Task.instance_id))
         .order_by(*_order(chosen.c.sort_key, chosen.c.id, descending))).all()
     total, capped = _count(session, branches, cap=HISTORY_COUNT_CAP if query.state == "completed" else None)
-    keys = _TASK_KEYS
     items = []
     for row in found[:query.limit]:
         values = tuple(row)
-        task = SimpleNamespace(**dict(zip(keys, values, strict=False)))
-        items.append(InboxRow(task, *values[len(keys):]))
+        task = SimpleNamespace(**dict(zip(_TASK_KEYS, values, strict=False)))  # the instance's three follow
+        items.append(InboxRow(task, *values[len(_TASK_KEYS):]))
     next_cursor = None
     if len(found) > query.limit and items:
         last = items[-1].task

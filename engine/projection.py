@@ -83,16 +83,16 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
 
 
 _TASKS = Task.__table__
-_TASK_COLUMNS = tuple(column.key for column in _TASKS.columns)
+_TASK_KEYS = tuple(column.key for column in _TASKS.columns)
 # Built once: constructing SQL expressions costs more than running them on every step.
 _OPEN_ROWS = select(Task).where(Task.instance_id == bindparam("b_instance_id"), Task.state.in_(OPEN_STATES))
-_INSERT_TASK = InsertRows(_TASKS, _TASK_COLUMNS)
+_INSERT_TASK = InsertRows(_TASKS, _TASK_KEYS)
 _INSERT_CANDIDATE = InsertRows(TaskCandidate.__table__, ("task_id", "group_name"))
 
 
 def _columns(row: Task) -> dict:
     """The row as INSERT parameters: every column (``_new_row`` sets each one that has a default)."""
-    return {key: getattr(row, key) for key in _TASK_COLUMNS}
+    return {key: getattr(row, key) for key in _TASK_KEYS}
 
 
 def search_text(registration_no: str | None, applicant_name: str | None, step_name: str) -> str:

@@ -6,21 +6,19 @@ A step never half-writes: the new state is saved only if the engine reached its 
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import sql
 from .context import EngineContext
 from .errors import Conflict, LincahError, ProcessError
 from .models import Instance, ServiceDefinition
 from .serialization import SERIALIZER_VERSION
-from .sql import Prepared
 from .timeshift import use_clock
 
 
@@ -100,20 +98,14 @@ def save(session: Session, ctx: EngineContext, instance: Instance, workflow: Bpm
 
 
 _INSTANCES = Instance.__table__
-
-
-@functools.cache
-def _update_if_unchanged_of(columns: tuple[str, ...]) -> Prepared:
-    """``UPDATE instance SET <columns> WHERE id = :b_id AND revision = :b_seen``, prepared once per column set."""
-    return Prepared(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
-                                             _INSTANCES.c.revision == bindparam("b_seen")), columns=columns)
+_UNCHANGED = (("id", "b_id"), ("revision", "b_seen"))  # UPDATE … WHERE id = :b_id AND revision = :b_seen
 
 
 def _update_if_unchanged(session: Session, instance: Instance, seen: int, values: dict) -> None:
     conflict = Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
                         "Reload it and try again.")
-    _update_if_unchanged_of(tuple(sorted(values))).write(session, {"b_id": instance.id, "b_seen": seen, **values},
-                                                         expect=1, conflict=conflict)
+    sql.update_where(_INSTANCES, tuple(sorted(values)), _UNCHANGED).write(
+        session, {"b_id": instance.id, "b_seen": seen, **values}, expect=1, conflict=conflict)
     # Mirror the new values on the loaded object without marking it dirty (no second UPDATE at flush).
     for name, value in values.items():
         set_committed_value(instance, name, value)

@@ -27,7 +27,6 @@ itself is the applicant's and keeps its own clock.
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,11 +35,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import sql
 from .calendar import Calendar
 from .claims import among_locked, skip_locked
 from .context import EngineContext
 from .models import Instance, ServiceDefinition, Task
-from .sql import Prepared
 
 ON_TRACK, AT_RISK, BREACHED, MET, MISSED = "on_track", "at_risk", "breached", "met", "missed"
 OPEN_SLA_STATES = (ON_TRACK, AT_RISK)
@@ -315,18 +314,14 @@ def _stop_file_clock(session: Session, ctx: EngineContext, instance: Instance, n
                   sla_state=verdict(instance.status == "completed", taken, instance.sla_target_seconds))
 
 
-@functools.cache
-def _set_instance_of(columns: tuple[str, ...]) -> Prepared:
-    return Prepared(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id")), columns=columns)
-
-
 def _set_instance(session: Session, instance: Instance, **values) -> None:
     """Write the file clock's columns with one plain UPDATE and mirror them on the loaded object.
 
     Not through the ORM's unit of work: its flush, run by the next query of the step, cost more than the rest of
     the clock's work.
     """
-    _set_instance_of(tuple(sorted(values))).write(session, {"b_id": instance.id, **values})
+    sql.update_where(_INSTANCES, tuple(sorted(values)), (("id", "b_id"),)).write(session, {"b_id": instance.id,
+                                                                                           **values})
     for name, value in values.items():
         set_committed_value(instance, name, value)
 

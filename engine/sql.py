@@ -30,11 +30,10 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Table, bindparam, event, insert
+from sqlalchemy import Table, bindparam, event, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 
@@ -166,6 +165,83 @@ class Prepared:
                       for read, value in zip(readers, row, strict=True)) for row in fetched]
 
 
+class InsertRows:
+    """An INSERT of whole rows (every one carrying ``columns``), prepared per dialect and number of rows.
+
+    One row is one plain INSERT; up to ``MANY`` rows are one INSERT with that many VALUES tuples — psycopg runs an
+    ``executemany`` in pipeline mode, whose set-up cost several round trips for the two or three rows a step
+    writes; more rows use ``executemany``. ``skip_duplicates_of`` names a unique column: rows whose value is there
+    already are skipped (``ON CONFLICT … DO NOTHING``, on PostgreSQL and SQLite alike).
+    """
+
+    MANY = 20
+
+    def __init__(self, table: Table, columns: Iterable[str], *, skip_duplicates_of: str | None = None):
+        self.table = table
+        self.columns = tuple(columns)
+        self.skip_duplicates_of = skip_duplicates_of
+        self._prepared: dict[tuple[str, int], Prepared] = {}
+
+    def _statement(self, dialect_name: str, count: int) -> Prepared:
+        key = (dialect_name, count)
+        found = self._prepared.get(key)
+        if found is None:
+            statement = insert(self.table)
+            if self.skip_duplicates_of:
+                statement = _dialect_insert(dialect_name)(self.table)
+            if count == 1:
+                statement, columns = statement.inline(), self.columns
+            else:
+                statement = statement.values([{name: bindparam(f"r{n}_{name}", type_=self.table.c[name].type)
+                                               for name in self.columns} for n in range(count)])
+                columns = None
+            if self.skip_duplicates_of:
+                statement = statement.on_conflict_do_nothing(index_elements=[self.skip_duplicates_of])
+            found = self._prepared[key] = Prepared(statement, columns=columns)
+        return found
+
+    def _bound(self, session: Session, rows: list[dict]) -> tuple[Prepared, dict | list[dict]]:
+        name = session.get_bind().dialect.name
+        if len(rows) == 1:
+            return self._statement(name, 1), rows[0]
+        if len(rows) <= self.MANY:
+            values = {f"r{n}_{key}": value for n, row in enumerate(rows) for key, value in row.items()}
+            return self._statement(name, len(rows)), values
+        return self._statement(name, 1), rows
+
+    def execute(self, session: Session, rows: dict | list[dict]) -> int:
+        """Insert one row (a dict) or several (a list) now; return the number inserted."""
+        rows = [rows] if isinstance(rows, dict) else rows
+        if not rows:
+            return 0
+        statement, values = self._bound(session, rows)
+        return statement.execute(session, values)
+
+    def write(self, session: Session, rows: dict | list[dict]) -> None:
+        """Insert one row or several as part of the open ``batch`` (now, without one)."""
+        rows = [rows] if isinstance(rows, dict) else rows
+        if rows:
+            statement, values = self._bound(session, rows)
+            statement.write(session, values)
+
+
+def _dialect_insert(dialect_name: str):
+    """The INSERT construct that knows ``ON CONFLICT`` for ``dialect_name``."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
+@functools.cache
+def update_where(table: Table, columns: tuple[str, ...], keys: tuple[tuple[str, str], ...]) -> Prepared:
+    """``UPDATE table SET <columns> WHERE <column> = :<parameter> AND …`` for ``keys`` (column, parameter) pairs,
+    prepared once per column set (callers pass the SET columns sorted, so each set is one statement)."""
+    return Prepared(update(table).where(*(table.c[column] == bindparam(name) for column, name in keys)),
+                    columns=columns)
+
+
 # -- batches of writes
 
 _PENDING = "lincah.pending_writes"
@@ -246,80 +322,3 @@ def attach(session: Session, cls, values: dict):
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
-
-
-def is_loaded(obj) -> bool:
-    """Whether ``obj`` is an ORM object attached to a session (as opposed to a plain record)."""
-    try:
-        return instance_state(obj).session_id is not None
-    except Exception:  # noqa: BLE001 - not an ORM object at all
-        return False
-
-
-class InsertRows:
-    """An INSERT of whole rows (every one carrying ``columns``), prepared per dialect and number of rows.
-
-    One row is one plain INSERT; up to ``MANY`` rows are one INSERT with that many VALUES tuples — psycopg runs an
-    ``executemany`` in pipeline mode, whose set-up cost several round trips for the two or three rows a step
-    writes; more rows use ``executemany``. ``skip_duplicates_of`` names a unique column: rows whose value is there
-    already are skipped (``ON CONFLICT … DO NOTHING``, on PostgreSQL and SQLite alike).
-    """
-
-    MANY = 20
-
-    def __init__(self, table: Table, columns: Iterable[str], *, skip_duplicates_of: str | None = None):
-        self.table = table
-        self.columns = tuple(columns)
-        self.skip_duplicates_of = skip_duplicates_of
-        self._prepared: dict[tuple[str, int], Prepared] = {}
-
-    def _statement(self, dialect_name: str, count: int) -> Prepared:
-        key = (dialect_name, count)
-        found = self._prepared.get(key)
-        if found is None:
-            statement = insert(self.table)
-            if self.skip_duplicates_of:
-                statement = _dialect_insert(dialect_name)(self.table)
-            if count == 1:
-                statement, columns = statement.inline(), self.columns
-            else:
-                statement = statement.values([{name: bindparam(f"r{n}_{name}", type_=self.table.c[name].type)
-                                               for name in self.columns} for n in range(count)])
-                columns = None
-            if self.skip_duplicates_of:
-                statement = statement.on_conflict_do_nothing(index_elements=[self.skip_duplicates_of])
-            found = self._prepared[key] = Prepared(statement, columns=columns)
-        return found
-
-    def _bound(self, session: Session, rows: list[dict]) -> tuple[Prepared, dict | list[dict]]:
-        name = session.get_bind().dialect.name
-        if len(rows) == 1:
-            return self._statement(name, 1), rows[0]
-        if len(rows) <= self.MANY:
-            values = {f"r{n}_{key}": value for n, row in enumerate(rows) for key, value in row.items()}
-            return self._statement(name, len(rows)), values
-        return self._statement(name, 1), rows
-
-    def execute(self, session: Session, rows: dict | list[dict]) -> int:
-        """Insert one row (a dict) or several (a list) now; return the number inserted."""
-        rows = [rows] if isinstance(rows, dict) else rows
-        if not rows:
-            return 0
-        statement, values = self._bound(session, rows)
-        return statement.execute(session, values)
-
-    def write(self, session: Session, rows: dict | list[dict]) -> None:
-        """Insert one row or several as part of the open ``batch`` (now, without one)."""
-        rows = [rows] if isinstance(rows, dict) else rows
-        if rows:
-            statement, values = self._bound(session, rows)
-            statement.write(session, values)
-
-
-def _dialect_insert(dialect_name: str):
-    """The INSERT construct that knows ``ON CONFLICT`` for ``dialect_name``."""
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import bindparam, inspect, literal_column, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,6 +19,7 @@ from .access import SUPERVISOR, Actor, may_work
 from .bpmn.rewrite import DECISION_FIELD
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
+from .inbox import OPEN
 from .models import Instance, ServiceDefinition, Task, User
 from .sql import Prepared, attach
 
@@ -30,7 +31,6 @@ def _visible(actor: Actor, task: Task, instance: Instance) -> bool:
 
 
 _TASKS, _INSTANCES, _DEFINITIONS = Task.__table__, Instance.__table__, ServiceDefinition.__table__
-_OPEN = (literal_column("'ready'"), literal_column("'claimed'"))
 # The task, its application and the application's definition (but its large deferred texts) in one prepared
 # statement, attached to the session as ORM objects: every task action starts here, and the ORM's own loading of
 # these ~80 columns cost more CPU than the rest of a claim.
@@ -50,7 +50,7 @@ _LOAD_TASK = Prepared(
     .where(_TASKS.c.id == bindparam("b_task_id")))
 _CLOSING = ("state", "completed_at", "completed_by", "decision", "working_seconds", "sla_state", "paused_seconds",
             "paused_since", "sla_alarm_at")
-_CLOSE_OPEN_TASK = Prepared(update(_TASKS).where(_TASKS.c.id == bindparam("b_task_id"), _TASKS.c.state.in_(_OPEN)),
+_CLOSE_OPEN_TASK = Prepared(update(_TASKS).where(_TASKS.c.id == bindparam("b_task_id"), _TASKS.c.state.in_(OPEN)),
                             columns=_CLOSING)
 
 
