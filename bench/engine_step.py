@@ -5,7 +5,12 @@ form, load the instance, complete, run to the next wait, save with the optimisti
 append audit events. Raw SpiffWorkflow's stateless step is what an application without its own persistence does:
 deserialize (stock serializer, spec included) → complete the ready task → run → serialize.
 
-Both run on the research permit, on instances that went through 1 and 10 revision loops, in one run on one machine.
+Lincah keeps the workflow a step saved in memory for the application's next step in the same process
+(``engine/live_workflows.py``); with several server processes, the next step may land in another one and restore
+the workflow from the stored text. Both cases are measured: *kept* (the previous step ran in this process) and
+*restored* (``LINCAH_LIVE_WORKFLOWS=0``), on alternate instances.
+
+All run on the research permit, on instances that went through 1 and 10 revision loops, in one run on one machine.
 Prints a Markdown table (medians of ``--samples`` instances each) and the ratios.
 
     python bench/engine_step.py [--samples 40] [--postgres URL]
@@ -35,6 +40,7 @@ from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
 from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.live_workflows import LiveWorkflows  # noqa: E402
 from engine.models import Instance, Task  # noqa: E402
 from tests import samples  # noqa: E402
 
@@ -66,15 +72,18 @@ def prepare(factory, ctx, loops: int, count: int) -> list[int]:
     return ids
 
 
-def time_lincah(factory, ctx, instance_ids: list[int]) -> float:
-    durations = []
-    for instance_id in instance_ids:
+def time_lincah(factory, contexts: dict, instance_ids: list[int]) -> dict[str, float]:
+    """Median step in ms per context, the instances dealt to the contexts in turn."""
+    durations = {name: [] for name in contexts}
+    names = list(contexts)
+    for number, instance_id in enumerate(instance_ids):
+        name = names[number % len(names)]
         task_id = _open_task(factory, instance_id)
         started = time.perf_counter()
         with transaction(factory) as session:
-            tasks.complete(session, ctx, task_id, VERIFIER, VERIFY_DATA, RETURN)
-        durations.append(time.perf_counter() - started)
-    return statistics.median(durations) * 1000
+            tasks.complete(session, contexts[name], task_id, VERIFIER, VERIFY_DATA, RETURN)
+        durations[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) * 1000 for name, values in durations.items()}
 
 
 def time_raw_spiff(factory, ctx, instance_ids: list[int]) -> tuple[float, int]:
@@ -128,16 +137,19 @@ def database(url: str | None, tmp: Path):
 def run_backend(name: str, url: str | None, samples_count: int, tmp: Path) -> dict:
     factory, url = database(url, tmp)
     ctx = EngineContext(settings=Settings(database_url=url))
+    # The same engine without kept workflows: every step restores the stored text.
+    contexts = {"kept": ctx, "restored": EngineContext(settings=ctx.settings, codec=ctx.codec,
+                                                       script_engine=ctx.script_engine, live=LiveWorkflows(0))}
     path = ROOT / "processes" / "research_permit.bpmn"
     with transaction(factory) as session:
         definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
                            definitions.form_source(ctx, path), actor="bench")
     results = {}
     for loops in (1, 10):
-        ids = prepare(factory, ctx, loops, samples_count)
+        ids = prepare(factory, ctx, loops, samples_count * len(contexts))
         with transaction(factory) as session:
             state_size = len(session.get(Instance, ids[0]).state)
-        results[loops] = {"lincah": time_lincah(factory, ctx, ids), "state_bytes": state_size}
+        results[loops] = {**time_lincah(factory, contexts, ids), "state_bytes": state_size}
         results[loops]["raw"], results[loops]["raw_bytes"] = time_raw_spiff(factory, ctx, ids)
         print(f"  {name}, {loops} loop(s): done", file=sys.stderr)
     return results
@@ -154,21 +166,24 @@ def main() -> None:
         if args.postgres and args.postgres != "none":
             backends["PostgreSQL"] = run_backend("PostgreSQL", args.postgres, args.samples, Path(tmp))
     print(f"Median of {args.samples} completions each (research permit, verify → return for revision).\n")
-    print("| instance | raw SpiffWorkflow step (stock serializer, no DB) | state size stock / Lincah |"
-          + "".join(f" Lincah + {b} commit | ratio ({b}) |" for b in backends))
-    print("|---|---|---|" + "---|---|" * len(backends))
-    first = next(iter(backends.values()))
-    for loops in (1, 10):
-        raw = first[loops]["raw"]
-        row = (f"| after {loops} revision loop{'s' if loops > 1 else ''} | {raw:.2f} ms | "
-               f"{first[loops]['raw_bytes'] / 1024:.0f} KB / {first[loops]['state_bytes'] / 1024:.0f} KB |")
-        for result in backends.values():
-            row += f" {result[loops]['lincah']:.2f} ms | {result[loops]['lincah'] / result[loops]['raw']:.2f} |"
-        print(row)
-    print()
+    print("| database | instance | raw SpiffWorkflow step (stock serializer, no database) "
+          "| Lincah, workflow kept from the previous step | ratio | Lincah, workflow restored from the database "
+          "| ratio |")
+    print("|---|---|---|---|---|---|---|")
     for name, result in backends.items():
-        growth = result[10]["lincah"] / result[1]["lincah"]
-        print(f"{name}: cost after 10 loops / after 1 loop = {growth:.2f} (target ≤ 2.0)")
+        for loops in (1, 10):
+            step = result[loops]
+            print(f"| {name} | after {loops} revision loop{'s' if loops > 1 else ''} | {step['raw']:.2f} ms "
+                  f"| {step['kept']:.2f} ms | {step['kept'] / step['raw']:.2f} "
+                  f"| {step['restored']:.2f} ms | {step['restored'] / step['raw']:.2f} |")
+    print()
+    first = next(iter(backends.values()))
+    print("State size, stock serializer / Lincah: " + ", ".join(
+        f"{first[loops]['raw_bytes'] / 1024:.0f} KB / {first[loops]['state_bytes'] / 1024:.0f} KB after {loops} "
+        f"loop{'s' if loops > 1 else ''}" for loops in (1, 10)))
+    for name, result in backends.items():
+        growth = ", ".join(f"{result[10][kind] / result[1][kind]:.2f} {kind}" for kind in ("kept", "restored"))
+        print(f"{name}: cost after 10 loops / after 1 loop = {growth} (target ≤ 2.0)")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ class Settings:
     # Office hours, time zones and local days off per office (engine/office_calendars.py); default
     # instance/calendars.toml. Without the file every office keeps the default calendar in ``timezone``.
     calendars_path: Path | None = None
+    # Workflows kept in memory between an application's steps (engine/live_workflows.py); 0 switches it off.
+    live_workflows: int = 256
 
     def __post_init__(self):
         if not self.database_url:
@@ -51,6 +53,16 @@ class Settings:
             "default_jurisdiction": env.get("LINCAH_DEFAULT_JURISDICTION", cls.default_jurisdiction),
             "registration_pattern": env.get("LINCAH_REGISTRATION_PATTERN", cls.registration_pattern),
             "calendars_path": Path(env["LINCAH_CALENDARS"]) if env.get("LINCAH_CALENDARS") else None,
+            "live_workflows": _count(env, "LINCAH_LIVE_WORKFLOWS", cls.live_workflows),
         }
         values.update(overrides)
         return cls(**values)
+
+
+def _count(env, name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {text!r}.")
+    return int(text)

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from .clock import SystemClock
 from .config import Settings
+from .live_workflows import LiveWorkflows
 from .serialization import StateCodec
 
 
@@ -18,8 +19,12 @@ class EngineContext:
     script_engine: object = None
     # engine.sla.SlaPolicy (share of a target after which a step is "at risk"); read from the environment if not given.
     sla_policy: object = None
+    # The workflows of applications stepped in this process, reused by their next step (engine/live_workflows.py).
+    live: LiveWorkflows = None
 
     def __post_init__(self):
+        if self.live is None:
+            self.live = LiveWorkflows(self.settings.live_workflows)
         if self.script_engine is None:
             from .sandbox import create_script_engine
 

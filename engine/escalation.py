@@ -296,7 +296,7 @@ class _Breaches:
             return self._refused(task, f"none of the choices {task.decision_choices} reads as approval; "
                                        "name it with sla.approve")
         data = {"fiktif_positif": True, **({DECISION_FIELD: choice} if choice else {})}
-        workflow = runtime.load(self.ctx, instance)
+        workflow = runtime.load(self.ctx, instance, to_step=True)
         try:
             spiff_task = workflow.get_task_from_id(UUID(task.id))
         except Exception:  # noqa: BLE001 - the projection points at a task the state no longer has

@@ -27,11 +27,17 @@ def new_workflow(ctx: EngineContext, definition: ServiceDefinition) -> BpmnWorkf
     return BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
 
 
-def load(ctx: EngineContext, instance: Instance) -> BpmnWorkflow:
+def load(ctx: EngineContext, instance: Instance, *, to_step: bool = False) -> BpmnWorkflow:
+    """The application's workflow as stored. ``to_step``: the caller runs it and saves it (or gives up on it), so
+    the workflow its last step in this process saved may be handed over instead of restoring the text again."""
     if instance.serializer_version != SERIALIZER_VERSION:
         raise LincahError(f"Application {instance.registration_no} was saved by serializer "
                           f"{instance.serializer_version}; this server reads {SERIALIZER_VERSION}. "
                           "Upgrade deliberately.")
+    if to_step:
+        live = ctx.live.take(instance.id, instance.state)
+        if live is not None:
+            return live
     spec, subprocess_specs = ctx.codec.load_spec(instance.definition_id, lambda: instance.definition.spec_json)
     return ctx.codec.load_state(instance.state, spec, subprocess_specs, ctx.script_engine)
 
@@ -95,6 +101,7 @@ def save(session: Session, ctx: EngineContext, instance: Instance, workflow: Bpm
     values = dict(state=ctx.codec.dump_state(workflow), serializer_version=SERIALIZER_VERSION, revision=seen + 1,
                   next_timer_at=next_timer_at(workflow), updated_at=ctx.now(), **changes)
     _update_if_unchanged(session, instance, seen, values)
+    ctx.live.keep(instance.id, values["state"], workflow)
 
 
 _INSTANCES = Instance.__table__

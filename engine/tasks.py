@@ -167,7 +167,7 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
         raise Conflict("The application changed since you opened it. Reload it and try again.")
     data = _validated(session, instance, task, data if data is not None else {}, decision)
 
-    workflow = runtime.load(ctx, instance)
+    workflow = runtime.load(ctx, instance, to_step=True)
     try:
         spiff_task = workflow.get_task_from_id(UUID(task.id))
     except Exception as exc:  # noqa: BLE001 - the projection points at a task the state no longer has
@@ -228,7 +228,7 @@ def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, acto
         raise NotFound(f"Application {instance_id} was not found.")
     if instance.status != applications.RUNNING:
         return []
-    workflow = runtime.load(ctx, instance)
+    workflow = runtime.load(ctx, instance, to_step=True)
     try:
         runtime.run(ctx, workflow, refresh_timers=True)
     except ProcessError as exc:
