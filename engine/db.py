@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import PROJECT_ROOT
@@ -26,7 +28,14 @@ def _json_dumps(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+# A pooled server connection is checked before use only after it sat idle this long (seconds): long enough for a
+# server restart, a firewall or an idle timeout to have dropped it unnoticed. Checking every checkout (SQLAlchemy's
+# pool_pre_ping) cost a round trip per request and per step of a busy office, for connections used a moment ago.
+PING_AFTER_IDLE = 10.0
+_IDLE_SINCE = "lincah.idle_since"
+
+
+def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE, **kwargs) -> Engine:
     url = normalize_url(url)
     # JSON columns (definition settings, audit data) are decoded on every step: orjson is several times faster.
     kwargs.setdefault("json_serializer", _json_dumps)
@@ -40,10 +49,41 @@ def make_engine(url: str, **kwargs) -> Engine:
         # locked" instead of waiting its turn when two officers act at the same moment.
         engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_idle_connections(engine, ping_after_idle)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Check a connection taken from the pool if it was idle for ``idle_seconds``; replace it when it is dead.
+
+    Raising ``DisconnectionError`` at checkout makes the pool discard the connection and open a new one (SQLAlchemy's
+    documented pessimistic disconnect handling), so a request never fails on a connection the server closed while
+    it was idle. A connection that dies while in steady use fails that one statement; SQLAlchemy then invalidates
+    the pool, and the next request connects afresh.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive_if_idle(dbapi_connection, record, proxy):
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - whatever the driver raises, the connection is unusable
+            raise DisconnectionError(f"pooled connection idle for {idle_seconds:g}s or more is dead: {exc}") from exc
+
+
+def _begin_immediate(conn) -> None:
+    # Straight on the driver: a statement through SQLAlchemy's execution machinery cost more than SQLite's own work.
+    conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
