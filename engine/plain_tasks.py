@@ -87,6 +87,8 @@ def dump(converter, workflow) -> str | None:
     converter of ``engine.serialization``) writes it; ``None`` when a value needs the registry."""
     registry = converter.registry
     tasks = workflow.tasks
+    # Each id is written up to three times (the task's own, as a parent, as a child): format it once.
+    names = {task_id: str(task_id) for task_id in tasks}
     entries = {}
     for task_id, task in tasks.items():
         parent_id = task._parent
@@ -98,9 +100,11 @@ def dump(converter, workflow) -> str | None:
             data = {}
             updates = {key: own[key] for key in own if key not in parent_data or own[key] != parent_data[key]}
             delta = {"updates": updates, "deletions": [key for key in parent_data if key not in own]}
-        entries[str(task_id)] = {
-            "id": str(task_id), "parent": str(parent_id) if parent is not None else None,
-            "children": [str(child) for child in task._children], "last_state_change": task.last_state_change,
+        name = names[task_id]
+        entries[name] = {
+            "id": name, "parent": names[parent_id] if parent is not None else None,
+            "children": [names.get(child) or str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
             "state": task._state, "task_spec": task.task_spec.name, "triggered": task.triggered,
             "internal_data": registry.convert(task.internal_data) if task.internal_data else {},
             "data": data, "delta": delta, "typename": "Task",

@@ -36,6 +36,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.instrumentation import manager_of_class
 
+_CONNECTION = "lincah.connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """``session.connection()``, remembered for the session's current transaction: a step asks for it a dozen
+    times, and each ``Session.connection`` call walks the session's transaction state machine."""
+    transaction = session.get_transaction()
+    remembered = session.info.get(_CONNECTION)
+    if remembered is not None and remembered[0] is transaction and transaction.is_active:
+        return remembered[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -111,7 +125,7 @@ class Prepared:
 
     def execute(self, session: Session, values: dict | list[dict]) -> int:
         """Run the statement now with one parameter set (a dict) or many (a list); return the rows it changed."""
-        connection = session.connection()
+        connection = connection_of(session)
         _send_pending(connection)
         compiled = self._for(connection.dialect)
         cursor = connection.connection.dbapi_connection.cursor()
@@ -132,7 +146,7 @@ class Prepared:
               conflict: Exception | None = None) -> None:
         """Run the statement as part of the open ``batch`` (now, without one); when it changes a number of rows
         other than ``expect``, raise ``conflict``."""
-        connection = session.connection()
+        connection = connection_of(session)
         pending = connection.info.get(_PENDING)
         if pending is None:
             changed = self.execute(session, values)
@@ -146,7 +160,7 @@ class Prepared:
 
     def rows(self, session: Session, values: dict) -> list[tuple]:
         """The result rows of a SELECT, each value converted as SQLAlchemy would (aware datetimes, JSON …)."""
-        connection = session.connection()
+        connection = connection_of(session)
         _send_pending(connection)
         compiled = self._for(connection.dialect)
         cursor = connection.connection.dbapi_connection.cursor()
@@ -263,7 +277,7 @@ def batch(session: Session):
     Nested blocks join the outer one. When the block raises, writes not sent yet are dropped: the caller's
     transaction is rolled back anyway.
     """
-    connection = session.connection()
+    connection = connection_of(session)
     if connection.dialect.name != "postgresql" or _PENDING in connection.info:
         yield
         return
