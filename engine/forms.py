@@ -18,6 +18,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
 from .errors import InvalidData
+from .serialization import RESERVED_KEY, reserved_key_path
 
 ATTACHMENT_FORMAT = "attachment"
 
@@ -105,6 +106,10 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path) or "(root)"
         return None, [f"form file {files.origin} is not a valid JSON Schema at {path}: {exc.message}"]
+    declared = _reserved_field(schema)
+    if declared is not None:
+        return None, [f"form file {files.origin} declares a field named {RESERVED_KEY!r} at {declared}, a name the "
+                      "workflow engine reserves for its own values: rename the field"]
     ui_schema = None
     if files.ui_text is not None:
         try:
@@ -115,6 +120,34 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
             return None, [f"UI schema of {files.key} must be a JSON object"]
     canonical = orjson.dumps({"schema": schema, "ui": ui_schema}, option=orjson.OPT_SORT_KEYS)
     return Form(files.key, schema, ui_schema, hashlib.sha256(canonical).hexdigest()), []
+
+
+def _reserved_field(schema, path: str = "") -> str | None:
+    """Where (a JSON pointer) a schema declares a property named ``RESERVED_KEY``; ``None`` if nowhere."""
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            found = _reserved_field(item, f"{path}/{index}")
+            if found is not None:
+                return found
+        return None
+    if not isinstance(schema, dict):
+        return None
+    for keyword, value in schema.items():
+        if keyword in _DATA:
+            continue
+        if keyword in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas") \
+                and isinstance(value, dict):
+            if keyword == "properties" and RESERVED_KEY in value:
+                return f"{path}/properties/{RESERVED_KEY}"
+            for name, sub in value.items():
+                found = _reserved_field(sub, f"{path}/{keyword}/{name}")
+                if found is not None:
+                    return found
+        elif isinstance(value, dict | list):
+            found = _reserved_field(value, f"{path}/{keyword}")
+            if found is not None:
+                return found
+    return None
 
 
 _format_checker = FormatChecker()
@@ -173,10 +206,17 @@ def _choices_as_enums(schema):
     return rewritten
 
 
-def field_errors(schema: dict, data: dict) -> dict[str, str]:
-    """Validate ``data`` against ``schema``; return ``{field path: message}`` (empty when valid)."""
-    validator = _validator(schema)
+def field_errors(schema: dict | None, data: dict) -> dict[str, str]:
+    """Validate ``data`` against ``schema`` (None: any fields); return ``{field path: message}`` (empty when
+    valid)."""
     errors: dict[str, str] = {}
+    reserved = reserved_key_path(data)
+    if reserved is not None:
+        errors[".".join(str(part) for part in reserved)] = (
+            f"The name {RESERVED_KEY!r} is reserved by the workflow engine; use another field name.")
+    if schema is None:
+        return errors
+    validator = _validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required" and isinstance(error.instance, dict):
@@ -201,8 +241,6 @@ def validate(schema: dict | None, data, *, what: str = "form") -> None:
     """Raise ``InvalidData`` with per-field messages if ``data`` does not satisfy ``schema``."""
     if not isinstance(data, dict):
         raise InvalidData(f"The {what} data must be a JSON object.", {"(form)": "Expected an object of fields."})
-    if schema is None:
-        return
     errors = field_errors(schema, data)
     if errors:
         fields = ", ".join(sorted(errors))

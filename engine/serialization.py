@@ -22,6 +22,27 @@ from . import plain_tasks
 
 SERIALIZER_VERSION = VERSION
 
+# SpiffWorkflow's serializer takes any object with this key for one of its own typed values ({"typename":
+# "datetime", …}, {"typename": "Task", …}): task data holding such an object is saved without complaint and can never
+# be loaded again. Form data and script results are refused with it (engine.forms, engine.sandbox).
+RESERVED_KEY = "typename"
+
+
+def reserved_key_path(value) -> list | None:
+    """The path (keys and list indexes) to the first object in ``value`` that has the key ``RESERVED_KEY``, the key
+    itself last; ``None`` when there is none."""
+    pending = [(value, [])]
+    while pending:
+        current, path = pending.pop()
+        if isinstance(current, dict):
+            if RESERVED_KEY in current:
+                return [*path, RESERVED_KEY]
+            pending.extend((item, [*path, key]) for key, item in current.items() if isinstance(item, dict | list))
+        elif isinstance(current, list):
+            pending.extend((item, [*path, index]) for index, item in enumerate(current)
+                           if isinstance(item, dict | list))
+    return None
+
 
 class _InstanceConverter(BpmnWorkflowConverter):
     """Converts a top-level workflow without its specs; specs come from the definition on restore."""

@@ -125,7 +125,7 @@ def run(ctx: EngineContext, definition: ServiceDefinition, start_form: forms.For
                            {"start_data": "Write a JSON object, e.g. {\"name\": \"…\"}."})
     if len(steps) > MAX_STEPS:
         raise InvalidInput(f"A trial has at most {MAX_STEPS} steps.", {"steps": "Start the trial again."})
-    start_errors = forms.field_errors(start_form.schema, start_data) if start_form is not None else {}
+    start_errors = forms.field_errors(start_form.schema if start_form is not None else None, start_data)
     tasks_meta = (definition.meta or {}).get("tasks") or {}
     workflow = runtime.new_workflow(ctx, definition)
     data = dict(start_data)

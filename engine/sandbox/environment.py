@@ -11,6 +11,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
 from ..errors import SandboxViolation
+from ..serialization import RESERVED_KEY
 from .budget import CURRENT_BUDGET, MAX_DATA_DEPTH, Budget
 from .guards import BUILTINS
 from .policy import code_for
@@ -66,6 +67,8 @@ def _json_problem(value: Any, ancestors: tuple[int, ...] = ()) -> tuple[str, lis
         bad_key = next((key for key in value if type(key) is not str), None)
         if bad_key is not None:
             return f"has a key that is not a string: {bad_key!r}", []
+        if RESERVED_KEY in value:
+            return f"has the key {RESERVED_KEY!r}, which the workflow engine reserves for its own values", []
     else:
         return f"holds a {_describe(value)}", []
     if id(value) in ancestors:
@@ -91,6 +94,9 @@ def _describe(value: Any) -> str:
 
 def _require_json(variables: Mapping[str, Any]) -> None:
     for name, value in variables.items():
+        if name == RESERVED_KEY:
+            raise SandboxViolation(f"a variable cannot be named {RESERVED_KEY!r}: the workflow engine reserves the "
+                                   "name for its own values; rename it")
         problem = _json_problem(value)
         if problem is not None:
             message, path = problem

@@ -60,3 +60,20 @@ def test_repeated_or_non_string_constants_keep_the_one_of():
     assert forms._choices_as_enums(numbers) == numbers
     # Exactly one branch must match: two equal constants make every value fail, and still do.
     assert forms.field_errors({"type": "object", "properties": {"x": repeated}}, {"x": "a"})
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"typename": "Task"}, "typename"),
+    ({"vessel": {"name": "KM Bahari", "typename": "datetime"}}, "vessel.typename"),
+    ({"crew": [{"name": "Udin"}, {"typename": "x"}]}, "crew.1.typename"),
+])
+def test_data_holding_the_serializers_own_key_is_refused_with_the_field(data, field):
+    """SpiffWorkflow's serializer would save it and then fail to load the application ever again."""
+    for schema in (None, {"type": "object"}):
+        with pytest.raises(InvalidData) as refused:
+            forms.validate(schema, data)
+        assert field in refused.value.details and "reserved" in refused.value.details[field]
+
+
+def test_the_word_as_a_value_is_ordinary_data():
+    forms.validate({"type": "object"}, {"note": "typename", "tags": ["typename"]})

@@ -152,6 +152,21 @@ def test_missing_and_invalid_forms_are_errors_on_the_element_that_names_them(ctx
     assert ("error", "form_invalid", "review") in found
 
 
+def test_a_form_field_named_like_the_serializers_own_key_is_an_error(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task('camunda:formKey="svc/review"')}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/>
+    <bpmn:endEvent id="e"/>""")
+    schema = b'{"type": "object", "properties": {"vessel": {"type": "object", "properties": {"typename": {}}}}}'
+    compiled = lint(ctx, xml, {"svc/review": schema})
+    assert ("error", "form_invalid", "review") in codes(compiled)
+    (problem,) = [p for p in compiled.problems.errors if p.element_id == "review"]
+    assert "'typename' at /properties/vessel/properties/typename" in problem.message
+    # The same word as a value (a choice, a default) is fine.
+    allowed = b'{"type": "object", "properties": {"kind": {"enum": ["typename"], "default": "typename"}}}'
+    assert not lint(ctx, xml, {"svc/review": allowed}).problems.errors
+
+
 def test_unparseable_sla_is_an_error_and_a_valid_one_is_not(ctx):
     props = ('<bpmn:extensionElements><camunda:properties><camunda:property name="sla" value="{}"/>'
              "</camunda:properties></bpmn:extensionElements>")

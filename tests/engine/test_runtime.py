@@ -290,6 +290,25 @@ def test_start_form_errors_come_back_per_field(db, ctx, deploy):
         assert session.query(Instance).count() == 0
 
 
+def test_data_with_the_serializers_reserved_key_is_refused_and_the_application_stays_readable(db, ctx, deploy):
+    """SpiffWorkflow's serializer takes any object with a ``typename`` key for one of its own: such data would be
+    saved, and the application could never be opened again."""
+    deploy(diagram("""<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>"""))
+    with db.transaction() as session, pytest.raises(InvalidData) as at_start:
+        applications.start(session, ctx, service="p", data={"vessel": {"typename": "Task"}}, actor=APPLICANT)
+    assert "vessel.typename" in at_start.value.details
+    iid = _start(db, ctx, data={"vessel": {"name": "KM Bahari"}})
+    with pytest.raises(InvalidData) as at_step:
+        _complete(db, ctx, iid, "review", {"typename": "datetime"})
+    assert "typename" in at_step.value.details
+    assert [e for _, e in _open(db, iid)] == ["review"]
+    ctx.live.size = 0  # read the stored text, as another server process would
+    with db.transaction() as session:
+        assert applications.current_data(ctx, session.get(Instance, iid))["vessel"] == {"name": "KM Bahari"}
+
+
 class TestSandboxAfterPersistence:
     def test_a_loaded_application_runs_its_expressions_in_the_sandbox(self, db, ctx, deploy, tmp_path):
         """The stored state carries no script engine: every load through the engine must re-attach the sandbox."""

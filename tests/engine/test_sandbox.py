@@ -335,6 +335,9 @@ def test_a_failed_script_leaves_the_task_data_untouched():
         ("huge = 2 ** 80", "too large"),
         ("method = 'abc'.upper", "variable 'method'"),
         ("kind = str", "variable 'kind'"),
+        # The serializer's own key: data holding it would be saved but could never be loaded again.
+        ("typename = 'x'", "cannot be named 'typename'"),
+        ("order = {'lines': [{'typename': 'Task'}]}", "order['lines'][0] has the key 'typename'"),
     ],
 )
 def test_script_variables_that_are_not_json_are_refused_by_name(script, expected):
