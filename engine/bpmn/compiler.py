@@ -204,6 +204,7 @@ def _lint(process, problems: ProblemList, filename: str, options) -> None:
 
     lint.check_structure(process, problems, filename)
     lint.check_gateways(process, problems, filename)
+    lint.check_event_gateways(process, problems, filename)
     lint.check_reachability(process, problems, filename)
     lint.check_code(process, problems, filename, check_expression, check_script)
 

@@ -107,6 +107,30 @@ def check_gateways(process, problems: ProblemList, filename: str) -> None:
                                    message_id=f"Gerbang {label(node)} tidak memiliki syarat, nama, atau default.")
 
 
+def check_event_gateways(process, problems: ProblemList, filename: str) -> None:
+    """An event-based gateway that waits for several timers: SpiffWorkflow gives them one due time (that of the
+    first in the file), so the others never fire on their own schedule — a diagram that would not run as drawn."""
+    for container in containers(process):
+        graph = ProcessGraph.of(container)
+        for node in graph.nodes.values():
+            if not is_bpmn(node, "eventBasedGateway"):
+                continue
+            targets = [graph.nodes.get(flow.get("targetRef")) for flow in graph.outgoing.get(node.get("id"), [])]
+            timers = [t for t in targets if t is not None and is_bpmn(t, "intermediateCatchEvent")
+                      and xpath(t, "bpmn:timerEventDefinition")]
+            if len(timers) < 2:
+                continue
+            names = ", ".join(label(t) for t in timers)
+            problems.error("event_gateway_timers",
+                           f"Event-based gateway {label(node)} waits for {len(timers)} timers ({names}); the engine "
+                           f"gives them one due time, that of {label(timers[0])}, so the others would never fire on "
+                           "their own schedule. Keep one timer after the gateway; put other deadlines on boundary "
+                           "timers of the task that waits.",
+                           node=node, file=filename,
+                           message_id=f"Gerbang berbasis peristiwa {label(node)} menunggu lebih dari satu timer; "
+                                      "hanya satu yang akan berjalan.")
+
+
 def check_reachability(process, problems: ProblemList, filename: str) -> None:
     for container in containers(process):
         graph = ProcessGraph.of(container)

@@ -167,6 +167,28 @@ def test_a_form_field_named_like_the_serializers_own_key_is_an_error(ctx):
     assert not lint(ctx, xml, {"svc/review": allowed}).problems.errors
 
 
+def _event_gateway(*timers: tuple[str, str]) -> str:
+    """An event-based gateway followed by timer catch events (id, duration), each to an end event of its own."""
+    parts = []
+    for timer_id, duration in timers:
+        parts.append(f"""<bpmn:sequenceFlow id="to_{timer_id}" sourceRef="g" targetRef="{timer_id}"/>
+        <bpmn:intermediateCatchEvent id="{timer_id}"><bpmn:timerEventDefinition>
+          <bpmn:timeDuration>{duration}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+        <bpmn:sequenceFlow id="from_{timer_id}" sourceRef="{timer_id}" targetRef="end_{timer_id}"/>
+        <bpmn:endEvent id="end_{timer_id}"/>""")
+    return diagram('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>'
+                   '<bpmn:eventBasedGateway id="g"/>' + "".join(parts))
+
+
+def test_an_event_gateway_waiting_for_two_timers_is_an_error_naming_the_one_that_would_fire(ctx):
+    """SpiffWorkflow gives the gateway's timers one due time (the first in the file): PT1H would never fire."""
+    compiled = lint(ctx, _event_gateway(("remind", "PT2H"), ("close", "PT1H")))
+    assert ("error", "event_gateway_timers", "g") in codes(compiled)
+    (problem,) = [p for p in compiled.problems.errors if p.code == "event_gateway_timers"]
+    assert "2 timers" in problem.message and "that of 'remind'" in problem.message and problem.line
+    assert not [p for p in lint(ctx, _event_gateway(("close", "PT1H"))).problems.errors]
+
+
 def test_unparseable_sla_is_an_error_and_a_valid_one_is_not(ctx):
     props = ('<bpmn:extensionElements><camunda:properties><camunda:property name="sla" value="{}"/>'
              "</camunda:properties></bpmn:extensionElements>")
