@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,3 +135,21 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration's revision (what ``lincah db upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head()
+
+
+def schema_revision(session: Session) -> str | None:
+    """The migration revision the database is at; ``None`` when it was never migrated."""
+    from sqlalchemy import inspect, text
+
+    connection = session.connection()
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -1,0 +1,43 @@
+"""Is this server ready to work? For load balancers, systemd checks and the person on call. No sign-in needed.
+
+200 when the database answers and its schema is the one this code expects; 503 otherwise, saying which part is
+wrong and what to do. Nothing in the answer is about applications or people.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from engine.db import head_revision, schema_revision
+
+from ..schemas.health import HealthSchema
+from ..unit_of_work import engine_context, session
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Readiness of this server.")
+
+
+@blp.route("")
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=HealthSchema, description="The database is unreachable or not migrated.")
+def health():
+    """Database reachable and migrated; the scheduler's place; workflows kept in memory by this process."""
+    ctx = engine_context()
+    body = {"status": "ok", "database": "ok", "schema": None, "expected_schema": head_revision(),
+            "scheduler": "in this process" if current_app.extensions["lincah"]["scheduler"] else "separate process",
+            "kept_workflows": {"held": len(ctx.live), "limit": ctx.live.size, "reused": ctx.live.hits,
+                               "restored": ctx.live.misses},
+            "problems": []}
+    try:
+        body["schema"] = schema_revision(session())
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same to the caller: no database
+        body.update(status="unavailable", database="unreachable")
+        body["problems"].append(f"The database does not answer ({type(exc).__name__}). Check LINCAH_DATABASE_URL "
+                                "and that the database server is running.")
+        return body, 503
+    if body["schema"] != body["expected_schema"]:
+        body["status"] = "unavailable"
+        body["problems"].append(f"The database schema is at {body['schema'] or 'nothing'}, this server needs "
+                                f"{body['expected_schema']}: run 'lincah db upgrade'.")
+        return body, 503
+    return body
