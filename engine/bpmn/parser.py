@@ -2,6 +2,10 @@
 
 ``camunda:candidateGroups`` and ``camunda:assignee`` are not kept by ``CamundaParser``; they go into the task spec's
 ``extensions`` here (which survive serialization), so a spec is self-describing.
+
+A gateway's outgoing flows are tried in the order the file lists them, as Camunda does, not from the top of the
+drawing down (SpiffWorkflow sorts them by the height of their targets on the diagram): when two conditions hold,
+the one listed first wins, and moving a box in the modeler never changes where an application goes.
 """
 
 from __future__ import annotations
@@ -29,3 +33,8 @@ class LincahParser(CamundaParser):
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (LincahUserTaskParser, UserTask),
     }
+
+    def get_document_positions(self, root):
+        # The library reads the positions only to sort outgoing flows by their target's height; without them its
+        # (stable) sort keeps the file's order.
+        return {}

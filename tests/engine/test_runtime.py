@@ -82,6 +82,29 @@ class TestHumanDecisions:
         assert _outcome(db, small) == ("completed", "Kecil")
 
 
+    def test_overlapping_conditions_are_tried_in_the_files_order_not_the_drawings(self, db, ctx, deploy):
+        """As in Camunda: the first listed flow whose condition holds wins, wherever its target is drawn (the
+        library alone would try the highest-drawn target first: 'Sedang' here)."""
+        shapes = "".join(
+            f'<bpmndi:BPMNShape id="{end}_di" bpmnElement="{end}"><dc:Bounds x="400" y="{y}" width="36" height="36"/>'
+            "</bpmndi:BPMNShape>" for end, y in (("bigEnd", 300), ("mediumEnd", 40), ("smallEnd", 500)))
+        layout = ('<bpmndi:BPMNDiagram id="d" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+                  'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"><bpmndi:BPMNPlane id="pl" bpmnElement="p">'
+                  f"{shapes}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n")
+        deploy(diagram("""
+        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+        <bpmn:exclusiveGateway id="gw" default="small"/>
+        <bpmn:sequenceFlow id="big" sourceRef="gw" targetRef="bigEnd">
+          <bpmn:conditionExpression>amount &gt; 1000</bpmn:conditionExpression></bpmn:sequenceFlow>
+        <bpmn:sequenceFlow id="medium" sourceRef="gw" targetRef="mediumEnd">
+          <bpmn:conditionExpression>amount &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>
+        <bpmn:sequenceFlow id="small" sourceRef="gw" targetRef="smallEnd"/>
+        <bpmn:endEvent id="bigEnd" name="Besar"/><bpmn:endEvent id="mediumEnd" name="Sedang"/>
+        <bpmn:endEvent id="smallEnd" name="Kecil"/>""", extra=layout))
+        outcomes = [_outcome(db, _start(db, ctx, data={"amount": amount}))[1] for amount in (5000, 500, 5)]
+        assert outcomes == ["Besar", "Sedang", "Kecil"]
+
+
 def _timer_process(value: str, kind: str = "timeDuration") -> str:
     return diagram(f"""
     <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
