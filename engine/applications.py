@@ -1,4 +1,4 @@
-"""Applications (*permohonan*): start one, look it up, cancel it, flag it when a step fails.
+"""Applications (*permohonan*): start one, look it up, cancel it, flag it when a step fails, resume it after.
 
 Every function runs inside the caller's transaction (``session``) and either finishes the whole step — state saved,
 tasks reconciled, audit appended — or raises, leaving the caller to roll back.
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, definitions, forms, notifications, projection, registration, runtime, sla, sql
-from .access import SUPERVISOR, Actor, may_view_application
+from .access import ADMIN, SUPERVISOR, Actor, may_view_application
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
 from .models import Instance, Task
@@ -119,6 +119,38 @@ def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: 
     audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
                  element_id=error.element_id, message=error.message)
     session.flush()
+
+
+def may_resume(actor: Actor, instance: Instance) -> bool:
+    return ADMIN in actor.roles or (SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction))
+
+
+def resume(session: Session, ctx: EngineContext, instance_id: int, actor: Actor, note: str = "") -> Instance:
+    """Take up an application a failed step stopped, once its cause has been dealt with.
+
+    The stored state is the last good one, so the engine simply runs again from there: a start that failed goes on,
+    a timer that failed fires again, and a person whose step failed (their data made a script fail) submits it
+    again. If the cause is still there the run fails the same way: the application is flagged again (the
+    ``ProcessError`` is raised after the new flag is recorded) and nothing else changes.
+    """
+    instance = get(session, instance_id, actor)
+    if not may_resume(actor, instance):
+        raise Forbidden("Only an administrator or a supervisor of the office can resume an application.")
+    if instance.status != ERROR:
+        raise Conflict(f"Application {instance.registration_no} is {instance.status}; only an application stopped "
+                       "by an error can be resumed.")
+    now = ctx.now()
+    audit.record(session, "resumed", actor=actor.username, at=now, instance_id=instance.id,
+                 element_id=instance.error_element, failed=instance.error_message, note=note)
+    instance.status, instance.error_element, instance.error_message = RUNNING, None, None
+    workflow = runtime.load(ctx, instance, to_step=True)
+    try:
+        runtime.run(ctx, workflow, refresh_timers=True)
+    except ProcessError as exc:
+        flag_error(session, ctx, instance, exc, actor=actor.username)
+        raise
+    finish_step(session, ctx, instance, workflow, actor=actor.username)
+    return instance
 
 
 def may_view(session: Session, actor: Actor, instance: Instance) -> bool:

@@ -73,3 +73,8 @@ class ApplicationPage(Schema):
 
 class CancelRequest(RequestSchema):
     reason = fields.String(load_default="", validate=validate.Length(0, 2000))
+
+
+class ResumeRequest(RequestSchema):
+    note = fields.String(load_default="", validate=validate.Length(0, 2000),
+                         metadata={"description": "What was done about the cause (kept in the audit log)."})

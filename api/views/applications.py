@@ -1,4 +1,7 @@
-"""Applications: apply, track, open one, cancel. Who sees what is the engine's rule (``engine.access``)."""
+"""Applications: apply, track, open one, cancel, resume after an error.
+
+Who sees what is the engine's rule (``engine.access``).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from ..schemas.applications import (
     ApplicationPage,
     ApplicationSummary,
     CancelRequest,
+    ResumeRequest,
 )
 from ..unit_of_work import engine_context, session
 
@@ -71,4 +75,17 @@ def cancel(body, application_id: int):
     """Withdraw (the applicant, before an officer decided) or cancel (a supervisor of the office)."""
     instance = applications.cancel(session(), engine_context(), application_id, current_actor(),
                                    reason=(body or {}).get("reason", ""))
+    return presenters.application_summary(instance)
+
+
+@blp.route("/<int(max=2147483647):application_id>/resume", methods=["POST"])
+@login_required(SUPERVISOR)
+@blp.arguments(ResumeRequest, required=False)
+@blp.response(200, ApplicationSummary)
+def resume(body, application_id: int):
+    """Run an application stopped by an error again from its last good state (an administrator or a supervisor
+    of the office), once the cause has been dealt with. If it fails again: 422 with the step and the reason, and
+    the application stays stopped."""
+    instance = applications.resume(session(), engine_context(), application_id, current_actor(),
+                                   note=(body or {}).get("note", ""))
     return presenters.application_summary(instance)

@@ -49,6 +49,7 @@ EVENT = {
     "completed": _l("Application finished"),
     "cancelled": _l("Application withdrawn"),
     "error": _l("Error in a step"),
+    "resumed": _l("Application resumed"),
     "timer_fired": _l("Timer fired"),
 }
 

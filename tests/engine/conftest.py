@@ -26,6 +26,16 @@ def diagram(body: str, process_id: str = "p", extra: str = "", executable: str =
             f"{extra}</bpmn:definitions>\n")
 
 
+# A verification followed by a script that divides by what the officer entered: 0 makes the step fail.
+REVIEW_THEN_DIVIDE = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="compute"/>
+    <bpmn:scriptTask id="compute" name="Hitung" scriptFormat="python">
+      <bpmn:script>fee = base_fee / divisor</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="compute" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""")
+
 APPLICANT = Actor.of("andi", ["applicant"], full_name="Andi Pratama")
 OTHER_APPLICANT = Actor.of("budi", ["applicant"])
 VERIFIER = Actor.of("vera", ["officer"], ["verifier"], ["sulsel"])

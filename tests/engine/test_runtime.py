@@ -10,7 +10,7 @@ import pytest
 from engine import applications, tasks
 from engine.errors import Conflict, InvalidData, ProcessError
 from engine.models import Event, Instance, Task
-from tests.engine.conftest import APPLICANT, SUPERVISOR, VERIFIER, diagram, open_task_rows
+from tests.engine.conftest import APPLICANT, REVIEW_THEN_DIVIDE, SUPERVISOR, VERIFIER, diagram, open_task_rows
 
 
 def _start(db, ctx, service="p", data=None, actor=APPLICANT):
@@ -147,14 +147,7 @@ class TestTimers:
         assert definition.version == 1
 
 
-SCRIPT_AFTER_TASK = diagram("""
-    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
-    <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="compute"/>
-    <bpmn:scriptTask id="compute" name="Hitung" scriptFormat="python">
-      <bpmn:script>fee = base_fee / divisor</bpmn:script>
-    </bpmn:scriptTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="compute" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""")
+SCRIPT_AFTER_TASK = REVIEW_THEN_DIVIDE
 
 
 class TestScriptErrors:

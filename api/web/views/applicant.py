@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import applications, casework, definitions, notifications, timeline, tracking
 from engine.access import APPLICANT, OFFICER, SUPERVISOR
-from engine.errors import Conflict, InvalidData, InvalidInput
+from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
 from engine.models import Task
 
 from .. import i18n
@@ -117,7 +117,8 @@ def application(application_id: int):
                   stages=timeline.stages(instance, events, open_tasks), events=events, open_tasks=open_tasks,
                   service_name=i18n.service_name(instance.definition), steps=steps_of(instance.definition),
                   cancellable=cancellable, permit_number=data.get("permit_number"),
-                  step_names=_step_names(instance.definition))
+                  step_names=_step_names(instance.definition),
+                  resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance))
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])
@@ -130,6 +131,22 @@ def cancel(application_id: int):
         flash(_("This application can no longer be withdrawn: an officer has already decided on it."), "error")
     else:
         flash(_("The application has been withdrawn."), "success")
+    return redirect(url_for("web.application", application_id=application_id))
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/resume", methods=["POST"])
+@signed_in(SUPERVISOR)
+def resume(application_id: int):
+    try:
+        applications.resume(db(), ctx(), application_id, current_actor(),
+                            note=(request.form.get("note") or "").strip()[:2000])
+    except ProcessError as failed:
+        flash(_("The application stopped again at step %(step)s: %(reason)s", step=failed.element_id or "?",
+                reason=failed.message), "error")
+    except (Conflict, Forbidden) as refused:
+        flash(refused.message, "error")
+    else:
+        flash(_("The application has been resumed."), "success")
     return redirect(url_for("web.application", application_id=application_id))
 
 
