@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,18 @@ def content_hash(compiled: Compiled) -> str:
     return digest.hexdigest()
 
 
+def _one_deploy_at_a_time(session: Session, key: str) -> None:
+    """Two analysts deploying the same service at the same moment take turns, so the second sees the first's
+    version: the same file is then a no-op for both, and different files get consecutive versions. PostgreSQL: a
+    transaction-scoped advisory lock on the service key; SQLite: every writing transaction already takes its turn
+    (BEGIN IMMEDIATE)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.blake2b(f"lincah.deploy:{key}".encode(), digest_size=8).digest(), "big",
+                                 signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": lock_id})
+
+
 def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: list[SourceFile],
            forms: FormSource, *, actor: str | None, publish: bool = True) -> DeployResult:
     """Deploy a BPMN file as a new version of its service; raise ``InvalidDefinition`` with the problems."""
@@ -69,6 +81,7 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
             f"{main.name} cannot be deployed: {errors} error(s). Fix the problems listed (each names the element) "
             "and deploy again.", problems)
     sha = content_hash(compiled)
+    _one_deploy_at_a_time(session, compiled.key)
     existing = session.scalars(
         select(ServiceDefinition).where(ServiceDefinition.key == compiled.key, ServiceDefinition.sha256 == sha)
         .order_by(ServiceDefinition.version.desc())).first()

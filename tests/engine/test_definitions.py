@@ -105,3 +105,47 @@ def test_a_diagram_with_errors_is_not_stored(db, deploy):
     assert problem["code"] == "form_missing" and problem["element_id"] == "start" and problem["line"] == 5
     with db.transaction() as session, pytest.raises(NotFound):
         definitions.latest_published(session, "svc")
+
+
+def _deploy_at_once(db, ctx, diagrams: list[str]) -> list[tuple[int, bool]]:
+    """Each diagram deployed by its own analyst in its own transaction, all released at the same moment."""
+    import threading
+
+    import orjson
+
+    from engine.bpmn.compiler import SourceFile
+    from engine.forms import FormSource
+
+    barrier = threading.Barrier(len(diagrams))
+    results, errors = [None] * len(diagrams), []
+
+    def run(number: int, xml: str) -> None:
+        try:
+            barrier.wait()
+            with db.transaction() as session:
+                result = definitions.deploy(session, ctx, SourceFile("svc.bpmn", xml.encode()), [],
+                                            FormSource({"svc/apply.json": orjson.dumps(FORM)}, []),
+                                            actor=f"analis{number}")
+                results[number] = (result.definition.version, result.created)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n, xml)) for n, xml in enumerate(diagrams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+def test_colleagues_deploying_the_same_file_at_the_same_moment_get_one_version(db, ctx):
+    results = _deploy_at_once(db, ctx, [one_step()] * 4)
+    assert sorted(results) == [(1, False), (1, False), (1, False), (1, True)]
+    with db.transaction() as session:
+        assert len(definitions.versions(session, "svc")) == 1
+
+
+def test_colleagues_deploying_different_changes_at_the_same_moment_get_consecutive_versions(db, ctx):
+    results = _deploy_at_once(db, ctx, [one_step(f"Periksa {n}") for n in range(4)])
+    assert sorted(version for version, created in results if created) == [1, 2, 3, 4]
