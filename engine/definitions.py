@@ -58,11 +58,12 @@ def content_hash(compiled: Compiled) -> str:
     return digest.hexdigest()
 
 
-def _one_deploy_at_a_time(session: Session, key: str) -> None:
-    """Two analysts deploying the same service at the same moment take turns, so the second sees the first's
-    version: the same file is then a no-op for both, and different files get consecutive versions. PostgreSQL: a
-    transaction-scoped advisory lock on the service key; SQLite: every writing transaction already takes its turn
-    (BEGIN IMMEDIATE)."""
+def _one_change_at_a_time(session: Session, key: str) -> None:
+    """Two analysts deploying or publishing the same service at the same moment take turns, so the second sees
+    what the first did: the same file is a no-op for both, different files get consecutive versions, and exactly
+    one version ends up published. PostgreSQL: a transaction-scoped advisory lock on the service key (taken again
+    by the same transaction, it does not wait); SQLite: every writing transaction already takes its turn (BEGIN
+    IMMEDIATE)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         lock_id = int.from_bytes(hashlib.blake2b(f"lincah.deploy:{key}".encode(), digest_size=8).digest(), "big",
@@ -81,7 +82,7 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
             f"{main.name} cannot be deployed: {errors} error(s). Fix the problems listed (each names the element) "
             "and deploy again.", problems)
     sha = content_hash(compiled)
-    _one_deploy_at_a_time(session, compiled.key)
+    _one_change_at_a_time(session, compiled.key)
     existing = session.scalars(
         select(ServiceDefinition).where(ServiceDefinition.key == compiled.key, ServiceDefinition.sha256 == sha)
         .order_by(ServiceDefinition.version.desc())).first()
@@ -169,6 +170,7 @@ def versions(session: Session, key: str | None = None) -> list[ServiceDefinition
 def publish_version(session: Session, ctx: EngineContext, key: str, version: int, *, actor: str | None
                     ) -> ServiceDefinition:
     """Publish a version: new applications use it; the previously published version is retired."""
+    _one_change_at_a_time(session, key)
     definition = get_version(session, key, version)
     if definition.status == PUBLISHED:
         return definition

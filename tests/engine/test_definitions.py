@@ -149,3 +149,38 @@ def test_colleagues_deploying_the_same_file_at_the_same_moment_get_one_version(d
 def test_colleagues_deploying_different_changes_at_the_same_moment_get_consecutive_versions(db, ctx):
     results = _deploy_at_once(db, ctx, [one_step(f"Periksa {n}") for n in range(4)])
     assert sorted(version for version, created in results if created) == [1, 2, 3, 4]
+
+
+def test_colleagues_publishing_two_versions_at_the_same_moment_leave_exactly_one_published(db, ctx, deploy,
+                                                                                          monkeypatch):
+    import threading
+    import time
+
+    for n in range(3):
+        deploy(one_step(f"Periksa {n}"), {"svc/apply": FORM}, publish=n == 0)
+    barrier, errors = threading.Barrier(2), []
+    record = definitions.audit.record
+
+    def slowly(*args, **kwargs):  # each publish is slow to commit: the other would read before it does
+        time.sleep(0.05)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(definitions.audit, "record", slowly)
+
+    def publish(version: int) -> None:
+        try:
+            barrier.wait()
+            with db.transaction() as session:
+                definitions.publish_version(session, ctx, "svc", version, actor=f"analis{version}")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(version,)) for version in (2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.transaction() as session:
+        statuses = [d.status for d in sorted(definitions.versions(session, "svc"), key=lambda d: d.version)]
+    assert statuses.count("published") == 1 and statuses[0] == "retired"
