@@ -105,13 +105,8 @@ def claim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> T
     if task.assignee is not None and not task.for_applicant:
         raise Conflict(f"Task {task.name!r} is already claimed by {task.assignee}.")
     now = ctx.now()
-    claimed = session.execute(
-        update(Task).where(Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
-        .values(state="claimed", assignee=actor.username, claimed_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
-        raise Conflict(f"Task {task.name!r} was claimed by someone else at the same moment.")
-    task.state, task.assignee, task.claimed_at = "claimed", actor.username, now
+    _change_if_unchanged(session, task, {"state": "claimed", "assignee": actor.username, "claimed_at": now},
+                         Conflict(f"Task {task.name!r} was claimed by someone else at the same moment."))
     audit.record(session, "task_claimed", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id)
     return task
@@ -125,7 +120,9 @@ def unclaim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) ->
     if task.assignee != actor.username and not (SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)):
         raise Forbidden(f"Task {task.name!r} is claimed by {task.assignee}; only they or a supervisor can release it.")
     previous = task.assignee
-    task.state, task.assignee, task.claimed_at = "ready", None, None
+    _change_if_unchanged(session, task, {"state": "ready", "assignee": None, "claimed_at": None},
+                         Conflict(f"Task {task.name!r} changed at the same moment (completed, released or "
+                                  "reassigned); open the application to see its current step."))
     audit.record(session, "task_unclaimed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
                  task_id=task.id, element_id=task.element_id, previous_assignee=previous)
     return task
@@ -147,10 +144,26 @@ def assign(session: Session, ctx: EngineContext, task_id: str, username: str, ac
                            {"username": "This user is not a candidate for the task."})
     now = ctx.now()
     previous = task.assignee
-    task.state, task.assignee, task.claimed_at = "claimed", username, now
+    _change_if_unchanged(session, task, {"state": "claimed", "assignee": username, "claimed_at": now},
+                         Conflict(f"Task {task.name!r} changed at the same moment (completed, claimed or "
+                                  "reassigned); open the application to see its current step."))
     audit.record(session, "task_assigned", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id, assignee=username, previous_assignee=previous)
     return task
+
+
+def _change_if_unchanged(session: Session, task: Task, values: dict, conflict: Conflict) -> None:
+    """Write ``values`` on the task row only if its state and assignee are still what this request read: a
+    colleague's claim, release, reassignment or completion in between wins, and this change is a ``conflict``
+    (never a completed task brought back to the inbox, nor someone's claim silently taken over)."""
+    changed = session.execute(
+        update(Task).where(Task.id == task.id, Task.state == task.state,
+                           Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise conflict
+    for name, value in values.items():
+        set_committed_value(task, name, value)
 
 
 def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, data: dict | None = None,

@@ -65,6 +65,57 @@ def test_supervisor_assigns_to_an_officer_who_may_work_it(db, ctx, task_id):
         tasks.assign(session, ctx, task_id, "vivi", VERIFIER)  # not a supervisor
 
 
+def _read_before(db, task_id: str) -> Task:
+    """The task row as a request read it before a colleague's change committed."""
+    with db.transaction() as session:
+        return session.get(Task, task_id)
+
+
+def _acting_on(session, stale: Task) -> Task:
+    """Let the session work on the stale copy, as the slower of two simultaneous requests does (keep the result:
+    the session holds its objects weakly)."""
+    return session.merge(stale, load=False)
+
+
+def test_a_release_or_reassignment_that_raced_a_completion_is_a_conflict_and_the_task_stays_done(db, ctx, task_id):
+    from engine import users
+
+    with db.transaction() as session:
+        users.create(session, username="vivi", password="rahasia-123", roles=["officer"], groups=["verifier"],
+                     jurisdictions=["sulsel"], at=ctx.now())
+        tasks.claim(session, ctx, task_id, VERIFIER)
+    stale = _read_before(db, task_id)
+    with db.transaction() as session:
+        tasks.complete(session, ctx, task_id, VERIFIER, {})
+    for change in (lambda session: tasks.unclaim(session, ctx, task_id, VERIFIER),
+                   lambda session: tasks.assign(session, ctx, task_id, "vivi", SUPERVISOR)):
+        with db.transaction() as session, pytest.raises(Conflict, match="changed at the same moment"):
+            held = _acting_on(session, stale)
+            change(session)
+        assert held.state == "claimed"  # the request's own (stale) view, not written
+    with db.transaction() as session:
+        row = session.get(Task, task_id)
+        assert (row.state, row.assignee) == ("completed", "vera")
+
+
+def test_a_release_that_raced_a_reassignment_does_not_undo_it(db, ctx, task_id):
+    from engine import users
+
+    with db.transaction() as session:
+        users.create(session, username="vivi", password="rahasia-123", roles=["officer"], groups=["verifier"],
+                     jurisdictions=["sulsel"], at=ctx.now())
+        tasks.claim(session, ctx, task_id, VERIFIER)
+    stale = _read_before(db, task_id)
+    with db.transaction() as session:
+        tasks.assign(session, ctx, task_id, "vivi", SUPERVISOR)
+    with db.transaction() as session, pytest.raises(Conflict):
+        held = _acting_on(session, stale)
+        tasks.unclaim(session, ctx, task_id, VERIFIER)
+    assert held.assignee == "vera"
+    with db.transaction() as session:
+        assert session.get(Task, task_id).assignee == "vivi"
+
+
 def test_applicant_withdraws_before_any_decision_but_not_after(db, ctx, deploy):
     deploy(REVIEW)
     with db.transaction() as session:

@@ -123,6 +123,17 @@ def test_claim_release_and_a_colleague_cannot_take_a_claimed_task(visitor, db):
     assert page(veri2.get("/inbox?assignee=none")).cssselect("table.inbox tbody tr")
 
 
+def test_releasing_a_task_a_colleague_finished_meanwhile_says_so_on_the_task_page(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera, supri = visitor("vera"), visitor("supri")
+    vera.post(f"/tasks/{task_id}/claim")
+    vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    response = supri.post(f"/tasks/{task_id}/unclaim", {"next": "/inbox"})  # the supervisor's page was older
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{task_id}"
+    assert "Tugas ini berubah pada saat yang sama" in text_of(supri.get(f"/tasks/{task_id}"))
+
+
 def test_completing_a_task_leads_to_the_next_task_in_the_queue(visitor, db):
     first = apply(visitor("andi"))
     second = apply(visitor("budi"))

@@ -70,6 +70,11 @@ def _back(default: str) -> str:
     return safe_next(request.form.get("next"), default)
 
 
+def _changed_meanwhile() -> str:
+    # A colleague completed, claimed, released or reassigned the task between this page and the click.
+    return _("This task changed at the same moment (completed, claimed or reassigned); this is how it stands now.")
+
+
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
 @signed_in()
 def claim(task_id: str):
@@ -86,7 +91,12 @@ def claim(task_id: str):
 @bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
 @signed_in()
 def unclaim(task_id: str):
-    task = tasks.unclaim(db(), ctx(), task_id, current_actor())
+    try:
+        with engine_step():
+            task = tasks.unclaim(db(), ctx(), task_id, current_actor())
+    except Conflict:
+        flash(_changed_meanwhile(), "error")
+        return redirect(url_for("web.task", task_id=task_id))
     flash(_("“%(name)s” is back in the group's queue.", name=task.name), "success")
     return redirect(_back(url_for("web.inbox")))
 
@@ -100,6 +110,8 @@ def assign(task_id: str):
             task = tasks.assign(db(), ctx(), task_id, username, current_actor())
     except InvalidInput:
         flash(_("%(user)s cannot work on this task (wrong group or office).", user=username or "–"), "error")
+    except Conflict:
+        flash(_changed_meanwhile(), "error")
     else:
         flash(_("“%(name)s” is now assigned to %(user)s.", name=task.name, user=username), "success")
     return redirect(_back(url_for("web.task", task_id=task_id)))
