@@ -7,6 +7,7 @@ PostgreSQL database; with SQLite, run one.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 
 import click
@@ -26,8 +27,11 @@ from .service import Intervals, SchedulerService
 @click.option("--mail-every", default=30.0, show_default=True, help="Seconds between e-mail deliveries.")
 def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx = EngineContext(settings=Settings.from_env())
+    # The scheduler's steps on a file (a timer, an escalation) are days apart, and its other steps happen in the
+    # web processes: keeping workflows here would only hold memory, unless the environment asks for it.
+    kept = {} if "LINCAH_LIVE_WORKFLOWS" in os.environ else {"live_workflows": 0}
     try:
+        ctx = EngineContext(settings=Settings.from_env(**kept))
         ctx.calendars  # noqa: B018 - a broken calendars file stops the start, not the first breach
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

@@ -74,3 +74,26 @@ def test_lincah_scheduler_once_catches_up_and_reports(db, ctx, clock, deploy, mo
     assert result.exit_code == 0, result.output
     assert "timers: 1 application(s), 0 failed" in result.output
     assert instance(db, iid).status == "completed"
+
+
+def test_lincah_scheduler_keeps_no_workflows_unless_asked_and_refuses_a_bad_setting(db, monkeypatch):
+    from scheduler import cli
+
+    monkeypatch.setenv("LINCAH_DATABASE_URL", db.url)
+    monkeypatch.delenv("LINCAH_SMTP_HOST", raising=False)
+    monkeypatch.delenv("LINCAH_LIVE_WORKFLOWS", raising=False)
+    seen = []
+    real = cli.SchedulerService.from_settings
+
+    def capture(ctx, *args, **kwargs):
+        seen.append(ctx.live.size)
+        return real(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(cli.SchedulerService, "from_settings", capture)
+    assert CliRunner().invoke(scheduler_command, ["--once"]).exit_code == 0
+    monkeypatch.setenv("LINCAH_LIVE_WORKFLOWS", "32")
+    assert CliRunner().invoke(scheduler_command, ["--once"]).exit_code == 0
+    assert seen == [0, 32]
+    monkeypatch.setenv("LINCAH_LIVE_WORKFLOWS", "banyak")
+    refused = CliRunner().invoke(scheduler_command, ["--once"])
+    assert refused.exit_code == 1 and "LINCAH_LIVE_WORKFLOWS must be a whole number" in refused.output
