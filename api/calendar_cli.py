@@ -17,8 +17,8 @@ from engine.office_calendars import OfficeCalendars, year_overview
 
 
 def _calendars() -> OfficeCalendars:
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         return OfficeCalendars(settings.calendars_path, settings.timezone)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

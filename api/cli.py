@@ -22,8 +22,18 @@ from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
 
 
+def _settings() -> Settings:
+    """The installation's settings from ``LINCAH_*``; a value that cannot be read stops the command, named."""
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        error = click.ClickException(f"{exc} Correct the environment variable and run the command again.")
+        error.exit_code = 2  # not 1: `lincah lint` exits 1 for problems in the diagrams, never for its own failure
+        raise error from None
+
+
 def _context() -> EngineContext:
-    return EngineContext(settings=Settings.from_env())
+    return EngineContext(settings=_settings())
 
 
 def _factory(ctx: EngineContext):
@@ -62,7 +72,7 @@ def db() -> None:
 
 @db.command("upgrade", help="Apply the database migrations (creates the SQLite file when needed).")
 def db_upgrade() -> None:
-    settings = Settings.from_env()
+    settings = _settings()
     upgrade(settings.database_url)
     click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
 

@@ -282,6 +282,12 @@ class TestLintCommand:
         result = CliRunner().invoke(cli, ["lint", str(tmp_path / "nope.bpmn")])
         assert result.exit_code == 2 and "no such file" in result.output
 
+    def test_a_setting_it_cannot_read_is_its_own_failure_named_not_a_lint_result(self, monkeypatch):
+        monkeypatch.setenv("LINCAH_LIVE_WORKFLOWS", "banyak")
+        result = CliRunner().invoke(cli, ["lint", str(PROJECT_ROOT / "processes")])
+        assert result.exit_code == 2 and "LINCAH_LIVE_WORKFLOWS must be a whole number" in result.output
+        assert "Traceback" not in result.output
+
     @pytest.mark.parametrize("service", ["research_permit", "fishing_vessel_permit"])
     def test_real_services_pass(self, service):
         result = CliRunner().invoke(cli, ["lint", str(PROJECT_ROOT / "processes" / f"{service}.bpmn")])
