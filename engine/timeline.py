@@ -23,8 +23,9 @@ IN_PROCESS, NEEDS_ACTION, ISSUED, REJECTED_STATUS, CLOSED, CANCELLED, ERROR = (
 STATUSES = (IN_PROCESS, NEEDS_ACTION, ISSUED, REJECTED_STATUS, CLOSED, CANCELLED, ERROR)
 
 # Stage kinds, in the order a file usually meets them.
-SUBMITTED, STEP_DONE, REVISION_SENT, CURRENT, WAITING_FOR_APPLICANT, ENDED, STOPPED, FAILED = (
-    "submitted", "step_done", "revision_sent", "current", "waiting_for_applicant", "ended", "cancelled", "error")
+SUBMITTED, STEP_DONE, REVISION_SENT, CURRENT, WAITING_FOR_APPLICANT, ENDED, STOPPED, FAILED, RESUMED = (
+    "submitted", "step_done", "revision_sent", "current", "waiting_for_applicant", "ended", "cancelled", "error",
+    "resumed")
 
 NOTE_FIELDS = ("note", "response_note")
 
@@ -97,6 +98,8 @@ def stages(instance: Instance, events: list[Event], open_tasks: list[Task]) -> l
             out.append(Stage(STOPPED, event.at, actor=event.actor, note=(event.data or {}).get("reason") or None))
         elif event.kind == "error":
             out.append(Stage(FAILED, event.at, element_id=event.element_id))
+        elif event.kind == "resumed":
+            out.append(Stage(RESUMED, event.at, actor=event.actor))
     for task in open_tasks:
         kind = WAITING_FOR_APPLICANT if task.for_applicant else CURRENT
         out.append(Stage(kind, task.created_at, task.name, task.element_id, task.assignee, task_id=task.id,

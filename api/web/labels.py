@@ -37,6 +37,7 @@ STAGE = {
     timeline.ENDED: _l("Finished"),
     timeline.STOPPED: _l("Withdrawn"),
     timeline.FAILED: _l("Held up: the office has been told"),
+    timeline.RESUMED: _l("Taken up again by the office"),
 }
 
 EVENT = {

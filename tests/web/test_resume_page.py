@@ -50,6 +50,9 @@ def test_a_supervisor_resumes_it_from_the_page_and_the_history_keeps_the_note(vi
     assert "Permohonan telah dilanjutkan." in text and not page(after).cssselect("#stopped")
     assert "Permohonan dilanjutkan" in text and "Pembagi dikoreksi" in text
     assert "division by zero" in text  # the error stays in the history
+    stages = [s.text_content() for s in page(visitor("andi").get(f"/applications/{stopped}")).cssselect(
+        ".timeline .stage-head strong")]
+    assert stages[-3:-1] == ["Terkendala: kantor telah diberi tahu", "Dilanjutkan kembali oleh kantor"]
 
 
 def test_an_officer_cannot_resume_by_posting(visitor, stopped):
