@@ -92,14 +92,13 @@ def _json_token_pattern(name: str) -> str:
     return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _branches(actor: Actor, filters: list, sort_column) -> list:
-    """One SELECT of (task id, sort key) per reason a task is in the inbox (mirrors ``access.may_work``).
+def _branches(actor: Actor, filters: list, *columns) -> list:
+    """One SELECT of ``columns`` per reason a task is in the inbox (mirrors ``access.may_work``).
 
     Each branch is a plain AND of indexed conditions; an OR across them would make the database scan the whole
     task table. The branches never overlap (the group branch leaves out the actor's own tasks), so they are
     combined with UNION ALL, without a de-duplication pass.
     """
-    columns = (Task.id.label("id"), sort_column.label("sort_key"))
     branches = [select(*columns).where(Task.assignee == actor.username, *filters)]
     if not actor.is_staff:
         return branches
@@ -207,7 +206,7 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
     sort = _sort_of(query)
     descending = sort == "completed_at"
     sort_column = getattr(Task, sort)
-    branches = _branches(actor, _filters(actor, query), sort_column)
+    branches = _branches(actor, _filters(actor, query), Task.id.label("id"), sort_column.label("sort_key"))
     wanted = query.limit + 1 + (0 if query.cursor else query.offset)
     limited = []
     for branch in branches:
@@ -250,3 +249,26 @@ def _count(session: Session, branches: list, cap: int | None) -> tuple[int, bool
         return session.scalar(select(func.count()).select_from(ids)) or 0, False
     found = session.scalar(select(func.count()).select_from(select(ids.c.id).limit(cap + 1).subquery())) or 0
     return min(found, cap), found > cap
+
+
+@dataclass(frozen=True)
+class TallyRow:
+    assignee: str | None
+    sla_state: str | None
+    service_key: str
+    count: int
+
+
+def open_tally(session: Session, actor: Actor) -> list[TallyRow]:
+    """The open tasks of the actor's inbox counted per (assignee, SLA state, service), in one statement.
+
+    The same branches and filters as ``search`` with no filter given, so any queue's size — the actor's own, the
+    unassigned, at risk, breached, one service — is a sum of these rows, equal to that queue's ``search`` total.
+    """
+    columns = (Task.assignee.label("assignee"), Task.sla_state.label("sla_state"),
+               Task.service_key.label("service_key"))
+    branches = _branches(actor, _filters(actor, InboxQuery()), *columns)
+    rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("inbox")
+    grouped = (select(rows.c.assignee, rows.c.sla_state, rows.c.service_key, func.count())
+               .group_by(rows.c.assignee, rows.c.sla_state, rows.c.service_key))
+    return [TallyRow(*row) for row in session.execute(grouped)]
