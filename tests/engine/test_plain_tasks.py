@@ -142,3 +142,16 @@ def test_ids_are_parsed_once_per_load(ctx, research_states):
     for task in workflow.tasks.values():
         assert isinstance(task.id, UUID)
         assert all(workflow.tasks[child]._parent is task.id for child in task._children)
+
+
+def test_a_childs_data_is_its_parents_copied_as_the_library_copies_it():
+    """The fast copy equals ``DeepMerge.merge({}, …)``: a new dict, dict and list values copied one level deep."""
+    from SpiffWorkflow.util.deep_merge import DeepMerge
+
+    parent = {"name": "Andi", "seq": 1, "ok": True, "none": None, "vessel": {"name": "KM Bahari", "crew": [{"n": 1}]},
+              "tags": ["a", "b"], "files": [{"id": "att-1"}]}
+    library, ours = DeepMerge.merge({}, parent), plain_tasks._inherited(parent)
+    assert ours == library == parent
+    for key in ("vessel", "tags", "files"):
+        assert ours[key] is not parent[key] and library[key] is not parent[key]  # one level copied
+    assert ours["vessel"]["crew"] is parent["vessel"]["crew"] and library["vessel"]["crew"] is parent["vessel"]["crew"]
