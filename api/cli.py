@@ -20,6 +20,7 @@ from scheduler.cli import scheduler_command
 
 from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
+from .server import run as run_server
 
 
 def _settings() -> Settings:
@@ -180,22 +181,32 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
 
 
 
-@main.command(help="Run the API for development (threaded werkzeug server); production uses gunicorn.")
+@main.command(help="Run the product: the web pages and the API on gunicorn (one process with threads), and the "
+                   "periodic jobs (timers, SLA clock, e-mail) in the same process.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger (never in production).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Requests served at the same time.")
+@click.option("--debug", is_flag=True, help="Development: werkzeug's server, reloading on code changes and showing "
+                                            "the debugger (never in production).")
 @click.option("--no-scheduler", is_flag=True, help="Do not run the periodic jobs in this process.")
-def serve(host, port, debug, no_scheduler) -> None:
+def serve(host, port, threads, debug, no_scheduler) -> None:
     ctx = _context()
     try:
         check_calendars(ctx)
     except ValueError as exc:
         raise click.ClickException(f"{exc}\nThe server did not start: correct the calendars file "
                                    "(`lincah calendar check` checks it) and start again.") from None
-    app = create_app(context=ctx, start_scheduler=not no_scheduler)
+
+    def make_app():
+        return create_app(context=ctx, start_scheduler=not no_scheduler)
+
     click.echo(f"Lincah on http://{host}:{port}/ (API: /api/v1, docs: /api/v1/docs)"
                + ("" if no_scheduler else "; scheduler running (timers, SLA clock, notifications)"))
-    run_simple(host, port, app, threaded=True, use_reloader=debug, use_debugger=debug)
+    if debug:
+        run_simple(host, port, make_app(), threaded=True, use_reloader=True, use_debugger=True)
+    else:
+        run_server(make_app, host, port, threads)
 
 
 @main.command(help="Create demo users, offices' staff and applications at different stages (safe to re-run).")

@@ -25,9 +25,9 @@ def _calendars_file(tmp_path, text: str):
 
 
 def _serve(tmp_path, monkeypatch):
-    """``lincah serve --no-scheduler`` up to the point the werkzeug server would take over; what it was given."""
+    """``lincah serve --no-scheduler`` up to the point gunicorn would take over; the app it would have served."""
     served = {}
-    monkeypatch.setattr(lincah, "run_simple", lambda host, port, app, **options: served.update(app=app))
+    monkeypatch.setattr(lincah, "run_server", lambda make_app, host, port, threads: served.update(app=make_app()))
     env = {"LINCAH_DATABASE_URL": f"sqlite:///{tmp_path / 'lincah.db'}",
            "LINCAH_INSTANCE_PATH": str(tmp_path / "instance"), "LINCAH_CALENDARS": None, "LINCAH_TIMEZONE": None}
     return CliRunner().invoke(lincah.main, ["serve", "--no-scheduler"], env=env), served

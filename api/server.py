@@ -1,0 +1,38 @@
+"""``lincah serve`` on gunicorn: the production HTTP server, so the one-command install is fit to serve an office.
+
+One worker process with threads (gthread), and the scheduler's jobs in that worker (``lincah serve`` is the whole
+product in one process; bigger installations run gunicorn with several workers and ``lincah scheduler`` beside it,
+see the README). The app is built inside the worker, after the fork: database connections and the scheduler's
+threads never cross a fork.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gunicorn.app.base import BaseApplication
+
+
+class _OneProcess(BaseApplication):
+    def __init__(self, make_app: Callable, options: dict):
+        self._make_app = make_app
+        self._options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self._make_app()
+
+
+def run(make_app: Callable, host: str, port: int, threads: int) -> None:
+    """Serve ``make_app()`` on ``host:port`` until stopped (Ctrl+C or SIGTERM finish the requests under way)."""
+    _OneProcess(make_app, {
+        "bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": threads,
+        # Uploads of 10 MB over a slow regency connection take a while; keep-alive serves a phone's page and assets
+        # over one connection.
+        "timeout": 120, "graceful_timeout": 30, "keepalive": 5,
+        "accesslog": "-", "errorlog": "-", "loglevel": "info",
+    }).run()

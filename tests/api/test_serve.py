@@ -1,0 +1,59 @@
+"""``lincah serve`` — what ``make run`` starts — is gunicorn with the scheduler inside its one worker, and stops
+cleanly on SIGTERM (as systemd and Ctrl+C stop it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.conftest import PROJECT_ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _health(port: int) -> tuple[dict, dict] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5) as response:
+            return json.loads(response.read()), dict(response.headers)
+    except OSError:
+        return None
+
+
+def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigterm(tmp_path):
+    env = {**os.environ, "LINCAH_DATABASE_URL": f"sqlite:///{tmp_path / 'lincah.db'}",
+           "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")}
+    lincah = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*lincah, "db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([*lincah, "serve", "--port", str(port), "--threads", "4"], cwd=PROJECT_ROOT,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while (answer := _health(port)) is None:
+            assert server.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, "not serving: " + log_path.read_text()
+            time.sleep(0.2)
+        body, headers = answer
+        assert body["status"] == "ok" and body["scheduler"] == "in this process"
+        assert headers.get("Server", "").startswith("gunicorn")
+        os.killpg(server.pid, signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+    log = log_path.read_text()
+    assert "Using worker: gthread" in log and "Shutting down" in log
+    assert "Traceback" not in log
