@@ -56,4 +56,4 @@ def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigt
             server.wait(timeout=10)
     log = log_path.read_text()
     assert "Using worker: gthread" in log and "Shutting down" in log
-    assert "Traceback" not in log
+    assert "Traceback" not in log and "Control socket" not in log
