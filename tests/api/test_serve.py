@@ -57,3 +57,20 @@ def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigt
     log = log_path.read_text()
     assert "Using worker: gthread" in log and "Shutting down" in log
     assert "Traceback" not in log and "Control socket" not in log
+
+
+def test_serve_on_a_port_in_use_says_so_and_what_to_do(tmp_path):
+    from click.testing import CliRunner
+
+    from api import cli as lincah
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(lincah.main, ["serve", "--port", str(port), "--no-scheduler"], env={
+            "LINCAH_DATABASE_URL": f"sqlite:///{tmp_path / 'lincah.db'}",
+            "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert result.exit_code == 1
+    assert f"Cannot serve on 127.0.0.1:{port}" in result.output and "already running" in result.output
+    assert f"--port {port + 1}" in result.output and "Traceback" not in result.output
