@@ -3,6 +3,7 @@ mistake, instead of surfacing at the first SLA deadline; a valid file starts the
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 
 import pytest
@@ -30,7 +31,10 @@ def _serve(tmp_path, monkeypatch):
     monkeypatch.setattr(lincah, "run_server", lambda make_app, host, port, threads: served.update(app=make_app()))
     env = {"LINCAH_DATABASE_URL": f"sqlite:///{tmp_path / 'lincah.db'}",
            "LINCAH_INSTANCE_PATH": str(tmp_path / "instance"), "LINCAH_CALENDARS": None, "LINCAH_TIMEZONE": None}
-    return CliRunner().invoke(lincah.main, ["serve", "--no-scheduler"], env=env), served
+    with socket.socket() as probe:  # a port nothing listens on: serve checks that it is free
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return CliRunner().invoke(lincah.main, ["serve", "--no-scheduler", "--port", str(port)], env=env), served
 
 
 def _context(tmp_path) -> EngineContext:
