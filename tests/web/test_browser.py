@@ -24,11 +24,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from api import create_app
 from engine import definitions
 from engine.bpmn.compiler import SourceFile
+from engine.clock import FrozenClock
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory, transaction, upgrade
 from engine.models import Task
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, T0
 from tests.people import PASSWORD, PDF, add_people
 from tests.web.conftest import PEOPLE
 
@@ -54,7 +55,8 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'lincah.db'}"
     upgrade(url)
-    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder))
+    # A clock that stands still: the pages (and so the screenshots in docs/) come out the same on every run.
+    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder), clock=FrozenClock(T0))
     engine = make_engine(url)
     factory = make_session_factory(engine)
     with transaction(factory) as session:
