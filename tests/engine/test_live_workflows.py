@@ -163,3 +163,20 @@ def test_an_application_kept_in_memory_saves_what_one_restored_every_step_saves(
         runs[name] = states
     assert warm.live.hits == len(steps) and cold.live.hits == 0
     assert runs["warm"] == runs["cold"]
+
+
+def test_a_kept_workflow_runs_its_expressions_in_the_sandbox(db, ctx, deploy, tmp_path):
+    """Kept or restored, the workflow a step gets evaluates in the sandbox (the stored text carries no engine)."""
+    from engine.errors import SandboxViolation
+
+    deploy(REVIEW_THEN_DIVIDE)
+    iid = _start(db, ctx, data={"base_fee": 100})
+    state, _ = _stored(db, iid)
+    kept = ctx.live.take(iid, state)
+    assert kept is not None and kept.script_engine is ctx.script_engine
+    (task,) = [t for t in kept.get_tasks() if t.task_spec.name == "review"]
+    marker = tmp_path / "escaped"
+    with pytest.raises(Exception) as refused:
+        kept.script_engine.evaluate(task, f"__import__('os').system('touch {marker}')")
+    assert isinstance(refused.value, SandboxViolation) or isinstance(refused.value.__context__, SandboxViolation)
+    assert not marker.exists()
