@@ -8,6 +8,7 @@ threads never cross a fork.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -28,7 +29,12 @@ class _OneProcess(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self):
-        return self._make_app()
+        app = self._make_app()
+        # What starting built — the app, its SQLAlchemy metadata, the restored specs, the libraries — lives as long
+        # as the process. Frozen, the garbage collector stops walking it on every full collection (27 ms for the
+        # ~130,000 objects of a started server, measured), which requests would otherwise wait for.
+        gc.freeze()
+        return app
 
 
 def run(make_app: Callable, host: str, port: int, threads: int) -> None:

@@ -74,3 +74,18 @@ def test_serve_on_a_port_in_use_says_so_and_what_to_do(tmp_path):
     assert result.exit_code == 1
     assert f"Cannot serve on 127.0.0.1:{port}" in result.output and "already running" in result.output
     assert f"--port {port + 1}" in result.output and "Traceback" not in result.output
+
+
+def test_the_served_app_is_built_then_kept_out_of_the_garbage_collectors_way():
+    import gc
+
+    from api import server
+
+    built = []
+    gc.unfreeze()
+    try:
+        app = server._OneProcess(lambda: built.append("app") or "the app", {"workers": 1}).load()
+        assert app == "the app" and built == ["app"]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
