@@ -118,6 +118,7 @@ def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: 
     instance.updated_at = ctx.now()
     audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
                  element_id=error.element_id, message=error.message)
+    notifications.application_stopped(session, ctx, instance, error.element_id, error.message)
     session.flush()
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from .access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from .access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
 from .bulk import insert_rows
 from .context import EngineContext
 from .errors import InvalidInput
@@ -36,6 +36,7 @@ RECEIVED, RETURNED, ACTION_REQUIRED, APPROVED, REJECTED, CLOSED = (
     "application_rejected", "application_closed")
 SLA_BREACHED, SLA_FILE_BREACHED, ESCALATED, FIKTIF_POSITIF = (
     "sla_breached", "sla_file_breached", "task_escalated", "fiktif_positif")
+STOPPED = "application_stopped"
 
 
 @dataclass
@@ -216,6 +217,32 @@ def applicant_email(session: Session, instance: Instance, data: dict | None = No
 
 def application_received(session: Session, ctx: EngineContext, instance: Instance, data: dict) -> None:
     enqueue(session, ctx, [stage_message(ctx, instance, RECEIVED, email=applicant_email(session, instance, data))])
+
+
+def application_stopped(session: Session, ctx: EngineContext, instance: Instance, element_id: str | None,
+                        message: str) -> None:
+    """Tell the office's supervisors (or, when it has none, the administrators) that a failed step stopped the
+    application, where and why: nobody can work on it until one of them resumes it."""
+    people = session.execute(select(User.username, User.email, User.roles, User.jurisdictions)
+                             .where(User.active.is_(True))).all()
+
+    def covers(row) -> bool:
+        return ALL_JURISDICTIONS in (row.jurisdictions or ()) or instance.jurisdiction in (row.jurisdictions or ())
+
+    supervisors = [row for row in people if SUPERVISOR in (row.roles or ()) and covers(row)]
+    recipients = supervisors or [row for row in people if ADMIN in (row.roles or ())]
+    step = element_id or "?"
+    subject = (f"Permohonan {instance.registration_no} terhenti pada tahap {step} / "
+               f"Application {instance.registration_no} stopped at step {step}")
+    body = (f"Permohonan {instance.registration_no} terhenti karena galat pada tahap {step}: {message}\n"
+            "Tangani penyebabnya, lalu lanjutkan permohonan dari halamannya.\n\n"
+            f"Application {instance.registration_no} stopped with an error at step {step}: {message}\n"
+            "Deal with the cause, then resume the application from its page.")
+    enqueue(session, ctx, [
+        Message(kind=STOPPED, recipient=row.username, subject=subject, body=body, email=row.email or None,
+                instance_id=instance.id, data={"registration_no": instance.registration_no, "element_id": element_id},
+                dedupe_key=f"{STOPPED}:{instance.id}:{instance.revision}:{step}:{row.username}")
+        for row in recipients])
 
 
 def after_step(session: Session, ctx: EngineContext, instance: Instance, open_rows: list[Task], data: dict) -> None:

@@ -113,3 +113,43 @@ def test_an_application_that_is_not_stopped_cannot_be_resumed(db, ctx, deploy):
     iid = _start(db, ctx, {"base_fee": 100})
     with pytest.raises(Conflict, match="only an application stopped by an error"):
         _resume(db, ctx, iid)
+
+
+def _account(session, ctx, username, roles, jurisdictions, email=None):
+    from engine import users
+
+    users.create(session, username=username, password="rahasia-123", roles=roles, groups=[],
+                 jurisdictions=jurisdictions, email=email, at=ctx.now())
+
+
+def _told(db, kind="application_stopped"):
+    from engine.models import Notification
+
+    with db.transaction() as session:
+        return sorted((n.recipient, n.email, n.subject, n.body) for n in session.query(Notification).filter_by(
+            kind=kind))
+
+
+def test_the_offices_supervisors_are_told_where_and_why_an_application_stopped(db, ctx, deploy):
+    deploy(REVIEW_THEN_DIVIDE)
+    with db.transaction() as session:
+        _account(session, ctx, "supri", ["supervisor"], ["sulsel"], email="supri@dpmptsp.example.go.id")
+        _account(session, ctx, "super.bone", ["supervisor"], ["bone"])
+        _account(session, ctx, "admin", ["admin"], ["*"])
+    iid = _start(db, ctx, {"base_fee": 100})
+    with pytest.raises(ProcessError):
+        _complete(db, ctx, iid, {"divisor": 0})
+    (told,) = _told(db)  # not Bone's supervisor, not the administrator while the office has a supervisor
+    recipient, email, subject, body = told
+    assert (recipient, email) == ("supri", "supri@dpmptsp.example.go.id")
+    assert "stopped at step compute" in subject and "division by zero" in body and "resume" in body
+
+
+def test_without_a_supervisor_in_the_office_the_administrators_are_told(db, ctx, deploy):
+    deploy(REVIEW_THEN_DIVIDE)
+    with db.transaction() as session:
+        _account(session, ctx, "admin", ["admin"], ["*"])
+    iid = _start(db, ctx, {"base_fee": 100})
+    with pytest.raises(ProcessError):
+        _complete(db, ctx, iid, {"divisor": 0})
+    assert [recipient for recipient, *_ in _told(db)] == ["admin"]
