@@ -55,6 +55,21 @@ def _postgres_schema(url: str, schema: str, *, drop_only: bool = False) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: a PostgreSQL server feature; the test runs on the "
+                                       "PostgreSQL backend only (SQLite has nothing to test there)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A ``postgresql_only`` test exists only in its PostgreSQL variant, as every test's PostgreSQL variant exists
+    only when ``LINCAH_TEST_POSTGRES_URL`` is set: its SQLite variant is left out of the run, not skipped."""
+    other = [item for item in items if item.get_closest_marker("postgresql_only")
+             and getattr(item, "callspec", None) is not None and item.callspec.params.get("database") != "postgresql"]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if item not in other]
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(request, tmp_path_factory) -> Database:
     if request.param == "sqlite":

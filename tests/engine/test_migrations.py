@@ -17,9 +17,8 @@ def test_the_migrated_schema_is_the_models_schema(database):
     assert differences == []
 
 
+@pytest.mark.postgresql_only
 def test_application_states_are_compressed_with_lz4_on_postgresql(database):
-    if database.backend != "postgresql":
-        pytest.skip("a PostgreSQL setting; SQLite stores text uncompressed")
     with database.engine.connect() as conn:
         available = conn.execute(text(
             "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")).scalar()
