@@ -121,11 +121,14 @@ def transaction(factory: sessionmaker[Session]):
         session.close()
 
 
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
     return config
 
@@ -142,14 +145,11 @@ def head_revision() -> str:
     """The newest migration's revision (what ``lincah db upgrade`` brings a database to)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head()
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def schema_revision(session: Session) -> str | None:
     """The migration revision the database is at; ``None`` when it was never migrated."""
-    from sqlalchemy import inspect, text
+    from alembic.migration import MigrationContext
 
-    connection = session.connection()
-    if not inspect(connection).has_table("alembic_version"):
-        return None
-    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return MigrationContext.configure(session.connection()).get_current_revision()

@@ -77,12 +77,19 @@ def _acting_on(session, stale: Task) -> Task:
     return session.merge(stale, load=False)
 
 
-def test_a_release_or_reassignment_that_raced_a_completion_is_a_conflict_and_the_task_stays_done(db, ctx, task_id):
+@pytest.fixture
+def vivi(db, ctx) -> None:
+    """A second verifier of the office, someone a supervisor may hand a task to."""
     from engine import users
 
     with db.transaction() as session:
         users.create(session, username="vivi", password="rahasia-123", roles=["officer"], groups=["verifier"],
                      jurisdictions=["sulsel"], at=ctx.now())
+
+
+def test_a_release_or_reassignment_that_raced_a_completion_is_a_conflict_and_the_task_stays_done(db, ctx, task_id,
+                                                                                                  vivi):
+    with db.transaction() as session:
         tasks.claim(session, ctx, task_id, VERIFIER)
     stale = _read_before(db, task_id)
     with db.transaction() as session:
@@ -98,12 +105,8 @@ def test_a_release_or_reassignment_that_raced_a_completion_is_a_conflict_and_the
         assert (row.state, row.assignee) == ("completed", "vera")
 
 
-def test_a_release_that_raced_a_reassignment_does_not_undo_it(db, ctx, task_id):
-    from engine import users
-
+def test_a_release_that_raced_a_reassignment_does_not_undo_it(db, ctx, task_id, vivi):
     with db.transaction() as session:
-        users.create(session, username="vivi", password="rahasia-123", roles=["officer"], groups=["verifier"],
-                     jurisdictions=["sulsel"], at=ctx.now())
         tasks.claim(session, ctx, task_id, VERIFIER)
     stale = _read_before(db, task_id)
     with db.transaction() as session:
