@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from scheduler.cli import scheduler_command
 
 from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
+from .server import require_free_port
 from .server import run as run_server
 
 
@@ -182,19 +182,6 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
 
 
 
-def _require_free_port(host: str, port: int) -> None:
-    """Say plainly when the address is taken (usually a Lincah already running) instead of the server retrying."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise click.ClickException(
-                f"Cannot serve on {host}:{port}: {exc.strerror or exc}. Is Lincah (or another server) already running "
-                f"there? Stop it, or choose another port: lincah serve --port {port + 1} (make run PORT={port + 1})."
-            ) from None
-
-
 @main.command(help="Run the product: the web pages and the API on gunicorn (one process with threads), and the "
                    "periodic jobs (timers, SLA clock, e-mail) in the same process.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -212,7 +199,10 @@ def serve(host, port, threads, debug, no_scheduler) -> None:
         raise click.ClickException(f"{exc}\nThe server did not start: correct the calendars file "
                                    "(`lincah calendar check` checks it) and start again.") from None
 
-    _require_free_port(host, port)
+    try:
+        require_free_port(host, port)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
 
     def make_app():
         return create_app(context=ctx, start_scheduler=not no_scheduler)

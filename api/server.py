@@ -9,6 +9,7 @@ threads never cross a fork.
 from __future__ import annotations
 
 import gc
+import socket
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -49,3 +50,17 @@ def run(make_app: Callable, host: str, port: int, threads: int) -> None:
         # running one) on one machine would share it. Nothing here uses it.
         "control_socket_disable": True,
     }).run()
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Raise ``OSError`` saying plainly that the address is taken (usually by a Lincah already running), rather
+    than letting gunicorn retry five times."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(
+                f"Cannot serve on {host}:{port}: {exc.strerror or exc}. Is Lincah (or another server) already running "
+                f"there? Stop it, or choose another port: lincah serve --port {port + 1} (make run PORT={port + 1})."
+            ) from None

@@ -111,6 +111,9 @@ class Directory:
                                 if SUPERVISOR in p.roles and p.covers(jurisdiction)]
         return self._found[key]
 
+    def administrators(self) -> list[Person]:
+        return [p for p in self.people.values() if ADMIN in p.roles]
+
     def email_of(self, username: str | None) -> str | None:
         person = self.people.get(username or "")
         return person.email if person else None
@@ -223,14 +226,9 @@ def application_stopped(session: Session, ctx: EngineContext, instance: Instance
                         message: str) -> None:
     """Tell the office's supervisors (or, when it has none, the administrators) that a failed step stopped the
     application, where and why: nobody can work on it until one of them resumes it."""
-    people = session.execute(select(User.username, User.email, User.roles, User.jurisdictions)
-                             .where(User.active.is_(True))).all()
-
-    def covers(row) -> bool:
-        return ALL_JURISDICTIONS in (row.jurisdictions or ()) or instance.jurisdiction in (row.jurisdictions or ())
-
-    supervisors = [row for row in people if SUPERVISOR in (row.roles or ()) and covers(row)]
-    recipients = supervisors or [row for row in people if ADMIN in (row.roles or ())]
+    directory = Directory.from_rows(session.execute(
+        select(User.username, User.email, User.roles, User.groups, User.jurisdictions).where(User.active.is_(True))))
+    recipients = directory.supervisors(instance.jurisdiction) or directory.administrators()
     step = element_id or "?"
     subject = (f"Permohonan {instance.registration_no} terhenti pada tahap {step} / "
                f"Application {instance.registration_no} stopped at step {step}")
@@ -239,10 +237,10 @@ def application_stopped(session: Session, ctx: EngineContext, instance: Instance
             f"Application {instance.registration_no} stopped with an error at step {step}: {message}\n"
             "Deal with the cause, then resume the application from its page.")
     enqueue(session, ctx, [
-        Message(kind=STOPPED, recipient=row.username, subject=subject, body=body, email=row.email or None,
+        Message(kind=STOPPED, recipient=person.username, subject=subject, body=body, email=person.email,
                 instance_id=instance.id, data={"registration_no": instance.registration_no, "element_id": element_id},
-                dedupe_key=f"{STOPPED}:{instance.id}:{instance.revision}:{step}:{row.username}")
-        for row in recipients])
+                dedupe_key=f"{STOPPED}:{instance.id}:{instance.revision}:{step}:{person.username}")
+        for person in recipients])
 
 
 def after_step(session: Session, ctx: EngineContext, instance: Instance, open_rows: list[Task], data: dict) -> None:
