@@ -7,6 +7,7 @@ in :mod:`.sla_lint`.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -188,11 +189,20 @@ def check_code(process, problems: ProblemList, filename: str, check_expression, 
     for flow in xpath(process, ".//bpmn:sequenceFlow"):
         condition = condition_of(flow)
         if condition is not None:
-            _report(check_expression(condition.text), flow, "condition", problems, filename)
+            _report(check_expression(condition.text), condition.text, flow, "condition", problems, filename)
     for value in xpath(process, ".//bpmn:timerEventDefinition/*"):
-        if (value.text or "").strip():
+        text = (value.text or "").strip()
+        if text:
             event = value.getparent().getparent()
-            _report(check_expression(value.text), event, "timer expression", problems, filename)
+            message = check_expression(text)
+            if message and looks_like_cron(text):
+                problems.error("timer_cron", f"The timer of {label(event)} is a cron expression ({text!r}), which "
+                               "Lincah does not run. Write an ISO-8601 cycle instead, e.g. R/PT5M (every five "
+                               "minutes), R/P1D (every day) or R3/PT1H (three times, an hour apart).", node=event,
+                               file=filename, message_id=f"Timer {label(event)} memakai ekspresi cron ({text!r}); "
+                               "tulis siklus ISO-8601, misalnya R/P1D (setiap hari).")
+            else:
+                _report(message, text, event, "timer expression", problems, filename)
     for script in xpath(process, ".//bpmn:scriptTask"):
         body = xpath(script, "./bpmn:script")
         if not body or not (body[0].text or "").strip():
@@ -205,11 +215,35 @@ def check_code(process, problems: ProblemList, filename: str, check_expression, 
                            "scripts run in Lincah.", node=script, file=filename,
                            message_id=f"Tugas skrip {label(script)} bukan Python.")
             continue
-        _report(check_script(body[0].text), script, "script", problems, filename)
+        _report(check_script(body[0].text), body[0].text, script, "script", problems, filename)
 
 
-def _report(message: str | None, node, what: str, problems: ProblemList, filename: str) -> None:
-    if message:
-        problems.error("code_invalid", f"The {what} of {label(node)} is not allowed or does not compile: {message}",
-                       node=node, file=filename,
-                       message_id=f"{what.capitalize()} pada {label(node)} tidak valid: {message}")
+# What each kind of code is, in the analyst's words: the name in Indonesian, and how to write it.
+_CODE_KINDS = {
+    "condition": ("Kondisi", "Write a Python expression over the form fields and process variables, e.g. "
+                  "decision == 'Setujui' or luas_lahan > 1000 (JUEL such as ${approved} works too)."),
+    "timer expression": ("Ekspresi timer", "Write an ISO-8601 value (P14D, PT4H, 2026-03-02T09:00:00, R3/PT1H) "
+                         "or a Python expression that gives one."),
+    "script": ("Skrip", "Scripts are Python statements that set process variables, e.g. biaya = 0."),
+}
+_SHOWN = 80  # characters of the offending code quoted in a problem
+
+
+def _report(message: str | None, code: str, node, what: str, problems: ProblemList, filename: str) -> None:
+    if not message:
+        return
+    name_id, advice = _CODE_KINDS[what]
+    text = " ".join(code.split())
+    quoted = repr(text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…")
+    problems.error("code_invalid", f"The {what} of {label(node)} is not allowed or does not compile: {quoted} — "
+                   f"{message}. {advice}", node=node, file=filename,
+                   message_id=f"{name_id} pada {label(node)} tidak valid: {quoted} — {message}")
+
+
+_CRON_FIELD = re.compile(r"^[0-9*?/,\-LW#]+$|^[A-Z]{3}([,\-][A-Z]{3})*$", re.IGNORECASE)
+
+
+def looks_like_cron(text: str) -> bool:
+    """Quartz cron, as Camunda 7 accepts in a timeCycle: 6 or 7 fields (seconds first); classic cron has 5."""
+    fields = text.split()
+    return 5 <= len(fields) <= 7 and all(_CRON_FIELD.match(field) for field in fields)

@@ -213,6 +213,38 @@ def test_condition_that_escapes_the_sandbox_does_not_deploy(ctx):
     assert ("error", "code_invalid", "a") in codes(lint(ctx, xml))
 
 
+def test_a_condition_that_does_not_compile_is_quoted_with_advice_in_english_and_indonesian(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw" default="b"/>
+    <bpmn:sequenceFlow id="a" sourceRef="gw" targetRef="review">
+      <bpmn:conditionExpression>Vacation Approval = "Approved"</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="review"/>
+    {user_task()}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>""")
+    (problem,) = [p for p in lint(ctx, xml).problems.errors if p.code == "code_invalid"]
+    flow_line = next(n for n, line in enumerate(xml.splitlines(), 1) if 'sequenceFlow id="a"' in line)
+    assert problem.element_id == "a" and problem.line == flow_line
+    assert "'Vacation Approval = \"Approved\"' — line 1: invalid syntax" in problem.message
+    assert "Python expression over the form fields" in problem.message
+    assert problem.message_id.startswith("Kondisi pada 'a' tidak valid: 'Vacation Approval")
+
+
+def test_a_cron_timer_as_camunda_7_accepts_is_diagnosed_as_cron_with_the_iso_alternative(ctx):
+    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait" name="Tunggu"><bpmn:timerEventDefinition>
+      <bpmn:timeCycle>{}</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="e"/><bpmn:endEvent id="e"/>"""
+    for cron in ("0/5 0/1 * 1/1 * ?", "0 0 9 ? * MON-FRI", "*/15 * * * *"):
+        (problem,) = lint(ctx, diagram(body.format(cron))).problems.errors
+        assert (problem.code, problem.element_id) == ("timer_cron", "wait"), cron
+        assert repr(cron) in problem.message and "R/P1D" in problem.message
+    # An ISO cycle is fine, and an expression that is simply wrong stays a code problem.
+    assert not lint(ctx, diagram(body.format("R/PT5M"))).problems.errors
+    (problem,) = lint(ctx, diagram(body.format("every day"))).problems.errors
+    assert problem.code == "code_invalid" and "'every day'" in problem.message
+
+
 def test_unreachable_elements_and_tasks_without_group_are_warnings(ctx):
     xml = diagram("""
     <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
