@@ -3,10 +3,10 @@ the statements in program order, lost races and database errors surfacing as the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import sql
@@ -17,6 +17,7 @@ from engine.sql import InsertRows, Prepared, attach
 EVENTS = Event.__table__
 COLUMNS = ("kind", "actor", "at", "instance_id", "definition_id", "task_id", "element_id", "data")
 AT = datetime(2026, 8, 17, 9, 30, 15, 250000, tzinfo=UTC)
+WITA = timezone(timedelta(hours=8))
 INSERT_EVENT = InsertRows(EVENTS, COLUMNS)
 BY_KIND = Prepared(select(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")).order_by(EVENTS.c.id))
 RENAME_ACTOR = Prepared(update(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")), columns=("actor",))
@@ -35,6 +36,28 @@ def test_values_written_and_read_are_what_sqlalchemy_writes_and_reads(db):
         orm = session.scalars(select(Event).where(Event.kind == "checked")).one()
     assert row[1:] == ("checked", "vera", AT, None, None, None, "Task_Verify", {"note": "Lengkap", "files": [1, 2]})
     assert row[3].tzinfo is not None and orm.at == AT and orm.data == {"note": "Lengkap", "files": [1, 2]}
+
+
+def test_times_come_back_as_aware_utc_whatever_wrote_them(db):
+    """The UTC column reads what SQLAlchemy wrote, and text written by hand (a bare date, an offset of its own)."""
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, _event("exact"))
+        INSERT_EVENT.execute(session, _event("whole", at=AT.replace(microsecond=0)))
+        INSERT_EVENT.execute(session, _event("wita", at=datetime(2026, 8, 17, 17, 30, tzinfo=WITA)))
+    if db.backend == "sqlite":  # a column of SQLite takes any text, so these can be there
+        with db.transaction() as session:
+            session.execute(EVENTS.insert().values(kind="bare", actor="x", at=AT, data={}))
+            session.execute(EVENTS.insert().values(kind="offset", actor="x", at=AT, data={}))
+            session.execute(text("UPDATE event SET at = '2026-08-17' WHERE kind = 'bare'"))
+            session.execute(text("UPDATE event SET at = '2026-08-17 17:30:15+08:00' WHERE kind = 'offset'"))
+    with db.transaction() as session:
+        read = {event.kind: event.at for event in session.scalars(select(Event))}
+    assert read["exact"] == AT and read["whole"] == AT.replace(microsecond=0)
+    assert read["wita"] == datetime(2026, 8, 17, 9, 30, tzinfo=UTC)
+    if db.backend == "sqlite":
+        assert read["bare"] == datetime(2026, 8, 17, tzinfo=UTC)
+        assert read["offset"] == datetime(2026, 8, 17, 9, 30, 15, tzinfo=UTC)
+    assert all(value.utcoffset() == timedelta(0) for value in read.values())
 
 
 def test_several_rows_go_in_one_statement_or_in_many(db):
