@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from . import sla
 from .access import ADMIN, ALL_JURISDICTIONS, MANAGER, SUPERVISOR, Actor
 from .context import EngineContext
+from .definitions import PUBLISHED, RETIRED
 from .errors import Forbidden, InvalidInput
 from .models import Instance, ServiceDefinition, Task
 
@@ -272,7 +273,8 @@ def _file_figures(session: Session, query: ReportQuery, offices: list[str] | Non
 
 
 class _Names:
-    """Service and step names and targets as the latest deployed version states them."""
+    """Service and step names and targets as the published version states them (the newest one deployed when none
+    is published): an analyst's draft must not rename a service or change its targets in the managers' report."""
 
     def __init__(self, rows):
         self.latest: dict[str, tuple[str, dict]] = {}
@@ -293,9 +295,12 @@ class _Names:
         return process.get("sla") if process else group.sla
 
 
+_AUTHORITY = case({PUBLISHED: 0, RETIRED: 1}, value=ServiceDefinition.status, else_=2)
+
+
 def _service_names(session: Session) -> _Names:
     return _Names(session.execute(select(ServiceDefinition.key, ServiceDefinition.name_id, ServiceDefinition.meta)
-                                  .order_by(ServiceDefinition.key, ServiceDefinition.version.desc())))
+                                  .order_by(ServiceDefinition.key, _AUTHORITY, ServiceDefinition.version.desc())))
 
 
 CSV_COLUMNS = ("level", "jurisdiction", "service", "service_name", "step", "step_name", "sla", "completed",

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from engine import inbox, reports, tasks
+from engine import definitions, inbox, reports, tasks
 from engine.access import Actor
+from engine.bpmn.compiler import SourceFile
 from engine.errors import Forbidden, InvalidInput
 from engine.reports import ReportQuery
 from tests import samples
+from tests.conftest import PROJECT_ROOT
 from tests.drive import open_rows, sla_pass, start, step, wita
 from tests.engine.conftest import APPLICANT, HEAD, SINJAI_FISHERIES, SUPERVISOR, VERIFIER
 
@@ -111,6 +113,30 @@ def test_whole_file_figures_per_service(db, ctx, history):
     # files done in 2 h, 6 h and 4 h (the revision wait excluded)
     assert _figures(files["research_permit"]) == (3, 4 * H, 20160.0, 3, 3, 1.0, 2, 0, 1)
     assert _figures(files["fishing_vessel_permit"]) == (0, None, None, 0, 0, None, 2, 0, 0)
+
+
+def test_a_draft_does_not_rename_the_service_or_change_its_targets_in_the_report(db, ctx, history):
+    """An analyst's draft of the next version (new name, new targets) changes nothing until it is published."""
+    source = (PROJECT_ROOT / "processes" / "research_permit.bpmn").read_text()
+    draft = (source.replace('value="Izin Penelitian"', 'value="Izin Riset (draf)"')
+             .replace('name="sla" value="PT4H"', 'name="sla" value="PT8H"')
+             .replace('name="sla" value="P1D"', 'name="sla" value="P3D"'))
+    assert draft.count("Izin Riset (draf)") == 1 and "PT8H" in draft and "P3D" in draft
+    with db.transaction() as session:
+        result = definitions.deploy(session, ctx, SourceFile("research_permit.bpmn", draft.encode()), [],
+                                    definitions.form_source(ctx, PROJECT_ROOT / "processes" / "research_permit.bpmn"),
+                                    actor="analyst", publish=False)
+        assert (result.definition.version, result.definition.status) == (2, "draft")
+
+    def research(report):
+        steps = {r.step: r for r in report.steps if r.service == "research_permit"}
+        (file,) = [r for r in report.files if r.service == "research_permit"]
+        return steps["Task_Verify"].service_name, steps["Task_Verify"].sla, file.service_name, file.sla
+
+    assert research(_report(db, ctx)) == ("Izin Penelitian", "PT4H", "Izin Penelitian", "P1D")
+    with db.transaction() as session:
+        definitions.publish_version(session, ctx, "research_permit", 2, actor="analyst")
+    assert research(_report(db, ctx)) == ("Izin Riset (draf)", "PT8H", "Izin Riset (draf)", "P3D")
 
 
 def test_the_same_figures_per_office(db, ctx, history):
