@@ -50,9 +50,24 @@ def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], for
 
 
 def content_hash(compiled: Compiled) -> str:
+    """What makes two deploys the same: the diagram's text, the texts of the files it calls and the forms — not
+    the names the files were uploaded under (the modeler and the command line name the same diagram differently)."""
+    digest = hashlib.sha256(b"lincah.definition.2\0")
+    digest.update(compiled.texts[compiled.main_file].encode() + b"\0")
+    for other in sorted(body for name, body in compiled.texts.items() if name != compiled.main_file):
+        digest.update(other.encode() + b"\0")
+    return _with_forms(digest, compiled)
+
+
+def _named_content_hash(compiled: Compiled) -> str:
+    """The hash versions deployed before file names stopped counting were stored with."""
     digest = hashlib.sha256()
     for name in sorted(compiled.texts):
         digest.update(name.encode() + b"\0" + compiled.texts[name].encode() + b"\0")
+    return _with_forms(digest, compiled)
+
+
+def _with_forms(digest, compiled: Compiled) -> str:
     for key in sorted(compiled.forms):
         digest.update(key.encode() + b"\0" + compiled.forms[key].sha256.encode() + b"\0")
     return digest.hexdigest()
@@ -84,7 +99,8 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
     sha = content_hash(compiled)
     _one_change_at_a_time(session, compiled.key)
     existing = session.scalars(
-        select(ServiceDefinition).where(ServiceDefinition.key == compiled.key, ServiceDefinition.sha256 == sha)
+        select(ServiceDefinition).where(ServiceDefinition.key == compiled.key,
+                                        ServiceDefinition.sha256.in_((sha, _named_content_hash(compiled))))
         .order_by(ServiceDefinition.version.desc())).first()
     warnings = [p.to_dict() for p in compiled.problems.warnings]
     if existing is not None:

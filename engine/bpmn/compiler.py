@@ -63,6 +63,8 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
     if process is None:
         return result
     result.key = process.get("id")
+    if not _check_service_key(process, problems, main.name):
+        return result
     decisions = rewrite(root, problems, main.name, options.timezone)
     other_roots = _supporting_roots(process, supporting, problems, options, result)
     for other_name, other in other_roots:
@@ -98,6 +100,24 @@ def _executable(process) -> bool:
 
 def _has_content(process) -> bool:
     return any(local(c.tag) in {"startEvent", "userTask", "task"} for c in process)
+
+
+# The process id becomes the service key: in addresses (/services/<key>), registration numbers and file names.
+# XML ids are NCNames in theory; not every modelling tool checks, and XSD errors are only warnings here.
+_SERVICE_KEY = re.compile(r"[^\W\d][\w.-]{0,99}")
+
+
+def _check_service_key(process, problems: ProblemList, filename: str) -> bool:
+    key = process.get("id") or ""
+    if _SERVICE_KEY.fullmatch(key):
+        return True
+    problems.error("service_key", f"The process id {key!r} cannot be the service's key: it is used in addresses and "
+                   "registration numbers. Use letters, digits, '_', '-' or '.', starting with a letter, at most 100 "
+                   "characters (e.g. research_permit); set it as the pool's process id in your modeler.",
+                   node=process, file=filename,
+                   message_id=f"Id proses {key!r} tidak dapat menjadi kunci layanan: gunakan huruf, angka, '_', '-' "
+                   "atau '.', diawali huruf (contoh: research_permit).")
+    return False
 
 
 def _choose_process(root, problems: ProblemList, filename: str):

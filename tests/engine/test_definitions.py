@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from engine import applications, definitions
+from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidDefinition, NotFound
-from engine.models import Event
+from engine.forms import FormSource
+from engine.models import Event, ServiceDefinition
 from tests.engine.conftest import APPLICANT, VERIFIER, diagram
 
 FORM = {"type": "object", "properties": {"title": {"type": "string", "minLength": 3}}, "required": ["title"]}
@@ -35,6 +38,34 @@ def test_redeploying_identical_content_returns_the_existing_version(db, deploy):
     assert again.id == first.id and again.version == 1
     with db.transaction() as session:
         assert len(definitions.versions(session, "svc")) == 1
+
+
+def test_the_same_diagram_uploaded_under_another_file_name_is_the_same_version(db, ctx, deploy):
+    first = deploy(one_step(), {"svc/apply": FORM}, name="svc.bpmn")
+    again = deploy(one_step(), {"svc/apply": FORM}, name="diagram.bpmn")
+    assert again.id == first.id and again.bpmn_filename == "svc.bpmn"
+
+
+def test_a_version_stored_under_the_earlier_hash_with_file_names_is_still_recognised(db, ctx, deploy):
+    first = deploy(one_step(), {"svc/apply": FORM}, name="svc.bpmn")
+    compiled = definitions.lint(ctx, SourceFile("svc.bpmn", one_step().encode()), [],
+                                FormSource({"svc/apply.json": orjson.dumps(FORM)}, []))
+    with db.transaction() as session:
+        session.get(ServiceDefinition, first.id).sha256 = definitions._named_content_hash(compiled)
+    assert deploy(one_step(), {"svc/apply": FORM}, name="svc.bpmn").id == first.id
+
+
+def test_a_process_id_that_cannot_be_a_service_key_is_an_error_on_the_process(ctx):
+    for bad in ("../../etc x", "9lives", "a/b"):
+        xml = one_step().replace('id="svc"', f'id="{bad}"')
+        compiled = definitions.lint(ctx, SourceFile("t.bpmn", xml.encode()), [], FormSource({}, []))
+        errors = [(p.code, p.element_id) for p in compiled.problems.errors]
+        assert errors == [("service_key", bad)], bad
+        assert "letters, digits" in compiled.problems.errors[0].message
+    for good in ("izin_usaha", "izin-usaha.v2", "Perizinan"):
+        compiled = definitions.lint(ctx, SourceFile("t.bpmn", one_step().replace('id="svc"', f'id="{good}"').encode()),
+                                    [], FormSource({"svc/apply.json": orjson.dumps(FORM)}, []))
+        assert not compiled.problems.errors, good
 
 
 def test_changed_diagram_or_form_makes_a_new_version(db, deploy):
