@@ -5,12 +5,15 @@ import Modeler from "bpmn-js/lib/Modeler";
 import {
   BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
 } from "bpmn-js-properties-panel";
+import { layoutProcess } from "bpmn-auto-layout";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { LincahPropertiesModule } from "./lincah-provider.js";
+import { MESSAGES_ID } from "./messages-id.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
 const T = config.texts || {};
-const t = (text) => T[text] || text;
+// The server's texts first; the modeler's newer messages have their Indonesian in the bundle until they move there.
+const t = (text) => T[text] || (config.lang === "id" && MESSAGES_ID[text]) || text;
 window.LINCAH_MODELER_TEXT = T;
 const $ = (selector) => document.querySelector(selector);
 
@@ -33,15 +36,40 @@ function status(message, kind = "info") {
   box.className = `modeler-status status-${kind}`;
 }
 
+const DI_NAMESPACE = "http://www.omg.org/spec/BPMN/20100524/DI";
+
+// A diagram without layout (no BPMNDiagram: written by a tool or by hand) is valid BPMN that bpmn-js cannot draw;
+// bpmn-auto-layout draws it left to right. Anything else goes to bpmn-js as it is, and bpmn-js says what is wrong.
+function lacksLayout(xml) {
+  const document = new DOMParser().parseFromString(xml, "application/xml");
+  if (document.getElementsByTagName("parsererror").length) return false;
+  return document.getElementsByTagNameNS(DI_NAMESPACE, "BPMNDiagram").length === 0;
+}
+
+async function show(xml) {
+  const { warnings } = await modeler.importXML(xml);
+  modeler.get("canvas").zoom("fit-viewport", "auto");
+  return warnings;
+}
+
+// Opens a diagram; when it cannot be opened the diagram that was there comes back, with its unsaved edits.
 async function open(xml) {
+  const previous = modeler.getDefinitions() ? await currentXml() : null;
+  let laidOut = false;
   try {
-    const { warnings } = await modeler.importXML(xml);
-    modeler.get("canvas").zoom("fit-viewport", "auto");
+    if (lacksLayout(xml)) {
+      xml = await layoutProcess(xml);
+      laidOut = true;
+    }
+    const warnings = await show(xml);
     clearProblems();
     setDeployed(null);
-    status(warnings.length ? t("Opened, with import warnings: ") + warnings.length : t("Diagram opened."));
+    let message = warnings.length ? t("Opened, with import warnings: ") + warnings.length : t("Diagram opened.");
+    if (laidOut) message += " " + t("The file had no layout: the modeler laid it out; check it before deploying.");
+    status(message, laidOut ? "warning" : "info");
     document.body.dataset.modelerReady = "true";
   } catch (error) {
+    if (previous) await show(previous);
     status(t("This file is not a BPMN diagram this modeler can read: ") + error.message, "error");
   }
 }
@@ -151,23 +179,32 @@ async function post(url, body) {
   return { ok: response.ok, status: response.status, payload };
 }
 
+// Whatever goes wrong (no diagram, no network, a server error page), the status line says so and the button is
+// back: a deploy never hangs on "Deploying…".
 async function deploy() {
+  const button = $("#deploy");
+  button.disabled = true;
   status(t("Deploying…"));
-  const xml = await currentXml();
-  const body = new FormData();
-  const name = `${processId()}.bpmn`;
-  body.append("bpmn", new Blob([xml], { type: "application/xml" }), name);
-  if (config.basedOn) body.append("based_on", config.basedOn);
-  const { ok, payload } = await post(config.deployUrl, body);
-  showProblems(payload.problems || []);
-  if (!ok) {
-    setDeployed(null);
-    status(payload.message || t("Not deployed."), "error");
-    return;
+  try {
+    const xml = await currentXml();
+    const body = new FormData();
+    body.append("bpmn", new Blob([xml], { type: "application/xml" }), `${processId()}.bpmn`);
+    if (config.basedOn) body.append("based_on", config.basedOn);
+    const { ok, payload } = await post(config.deployUrl, body);
+    showProblems(payload.problems || []);
+    if (!ok || !payload.definition) {
+      setDeployed(null);
+      status(payload.message || t("Not deployed."), "error");
+      return;
+    }
+    setDeployed(payload.definition);
+    config.basedOn = payload.definition.key;
+    status(payload.message, (payload.problems || []).length ? "warning" : "success");
+  } catch (error) {
+    status(`${t("Not deployed.")} ${error.message}`, "error");
+  } finally {
+    button.disabled = false;
   }
-  setDeployed(payload.definition);
-  config.basedOn = payload.definition.key;
-  status(payload.message, (payload.problems || []).length ? "warning" : "success");
 }
 
 async function publish() {

@@ -1,0 +1,117 @@
+"""The analyst's web modeler in a real browser (Debian's Chromium, Playwright), on the defects exploratory testing
+found: imports that fail or lack a layout, deploys that must not hang, unsaved edits, the heading after a deploy,
+the page's CSS inside bpmn-js, the Indonesian interface and a quiet console.
+
+Runs on its own SQLite server like test_analyst_browser.py; needs ``make web`` and /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.studio_support import chromium, live_server, open_page
+
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+RESEARCH_V1 = "/analyst/modeler?key=research_permit&version=1"
+
+# Valid BPMN without BPMNDI: a start event, a user task and an end event, as a tool or a person writes it.
+WITHOUT_LAYOUT = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+             id="Definitions_p" targetNamespace="http://lincah.example/bpmn">
+  <process id="p" name="Tanpa tata letak" isExecutable="true">
+    <startEvent id="Start_p" name="Mulai"><outgoing>Flow_1</outgoing></startEvent>
+    <userTask id="Task_Check" name="Periksa berkas" camunda:candidateGroups="verifier">
+      <incoming>Flow_1</incoming><outgoing>Flow_2</outgoing></userTask>
+    <endEvent id="End_p" name="Selesai"><incoming>Flow_2</incoming></endEvent>
+    <sequenceFlow id="Flow_1" sourceRef="Start_p" targetRef="Task_Check"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_Check" targetRef="End_p"/>
+  </process>
+</definitions>
+"""
+
+# A BPMNDiagram without its plane: bpmn-js clears the canvas, then finds nothing to draw ("no diagram to display").
+EMPTY_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+             id="Definitions_e" targetNamespace="http://lincah.example/bpmn">
+  <process id="e" isExecutable="true"><startEvent id="Start_e"/><userTask id="Task_e"/></process>
+  <bpmndi:BPMNDiagram id="Diagram_e"/>
+</definitions>
+"""
+
+# Not BPMN at all: the first bytes of a PNG picture.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa" * 8
+
+
+@contextmanager
+def modeler(tmp_path, path: str = RESEARCH_V1):
+    """The modeler open on ``path`` for Ana the analyst; the page's script errors collected in ``page.errors``."""
+    errors: list[str] = []
+    with live_server(tmp_path) as server, chromium() as browser:
+        page = open_page(browser, server, "ana", errors)
+        page.errors = errors
+        page.goto(path)
+        expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
+        yield page
+
+
+def element(page, element_id: str):
+    return page.locator(f'g.djs-element[data-element-id="{element_id}"]')
+
+
+def import_file(page, name: str, content: bytes, mime: str = "application/xml") -> None:
+    page.set_input_files("#import-file", files=[{"name": name, "mimeType": mime, "buffer": content}])
+
+
+def rename(page, element_id: str, name: str) -> None:
+    """An edit through the canvas, as an analyst makes it: double-click the element and type its new name."""
+    element(page, element_id).dblclick()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(name)
+    page.locator("#canvas svg").first.click(position={"x": 5, "y": 5})
+    page.wait_for_function(f"""() => window.lincahModeler.get('elementRegistry').get('{element_id}')
+        .businessObject.name === {name!r}""")
+
+
+def test_a_diagram_without_layout_is_laid_out_and_deploys(tmp_path, database):
+    with modeler(tmp_path) as page:
+        import_file(page, "tanpa_tata_letak.bpmn", WITHOUT_LAYOUT.encode())
+        expect(element(page, "Task_Check")).to_have_count(1)
+        expect(element(page, "Task_Verify")).to_have_count(0)
+        expect(page.locator("#modeler-status")).to_contain_text("tata letak")
+        expect(page.locator("#modeler-status")).not_to_contain_text("bukan diagram")
+        assert page.evaluate("""() => window.lincahModeler.get('elementRegistry').get('Task_Check')
+            .businessObject.get('camunda:candidateGroups')""") == "verifier"
+
+        page.click("#deploy")
+        expect(page.locator("#modeler-status")).not_to_have_text("Memasang…")
+        expect(page.locator("#deployed-info")).to_contain_text("p v1")
+        expect(page.locator("#deploy")).to_be_enabled()
+        assert page.errors == []
+
+
+def test_a_file_that_cannot_be_opened_keeps_the_diagram_and_its_edits_and_deploy_still_works(tmp_path, database):
+    with modeler(tmp_path) as page:
+        rename(page, "Task_Verify", "Verifikasi dokumen")
+        import_file(page, "rusak.bpmn", EMPTY_DIAGRAM.encode())
+        expect(page.locator("#modeler-status.status-error")).to_be_visible()
+        expect(element(page, "Task_Verify")).to_have_count(1)
+        assert page.evaluate("""() => window.lincahModeler.get('elementRegistry').get('Task_Verify')
+            .businessObject.name""") == "Verifikasi dokumen"
+
+        page.click("#deploy")
+        expect(page.locator("#modeler-status.status-success, #modeler-status.status-warning")).to_contain_text(
+            "research_permit versi 2")
+        expect(page.locator("#deploy")).to_be_enabled()
+        assert page.errors == []
+
+
+def test_a_deploy_that_fails_says_so_and_gives_the_button_back(tmp_path, database):
+    with modeler(tmp_path) as page:
+        page.route("**/analyst/deploy", lambda route: route.abort())
+        page.click("#deploy")
+        expect(page.locator("#modeler-status.status-error")).to_contain_text("Tidak dipasang.")
+        expect(page.locator("#deploy")).to_be_enabled()

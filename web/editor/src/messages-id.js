@@ -1,0 +1,6 @@
+// Indonesian for the modeler's messages the server does not send yet (api/web/views/analyst.py MODELER_TEXTS
+// lists the ones it does); the server's translation wins when it has one.
+export const MESSAGES_ID = {
+  "The file had no layout: the modeler laid it out; check it before deploying.":
+    "Berkas ini tidak memiliki tata letak: pemodel menatanya otomatis; periksa sebelum memasang.",
+};
