@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.web.studio_support import chromium, live_server, open_page
@@ -115,3 +116,38 @@ def test_a_deploy_that_fails_says_so_and_gives_the_button_back(tmp_path, databas
         page.click("#deploy")
         expect(page.locator("#modeler-status.status-error")).to_contain_text("Tidak dipasang.")
         expect(page.locator("#deploy")).to_be_enabled()
+
+
+def leaving_is_questioned(page) -> bool:
+    """Close the tab as a person would (running beforeunload): True when the page asked before leaving."""
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.close(run_before_unload=True)
+    try:
+        page.wait_for_event("close", timeout=1500)
+    except PlaywrightError:  # stayed open (the question was dismissed), or closed before the wait began
+        pass
+    return asked == ["beforeunload"]
+
+
+def test_leaving_the_modeler_with_edits_not_deployed_asks_first(tmp_path, database):
+    with modeler(tmp_path) as page:
+        rename(page, "Task_Verify", "Verifikasi dokumen")
+        expect(page.locator("body[data-unsaved-changes=true]")).to_have_count(1)
+        assert leaving_is_questioned(page)
+        assert not page.is_closed(), "staying on the page keeps the edits"
+
+
+def test_after_a_deploy_the_modeler_lets_go_without_asking(tmp_path, database):
+    with modeler(tmp_path) as page:
+        rename(page, "Task_Verify", "Verifikasi dokumen")
+        page.click("#deploy")
+        expect(page.locator("#deployed-info")).to_contain_text("research_permit v2")
+        expect(page.locator("body[data-unsaved-changes=false]")).to_have_count(1)
+        assert not leaving_is_questioned(page)
+        assert page.is_closed()

@@ -30,6 +30,30 @@ window.lincahModeler = modeler;
 let marked = [];
 let deployed = null;
 
+// Unsaved work: edits (commands done, undone or redone) since the diagram was opened or last deployed. The page
+// asks before it is left while there are any.
+let changes = 0;
+let savedAt = 0;
+const warnBeforeLeaving = (event) => {
+  event.preventDefault();
+  event.returnValue = "";
+};
+function updateUnsaved() {
+  const unsaved = changes !== savedAt;
+  document.body.dataset.unsavedChanges = String(unsaved);
+  if (unsaved) window.addEventListener("beforeunload", warnBeforeLeaving);
+  else window.removeEventListener("beforeunload", warnBeforeLeaving);
+}
+modeler.on("commandStack.changed", ({ trigger }) => {
+  if (trigger === "clear") return; // an import starts a new command stack; open() decides what that means
+  changes += 1;
+  updateUnsaved();
+});
+function markSaved(at = changes) {
+  savedAt = at;
+  updateUnsaved();
+}
+
 function status(message, kind = "info") {
   const box = $("#modeler-status");
   box.textContent = message;
@@ -64,6 +88,7 @@ async function open(xml) {
     const warnings = await show(xml);
     clearProblems();
     setDeployed(null);
+    markSaved();
     let message = warnings.length ? t("Opened, with import warnings: ") + warnings.length : t("Diagram opened.");
     if (laidOut) message += " " + t("The file had no layout: the modeler laid it out; check it before deploying.");
     status(message, laidOut ? "warning" : "info");
@@ -185,6 +210,7 @@ async function deploy() {
   const button = $("#deploy");
   button.disabled = true;
   status(t("Deploying…"));
+  const deploying = changes;
   try {
     const xml = await currentXml();
     const body = new FormData();
@@ -198,6 +224,7 @@ async function deploy() {
       return;
     }
     setDeployed(payload.definition);
+    markSaved(deploying);
     config.basedOn = payload.definition.key;
     status(payload.message, (payload.problems || []).length ? "warning" : "success");
   } catch (error) {
