@@ -151,3 +151,20 @@ def test_after_a_deploy_the_modeler_lets_go_without_asking(tmp_path, database):
         expect(page.locator("body[data-unsaved-changes=false]")).to_have_count(1)
         assert not leaving_is_questioned(page)
         assert page.is_closed()
+
+
+def test_after_a_deploy_the_heading_title_and_address_name_the_new_version(tmp_path, database):
+    with modeler(tmp_path, "/analyst/modeler?key=research_permit&version=1") as page:
+        expect(page.locator("h1")).to_have_text("Pemodel: research_permit v1")
+        rename(page, "Task_Verify", "Verifikasi dokumen")
+        page.click("#deploy")
+        expect(page.locator("#deployed-info")).to_contain_text("research_permit v2")
+        expect(page.locator("h1")).to_have_text("Pemodel: research_permit v2")
+        assert page.title().startswith("Pemodel: research_permit v2")
+        assert page.url.endswith("/analyst/modeler?key=research_permit&version=2")
+
+        page.reload()
+        expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
+        expect(page.locator("h1")).to_have_text("Pemodel: research_permit v2")
+        assert page.evaluate("""() => window.lincahModeler.get('elementRegistry').get('Task_Verify')
+            .businessObject.name""") == "Verifikasi dokumen"

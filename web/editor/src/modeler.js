@@ -194,6 +194,20 @@ function setDeployed(definition) {
   }
 }
 
+// After a deploy the page is about the new version: its heading, the tab's title, and the address (a reload
+// opens the version just deployed).
+function showVersion(definition) {
+  const title = `${definition.key} v${definition.version}`;
+  const heading = $("#modeler-title");
+  if (heading) {
+    document.title = document.title.replace(heading.textContent, title);
+    heading.textContent = title;
+  }
+  const url = new URL(window.location.href);
+  url.search = new URLSearchParams({ key: definition.key, version: definition.version }).toString();
+  window.history.replaceState(null, "", url);
+}
+
 async function post(url, body) {
   const response = await fetch(url, {
     method: "POST", body, headers: { "X-CSRF-Token": config.csrf, Accept: "application/json" },
@@ -224,6 +238,7 @@ async function deploy() {
       return;
     }
     setDeployed(payload.definition);
+    showVersion(payload.definition);
     markSaved(deploying);
     config.basedOn = payload.definition.key;
     status(payload.message, (payload.problems || []).length ? "warning" : "success");
