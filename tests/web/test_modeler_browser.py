@@ -168,3 +168,15 @@ def test_after_a_deploy_the_heading_title_and_address_name_the_new_version(tmp_p
         expect(page.locator("h1")).to_have_text("Pemodel: research_permit v2")
         assert page.evaluate("""() => window.lincahModeler.get('elementRegistry').get('Task_Verify')
             .businessObject.name""") == "Verifikasi dokumen"
+
+
+def test_importing_a_picture_says_plainly_that_it_is_not_bpmn_and_keeps_the_diagram(tmp_path, database):
+    with modeler(tmp_path) as page:
+        import_file(page, "foto-ktp.png", PNG, "image/png")
+        status = page.locator("#modeler-status.status-error")
+        expect(status).to_contain_text("“foto-ktp.png” bukan berkas BPMN XML")
+        expect(status).to_contain_text("Pilih berkas .bpmn")
+        message = status.text_content()
+        assert "PNG" not in message and "\ufffd" not in message, message
+        assert not any(ord(c) < 32 for c in message), message
+        expect(element(page, "Task_Verify")).to_have_count(1)

@@ -76,6 +76,12 @@ async function show(xml) {
   return warnings;
 }
 
+// bpmn-js quotes what it could not parse: keep its words, not control characters or an endless line.
+function readable(message) {
+  const clean = String(message).replace(/[\u0000-\u001F\u007F\uFFFD]+/g, " ").replace(/\s+/g, " ").trim();
+  return clean.length > 240 ? `${clean.slice(0, 240)}…` : clean;
+}
+
 // Opens a diagram; when it cannot be opened the diagram that was there comes back, with its unsaved edits.
 async function open(xml) {
   const previous = modeler.getDefinitions() ? await currentXml() : null;
@@ -95,7 +101,7 @@ async function open(xml) {
     document.body.dataset.modelerReady = "true";
   } catch (error) {
     if (previous) await show(previous);
-    status(t("This file is not a BPMN diagram this modeler can read: ") + error.message, "error");
+    status(t("This file is not a BPMN diagram this modeler can read: ") + readable(error.message), "error");
   }
 }
 
@@ -269,10 +275,25 @@ function download(content, filename, type) {
   link.remove();
 }
 
+// XML starts with "<" (after a byte-order mark and blanks) and is text: a picture, a PDF or an office document
+// is not, and its bytes are no use in a message.
+function looksLikeXml(text) {
+  const start = text.replace(/^\uFEFF/, "").trimStart().slice(0, 2048);
+  return start.startsWith("<") && !/[\u0000-\u0008\u000E-\u001F\uFFFD]/.test(start);
+}
+
 $("#import-file").addEventListener("change", async (event) => {
   const [file] = event.target.files;
-  if (file) await open(await file.text());
   event.target.value = "";
+  if (!file) return;
+  const text = await file.text();
+  if (!looksLikeXml(text)) {
+    status(t("“{name}” is not a BPMN XML file. Choose a .bpmn file saved from a BPMN modeler (such as Camunda "
+      + "Modeler or “Download .bpmn” here); the diagram on the page is unchanged.").replace("{name}", file.name),
+    "error");
+    return;
+  }
+  await open(text);
 });
 $("#download").addEventListener("click", async () => download(await currentXml(), `${processId()}.bpmn`,
   "application/xml"));
