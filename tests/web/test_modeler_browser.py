@@ -180,3 +180,26 @@ def test_importing_a_picture_says_plainly_that_it_is_not_bpmn_and_keeps_the_diag
         assert "PNG" not in message and "\ufffd" not in message, message
         assert not any(ord(c) < 32 for c in message), message
         expect(element(page, "Task_Verify")).to_have_count(1)
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def test_the_palette_and_the_context_pad_fit_inside_the_canvas(tmp_path, database):
+    with modeler(tmp_path) as page:
+        canvas = box(page, "#canvas")
+        palette = box(page, ".djs-palette")
+        assert canvas["y"] <= palette["y"] and palette["y"] + palette["height"] <= canvas["y"] + canvas["height"], \
+            (palette, canvas)
+        assert page.evaluate("""() => getComputedStyle(document.querySelector('.djs-palette .group'))
+            .borderTopStyle""") == "none", "the page's form groups do not style the palette's groups"
+
+        element(page, "Task_Verify").click()
+        pad = box(page, ".djs-context-pad.open")
+        delete = box(page, '.djs-context-pad.open .entry[data-action="delete"]')
+        change = box(page, '.djs-context-pad.open .entry[data-action="replace"]')
+        bottom = canvas["y"] + canvas["height"]
+        assert pad["y"] + pad["height"] <= bottom and delete["y"] + delete["height"] <= bottom, (pad, canvas)
+        assert change["y"] + change["height"] <= bottom
+        assert pad["height"] < 200, f"the pad's entries sit close together, not in boxes: {pad}"
