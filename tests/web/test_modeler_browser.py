@@ -7,6 +7,7 @@ Runs on its own SQLite server like test_analyst_browser.py; needs ``make web`` a
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -203,3 +204,53 @@ def test_the_palette_and_the_context_pad_fit_inside_the_canvas(tmp_path, databas
         assert pad["y"] + pad["height"] <= bottom and delete["y"] + delete["height"] <= bottom, (pad, canvas)
         assert change["y"] + change["height"] <= bottom
         assert pad["height"] < 200, f"the pad's entries sit close together, not in boxes: {pad}"
+
+
+def test_the_palette_menus_and_properties_of_a_user_task_speak_indonesian(tmp_path, database):
+    with modeler(tmp_path) as page:
+        palette = page.locator(".djs-palette")
+        for title in ("Buat tugas", "Buat gateway (percabangan)", "Buat peristiwa awal", "Buat pool/peserta",
+                      "Alat tangan: geser kanvas"):
+            expect(palette.locator(f'.entry[aria-label="{title}"]')).to_have_count(1)
+        palette.locator(".entry.bpmn-icon-user-task, .entry.bpmn-icon-task").first.hover()
+        expect(page.locator(".djs-palette-tooltip-label")).to_have_text("Buat tugas")
+
+        element(page, "Task_Verify").click()
+        pad = page.locator(".djs-context-pad.open")
+        expect(pad.locator('.entry[data-action="replace"]')).to_have_attribute("title", "Ubah elemen")
+        expect(pad.locator('.entry[data-action="delete"]')).to_have_attribute("title", "Hapus")
+        expect(pad.locator('.entry[data-action="append.gateway"]')).to_have_attribute("title", "Sambung gateway")
+
+        panel = page.locator("#properties")
+        expect(panel.locator(".bio-properties-panel-header-type")).to_have_text(re.compile("Tugas pengguna", re.I))
+        headers = panel.locator(".bio-properties-panel-group-header-title")
+        for group in ("Umum", "Penugasan (siapa yang mengerjakan)", "Formulir (Forms)", "Lincah (SLA dan katalog)"):
+            expect(headers.filter(has_text=group)).to_have_count(1)
+        panel.locator(".bio-properties-panel-group-header", has_text="Umum").click()
+        expect(panel.locator('label[for="bio-properties-panel-name"]')).to_have_text("Nama")
+        expect(panel.locator('label[for="bio-properties-panel-id"]')).to_have_text("ID")
+        panel.locator(".bio-properties-panel-group-header", has_text="Penugasan").click()
+        expect(panel.locator('label[for="bio-properties-panel-assignee"]')).to_have_text(
+            "Petugas yang ditunjuk (assignee)")
+        expect(panel.locator('label[for="bio-properties-panel-candidateGroups"]')).to_have_text(
+            "Grup kandidat (candidate groups)")
+        panel.locator(".bio-properties-panel-group-header", has_text="Formulir").click()
+        expect(panel.locator("#bio-properties-panel-formType option[value=formKey]")).to_have_text(
+            "Formulir Lincah / eksternal (form key)")
+        expect(panel.locator('label[for="bio-properties-panel-formKey"]')).to_have_text("Form key")
+
+        pad.locator('.entry[data-action="replace"]').click()
+        menu = page.locator(".djs-popup")
+        expect(menu.locator(".djs-popup-title")).to_have_text("Ubah elemen")
+        for label in ("Tugas layanan (otomatis)", "Tugas manual", "Subproses (tertutup)"):
+            expect(menu.locator(".entry", has_text=label)).to_have_count(1)
+        for english in ("Service task", "Change element", "Sub-process"):
+            expect(menu).not_to_contain_text(english)
+
+
+def test_in_english_the_modeler_keeps_bpmn_js_english(tmp_path, database):
+    with modeler(tmp_path) as page:
+        page.goto("/lang/en")
+        page.goto(RESEARCH_V1)
+        expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
+        expect(page.locator('.djs-palette .entry[aria-label="Create task"]')).to_have_count(1)

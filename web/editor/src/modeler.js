@@ -9,6 +9,7 @@ import { layoutProcess } from "bpmn-auto-layout";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { LincahPropertiesModule } from "./lincah-provider.js";
 import { MESSAGES_ID } from "./messages-id.js";
+import { IndonesianTranslateModule } from "./translate-id.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
 const T = config.texts || {};
@@ -22,7 +23,8 @@ const modeler = new Modeler({
   keyboard: { bindTo: document },
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule],
+    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule,
+    ...(config.lang === "id" ? [IndonesianTranslateModule] : [])],
   moddleExtensions: { camunda: camundaModdle },
 });
 window.lincahModeler = modeler;
