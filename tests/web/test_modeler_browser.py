@@ -254,3 +254,33 @@ def test_in_english_the_modeler_keeps_bpmn_js_english(tmp_path, database):
         page.goto(RESEARCH_V1)
         expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
         expect(page.locator('.djs-palette .entry[aria-label="Create task"]')).to_have_count(1)
+
+
+def test_the_console_stays_quiet_and_keyboard_shortcuts_work_on_the_canvas(tmp_path, database):
+    errors: list[str] = []
+    with live_server(tmp_path) as server, chromium() as browser:
+        page = open_page(browser, server, "ana", errors)
+        noise: list[str] = []
+        page.on("console", lambda message: noise.append(f"{message.type}: {message.text}")
+                if message.type in ("error", "warning") else None)
+        page.goto(RESEARCH_V1)
+        expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
+
+        element(page, "Task_Verify").click()
+        page.locator('.djs-context-pad.open .entry[data-action="replace"]').click()
+        pad = box(page, ".djs-context-pad.open")
+        menu = box(page, ".djs-popup")
+        assert abs(menu["x"] - pad["x"]) < 2 and 0 <= menu["y"] - (pad["y"] + pad["height"]) < 10, \
+            f"the change-element menu opens below the pad: {menu}, {pad}"
+        page.keyboard.press("Escape")
+        element(page, "Task_Sign").click(modifiers=["Shift"])
+        page.locator('.djs-context-pad.open .entry[data-action="align-elements"]').click()
+        expect(page.locator('[data-popup="align-elements"] .djs-popup')).to_be_visible()
+        page.keyboard.press("Escape")
+
+        element(page, "Task_Verify").click()
+        page.keyboard.press("Delete")
+        expect(element(page, "Task_Verify")).to_have_count(0)
+        page.keyboard.press("Control+z")
+        expect(element(page, "Task_Verify")).to_have_count(1)
+        assert noise == [] and errors == []

@@ -9,6 +9,7 @@ import { layoutProcess } from "bpmn-auto-layout";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { LincahPropertiesModule } from "./lincah-provider.js";
 import { MESSAGES_ID } from "./messages-id.js";
+import { PadMenusModule } from "./pad-menus.js";
 import { IndonesianTranslateModule } from "./translate-id.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
@@ -20,10 +21,9 @@ const $ = (selector) => document.querySelector(selector);
 
 const modeler = new Modeler({
   container: "#canvas",
-  keyboard: { bindTo: document },
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule,
+    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule, PadMenusModule,
     ...(config.lang === "id" ? [IndonesianTranslateModule] : [])],
   moddleExtensions: { camunda: camundaModdle },
 });
