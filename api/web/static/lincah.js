@@ -46,27 +46,114 @@
     }
   });
 
-  // Documents: say at once when a chosen file is larger than the field allows.
+  // Documents: a file larger than its field allows (data-max-size, bytes) is refused here, before the whole form
+  // travels to the server only to come back as "too large" with every chosen document lost. The field says which
+  // file and what the limit is; the form's send buttons stay blocked until every such file is replaced.
+  var english = document.documentElement.lang === "en";
+
+  function megabytes(bytes) {
+    var mb = Math.round(bytes / 104857.6) / 10;
+    return (english ? String(mb) : String(mb).replace(".", ",")) + " MB";
+  }
+
+  function oversized(input) {
+    var limit = parseInt(input.getAttribute("data-max-size"), 10);
+    return Array.prototype.filter.call(input.files || [], function (file) { return file.size > limit; });
+  }
+
+  function describe(input, id, add) {
+    var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== id; });
+    if (add) { ids.push(id); }
+    if (ids.length) { input.setAttribute("aria-describedby", ids.join(" ")); } else { input.removeAttribute("aria-describedby"); }
+  }
+
+  function showSizeError(input, files) {
+    var field = input.closest(".field") || input.parentNode;
+    var id = input.id + "-size-error";
+    var note = document.getElementById(id);
+    if (!files.length) {
+      if (note) { note.remove(); }
+      field.classList.remove("has-size-error");
+      input.removeAttribute("aria-invalid");
+      describe(input, id, false);
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error-message size-warning";
+      note.id = id;
+      note.setAttribute("role", "alert");
+      input.parentNode.insertBefore(note, input);
+    }
+    var limit = megabytes(parseInt(input.getAttribute("data-max-size"), 10));
+    var names = files.map(function (file) { return "“" + file.name + "” (" + megabytes(file.size) + ")"; }).join(", ");
+    note.textContent = english
+      ? names + " is larger than the " + limit + " this document may have. Choose a smaller file (scan at a lower resolution or compress the PDF)."
+      : names + " lebih besar dari batas " + limit + " untuk dokumen ini. Pilih berkas yang lebih kecil (pindai dengan resolusi lebih rendah atau kompres PDF-nya).";
+    field.classList.add("has-size-error");
+    input.setAttribute("aria-invalid", "true");
+    describe(input, id, true);
+  }
+
+  function blockSending(form) {
+    var blocked = Array.prototype.some.call(form.querySelectorAll("input[type=file][data-max-size]"),
+                                            function (input) { return oversized(input).length > 0; });
+    var buttons = form.querySelectorAll(".actions button[type=submit]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      if (blocked) {
+        button.disabled = true;
+        button.setAttribute("data-size-blocked", "");
+      } else if (button.hasAttribute("data-size-blocked")) {
+        button.disabled = false;
+        button.removeAttribute("data-size-blocked");
+      }
+    });
+    var actions = form.querySelector(".actions");
+    var note = form.querySelector(".size-block-note");
+    if (blocked && actions && !note) {
+      note = document.createElement("p");
+      note.className = "error-message size-block-note";
+      note.setAttribute("role", "status");
+      note.textContent = english ? "A chosen file is too large: replace it to send the form."
+                                 : "Ada berkas yang terlalu besar: ganti dulu agar formulir dapat dikirim.";
+      actions.parentNode.insertBefore(note, actions);
+    } else if (!blocked && note) {
+      note.remove();
+    }
+    return blocked;
+  }
+
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file][data-max-size]")) { return; }
-    var limit = parseInt(input.getAttribute("data-max-size"), 10);
-    var tooBig = Array.prototype.some.call(input.files || [], function (file) { return file.size > limit; });
-    var note = input.parentNode.querySelector(".size-warning");
-    if (tooBig) {
-      if (!note) {
-        note = document.createElement("p");
-        note.className = "error-message size-warning";
-        note.setAttribute("role", "alert");
-        input.parentNode.insertBefore(note, input);
-      }
-      var lang = document.documentElement.lang;
-      var mb = Math.round(limit / 104857.6) / 10;
-      note.textContent = lang === "en" ? "This file is larger than " + mb + " MB; choose a smaller one."
-                                       : "Berkas ini lebih dari " + mb + " MB; pilih berkas yang lebih kecil.";
-    } else if (note) {
-      note.remove();
-    }
+    showSizeError(input, oversized(input));
+    if (input.form) { blockSending(input.form); }
+  });
+
+  // Enter in a text field or a button enabled by other means must not send an oversized file either.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.querySelector || !blockSending(form)) { return; }
+    event.preventDefault();
+    var first = Array.prototype.find.call(form.querySelectorAll("input[type=file][data-max-size]"),
+                                          function (input) { return oversized(input).length > 0; });
+    if (first) { first.focus(); }
+  }, true);
+
+  // The limit beside each document field, so nobody has to find it out by trying.
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-size]"), function (input) {
+      var id = input.id + "-size-limit";
+      if (document.getElementById(id)) { return; }
+      var hint = document.createElement("p");
+      hint.className = "hint size-limit";
+      hint.id = id;
+      var limit = megabytes(parseInt(input.getAttribute("data-max-size"), 10));
+      hint.textContent = english ? "At most " + limit + (input.multiple ? " per file." : ".")
+                                 : "Paling besar " + limit + (input.multiple ? " per berkas." : ".");
+      input.parentNode.insertBefore(hint, input);
+      describe(input, id, true);
+    });
   });
 
   // Documents: upload each file as soon as it is chosen; the form then sends only its reference. A failed or
