@@ -95,3 +95,22 @@ def test_a_task_form_with_documents_blocks_an_oversized_file_too(tmp_path, datab
         expect(page.locator(".size-warning").first).to_contain_text("lebih besar dari batas")
         for button in page.locator("form.form .actions button[type=submit]").all():
             expect(button).to_be_disabled()
+
+
+def page_width(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_a_long_unbroken_note_wraps_inside_the_phone_timeline_and_the_task(tmp_path, database):
+    with phone(tmp_path) as (page, server):
+        application = returned_for_revision(server, LONG_NOTE)
+        page.goto(f"/applications/{application}")
+        note = page.locator(".timeline .officer-note")
+        expect(note).to_have_text(LONG_NOTE)
+        assert page_width(page) <= 390, f"the page is {page_width(page)} px wide on a 390 px phone"
+        assert note.bounding_box()["x"] + note.bounding_box()["width"] <= 390
+
+        (task,) = open_rows(server, application)
+        page.goto(f"/tasks/{task.id}")
+        expect(page.locator(".officer-note")).to_have_text(LONG_NOTE)
+        assert page_width(page) <= 390, f"the task page is {page_width(page)} px wide on a 390 px phone"
