@@ -27,7 +27,8 @@ if (trend && chartCanvas) {
     },
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
-      scales: { y: { min: 0, max: 100, title: { display: true, text: trend.y_label } } },
+      // offset: half a week of room before the first and after the last point, so a lone week is drawn whole.
+      scales: { x: { offset: true }, y: { min: 0, max: 100, title: { display: true, text: trend.y_label } } },
       plugins: { legend: { position: "bottom" } },
     },
   });
