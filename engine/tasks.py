@@ -216,10 +216,11 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
 
 
 def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:
+    """The data the task will store, checked: the decision against the offered choices, then everything against
+    the task's form — the decision included, so that a form can require a note for some choices (``if`` the
+    ``decision`` is "Tolak" ``then`` ``note`` is required)."""
     if not isinstance(data, dict):
         raise InvalidData("The task data must be a JSON object of form fields.", {"(form)": "Expected an object."})
-    form = definitions.form_of(session, instance.definition, task.form_key)
-    forms.validate(form.schema if form else None, data, what=f"form of {task.name!r}")
     data = dict(data)
     if task.decision_choices:
         if decision is None:
@@ -231,6 +232,8 @@ def _validated(session: Session, instance: Instance, task: Task, data, decision:
         data[DECISION_FIELD] = decision
     elif decision is not None:
         raise InvalidData(f"Task {task.name!r} offers no decision.", {DECISION_FIELD: "This task has no choices."})
+    form = definitions.form_of(session, instance.definition, task.form_key)
+    forms.validate(form.schema if form else None, data, what=f"form of {task.name!r}")
     return data
 
 

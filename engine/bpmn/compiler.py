@@ -75,6 +75,7 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
         _parse(result, root, other_roots)
     form_keys = [k for k in [result.meta["start_form"], *(t["form_key"] for t in result.meta["tasks"].values())] if k]
     result.forms = _resolve_forms(sorted(set(form_keys)), forms, process, problems, main.name)
+    _check_decision_forms(result, process, problems, main.name)
     return result
 
 
@@ -281,6 +282,21 @@ def _library_message(exc) -> str:
     tag = getattr(exc, "tag", "") or ""
     subject = f"{tag} '{name}'" if name else tag
     return f"{subject}: {message}" if subject else message
+
+
+def _check_decision_forms(result: Compiled, process, problems: ProblemList, filename: str) -> None:
+    """A task with choices stores the choice as its ``decision`` field, and its form validates it with the rest."""
+    for element_id, task in result.meta["tasks"].items():
+        form = result.forms.get(task["form_key"]) if task["decisions"] else None
+        if form is None or form.schema.get("additionalProperties") is not False:
+            continue
+        if "decision" not in (form.schema.get("properties") or {}):
+            node = next((n for n in process.iter() if isinstance(n.tag, str) and n.get("id") == element_id), process)
+            problems.error("form_invalid", f"Form {task['form_key']!r} of {label(node)} allows no fields besides its "
+                           "own (additionalProperties: false), but the task stores the officer's choice as the field "
+                           "'decision'. Add \"decision\": {\"type\": \"string\"} to the form's properties.",
+                           node=node, file=filename, message_id=f"Formulir {task['form_key']!r} harus memuat "
+                           "properti 'decision' (keputusan petugas).")
 
 
 def _resolve_forms(keys: list[str], source: FormSource, process, problems: ProblemList, filename: str) -> dict:

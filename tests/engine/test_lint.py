@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -101,6 +102,23 @@ def test_unnamed_choices_after_a_user_task_are_named_after_their_targets(ctx):
     compiled = lint(ctx, xml)
     assert ("warning", "decision_unnamed", "b") in codes(compiled)
     assert compiled.ok and compiled.meta["tasks"]["review"]["decisions"] == ["Setujui", "Ditolak"]
+
+
+def test_a_closed_form_of_a_task_with_choices_must_allow_the_decision_field(ctx):
+    xml = diagram(f"""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    {user_task('camunda:formKey="svc/review"')}<bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="a" name="Setujui" sourceRef="gw" targetRef="e1"/>
+    <bpmn:sequenceFlow id="b" name="Tolak" sourceRef="gw" targetRef="e2"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>""")
+    closed = {"type": "object", "properties": {"note": {"type": "string"}}, "additionalProperties": False}
+    compiled = lint(ctx, xml, {"svc/review": orjson.dumps(closed)})
+    assert [(p.code, p.element_id) for p in compiled.problems.errors] == [("form_invalid", "review")]
+    assert "'decision'" in compiled.problems.errors[0].message
+    closed["properties"]["decision"] = {"type": "string"}
+    assert lint(ctx, xml, {"svc/review": orjson.dumps(closed)}).ok
+    assert lint(ctx, xml, {"svc/review": b'{"type": "object", "properties": {"note": {}}}'}).ok
 
 
 def test_implicit_fork_from_a_task_runs_both_branches(ctx):

@@ -149,7 +149,7 @@ def test_an_application_kept_in_memory_saves_what_one_restored_every_step_saves(
     deploy_service("research_permit")
     steps = [("Task_Verify", VERIFIER, {"note": "KTP buram"}, "Kembalikan untuk perbaikan"),
              ("Task_Revise", APPLICANT, samples.REVISION, None),
-             ("Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan"),
+             ("Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"}, "Kembalikan untuk perbaikan"),
              ("Task_Revise", APPLICANT, samples.REVISION, None),
              ("Task_Verify", VERIFIER, {"note": "Lengkap"}, "Setujui"),
              ("Task_Sign", HEAD, samples.SIGNATURE, None)]

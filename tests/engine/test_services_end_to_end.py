@@ -98,7 +98,8 @@ class TestResearchPermit:
         (revise,) = _open(db, iid)
         assert revise[3] == APPLICANT.username  # the applicant's own task
         assert _step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION) == ["Task_Verify"]
-        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan") == ["Task_Revise"]
+        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"},
+                     "Kembalikan untuk perbaikan") == ["Task_Revise"]
         assert _step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION) == ["Task_Verify"]
         assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui") == ["Task_Sign"]
         assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE) == []
@@ -113,10 +114,22 @@ class TestResearchPermit:
 
     def test_rejected_after_a_revision(self, db, ctx):
         iid = _start(db, ctx, "research_permit", samples.research_application())
-        _step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan")
+        _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         _step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION)
-        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Tolak") == []
+        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"}, "Tolak") == []
         assert _instance(db, iid)[1] == "Permohonan ditolak"
+
+    @pytest.mark.parametrize("decision", ["Kembalikan untuk perbaikan", "Tolak"])
+    def test_returning_or_rejecting_needs_the_note_the_applicant_will_read(self, db, ctx, decision):
+        iid = _start(db, ctx, "research_permit", samples.research_application())
+        (verify,) = _open(db, iid)
+        for data in ({}, {"note": ""}):
+            with pytest.raises(InvalidData) as refused, db.transaction() as session:
+                tasks.complete(session, ctx, verify[0], VERIFIER, data, decision)
+            assert list(refused.value.details) == ["note"]
+        assert _open(db, iid) == [verify] and _instance(db, iid) == ("running", None)
+        after = {"Kembalikan untuk perbaikan": ["Task_Revise"], "Tolak": []}[decision]
+        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "KTP buram"}, decision) == after
 
     def test_every_step_is_in_the_audit_log_with_actor_and_data(self, db, ctx):
         iid = _start(db, ctx, "research_permit", samples.research_application())
@@ -191,7 +204,7 @@ class TestFishingVesselPermit:
 
     def test_revision_not_answered_within_14_days_closes_the_file(self, db, ctx, clock):
         iid = _start(db, ctx, "fishing_vessel_permit", samples.vessel_application())
-        _step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {}, "Kembalikan untuk perbaikan")
+        _step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         with db.transaction() as session:
             due = session.get(applications.Instance, iid).next_timer_at
         assert due == clock.now() + timedelta(days=14)
@@ -210,7 +223,7 @@ class TestFishingVesselPermit:
 
     def test_regency_rejection(self, db, ctx):
         iid = _start(db, ctx, "fishing_vessel_permit", samples.vessel_application())
-        assert _step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {}, "Tolak") == []
+        assert _step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {"note": "Lengkapi dokumen"}, "Tolak") == []
         assert _instance(db, iid) == ("completed", "Permohonan ditolak kabupaten")
 
     def test_vessel_not_seaworthy(self, db, ctx):
@@ -222,7 +235,7 @@ class TestFishingVesselPermit:
 
     def test_province_rejection(self, db, ctx):
         iid = self._to_review(db, ctx)
-        assert _step(db, ctx, iid, "Task_Review", REVIEWER, {}, "Tolak") == []
+        assert _step(db, ctx, iid, "Task_Review", REVIEWER, {"note": "Lengkapi dokumen"}, "Tolak") == []
         assert _instance(db, iid) == ("completed", "Permohonan ditolak provinsi")
         assert "permit_number" not in _data(db, ctx, iid)
 

@@ -161,7 +161,8 @@ class TestPause:
         assert (file.sla, file.sla_target_seconds) == ("P1D", 8 * H)
         assert file.sla_due_at == wita(2026, 6, 3, 9, 0)
         clock.set(wita(2026, 6, 2, 10, 0))
-        assert step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan") == ["Task_Revise"]
+        returned = step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
+        assert returned == ["Task_Revise"]
         assert instance(db, iid).paused_since == wita(2026, 6, 2, 10, 0)
 
         clock.set(wita(2026, 6, 3, 10, 0))  # an hour past the original deadline, still waiting for the applicant
@@ -260,7 +261,7 @@ class TestWholeFile:
 def test_a_step_taken_away_by_a_timer_keeps_its_working_time(db, ctx, clock, deploy_service):
     deploy_service("fishing_vessel_permit")
     iid = start(db, ctx, "fishing_vessel_permit", samples.vessel_application())
-    step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {}, "Kembalikan untuk perbaikan")
+    step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
     clock.advance(timedelta(days=14, seconds=1))
     with db.transaction() as session:
         tasks.fire_due_timers(session, ctx, iid)
@@ -513,7 +514,7 @@ class TestApplicantHearsOfEveryStage:
 
     def test_received_returned_and_approved_with_the_permit_number(self, db, ctx):
         iid = start(db, ctx, "research_permit", samples.research_application())
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION)
         step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
         step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
@@ -527,16 +528,16 @@ class TestApplicantHearsOfEveryStage:
 
     def test_rejected(self, db, ctx):
         iid = start(db, ctx, "research_permit", samples.research_application())
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Tolak")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"}, "Tolak")
         assert [k for k, *_ in self._kinds(db)] == ["application_received", "application_rejected"]
         assert "Permohonan ditolak" in notifications(db, "application_rejected")[0].body
 
     def test_a_running_clock_still_tells_each_new_applicant_step_once(self, db, settings):
         ticking = EngineContext(settings=settings, clock=_TickingClock(wita(2026, 6, 2, 9, 0)))
         iid = start(db, ticking, "research_permit", samples.research_application())
-        step(db, ticking, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan")
+        step(db, ticking, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         step(db, ticking, iid, "Task_Revise", APPLICANT, samples.REVISION)
-        step(db, ticking, iid, "Task_Verify", VERIFIER, {}, "Kembalikan untuk perbaikan")
+        step(db, ticking, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         assert [k for k, *_ in self._kinds(db)] == ["application_received", "returned_for_revision",
                                                     "returned_for_revision"]
 

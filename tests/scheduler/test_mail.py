@@ -91,7 +91,7 @@ def test_work_goes_on_while_the_mail_server_is_down_and_mail_follows(db, ctx, cl
     assert report.retrying == 1
     assert "cannot reach the mail server" in notifications(db)[0].last_error
     # Officers keep working: a completion only writes the outbox row.
-    assert step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Tolak") == []
+    assert step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"}, "Tolak") == []
     assert [n.email_status for n in notifications(db)] == ["pending", "pending"]
     clock.advance(timedelta(minutes=1))
     assert _send(db, ctx, port).sent == 2

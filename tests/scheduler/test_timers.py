@@ -76,7 +76,7 @@ class TestEveryTimerKind:
                                                                                  deploy_service):
         deploy_service("fishing_vessel_permit")
         iid = start(db, ctx, "fishing_vessel_permit", samples.vessel_application())
-        step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {}, "Kembalikan untuk perbaikan")
+        step(db, ctx, iid, "Task_Recommend", SINJAI_FISHERIES, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         clock.advance(timedelta(days=14, seconds=1))
         assert _fire(db, ctx).instances == 1
         file = instance(db, iid)

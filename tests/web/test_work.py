@@ -150,6 +150,20 @@ def test_completing_a_task_leads_to_the_next_task_in_the_queue(visitor, db):
         assert session.get(Instance, second).outcome == "Permohonan ditolak"
 
 
+def test_rejecting_without_the_note_the_applicant_will_read_is_refused_on_the_note(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera = visitor("vera")
+    response = vera.post(f"/tasks/{task_id}", {"_decision": "Tolak", "note": "  ", "checklist": "ktp"})
+    assert response.status_code == 422
+    (error,) = page(response).cssselect("#f-note-error")
+    assert "Wajib diisi." in error.text_content()
+    assert page(response).cssselect("input[name=checklist][value=ktp]")[0].get("checked") is not None
+    with db.transaction() as session:
+        assert session.get(Instance, application_id).status == "running"
+    assert vera.post(f"/tasks/{task_id}", {"_decision": "Tolak", "note": "KTP tidak terbaca."}).status_code == 302
+
+
 def test_a_decision_must_be_one_of_the_flows_and_a_stale_page_is_told_so(visitor, db):
     application_id = apply(visitor("andi"))
     task_id = open_task_id(db, application_id, "Task_Verify")
