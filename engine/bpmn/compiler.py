@@ -217,6 +217,8 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     process_settings = settings.process_settings(process)
     lint.check_sla(process_settings["sla"], process, problems, filename, options.sla_parser)
     sla_lint.check_sla_settings(process, tasks, process_settings, problems, filename)
+    sla_lint.check_steps_fit_the_file({n.get("id"): n for n in settings.human_tasks(process)}, tasks,
+                                      process_settings, problems, filename, options.sla_parser)
     return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process)}
 
 

@@ -270,3 +270,36 @@ def _check_approve(value: str, owner: _Owner, scope: _Scope, problems: ProblemLi
 
 _CHECKS = {"sla.at_risk": _check_at_risk, CALENDAR_KEY: _check_calendar, "sla.pause": _check_pause,
            "sla.escalate": _check_escalate, "sla.on_breach": _check_on_breach, "sla.approve": _check_approve}
+
+
+def check_steps_fit_the_file(nodes: dict, tasks: dict[str, dict], process_settings: dict, problems: ProblemList,
+                             filename: str, parse) -> None:
+    """A step whose own target is longer than the whole file's can only be on time in a file that is late.
+
+    Compared only where both count the same working time (the same calendar) and both targets parse; a target that
+    does not parse is :func:`.lint.check_sla`'s error already.
+    """
+    file_target = process_settings.get("sla")
+    if parse is None or not file_target:
+        return
+    try:
+        whole = parse(file_target)
+    except ValueError:
+        return
+    file_calendar = _value(process_settings.get("properties"), CALENDAR_KEY) or None
+    for element_id, task in tasks.items():
+        target = task.get("sla")
+        if not target or task["for_applicant"] or (task.get("calendar") or file_calendar) != file_calendar:
+            continue
+        try:
+            longer = parse(target) > whole
+        except ValueError:
+            continue
+        if longer:
+            node = nodes[element_id]
+            problems.warning("sla_step_exceeds_file", f"The SLA of {label(node)} ({target}) is longer than the whole "
+                             f"file's ({file_target}), so the service standard promises less time than this one step "
+                             "may take. Shorten the step's target or lengthen the file's (sla on the process).",
+                             node=node, file=filename,
+                             message_id=f"SLA {label(node)} ({target}) lebih panjang daripada SLA seluruh berkas "
+                             f"({file_target}).")

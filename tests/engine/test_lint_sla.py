@@ -70,6 +70,18 @@ def test_the_real_services_have_no_sla_problem(ctx):
         assert compiled.ok
 
 
+def test_a_step_target_longer_than_the_whole_file_is_a_warning_on_the_step(ctx):
+    compiled = lint(ctx, no_decision(process={"sla": "P1D"}, verify={"sla": "P2D"}))
+    assert sla_problems(compiled) == [("warning", "sla_step_exceeds_file", "verify")]
+    (problem,) = [p for p in compiled.problems if p.code == "sla_step_exceeds_file"]
+    assert "(P2D)" in problem.message and "(P1D)" in problem.message and problem.message_id
+    assert compiled.ok  # a warning: the analyst may mean it
+    for fits in ({"sla": "P1D"}, {"sla": "PT8H"}, {"sla": "P2D", "calendar": "24x7"}):
+        assert sla_problems(lint(ctx, no_decision(process={"sla": "P1D"}, verify=fits))) == [], fits
+    assert sla_problems(lint(ctx, no_decision(process={"sla": "PT4H"}, verify={"sla": "P1D"})))[0][1] == \
+        "sla_step_exceeds_file"
+
+
 @pytest.mark.parametrize(("given", "expected"), [
     ({"verify": {"sla": "PT4H", "sla.at_risk": "banyak"}}, ("sla_at_risk_invalid", "verify")),
     ({"verify": {"sla": "PT4H", "sla.at_risk": "0"}}, ("sla_at_risk_invalid", "verify")),
