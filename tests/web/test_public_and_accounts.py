@@ -6,6 +6,7 @@ import pytest
 
 from engine.models import ApiToken, User
 from tests.web.conftest import page, text_of
+from tests.web.studio_support import studio_people  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -164,3 +165,23 @@ def test_unknown_pages_and_errors_are_pages_in_the_persons_language(visitor, peo
     assert "Not found" in text_of(response)
     response = visitor("andi").get("/inbox")
     assert response.status_code == 403 and "Tidak diizinkan" in text_of(response)
+
+
+@pytest.mark.parametrize(("username", "home"), [
+    ("ana", "/analyst/services"), ("mira", "/manager"), ("vera", "/inbox"), ("supri", "/inbox"),
+    ("admin", "/admin/users"), ("andi", "/applications")])
+def test_signing_in_lands_each_role_on_its_own_work_not_the_catalogue(visitor, studio_people, username, home):
+    person = visitor()
+    response = person.post("/signin", {"username": username, "password": "rahasia-sekali"})
+    assert response.headers["Location"] == home
+    assert person.get(home).status_code == 200
+    assert person.get("/signin").headers["Location"] == home, "an open sign-in page sends them home too"
+
+
+def test_an_analyst_asked_for_a_page_still_returns_to_it_and_never_to_another_site(visitor, studio_people):
+    response = visitor().post("/signin", {"username": "ana", "password": "rahasia-sekali",
+                                          "next": "/analyst/modeler"})
+    assert response.headers["Location"] == "/analyst/modeler"
+    response = visitor().post("/signin", {"username": "mira", "password": "rahasia-sekali",
+                                          "next": "https://evil.example/manager"})
+    assert response.headers["Location"] == "/manager"

@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine import accounts, tokens, users
-from engine.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor
+from engine.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR, Actor
 from engine.errors import Conflict, InvalidInput
 from engine.users import MIN_PASSWORD
 
@@ -41,13 +41,17 @@ def register_form() -> FormPage:
     return FormPage(schema, ui)
 
 
+# Where each role's work starts, in order of precedence for people holding several roles.
+_HOMES = ((ADMIN, "web.admin_users"), (OFFICER, "web.inbox"), (SUPERVISOR, "web.inbox"),
+          (MANAGER, "web.manager_dashboard"), (ANALYST, "web.analyst_services"),
+          (APPLICANT, "web.my_applications"))
+
+
 def home_of(actor: Actor) -> str:
-    if actor.has_role(OFFICER, SUPERVISOR) and ADMIN not in actor.roles:
-        return url_for("web.inbox")
-    if ADMIN in actor.roles:
-        return url_for("web.admin_users")
-    if APPLICANT in actor.roles:
-        return url_for("web.my_applications")
+    """The page a person lands on after signing in: their own work, not the public catalogue."""
+    for role, endpoint in _HOMES:
+        if role in actor.roles:
+            return url_for(endpoint)
     return url_for("web.catalogue")
 
 
