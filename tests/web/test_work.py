@@ -207,3 +207,20 @@ def test_the_staff_list_of_applications_covers_their_offices_only(visitor, db):
     listed = [a.text_content() for a in page(visitor("sinta").get("/applications")).cssselect(".card h2 a")]
     assert listed == [_number(db, sinjai)]
     assert _number(db, bone) not in text_of(visitor("sinta").get("/applications"))
+
+
+def test_an_officer_whose_decision_lost_a_race_is_told_it_was_not_saved(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera, veri2 = visitor("vera"), visitor("veri2")
+    vera.get(f"/tasks/{task_id}")  # both pages are open at revision 1
+    veri2.post(f"/tasks/{task_id}", {"_decision": "Kembalikan untuk perbaikan", "_revision": "1",
+                                      "note": "KTP buram."})
+    lost = vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    assert lost.status_code == 409
+    (alert,) = page(lost).cssselect(".notice.error[role=alert]")
+    assert alert.text_content().startswith(
+        "Keputusan Anda (Setujui) tidak disimpan: rekan Anda menyelesaikan tugas ini pada saat yang sama.")
+    assert "Kembalikan untuk perbaikan" in text_of(lost)
+    english = vera.english().post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    assert "Your decision (Setujui) was not saved" in text_of(english)

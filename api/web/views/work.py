@@ -182,6 +182,19 @@ def _next_task(actor, queue: str, done_id: str) -> str | None:
     return None
 
 
+def _lost_race(task, decision: str | None) -> str:
+    """What an officer whose completion lost a race reads: above all, that their own work was not saved."""
+    if task.state in ("ready", "claimed"):
+        return _("The application changed while you were working on it (another officer, or the applicant, "
+                 "acted first). Check the current state below; what you typed is kept.")
+    if decision:
+        return _("Your decision (%(decision)s) was not saved: a colleague completed this task at the same moment. "
+                 "Their outcome is below; if it should change, talk to them or to your supervisor.",
+                 decision=decision)
+    return _("What you entered was not saved: a colleague completed this task at the same moment. Their outcome "
+             "is below; if it should change, talk to them or to your supervisor.")
+
+
 @bp.route("/tasks/<task_id>", methods=["POST"])
 @signed_in()
 def complete(task_id: str):
@@ -212,9 +225,7 @@ def complete(task_id: str):
     except Conflict:
         db().refresh(opened.instance)
         db().refresh(opened.task)
-        message = _("The application changed while you were working on it (another officer, or the applicant, "
-                    "acted first). Check the current state below; what you typed is kept.")
-        return _page(opened, page, 409, conflict=message)
+        return _page(opened, page, 409, conflict=_lost_race(opened.task, decision if choices else None))
     if opened.task.for_applicant:
         flash(_("Your revision has been sent to the office."), "success")
         return redirect(url_for("web.application", application_id=instance.id))
