@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine import claims, escalation, mail, sla, tasks
+from engine import claims, escalation, mail, sla, tasks, unstaffed
 from engine.context import EngineContext
 from engine.db import transaction
 from engine.escalation import PassResult
@@ -98,7 +98,8 @@ def _catch_up(session, ctx: EngineContext, instance_id: int) -> int:
 
 def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: int = 1000) -> PassResult:
     """One SLA pass at one instant: every at-risk mark due, every breach (in batches of ``batch`` steps and files,
-    each batch one transaction, until none is left) and the automatic decisions owed.
+    each batch one transaction, until none is left), the automatic decisions owed, and a word to the administrators
+    about steps nobody can work (``engine.unstaffed``).
 
     The at-risk marks of steps and of files have no side effect and never want a row a breach wants
     (``engine.sla``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
@@ -107,6 +108,12 @@ def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: 
     SQLite has one writer at a time: there the same work runs in turn.
     """
     now = ctx.now()
+    total = _breaches_and_marks(factory, ctx, now, batch, max_batches)
+    total.unstaffed = _with_retry(lambda: _in_transaction(factory, unstaffed.notify_administrators, ctx, now=now))
+    return total
+
+
+def _breaches_and_marks(factory, ctx: EngineContext, now, batch: int, max_batches: int) -> PassResult:
     if _one_writer(factory):
         return _passes(factory, ctx, now, batch, max_batches, mark=True)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lincah-sla-mark") as pool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from engine import users
 from engine.models import Event, Notification
 from scheduler import jobs
 from tests import samples
@@ -44,3 +45,31 @@ def test_a_burst_of_breaches_gets_every_audit_event_with_its_deadline(db, ctx, c
     assert sorted(found) == sorted(ids)
     assert {(e.actor, e.at, datetime.fromisoformat(e.data["due_at"]), e.data["sla"]) for e in found.values()} == {
         ("system", ctx.now(), wita(2026, 6, 2, 13, 0), "PT4H")}
+
+
+def test_a_step_nobody_can_work_is_told_to_the_administrators_once(db, ctx, clock, deploy_service):
+    """Takalar has no fisheries officer and no supervisor: its file would wait in nobody's inbox."""
+    deploy_service("fishing_vessel_permit")
+    create_staff(db, ctx)
+    for name in ("ani", "adi"):
+        create_staff_in(db, ctx, name, ["admin"], [], ["*"])
+    served = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
+    stranded = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("takalar"))
+    assert [r.jurisdiction for r in open_rows(db, stranded)] == ["takalar"]
+    assert jobs.advance_sla(db.factory, ctx).unstaffed == 1
+    assert jobs.advance_sla(db.factory, ctx).unstaffed == 1  # still nobody, but told only once
+    with db.transaction() as session:
+        told = session.query(Notification).filter_by(kind="step_unstaffed").order_by(Notification.recipient).all()
+        assert [(n.recipient, n.instance_id) for n in told] == [("adi", stranded), ("ani", stranded)]
+        assert "regency_fisheries" in told[0].body and "takalar" in told[0].subject
+        assert all(n.instance_id != served for n in told)
+    # Once an officer serves Takalar, its next steps are nobody's problem.
+    create_staff_in(db, ctx, "tala", ["officer"], ["regency_fisheries"], ["takalar"])
+    start(db, ctx, "fishing_vessel_permit", samples.vessel_application("takalar"))
+    assert jobs.advance_sla(db.factory, ctx).unstaffed == 0
+
+
+def create_staff_in(db, ctx, name, roles, groups, offices) -> None:
+    with db.transaction() as session:
+        users.create(session, username=name, password="rahasia-123", roles=roles, groups=groups,
+                     jurisdictions=offices, full_name=name.title(), email=f"{name}@dpmptsp.test", at=ctx.now())
