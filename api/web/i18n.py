@@ -131,6 +131,17 @@ def hours_minutes(delta: timedelta) -> str:
     return _("%(minutes)d min", minutes=minutes)
 
 
+def working_span(delta: timedelta, day_length: timedelta) -> str:
+    """Working time left or overdue as people count it: whole working days (``2 working days 3 h``) from one
+    working day of the office's calendar up, hours and minutes below that."""
+    if day_length <= timedelta(0) or delta < day_length:
+        return hours_minutes(delta)
+    days, rest = divmod(delta, day_length)
+    text = ngettext("%(num)d working day", "%(num)d working days", days)
+    hours = int(rest.total_seconds() // 3600)
+    return f"{text} {_('%(hours)d h', hours=hours)}" if hours else text
+
+
 def filesize(size) -> str:
     if not isinstance(size, int | float):
         return ""

@@ -89,9 +89,11 @@ def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
         state = live
     calendar = sla.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
     if now < task.due_at:
-        detail = _l("%(time)s left", time=i18n.hours_minutes(calendar.working_time_between(now, task.due_at)))
+        left = calendar.working_time_between(now, task.due_at)
+        detail = _l("%(time)s left", time=i18n.working_span(left, calendar.day_length))
     else:
-        detail = _l("overdue by %(time)s", time=i18n.hours_minutes(calendar.working_time_between(task.due_at, now)))
+        late = calendar.working_time_between(task.due_at, now)
+        detail = _l("overdue by %(time)s", time=i18n.working_span(late, calendar.day_length))
     if task.paused_since is not None:
         detail = _l("paused while the applicant revises")
     return SlaBadge(state, str(SLA_STATE[state]), str(detail))

@@ -224,3 +224,17 @@ def test_an_officer_whose_decision_lost_a_race_is_told_it_was_not_saved(visitor,
     assert "Kembalikan untuk perbaikan" in text_of(lost)
     english = vera.english().post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
     assert "Your decision (Setujui) was not saved" in text_of(english)
+
+
+def test_time_left_counts_working_days_from_one_working_day_and_hours_below(visitor, db, clock):
+    apply(visitor("andi"), "fishing_vessel_permit", vessel_form("sinjai"))  # the recommendation is due in P1D
+    sinta = visitor("sinta")
+
+    def badge():
+        return page(sinta.get("/inbox")).cssselect("table.inbox .badge")[0].text_content()
+
+    assert badge() == "Sesuai jadwal · sisa 1 hari kerja"
+    clock.advance(timedelta(hours=2))
+    assert badge() == "Sesuai jadwal · sisa 6 jam"
+    clock.advance(timedelta(days=3))  # Friday 11:00: due Wednesday 09:00
+    assert badge() == "Terlambat · terlambat 2 hari kerja 2 jam"
