@@ -7,7 +7,7 @@ by the catalogs, so they are looked up per request (``lazy_gettext``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -74,8 +74,12 @@ class SlaBadge:
 
 
 def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
-    """The badge of an open task. The stored state (set by the SLA clock) is raised to what the deadlines say now,
-    so a badge never shows "on track" for a step whose due time has passed between two clock runs."""
+    """The badge of a task: for an open one, time left or overdue; for a closed one, how long it took against
+    its target (never time left). The stored state of an open task (set by the SLA clock) is raised to what the
+    deadlines say now, so a badge never shows "on track" for a step whose due time has passed between two clock
+    runs."""
+    if task.state not in ("ready", "claimed"):
+        return _closed_badge(ctx, task)
     if task.due_at is None:
         return None
     state = task.sla_state if task.sla_state in _SEVERITY else sla.ON_TRACK
@@ -97,6 +101,25 @@ def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
     if task.paused_since is not None:
         detail = _l("paused while the applicant revises")
     return SlaBadge(state, str(SLA_STATE[state]), str(detail))
+
+
+def _closed_badge(ctx: EngineContext, task: Task) -> SlaBadge | None:
+    """The outcome of a closed step's SLA: the working time it took (pauses excluded) and whether that was within
+    its target; None for a step without a target."""
+    if task.sla_target_seconds is None or task.completed_at is None and task.working_seconds is None:
+        return None
+    calendar = sla.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
+    if task.working_seconds is not None:
+        taken = timedelta(seconds=task.working_seconds)
+    else:
+        taken = sla.worked(calendar, task.created_at, task.completed_at, task.paused_seconds, task.paused_since)
+    state = task.sla_state if task.sla_state in (sla.MET, sla.MISSED) else sla.verdict(True, taken,
+                                                                                       task.sla_target_seconds)
+    time = i18n.working_span(taken, calendar.day_length)
+    label = (_l("Completed in %(time)s", time=time) if task.state == "completed"
+             else _l("Closed after %(time)s", time=time))
+    detail = _l("within target") if state == sla.MET else _l("over target")
+    return SlaBadge(state, str(label), str(detail))
 
 
 TEMPLATE_GLOBALS = {"STATUS": STATUS, "STATUS_STAFF": STATUS_STAFF, "STAGE": STAGE, "EVENT": EVENT,

@@ -226,6 +226,23 @@ def test_an_officer_whose_decision_lost_a_race_is_told_it_was_not_saved(visitor,
     assert "Your decision (Setujui) was not saved" in text_of(english)
 
 
+def test_a_completed_task_shows_how_long_it_took_against_its_target_not_time_left(visitor, db, clock):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera = visitor("vera")
+    clock.advance(timedelta(hours=1))
+    vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    badge = page(vera.get(f"/tasks/{task_id}")).cssselect(".facts .badge")[0]
+    assert badge.text_content() == "Selesai dalam 1 jam · sesuai target" and "sla-met" in badge.get("class")
+
+    late = apply(visitor("budi"))
+    late_task = open_task_id(db, late, "Task_Verify")
+    clock.advance(timedelta(hours=6))  # the 4-hour verification takes 6 working hours
+    vera.post(f"/tasks/{late_task}", {"_decision": "Setujui", "_revision": "1"})
+    text = page(vera.english().get(f"/tasks/{late_task}")).cssselect(".facts .badge")[0].text_content()
+    assert text == "Completed in 6 h · over target" and "left" not in text
+
+
 def test_time_left_counts_working_days_from_one_working_day_and_hours_below(visitor, db, clock):
     apply(visitor("andi"), "fishing_vessel_permit", vessel_form("sinjai"))  # the recommendation is due in P1D
     sinta = visitor("sinta")
