@@ -40,6 +40,9 @@ STAGE = {
     timeline.RESUMED: _l("Taken up again by the office"),
 }
 
+# Staff read the same stages about the applicant, not addressed to them.
+STAGE_STAFF = {**STAGE, timeline.WAITING_FOR_APPLICANT: _l("Waiting for the applicant's revision")}
+
 EVENT = {
     "started": _l("Application submitted"),
     "task_claimed": _l("Task claimed"),
@@ -122,5 +125,5 @@ def _closed_badge(ctx: EngineContext, task: Task) -> SlaBadge | None:
     return SlaBadge(state, str(label), str(detail))
 
 
-TEMPLATE_GLOBALS = {"STATUS": STATUS, "STATUS_STAFF": STATUS_STAFF, "STAGE": STAGE, "EVENT": EVENT,
-                    "TASK_STATE": TASK_STATE, "ROLE": ROLE, "SLA_STATE": SLA_STATE}
+TEMPLATE_GLOBALS = {"STATUS": STATUS, "STATUS_STAFF": STATUS_STAFF, "STAGE": STAGE, "STAGE_STAFF": STAGE_STAFF,
+                    "EVENT": EVENT, "TASK_STATE": TASK_STATE, "ROLE": ROLE, "SLA_STATE": SLA_STATE}

@@ -185,3 +185,22 @@ def test_a_document_uploaded_on_its_own_comes_back_as_a_reference_for_the_form(v
     application_id = apply(person, form=fields)
     with db.transaction() as session:
         assert session.get(Attachment, reference["id"]).instance_id == application_id
+
+
+def test_a_file_waiting_for_a_revision_is_worded_for_staff_on_staff_pages_and_for_the_applicant_on_theirs(visitor,
+                                                                                                         db):
+    andi = visitor("andi")
+    application_id = apply(andi)
+    vera = visitor("vera")
+    vera.post(f"/tasks/{open_task_id(db, application_id, 'Task_Verify')}", {
+        "_decision": "Kembalikan untuk perbaikan", "note": "KTP buram.", "_revision": "1"})
+
+    def waiting(person):
+        (note,) = page(person.get(f"/applications/{application_id}")).cssselect(
+            ".stage-waiting_for_applicant .stage-note")
+        return note.text_content()
+
+    assert waiting(vera).startswith("Menunggu perbaikan dari pemohon")
+    assert "Anda" not in waiting(visitor("supri"))
+    assert waiting(andi) == "Menunggu perbaikan Anda"
+    assert waiting(vera.english()).startswith("Waiting for the applicant's revision")
