@@ -14,8 +14,8 @@ from pathlib import Path
 
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
-from jsonschema.validators import validator_for
+from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.validators import extend, validator_for
 
 from .errors import InvalidData
 from .serialization import RESERVED_KEY, reserved_key_path
@@ -106,6 +106,10 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path) or "(root)"
         return None, [f"form file {files.origin} is not a valid JSON Schema at {path}: {exc.message}"]
+    misordered = _misordered_dates_keyword(schema)
+    if misordered is not None:
+        return None, [f"form file {files.origin}: {DATES_IN_ORDER} at {misordered} must be a list of [earlier, later] "
+                      "pairs of that object's own property names, e.g. [[\"start_date\", \"end_date\"]]"]
     declared = _reserved_field(schema)
     if declared is not None:
         return None, [f"form file {files.origin} declares a field named {RESERVED_KEY!r} at {declared}, a name the "
@@ -163,6 +167,48 @@ def _is_attachment_reference(value) -> bool:
 
 _validators: dict[int, tuple[dict, object]] = {}
 
+# Our one keyword beyond JSON Schema, on an object: pairs of its date (or date-time) fields that must come in order,
+# ``"x-dates-in-order": [["start_date", "end_date"]]`` — JSON Schema cannot compare two fields. ISO values of one
+# kind compare as text. The error sits on the later field, where the person has to change something.
+DATES_IN_ORDER = "x-dates-in-order"
+
+
+def _dates_in_order(validator, pairs, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for earlier, later in pairs:
+        first, second = instance.get(earlier), instance.get(later)
+        if isinstance(first, str) and isinstance(second, str) and first and second and second < first:
+            yield ValidationError(f"Must not be before {earlier} ({first})", path=(later,), validator=DATES_IN_ORDER,
+                                  validator_value=pairs, instance=second)
+
+
+_with_our_keyword: dict[type, type] = {}
+
+
+def _validator_class(schema: dict) -> type:
+    base = validator_for(schema, default=Draft202012Validator)
+    if base not in _with_our_keyword:
+        _with_our_keyword[base] = extend(base, {DATES_IN_ORDER: _dates_in_order})
+    return _with_our_keyword[base]
+
+
+def _misordered_dates_keyword(schema, path: str = "") -> str | None:
+    """Where ``x-dates-in-order`` is not a list of [earlier, later] pairs of the object's own properties."""
+    if not isinstance(schema, dict):
+        return None
+    pairs = schema.get(DATES_IN_ORDER)
+    names = schema.get("properties") or {}
+    if pairs is not None and not (isinstance(pairs, list) and all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, str) and n in names for n in pair)
+            for pair in pairs)):
+        return path or "(root)"
+    for name, child in names.items() if isinstance(names, dict) else ():
+        found = _misordered_dates_keyword(child, f"{path}/properties/{name}")
+        if found:
+            return found
+    return None
+
 
 def _validator(schema: dict):
     """Building a validator costs more than using it; forms are few and immutable once snapshotted."""
@@ -170,7 +216,7 @@ def _validator(schema: dict):
     if cached is not None and cached[0] is schema:
         return cached[1]
     checked = _choices_as_enums(schema)
-    validator = validator_for(schema, default=Draft202012Validator)(checked, format_checker=_format_checker)
+    validator = _validator_class(schema)(checked, format_checker=_format_checker)
     if len(_validators) > 1024:
         _validators.clear()
     _validators[id(schema)] = (schema, validator)

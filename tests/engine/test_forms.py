@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import orjson
 import pytest
 
 from engine import forms
@@ -77,3 +78,25 @@ def test_data_holding_the_serializers_own_key_is_refused_with_the_field(data, fi
 
 def test_the_word_as_a_value_is_ordinary_data():
     forms.validate({"type": "object"}, {"note": "typename", "tags": ["typename"]})
+
+
+PERIOD = {"type": "object", "x-dates-in-order": [["start_date", "end_date"]], "properties": {
+    "start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}}}
+
+
+@pytest.mark.parametrize(("data", "errors"), [
+    ({"start_date": "2027-01-10", "end_date": "2026-01-01"},
+     {"end_date": "Must not be before start_date (2027-01-10)."}),
+    ({"start_date": "2027-01-10", "end_date": "2027-01-10"}, {}),
+    ({"start_date": "2027-01-10", "end_date": "2027-03-31"}, {}),
+    ({"end_date": "2026-01-01"}, {}),  # nothing to compare with (a revision may change one date only)
+])
+def test_dates_that_must_come_in_order_are_checked_on_the_later_field(data, errors):
+    assert forms.field_errors(PERIOD, data) == errors
+
+
+@pytest.mark.parametrize("pairs", [["start_date", "end_date"], [["start_date", "ends"]], "start_date"])
+def test_a_malformed_order_of_dates_is_a_problem_of_the_form(pairs):
+    schema = {**PERIOD, "x-dates-in-order": pairs}
+    form, problems = forms.check_form(forms.FormFiles("svc/period", orjson.dumps(schema).decode(), None, "period.json"))
+    assert form is None and "x-dates-in-order at (root)" in problems[0]

@@ -131,6 +131,12 @@ class TestResearchPermit:
         after = {"Kembalikan untuk perbaikan": ["Task_Revise"], "Tolak": []}[decision]
         assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "KTP buram"}, decision) == after
 
+    def test_research_that_ends_before_it_starts_is_refused_on_the_end_date(self, db, ctx):
+        data = samples.research_application(start_date="2027-01-10", end_date="2026-01-01")
+        with pytest.raises(InvalidData) as refused, db.transaction() as session:
+            applications.start(session, ctx, service="research_permit", data=data, actor=APPLICANT)
+        assert refused.value.details == {"end_date": "Must not be before start_date (2027-01-10)."}
+
     def test_every_step_is_in_the_audit_log_with_actor_and_data(self, db, ctx):
         iid = _start(db, ctx, "research_permit", samples.research_application())
         _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkap"}, "Setujui")
