@@ -63,6 +63,17 @@ TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _
 ROLE = {"applicant": _l("Applicant"), "officer": _l("Officer"), "supervisor": _l("Supervisor"),
         "analyst": _l("Analyst"), "manager": _l("Manager"), "admin": _l("Administrator")}
 
+# The candidate groups of the real services, as people call the ones who work them.
+GROUP = {"verifier": _l("Verifier"), "head_of_office": _l("Head of office"), "front_office": _l("Front office"),
+         "regency_fisheries": _l("Regency fisheries office"), "fisheries_reviewer": _l("Fisheries reviewer")}
+
+
+def group_name(group: str) -> str:
+    """A candidate group as people read it; a group the product does not know is shown as the BPMN names it."""
+    label = GROUP.get(group)
+    return str(label) if label is not None else group.replace("_", " ")
+
+
 SLA_STATE = {sla.ON_TRACK: _l("On track"), sla.AT_RISK: _l("At risk"), sla.BREACHED: _l("Overdue"),
              sla.MET: _l("Met"), sla.MISSED: _l("Missed")}
 

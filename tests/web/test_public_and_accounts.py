@@ -185,3 +185,24 @@ def test_an_analyst_asked_for_a_page_still_returns_to_it_and_never_to_another_si
     response = visitor().post("/signin", {"username": "mira", "password": "rahasia-sekali",
                                           "next": "https://evil.example/manager"})
     assert response.headers["Location"] == "/manager"
+
+
+def test_the_steps_name_who_works_them_by_candidate_group_not_the_lane_they_are_drawn_in(visitor, db, ctx, people):
+    from engine import definitions
+    from engine.bpmn.compiler import SourceFile
+    from tests.conftest import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
+    moved = path.read_text().replace("<bpmn:flowNodeRef>Task_Verify</bpmn:flowNodeRef>", "").replace(
+        "<bpmn:flowNodeRef>Task_IssueNumber</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>Task_IssueNumber</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_Verify</bpmn:flowNodeRef>")
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile(path.name, moved.encode()), [], definitions.form_source(ctx, path),
+                           actor="analis")
+    steps = {li.cssselect("strong")[0].text_content(): li.cssselect(".muted")[0].text_content()
+             for li in page(visitor().get("/services/research_permit")).cssselect("ol.steps li")}
+    assert steps["Verifikasi berkas"] == "— Verifikator · 4 jam kerja", "the verifier group, not the lane 'Sistem'"
+    assert steps["Tanda tangan izin"].startswith("— Kepala Dinas")
+    assert steps["Perbaiki permohonan"].startswith("— Pemohon"), "a step without a group: its lane"
+    english = page(visitor().english().get("/services/research_permit")).cssselect("ol.steps li .muted")
+    assert any(s.text_content().startswith("— Verifier") for s in english)

@@ -12,6 +12,7 @@ from engine.errors import NotFound
 from ... import presenters
 from .. import i18n
 from ..blueprint import bp
+from ..labels import group_name
 from ..pages import db, render
 from ..security import current_actor, safe_next
 
@@ -30,7 +31,9 @@ def steps_of(definition) -> list[dict]:
     """The human steps of a service in diagram order: the procedure as text (also the diagram's alternative)."""
     steps = []
     for step in ((definition.meta or {}).get("tasks") or {}).values():
-        who = step.get("lane") or ", ".join(step.get("candidate_groups") or [])
+        # who works the step: its candidate groups; a lane is only where the step is drawn
+        groups = [g for g in step.get("candidate_groups") or [] if g != step.get("lane")]
+        who = ", ".join(group_name(g) for g in groups) or step.get("lane") or ""
         steps.append({"element_id": step.get("element_id"), "name": step.get("name"), "who": who,
                       "sla": step.get("sla"), "for_applicant": bool(step.get("for_applicant")),
                       "decisions": list(step.get("decisions") or [])})
