@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from .context import EngineContext
@@ -26,13 +27,15 @@ def notify_administrators(session: Session, ctx: EngineContext, *, now: datetime
     """Queue a message to each administrator for every recent step nobody can work; return how many steps."""
     since = (now or ctx.now()) - LOOK_BACK
     waiting = (Task.state == "ready", Task.assignee.is_(None), Task.for_applicant.is_(False), Task.created_at >= since)
-    rows = session.execute(select(Task.jurisdiction, Task.candidate_groups).where(*waiting).distinct()).all()
+    # As text: PostgreSQL has no equality for json values, so DISTINCT cannot compare them.
+    rows = [(office, tuple(orjson.loads(groups) if groups else ())) for office, groups in session.execute(
+        select(Task.jurisdiction, cast(Task.candidate_groups, String)).where(*waiting).distinct())]
     if not rows:
         return 0
     directory = Directory.from_rows(session.execute(
         select(User.username, User.email, User.roles, User.groups, User.jurisdictions).where(User.active.is_(True))))
-    unserved = {(office, tuple(groups or ())) for office, groups in rows
-                if not directory.officers(groups or (), office) and not directory.supervisors(office)}
+    unserved = {(office, groups) for office, groups in rows
+                if not directory.officers(groups, office) and not directory.supervisors(office)}
     administrators = directory.administrators()
     if not unserved or not administrators:
         return 0
