@@ -14,7 +14,7 @@ import secrets
 import uuid
 from pathlib import Path
 
-from flask import Flask, g, redirect, render_template, request, send_from_directory, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import Babel
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -178,8 +178,26 @@ def _engine_error(error: LincahError):
     return _error_page(status, detail)
 
 
+# The pages' endpoints that answer scripts in JSON, with the shape their other errors have; an error raised before
+# the view runs (the body over MAX_CONTENT_LENGTH) must keep that shape, not become an HTML page.
+_JSON_ERRORS = {
+    "web.analyst_deploy": lambda message: {"message": message, "problems": []},
+    "web.upload": lambda message: {"error": message},
+}
+
+
+def _too_large() -> str:
+    megabytes = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+    limit = int(megabytes) if megabytes == int(megabytes) else round(megabytes, 1)
+    return _("The upload is too large: up to %(limit)s MB can be sent at once. Make the file smaller and try again.",
+             limit=i18n.number(limit))
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
+    shape = _JSON_ERRORS.get(request.endpoint or "")
+    if shape is not None and error.code == 413:
+        return jsonify(shape(_too_large())), 413
     return _error_page(error.code or 500)
 
 

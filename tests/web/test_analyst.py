@@ -180,3 +180,17 @@ def test_the_test_run_steps_through_decisions_without_creating_an_application(vi
     assert path.index("Task_Verify") < path.index("Task_Sign") < path.index("EndEvent_Issued")
     with db.transaction() as session:
         assert session.query(Instance).count() == 0
+
+
+def test_a_deploy_over_the_upload_limit_answers_the_modeler_in_json_naming_the_limit(visitor, app):
+    ana = visitor("ana")
+    too_big = RESEARCH + "<!--" + "x" * (17 * 1024 * 1024) + "-->"
+    response = deploy(ana, too_big)
+    assert response.status_code == 413 and response.mimetype == "application/json"
+    assert response.get_json() == {"problems": [], "message": "Unggahan terlalu besar: paling banyak 16 MB dapat "
+                                                             "dikirim sekaligus. Perkecil berkasnya lalu coba lagi."}
+    upload = ana.post("/files", {"file": (io.BytesIO(b"%PDF" + b"x" * (17 * 1024 * 1024)), "besar.pdf")})
+    assert upload.status_code == 413 and "16 MB" in upload.get_json()["error"]
+    page_post = ana.post("/services/research_permit/apply", {"proposal": (io.BytesIO(b"x" * (17 * 1024 * 1024)),
+                                                                          "besar.pdf")})
+    assert page_post.status_code == 413 and page_post.mimetype == "text/html", "pages keep the HTML error page"
