@@ -140,7 +140,7 @@ class _Parser:
         try:
             return self.store(upload, schema)
         except LincahError as exc:
-            self.errors[path] = upload_message(exc)
+            self.errors[path] = upload_message(exc, schema.get("x-accept"))
             return None
 
     def file(self, schema: dict, path: str) -> tuple[bool, object]:
@@ -346,6 +346,26 @@ _ENGINE_SENTENCES = (
 )
 
 
+# Content types as people know them from the files on their phone.
+_TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
+
+
+def accepted_types(accept) -> str:
+    """A field's accept list (``x-accept`` content types) as people read it: ``JPG/PNG``; empty without one."""
+    if isinstance(accept, str):
+        accept = [part.strip() for part in accept.split(",")]
+    if not isinstance(accept, list | tuple):
+        return ""
+    names = [_TYPE_NAMES.get(t, t.rsplit("/", 1)[-1].upper()) for t in accept if isinstance(t, str) and t]
+    return "/".join(dict.fromkeys(names))
+
+
+def wrong_type_message(types: str) -> str:
+    """The advice for a document of a type the field does not take, naming the types it does."""
+    return _("Only %(types)s files can be uploaded here. Save the document as %(types)s and upload it again.",
+             types=types)
+
+
 def engine_message(message: str) -> str:
     for start, worded in _ENGINE_SENTENCES:
         if message.startswith(start):
@@ -358,11 +378,21 @@ def localize(schema: dict | None, data: dict, engine_errors: dict) -> dict[str, 
     mine = messages(schema, data) if isinstance(data, dict) else {}
     if not isinstance(engine_errors, dict):
         return {"(form)": engine_message(str(engine_errors))}
-    return {str(path): mine.get(str(path)) or engine_message(str(message))
+    return {str(path): mine.get(str(path)) or _field_message(schema, str(path), str(message))
             for path, message in engine_errors.items()}
 
 
-def upload_message(error: LincahError) -> str:
+def _field_message(schema: dict | None, path: str, message: str) -> str:
+    if message.startswith("This field accepts") and isinstance(schema, dict):
+        types = accepted_types(schema_at(schema, path.split(".")).get("x-accept"))
+        if types:
+            return wrong_type_message(types)
+    return engine_message(message)
+
+
+def upload_message(error: LincahError, accept=None) -> str:
+    """An upload refused by the engine, in the page's words; ``accept`` (the field's accept list) lets a wrong
+    type be answered with the types this field takes."""
     if error.code == "too_large":
         limit = (error.details or {}).get("max_bytes") if isinstance(error.details, dict) else None
         if limit:
@@ -370,5 +400,8 @@ def upload_message(error: LincahError) -> str:
                      size=limit // (1024 * 1024))
         return _("The document is too large.")
     if error.code == "unsupported_media_type":
+        types = accepted_types(accept)
+        if types:
+            return wrong_type_message(types)
         return _("Only PDF, JPEG and PNG documents can be uploaded. Save it as PDF and upload it again.")
     return engine_message(error.message)

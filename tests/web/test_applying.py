@@ -6,7 +6,7 @@ import pytest
 
 from engine.models import Attachment, Instance
 from tests.people import PNG
-from tests.web.conftest import apply, document, open_task_id, page, research_form, text_of
+from tests.web.conftest import apply, document, open_task_id, page, research_form, text_of, vessel_form
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
 
@@ -60,7 +60,8 @@ def test_a_document_of_the_wrong_type_is_refused_next_to_its_field(visitor):
     response = visitor("andi").post("/services/research_permit/apply", research_form(proposal=document("p.png", PNG)))
     assert response.status_code == 422
     message = page(response).cssselect("#f-proposal-error")[0].text_content()
-    assert "Jenis dokumen ini tidak diterima di sini." in message
+    assert message.strip().endswith("Di sini hanya berkas PDF yang dapat diunggah. Simpan dokumen sebagai PDF lalu "
+                                    "unggah lagi.")
 
 
 def test_after_applying_the_applicant_sees_the_number_status_stages_and_notification(visitor, db):
@@ -204,3 +205,20 @@ def test_a_file_waiting_for_a_revision_is_worded_for_staff_on_staff_pages_and_fo
     assert "Anda" not in waiting(visitor("supri"))
     assert waiting(andi) == "Menunggu perbaikan Anda"
     assert waiting(vera.english()).startswith("Waiting for the applicant's revision")
+
+
+def test_a_photo_field_given_a_pdf_names_the_types_it_takes_not_pdf(visitor):
+    andi = visitor("andi")
+    response = andi.post("/services/fishing_vessel_permit/apply", vessel_form(vessel_photo=document("kapal.pdf")))
+    assert response.status_code == 422
+    message = page(response).cssselect("#f-vessel_photo-error")[0].text_content().strip()
+    assert message.endswith("Di sini hanya berkas JPG/PNG yang dapat diunggah. Simpan dokumen sebagai JPG/PNG lalu "
+                            "unggah lagi.") and "PDF" not in message
+    accept = page(andi.get("/services/fishing_vessel_permit/apply")).cssselect("input[name=vessel_photo]")[0]
+    assert accept.get("accept") == "image/jpeg,image/png", "the page's script sends this with the upload"
+    for wrong in (document("kapal.pdf"), document("kapal.gif", b"GIF89a" + b"\0" * 20)):
+        refused = andi.post("/files", {"file": wrong, "accept": accept.get("accept")})
+        assert refused.status_code == 415
+        assert refused.get_json()["error"].startswith("Di sini hanya berkas JPG/PNG"), "never 'save it as PDF'"
+    photo = andi.post("/files", {"file": document("kapal.png", PNG), "accept": accept.get("accept")})
+    assert photo.status_code == 201

@@ -233,7 +233,8 @@ def test_a_refused_upload_becomes_the_fields_message(app):
     files = MultiDict([("letter", FileStorage(io.BytesIO(b"MZ"), "virus.exe"))])
     with app.test_request_context("/", headers={"Cookie": "lincah_lang=id"}):
         submission = formdata.parse(SCHEMA, UI, MultiDict(), files, store)
-    assert submission.errors["letter"].startswith("Hanya dokumen PDF, JPEG dan PNG")
+    assert submission.errors["letter"] == ("Di sini hanya berkas PDF yang dapat diunggah. Simpan dokumen sebagai PDF "
+                                           "lalu unggah lagi."), "the types this field takes"
     assert "letter" not in submission.data
 
 

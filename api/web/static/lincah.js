@@ -216,6 +216,7 @@
     var form = input.form;
     var body = new FormData();
     body.append("file", input.files[0]);
+    body.append("accept", input.getAttribute("accept") || "");
     body.append("_csrf", form.querySelector("input[name=_csrf]").value);
     var old = input.parentNode.querySelector(".upload-error");
     if (old) { old.remove(); }

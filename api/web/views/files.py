@@ -11,7 +11,7 @@ from engine.errors import LincahError
 
 from ...errors import status_of
 from ..blueprint import bp
-from ..formdata import upload_message
+from ..formdata import accepted_types, upload_message, wrong_type_message
 from ..i18n import filesize
 from ..pages import ctx, db, engine_step
 from ..security import current_actor, signed_in
@@ -40,10 +40,15 @@ def upload():
     chosen = request.files.get("file")
     if chosen is None or not chosen.filename:
         return jsonify({"error": _("Choose a file.")}), 400
+    # the field's accept list, sent by the page's script, so a wrong type is answered at once with the types the
+    # field takes; the engine checks the field again when the form is sent
+    accept = [t.strip() for t in (request.form.get("accept") or "").split(",") if t.strip()]
     try:
         with engine_step():
             row = attachments.store(db(), ctx(), name=chosen.filename, stream=chosen.stream, actor=current_actor())
     except LincahError as exc:
-        return jsonify({"error": upload_message(exc)}), status_of(exc)
+        return jsonify({"error": upload_message(exc, accept)}), status_of(exc)
+    if accept and row.content_type not in accept:
+        return jsonify({"error": wrong_type_message(accepted_types(accept))}), 415
     return jsonify({**attachments.reference(row), "url": url_for("web.document", attachment_id=row.id),
                     "size_text": filesize(row.size)}), 201
