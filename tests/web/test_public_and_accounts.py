@@ -170,7 +170,8 @@ def test_unknown_pages_and_errors_are_pages_in_the_persons_language(visitor, peo
 @pytest.mark.parametrize(("username", "home"), [
     ("ana", "/analyst/services"), ("mira", "/manager"), ("vera", "/inbox"), ("supri", "/inbox"),
     ("admin", "/admin/users"), ("andi", "/applications")])
-def test_signing_in_lands_each_role_on_its_own_work_not_the_catalogue(visitor, studio_people, username, home):
+@pytest.mark.usefixtures("studio_people")
+def test_signing_in_lands_each_role_on_its_own_work_not_the_catalogue(visitor, username, home):
     person = visitor()
     response = person.post("/signin", {"username": username, "password": "rahasia-sekali"})
     assert response.headers["Location"] == home
@@ -178,7 +179,8 @@ def test_signing_in_lands_each_role_on_its_own_work_not_the_catalogue(visitor, s
     assert person.get("/signin").headers["Location"] == home, "an open sign-in page sends them home too"
 
 
-def test_an_analyst_asked_for_a_page_still_returns_to_it_and_never_to_another_site(visitor, studio_people):
+@pytest.mark.usefixtures("studio_people")
+def test_an_analyst_asked_for_a_page_still_returns_to_it_and_never_to_another_site(visitor):
     response = visitor().post("/signin", {"username": "ana", "password": "rahasia-sekali",
                                           "next": "/analyst/modeler"})
     assert response.headers["Location"] == "/analyst/modeler"
