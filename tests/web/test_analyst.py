@@ -194,3 +194,17 @@ def test_a_deploy_over_the_upload_limit_answers_the_modeler_in_json_naming_the_l
     page_post = ana.post("/services/research_permit/apply", {"proposal": (io.BytesIO(b"x" * (17 * 1024 * 1024)),
                                                                           "besar.pdf")})
     assert page_post.status_code == 413 and page_post.mimetype == "text/html", "pages keep the HTML error page"
+
+
+def test_the_test_run_words_sample_data_errors_as_the_apply_page_does_with_field_titles(visitor):
+    ana = visitor("ana")
+    sample = {**research_form(), "nik": ""}
+    sample = {k: v for k, v in sample.items() if not isinstance(v, tuple) and k != "student_id"}
+    response = ana.post("/analyst/services/research_permit/1/trial", {"start_data": orjson.dumps(sample).decode()})
+    errors = [li.text_content() for li in page(response).cssselect(".trial-start-errors li")]
+    assert "NIK: Formatnya tidak sesuai; lihat petunjuk." in errors
+    assert "NIM (bagi mahasiswa): Wajib diisi." in errors
+    assert "does not match" not in text_of(response) and "This field is required" not in text_of(response)
+    english = ana.english().post("/analyst/services/research_permit/1/trial",
+                                 {"start_data": orjson.dumps(sample).decode()})
+    assert "The format is not right; see the hint." in text_of(english)

@@ -23,8 +23,8 @@ from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms import FormSource, schema_file_name, ui_file_name
 
+from .. import formdata, i18n
 from .. import forms as form_renderer
-from .. import i18n
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
 from ..security import csrf_token, current_actor, signed_in
@@ -316,6 +316,19 @@ def _steps(text: str) -> list[trial.TrialStep]:
     return steps
 
 
+def _worded_errors(form, data, errors: dict) -> list[tuple[str, str]]:
+    """(field title, message) of what the sample data gets wrong, worded as the apply page words it for people."""
+    if not errors:
+        return []
+    schema = form.schema if form is not None else None
+    worded = formdata.localize(schema, data if isinstance(data, dict) else {}, errors)
+    out = []
+    for path, message in worded.items():
+        title = formdata.schema_at(schema, path.split(".")).get("title") if isinstance(schema, dict) else None
+        out.append((i18n.pick(title, path) if path != "(form)" else tr("Form"), message))
+    return out
+
+
 @bp.route("/analyst/services/<key>/<int(max=2147483647):version>/trial", methods=["GET", "POST"])
 @signed_in(ANALYST)
 def analyst_trial(key: str, version: int):
@@ -350,5 +363,6 @@ def analyst_trial(key: str, version: int):
     waiting = [w.element_id for w in result.waiting] if result else []
     return render("web/analyst/trial.html", definition=definition, data_text=data_text, data_error=data_error,
                   input_error=input_error, result=result, steps_json=steps_json,
+                  start_errors=_worded_errors(start_form, start_data, result.start_errors if result else {}),
                   highlight={"done": visited, "current": waiting,
                              "xml_url": url_for("web.analyst_diagram", key=key, version=version)})
