@@ -387,7 +387,22 @@ def _field_message(schema: dict | None, path: str, message: str) -> str:
         types = accepted_types(schema_at(schema, path.split(".")).get("x-accept"))
         if types:
             return wrong_type_message(types)
-    return engine_message(message)
+    return _dates_out_of_order(schema, message) or engine_message(message)
+
+
+# engine.forms' x-dates-in-order: "Must not be before start_date (2027-01-10)."
+_BEFORE = re.compile(r"Must not be before (?P<field>[\w.-]+) \((?P<value>[^)]*)\)\.?$")
+
+
+def _dates_out_of_order(schema: dict | None, message: str) -> str | None:
+    found = _BEFORE.match(message)
+    if found is None:
+        return None
+    earlier = ((schema or {}).get("properties") or {}).get(found["field"]) or {} if isinstance(schema, dict) else {}
+    value = found["value"]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # as dates are shown on the pages
+        value = "-".join(reversed(value.split("-")))
+    return _("Must not be before %(field)s (%(value)s).", field=earlier.get("title") or found["field"], value=value)
 
 
 def upload_message(error: LincahError, accept=None) -> str:

@@ -222,3 +222,12 @@ def test_a_photo_field_given_a_pdf_names_the_types_it_takes_not_pdf(visitor):
         assert refused.get_json()["error"].startswith("Di sini hanya berkas JPG/PNG"), "never 'save it as PDF'"
     photo = andi.post("/files", {"file": document("kapal.png", PNG), "accept": accept.get("accept")})
     assert photo.status_code == 201
+
+
+def test_research_that_ends_before_it_starts_is_refused_on_the_end_date_in_the_pages_words(visitor):
+    response = visitor("andi").post("/services/research_permit/apply",
+                                    research_form(start_date="2027-01-10", end_date="2026-01-01"))
+    assert response.status_code == 422
+    (error,) = page(response).cssselect("#f-end_date-error")
+    assert "Tidak boleh sebelum Tanggal mulai penelitian (10-01-2027)." in error.text_content()
+    assert page(response).cssselect("input[name=end_date]")[0].get("value") == "2026-01-01"
