@@ -46,8 +46,9 @@ def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_ev
             click.echo(f"timers: {timers.instances} application(s), {timers.failed} failed; "
                        f"SLA: {passes.at_risk} step(s) at risk, {passes.breached} breached, "
                        f"{passes.files_breached} file(s) breached, {passes.escalated} escalated, "
-                       f"{passes.approved} approved automatically; "
-                       f"e-mail: {mails.sent} sent, {mails.retrying} to retry, {mails.failed} failed")
+                       f"{passes.approved} approved automatically, {passes.unstaffed} with nobody to work them; "
+                       f"e-mail: {mails.sent} sent, {mails.retrying} to retry, {mails.failed} failed; "
+                       f"uploads never attached: {results['uploads']['forgotten']} forgotten")
             return
         signal.signal(signal.SIGTERM, _stop)
         click.echo("scheduler running; stop with Ctrl-C")

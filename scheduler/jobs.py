@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine import claims, escalation, mail, sla, tasks, unstaffed
+from engine import claims, escalation, mail, sla, tasks, unstaffed, upload_cleanup
 from engine.context import EngineContext
 from engine.db import transaction
 from engine.escalation import PassResult
@@ -111,6 +111,13 @@ def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: 
     total = _breaches_and_marks(factory, ctx, now, batch, max_batches)
     total.unstaffed = _with_retry(lambda: _in_transaction(factory, unstaffed.notify_administrators, ctx, now=now))
     return total
+
+
+def clean_uploads(factory, ctx: EngineContext) -> dict:
+    """Forget uploads nobody attached within ``upload_cleanup.KEPT_FOR``, then remove their unused files."""
+    forgotten, checksums = _with_retry(lambda: _in_transaction(factory, upload_cleanup.forget_unattached, ctx))
+    removed = _in_transaction(factory, upload_cleanup.remove_unused_files, ctx, checksums)
+    return {"forgotten": forgotten, "files_removed": removed}
 
 
 def _breaches_and_marks(factory, ctx: EngineContext, now, batch: int, max_batches: int) -> PassResult:

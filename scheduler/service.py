@@ -1,4 +1,4 @@
-"""APScheduler wiring: the three jobs on intervals, inside the web server or as a process of its own.
+"""APScheduler wiring: the jobs on intervals, inside the web server or as a process of its own.
 
 ``lincah serve`` starts a :class:`SchedulerService` in the background so a single command shows live SLA states;
 ``lincah scheduler`` runs one in the foreground. Production can run several of either: the jobs claim their rows
@@ -31,6 +31,7 @@ class Intervals:
     timers: float = 15
     sla: float = 60
     notifications: float = 30
+    uploads: float = 3600
 
 
 class SchedulerService:
@@ -65,9 +66,13 @@ class SchedulerService:
     def send_notifications(self):
         return jobs.send_notifications(self.factory, self.ctx, self.mailer, policy=self.retry)
 
+    def clean_uploads(self):
+        return jobs.clean_uploads(self.factory, self.ctx)
+
     def run_once(self) -> dict:
         """Each job once, in order (timers can open steps whose clocks the SLA job then reads)."""
-        return {"timers": self.fire_timers(), "sla": self.advance_sla(), "notifications": self.send_notifications()}
+        return {"timers": self.fire_timers(), "sla": self.advance_sla(), "notifications": self.send_notifications(),
+                "uploads": self.clean_uploads()}
 
     # --- running on intervals ----------------------------------------------------------------------------------
 
@@ -107,13 +112,14 @@ class SchedulerService:
         scheduler = kind(executors={"default": ThreadPoolExecutor(3)},
                          job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         for name, seconds in (("timers", self.intervals.timers), ("sla", self.intervals.sla),
-                              ("notifications", self.intervals.notifications)):
+                              ("notifications", self.intervals.notifications), ("uploads", self.intervals.uploads)):
             scheduler.add_job(self._guarded, "interval", args=[name], seconds=seconds, id=name, name=name,
                               next_run_time=datetime.now(UTC))  # APScheduler's own wall clock
         return scheduler
 
     def _guarded(self, name: str):
-        job = {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications}[name]
+        job = {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications,
+               "uploads": self.clean_uploads}[name]
         try:
             result = job()
         except Exception:  # noqa: BLE001 - a failing run is logged and retried on the next interval
