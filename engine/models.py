@@ -267,6 +267,22 @@ class Event(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class SurveyResponse(Base):
+    """An applicant's answers to the satisfaction survey (SKM, Permenpan RB 14/2017) about one finished file."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_service_at", "service_key", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), unique=True)
+    service_key: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    answers: Mapped[dict] = mapped_column(JSON)  # item code -> 1..4
+    comment: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime]
+
+
 class User(Base):
     __tablename__ = "user_account"
 
