@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 from flask import Response, flash, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
@@ -23,7 +24,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms import FormSource, schema_file_name, ui_file_name
 
-from .. import formdata, i18n
+from .. import formdata, i18n, starter_forms
 from .. import forms as form_renderer
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
@@ -40,6 +41,13 @@ MODELER_TEXTS = (
     "Service name (English)", "Whole-file SLA (e.g. P5D)", "Fee (0 = free)", "Product (Indonesian)",
     "Product (English)", "Office (code or ${field})", "Complaints channel", "Legal basis",
     "Shown in the public catalogue")
+
+
+def N_(text: str) -> str:  # noqa: N802 - Babel's marker for a text translated later (it extracts N_("…"))
+    return text
+
+
+STARTER_TEXTS = (N_("Create starter form"), N_("Edit form"))
 
 
 def _staff_page() -> None:
@@ -131,8 +139,13 @@ def analyst_modeler():
         xml_url, title, key = url_for("web.analyst_template", name=template), tr(TEMPLATE_NAMES[template]), None
     config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key, "lang": i18n.lang(),
               "csrf": csrf_token(),
-              "texts": texts(*MODELER_TEXTS)}
+              "texts": {**texts(*MODELER_TEXTS), **_starter_texts()}}
     return render("web/analyst/modeler.html", config=config, title=title, key=key, version=version)
+
+
+def _starter_texts() -> dict[str, str]:
+    """The modeler's words for starter forms, by their English (the key its script looks them up by)."""
+    return {text: _(text) for text in STARTER_TEXTS}
 
 
 def _forms_of(definition) -> dict[str, bytes]:
@@ -153,8 +166,18 @@ def _latest(key: str | None):
     return versions[-1] if versions else None
 
 
+def _form_source(uploads: dict[str, bytes]) -> FormSource:
+    return FormSource(uploads, [ctx().settings.forms_dir])
+
+
+def _with_starter_forms(main: SourceFile, uploads: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
+    """The uploads plus a starter for each form the diagram is missing (the existing ones win), and those keys."""
+    compiled = definitions.lint(ctx(), main, [], _form_source(uploads))
+    return {**starter_forms.starter_uploads(compiled), **uploads}, starter_forms.missing_form_keys(compiled)
+
+
 def _deploy(main: SourceFile, supporting: list[SourceFile], uploads: dict[str, bytes]):
-    source = FormSource(uploads, [ctx().settings.forms_dir])
+    source = _form_source(uploads)
     with engine_step():
         return definitions.deploy(db(), ctx(), main, supporting, source, actor=current_actor().username,
                                   publish=False)
@@ -163,14 +186,22 @@ def _deploy(main: SourceFile, supporting: list[SourceFile], uploads: dict[str, b
 @bp.route("/analyst/deploy", methods=["POST"])
 @signed_in(ANALYST)
 def analyst_deploy():
-    """Deploy the modeler's diagram as a draft; JSON with the problems (each naming its element) either way."""
+    """Deploy the modeler's diagram as a draft; JSON with the problems (each naming its element) either way.
+
+    With ``create_missing_forms=1`` each form the lint reports missing gets a starter form (see ``starter_forms``),
+    and the answer lists them (``starter_forms``: key and form editor address) for the analyst to edit next.
+    """
     upload = request.files.get("bpmn")
     if upload is None or not upload.filename:
         return jsonify(message=tr("Choose a .bpmn file to deploy."), problems=[]), 400
     main = SourceFile(Path(upload.filename).name, upload.read())
     base = _latest(request.form.get("based_on"))
+    uploads = _forms_of(base) if base is not None else {}
+    starters: list[str] = []
+    if request.form.get("create_missing_forms") == "1":
+        uploads, starters = _with_starter_forms(main, uploads)
     try:
-        result = _deploy(main, [], _forms_of(base) if base is not None else {})
+        result = _deploy(main, [], uploads)
     except InvalidDefinition as error:
         errors = [p for p in error.problems if p.get("severity") == "error"]
         return jsonify(message=tr("Not deployed: %(count)s error(s). Fix the highlighted elements and deploy again.",
@@ -185,8 +216,14 @@ def analyst_deploy():
     else:
         message = tr("Deployed as draft %(key)s version %(version)s: no problems. Publish it when you are ready.",
                      key=definition.key, version=definition.version)
+    created_forms = [{"key": form_key, "edit_url": url_for("web.analyst_form", key=definition.key,
+                                                           version=definition.version, form_key=form_key)}
+                     for form_key in starters if form_key in (definition.forms or {})]
+    if created_forms:
+        message = " ".join([message, _("Starter forms created: %(count)s. Edit them now; saving an edit makes the "
+                                       "next draft.", count=len(created_forms))])
     return jsonify(message=message, problems=result.warnings, created=result.created,
-                   definition=_definition_json(definition))
+                   definition=_definition_json(definition), starter_forms=created_forms)
 
 
 # --- the form editor -----------------------------------------------------------------------------------------------

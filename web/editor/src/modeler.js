@@ -95,6 +95,7 @@ async function open(xml) {
     }
     const warnings = await show(xml);
     clearProblems();
+    showStarterForms([]);
     setDeployed(null);
     markSaved();
     let message = warnings.length ? t("Opened, with import warnings: ") + warnings.length : t("Diagram opened.");
@@ -127,6 +128,33 @@ function clearProblems() {
   marked = [];
   $("#problems").replaceChildren();
   $("#problems-heading").hidden = true;
+  $("#starter-forms-hint").hidden = true;
+}
+
+// A diagram whose only errors are forms nobody has written yet can deploy with a starter form for each: the
+// analyst who works only on the web has no forms folder, and the form editor edits only forms a version has.
+function starterFormButton() {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button secondary small starter-form-button";
+  button.textContent = t("Create starter form");
+  button.addEventListener("click", () => deploy({ createMissingForms: true }));
+  return button;
+}
+
+function showStarterForms(forms) {
+  const list = $("#starter-forms");
+  list.replaceChildren();
+  for (const form of forms) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = form.edit_url;
+    link.textContent = `${t("Edit form")} ${form.key}`;
+    link.dataset.formKey = form.key;
+    item.append(link);
+    list.append(item);
+  }
+  list.hidden = forms.length === 0;
 }
 
 function selectElement(id) {
@@ -143,6 +171,8 @@ function showProblems(problems) {
   const registry = modeler.get("elementRegistry");
   const list = $("#problems");
   const counts = new Map();
+  const errors = problems.filter((problem) => problem.severity === "error");
+  const onlyFormsMissing = errors.length > 0 && errors.every((problem) => problem.code === "form_missing");
   for (const problem of problems) {
     const item = document.createElement("li");
     item.className = `problem problem-${problem.severity}`;
@@ -169,6 +199,7 @@ function showProblems(problems) {
       button.disabled = true;
     }
     item.append(button);
+    if (onlyFormsMissing && problem.code === "form_missing") item.append(" ", starterFormButton());
     list.append(item);
     const id = problem.element_id;
     if (id && registry.get(id)) {
@@ -186,6 +217,7 @@ function showProblems(problems) {
     }
   }
   $("#problems-heading").hidden = problems.length === 0;
+  $("#starter-forms-hint").hidden = !onlyFormsMissing;
 }
 
 function setDeployed(definition) {
@@ -228,16 +260,19 @@ async function post(url, body) {
 
 // Whatever goes wrong (no diagram, no network, a server error page), the status line says so and the button is
 // back: a deploy never hangs on "Deploying…".
-async function deploy() {
+async function deploy({ createMissingForms = false } = {}) {
   const button = $("#deploy");
   button.disabled = true;
+  for (const starter of document.querySelectorAll(".starter-form-button")) starter.disabled = true;
   status(t("Deploying…"));
+  showStarterForms([]);
   const deploying = changes;
   try {
     const xml = await currentXml();
     const body = new FormData();
     body.append("bpmn", new Blob([xml], { type: "application/xml" }), `${processId()}.bpmn`);
     if (config.basedOn) body.append("based_on", config.basedOn);
+    if (createMissingForms) body.append("create_missing_forms", "1");
     const { ok, payload } = await post(config.deployUrl, body);
     showProblems(payload.problems || []);
     if (!ok || !payload.definition) {
@@ -250,10 +285,12 @@ async function deploy() {
     markSaved(deploying);
     config.basedOn = payload.definition.key;
     status(payload.message, (payload.problems || []).length ? "warning" : "success");
+    showStarterForms(payload.starter_forms || []);
   } catch (error) {
     status(`${t("Not deployed.")} ${error.message}`, "error");
   } finally {
     button.disabled = false;
+    for (const starter of document.querySelectorAll(".starter-form-button")) starter.disabled = false;
   }
 }
 
@@ -303,7 +340,7 @@ $("#download-svg").addEventListener("click", async () => {
   const { svg } = await modeler.saveSVG();
   download(svg, `${processId()}.svg`, "image/svg+xml");
 });
-$("#deploy").addEventListener("click", deploy);
+$("#deploy").addEventListener("click", () => deploy());
 $("#publish").addEventListener("click", publish);
 
 fetch(config.xmlUrl, { credentials: "same-origin" })
