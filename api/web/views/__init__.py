@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import account, admin, analyst, applicant, files, manager, permits, public, work
+from . import account, admin, analyst, applicant, files, manager, permits, public, satisfaction, work
 
-__all__ = ["account", "admin", "analyst", "applicant", "files", "manager", "permits", "public", "work"]
+__all__ = ["account", "admin", "analyst", "applicant", "files", "manager", "permits", "public", "satisfaction", "work"]

@@ -17,6 +17,7 @@ from ..blueprint import bp
 from ..pages import FormPage, ctx, db, engine_step, render, service_names
 from ..security import current_actor, signed_in
 from .public import steps_of
+from .satisfaction import survey_for
 
 PAGE_SIZE = 20
 APPLICANT_FIELD = "_applicant"
@@ -118,7 +119,8 @@ def application(application_id: int):
                   service_name=i18n.service_name(instance.definition), steps=steps_of(instance.definition),
                   cancellable=cancellable, permit_number=data.get("permit_number"),
                   step_names=_step_names(instance.definition),
-                  resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance))
+                  resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance),
+                  survey=survey_for(instance, actor))
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])

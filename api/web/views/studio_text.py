@@ -142,6 +142,7 @@ INDONESIAN = {
     "Steps: median and p90 against the target": "Langkah: median dan p90 dibandingkan target",
     "Per regency office": "Per kantor kabupaten/kota",
     "Overdue files": "Berkas terlambat",
+    "Satisfaction (IKM)": "Kepuasan (IKM)",
     "Registration number": "Nomor registrasi",
     "Applicant": "Pemohon",
     "Held by": "Dipegang oleh",

@@ -1,0 +1,55 @@
+"""The satisfaction survey through the pages: the applicant of a finished file answers once; managers read the
+index per service."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import satisfaction
+from engine.models import SurveyResponse
+from tests.web.conftest import apply, page, text_of
+from tests.web.studio_support import studio_people  # noqa: F401 - fixture
+from tests.web.test_permits import _issue
+
+pytestmark = pytest.mark.usefixtures("deployed", "studio_people")
+
+
+def _answers(value: int = 4) -> dict:
+    return dict.fromkeys(satisfaction.CODES, str(value))
+
+
+def test_the_applicant_of_a_finished_file_answers_the_survey_once(visitor, db):
+    application_id = _issue(visitor, db)
+    andi = visitor("andi")
+    tree = page(andi.get(f"/applications/{application_id}"))
+    assert len(tree.cssselect("#survey fieldset.survey-item")) == 9
+    assert "Bagaimana pelayanan kami?" in tree.cssselect("#survey h2")[0].text_content()
+    incomplete = andi.post(f"/applications/{application_id}/survey", {**_answers(), "time": ""})
+    assert incomplete.status_code == 302
+    assert "Mohon jawab setiap pertanyaan" in text_of(andi.get(f"/applications/{application_id}"))
+    andi.post(f"/applications/{application_id}/survey", {**_answers(4), "time": "2", "comment": "Cepat"})
+    tree = page(andi.get(f"/applications/{application_id}"))
+    assert "Terima kasih!" in tree.text_content() and not tree.cssselect("#survey form")
+    andi.post(f"/applications/{application_id}/survey", _answers(1))  # a second answer changes nothing
+    with db.transaction() as session:
+        (response,) = session.query(SurveyResponse).all()
+        assert response.answers["time"] == 2 and response.answers["cost"] == 4 and response.comment == "Cepat"
+
+
+def test_nobody_else_answers_and_a_running_file_asks_nothing(visitor, db):
+    application_id = _issue(visitor, db)
+    assert visitor("budi").post(f"/applications/{application_id}/survey", _answers()).status_code == 404
+    assert not page(visitor("vera").get(f"/applications/{application_id}")).cssselect("#survey")
+    running = apply(visitor("andi"))
+    assert not page(visitor("andi").get(f"/applications/{running}")).cssselect("#survey")
+
+
+def test_the_manager_reads_the_index_per_service(visitor, db):
+    application_id = _issue(visitor, db)
+    visitor("andi").post(f"/applications/{application_id}/survey", {**_answers(4), "time": "3"})
+    tree = page(visitor("mira").get("/manager/satisfaction"))
+    (row,) = tree.cssselect("tr[data-service=research_permit]")
+    # eight items at 4 and one at 3: mean 3.8889 × 25 = 97.22, grade A
+    assert row.cssselect(".ikm")[0].text_content() == "97.22" and row.cssselect(".grade")[0].text_content() == "A"
+    assert "Izin Penelitian" in row.text_content()
+    assert visitor("andi").get("/manager/satisfaction").status_code in (302, 403)
