@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from . import definitions
 from .context import EngineContext
-from .models import Instance, Task, User
+from .models import Event, Instance, Task, User
 
 # Start-form fields that identify a person, never printed on a letter anyone may be shown.
 PRIVATE_FIELDS = frozenset({"nik", "email", "phone", "npwp", "address", "declaration"})
@@ -48,10 +48,12 @@ def permit_facts(session: Session, ctx: EngineContext, instance: Instance, data:
     definition = instance.definition
     process = (definition.meta or {}).get("process", {})
     start = definitions.form_of(session, definition, (definition.meta or {}).get("start_form"))
+    # The officer of the last office step: the audit log's order, since two steps may close in the same instant.
     signer = session.execute(
-        select(User.full_name, User.username).join(Task, Task.completed_by == User.username)
-        .where(Task.instance_id == instance.id, Task.state == "completed", Task.for_applicant.is_(False))
-        .order_by(Task.completed_at.desc(), Task.id.desc()).limit(1)).first()
+        select(User.full_name, User.username).join(Event, Event.actor == User.username)
+        .join(Task, Task.id == Event.task_id)
+        .where(Event.instance_id == instance.id, Event.kind == "task_completed", Task.for_applicant.is_(False))
+        .order_by(Event.id.desc()).limit(1)).first()
     return PermitFacts(
         office=ctx.settings.office_code,
         title=_letter_title((process.get("names") or {}).get("id") or instance.service_key),
