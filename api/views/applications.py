@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from engine import applications, casework, tracking
+from engine import applications, casework, permit_letter, satisfaction, tracking
 from engine.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.errors import NotFound
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -22,7 +23,9 @@ from ..schemas.applications import (
     CancelRequest,
     ResumeRequest,
 )
+from ..schemas.satisfaction import SurveyAnswer, SurveyReceipt
 from ..unit_of_work import engine_context, session
+from ..web.views.permits import letter_response
 
 blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
                 description="Applications (permohonan): apply, track, cancel.")
@@ -89,3 +92,30 @@ def resume(body, application_id: int):
     instance = applications.resume(session(), engine_context(), application_id, current_actor(),
                                    note=(body or {}).get("note", ""))
     return presenters.application_summary(instance)
+
+
+@blp.route("/<int(max=2147483647):application_id>/permit.pdf")
+@login_required()
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="The permit letter (PDF with a QR code to the public check).")
+def permit_pdf(application_id: int):
+    """The letter of an issued permit; 404 until the permit is issued."""
+    db = session()
+    instance = applications.get(db, application_id, current_actor())
+    data = applications.current_data(engine_context(), instance)
+    if not permit_letter.is_issued(instance, data):
+        raise NotFound(f"Application {instance.registration_no} has no issued permit (yet).")
+    return letter_response(db, instance, data)
+
+
+@blp.route("/<int(max=2147483647):application_id>/survey", methods=["POST"])
+@login_required(APPLICANT)
+@blp.arguments(SurveyAnswer)
+@blp.response(201, SurveyReceipt)
+def answer_survey(body, application_id: int):
+    """The satisfaction survey (SKM) of a finished application, by its applicant, once: nine items 1–4."""
+    db = session()
+    instance = applications.get(db, application_id, current_actor())
+    response = satisfaction.submit(db, engine_context(), instance, current_actor(), body["answers"],
+                                   body["comment"])
+    return {"application_id": instance.id, "submitted_at": response.submitted_at}

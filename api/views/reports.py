@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from flask import Response
 from flask_smorest import Blueprint
 
-from engine import reports
+from engine import reports, satisfaction
 from engine.access import MANAGER, SUPERVISOR
 from engine.reports import ReportQuery
 
 from ..auth import current_actor, login_required
 from ..schemas.reports import OverdueArgs, OverduePage, SlaReportArgs, SlaReportSchema
+from ..schemas.satisfaction import SatisfactionReport
 from ..unit_of_work import engine_context, session
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -80,3 +81,13 @@ def overdue(args):
                                    jurisdiction=args.get("jurisdiction"), limit=args["limit"],
                                    offset=args["offset"])
     return {"items": [vars(item) for item in items], "total": total}
+
+
+@blp.route("/satisfaction")
+@login_required(MANAGER, SUPERVISOR)
+@blp.response(200, SatisfactionReport)
+def satisfaction_index():
+    """The satisfaction index (IKM) over your offices' survey responses, then per service: each item's mean, the
+    index (mean × 25) and its grade."""
+    overall, per_service = satisfaction.indexes(session(), current_actor())
+    return {"overall": vars(overall), "services": [vars(index) for index in per_service]}

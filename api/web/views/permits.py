@@ -31,15 +31,8 @@ def check_url(instance: Instance, permit_number: str) -> str:
     return url_for("web.permit_check", token=_signer().dumps([instance.id, permit_number]), _external=True)
 
 
-@bp.route("/applications/<int(max=2147483647):application_id>/permit.pdf")
-@signed_in()
-def permit_pdf(application_id: int):
-    session = db()
-    instance = applications.get(session, application_id, current_actor())
-    data = applications.current_data(ctx(), instance)
-    if not permit_letter.is_issued(instance, data):
-        return render("web/error.html", 404, title=_("The permit has not been issued yet"),
-                      explanation=_("The permit letter can be downloaded once the permit is issued."))
+def letter_response(session, instance, data):
+    """The letter of an issued permit as a download (the page and the API answer the same file)."""
     facts = permit_letter.permit_facts(session, ctx(), instance, data)
     pdf = permit_letter.render(facts, check_url=check_url(instance, facts.permit_number),
                                issued_on=notifications.local_time(ctx(), instance.ended_at, instance.jurisdiction))
@@ -49,6 +42,18 @@ def permit_pdf(application_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="izin-{name}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/permit.pdf")
+@signed_in()
+def permit_pdf(application_id: int):
+    session = db()
+    instance = applications.get(session, application_id, current_actor())
+    data = applications.current_data(ctx(), instance)
+    if not permit_letter.is_issued(instance, data):
+        return render("web/error.html", 404, title=_("The permit has not been issued yet"),
+                      explanation=_("The permit letter can be downloaded once the permit is issued."))
+    return letter_response(session, instance, data)
 
 
 @bp.route("/permits/check/<token>")
