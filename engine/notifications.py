@@ -128,6 +128,10 @@ def local_time(ctx: EngineContext, moment: datetime | None, jurisdiction: str | 
 
 # --- the applicant's stages ------------------------------------------------------------------------------------------
 
+# Every ended file asks for the satisfaction survey (SKM), answered on the application's page (engine.satisfaction).
+_SURVEY_ID = " Mohon luangkan semenit untuk menilai pelayanan kami (survei kepuasan) di halaman permohonan."
+_SURVEY_EN = " Please take a minute to rate our service (satisfaction survey) on the application's page."
+
 _STAGE_TEXTS = {
     RECEIVED: ("Permohonan {reg} diterima", "Application {reg} received",
                "Permohonan {service} Anda telah kami terima dengan nomor registrasi {reg}. Simpan nomor ini untuk "
@@ -144,17 +148,17 @@ _STAGE_TEXTS = {
                       "Application {reg} ({service_en}) is waiting for you: open the task \"{step}\"{deadline_en}."),
     APPROVED: ("Permohonan {reg} disetujui", "Application {reg} approved",
                "Permohonan {reg} ({service}) telah selesai: {outcome}.{permit_id} Dokumen dapat diunduh melalui "
-               "halaman lacak permohonan.",
+               "halaman lacak permohonan." + _SURVEY_ID,
                "Application {reg} ({service_en}) is complete: {outcome}.{permit_en} Download the document from the "
-               "tracking page."),
+               "tracking page." + _SURVEY_EN),
     REJECTED: ("Permohonan {reg} ditolak", "Application {reg} rejected",
                "Permohonan {reg} ({service}) tidak dapat disetujui: {outcome}. Alasan dapat dilihat pada riwayat "
-               "permohonan; pengaduan melalui kanal pengaduan layanan.",
+               "permohonan; pengaduan melalui kanal pengaduan layanan." + _SURVEY_ID,
                "Application {reg} ({service_en}) was not approved: {outcome}. See the application's history for the "
-               "reason; complaints go through the service's complaints channel."),
+               "reason; complaints go through the service's complaints channel." + _SURVEY_EN),
     CLOSED: ("Permohonan {reg} ditutup", "Application {reg} closed",
-             "Permohonan {reg} ({service}) ditutup: {outcome}.",
-             "Application {reg} ({service_en}) was closed: {outcome}."),
+             "Permohonan {reg} ({service}) ditutup: {outcome}." + _SURVEY_ID,
+             "Application {reg} ({service_en}) was closed: {outcome}." + _SURVEY_EN),
 }
 
 _REJECTING = ("tolak", "reject", "denied", "tidak layak", "tidak disetujui", "not approved", "refused")

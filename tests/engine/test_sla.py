@@ -523,6 +523,7 @@ class TestApplicantHearsOfEveryStage:
                                    ("application_approved", "andi", email)]
         approved = notifications(db, "application_approved")[0]
         assert "503/00001/IP/DPM-PTSP/2026" in approved.body and "Izin penelitian terbit" in approved.body
+        assert "survei kepuasan" in approved.body and "satisfaction survey" in approved.body
         returned = notifications(db, "returned_for_revision")[0]
         assert "Perbaiki permohonan" in returned.body
 
@@ -531,6 +532,7 @@ class TestApplicantHearsOfEveryStage:
         step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"}, "Tolak")
         assert [k for k, *_ in self._kinds(db)] == ["application_received", "application_rejected"]
         assert "Permohonan ditolak" in notifications(db, "application_rejected")[0].body
+        assert "survei kepuasan" in notifications(db, "application_rejected")[0].body
 
     def test_a_running_clock_still_tells_each_new_applicant_step_once(self, db, settings):
         ticking = EngineContext(settings=settings, clock=_TickingClock(wita(2026, 6, 2, 9, 0)))
