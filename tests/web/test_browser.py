@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api import create_app
-from engine import definitions
+from engine import definitions, satisfaction
 from engine.bpmn.compiler import SourceFile
 from engine.clock import FrozenClock
 from engine.config import Settings
@@ -313,6 +313,15 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     expect(phone.locator(".permit")).to_contain_text("/IP/DPM-PTSP/")
     tour.look(phone, "issued-phone")
 
+    # The letter is there to download, and the applicant rates the service (the satisfaction survey).
+    expect(phone.locator("a[href$='/permit.pdf']")).to_be_visible()
+    for code in satisfaction.CODES:
+        phone.check(f"#survey input[name={code}][value='4']")
+    phone.click("#survey button[type=submit]")
+    expect(phone.locator(".flash")).to_contain_text("Terima kasih")
+    expect(phone.locator("#survey form")).to_have_count(0)
+    tour.look(phone)
+
     # The administrator's pages.
     admin = tour.open(browser, **DESK)
     sign_in(admin, "admin")
@@ -323,5 +332,8 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     tour.look(admin)
     admin.goto("/admin/organisation")
     tour.look(admin)
+    admin.goto("/manager/satisfaction")
+    expect(admin.locator("tr[data-service=research_permit] .ikm")).to_have_text("100.00")
+    tour.look(admin, "manager-satisfaction-desktop")
 
     assert not tour.script_errors, tour.script_errors
