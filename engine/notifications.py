@@ -96,6 +96,13 @@ class Directory:
         return cls(Person(r.username, r.email or None, frozenset(r.roles or ()), frozenset(r.groups or ()),
                           frozenset(r.jurisdictions or ())) for r in rows)
 
+    @classmethod
+    def of_active_users(cls, session: Session) -> Directory:
+        """Every active account."""
+        return cls.from_rows(session.execute(
+            select(User.username, User.email, User.roles, User.groups, User.jurisdictions)
+            .where(User.active.is_(True))))
+
     def officers(self, groups: Iterable[str], jurisdiction: str) -> list[Person]:
         wanted = frozenset(groups)
         key = ("officers", wanted, jurisdiction)
@@ -230,8 +237,7 @@ def application_stopped(session: Session, ctx: EngineContext, instance: Instance
                         message: str) -> None:
     """Tell the office's supervisors (or, when it has none, the administrators) that a failed step stopped the
     application, where and why: nobody can work on it until one of them resumes it."""
-    directory = Directory.from_rows(session.execute(
-        select(User.username, User.email, User.roles, User.groups, User.jurisdictions).where(User.active.is_(True))))
+    directory = Directory.of_active_users(session)
     recipients = directory.supervisors(instance.jurisdiction) or directory.administrators()
     step = element_id or "?"
     subject = (f"Permohonan {instance.registration_no} terhenti pada tahap {step} / "

@@ -16,7 +16,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from .context import EngineContext
-from .models import Instance, Task, User
+from .models import Instance, Task
 from .notifications import Directory, Message, enqueue, local_time
 
 UNSTAFFED = "step_unstaffed"
@@ -32,8 +32,7 @@ def notify_administrators(session: Session, ctx: EngineContext, *, now: datetime
         select(Task.jurisdiction, cast(Task.candidate_groups, String)).where(*waiting).distinct())]
     if not rows:
         return 0
-    directory = Directory.from_rows(session.execute(
-        select(User.username, User.email, User.roles, User.groups, User.jurisdictions).where(User.active.is_(True))))
+    directory = Directory.of_active_users(session)
     unserved = {(office, groups) for office, groups in rows
                 if not directory.officers(groups, office) and not directory.supervisors(office)}
     administrators = directory.administrators()
