@@ -199,11 +199,12 @@ def _mark_executable(process) -> None:
 
 def _read_meta(process, decisions, problems: ProblemList, filename: str, options) -> dict:
     lanes = settings.lane_of(process)
-    tasks = {}
+    tasks, nodes = {}, {}
     for node in settings.human_tasks(process):
         task = settings.task_settings(node, lanes)
         task["decisions"] = decisions.get(task["element_id"], [])
         tasks[task["element_id"]] = task
+        nodes[task["element_id"]] = node
         lint.check_sla(task["sla"], node, problems, filename, options.sla_parser)
         if local(node.tag) == "userTask" and not task["form_key"]:
             problems.warning("task_without_form", f"User task {label(node)} has no form (camunda:formKey); it will "
@@ -217,8 +218,7 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     process_settings = settings.process_settings(process)
     lint.check_sla(process_settings["sla"], process, problems, filename, options.sla_parser)
     sla_lint.check_sla_settings(process, tasks, process_settings, problems, filename)
-    sla_lint.check_steps_fit_the_file({n.get("id"): n for n in settings.human_tasks(process)}, tasks,
-                                      process_settings, problems, filename, options.sla_parser)
+    sla_lint.check_steps_fit_the_file(nodes, tasks, process_settings, problems, filename, options.sla_parser)
     return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process)}
 
 
@@ -288,12 +288,13 @@ def _library_message(exc) -> str:
 
 def _check_decision_forms(result: Compiled, process, problems: ProblemList, filename: str) -> None:
     """A task with choices stores the choice as its ``decision`` field, and its form validates it with the rest."""
+    nodes = {node.get("id"): node for node in settings.human_tasks(process)}
     for element_id, task in result.meta["tasks"].items():
         form = result.forms.get(task["form_key"]) if task["decisions"] else None
         if form is None or form.schema.get("additionalProperties") is not False:
             continue
         if "decision" not in (form.schema.get("properties") or {}):
-            node = next((n for n in process.iter() if isinstance(n.tag, str) and n.get("id") == element_id), process)
+            node = nodes.get(element_id, process)
             problems.error("form_invalid", f"Form {task['form_key']!r} of {label(node)} allows no fields besides its "
                            "own (additionalProperties: false), but the task stores the officer's choice as the field "
                            "'decision'. Add \"decision\": {\"type\": \"string\"} to the form's properties.",
