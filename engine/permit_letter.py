@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import segno
 from fpdf import FPDF
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from . import definitions
 from .context import EngineContext
 from .models import Event, Instance, Task, User
+from .notifications import local_time
 
 # Start-form fields that identify a person, never printed on a letter anyone may be shown.
 PRIVATE_FIELDS = frozenset({"nik", "email", "phone", "npwp", "address", "declaration"})
@@ -33,7 +33,7 @@ class PermitFacts:
     permit_number: str
     registration_no: str
     holder: str
-    issued_at: datetime | None
+    issued_on: str  # the issue date and time as the office writes it (its time zone)
     signed_by: str
     legal_basis: str
     details: list[tuple[str, str]] = field(default_factory=list)  # (field title, value)
@@ -61,7 +61,7 @@ def permit_facts(session: Session, ctx: EngineContext, instance: Instance, data:
         registration_no=instance.registration_no,
         holder=str(data.get("applicant_name") or data.get("owner_name") or instance.applicant_name
                    or instance.applicant),
-        issued_at=instance.ended_at,
+        issued_on=local_time(ctx, instance.ended_at, instance.jurisdiction),
         signed_by=(signer.full_name or signer.username) if signer else "",
         legal_basis=process.get("legal_basis") or "",
         details=_details(start.schema if start else {}, data))
@@ -104,8 +104,8 @@ def _plain(text: str) -> str:
     return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
-def render(facts: PermitFacts, *, check_url: str, issued_on: str) -> bytes:
-    """The letter as PDF bytes. ``issued_on`` is the issue date as the office writes it (its time zone)."""
+def render(facts: PermitFacts, *, check_url: str) -> bytes:
+    """The letter as PDF bytes."""
     pdf = FPDF(format="A4")
     pdf.set_title(_plain(f"{facts.title} {facts.permit_number}"))
     pdf.set_author(_plain(facts.office))
@@ -141,7 +141,7 @@ def render(facts: PermitFacts, *, check_url: str, issued_on: str) -> bytes:
     pdf.image(qr, x=pdf.l_margin, y=top, w=35, h=35)
     pdf.set_xy(pdf.w / 2, top)
     pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(0, 6, _plain(f"Diterbitkan {issued_on}\nDitandatangani secara elektronik oleh\n"
+    pdf.multi_cell(0, 6, _plain(f"Diterbitkan {facts.issued_on}\nDitandatangani secara elektronik oleh\n"
                                 f"{facts.signed_by or '-'}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(top + 40)
     pdf.set_font("Helvetica", "", 8)

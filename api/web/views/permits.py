@@ -13,7 +13,7 @@ from flask import current_app, make_response, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from engine import applications, notifications, permit_letter
+from engine import applications, permit_letter
 from engine.models import Instance
 
 from ..blueprint import bp
@@ -34,8 +34,7 @@ def check_url(instance: Instance, permit_number: str) -> str:
 def letter_response(session, instance, data):
     """The letter of an issued permit as a download (the page and the API answer the same file)."""
     facts = permit_letter.permit_facts(session, ctx(), instance, data)
-    pdf = permit_letter.render(facts, check_url=check_url(instance, facts.permit_number),
-                               issued_on=notifications.local_time(ctx(), instance.ended_at, instance.jurisdiction))
+    pdf = permit_letter.render(facts, check_url=check_url(instance, facts.permit_number))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     name = re.sub(r"[^A-Za-z0-9]+", "-", facts.permit_number).strip("-") or "izin"
@@ -68,5 +67,4 @@ def permit_check(token: str):
     if instance is None or not permit_letter.is_issued(instance, data) or data.get("permit_number") != permit_number:
         return render("web/permit_check.html", 404, valid=False)
     facts = permit_letter.permit_facts(session, ctx(), instance, data)
-    return render("web/permit_check.html", valid=True, facts=facts,
-                  issued_on=notifications.local_time(ctx(), instance.ended_at, instance.jurisdiction))
+    return render("web/permit_check.html", valid=True, facts=facts)
