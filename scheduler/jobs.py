@@ -100,12 +100,6 @@ def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: 
     """One SLA pass at one instant: every at-risk mark due, every breach (in batches of ``batch`` steps and files,
     each batch one transaction, until none is left), the automatic decisions owed, and a word to the administrators
     about steps nobody can work (``engine.unstaffed``).
-
-    The at-risk marks of steps and of files have no side effect and never want a row a breach wants
-    (``engine.sla``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
-    the database does the three at once, which is what keeps the first pass after an outage (thousands of marks
-    and breaches) within the minute's budget. The decisions owed come last, when no mark holds a step they need.
-    SQLite has one writer at a time: there the same work runs in turn.
     """
     now = ctx.now()
     total = _breaches_and_marks(factory, ctx, now, batch, max_batches)
@@ -121,6 +115,14 @@ def clean_uploads(factory, ctx: EngineContext) -> dict:
 
 
 def _breaches_and_marks(factory, ctx: EngineContext, now, batch: int, max_batches: int) -> PassResult:
+    """The marks, the breaches and the decisions owed.
+
+    The at-risk marks of steps and of files have no side effect and never want a row a breach wants
+    (``engine.sla``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
+    the database does the three at once, which is what keeps the first pass after an outage (thousands of marks
+    and breaches) within the minute's budget. The decisions owed come last, when no mark holds a step they need.
+    SQLite has one writer at a time: there the same work runs in turn.
+    """
     if _one_writer(factory):
         return _passes(factory, ctx, now, batch, max_batches, mark=True)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lincah-sla-mark") as pool:
