@@ -91,6 +91,7 @@ def _load(source: SourceFile, problems, options, result):
         return None
     if options.validate_xsd:
         lint.check_xsd(tree, problems, source.name)
+    lint.check_platform(root, problems, source.name)
     result.texts[source.name] = source.data.decode("utf-8", errors="replace")
     return root
 

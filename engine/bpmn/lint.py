@@ -60,6 +60,31 @@ def _short_xsd_message(message: str) -> str:
     return message.replace("{http://www.omg.org/spec/BPMN/20100524/MODEL}", "bpmn:")
 
 
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+_EXECUTION_PLATFORM = "{http://camunda.org/schema/modeler/1.0}executionPlatform"
+_NAMED = 3  # zeebe settings named in the problem
+
+
+def check_platform(root, problems: ProblemList, filename: str) -> None:
+    """A diagram made for Camunda 8 keeps its settings in ``zeebe:`` elements that Lincah does not read: said once,
+    at the top of the file, so that the problems about missing forms and groups that follow make sense."""
+    zeebe = [f"zeebe:{local(node.tag)}" for node in root.iter()
+             if isinstance(node.tag, str) and node.tag.startswith(f"{{{ZEEBE_NS}}}")]
+    if root.get(_EXECUTION_PLATFORM) != "Camunda Cloud" and not zeebe:
+        return
+    used = list(dict.fromkeys(zeebe))
+    named = f": it uses {', '.join(used[:_NAMED])}{' …' if len(used) > _NAMED else ''}" if used else ""
+    problems.warning("camunda8", f"This diagram was made for Camunda 8 (Zeebe){named}. Lincah runs diagrams made "
+                     "for Camunda 7 and does not read zeebe: settings — forms, assignments, headers, FEEL "
+                     "expressions starting with '=' — so its user tasks have no form or group here. Create it as "
+                     "a Camunda 7 BPMN diagram in Camunda Modeler (camunda:formKey, camunda:candidateGroups, "
+                     "camunda:properties), or draw it in Lincah's modeler.", element_id=root.get("id"),
+                     file=filename, line=root.sourceline,
+                     message_id="Diagram ini dibuat untuk Camunda 8 (Zeebe). Lincah menjalankan diagram Camunda 7 "
+                     "dan tidak membaca pengaturan zeebe: (formulir, penugasan, ekspresi FEEL); buat ulang sebagai "
+                     "diagram BPMN Camunda 7 atau gambar di modeler Lincah.")
+
+
 def check_structure(process, problems: ProblemList, filename: str) -> None:
     if not xpath(process, "./bpmn:startEvent"):
         problems.error("no_start_event", f"Process {label(process)} has no start event. Add a start event where "
@@ -234,6 +259,9 @@ def _report(message: str | None, code: str, node, what: str, problems: ProblemLi
         return
     name_id, advice = _CODE_KINDS[what]
     text = " ".join(code.split())
+    if what != "script" and text.startswith("="):
+        advice = ("It is written in FEEL, the expression language of Camunda 8, which Lincah does not read. "
+                  + advice)
     quoted = repr(text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…")
     problems.error("code_invalid", f"The {what} of {label(node)} is not allowed or does not compile: {quoted} — "
                    f"{message}. {advice}", node=node, file=filename,

@@ -342,3 +342,41 @@ class TestLintCommand:
     def test_real_services_pass(self, service):
         result = CliRunner().invoke(cli, ["lint", str(PROJECT_ROOT / "processes" / f"{service}.bpmn")])
         assert result.exit_code == 0, result.output
+
+
+CAMUNDA_8 = HEADER.replace('id="defs"', 'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
+                           'xmlns:modeler="http://camunda.org/schema/modeler/1.0" '
+                           'modeler:executionPlatform="Camunda Cloud" id="defs"')
+
+
+def test_a_diagram_made_for_camunda_8_is_named_as_such_before_its_lost_forms_and_groups(ctx):
+    xml = CAMUNDA_8 + """  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review" name="Periksa"><bpmn:extensionElements>
+      <zeebe:formDefinition formKey="research_permit/verify"/>
+      <zeebe:assignmentDefinition candidateGroups="verifier"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+    compiled = lint(ctx, xml)
+    first = compiled.problems.sorted()[0]
+    assert (first.severity, first.code, first.element_id, first.line) == ("warning", "camunda8", "defs", 2)
+    assert "zeebe:formDefinition, zeebe:assignmentDefinition" in first.message
+    assert "Camunda 7 BPMN diagram" in first.message and first.message_id.startswith("Diagram ini dibuat")
+    # What follows from it is still reported on the task itself.
+    assert ("warning", "task_without_group", "review") in codes(compiled)
+
+
+def test_a_camunda_7_diagram_gets_no_platform_warning_and_feel_conditions_are_named_feel(ctx):
+    plain = diagram('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="e"/>'
+                    '<bpmn:endEvent id="e"/>')
+    assert "camunda8" not in [p.code for p in lint(ctx, plain).problems]
+    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>
+    <bpmn:exclusiveGateway id="g" default="no"/>
+    <bpmn:sequenceFlow id="yes" sourceRef="g" targetRef="e"><bpmn:conditionExpression>{}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow><bpmn:sequenceFlow id="no" sourceRef="g" targetRef="e"/><bpmn:endEvent id="e"/>"""
+    (problem,) = lint(ctx, diagram(body.format("= some r in risks satisfies r = 'red'"))).problems.errors
+    assert problem.code == "code_invalid" and "written in FEEL" in problem.message
+    (problem,) = lint(ctx, diagram(body.format("risks = 'red'"))).problems.errors
+    assert "FEEL" not in problem.message
