@@ -47,6 +47,23 @@ def iso_timer_literal(text: str, timezone: str) -> str | None:
     return None
 
 
+# "24 Hours", "Timeout (7 days)", "14 hari": the duration an analyst wrote as the timer's name instead of its value.
+_UNITS = {  # unit word (English or Indonesian) → how ISO-8601 writes an amount of it
+    "minute": "PT{}M", "minutes": "PT{}M", "min": "PT{}M", "mins": "PT{}M", "menit": "PT{}M",
+    "hour": "PT{}H", "hours": "PT{}H", "hr": "PT{}H", "hrs": "PT{}H", "jam": "PT{}H",
+    "day": "P{}D", "days": "P{}D", "hari": "P{}D",
+    "week": "P{}W", "weeks": "P{}W", "minggu": "P{}W", "pekan": "P{}W",
+    "month": "P{}M", "months": "P{}M", "bulan": "P{}M",
+}
+_NAMED_DURATION = re.compile(rf"\b(\d{{1,4}})\s*({'|'.join(_UNITS)})\b", re.IGNORECASE)
+
+
+def duration_named_in(name: str | None) -> str | None:
+    """The ISO-8601 duration a timer's name spells out in English or Indonesian (``'7 days'`` → ``'P7D'``)."""
+    match = _NAMED_DURATION.search(name or "")
+    return _UNITS[match.group(2).lower()].format(match.group(1)) if match else None
+
+
 _JUEL_WRAPPED = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
 _STRING_OR_WORD = re.compile(r"('(?:\\.|[^'])*'|\"(?:\\.|[^\"])*\")|(&&|\|\||!=|!|\b\w+\b)")
 _JUEL_WORDS = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .expressions import iso_timer_literal, juel_to_python
+from .expressions import duration_named_in, iso_timer_literal, juel_to_python
 from .names import BPMN_NS, HUMAN_TASK_TAGS, bpmn, is_bpmn, label, local, xpath
 from .problems import ProblemList
 
@@ -184,13 +184,18 @@ def _rewrite_timers(root, problems: ProblemList, filename: str, timezone: str) -
         values = [c for c in definition if is_bpmn(c, "timeDuration", "timeDate", "timeCycle")]
         event = definition.getparent()
         if not values or not any((v.text or "").strip() for v in values):
+            named = duration_named_in(event.get("name"))
+            hint = (f" Its name says {named}: if that is how long it waits, enter {named} as its duration."
+                    if named else "")
+            hint_id = f" Namanya menyebut {named}: isi {named} sebagai durasinya." if named else ""
             problems.error(
                 "timer_empty",
                 f"Timer {label(event)} has no value. Enter a duration such as P14D or PT4H, a date-time such as "
-                "2026-03-02T09:00:00, or a cycle such as R3/PT1H.",
+                f"2026-03-02T09:00:00, or a cycle such as R3/PT1H.{hint}",
                 node=event,
                 file=filename,
-                message_id=f"Timer {label(event)} belum diisi nilainya (contoh: P14D, PT4H).",
+                message_id=f"Timer {label(event)} belum diisi nilainya (contoh: P14D, PT4H).{hint_id}",
+                **({"suggestion": named} if named else {}),
             )
             continue
         for value in values:

@@ -380,3 +380,18 @@ def test_a_camunda_7_diagram_gets_no_platform_warning_and_feel_conditions_are_na
     assert problem.code == "code_invalid" and "written in FEEL" in problem.message
     (problem,) = lint(ctx, diagram(body.format("risks = 'red'"))).problems.errors
     assert "FEEL" not in problem.message
+
+
+def test_a_timer_without_value_whose_name_gives_the_duration_suggests_it(ctx):
+    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait" name="{}"><bpmn:timerEventDefinition/></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="e"/><bpmn:endEvent id="e"/>"""
+    for name, duration in (("Timeout (7 days)", "P7D"), ("24 Hours", "PT24H"), ("Tunggu 14 hari", "P14D"),
+                           ("30 menit", "PT30M"), ("2 minggu", "P2W")):
+        (problem,) = lint(ctx, diagram(body.format(name))).problems.errors
+        assert (problem.code, problem.element_id) == ("timer_empty", "wait"), name
+        assert f"Its name says {duration}: if that is how long it waits, enter {duration}" in problem.message
+        assert f"isi {duration} sebagai durasinya" in problem.message_id
+        assert problem.to_dict()["extra"] == {"suggestion": duration}
+    (problem,) = lint(ctx, diagram(body.format("Tunggu jawaban"))).problems.errors
+    assert problem.code == "timer_empty" and "Its name says" not in problem.message and not problem.extra
