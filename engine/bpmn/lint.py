@@ -94,7 +94,16 @@ def check_structure(process, problems: ProblemList, filename: str) -> None:
         if local(container.tag) == "adHocSubProcess":
             continue
         starts = xpath(container, "./bpmn:startEvent")
-        if len(starts) != 1 and container.get("triggeredByEvent") != "true":
+        if container.get("triggeredByEvent") == "true":
+            continue
+        if not any(is_bpmn(node) and local(node.tag) in FLOW_NODE_TAGS for node in container):
+            # A collapsed sub-process drawn as a placeholder, its steps never drawn inside.
+            problems.error("subprocess_empty", f"Sub-process {label(container)} is empty: nothing is drawn inside "
+                           "it. Open it and draw its steps from a start event to an end event, or replace it with "
+                           "a task.", node=container, file=filename,
+                           message_id=f"Sub-proses {label(container)} kosong: gambar langkah-langkahnya di "
+                           "dalamnya (dari start event sampai end event), atau ganti dengan tugas biasa.")
+        elif len(starts) != 1:
             problems.error("subprocess_start", f"Sub-process {label(container)} must contain exactly one start "
                            f"event (it has {len(starts)}).", node=container, file=filename,
                            message_id=f"Sub-proses {label(container)} harus memiliki tepat satu start event.")

@@ -395,3 +395,18 @@ def test_a_timer_without_value_whose_name_gives_the_duration_suggests_it(ctx):
         assert problem.to_dict()["extra"] == {"suggestion": duration}
     (problem,) = lint(ctx, diagram(body.format("Tunggu jawaban"))).problems.errors
     assert problem.code == "timer_empty" and "Its name says" not in problem.message and not problem.extra
+
+
+def test_an_empty_sub_process_is_told_apart_from_one_without_a_single_start(ctx):
+    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="sub"/>
+    <bpmn:subProcess id="sub" name="Survei lapangan">{}</bpmn:subProcess>
+    <bpmn:sequenceFlow id="f1" sourceRef="sub" targetRef="e"/><bpmn:endEvent id="e"/>"""
+    (problem,) = lint(ctx, diagram(body.format("<bpmn:documentation>nanti</bpmn:documentation>"))).problems.errors
+    assert (problem.code, problem.element_id) == ("subprocess_empty", "sub")
+    assert "is empty" in problem.message and "replace it with a task" in problem.message
+    (problem,) = lint(ctx, diagram(body.format('<bpmn:task id="t" name="Ukur"/>'))).problems.errors
+    assert (problem.code, problem.element_id) == ("subprocess_start", "sub") and "(it has 0)" in problem.message
+    inside = ('<bpmn:startEvent id="s2"/><bpmn:sequenceFlow id="g0" sourceRef="s2" targetRef="t"/>'
+              '<bpmn:task id="t" name="Ukur"/><bpmn:sequenceFlow id="g1" sourceRef="t" targetRef="e2"/>'
+              '<bpmn:endEvent id="e2"/>')
+    assert not lint(ctx, diagram(body.format(inside))).problems.errors
