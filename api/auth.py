@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, request
-from flask_smorest import Blueprint
 
 from engine import tokens
 from engine.access import Actor
 from engine.errors import Forbidden
 
+from .json_body import Blueprint
 from .unit_of_work import engine_context, session
 
 SECURITY = [{"bearerAuth": []}]

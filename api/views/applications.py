@@ -5,14 +5,13 @@ Who sees what is the engine's rule (``engine.access``).
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from engine import applications, casework, permit_letter, satisfaction, tracking
 from engine.access import APPLICANT, OFFICER, SUPERVISOR
 from engine.errors import NotFound
 
 from .. import presenters
 from ..auth import current_actor, login_required
+from ..json_body import Blueprint
 from ..schemas.applications import (
     ApplicationCreate,
     ApplicationCreated,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import send_file
-from flask_smorest import Blueprint
 
 from engine import attachments
 
 from ..auth import current_actor, login_required
+from ..json_body import Blueprint
 from ..schemas.attachments import AttachmentSchema, AttachmentUpload
 from ..unit_of_work import engine_context, session
 

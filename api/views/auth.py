@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
 from engine import accounts, tokens, users
 
 from .. import presenters
 from ..auth import current_actor, current_token_id, login_required
+from ..json_body import Blueprint
 from ..schemas.auth import RegisterRequest, TokenRequest, TokenResponse, UserSchema
 from ..unit_of_work import commit_now, engine_context, session
 

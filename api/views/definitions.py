@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from engine import definitions
 from engine.access import ANALYST, OFFICER, SUPERVISOR
@@ -19,6 +18,7 @@ from engine.forms import FormSource
 
 from .. import presenters
 from ..auth import current_actor, login_required
+from ..json_body import Blueprint
 from ..schemas.definitions import DefinitionSchema, DefinitionUpload, DeployQuery, DeployResult, LintResult
 from ..unit_of_work import engine_context, session
 

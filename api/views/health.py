@@ -7,10 +7,10 @@ wrong and what to do. Nothing in the answer is about applications or people.
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from engine.db import head_revision, schema_revision
 
+from ..json_body import Blueprint
 from ..schemas.health import HealthSchema
 from ..unit_of_work import engine_context, session
 

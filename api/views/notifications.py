@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from engine import notifications
 from engine.models import Notification
 
 from ..auth import current_actor, login_required
+from ..json_body import Blueprint
 from ..schemas.notifications import MarkReadRequest, MarkReadResult, NotificationArgs, NotificationPage
 from ..unit_of_work import engine_context, session
 

@@ -10,13 +10,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from engine import reports, satisfaction
 from engine.access import MANAGER, SUPERVISOR
 from engine.reports import ReportQuery
 
 from ..auth import current_actor, login_required
+from ..json_body import Blueprint
 from ..schemas.reports import OverdueArgs, OverduePage, SlaReportArgs, SlaReportSchema
 from ..schemas.satisfaction import SatisfactionReport
 from ..unit_of_work import engine_context, session

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from engine import definitions
 
 from .. import presenters
+from ..json_body import Blueprint
 from ..schemas.services import ServiceDetailSchema, ServiceSchema
 from ..unit_of_work import session
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from engine import casework, inbox, tasks
 from engine.access import APPLICANT, OFFICER, SUPERVISOR
 
 from .. import presenters
 from ..auth import current_actor, login_required
 from ..fast_json import json_response
+from ..json_body import Blueprint
 from ..schemas.tasks import (
     AssignRequest,
     CompleteRequest,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from engine import accounts
 from engine.access import ADMIN
 
 from .. import presenters
 from ..auth import current_actor, login_required
+from ..json_body import Blueprint
 from ..schemas.auth import UserSchema
 from ..schemas.users import PasswordReset, UserCreate, UserListArgs, UserPage, UserUpdate
 from ..unit_of_work import engine_context, session

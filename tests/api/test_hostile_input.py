@@ -1,0 +1,121 @@
+"""What a hostile or clumsy client sends gets a 4xx naming what is wrong and where, and changes nothing.
+
+A JSON body the engine could not store exactly (too deep, a number out of range, NaN, a lone surrogate, a NUL
+anywhere) is refused before any view runs, with the field's path; it used to be a 500 from deep inside the step,
+or was stored as something else.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.models import Event, Instance, Task
+from tests.api.conftest import apply, research_data
+
+pytestmark = pytest.mark.usefixtures("deployed")
+
+
+def _error(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"} and body["error"]["message"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body["error"]
+
+
+def _nested(depth: int, leaf=1):
+    for _ in range(depth):
+        leaf = {"a": leaf}
+    return leaf
+
+
+def _post(client, path: str, headers: dict, text: str):
+    return client.post(path, headers=headers, data=text.encode("utf-8"), content_type="application/json")
+
+
+def _state(db, application_id: int) -> tuple:
+    with db.transaction() as session:
+        instance = session.get(Instance, application_id)
+        tasks = sorted((t.id, t.state) for t in session.query(Task).filter_by(instance_id=application_id))
+        return instance.revision, instance.state, tasks, session.query(Event).count()
+
+
+# (what the field holds as JSON text, the words the message must contain)
+UNSTORABLE = {
+    "a 30-digit integer": ("1" + "0" * 30, "whole number"),
+    "2**63": (str(2**63), "whole number"),
+    "5000 digits": ("9" * 5000, "whole number"),
+    "NaN": ("NaN", "NaN"),
+    "-Infinity": ("-Infinity", "NaN"),
+    "1e400": ("1e400", "too large"),
+    "a lone surrogate": ('"abc \\ud800 def"', "surrogate"),
+    "NUL deep down": (json.dumps({"b": [{"c": "x\x00y"}]}), "NUL"),
+}
+
+
+@pytest.mark.parametrize("case", UNSTORABLE, ids=list(UNSTORABLE))
+def test_a_completion_with_a_value_that_cannot_be_stored_is_422_naming_the_field_and_changes_nothing(
+        client, people, db, case):
+    value, words = UNSTORABLE[case]
+    created = apply(client, people.headers("andi"))
+    (task,) = created["tasks"]
+    before = _state(db, created["id"])
+    response = _post(client, f"/api/v1/tasks/{task['id']}/complete", people.headers("vera"),
+                     f'{{"data": {{"note": "cek", "extra": {value}}}, "decision": "Kembalikan untuk perbaikan"}}')
+    error = _error(response, 422)
+    field = "data.extra.b.0.c" if case == "NUL deep down" else "data.extra"
+    assert list(error["details"]) == [field] and words in error["details"][field]
+    assert field in error["message"]
+    assert _state(db, created["id"]) == before
+
+
+def test_an_application_with_a_huge_number_is_422_naming_the_field_not_a_500(client, people, db):
+    andi = people.headers("andi")
+    data = research_data(client, andi)
+    text = json.dumps({"service": "research_permit", "data": data})[:-2] + ', "budget": ' + "1" * 40 + "}}"
+    error = _error(_post(client, "/api/v1/applications", andi, text), 422)
+    assert "data.budget" in error["details"] and "whole number" in error["details"]["data.budget"]
+    with db.transaction() as session:
+        assert session.query(Instance).count() == 0
+
+
+def test_a_value_nested_deeper_than_the_engine_keeps_is_422_at_its_path(client, people, db):
+    created = apply(client, people.headers("andi"))
+    (task,) = created["tasks"]
+    before = _state(db, created["id"])
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=people.headers("vera"),
+                           json={"data": {"note": "cek", "extra": _nested(300)},
+                                 "decision": "Kembalikan untuk perbaikan"})
+    error = _error(response, 422)
+    (field,) = error["details"]
+    assert field.startswith("data.extra.a.a") and "nested too deeply" in error["details"][field]
+    assert _state(db, created["id"]) == before
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"data": ' + '{"a": ' * 5000 + "1" + "}" * 5001])
+def test_json_nested_past_what_the_parser_takes_is_400_not_a_500(client, people, text):
+    error = _error(_post(client, "/api/v1/applications", people.headers("andi"), text), 400)
+    assert error["code"] == "bad_request" and "nested too deeply" in error["details"]["(form)"]
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_sign_in_with_a_lone_surrogate_is_422_naming_the_field(client, field):
+    body = {"username": "admin", "password": "x"}
+    text = json.dumps(body).replace(f'"{body[field]}"', '"\\udfff"')
+    error = _error(_post(client, "/api/v1/auth/token", {}, text), 422)
+    assert list(error["details"]) == [field] and "Unicode" in error["details"][field]
+
+
+def test_a_field_name_that_is_not_valid_unicode_is_named_by_its_object(client, people):
+    text = '{"username": "baru", "password": "rahasia-panjang-1", "roles": ["officer"], "\\ud800": 1}'
+    error = _error(_post(client, "/api/v1/users", people.headers("admin"), text), 422)
+    assert error["details"] == {"(form)": "A field name must be valid Unicode: a \\ud800–\\udfff escape must be "
+                                          "half of a surrogate pair."}
+
+
+def test_malformed_json_says_where_it_breaks(client, people):
+    error = _error(_post(client, "/api/v1/applications", people.headers("andi"), '{"service": "x",\n "data": }'),
+                   400)
+    assert error["details"]["(form)"].startswith("Invalid JSON body:") and "line 2" in error["details"]["(form)"]
