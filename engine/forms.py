@@ -252,9 +252,55 @@ def _choices_as_enums(schema):
     return rewritten
 
 
-def field_errors(schema: dict | None, data: dict) -> dict[str, str]:
+# Keywords by which a form says for itself which other fields it takes; with none of them, only its own.
+_OPEN_KEYWORDS = ("additionalProperties", "unevaluatedProperties", "patternProperties")
+_COMBINATORS = ("allOf", "anyOf", "oneOf", "if", "then", "else")
+
+
+def declared_fields(schema: dict) -> set[str] | None:
+    """The top-level field names ``schema`` declares (in ``properties``, also inside ``allOf``/``anyOf``/``oneOf``/
+    ``if``/``then``/``else``/``dependentSchemas`` and local ``$ref``); ``None`` when the form decides itself which
+    others it takes (``additionalProperties``, ``unevaluatedProperties``, ``patternProperties``) or lists no fields
+    at all (``{"type": "object"}``: any data)."""
+    names = _declared(schema, schema, 0)
+    return names or None
+
+
+def _declared(schema, root: dict, depth: int) -> set[str] | None:
+    if not isinstance(schema, dict) or depth > 20:
+        return set()
+    if any(keyword in schema for keyword in _OPEN_KEYWORDS):
+        return None
+    names = set(schema.get("properties") or {}) if isinstance(schema.get("properties"), dict) else set()
+    subschemas: list = []
+    for keyword in _COMBINATORS:
+        value = schema.get(keyword)
+        subschemas.extend(value if isinstance(value, list) else [value])
+    dependent = schema.get("dependentSchemas")
+    subschemas.extend(dependent.values() if isinstance(dependent, dict) else [])
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        subschemas.append(target)
+    for sub in subschemas:
+        if isinstance(sub, dict):
+            more = _declared(sub, root, depth + 1)
+            if more is None:
+                return None
+            names |= more
+    return names
+
+
+def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ()) -> dict[str, str]:
     """Validate ``data`` against ``schema`` (None: any fields); return ``{field path: message}`` (empty when
-    valid)."""
+    valid).
+
+    A field the form does not declare is an error too (unless the form opens itself to others, or the engine
+    adds the field itself: ``also``, e.g. the decision): submitted data becomes process variables, so an
+    undeclared field would let the person filling in the form set what scripts and other steps decide — an
+    applicant could send ``"issued": true`` with a permit number of their own."""
     errors: dict[str, str] = {}
     reserved = reserved_key_path(data)
     if reserved is not None:
@@ -262,6 +308,10 @@ def field_errors(schema: dict | None, data: dict) -> dict[str, str]:
             f"The name {RESERVED_KEY!r} is reserved by the workflow engine; use another field name.")
     if schema is None:
         return errors
+    declared = declared_fields(schema)
+    if declared is not None:
+        for name in sorted(set(data) - declared - set(also)):
+            errors.setdefault(name, "This form has no such field; leave it out.")
     validator = _validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)
@@ -283,11 +333,12 @@ def _message(error) -> str:
     return error.message[0].upper() + error.message[1:] + "."
 
 
-def validate(schema: dict | None, data, *, what: str = "form") -> None:
-    """Raise ``InvalidData`` with per-field messages if ``data`` does not satisfy ``schema``."""
+def validate(schema: dict | None, data, *, what: str = "form", also: tuple[str, ...] = ()) -> None:
+    """Raise ``InvalidData`` with per-field messages if ``data`` does not satisfy ``schema`` (``also``: fields the
+    engine adds to the data, which the form need not declare)."""
     if not isinstance(data, dict):
         raise InvalidData(f"The {what} data must be a JSON object.", {"(form)": "Expected an object of fields."})
-    errors = field_errors(schema, data)
+    errors = field_errors(schema, data, also=also)
     if errors:
         fields = ", ".join(sorted(errors))
         raise InvalidData(f"The {what} has {len(errors)} invalid field(s): {fields}. Correct them and submit again.",

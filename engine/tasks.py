@@ -233,7 +233,8 @@ def _validated(session: Session, instance: Instance, task: Task, data, decision:
     elif decision is not None:
         raise InvalidData(f"Task {task.name!r} offers no decision.", {DECISION_FIELD: "This task has no choices."})
     form = definitions.form_of(session, instance.definition, task.form_key)
-    forms.validate(form.schema if form else None, data, what=f"form of {task.name!r}")
+    forms.validate(form.schema if form else None, data, what=f"form of {task.name!r}",
+                   also=(DECISION_FIELD,) if task.decision_choices else ())
     return data
 
 

@@ -119,3 +119,28 @@ def test_malformed_json_says_where_it_breaks(client, people):
     error = _error(_post(client, "/api/v1/applications", people.headers("andi"), '{"service": "x",\n "data": }'),
                    400)
     assert error["details"]["(form)"].startswith("Invalid JSON body:") and "line 2" in error["details"]["(form)"]
+
+
+def test_an_applicant_cannot_slip_process_variables_into_the_start_form(client, people, db):
+    """A rejected file used to come with a permit letter: the start form took "issued" and a permit number of the
+    applicant's own as process data, and the letter is issued when the data says so."""
+    andi = people.headers("andi")
+    data = research_data(client, andi, issued=True, permit_number="503/99999/IP/PALSU")
+    error = _error(client.post("/api/v1/applications", headers=andi, json={"service": "research_permit",
+                                                                             "data": data}), 422)
+    assert error["details"] == {"issued": "This form has no such field; leave it out.",
+                                "permit_number": "This form has no such field; leave it out."}
+    with db.transaction() as session:
+        assert session.query(Instance).count() == 0
+
+
+def test_a_task_form_refuses_fields_it_does_not_declare_and_keeps_the_task_open(client, people, db):
+    created = apply(client, people.headers("andi"))
+    (task,) = created["tasks"]
+    before = _state(db, created["id"])
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=people.headers("vera"),
+                           json={"data": {"note": "ok", "application": {"seq": 1}, "issued": True},
+                                 "decision": "Setujui"})
+    error = _error(response, 422)
+    assert set(error["details"]) == {"application", "issued"} and "application" in error["message"]
+    assert _state(db, created["id"]) == before

@@ -100,3 +100,36 @@ def test_a_malformed_order_of_dates_is_a_problem_of_the_form(pairs):
     schema = {**PERIOD, "x-dates-in-order": pairs}
     form, problems = forms.check_form(forms.FormFiles("svc/period", orjson.dumps(schema).decode(), None, "period.json"))
     assert form is None and "x-dates-in-order at (root)" in problems[0]
+
+
+def test_a_field_the_form_does_not_declare_is_refused_by_name():
+    errors = forms.field_errors(CHECKLIST, {"category": "student", "issued": True, "permit_number": "503/1"})
+    assert errors == {"issued": "This form has no such field; leave it out.",
+                      "permit_number": "This form has no such field; leave it out."}
+    # A field the engine adds itself (the decision of a task with choices) need not be declared.
+    assert forms.field_errors(CHECKLIST, {"category": "student", "decision": "Setujui"}, also=("decision",)) == {}
+
+
+DECLARED_ELSEWHERE = {
+    "type": "object",
+    "properties": {"kind": {"type": "string"}},
+    "allOf": [{"if": {"properties": {"kind": {"const": "company"}}}, "then": {"properties": {"nib": {}}}}],
+    "oneOf": [{"properties": {"email": {}}}, {"$ref": "#/$defs/phone"}],
+    "$defs": {"phone": {"properties": {"phone": {"type": "string"}}}},
+}
+
+
+def test_fields_declared_in_branches_and_references_count_as_declared():
+    assert forms.declared_fields(DECLARED_ELSEWHERE) == {"kind", "nib", "email", "phone"}
+    assert "other" in forms.field_errors(DECLARED_ELSEWHERE, {"kind": "company", "email": "a@b.id", "other": 1})
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object"},
+    {"type": "object", "properties": {"a": {}}, "additionalProperties": {"type": "integer"}},
+    {"type": "object", "properties": {"a": {}}, "patternProperties": {"^x_": {}}},
+    {"type": "object", "properties": {"a": {}}, "allOf": [{"unevaluatedProperties": True}]},
+])
+def test_a_form_that_lists_no_fields_or_opens_itself_decides_on_other_fields_itself(schema):
+    assert forms.declared_fields(schema) is None
+    assert forms.field_errors(schema, {"x_1": 5}) == {}
