@@ -20,6 +20,9 @@ def _has_nul(value, depth: int = 0) -> bool:
 class RequestSchema(Schema):
     """Base of every request shape: NUL characters are refused everywhere (no text column can store them)."""
 
+    error_messages = {"type": "Send a JSON object ({\"field\": value, ...}) with the fields this request takes; "
+                              "see /api/v1/docs."}
+
     @pre_load
     def _refuse_nul(self, data, **kwargs):
         if _has_nul(dict(data) if hasattr(data, "keys") and not isinstance(data, dict) else data):

@@ -144,3 +144,9 @@ def test_a_task_form_refuses_fields_it_does_not_declare_and_keeps_the_task_open(
     error = _error(response, 422)
     assert set(error["details"]) == {"application", "issued"} and "application" in error["message"]
     assert _state(db, created["id"]) == before
+
+
+@pytest.mark.parametrize("text", ["[]", '"text"', "42", "null", "true", '[{"username": "admin"}]'])
+def test_a_body_that_is_json_but_not_an_object_says_to_send_an_object(client, people, text):
+    error = _error(_post(client, "/api/v1/users", people.headers("admin"), text), 422)
+    assert list(error["details"]) == ["(form)"] and "JSON object" in error["details"]["(form)"]
