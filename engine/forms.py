@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
@@ -110,6 +111,12 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
     if misordered is not None:
         return None, [f"form file {files.origin}: {DATES_IN_ORDER} at {misordered} must be a list of [earlier, later] "
                       "pairs of that object's own property names, e.g. [[\"start_date\", \"end_date\"]]"]
+    unresolved = _unresolved_reference(schema)
+    if unresolved is not None:
+        ref, where = unresolved
+        return None, [f"form file {files.origin}: the reference {ref!r} at {where} does not point inside the form; "
+                      "forms cannot load other files or addresses: put the definition under \"$defs\" and refer to "
+                      "it as \"#/$defs/<name>\""]
     declared = _reserved_field(schema)
     if declared is not None:
         return None, [f"form file {files.origin} declares a field named {RESERVED_KEY!r} at {declared}, a name the "
@@ -124,6 +131,59 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
             return None, [f"UI schema of {files.key} must be a JSON object"]
     canonical = orjson.dumps({"schema": schema, "ui": ui_schema}, option=orjson.OPT_SORT_KEYS)
     return Form(files.key, schema, ui_schema, hashlib.sha256(canonical).hexdigest()), []
+
+
+def _references(schema, path: str = ""):
+    """Every ``$ref``/``$dynamicRef`` of a schema with where it is (a JSON pointer), and every ``$anchor``."""
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            yield from _references(item, f"{path}/{index}")
+    elif isinstance(schema, dict):
+        for keyword, value in schema.items():
+            if keyword in ("$ref", "$dynamicRef"):
+                yield keyword, value, path or "(root)"
+            elif keyword in ("$anchor", "$dynamicAnchor"):
+                yield "$anchor", value, path
+            elif keyword not in _DATA:
+                yield from _references(value, f"{path}/{keyword}")
+
+
+def _pointer_target(root, pointer: str):
+    """What a JSON pointer (``/$defs/name``) points at in ``root``; ``_NOWHERE`` when nothing."""
+    target = root
+    for part in pointer.split("/")[1:]:
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return _NOWHERE
+    return target
+
+
+_NOWHERE = object()
+
+
+def _unresolved_reference(schema: dict) -> tuple[str, str] | None:
+    """The first reference that does not resolve inside the form itself, with where it is; ``None`` when all do.
+
+    The validator resolves references only when a value reaches them, and one it cannot resolve (another file, a
+    web address, a pointer to nothing) fails every submission of the form — so they are refused at deploy."""
+    found = list(_references(schema))
+    anchors = {value for kind, value, _ in found if kind == "$anchor"}
+    for kind, ref, where in found:
+        if kind == "$anchor":
+            continue
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return str(ref), where
+        fragment = ref[1:]
+        if fragment.startswith("/") or fragment == "":
+            if _pointer_target(schema, fragment) is _NOWHERE:
+                return ref, where
+        elif fragment not in anchors:
+            return ref, where
+    return None
 
 
 def _reserved_field(schema, path: str = "") -> str | None:

@@ -7,12 +7,15 @@ or was stored as something else.
 
 from __future__ import annotations
 
+import io
 import json
 
+import orjson
 import pytest
 
-from engine.models import Event, Instance, Task
+from engine.models import Event, Instance, ServiceDefinition, Task
 from tests.api.conftest import apply, research_data
+from tests.api.test_definitions import DIAGRAM, REVIEW_FORM
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -150,3 +153,20 @@ def test_a_task_form_refuses_fields_it_does_not_declare_and_keeps_the_task_open(
 def test_a_body_that_is_json_but_not_an_object_says_to_send_an_object(client, people, text):
     error = _error(_post(client, "/api/v1/users", people.headers("admin"), text), 422)
     assert list(error["details"]) == ["(form)"] and "JSON object" in error["details"]["(form)"]
+
+
+def test_a_form_whose_reference_points_outside_it_does_not_deploy(client, people, db):
+    """It used to deploy, and then every application of the service was a 500 (the reference is resolved only
+    when a submission reaches it)."""
+    form = {"type": "object", "properties": {"nama": {"$ref": "http://127.0.0.1:9/nama.json"}}}
+    files = {"bpmn": [(io.BytesIO(DIAGRAM.encode()), "izin_uji.bpmn")],
+             "forms": [(io.BytesIO(orjson.dumps(form)), "uji/apply.json"),
+                       (io.BytesIO(orjson.dumps(REVIEW_FORM)), "review.json")]}
+    response = client.post("/api/v1/definitions?publish=true", headers=people.headers("analis"), data=files,
+                           content_type="multipart/form-data")
+    error = _error(response, 422)
+    (problem,) = error["problems"]
+    assert problem["element_id"] == "start" and "'http://127.0.0.1:9/nama.json'" in problem["message"]
+    assert "#/$defs/" in problem["message"]
+    with db.transaction() as session:
+        assert session.query(ServiceDefinition).filter_by(key="izin_uji").count() == 0

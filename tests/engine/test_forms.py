@@ -133,3 +133,26 @@ def test_fields_declared_in_branches_and_references_count_as_declared():
 def test_a_form_that_lists_no_fields_or_opens_itself_decides_on_other_fields_itself(schema):
     assert forms.declared_fields(schema) is None
     assert forms.field_errors(schema, {"x_1": 5}) == {}
+
+
+def _checked(schema: dict):
+    return forms.check_form(forms.FormFiles("svc/apply", orjson.dumps(schema).decode(), None, "apply.json"))
+
+
+@pytest.mark.parametrize(("ref", "where"), [
+    ("http://127.0.0.1:9/person.json", "/properties/name"), ("file:///etc/passwd", "/properties/name"),
+    ("person.json#/x", "/properties/name"), ("#/$defs/missing", "/properties/name"), ("#nowhere", "/properties/name"),
+])
+def test_a_reference_outside_the_form_is_a_problem_of_the_form(ref, where):
+    """The validator only resolves a reference when a value reaches it: every submission was a 500."""
+    form, problems = _checked({"type": "object", "properties": {"name": {"$ref": ref}}, "$defs": {"x": {}}})
+    assert form is None and f"the reference {ref!r} at {where} does not point inside the form" in problems[0]
+
+
+@pytest.mark.parametrize("ref", ["#", "#/$defs/phone", "#/$defs/a~1b", "#/$defs/with%20space", "#phone"])
+def test_references_inside_the_form_are_fine(ref):
+    schema = {"type": "object", "properties": {"name": {"$ref": ref}}, "$defs": {
+        "phone": {"$anchor": "phone", "type": "string"}, "a/b": {}, "with space": {}}}
+    form, problems = _checked(schema)
+    assert problems == [] and form is not None
+    assert forms.field_errors(form.schema, {"name": {} if ref == "#" else "0812"}) == {}
