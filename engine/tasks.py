@@ -117,6 +117,8 @@ def unclaim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) ->
     _require_open(task)
     if task.for_applicant:
         raise InvalidInput("Tasks of the applicant cannot be unclaimed.")
+    if task.assignee is None:
+        return task  # already back with the group: nothing to release, nothing to record
     if task.assignee != actor.username and not (SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)):
         raise Forbidden(f"Task {task.name!r} is claimed by {task.assignee}; only they or a supervisor can release it.")
     previous = task.assignee

@@ -170,3 +170,16 @@ def test_a_form_whose_reference_points_outside_it_does_not_deploy(client, people
     assert "#/$defs/" in problem["message"]
     with db.transaction() as session:
         assert session.query(ServiceDefinition).filter_by(key="izin_uji").count() == 0
+
+
+def test_releasing_a_task_nobody_holds_is_a_no_op_not_a_403_about_none(client, people, db):
+    """An officer of the task's group who released an unclaimed task read 'claimed by None; only they or a
+    supervisor can release it'; a supervisor's release wrote a task_unclaimed event for nothing."""
+    created = apply(client, people.headers("andi"))
+    (task,) = created["tasks"]
+    before = _state(db, created["id"])
+    for who in ("vera", "supri"):
+        response = client.post(f"/api/v1/tasks/{task['id']}/unclaim", headers=people.headers(who))
+        assert response.status_code == 200, response.get_json()
+        assert (response.get_json()["state"], response.get_json()["assignee"]) == ("ready", None)
+    assert _state(db, created["id"]) == before
