@@ -387,10 +387,22 @@ def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ())
     return errors
 
 
+# jsonschema's messages begin with the value itself; a long one is not repeated back (it may be megabytes).
+MAX_ECHO = 60
+_LIMITS = {"maxLength": "Use at most {} characters.", "minLength": "Use at least {} characters.",
+           "maxItems": "Give at most {} entries.", "minItems": "Give at least {} entries."}
+
+
 def _message(error) -> str:
     if error.validator == "additionalProperties":
         return f"Unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
-    return error.message[0].upper() + error.message[1:] + "."
+    if error.validator in _LIMITS and isinstance(error.validator_value, int):
+        return _LIMITS[error.validator].format(error.validator_value)
+    text = error.message
+    shown = repr(error.instance)
+    if len(shown) > MAX_ECHO and text.startswith(shown):
+        text = "this value" + text[len(shown):]
+    return text[0].upper() + text[1:] + "."
 
 
 def validate(schema: dict | None, data, *, what: str = "form", also: tuple[str, ...] = ()) -> None:

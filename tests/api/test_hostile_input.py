@@ -183,3 +183,14 @@ def test_releasing_a_task_nobody_holds_is_a_no_op_not_a_403_about_none(client, p
         assert response.status_code == 200, response.get_json()
         assert (response.get_json()["state"], response.get_json()["assignee"]) == ("ready", None)
     assert _state(db, created["id"]) == before
+
+
+def test_a_long_value_refused_by_the_form_is_not_echoed_back_and_the_limit_is_named(client, people):
+    andi = people.headers("andi")
+    data = research_data(client, andi, research_title="x" * 1_000_000, location_detail=["y" * 100] * 1000)
+    response = client.post("/api/v1/applications", headers=andi, json={"service": "research_permit", "data": data})
+    error = _error(response, 422)
+    assert len(response.data) < 2000
+    assert error["details"]["research_title"].startswith("Use at most ") and "characters" in \
+        error["details"]["research_title"]
+    assert error["details"]["location_detail"] == "This value is not of type 'string'."
