@@ -284,3 +284,57 @@ def test_the_console_stays_quiet_and_keyboard_shortcuts_work_on_the_canvas(tmp_p
         page.keyboard.press("Control+z")
         expect(element(page, "Task_Verify")).to_have_count(1)
         assert noise == [] and errors == []
+
+
+PANEL_ENGLISH = ("The due date as", "The follow up date as", "Section contains edits", "Toggle section",
+                 "Create new list item", "List contains", "Toggle list item", "Delete item", "<empty>",
+                 "Participant ID", "This maps to the process definition key", "Start initiator", "Candidate starter",
+                 "History cleanup", "Before", "After")
+
+
+def panel_words(page) -> set[str]:
+    """Every text, title and option of the properties panel, with all its groups opened."""
+    page.evaluate("""() => document.querySelectorAll('#properties .bio-properties-panel-group-header:not(.open)')
+        .forEach((header) => header.click())""")
+    expect(page.locator("#properties .bio-properties-panel-group-entries.open").first).to_be_visible()
+    return set(page.evaluate("""() => {
+        const root = document.querySelector('#properties'), out = [];
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) out.push(node.textContent.trim());
+        root.querySelectorAll('[title]').forEach((e) => out.push(e.getAttribute('title')));
+        return out.filter(Boolean);
+    }"""))
+
+
+def test_the_properties_of_a_task_a_pool_and_a_start_event_leave_no_english_behind(tmp_path, database):
+    with modeler(tmp_path) as page:
+        english = {}
+        for element_id in ("Task_Verify", "Participant_ResearchPermit", "StartEvent_Submitted"):
+            page.evaluate(f"""() => window.lincahModeler.get('selection').select(
+                window.lincahModeler.get('elementRegistry').get('{element_id}'))""")
+            expect(page.locator(".bio-properties-panel-header-label")).not_to_have_count(0)
+            words = panel_words(page)
+            english[element_id] = sorted(w for w in words if any(w.startswith(e) for e in PANEL_ENGLISH))
+            if element_id == "Participant_ResearchPermit":
+                assert "Ini menjadi kunci layanan (service key) di Lincah." in words
+        assert english == {"Task_Verify": [], "Participant_ResearchPermit": [], "StartEvent_Submitted": []}
+
+
+def test_a_step_gets_its_own_office_in_the_lincah_group(tmp_path, database):
+    with modeler(tmp_path) as page:
+        element(page, "Task_Sign").click()
+        page.locator("#properties .bio-properties-panel-group-header", has_text="Lincah").click()
+        field = page.locator("#bio-properties-panel-lincah-task-jurisdiction")
+        expect(page.locator('label[for="bio-properties-panel-lincah-task-jurisdiction"]')).to_have_text(
+            "Kantor (kode atau ${field})")
+        field.fill("${location_regency}")
+        field.press("Tab")
+        page.wait_for_function("""() => (window.lincahModeler.get('elementRegistry').get('Task_Sign').businessObject
+            .extensionElements.values[0].values || []).some((p) => p.name === 'jurisdiction'
+            && p.value === '${location_regency}')""")
+        page.click("#deploy")
+        expect(page.locator("#deployed-info")).to_contain_text("research_permit v2")
+        deployed = page.request.get("/analyst/services/research_permit/2/diagram.bpmn").text()
+        start = deployed.index('id="Task_Sign"')
+        sign = deployed[start:deployed.index("</bpmn:userTask>", start)]
+        assert '<camunda:property name="jurisdiction" value="${location_regency}" />' in sign

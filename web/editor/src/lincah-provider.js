@@ -13,6 +13,8 @@ const TASK_FIELDS = [
   ["sla.pause", "check", "SLA pauses here (waiting for the applicant)"],
   ["sla.escalate", "text", "On breach, hand over to group"],
   ["calendar", "text", "Calendar (24x7 for plain time)"],
+  // the office whose officers work this step, when it is not the service's (a regency's recommendation)
+  ["jurisdiction", "text", "Office (code or ${field})"],
 ];
 const PROCESS_FIELDS = [
   ["name.id", "text", "Service name (Indonesian)"],
@@ -116,7 +118,7 @@ function entries(element, bo, fields, scope) {
   }));
 }
 
-export default function LincahPropertiesProvider(propertiesPanel) {
+export default function LincahPropertiesProvider(propertiesPanel, translate) {
   this.getGroups = (element) => (groups) => {
     let fields = null;
     let scope = null;
@@ -130,11 +132,16 @@ export default function LincahPropertiesProvider(propertiesPanel) {
     if (fields) {
       groups.splice(1, 0, { id: "lincah", label: t("Lincah (SLA and catalogue)"), entries: entries(element, null, fields, scope) });
     }
+    // The panel's own controls in a group (a section's and a list's buttons, "<empty>") are worded by the
+    // translate a group carries, English without one: every group gets the modeler's.
+    for (const group of groups) {
+      if (!group.translate) group.translate = translate;
+    }
     return groups;
   };
   propertiesPanel.registerProvider(400, this);
 }
-LincahPropertiesProvider.$inject = ["propertiesPanel"];
+LincahPropertiesProvider.$inject = ["propertiesPanel", "translate"];
 
 export const LincahPropertiesModule = {
   __init__: ["lincahPropertiesProvider"],

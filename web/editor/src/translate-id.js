@@ -210,6 +210,41 @@ export const INDONESIAN = {
   "Execution listeners": "Listener eksekusi",
   "Task listeners": "Listener tugas",
   "Multi-instance": "Multi-instans",
+  "The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).":
+    "Tenggat sebagai ekspresi EL (mis. ${someDate}) atau tanggal ISO (mis. 2015-06-26T09:54:00). Lincah menghitung "
+    + "tenggat dari target SLA di grup Lincah.",
+  "The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).":
+    "Tanggal tindak lanjut sebagai ekspresi EL (mis. ${someDate}) atau tanggal ISO (mis. 2015-06-26T09:54:00).",
+  "Create": "Buat",
+  "Before": "Sebelum",
+  "After": "Sesudah",
+  "Start initiator": "Pemohon yang memulai (initiator)",
+  "Initiator": "Variabel pemohon (initiator)",
+  "Participant ID": "ID peserta",
+  "This maps to the process definition key.": "Ini menjadi kunci layanan (service key) di Lincah.",
+  "Process documentation": "Dokumentasi proses",
+  "History cleanup": "Pembersihan riwayat",
+  "Time to live": "Masa simpan (time to live)",
+  "Tasklist": "Daftar tugas (tasklist)",
+  "Startable": "Dapat dimulai",
+  "Candidate starter": "Yang boleh memulai",
+  "Candidate starter groups": "Grup yang boleh memulai",
+  "Candidate starter users": "Pengguna yang boleh memulai",
+  "External task": "Tugas eksternal",
+  "Job execution": "Eksekusi job",
+  "Inline script": "Skrip di dalam diagram",
+  "External resource": "Berkas skrip eksternal",
+  "Result variable": "Variabel hasil",
+  // ... and the panel's own controls (titles read by screen readers and shown on hover)
+  "Section contains edits": "Bagian ini berisi isian",
+  "Toggle section": "Buka/tutup bagian",
+  "Open pop-up editor": "Buka penyunting besar",
+  "Create new list item": "Tambah butir",
+  "List contains {numOfItems} item": "Daftar berisi {numOfItems} butir",
+  "List contains {numOfItems} items": "Daftar berisi {numOfItems} butir",
+  "Toggle list item": "Buka/tutup butir",
+  "Delete item": "Hapus butir",
+  "<empty>": "<kosong>",
 };
 
 // diagram-js's translate contract: the template in the chosen language, with {placeholders} filled in.
