@@ -11,6 +11,7 @@ import pytest
 from engine import definitions
 from engine.models import Instance
 from tests.conftest import PROJECT_ROOT
+from tests.people import add_people
 from tests.web.conftest import apply, page, research_form, text_of
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture
 
@@ -31,10 +32,13 @@ def survey_permit(*, without_verify_form: bool = False, bad_form: bool = False) 
     return xml
 
 
-def deploy(person, xml: str, based_on: str | None = None, name: str = "survey_permit.bpmn"):
+def deploy(person, xml: str, based_on: str | None = None, name: str = "survey_permit.bpmn",
+           based_on_version: int | None = None):
     data = {"bpmn": (io.BytesIO(xml.encode()), name)}
     if based_on:
         data["based_on"] = based_on
+    if based_on_version:
+        data["based_on_version"] = str(based_on_version)
     return person.post("/analyst/deploy", data, headers={"Accept": "application/json"})
 
 
@@ -105,6 +109,7 @@ def test_the_modeler_page_carries_its_configuration_and_opens_templates_and_vers
     config = orjson.loads(tree.cssselect("#modeler-config")[0].text_content())
     assert config["xmlUrl"] == "/analyst/services/research_permit/1/diagram.bpmn"
     assert config["basedOn"] == "research_permit" and config["lang"] == "id"
+    assert config["basedOnVersion"] == 1, "the deploy says when colleagues deployed newer versions meanwhile"
     assert config["texts"]["Lincah (SLA and catalogue)"] == "Lincah (SLA dan katalog)"
     assert ana.get(config["xmlUrl"]).get_data(as_text=True).startswith("<?xml")
     download = ana.get(config["xmlUrl"] + "?download=1")
@@ -208,3 +213,30 @@ def test_the_test_run_words_sample_data_errors_as_the_apply_page_does_with_field
     english = ana.english().post("/analyst/services/research_permit/1/trial",
                                  {"start_data": orjson.dumps(sample).decode()})
     assert "The format is not right; see the hint." in text_of(english)
+
+
+def test_two_analysts_changing_a_service_at_once_each_hear_of_the_others_version(visitor, db):
+    with db.transaction() as session:
+        add_people(session, {"ani": (["analyst"], [], ["*"], "Ani Analis")})
+    ana, ani = visitor("ana"), visitor("ani")
+    # Both opened version 1 in the modeler; Ana renames the verification, Ani the signature, and both deploy.
+    first = deploy(ana, RESEARCH.replace('name="Verifikasi berkas"', 'name="Verifikasi dokumen"'),
+                   "research_permit", "research_permit.bpmn", based_on_version=1).get_json()
+    second = deploy(ani, RESEARCH.replace('name="Tanda tangan izin"', 'name="Tanda tangan"'),
+                    "research_permit", "research_permit.bpmn", based_on_version=1).get_json()
+    assert first["definition"]["version"] == 2 and first["meanwhile"] == []
+    assert "Perhatian" not in first["message"]
+    assert second["definition"]["version"] == 3
+    assert second["meanwhile"] == [{"version": 2, "deployed_by": "ana"}]
+    assert ("selama Anda menyunting versi 1, v2 (ana) telah dipasang; draf ini dibuat dari versi 1 dan tidak memuat "
+            "perubahan tersebut. Buka versi 2 di pemodel") in second["message"]
+
+    # Both publish: each is told which version, and whose, stops taking new applications.
+    json = {"Accept": "application/json"}
+    published = ana.post("/analyst/services/research_permit/2/publish", headers=json).get_json()
+    assert "Versi 1 (dipasang oleh analis) tidak lagi menerima permohonan baru" in published["message"]
+    replaced = ani.post("/analyst/services/research_permit/3/publish", headers=json).get_json()
+    assert "Versi 2 (dipasang oleh ana) tidak lagi menerima permohonan baru" in replaced["message"]
+    with db.transaction() as session:
+        assert [(d.version, d.status) for d in definitions.versions(session, "research_permit")] == [
+            (1, "retired"), (2, "retired"), (3, "published")]

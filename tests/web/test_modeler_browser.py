@@ -338,3 +338,30 @@ def test_a_step_gets_its_own_office_in_the_lincah_group(tmp_path, database):
         start = deployed.index('id="Task_Sign"')
         sign = deployed[start:deployed.index("</bpmn:userTask>", start)]
         assert '<camunda:property name="jurisdiction" value="${location_regency}" />' in sign
+
+
+def test_two_modelers_on_one_version_the_later_deploy_names_the_colleagues_version(tmp_path, database):
+    errors: list[str] = []
+    with live_server(tmp_path) as server, chromium() as browser:
+        first, second = (open_page(browser, server, "ana", errors) for _ in range(2))
+        for page in (first, second):
+            page.goto(RESEARCH_V1)
+            expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
+        rename(first, "Task_Verify", "Verifikasi dokumen")
+        first.click("#deploy")
+        expect(first.locator("#modeler-status.status-success")).to_contain_text("research_permit versi 2")
+
+        rename(second, "Task_Sign", "Tanda tangan")
+        second.click("#deploy")
+        status = second.locator("#modeler-status.status-warning")
+        expect(status).to_contain_text("research_permit versi 3")
+        expect(status).to_contain_text("selama Anda menyunting versi 1, v2 (ana) telah dipasang")
+
+        rename(first, "Task_Verify", "Verifikasi berkas lengkap")
+        first.click("#deploy")
+        expect(first.locator("#modeler-status.status-warning")).to_contain_text(
+            "selama Anda menyunting versi 2, v3 (ana) telah dipasang")
+        rename(first, "Task_Verify", "Verifikasi berkas")
+        first.click("#deploy")
+        expect(first.locator("#modeler-status.status-success")).to_contain_text("research_permit versi 5")
+        assert errors == []

@@ -113,10 +113,16 @@ def analyst_template(name: str):
 @bp.route("/analyst/services/<key>/<int(max=2147483647):version>/publish", methods=["POST"])
 @signed_in(ANALYST)
 def analyst_publish(key: str, version: int):
+    replaced = [d for d in definitions.versions(db(), key) if d.status == "published" and d.version != version]
     with engine_step():
         definition = definitions.publish_version(db(), ctx(), key, version, actor=current_actor().username)
     message = tr("Published %(key)s version %(version)s: new applications use it from now on.", key=key,
                  version=version)
+    for old in replaced:
+        # Two analysts may publish at the same moment: each is told which version (and whose) stops taking files.
+        message = " ".join([message, tr("Version %(version)s (deployed by %(who)s) takes no new applications any "
+                                        "more; those already on it continue there.", version=old.version,
+                                        who=old.deployed_by or "–")])
     if _wants_json():
         return jsonify(message=message, definition=_definition_json(definition))
     flash(message, "success")
@@ -137,7 +143,8 @@ def analyst_modeler():
     else:
         template = template if template in TEMPLATE_NAMES else "blank"
         xml_url, title, key = url_for("web.analyst_template", name=template), tr(TEMPLATE_NAMES[template]), None
-    config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key, "lang": i18n.lang(),
+    config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key,
+              "basedOnVersion": version if key else None, "lang": i18n.lang(),
               "csrf": csrf_token(),
               "texts": {**texts(*MODELER_TEXTS), **_starter_texts()}}
     return render("web/analyst/modeler.html", config=config, title=title, key=key, version=version)
@@ -196,6 +203,7 @@ def analyst_deploy():
         return jsonify(message=tr("Choose a .bpmn file to deploy."), problems=[]), 400
     main = SourceFile(Path(upload.filename).name, upload.read())
     base = _latest(request.form.get("based_on"))
+    meanwhile = _deployed_since(request.form.get("based_on"), request.form.get("based_on_version", type=int))
     uploads = _forms_of(base) if base is not None else {}
     starters: list[str] = []
     if request.form.get("create_missing_forms") == "1":
@@ -222,8 +230,27 @@ def analyst_deploy():
     if created_forms:
         message = " ".join([message, _("Starter forms created: %(count)s. Edit them now; saving an edit makes the "
                                        "next draft.", count=len(created_forms))])
+    others = [d for d in meanwhile if d.key == definition.key and d.version != definition.version]
+    if result.created and others:
+        message = " ".join([message, _meanwhile_note(others, request.form.get("based_on_version", type=int))])
     return jsonify(message=message, problems=result.warnings, created=result.created,
-                   definition=_definition_json(definition), starter_forms=created_forms)
+                   definition=_definition_json(definition), starter_forms=created_forms,
+                   meanwhile=[{"version": d.version, "deployed_by": d.deployed_by} for d in others])
+
+
+def _deployed_since(key: str | None, version: int | None) -> list:
+    """The versions of ``key`` deployed after ``version``: a colleague's work since this modeler opened it."""
+    if not key or not version:
+        return []
+    return [d for d in definitions.versions(db(), key) if d.version > version]
+
+
+def _meanwhile_note(others: list, based_on: int) -> str:
+    """What an analyst reads whose draft was made from a version colleagues have since replaced."""
+    versions = ", ".join(f"v{d.version} ({d.deployed_by or '–'})" for d in others)
+    return tr("Note: while you edited version %(base)s, %(versions)s was deployed; this draft is made from version "
+              "%(base)s and does not contain those changes. Open version %(latest)s in the modeler to compare "
+              "before you publish.", base=based_on, versions=versions, latest=others[-1].version)
 
 
 # --- the form editor -----------------------------------------------------------------------------------------------

@@ -79,6 +79,14 @@ INDONESIAN = {
     "Choose a .bpmn file to deploy.": "Pilih berkas .bpmn untuk dipasang.",
     "Published %(key)s version %(version)s: new applications use it from now on.":
         "%(key)s versi %(version)s diterbitkan: permohonan baru memakainya mulai sekarang.",
+    "Version %(version)s (deployed by %(who)s) takes no new applications any more; those already on it continue "
+    "there.": "Versi %(version)s (dipasang oleh %(who)s) tidak lagi menerima permohonan baru; permohonan yang sudah "
+              "berjalan tetap memakainya.",
+    "Note: while you edited version %(base)s, %(versions)s was deployed; this draft is made from version %(base)s "
+    "and does not contain those changes. Open version %(latest)s in the modeler to compare before you publish.":
+        "Perhatian: selama Anda menyunting versi %(base)s, %(versions)s telah dipasang; draf ini dibuat dari versi "
+        "%(base)s dan tidak memuat perubahan tersebut. Buka versi %(latest)s di pemodel untuk membandingkan "
+        "sebelum menerbitkan.",
     "Form editor": "Penyunting formulir",
     "Forms of %(key)s version %(version)s": "Formulir %(key)s versi %(version)s",
     "Form": "Formulir",

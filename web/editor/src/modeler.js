@@ -272,6 +272,9 @@ async function deploy({ createMissingForms = false } = {}) {
     const body = new FormData();
     body.append("bpmn", new Blob([xml], { type: "application/xml" }), `${processId()}.bpmn`);
     if (config.basedOn) body.append("based_on", config.basedOn);
+    // The version this diagram was opened from (or last deployed as): the server says when colleagues have
+    // deployed newer ones meanwhile, whose changes this draft does not have.
+    if (config.basedOnVersion) body.append("based_on_version", config.basedOnVersion);
     if (createMissingForms) body.append("create_missing_forms", "1");
     const { ok, payload } = await post(config.deployUrl, body);
     showProblems(payload.problems || []);
@@ -284,7 +287,9 @@ async function deploy({ createMissingForms = false } = {}) {
     showVersion(payload.definition);
     markSaved(deploying);
     config.basedOn = payload.definition.key;
-    status(payload.message, (payload.problems || []).length ? "warning" : "success");
+    config.basedOnVersion = payload.definition.version;
+    const warned = (payload.problems || []).length || (payload.meanwhile || []).length;
+    status(payload.message, warned ? "warning" : "success");
     showStarterForms(payload.starter_forms || []);
   } catch (error) {
     status(`${t("Not deployed.")} ${error.message}`, "error");
