@@ -132,9 +132,14 @@ def http_error(error: HTTPException):
     return response
 
 
+# PostgreSQL's answer when two transactions wait on each other (40P01) or cannot both be serialized (40001): a race
+# the database settled by undoing one of them, not a database that is down.
+LOST_RACE_STATES = {"40P01", "40001"}
+
+
 def database_error(error):
-    if isinstance(error, IntegrityError):
-        log.info("integrity error answered as 409: %s", error.orig)
+    if isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in LOST_RACE_STATES:
+        log.info("lost race answered as 409: %s", error.orig)
         response = jsonify(error_body("conflict", "Someone changed the same record at the same moment. Reload and "
                                       "try again."))
         response.status_code = 409

@@ -210,11 +210,14 @@ def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
         if decided is not None:
             raise Conflict("An officer has already decided on this application; ask the office to cancel it.")
     now = ctx.now()
-    runtime.bump_revision(session, instance, status=CANCELLED, ended_at=now, updated_at=now)
+    # Tasks first, then the application: the order a completion takes its row locks in. The other order made a
+    # cancellation and a completion at the same moment deadlock on PostgreSQL instead of one of them losing.
     for row in open_tasks(session, instance):
         for name, value in sla.closing_values(ctx, row, now, completed=False).items():
             setattr(row, name, value)
         row.state, row.completed_at = "cancelled", now
+    session.flush()
+    runtime.bump_revision(session, instance, status=CANCELLED, ended_at=now, updated_at=now)
     sla.settle(session, ctx, instance, [])
     audit.record(session, "cancelled", actor=actor.username, at=now, instance_id=instance.id, reason=reason)
     return instance

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
 import orjson
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from api import create_app
 from engine.models import Event, Instance, ServiceDefinition, Task
 from tests.api.conftest import apply, research_data
 from tests.api.test_definitions import DIAGRAM, REVIEW_FORM
@@ -194,3 +197,59 @@ def test_a_long_value_refused_by_the_form_is_not_echoed_back_and_the_limit_is_na
     assert error["details"]["research_title"].startswith("Use at most ") and "characters" in \
         error["details"]["research_title"]
     assert error["details"]["location_detail"] == "This value is not of type 'string'."
+
+
+def _race(app, *calls) -> list[int]:
+    barrier = threading.Barrier(len(calls))
+    statuses: list = [None] * len(calls)
+
+    def run(index, call):
+        client = app.test_client()
+        barrier.wait()
+        statuses[index] = call(client).status_code
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
+def test_a_withdrawal_and_a_decision_at_the_same_moment_one_wins_one_gets_409(app, client, people, db):
+    """On PostgreSQL they took their row locks in opposite orders and deadlocked: the loser read 503 'the database
+    is busy or unreachable'. (The applicant may withdraw only before an officer decided: exactly one can win.)"""
+    andi, vera = people.headers("andi"), people.headers("vera")
+    body = {"data": {"note": "Dokumen kurang"}, "decision": "Kembalikan untuk perbaikan"}
+    for _ in range(4):
+        created = apply(client, andi)
+        (task,) = created["tasks"]
+        withdraw, decide = f"/api/v1/applications/{created['id']}/cancel", f"/api/v1/tasks/{task['id']}/complete"
+        cancel, done = _race(app, lambda c, path=withdraw: c.post(path, headers=andi, json={"reason": "x"}),
+                             lambda c, path=decide: c.post(path, headers=vera, json=body))
+        assert sorted((cancel, done)) == [200, 409]
+        with db.transaction() as session:
+            instance = session.get(Instance, created["id"])
+            verify = session.get(Task, task["id"])
+            kinds = [e.kind for e in session.query(Event).filter_by(instance_id=created["id"])]
+        if cancel == 200:
+            assert (instance.status, verify.state) == ("cancelled", "cancelled") and "task_completed" not in kinds
+        else:
+            assert (instance.status, verify.state) == ("running", "completed") and "cancelled" not in kinds
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_a_race_the_database_settled_by_undoing_a_transaction_is_409_not_503(db, ctx, sqlstate):
+    class DriverError(Exception):
+        pass
+
+    orig = DriverError("deadlock detected")
+    orig.sqlstate = sqlstate
+    app = create_app({"TESTING": True}, context=ctx, session_factory=db.factory)
+
+    def lost():
+        raise OperationalError("UPDATE instance ...", {}, orig)
+
+    app.add_url_rule("/api/v1/lost-race", view_func=lost)
+    error = _error(app.test_client().get("/api/v1/lost-race"), 409)
+    assert error["code"] == "conflict" and "at the same moment" in error["message"]
