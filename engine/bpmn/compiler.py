@@ -322,8 +322,10 @@ def _resolve_forms(keys: list[str], source: FormSource, process, problems: Probl
             continue
         form, messages = check_form(files)
         for message in messages:
-            problems.error("form_invalid", f"Form {key!r}: {message}.", message_id=f"Formulir {key!r} tidak valid.",
-                           **where)
+            # The Indonesian keeps what is wrong and where (the checks word it in English only): without it the
+            # pages said just "invalid", and the analyst could not tell which field to change.
+            problems.error("form_invalid", f"Form {key!r}: {message}.",
+                           message_id=f"Formulir {key!r} tidak valid: {message}.", **where)
         if form is not None:
             forms[key] = form
     return forms

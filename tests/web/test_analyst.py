@@ -240,3 +240,19 @@ def test_two_analysts_changing_a_service_at_once_each_hear_of_the_others_version
     with db.transaction() as session:
         assert [(d.version, d.status) for d in definitions.versions(session, "research_permit")] == [
             (1, "retired"), (2, "retired"), (3, "published")]
+
+
+def test_a_form_the_engine_refuses_says_which_field_is_wrong_in_the_form_editor(visitor, db):
+    ana = visitor("ana")
+    editor = page(ana.get("/analyst/services/research_permit/1/forms/edit/research_permit/sign"))
+    schema = orjson.loads(editor.cssselect("textarea#schema")[0].text_content())
+    schema["properties"]["typename"] = {"type": "string", "title": "Jenis"}
+    refused = ana.post("/analyst/services/research_permit/1/forms/edit/research_permit/sign",
+                       {"schema": orjson.dumps(schema).decode(), "ui_schema": ""})
+    assert refused.status_code == 422
+    problems = " ".join(e.text_content() for e in page(refused).cssselect(".schema-problems li"))
+    assert "Formulir 'research_permit/sign' tidak valid" in problems
+    assert "/properties/typename" in problems and "rename the field" in problems, problems
+    assert '"typename"' in page(refused).cssselect("textarea#schema")[0].text_content(), "the edit is kept"
+    with db.transaction() as session:
+        assert len(definitions.versions(session, "research_permit")) == 1
