@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.validators import validator_for
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from engine import forms as engine_forms
 from engine.errors import LincahError
 
 from . import forms
@@ -327,6 +328,11 @@ def messages(schema: dict | None, data: dict) -> dict[str, str]:
                 found.setdefault(path or "(form)", _message(best, schema))
                 continue
         found.setdefault(path or "(form)", _message(error, schema))
+    # The engine's own keyword (x-dates-in-order) in the same round, or a person who fixed every marked field
+    # would send the form only to be told then that the end date comes before the start.
+    for path, message in engine_forms.field_errors(schema, data).items():
+        if _BEFORE.match(message):
+            found.setdefault(path, _dates_out_of_order(schema, message))
     return found
 
 

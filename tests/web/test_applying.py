@@ -231,3 +231,13 @@ def test_research_that_ends_before_it_starts_is_refused_on_the_end_date_in_the_p
     (error,) = page(response).cssselect("#f-end_date-error")
     assert "Tidak boleh sebelum Tanggal mulai penelitian (10-01-2027)." in error.text_content()
     assert page(response).cssselect("input[name=end_date]")[0].get("value") == "2026-01-01"
+
+
+def test_an_end_date_before_the_start_is_marked_with_the_other_mistakes_not_after_them(visitor):
+    response = visitor("andi").post("/services/research_permit/apply",
+                                    research_form(start_date="2027-01-10", end_date="2026-01-01",
+                                                  research_purpose="Skripsi"))
+    assert response.status_code == 422
+    assert "Isi minimal 10 karakter" in page(response).cssselect("#f-research_purpose-error")[0].text_content()
+    (error,) = page(response).cssselect("#f-end_date-error")
+    assert "Tidak boleh sebelum Tanggal mulai penelitian (10-01-2027)." in error.text_content()
