@@ -354,10 +354,10 @@ def _declared(schema, root: dict, depth: int) -> set[str] | None:
 
 
 def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ()) -> dict[str, str]:
-    """Validate ``data`` against ``schema`` (None: any fields); return ``{field path: message}`` (empty when
-    valid).
+    """Validate ``data`` against ``schema``; return ``{field path: message}`` (empty when valid).
 
-    A field the form does not declare is an error too (unless the form opens itself to others, or the engine
+    ``None`` is no form at all — a start without one, a decision or "done" step — which takes no fields but
+    ``also``. A field the form does not declare is an error too (unless the form opens itself to others, or the engine
     adds the field itself: ``also``, e.g. the decision): submitted data becomes process variables, so an
     undeclared field would let the person filling in the form set what scripts and other steps decide — an
     applicant could send ``"issued": true`` with a permit number of their own."""
@@ -367,6 +367,8 @@ def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ())
         errors[".".join(str(part) for part in reserved)] = (
             f"The name {RESERVED_KEY!r} is reserved by the workflow engine; use another field name.")
     if schema is None:
+        for name in sorted(set(data) - set(also)):
+            errors.setdefault(name, "There is no form here, so this field has no place; leave it out.")
         return errors
     declared = declared_fields(schema)
     if declared is not None:

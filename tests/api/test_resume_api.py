@@ -8,14 +8,14 @@ from engine import definitions
 from engine.bpmn.compiler import SourceFile
 from engine.forms import FormSource
 from tests.api.conftest import complete, open_task
-from tests.engine.conftest import REVIEW_THEN_DIVIDE
+from tests.engine.conftest import REVIEW_FORMS, REVIEW_THEN_DIVIDE, form_uploads
 
 
 def _stopped_application(client, people, db, ctx) -> tuple[int, str]:
     """An application whose verification failed on the officer's data (division by zero): flagged, task open."""
     with db.transaction() as session:
         definitions.deploy(session, ctx, SourceFile("p.bpmn", REVIEW_THEN_DIVIDE.encode()), [],
-                           FormSource({}, []), actor="analis")
+                           FormSource(form_uploads(REVIEW_FORMS), []), actor="analis")
     andi, vera = people.headers("andi"), people.headers("vera")
     created = client.post("/api/v1/applications", headers=andi, json={"service": "p", "data": {"base_fee": 100}})
     assert created.status_code == 201, created.get_json()

@@ -26,15 +26,27 @@ def diagram(body: str, process_id: str = "p", extra: str = "", executable: str =
             f"{extra}</bpmn:definitions>\n")
 
 
+def fields_form(**types: str) -> dict:
+    """A form declaring each field with its JSON type (``amount="number"``): forms take only what they declare,
+    and a step without a form takes no fields at all."""
+    return {"type": "object", "properties": {name: {"type": kind} for name, kind in types.items()}}
+
+
+def form_uploads(forms: dict) -> dict:
+    """``{key: schema}`` as the uploaded files a deploy reads (``FormSource``)."""
+    return {f"{key}.json": orjson.dumps(schema) for key, schema in forms.items()}
+
+
 # A verification followed by a script that divides by what the officer entered: 0 makes the step fail.
 REVIEW_THEN_DIVIDE = diagram("""
-    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
-    <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier"/>
+    <bpmn:startEvent id="s" camunda:formKey="apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier" camunda:formKey="review"/>
     <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="compute"/>
     <bpmn:scriptTask id="compute" name="Hitung" scriptFormat="python">
       <bpmn:script>fee = base_fee / divisor</bpmn:script>
     </bpmn:scriptTask>
     <bpmn:sequenceFlow id="f2" sourceRef="compute" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""")
+REVIEW_FORMS = {"apply": fields_form(base_fee="number"), "review": fields_form(divisor="number")}
 
 APPLICANT = Actor.of("andi", ["applicant"], full_name="Andi Pratama")
 OTHER_APPLICANT = Actor.of("budi", ["applicant"])
@@ -51,7 +63,7 @@ def deploy(db, ctx):
     """deploy(xml_text, forms={key: schema dict}, name=..., publish=True) -> ServiceDefinition."""
 
     def _deploy(xml: str, forms: dict | None = None, name: str = "test.bpmn", publish: bool = True):
-        uploads = {f"{key}.json": orjson.dumps(schema) for key, schema in (forms or {}).items()}
+        uploads = form_uploads(forms or {})
         with db.transaction() as session:
             result = definitions.deploy(session, ctx, SourceFile(name, xml.encode()), [],
                                         FormSource(uploads, []), actor="analyst", publish=publish)

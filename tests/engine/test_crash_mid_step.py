@@ -11,7 +11,7 @@ import textwrap
 from engine import applications, tasks
 from engine.models import Event, Instance, Task
 from tests.conftest import PROJECT_ROOT
-from tests.engine.conftest import APPLICANT, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
+from tests.engine.conftest import APPLICANT, REVIEW_FORMS, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
 
 # The child completes the task and dies (like kill -9: no cleanup, no rollback) just before the commit.
 CHILD = textwrap.dedent("""
@@ -48,7 +48,7 @@ def _run_child(db, task_id: str, when: str):
 
 
 def _waiting(db, ctx, deploy) -> tuple[int, str]:
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     with db.transaction() as session:
         instance_id = applications.start(session, ctx, service="p", data={"base_fee": 100}, actor=APPLICANT).id
     with db.transaction() as session:

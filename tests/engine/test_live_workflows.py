@@ -15,7 +15,7 @@ from engine.errors import Conflict, ProcessError
 from engine.live_workflows import LiveWorkflows
 from engine.models import Instance
 from tests import samples
-from tests.engine.conftest import APPLICANT, HEAD, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
+from tests.engine.conftest import APPLICANT, HEAD, REVIEW_FORMS, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
 
 
 def _start(db, ctx, service="p", data=None):
@@ -78,7 +78,7 @@ class TestTheMap:
 
 class TestSteps:
     def test_the_next_step_starts_from_the_workflow_the_last_one_saved(self, db, ctx, deploy):
-        deploy(REVIEW_THEN_DIVIDE)
+        deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
         iid = _start(db, ctx, data={"base_fee": 100})
         hits = ctx.live.hits
         _complete(db, ctx, iid, "review", VERIFIER, {"divisor": 4})
@@ -89,7 +89,7 @@ class TestSteps:
             assert applications.current_data(ctx, instance)["fee"] == 25
 
     def test_after_a_rolled_back_step_the_stored_state_is_restored(self, db, ctx, deploy):
-        deploy(REVIEW_THEN_DIVIDE)
+        deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
         iid = _start(db, ctx, data={"base_fee": 100})
         task_id = _task(db, iid, "review")
         with pytest.raises(RuntimeError), db.transaction() as session:
@@ -103,7 +103,7 @@ class TestSteps:
             assert applications.current_data(ctx, session.get(Instance, iid))["fee"] == 20
 
     def test_a_failed_step_never_hands_its_half_run_workflow_on(self, db, ctx, deploy):
-        deploy(REVIEW_THEN_DIVIDE)
+        deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
         iid = _start(db, ctx, data={"base_fee": 100})
         state_before, _ = _stored(db, iid)
         with pytest.raises(ProcessError):
@@ -113,7 +113,7 @@ class TestSteps:
         assert ctx.live.take(iid, state_after) is None
 
     def test_a_lost_race_is_a_conflict_and_the_winners_state_stays(self, db, ctx, deploy):
-        deploy(REVIEW_THEN_DIVIDE)
+        deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
         iid = _start(db, ctx, data={"base_fee": 100})
         task_id = _task(db, iid, "review")
         _complete(db, ctx, iid, "review", VERIFIER, {"divisor": 4})
@@ -169,7 +169,7 @@ def test_a_kept_workflow_runs_its_expressions_in_the_sandbox(db, ctx, deploy, tm
     """Kept or restored, the workflow a step gets evaluates in the sandbox (the stored text carries no engine)."""
     from engine.errors import SandboxViolation
 
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     iid = _start(db, ctx, data={"base_fee": 100})
     state, _ = _stored(db, iid)
     kept = ctx.live.take(iid, state)

@@ -12,7 +12,15 @@ from engine.access import Actor
 from engine.context import EngineContext
 from engine.errors import Conflict, Forbidden, ProcessError
 from engine.models import Event, Instance
-from tests.engine.conftest import APPLICANT, REVIEW_THEN_DIVIDE, SUPERVISOR, VERIFIER, diagram, open_task_rows
+from tests.engine.conftest import (
+    APPLICANT,
+    REVIEW_FORMS,
+    REVIEW_THEN_DIVIDE,
+    SUPERVISOR,
+    VERIFIER,
+    diagram,
+    open_task_rows,
+)
 
 ADMIN = Actor.of("admin", ["admin"], [], ["*"])
 BONE_SUPERVISOR = Actor.of("super.bone", ["supervisor"], [], ["bone"])
@@ -57,7 +65,7 @@ def _state(db, instance_id):
 
 
 def test_a_step_that_failed_on_its_data_can_be_submitted_again_after_resuming(db, ctx, deploy):
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     iid = _start(db, ctx, {"base_fee": 100})
     with pytest.raises(ProcessError):
         _complete(db, ctx, iid, {"divisor": 0})
@@ -97,7 +105,7 @@ def test_when_the_cause_is_still_there_it_stops_again_and_says_so(db, ctx, setti
 
 
 def test_only_an_administrator_or_a_supervisor_of_the_office_may_resume(db, ctx, deploy):
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     iid = _start(db, ctx, {"base_fee": 100})
     with pytest.raises(ProcessError):
         _complete(db, ctx, iid, {"divisor": 0})
@@ -109,7 +117,7 @@ def test_only_an_administrator_or_a_supervisor_of_the_office_may_resume(db, ctx,
 
 
 def test_an_application_that_is_not_stopped_cannot_be_resumed(db, ctx, deploy):
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     iid = _start(db, ctx, {"base_fee": 100})
     with pytest.raises(Conflict, match="only an application stopped by an error"):
         _resume(db, ctx, iid)
@@ -131,7 +139,7 @@ def _told(db, kind="application_stopped"):
 
 
 def test_the_offices_supervisors_are_told_where_and_why_an_application_stopped(db, ctx, deploy):
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     with db.transaction() as session:
         _account(session, ctx, "supri", ["supervisor"], ["sulsel"], email="supri@dpmptsp.example.go.id")
         _account(session, ctx, "super.bone", ["supervisor"], ["bone"])
@@ -146,7 +154,7 @@ def test_the_offices_supervisors_are_told_where_and_why_an_application_stopped(d
 
 
 def test_without_a_supervisor_in_the_office_the_administrators_are_told(db, ctx, deploy):
-    deploy(REVIEW_THEN_DIVIDE)
+    deploy(REVIEW_THEN_DIVIDE, REVIEW_FORMS)
     with db.transaction() as session:
         _account(session, ctx, "admin", ["admin"], ["*"])
     iid = _start(db, ctx, {"base_fee": 100})

@@ -10,7 +10,16 @@ import pytest
 from engine import applications, tasks
 from engine.errors import Conflict, InvalidData, ProcessError
 from engine.models import Event, Instance, Task
-from tests.engine.conftest import APPLICANT, REVIEW_THEN_DIVIDE, SUPERVISOR, VERIFIER, diagram, open_task_rows
+from tests.engine.conftest import (
+    APPLICANT,
+    REVIEW_FORMS,
+    REVIEW_THEN_DIVIDE,
+    SUPERVISOR,
+    VERIFIER,
+    diagram,
+    fields_form,
+    open_task_rows,
+)
 
 
 def _start(db, ctx, service="p", data=None, actor=APPLICANT):
@@ -68,14 +77,15 @@ class TestHumanDecisions:
 
     def test_conditions_keep_working_beside_decisions(self, db, ctx, deploy):
         deploy(diagram("""
-        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+        <bpmn:startEvent id="s" camunda:formKey="apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
         <bpmn:exclusiveGateway id="gw" default="small"/>
         <bpmn:sequenceFlow id="big" sourceRef="gw" targetRef="bigEnd">
           <bpmn:conditionExpression>${amount &gt; 1000 &amp;&amp; applicant_type == 'company'}
           </bpmn:conditionExpression>
         </bpmn:sequenceFlow>
         <bpmn:sequenceFlow id="small" sourceRef="gw" targetRef="smallEnd"/>
-        <bpmn:endEvent id="bigEnd" name="Besar"/><bpmn:endEvent id="smallEnd" name="Kecil"/>"""))
+        <bpmn:endEvent id="bigEnd" name="Besar"/><bpmn:endEvent id="smallEnd" name="Kecil"/>"""),
+               {"apply": fields_form(amount="number", applicant_type="string")})
         big = _start(db, ctx, data={"amount": 5000, "applicant_type": "company"})
         small = _start(db, ctx, data={"amount": 5000, "applicant_type": "student"})
         assert _outcome(db, big) == ("completed", "Besar")
@@ -92,7 +102,7 @@ class TestHumanDecisions:
                   'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"><bpmndi:BPMNPlane id="pl" bpmnElement="p">'
                   f"{shapes}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n")
         deploy(diagram("""
-        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+        <bpmn:startEvent id="s" camunda:formKey="apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
         <bpmn:exclusiveGateway id="gw" default="small"/>
         <bpmn:sequenceFlow id="big" sourceRef="gw" targetRef="bigEnd">
           <bpmn:conditionExpression>amount &gt; 1000</bpmn:conditionExpression></bpmn:sequenceFlow>
@@ -100,14 +110,15 @@ class TestHumanDecisions:
           <bpmn:conditionExpression>amount &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>
         <bpmn:sequenceFlow id="small" sourceRef="gw" targetRef="smallEnd"/>
         <bpmn:endEvent id="bigEnd" name="Besar"/><bpmn:endEvent id="mediumEnd" name="Sedang"/>
-        <bpmn:endEvent id="smallEnd" name="Kecil"/>""", extra=layout))
+        <bpmn:endEvent id="smallEnd" name="Kecil"/>""", extra=layout), {"apply": fields_form(amount="number")})
         outcomes = [_outcome(db, _start(db, ctx, data={"amount": amount}))[1] for amount in (5000, 500, 5)]
         assert outcomes == ["Besar", "Sedang", "Kecil"]
 
 
-def _timer_process(value: str, kind: str = "timeDuration") -> str:
+def _timer_process(value: str, kind: str = "timeDuration", start_form: str = "") -> str:
+    form = f' camunda:formKey="{start_form}"' if start_form else ""
     return diagram(f"""
-    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+    <bpmn:startEvent id="s"{form}/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
     <bpmn:intermediateCatchEvent id="wait" name="Tunggu">
       <bpmn:timerEventDefinition><bpmn:{kind}>{value}</bpmn:{kind}></bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>
@@ -137,7 +148,7 @@ class TestTimers:
         assert due == datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 09:00 WITA
 
     def test_expression_timers_still_work(self, db, ctx, deploy, clock):
-        deploy(_timer_process("wait_for"))
+        deploy(_timer_process("wait_for", start_form="apply"), {"apply": fields_form(wait_for="string")})
         iid = _start(db, ctx, data={"wait_for": "P2D"})
         with db.transaction() as session:
             assert session.get(Instance, iid).next_timer_at == clock.now() + timedelta(days=2)
@@ -152,7 +163,7 @@ SCRIPT_AFTER_TASK = REVIEW_THEN_DIVIDE
 
 class TestScriptErrors:
     def test_script_error_leaves_the_stored_instance_unchanged_and_flags_it(self, db, ctx, deploy):
-        deploy(SCRIPT_AFTER_TASK)
+        deploy(SCRIPT_AFTER_TASK, REVIEW_FORMS)
         iid = _start(db, ctx, data={"base_fee": 100})
         with db.transaction() as session:
             before = session.get(Instance, iid)
@@ -171,7 +182,7 @@ class TestScriptErrors:
             assert error.element_id == "compute" and error.actor == "vera"
 
     def test_a_flagged_application_accepts_no_further_steps(self, db, ctx, deploy):
-        deploy(SCRIPT_AFTER_TASK)
+        deploy(SCRIPT_AFTER_TASK, REVIEW_FORMS)
         iid = _start(db, ctx, data={"base_fee": 100})
         with pytest.raises(ProcessError):
             _complete(db, ctx, iid, "review", {"divisor": 0})
@@ -180,11 +191,12 @@ class TestScriptErrors:
 
     def test_condition_refused_by_the_sandbox_at_run_time_is_reported_with_the_reason(self, db, ctx, deploy):
         deploy(diagram("""
-        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
+        <bpmn:startEvent id="s" camunda:formKey="apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>
         <bpmn:exclusiveGateway id="gw" default="b"/>
         <bpmn:sequenceFlow id="a" sourceRef="gw" targetRef="e1">
           <bpmn:conditionExpression>len('a' * n) &gt; 5</bpmn:conditionExpression></bpmn:sequenceFlow>
-        <bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="e2"/><bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>"""))
+        <bpmn:sequenceFlow id="b" sourceRef="gw" targetRef="e2"/><bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>"""),
+               {"apply": fields_form(n="integer")})
         iid = _start(db, ctx, data={"n": 10**9})
         with db.transaction() as session:
             instance = session.get(Instance, iid)
@@ -309,9 +321,11 @@ def test_start_form_errors_come_back_per_field(db, ctx, deploy):
 def test_data_with_the_serializers_reserved_key_is_refused_and_the_application_stays_readable(db, ctx, deploy):
     """SpiffWorkflow's serializer takes any object with a ``typename`` key for one of its own: such data would be
     saved, and the application could never be opened again."""
-    deploy(diagram("""<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    deploy(diagram("""<bpmn:startEvent id="s" camunda:formKey="apply"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
     <bpmn:userTask id="review" name="Periksa" camunda:candidateGroups="verifier"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>"""))
+    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>"""),
+           {"apply": fields_form(vessel="object")})
     with db.transaction() as session, pytest.raises(InvalidData) as at_start:
         applications.start(session, ctx, service="p", data={"vessel": {"typename": "Task"}}, actor=APPLICANT)
     assert "vessel.typename" in at_start.value.details
@@ -345,3 +359,19 @@ class TestSandboxAfterPersistence:
         # ... and ordinary conditions still evaluate on the loaded instance.
         task.data["amount"] = 5
         assert workflow.script_engine.evaluate(task, "amount > 1 and applicant == 'andi'") is True
+
+
+def test_a_start_and_a_step_without_a_form_take_no_fields_so_nobody_slips_process_variables_in(db, ctx, deploy):
+    """Submitted data becomes process data; where there is no form, a field could only set what scripts and later
+    steps decide (``issued``, ``permit_number`` …)."""
+    deploy(DECISION)
+    with db.transaction() as session, pytest.raises(InvalidData) as at_start:
+        applications.start(session, ctx, service="p", data={"issued": True}, actor=APPLICANT)
+    assert set(at_start.value.details) == {"issued"} and "no form" in at_start.value.details["issued"]
+    iid = _start(db, ctx)
+    with pytest.raises(InvalidData) as at_step:
+        _complete(db, ctx, iid, "review", {"permit_number": "503/99999/IP/PALSU"}, decision="Setujui")
+    assert set(at_step.value.details) == {"permit_number"}
+    assert [e for _, e in _open(db, iid)] == ["review"]
+    _complete(db, ctx, iid, "review", decision="Setujui")  # the choice itself is the step's one input
+    assert _outcome(db, iid) == ("completed", "Disetujui")

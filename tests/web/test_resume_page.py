@@ -8,7 +8,7 @@ from engine import applications, definitions, tasks
 from engine.bpmn.compiler import SourceFile
 from engine.errors import ProcessError
 from engine.forms import FormSource
-from tests.engine.conftest import APPLICANT, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
+from tests.engine.conftest import APPLICANT, REVIEW_FORMS, REVIEW_THEN_DIVIDE, VERIFIER, form_uploads, open_task_rows
 from tests.web.conftest import page, text_of
 
 pytestmark = pytest.mark.usefixtures("people")
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.usefixtures("people")
 def stopped(db, ctx) -> int:
     """An application whose verification failed on the officer's data (division by zero)."""
     with db.transaction() as session:
-        definitions.deploy(session, ctx, SourceFile("p.bpmn", REVIEW_THEN_DIVIDE.encode()), [], FormSource({}, []),
+        definitions.deploy(session, ctx, SourceFile("p.bpmn", REVIEW_THEN_DIVIDE.encode()), [],
+                           FormSource(form_uploads(REVIEW_FORMS), []),
                            actor="analis")
     with db.transaction() as session:
         application_id = applications.start(session, ctx, service="p", data={"base_fee": 100}, actor=APPLICANT).id
