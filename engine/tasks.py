@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, inspect, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,8 +50,12 @@ _LOAD_TASK = Prepared(
     .where(_TASKS.c.id == bindparam("b_task_id")))
 _CLOSING = ("state", "completed_at", "completed_by", "decision", "working_seconds", "sla_state", "paused_seconds",
             "paused_since", "sla_alarm_at")
-_CLOSE_OPEN_TASK = Prepared(update(_TASKS).where(_TASKS.c.id == bindparam("b_task_id"), _TASKS.c.state.in_(OPEN)),
-                            columns=_CLOSING)
+# Closes the task only if it is still open and still free or the completer's (or the applicant's own): a colleague's
+# claim that landed after this request read the task wins, as a completion would.
+_CLOSE_OPEN_TASK = Prepared(update(_TASKS).where(
+    _TASKS.c.id == bindparam("b_task_id"), _TASKS.c.state.in_(OPEN),
+    or_(_TASKS.c.assignee.is_(None), _TASKS.c.assignee == bindparam("b_actor"), _TASKS.c.for_applicant.is_(True))),
+    columns=_CLOSING)
 
 
 def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
@@ -202,8 +206,9 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
     # The step's writes travel together (one round trip on PostgreSQL); a lost race with a colleague shows as a
     # task already closed or an application already changed, and undoes them all.
     with sql.batch(session):
-        _CLOSE_OPEN_TASK.write(session, {"b_task_id": task.id, **closing}, expect=1, conflict=Conflict(
-            f"Task {task.name!r} was completed by someone else at the same moment."))
+        _CLOSE_OPEN_TASK.write(session, {"b_task_id": task.id, "b_actor": actor.username, **closing}, expect=1,
+                               conflict=Conflict(f"Task {task.name!r} was claimed or completed by someone else at "
+                                                 "the same moment."))
         for name, value in closing.items():
             set_committed_value(task, name, value)
         where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,

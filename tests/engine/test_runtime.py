@@ -375,3 +375,28 @@ def test_a_start_and_a_step_without_a_form_take_no_fields_so_nobody_slips_proces
     assert [e for _, e in _open(db, iid)] == ["review"]
     _complete(db, ctx, iid, "review", decision="Setujui")  # the choice itself is the step's one input
     assert _outcome(db, iid) == ("completed", "Disetujui")
+
+
+def test_a_completion_that_raced_a_colleagues_claim_is_a_conflict_and_the_claim_stays(db, ctx, deploy):
+    """Vera's request read the task free; Vivi's claim landed before Vera's completion was written."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from engine.access import Actor
+
+    deploy(DECISION)
+    iid = _start(db, ctx)
+    ((task_id, _),) = _open(db, iid)
+    with db.transaction() as session:
+        tasks.claim(session, ctx, task_id, Actor.of("vivi", ["officer"], ["verifier"], ["sulsel"]))
+        revision = session.get(Instance, iid).revision
+    with pytest.raises(Conflict, match="claimed or completed by someone else"), db.transaction() as session:
+        task, _ = tasks.get(session, task_id, VERIFIER)
+        set_committed_value(task, "assignee", None)  # as Vera's request read it a moment before
+        set_committed_value(task, "state", "ready")
+        tasks.complete(session, ctx, task_id, VERIFIER, {}, decision="Setujui")
+    with db.transaction() as session:
+        row = session.get(Task, task_id)
+        assert (row.state, row.assignee, row.decision) == ("claimed", "vivi", None)
+        assert (session.get(Instance, iid).status, session.get(Instance, iid).revision) == ("running", revision)
+    _complete(db, ctx, iid, "review", decision="Tolak", actor=Actor.of("vivi", ["officer"], ["verifier"], ["sulsel"]))
+    assert _outcome(db, iid) == ("completed", "Ditolak")
