@@ -18,7 +18,7 @@ from . import lint, settings, sla_lint
 from .names import camunda, label, local, xpath
 from .parser import LincahParser
 from .problems import ProblemList
-from .rewrite import rewrite
+from .rewrite import flow_order, rewrite
 from .xml import load_xml
 
 
@@ -216,6 +216,10 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
                              "lane, so only supervisors can work it. Set camunda:candidateGroups or put it in a lane.",
                              node=node, file=filename,
                              message_id=f"Tugas {label(node)} tidak memiliki grup petugas.")
+    # In the order a file goes through them, so that the procedure reads as the applicant lives it (a step added
+    # last to the XML but drawn before the signature is listed before it); steps no flow reaches come last.
+    order = flow_order(process)
+    tasks = dict(sorted(tasks.items(), key=lambda item: order.get(item[0], len(order))))
     process_settings = settings.process_settings(process)
     lint.check_sla(process_settings["sla"], process, problems, filename, options.sla_parser)
     sla_lint.check_sla_settings(process, tasks, process_settings, problems, filename)

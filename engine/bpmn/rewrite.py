@@ -44,6 +44,55 @@ class ProcessGraph:
         return graph
 
 
+def flow_order(process) -> dict[str, int]:
+    """Each element's rank in the order a file goes through the process: the longest path to it from a start event,
+    along sequence flows, into sub-processes (their start events follow the sub-process) and to boundary events
+    (after the activity they sit on). Flows back to an element already on the path — a revision loop — are left
+    out, so a loop never ranks the steps it returns to after the ones it comes from. Unreached elements have none.
+    """
+    graphs = {container.get("id"): ProcessGraph.of(container) for container in containers(process)}
+    nodes = {node_id: node for graph in graphs.values() for node_id, node in graph.nodes.items()}
+    successors: dict[str, list[str]] = {node_id: [] for node_id in nodes}
+    for graph_id, graph in graphs.items():
+        for source, flows in graph.outgoing.items():
+            successors.setdefault(source, []).extend(f.get("targetRef") for f in flows if f.get("targetRef") in nodes)
+        if graph_id in successors:  # a sub-process leads into its own start events
+            successors[graph_id].extend(i for i, n in graph.nodes.items() if local(n.tag) == "startEvent")
+    for node_id, node in nodes.items():
+        if local(node.tag) == "boundaryEvent" and node.get("attachedToRef") in successors:
+            successors[node.get("attachedToRef")].append(node_id)
+    roots = [i for i, n in graphs[process.get("id")].nodes.items() if local(n.tag) == "startEvent"]
+    # Depth first: an edge to an element still on the path closes a loop; the others form a graph without cycles,
+    # whose elements in reverse finishing order come each after all that lead to it.
+    forward: dict[str, list[str]] = {}
+    finished: list[str] = []
+    on_path: set[str] = set()
+    for root in roots:
+        if root in forward:
+            continue
+        forward[root] = []
+        on_path.add(root)
+        stack = [(root, iter(successors[root]))]
+        while stack:
+            current, following = stack[-1]
+            step = next(following, None)
+            if step is None:
+                stack.pop()
+                on_path.discard(current)
+                finished.append(current)
+            elif step not in on_path:
+                forward[current].append(step)
+                if step not in forward:
+                    forward[step] = []
+                    on_path.add(step)
+                    stack.append((step, iter(successors[step])))
+    rank = dict.fromkeys(roots, 0)
+    for current in reversed(finished):
+        for step in forward[current]:
+            rank[step] = max(rank.get(step, 0), rank.get(current, 0) + 1)
+    return rank
+
+
 def condition_of(flow) -> etree._Element | None:
     for child in flow:
         if is_bpmn(child, "conditionExpression") and (child.text or "").strip():

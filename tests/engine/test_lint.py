@@ -410,3 +410,24 @@ def test_an_empty_sub_process_is_told_apart_from_one_without_a_single_start(ctx)
               '<bpmn:task id="t" name="Ukur"/><bpmn:sequenceFlow id="g1" sourceRef="t" targetRef="e2"/>'
               '<bpmn:endEvent id="e2"/>')
     assert not lint(ctx, diagram(body.format(inside))).problems.errors
+
+
+def test_the_steps_are_listed_in_the_order_a_file_goes_through_them_not_the_order_of_the_xml(ctx):
+    """A step added in the modeler sits last in the XML; the procedure lists it where it is in the flow, and the
+    revision loop back to the verification does not list the verification after the revision."""
+    xml = diagram("""
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="verify"/>
+    <bpmn:userTask id="verify" name="Verifikasi" camunda:candidateGroups="verifier"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="verify" targetRef="gw"/><bpmn:exclusiveGateway id="gw"/>
+    <bpmn:sequenceFlow id="ok" name="Setujui" sourceRef="gw" targetRef="site"/>
+    <bpmn:sequenceFlow id="back" name="Kembalikan" sourceRef="gw" targetRef="revise"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="revise" targetRef="verify"/>
+    <bpmn:userTask id="sign" name="Tanda tangan" camunda:candidateGroups="head"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="sign" targetRef="e"/><bpmn:endEvent id="e"/>
+    <bpmn:userTask id="revise" name="Perbaiki" camunda:candidateGroups="applicant"/>
+    <bpmn:userTask id="orphan" name="Lupa" camunda:candidateGroups="verifier"/>
+    <bpmn:userTask id="site" name="Rekomendasi lokasi" camunda:candidateGroups="verifier"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="site" targetRef="sign"/>""")
+    compiled = lint(ctx, xml)
+    assert not compiled.problems.errors
+    assert list(compiled.meta["tasks"]) == ["verify", "revise", "site", "sign", "orphan"]
