@@ -68,10 +68,34 @@ GROUP = {"verifier": _l("Verifier"), "head_of_office": _l("Head of office"), "fr
          "regency_fisheries": _l("Regency fisheries office"), "fisheries_reviewer": _l("Fisheries reviewer")}
 
 
+def _from_code(code: str) -> str:
+    return " ".join(part if part in ("dan",) else part.capitalize() for part in code.split("_"))
+
+
 def group_name(group: str) -> str:
     """A candidate group as people read it; a group the product does not know is shown as the BPMN names it."""
     label = GROUP.get(group)
     return str(label) if label is not None else group.replace("_", " ")
+
+
+# The offices of South Sulawesi (the default installation) by the codes applications carry; an office the table
+# does not know is shown from its code ("luwu_timur" → "Luwu Timur").
+_CITIES = ("makassar", "parepare", "palopo")
+_REGENCIES = ("bantaeng", "barru", "bone", "bulukumba", "enrekang", "gowa", "jeneponto", "kepulauan_selayar", "luwu",
+              "luwu_timur", "luwu_utara", "maros", "pangkajene_dan_kepulauan", "pinrang", "sidenreng_rappang",
+              "sinjai", "soppeng", "takalar", "tana_toraja", "toraja_utara", "wajo")
+OFFICE = {"sulsel": "Provinsi Sulawesi Selatan",
+          **{code: f"Kota {_from_code(code)}" for code in _CITIES},
+          **{code: f"Kabupaten {_from_code(code)}" for code in _REGENCIES},
+          "selayar": "Kabupaten Kepulauan Selayar", "pangkep": "Kabupaten Pangkajene dan Kepulauan",
+          "sidrap": "Kabupaten Sidenreng Rappang"}
+
+
+def office_name(code: str | None) -> str:
+    """An office (jurisdiction) as people call it: ``sinjai`` → "Kabupaten Sinjai"."""
+    if not code:
+        return ""
+    return OFFICE.get(code) or _from_code(code)
 
 
 SLA_STATE = {sla.ON_TRACK: _l("On track"), sla.AT_RISK: _l("At risk"), sla.BREACHED: _l("Overdue"),

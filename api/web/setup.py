@@ -71,6 +71,7 @@ def register_web(app: Flask) -> None:
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.filters.update(i18n.FILTERS)
     app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
+    app.jinja_env.filters["office"] = labels.office_name
     app.jinja_env.add_extension("jinja2.ext.do")
     app.register_blueprint(bp)
     app.add_url_rule("/assets/dist/<path:filename>", "web_dist", _dist)

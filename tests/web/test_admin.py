@@ -90,4 +90,5 @@ def test_the_organisation_page_shows_roles_groups_with_their_steps_and_offices(v
     assert "front_office" in rows and rows["front_office"] == "–"
     assert "2 akun pemohon" in tree.text_content()
     offices = [r.cssselect("td")[0].text_content() for r in tree.cssselect("#offices + div table tbody tr")]
-    assert offices[0] == "Semua kantor (*)" and {"sulsel", "sinjai", "bone"} <= set(offices)
+    assert offices[0] == "Semua kantor (*)" and {"Provinsi Sulawesi Selatan (sulsel)", "Kabupaten Sinjai (sinjai)",
+                                                  "Kabupaten Bone (bone)"} <= set(offices)

@@ -29,6 +29,7 @@ def test_the_inbox_lists_the_officers_tasks_with_queues_counts_and_sla_badges(vi
     assert [r.cssselect("td a")[0].text_content() for r in rows] == [_number(db, first), _number(db, second)]
     assert [r.cssselect(".badge")[0].text_content() for r in rows] == [
         "Sesuai jadwal · sisa 3 jam 30 menit", "Sesuai jadwal · sisa 3 jam 40 menit"]
+    assert all("· Provinsi Sulawesi Selatan" in r.text_content() for r in rows), "the office by its name"
     queues = {" ".join(a.cssselect("span")[0].text_content().split()): a.cssselect(".count")[0].text_content()
               for a in tree.cssselect(".queues a")}
     assert queues == {"Semua tugas terbuka": "2", "Diklaim saya": "0", "Belum diklaim": "2",

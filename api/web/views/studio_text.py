@@ -148,7 +148,7 @@ INDONESIAN = {
     "Services in %(period)s": "Layanan pada %(period)s",
     "Trend by week: share of files within SLA": "Tren per minggu: persentase berkas tepat waktu",
     "Steps: median and p90 against the target": "Langkah: median dan p90 dibandingkan target",
-    "Per regency office": "Per kantor kabupaten/kota",
+    "Per office": "Per kantor",
     "Overdue files": "Berkas terlambat",
     "Satisfaction (IKM)": "Kepuasan (IKM)",
     "Registration number": "Nomor registrasi",
