@@ -152,7 +152,9 @@ def sla_report(session: Session, ctx: EngineContext, actor: Actor, query: Report
     report = SlaReport(generated_at=ctx.now(), query=query)
     steps = _step_figures(session, query, offices)
     files = _file_figures(session, query, offices)
-    for (service, step, office), figures in sorted(steps.items(), key=lambda item: _order(item[0])):
+    in_flow = {(service, step): names.place(service, step) for service, step, _office in steps}
+    for (service, step, office), figures in sorted(
+            steps.items(), key=lambda item: _order((item[0][0], in_flow[item[0][:2]], item[0][1], item[0][2]))):
         name, target = names.step(service, step, steps_meta=figures)
         row = StepFigures(service, names.service(service), step, name, target, office, figures.figures)
         (report.steps if office is None else report.steps_by_jurisdiction).append(row)
@@ -164,7 +166,7 @@ def sla_report(session: Session, ctx: EngineContext, actor: Actor, query: Report
 
 
 def _order(key: tuple) -> tuple:
-    # All offices first, then each office; within that by service and step.
+    # All offices first, then each office; within that by service and step (its place in the procedure).
     *rest, office = key
     return (office is not None, office or "", *rest)
 
@@ -289,6 +291,12 @@ class _Names:
         if settings:
             return settings.get("name") or step, settings.get("sla")
         return steps_meta.name or step, steps_meta.sla
+
+    def place(self, key: str, step: str) -> int:
+        """Where the step comes in the service's procedure (definitions list steps in flow order); steps the version
+        no longer has come after."""
+        steps = list(self.latest.get(key, ("", {}))[1].get("tasks", {}))
+        return steps.index(step) if step in steps else len(steps)
 
     def file_sla(self, key: str, group: _Group) -> str | None:
         process = self.latest.get(key, ("", {}))[1].get("process")

@@ -125,8 +125,9 @@ def test_managers_supervisors_and_admins_may_read_it_nobody_else(client, people,
 def test_every_figure_of_the_known_history(client, people, history):
     report = _get(client, people.headers("manajer"), REPORT)
     steps = {(r["service"], r["step"]): r for r in report["steps"]}
-    assert list(steps) == [("fishing_vessel_permit", "Task_Inspect"), ("fishing_vessel_permit", "Task_Recommend"),
-                           ("research_permit", "Task_Sign"), ("research_permit", "Task_Verify")]
+    # By service, then in the order a file goes through the steps (recommendation before inspection).
+    assert list(steps) == [("fishing_vessel_permit", "Task_Recommend"), ("fishing_vessel_permit", "Task_Inspect"),
+                           ("research_permit", "Task_Verify"), ("research_permit", "Task_Sign")]
     verify = steps["research_permit", "Task_Verify"]
     assert (verify["service_name"], verify["step_name"], verify["sla"], verify["jurisdiction"]) == (
         "Izin Penelitian", "Verifikasi berkas", "PT4H", None)

@@ -95,8 +95,9 @@ def _figures(row) -> tuple:
 def test_every_figure_per_service_and_step(db, ctx, history):
     report = _report(db, ctx)
     steps = {(r.service, r.step): r for r in report.steps}
-    assert list(steps) == [("fishing_vessel_permit", "Task_Inspect"), ("fishing_vessel_permit", "Task_Recommend"),
-                           ("research_permit", "Task_Sign"), ("research_permit", "Task_Verify")]
+    # By service, then in the order a file goes through the steps (recommendation before inspection).
+    assert list(steps) == [("fishing_vessel_permit", "Task_Recommend"), ("fishing_vessel_permit", "Task_Inspect"),
+                           ("research_permit", "Task_Verify"), ("research_permit", "Task_Sign")]
     verify = steps["research_permit", "Task_Verify"]
     assert (verify.service_name, verify.step_name, verify.sla, verify.jurisdiction) == (
         "Izin Penelitian", "Verifikasi berkas", "PT4H", None)
