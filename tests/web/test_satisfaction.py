@@ -7,7 +7,7 @@ import pytest
 
 from engine import satisfaction
 from engine.models import SurveyResponse
-from tests.web.conftest import apply, page, text_of
+from tests.web.conftest import apply, page
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture
 from tests.web.test_permits import _issue
 
@@ -25,8 +25,7 @@ def test_the_applicant_of_a_finished_file_answers_the_survey_once(visitor, db):
     assert len(tree.cssselect("#survey fieldset.survey-item")) == 9
     assert "Bagaimana pelayanan kami?" in tree.cssselect("#survey h2")[0].text_content()
     incomplete = andi.post(f"/applications/{application_id}/survey", {**_answers(), "time": ""})
-    assert incomplete.status_code == 302
-    assert "Mohon jawab setiap pertanyaan" in text_of(andi.get(f"/applications/{application_id}"))
+    assert incomplete.status_code == 422
     andi.post(f"/applications/{application_id}/survey", {**_answers(4), "time": "2", "comment": "Cepat"})
     tree = page(andi.get(f"/applications/{application_id}"))
     assert "Terima kasih!" in tree.text_content() and not tree.cssselect("#survey form")
@@ -34,6 +33,29 @@ def test_the_applicant_of_a_finished_file_answers_the_survey_once(visitor, db):
     with db.transaction() as session:
         (response,) = session.query(SurveyResponse).all()
         assert response.answers["time"] == 2 and response.answers["cost"] == 4 and response.comment == "Cepat"
+
+
+def test_an_incomplete_survey_comes_back_with_the_answers_kept_and_the_missing_item_marked(visitor, db):
+    application_id = _issue(visitor, db)
+    andi = visitor("andi")
+    chosen = {**_answers(3), "time": "", "cost": "", "comment": "Petugas ramah"}
+    response = andi.post(f"/applications/{application_id}/survey", chosen)
+    assert response.status_code == 422
+    tree = page(response)
+    (summary,) = tree.cssselect("#survey #error-summary")  # the page's script moves the focus there
+    assert [a.get("href") for a in summary.cssselect("a")] == ["#survey-time-1", "#survey-cost-1"]
+    assert "Waktu penyelesaian: Pilih 1, 2, 3 atau 4." in summary.text_content()
+    (time_item,) = [f for f in tree.cssselect("#survey fieldset") if f.cssselect("input[name=time]")]
+    assert time_item.get("aria-describedby") == "survey-time-error"
+    assert "Pilih 1, 2, 3 atau 4." in tree.get_element_by_id("survey-time-error").text_content()
+    assert tree.cssselect("input[name=requirements][value='3'][checked]"), "the answers given are kept"
+    assert not tree.cssselect("input[name=time][checked]")
+    assert tree.get_element_by_id("survey-comment").text_content() == "Petugas ramah"
+    assert tree.cssselect("#survey form[novalidate]"), "the browser's own (English) bubbles stay out of the way"
+    with db.transaction() as session:
+        assert session.query(SurveyResponse).count() == 0
+    answered = andi.post(f"/applications/{application_id}/survey", {**chosen, "time": "4", "cost": "4"})
+    assert answered.status_code == 302
 
 
 def test_nobody_else_answers_and_a_running_file_asks_nothing(visitor, db):

@@ -16,8 +16,8 @@ from .. import i18n
 from ..blueprint import bp
 from ..pages import FormPage, ctx, db, engine_step, render, service_names
 from ..security import current_actor, signed_in
+from ..survey import survey_for
 from .public import steps_of
-from .satisfaction import survey_for
 
 PAGE_SIZE = 20
 APPLICANT_FIELD = "_applicant"
@@ -102,8 +102,13 @@ def my_applications():
 @signed_in()
 def application(application_id: int):
     actor = current_actor()
+    instance = applications.get(db(), application_id, actor)
+    return application_page(instance, actor, survey=survey_for(instance, actor))
+
+
+def application_page(instance, actor, *, survey: dict | None, http_status: int = 200):
+    """One application's page for a visitor who may see it (``applications.get`` checked that)."""
     session = db()
-    instance = applications.get(session, application_id, actor)
     data = applications.current_data(ctx(), instance)
     open_tasks = applications.open_tasks(session, instance)
     events = tracking.history(session, instance)
@@ -113,14 +118,14 @@ def application(application_id: int):
     cancellable = instance.status == "running" and (
         (actor.username == instance.applicant and not any(e.kind == "decision" for e in events))
         or (SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)))
-    return render("web/application.html", instance=instance, data=data, summary=summary,
+    return render("web/application.html", http_status, instance=instance, data=data, summary=summary,
                   status=timeline.status(instance, open_tasks, data),
                   stages=timeline.stages(instance, events, open_tasks), events=events, open_tasks=open_tasks,
                   service_name=i18n.service_name(instance.definition), steps=steps_of(instance.definition),
                   cancellable=cancellable, permit_number=data.get("permit_number"),
                   step_names=_step_names(instance.definition),
                   resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance),
-                  survey=survey_for(instance, actor))
+                  survey=survey)
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])

@@ -10,27 +10,11 @@ from engine import applications, satisfaction
 from engine.access import MANAGER
 from engine.errors import Conflict, InvalidData
 
-from .. import i18n
 from ..blueprint import bp
 from ..pages import ctx, db, render, service_names
 from ..security import current_actor, signed_in
-
-
-def item_labels() -> list[tuple[str, str]]:
-    """(code, label) of the nine items in the page's language."""
-    english = i18n.lang() == "en"
-    return [(code, label_en if english else label_id) for code, label_id, label_en in satisfaction.ITEMS]
-
-
-def scale_labels() -> list[tuple[int, str]]:
-    return [(1, _("Not good")), (2, _("Fairly good")), (3, _("Good")), (4, _("Very good"))]
-
-
-def survey_for(instance, actor) -> dict | None:
-    """What the application page needs for the survey, or None when this visitor has nothing to answer."""
-    if not satisfaction.may_answer(actor, instance):
-        return None
-    return {"answered": satisfaction.answered(db(), instance.id), "items": item_labels(), "scale": scale_labels()}
+from ..survey import item_labels, survey_for
+from .applicant import application_page
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/survey", methods=["POST"])
@@ -42,10 +26,14 @@ def answer_survey(application_id: int):
     for code in satisfaction.CODES:
         value = request.form.get(code, "")
         answers[code] = int(value) if value.isdigit() else None
+    comment = request.form.get("comment", "")[:5000]
     try:
-        satisfaction.submit(db(), ctx(), instance, actor, answers, request.form.get("comment", "")[:5000])
-    except InvalidData:
-        flash(_("Please answer every question of the survey (1 to 4)."), "error")
+        satisfaction.submit(db(), ctx(), instance, actor, answers, comment)
+    except InvalidData as refused:
+        # drawn again with what was chosen, each missing item marked: a redirect would lose the answers and put
+        # the message at the top of the page, out of sight of the survey
+        survey = survey_for(instance, actor, answers=answers, comment=comment, errors=refused.details)
+        return application_page(instance, actor, survey=survey, http_status=422)
     except Conflict:
         flash(_("You have already answered the survey for this application. Thank you!"), "info")
     else:
