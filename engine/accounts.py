@@ -3,6 +3,10 @@
 Creating a user is ``engine.users.create``; this module adds what an office needs around it: applicants registering
 themselves, listing, changing roles, groups, jurisdictions and the active flag, and resetting passwords. Every
 change is audited; deactivating a user or resetting a password revokes that user's API tokens at once.
+
+A claimed step belongs to one person until they complete or release it: when an account is deactivated, or loses the
+group or office a step it holds needs, that step goes back to its group's queue (audited as a release), instead of
+staying with someone who can no longer sign in or work it, where only a supervisor would find it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from werkzeug.security import generate_password_hash
 
 from . import audit, tokens
 from . import users as user_service
-from .access import ADMIN, APPLICANT, ROLES, Actor
+from .access import ADMIN, APPLICANT, ROLES, Actor, may_work
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput, NotFound
-from .models import User
+from .models import Instance, Task, User
 
 _JURISDICTION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-*")
 
@@ -104,8 +108,32 @@ def update(session: Session, ctx: EngineContext, actor: Actor, username: str, *,
             tokens.revoke_all(session, ctx, user.id)
     audit.record(session, "user_updated", actor=actor.username, at=ctx.now(), username=user.username,
                  before=before, after=_snapshot(user))
+    _release_claims(session, ctx, actor, user)
     session.flush()
     return user
+
+
+def claimed_tasks(session: Session, username: str) -> list[tuple[Task, str]]:
+    """The open office steps ``username`` holds, oldest first, each with its file's registration number."""
+    return [(task, number) for task, number in session.execute(
+        select(Task, Instance.registration_no).join(Instance, Instance.id == Task.instance_id)
+        .where(Task.assignee == username, Task.state.in_(("ready", "claimed")), Task.for_applicant.is_(False))
+        .order_by(Task.created_at, Task.id))]
+
+
+def _release_claims(session: Session, ctx: EngineContext, actor: Actor, user: User) -> None:
+    """Back to their group's queue: the steps ``user`` holds but may no longer work (inactive, or without the
+    group or office the step needs)."""
+    person = Actor.of(user.username, user.roles or [], user.groups or [], user.jurisdictions or [])
+    now = ctx.now()
+    for task, _number in claimed_tasks(session, user.username):
+        if user.active and may_work(person, for_applicant=False, applicant="", assignee=None,
+                                    candidate_groups=task.candidate_groups or [], jurisdiction=task.jurisdiction):
+            continue
+        task.state, task.assignee, task.claimed_at = "ready", None, None
+        audit.record(session, "task_unclaimed", actor=actor.username, at=now, instance_id=task.instance_id,
+                     task_id=task.id, element_id=task.element_id, previous_assignee=user.username,
+                     reason="account_deactivated" if not user.active else "account_changed")
 
 
 def reset_password(session: Session, ctx: EngineContext, actor: Actor, username: str, password: str) -> User:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import ApiToken, User
-from tests.web.conftest import page, text_of
+from engine.models import ApiToken, Event, Task, User
+from tests.web.conftest import apply, open_task_id, page, text_of
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
 
@@ -92,3 +92,39 @@ def test_the_organisation_page_shows_roles_groups_with_their_steps_and_offices(v
     offices = [r.cssselect("td")[0].text_content() for r in tree.cssselect("#offices + div table tbody tr")]
     assert offices[0] == "Semua kantor (*)" and {"Provinsi Sulawesi Selatan (sulsel)", "Kabupaten Sinjai (sinjai)",
                                                   "Kabupaten Bone (bone)"} <= set(offices)
+
+
+def _claimed_by(db, task_id: str):
+    with db.transaction() as session:
+        task = session.get(Task, task_id)
+        return task.state, task.assignee
+
+
+def test_deactivating_an_officer_puts_the_tasks_they_claimed_back_in_their_groups_queue(visitor, db):
+    application = apply(visitor("andi"))
+    task_id = open_task_id(db, application, "Task_Verify")
+    vera = visitor("vera")
+    vera.post(f"/tasks/{task_id}/claim")
+    assert _claimed_by(db, task_id) == ("claimed", "vera")
+    response = visitor("admin").post("/admin/users/vera", {"roles": "officer", "groups": "verifier",
+                                                           "jurisdictions": "sulsel"}, follow_redirects=True)
+    assert _claimed_by(db, task_id) == ("ready", None), "nobody could work it: vera can no longer sign in"
+    assert "kembali ke antrean grup: Verifikasi berkas (" in text_of(response)
+    with db.transaction() as session:
+        released = session.query(Event).filter_by(kind="task_unclaimed", task_id=task_id).one()
+        assert (released.actor, released.data["previous_assignee"], released.data["reason"]) == (
+            "admin", "vera", "account_deactivated")
+    inbox = page(visitor("veri2").get("/inbox?assignee=none"))
+    assert [a.get("href").split("?")[0] for a in inbox.cssselect("table.inbox tbody td a")][:1] == [f"/tasks/{task_id}"]
+
+
+def test_an_officer_moved_to_another_group_loses_only_the_claims_of_steps_they_may_no_longer_work(visitor, db):
+    verify = open_task_id(db, apply(visitor("andi")), "Task_Verify")
+    visitor("vera").post(f"/tasks/{verify}/claim")
+    admin = visitor("admin")
+    admin.post("/admin/users/vera", {"roles": "officer", "groups": ["verifier", "head_of_office"],
+                                     "jurisdictions": "sulsel", "active": "true"})
+    assert _claimed_by(db, verify) == ("claimed", "vera"), "still a verifier: the claim stays"
+    admin.post("/admin/users/vera", {"roles": "officer", "groups": "head_of_office", "jurisdictions": "sulsel",
+                                     "active": "true"})
+    assert _claimed_by(db, verify) == ("ready", None)

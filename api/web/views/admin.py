@@ -126,6 +126,7 @@ def admin_user(username: str):
     if request.method == "POST":
         page.read(request, store=None)
         if page.check():
+            held = {task.id: f"{task.name} ({number})" for task, number in accounts.claimed_tasks(db(), user.username)}
             try:
                 with engine_step():
                     accounts.update(db(), ctx(), current_actor(), user.username,
@@ -134,6 +135,11 @@ def admin_user(username: str):
                 _problems(page, exc)
             else:
                 flash(_("Account %(user)s saved.", user=user.username), "success")
+                still = {task.id for task, _number in accounts.claimed_tasks(db(), user.username)}
+                released = [name for task_id, name in held.items() if task_id not in still]
+                if released:
+                    flash(_("%(user)s can no longer work the tasks they had claimed; they are back in their "
+                            "groups' queues: %(tasks)s.", user=user.username, tasks=", ".join(released)), "info")
                 return redirect(url_for("web.admin_user", username=user.username))
         return render("web/admin/user_form.html", 422, form=page.build(), user=user,
                       password_form=_password_form())
