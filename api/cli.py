@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -203,6 +204,11 @@ def serve(host, port, threads, debug, no_scheduler) -> None:
         require_free_port(host, port)
     except OSError as exc:
         raise click.ClickException(str(exc)) from None
+
+    if host not in ("0.0.0.0", "::", ""):
+        # the applicants' mails link to their files: at this server's address, unless LINCAH_PUBLIC_URL names
+        # the one people use (a server listening on every address cannot tell which that is)
+        os.environ.setdefault("LINCAH_PUBLIC_URL", f"http://{host}:{port}")
 
     def make_app():
         return create_app(context=ctx, start_scheduler=not no_scheduler)

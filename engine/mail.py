@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .claims import skip_locked
 from .models import Notification
-from .notifications import FAILED, PENDING, SENT
+from .notifications import ACTION_REQUIRED, APPROVED, CLOSED, FAILED, PENDING, RECEIVED, REJECTED, RETURNED, SENT
 
 
 def _flag(value: str | None) -> bool:
@@ -44,6 +44,9 @@ class MailSettings:
     use_ssl: bool = False
     sender: str = "Lincah DPM-PTSP <noreply@localhost>"
     timeout: float = 10.0
+    # Where people open the pages (``https://izin.example.go.id``): an applicant's mail ends with the link to the
+    # application, or to the task waiting for them. Empty: no links.
+    public_url: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -56,7 +59,8 @@ class MailSettings:
                    username=env.get("LINCAH_SMTP_USER") or None, password=env.get("LINCAH_SMTP_PASSWORD") or None,
                    starttls=_flag(env.get("LINCAH_SMTP_STARTTLS")), use_ssl=_flag(env.get("LINCAH_SMTP_SSL")),
                    sender=env.get("LINCAH_MAIL_FROM", cls.sender),
-                   timeout=float(env.get("LINCAH_SMTP_TIMEOUT", "10")))
+                   timeout=float(env.get("LINCAH_SMTP_TIMEOUT", "10")),
+                   public_url=env.get("LINCAH_PUBLIC_URL", "").strip().rstrip("/"))
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,25 @@ class Outgoing:
     subject: str
     body: str
     attempts: int
+    kind: str | None = None
+    instance_id: int | None = None
+    task_id: str | None = None
+
+
+# The applicant's stage messages: their mail links to the file (or the task) on the pages.
+_APPLICANT_STAGES = frozenset({RECEIVED, RETURNED, ACTION_REQUIRED, APPROVED, REJECTED, CLOSED})
+
+
+def with_link(message: Outgoing, public_url: str) -> str:
+    """The mail's text: the notification's, and for an applicant's stage message the address of the task that
+    waits for them, else of the application (both pages ask to sign in first)."""
+    if not public_url or message.kind not in _APPLICANT_STAGES or message.instance_id is None:
+        return message.body
+    if message.task_id and message.kind in (RETURNED, ACTION_REQUIRED):
+        address = f"{public_url}/tasks/{message.task_id}"
+        return f"{message.body}\n\nBuka tugas / Open the task:\n{address}\n"
+    address = f"{public_url}/applications/{message.instance_id}"
+    return f"{message.body}\n\nBuka permohonan / Open the application:\n{address}\n"
 
 
 @dataclass(frozen=True)
@@ -133,7 +156,7 @@ class SmtpMailer:
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
         email["Message-ID"] = make_msgid(idstring=f"lincah-{message.id}")
-        email.set_content(message.body)
+        email.set_content(with_link(message, self.settings.public_url))
         try:
             connection.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -160,7 +183,8 @@ def claim_outgoing(session: Session, now: datetime, *, limit: int = 50, policy: 
                    ) -> list[Outgoing]:
     """Lease up to ``limit`` e-mails that are due, oldest first; rows leased or locked elsewhere are skipped."""
     due = skip_locked(
-        select(_TABLE.c.id, _TABLE.c.email, _TABLE.c.subject, _TABLE.c.body, _TABLE.c.attempts)
+        select(_TABLE.c.id, _TABLE.c.email, _TABLE.c.subject, _TABLE.c.body, _TABLE.c.attempts, _TABLE.c.kind,
+               _TABLE.c.instance_id, _TABLE.c.task_id)
         .where(_TABLE.c.email_status == PENDING, _TABLE.c.next_attempt_at <= now,
                or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until <= now))
         .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id).limit(limit))

@@ -10,7 +10,7 @@ from engine import mail
 from engine.mail import MailSettings, RetryPolicy, SmtpMailer
 from scheduler import jobs
 from tests import samples
-from tests.drive import notifications, start, step
+from tests.drive import notifications, open_rows, start, step
 from tests.engine.conftest import VERIFIER
 from tests.scheduler.conftest import free_port
 
@@ -40,6 +40,27 @@ def test_the_applicant_receives_the_mail_as_written(db, ctx, smtp_server):
     assert row.instance_id == iid and "DPMPTSP-SULSEL/research_permit/2026/00001" in message.get_content()
     assert (row.email_status, row.attempts, row.sent_at) == ("sent", 1, ctx.now())
     assert _send(db, ctx, port).sent == 0  # never twice
+
+
+def test_the_applicants_mails_link_to_the_application_and_to_the_task_waiting_for_them(db, ctx, smtp_server):
+    mailbox, port = smtp_server
+    iid = start(db, ctx, "research_permit", samples.research_application())
+    step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Proposal belum lengkap"}, "Kembalikan untuk perbaikan")
+    (revise,) = [row for row in open_rows(db, iid) if row.element_id == "Task_Revise"]
+    mailer = SmtpMailer(MailSettings(host="127.0.0.1", port=port, public_url="https://izin.sulsel.test"))
+    assert jobs.send_notifications(db.factory, ctx, mailer, policy=POLICY).sent == 2
+    received, returned = (message.get_content().replace("\r\n", "\n") for message in mailbox.messages())
+    assert received.rstrip().endswith(f"Buka permohonan / Open the application:\nhttps://izin.sulsel.test/applications/{iid}")
+    assert returned.rstrip().endswith(f"Buka tugas / Open the task:\nhttps://izin.sulsel.test/tasks/{revise.id}")
+    assert "https://" not in notifications(db)[0].body  # the app lists the message with its own link
+
+
+def test_without_a_public_address_the_mail_has_no_link(db, ctx, smtp_server):
+    mailbox, port = smtp_server
+    start(db, ctx, "research_permit", samples.research_application())
+    _send(db, ctx, port)
+    (message,) = mailbox.messages()
+    assert "http" not in message.get_content()
 
 
 def test_a_refused_delivery_is_retried_with_exponential_backoff(db, ctx, clock, smtp_server):
