@@ -171,11 +171,12 @@ class _Breaches:
             people = [*self.directory.officers(task.candidate_groups, task.jurisdiction),
                       *([task.assignee] if task.assignee else []), *self.directory.supervisors(task.jurisdiction)]
         due = notifications.local_time(self.ctx, task.due_at, task.jurisdiction)
+        target_id, target_en = sla.target_words(task.sla, task.sla_calendar)
         subject = f"Melewati batas waktu: {task.name} — {file.registration_no} / Overdue: {task.name}"
         body = (f"Tugas \"{task.name}\" pada permohonan {file.registration_no} melewati batas waktu layanan "
-                f"(SLA {task.sla}, jatuh tempo {due}). Mohon segera diselesaikan.\n\n"
-                f"Task \"{task.name}\" of application {file.registration_no} is overdue (SLA {task.sla}, due {due}). "
-                "Please complete it now.")
+                f"(target {target_id}, jatuh tempo {due}). Mohon segera diselesaikan.\n\n"
+                f"Task \"{task.name}\" of application {file.registration_no} is overdue (target {target_en}, due "
+                f"{due}). Please complete it now.")
         data = {"registration_no": file.registration_no, "step": task.element_id, "due_at": task.due_at.isoformat()}
         return [self._message(notifications.SLA_BREACHED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"sla_breached:{task.id}", data=data)
@@ -183,10 +184,11 @@ class _Breaches:
 
     def _file_messages(self, file: sla.BreachedFile) -> list[Message]:
         due = notifications.local_time(self.ctx, file.sla_due_at, file.jurisdiction)
+        target_id, target_en = sla.target_words(file.sla, file.sla_calendar)
         subject = f"Permohonan melewati waktu layanan: {file.registration_no} / Application overdue"
-        body = (f"Permohonan {file.registration_no} melewati waktu penyelesaian layanan (SLA {file.sla}, jatuh "
+        body = (f"Permohonan {file.registration_no} melewati waktu penyelesaian layanan (target {target_id}, jatuh "
                 f"tempo {due}).\n\nApplication {file.registration_no} has exceeded the service's completion time "
-                f"(SLA {file.sla}, due {due}).")
+                f"(target {target_en}, due {due}).")
         data = {"registration_no": file.registration_no, "due_at": file.sla_due_at.isoformat()}
         return [self._message(notifications.SLA_FILE_BREACHED, person, subject, body, instance_id=file.id,
                               task_id=None, key=f"sla_file_breached:{file.id}", data=data)

@@ -28,6 +28,7 @@ itself is the applicant's and keeps its own clock.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +75,27 @@ def parse_share(text) -> float | None:
     if str(text).strip().endswith("%") or value > 1:
         value /= 100
     return value if 0 < value <= 1 else None
+
+
+_DURATION = re.compile(r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)?$")
+
+
+def target_words(target: str | None, calendar: str | None = None) -> tuple[str, str]:
+    """A target as officers read it, in Indonesian and English: ``PT2H`` → "2 jam kerja" / "2 working hours";
+    on a ``24x7`` step plain hours and days. A value that is not such a duration is given as it is."""
+    match = _DURATION.match((target or "").strip().upper())
+    if not match or not any(match.groupdict().values()):
+        return target or "-", target or "-"
+    working = calendar != TWENTY_FOUR_SEVEN
+    days = int(match["w"] or 0) * (5 if working else 7) + int(match["d"] or 0)
+    words_id, words_en = [], []
+    for amount, indonesian, english in ((days, "hari", "day"), (int(match["h"] or 0), "jam", "hour"),
+                                        (int(match["m"] or 0), "menit", "minute")):
+        if amount:
+            counted = working and english != "minute"
+            words_id.append(f"{amount} {indonesian}{' kerja' if counted else ''}")
+            words_en.append(f"{amount} {'working ' if counted else ''}{english}{'s' if amount != 1 else ''}")
+    return " ".join(words_id), " ".join(words_en)
 
 
 def calendar_name(value: str | None) -> str | None:
@@ -405,6 +427,7 @@ class BreachedTask:
     candidate_groups: list
     for_applicant: bool
     sla: str | None
+    sla_calendar: str | None
     due_at: datetime
     breached_at: datetime
     created_at: datetime
@@ -436,6 +459,7 @@ class BreachedFile:
     jurisdiction: str
     applicant: str
     sla: str | None
+    sla_calendar: str | None
     sla_due_at: datetime
     sla_breached_at: datetime
 

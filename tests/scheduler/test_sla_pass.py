@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import users
+from engine.mail import MailSettings, SmtpMailer
 from engine.models import Event, Notification
+from engine.sla import target_words
 from scheduler import jobs
 from tests import samples
 from tests.drive import create_staff, instance, open_rows, start, wita
@@ -73,3 +75,33 @@ def create_staff_in(db, ctx, name, roles, groups, offices) -> None:
     with db.transaction() as session:
         users.create(session, username=name, password="rahasia-123", roles=roles, groups=groups,
                      jurisdictions=offices, full_name=name.title(), email=f"{name}@dpmptsp.test", at=ctx.now())
+
+
+def test_the_supervisor_is_mailed_about_a_late_step_and_file_with_the_target_in_words(db, ctx, clock,
+                                                                                    deploy_service, smtp_server):
+    mailbox, port = smtp_server
+    deploy_service("research_permit")
+    create_staff(db, ctx)
+    start(db, ctx, "research_permit", samples.research_application())
+    clock.set(wita(2026, 6, 3, 9, 0, 1))  # verification (PT4H) was due yesterday 13:00, the file (P1D) just now
+    result = jobs.advance_sla(db.factory, ctx)
+    assert (result.breached, result.files_breached) == (1, 1)
+    mailer = SmtpMailer(MailSettings(host="127.0.0.1", port=port, sender="DPM-PTSP <izin@sulsel.test>"))
+    jobs.send_notifications(db.factory, ctx, mailer)
+    to_supervisor = [m for e, m in zip(mailbox.received, mailbox.messages(), strict=True)
+                     if e.rcpt_tos == ["supri@dpmptsp.test"]]
+    step, whole = sorted(to_supervisor, key=lambda m: "Permohonan melewati" in m["Subject"])
+    assert "Melewati batas waktu: Verifikasi berkas" in step["Subject"]
+    assert "(target 4 jam kerja, jatuh tempo 02-06-2026 13:00 WITA)" in step.get_content()
+    assert "(target 4 working hours, due 02-06-2026 13:00 WITA)" in step.get_content()
+    assert "(target 1 hari kerja, jatuh tempo 03-06-2026 09:00 WITA)" in whole.get_content()
+    assert "PT4H" not in step.get_content() and "P1D" not in whole.get_content()
+
+
+def test_targets_read_as_working_time_or_plain_time_on_a_round_the_clock_step():
+    assert target_words("PT4H") == ("4 jam kerja", "4 working hours")
+    assert target_words("P1D") == ("1 hari kerja", "1 working day")
+    assert target_words("P1DT4H30M") == ("1 hari kerja 4 jam kerja 30 menit",
+                                         "1 working day 4 working hours 30 minutes")
+    assert target_words("P2D", "24x7") == ("2 hari", "2 days")
+    assert target_words("${deadline}") == ("${deadline}", "${deadline}")
