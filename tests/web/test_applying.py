@@ -87,6 +87,22 @@ def test_after_applying_the_applicant_sees_the_number_status_stages_and_notifica
     assert "Jun 2, 2026" in text_of(person.get(f"/applications/{application_id}"))
 
 
+def test_the_application_page_says_what_happens_next_and_when_the_file_is_due(visitor, db):
+    andi = visitor("andi")
+    application_id = apply(andi)  # Tue 2 June 09:00 WITA; the research permit takes 1 working day
+    tree = page(andi.get(f"/applications/{application_id}"))
+    (target,) = tree.cssselect(".file-target dd")
+    assert " ".join(target.text_content().split()) == "3 Jun 2026 09.00 WITA (1 hari kerja)"
+    assert "Selanjutnya: petugas sedang memproses" in tree.cssselect(".next-step")[0].text_content()
+    verify = open_task_id(db, application_id, "Task_Verify")
+    visitor("vera").post(f"/tasks/{verify}", {"_decision": "Kembalikan untuk perbaikan", "note": "Lengkapi KTP.",
+                                              "_revision": "1"})
+    tree = page(andi.get(f"/applications/{application_id}"))
+    paused = tree.cssselect(".file-target dd")[0].text_content()
+    assert "Waktu layanan berhenti selama kami menunggu perbaikan Anda" in paused
+    assert not tree.cssselect(".next-step"), "the page asks for the revision instead"
+
+
 def test_another_applicant_cannot_see_the_application_or_its_documents(visitor, db):
     application_id = apply(visitor("andi"))
     with db.transaction() as session:

@@ -125,7 +125,7 @@ def application_page(instance, actor, *, survey: dict | None, http_status: int =
                   cancellable=cancellable, permit_number=data.get("permit_number"),
                   step_names=_step_names(instance.definition),
                   resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance),
-                  survey=survey)
+                  survey=survey, file_sla=((instance.definition.meta or {}).get("process") or {}).get("sla"))
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])
