@@ -20,6 +20,11 @@ MIN_PASSWORD = 8
 _DUMMY_HASH = generate_password_hash("lincah-dummy-password")
 
 
+def valid_username(username: str) -> bool:
+    """Whether ``create`` takes this username (it is stripped and lower-cased first)."""
+    return bool(_USERNAME.match((username or "").strip().lower()))
+
+
 def _clean_list(values) -> list[str]:
     return sorted({v.strip() for v in values or [] if v and v.strip()})
 
@@ -28,7 +33,7 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
            full_name: str = "", email: str | None = None, actor: str | None = None, at=None) -> User:
     username = (username or "").strip().lower()
     problems = {}
-    if not _USERNAME.match(username):
+    if not valid_username(username):
         problems["username"] = "Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
     if len(password or "") < MIN_PASSWORD:
         problems["password"] = f"Use at least {MIN_PASSWORD} characters."

@@ -138,6 +138,9 @@ def test_register_shows_errors_next_to_fields_and_keeps_what_was_typed(visitor, 
     assert tree.cssselect("input[name=full_name]")[0].get("value") == "Siti Rahma"
     assert "Isi minimal 8 karakter." in tree.cssselect("#f-password-error")[0].text_content()
     assert "Isi alamat email" in tree.cssselect("#f-email-error")[0].text_content()
+    assert "huruf kecil" in tree.cssselect("#f-username-error")[0].text_content(), "all mistakes at once"
+    summary = tree.get_element_by_id("error-summary").text_content()
+    assert "Nama pengguna" in summary and "Kata sandi" in summary
     taken = visitor().post("/register", {"full_name": "Andi Lain", "username": "andi", "password": "kata-sandi-kuat"})
     assert "Nama pengguna ini sudah dipakai" in page(taken).cssselect("#f-username-error")[0].text_content()
 

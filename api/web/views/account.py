@@ -96,7 +96,11 @@ def register():
     if request.method == "GET":
         return render("web/register.html", form=page.build(), next_url=next_url)
     page.read(request, store=None)
-    if page.check():
+    page.check()
+    # the account's own rule, said with the form's other mistakes rather than in a second round
+    if page.data.get("username") and "username" not in page.errors and not users.valid_username(page.data["username"]):
+        page.errors["username"] = _ACCOUNT_PROBLEMS["username"]()
+    if not page.errors:
         try:
             user = accounts.register_applicant(db(), ctx(), username=page.data["username"],
                                                password=page.data["password"], full_name=page.data["full_name"],
