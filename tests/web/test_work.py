@@ -256,3 +256,41 @@ def test_time_left_counts_working_days_from_one_working_day_and_hours_below(visi
     assert badge() == "Sesuai jadwal · sisa 6 jam"
     clock.advance(timedelta(days=3))  # Friday 11:00: due Wednesday 09:00
     assert badge() == "Terlambat · terlambat 2 hari kerja 2 jam"
+
+
+def test_the_province_reads_what_the_regencys_inspection_recorded_in_the_files_history(visitor, db):
+    sinjai = apply(visitor("andi"), "fishing_vessel_permit", vessel_form("sinjai"))
+    sinta = visitor("sinta")
+    sinta.post(f"/tasks/{open_task_id(db, sinjai, 'Task_Recommend')}",
+               {"_decision": "Rekomendasikan", "recommendation_number": "523/045/DKP-SJ/2026"})
+    inspection = sinta.post(f"/tasks/{open_task_id(db, sinjai, 'Task_Inspect')}", {
+        "_decision": "Layak", "inspection_date": "2026-06-03", "measured_gt": "11.5",
+        "findings": "Lambung retak ringan di buritan; alat tangkap sesuai", "note": "Perlu diperbaiki sebelum 2027"})
+    assert inspection.status_code == 302, text_of(inspection)
+    review = open_task_id(db, sinjai, "Task_Review")
+    for who, path in (("supri", f"/tasks/{review}"), ("admin", f"/applications/{sinjai}")):
+        rows = page(visitor(who).get(path)).cssselect("table.history tbody tr")
+        recorded = {}
+        for r in rows:
+            what = " ".join(r.cssselect("td")[1].text_content().split())
+            label = next((w for w in ("Tugas selesai · Pemeriksaan fisik kapal · Layak", "Permohonan diajukan",
+                                      "Tugas selesai · Rekomendasi kabupaten · Rekomendasikan") if what.startswith(w)),
+                         what)
+            recorded[label] = {" ".join(row.cssselect("dt")[0].text_content().split()):
+                               row.cssselect("dd")[0].text_content().strip()
+                               for row in r.cssselect("dl.record .summary-row")}
+        assert recorded["Tugas selesai · Pemeriksaan fisik kapal · Layak"] == {
+            "Tanggal pemeriksaan": "3 Jun 2026", "Ukuran kapal hasil pengukuran (GT)": "11,5",
+            "Temuan pemeriksaan": "Lambung retak ringan di buritan; alat tangkap sesuai"}, who
+        assert recorded["Tugas selesai · Rekomendasi kabupaten · Rekomendasikan"] == {
+            "Nomor surat rekomendasi": "523/045/DKP-SJ/2026"}, who
+        assert recorded["Permohonan diajukan"] == {}, "the start form is shown above, not in the history"
+
+
+def test_a_supervisors_reason_for_cancelling_is_in_the_files_history(visitor, db):
+    application_id = apply(visitor("andi"))
+    supri = visitor("supri")
+    supri.post(f"/applications/{application_id}/cancel", {"reason": "Pemohon mengajukan ulang dengan berkas baru"})
+    rows = page(visitor("admin").get(f"/applications/{application_id}")).cssselect("table.history tbody tr")
+    cancelled = [" ".join(r.text_content().split()) for r in rows if "dibatalkan" in r.text_content()]
+    assert len(cancelled) == 1 and "Pemohon mengajukan ulang dengan berkas baru supri" in cancelled[0]

@@ -16,7 +16,7 @@ from engine import applications, casework, inbox, queues, staff, tasks, timeline
 from engine.access import OFFICER, SUPERVISOR, may_work
 from engine.errors import Conflict, InvalidData, InvalidInput
 
-from .. import i18n
+from .. import i18n, records  # noqa: F401 - records: what each step recorded, in the files' history
 from ..blueprint import bp
 from ..labels import sla_badge
 from ..pages import FormPage, ctx, db, decision_style, engine_step, render, service_names
