@@ -147,3 +147,26 @@ def test_only_managers_see_the_dashboard_and_its_exports(visitor, username):
 def test_the_dashboard_speaks_english_when_chosen(visitor, history):
     text = page(visitor("mira").english().get("/manager")).text_content()
     assert "SLA dashboard" in text and "Per office" in text
+
+
+def test_the_office_is_chosen_from_the_offices_by_name_and_filters_the_figures(visitor, history):
+    tree = page(visitor("mira").get("/manager?month=2026-06&office=sinjai"))
+    options = [(o.get("value"), o.text_content()) for o in tree.cssselect("select#office option")]
+    assert options[0] == ("", "Semua kantor")
+    assert ("sinjai", "Kabupaten Sinjai") in options and ("sulsel", "Provinsi Sulawesi Selatan") in options
+    assert "*" not in [value for value, _name in options]
+    assert tree.cssselect("select#office option[selected]")[0].get("value") == "sinjai"
+    assert {r.get("data-office") for r in tree.cssselect("table[data-table=offices] tbody tr")} == {"sinjai"}
+
+
+def test_a_period_that_is_not_a_month_says_so_and_shows_this_month(visitor, history):
+    mira = visitor("mira")
+    response = mira.get("/manager?month=2026-13")
+    assert response.status_code == 200
+    tree = page(response)
+    flash = tree.cssselect(".flash-error")[0].text_content()
+    assert "Periode “2026-13” bukan bulan" in flash and "isian Periode" in flash and "bulan ini" in flash
+    assert "Juni 2026" in tree.cssselect("h1")[0].text_content()
+    for export in ("/manager/export.csv?month=2026-13", "/manager/export.xlsx?month=2026-13"):
+        refused = mira.get(export)
+        assert refused.status_code == 422 and "Periode “2026-13” bukan bulan" in refused.get_data(as_text=True)

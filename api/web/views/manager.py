@@ -12,15 +12,17 @@ import io
 from urllib.parse import urlencode
 
 import orjson
-from flask import Response, g, request, url_for
+from flask import Response, flash, g, request, url_for
 from flask_babel import format_date, format_decimal
 
-from engine import dashboard, definitions, reports
-from engine.access import MANAGER
+from engine import dashboard, definitions, reports, staff
+from engine.access import ALL_JURISDICTIONS, MANAGER
 from engine.dashboard import Period
+from engine.errors import InvalidInput
 
 from .. import i18n
 from ..blueprint import bp
+from ..labels import office_name
 from ..pages import ctx, db, render
 from ..security import current_actor, signed_in
 from .studio_text import tr
@@ -43,10 +45,41 @@ def share(value: float | None) -> str:
     return f"{format_decimal(round(value * 100, 1), format='#,##0.0')}%"
 
 
-def _filters() -> dict:
-    return {"month": (request.args.get("month") or "").strip()[:7] or None,
-            "service": (request.args.get("service") or "").strip()[:200] or None,
-            "office": (request.args.get("office") or "").strip()[:100] or None}
+def _filters(*, export: bool = False) -> dict:
+    """The filters from the address. A month the picker would not send (typed into the address) is dropped for the
+    current month with a word saying so; an export, which carries no such word, refuses it instead."""
+    filters = {"month": (request.args.get("month") or "").strip()[:7] or None,
+               "service": (request.args.get("service") or "").strip()[:200] or None,
+               "office": (request.args.get("office") or "").strip()[:100] or None}
+    if filters["month"]:
+        try:
+            dashboard.month_period(ctx(), filters["month"])
+        except InvalidInput:
+            problem = tr("The period “%(month)s” is not a month: choose one in the Period field (as YYYY-MM, "
+                         "e.g. 2026-06).", month=filters["month"])
+            if export:
+                raise _BadFilter(problem) from None
+            flash(problem + " " + tr("This month is shown instead."), "error")
+            filters["month"] = None
+    return filters
+
+
+class _BadFilter(Exception):
+    pass
+
+
+@bp.errorhandler(_BadFilter)
+def _bad_filter(error: _BadFilter):
+    g.staff_page = True
+    return render("web/error.html", 422, status=422, title=tr("The export could not be made"),
+                  explanation=str(error), detail=None, reference=None)
+
+
+def _office_choices() -> list[tuple[str, str]]:
+    """(code, name) of the offices the manager may filter on: those they serve, every office in use for all."""
+    actor = current_actor()
+    codes = staff.known_offices(db()) if ALL_JURISDICTIONS in actor.jurisdictions else sorted(actor.jurisdictions)
+    return sorted(((code, office_name(code)) for code in codes if code != ALL_JURISDICTIONS), key=lambda c: c[1])
 
 
 def _query_string(filters: dict) -> str:
@@ -83,7 +116,7 @@ def manager_dashboard():
     board = _build(filters)
     return render("web/manager/dashboard.html", board=board, filters=filters, qs=_query_string(filters),
                   period_label=_period_label(board.period), trend_json=_trend_json(board.trend),
-                  hours=hours, share=share, offices=_offices(board.report))
+                  hours=hours, share=share, offices=_offices(board.report), office_choices=_office_choices())
 
 
 def _offices(report: reports.SlaReport) -> list[str]:
@@ -132,7 +165,7 @@ def _report_csv(filters: dict) -> tuple[str, str]:
 @bp.route("/manager/export.csv")
 @signed_in(MANAGER)
 def manager_export_csv():
-    text, name = _report_csv(_filters())
+    text, name = _report_csv(_filters(export=True))
     return Response("\ufeff" + text, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
@@ -158,7 +191,7 @@ def manager_export_xlsx():
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    filters = _filters()
+    filters = _filters(export=True)
     text, name = _report_csv(filters)
     rows = list(csv.DictReader(io.StringIO(text)))
     book = Workbook()

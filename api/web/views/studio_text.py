@@ -134,6 +134,10 @@ INDONESIAN = {
     "Service": "Layanan",
     "Office": "Kantor",
     "All offices": "Semua kantor",
+    "The period “%(month)s” is not a month: choose one in the Period field (as YYYY-MM, e.g. 2026-06).":
+        "Periode “%(month)s” bukan bulan: pilih bulan pada isian Periode (dalam bentuk TTTT-BB, misalnya 2026-06).",
+    "This month is shown instead.": "Yang ditampilkan bulan ini.",
+    "The export could not be made": "Ekspor tidak dapat dibuat",
     "Files completed": "Berkas selesai",
     "Within SLA": "Tepat waktu",
     "Share within SLA": "Persentase tepat waktu",
