@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from . import audit, definitions, forms, notifications, projection, registration, runtime, sla, sql
 from .access import ADMIN, SUPERVISOR, Actor, may_view_application
 from .context import EngineContext
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
+from .errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from .models import Instance, Task
 from .serialization import SERIALIZER_VERSION
 
@@ -209,6 +209,10 @@ def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
                                                        Task.for_applicant.is_(False)).limit(1))
         if decided is not None:
             raise Conflict("An officer has already decided on this application; ask the office to cancel it.")
+    elif not is_owner and not reason.strip():
+        # The office ends someone's file: the reason is what the applicant is told, and what the audit keeps.
+        raise InvalidData("Say why the office cancels this application: the applicant is told the reason.",
+                          {"reason": "Give the reason the applicant will read."})
     now = ctx.now()
     # Tasks first, then the application: the order a completion takes its row locks in. The other order made a
     # cancellation and a completion at the same moment deadlock on PostgreSQL instead of one of them losing.
@@ -220,4 +224,6 @@ def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     runtime.bump_revision(session, instance, status=CANCELLED, ended_at=now, updated_at=now)
     sla.settle(session, ctx, instance, [])
     audit.record(session, "cancelled", actor=actor.username, at=now, instance_id=instance.id, reason=reason)
+    if not is_owner:
+        notifications.application_cancelled(session, ctx, instance, reason.strip())
     return instance

@@ -25,7 +25,18 @@ from sqlalchemy.orm import Session
 
 from .claims import skip_locked
 from .models import Notification
-from .notifications import ACTION_REQUIRED, APPROVED, CLOSED, FAILED, PENDING, RECEIVED, REJECTED, RETURNED, SENT
+from .notifications import (
+    ACTION_REQUIRED,
+    APPROVED,
+    CANCELLED_BY_OFFICE,
+    CLOSED,
+    FAILED,
+    PENDING,
+    RECEIVED,
+    REJECTED,
+    RETURNED,
+    SENT,
+)
 
 
 def _flag(value: str | None) -> bool:
@@ -90,7 +101,7 @@ class Outgoing:
 
 
 # The applicant's stage messages: their mail links to the file (or the task) on the pages.
-_APPLICANT_STAGES = frozenset({RECEIVED, RETURNED, ACTION_REQUIRED, APPROVED, REJECTED, CLOSED})
+_APPLICANT_STAGES = frozenset({RECEIVED, RETURNED, ACTION_REQUIRED, APPROVED, REJECTED, CLOSED, CANCELLED_BY_OFFICE})
 
 
 def with_link(message: Outgoing, public_url: str) -> str:

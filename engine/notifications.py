@@ -37,6 +37,7 @@ RECEIVED, RETURNED, ACTION_REQUIRED, APPROVED, REJECTED, CLOSED = (
 SLA_BREACHED, SLA_FILE_BREACHED, ESCALATED, FIKTIF_POSITIF = (
     "sla_breached", "sla_file_breached", "task_escalated", "fiktif_positif")
 STOPPED = "application_stopped"
+CANCELLED_BY_OFFICE = "application_cancelled"
 
 
 @dataclass
@@ -163,6 +164,11 @@ _STAGE_TEXTS = {
                "permohonan; pengaduan melalui kanal pengaduan layanan." + _SURVEY_ID,
                "Application {reg} ({service_en}) was not approved: {outcome}. See the application's history for the "
                "reason; complaints go through the service's complaints channel." + _SURVEY_EN),
+    CANCELLED_BY_OFFICE: ("Permohonan {reg} dibatalkan", "Application {reg} cancelled",
+                          "Kantor membatalkan permohonan {reg} ({service}). Alasan: {reason}. Pertanyaan dan "
+                          "pengaduan melalui kanal pengaduan layanan.",
+                          "The office cancelled application {reg} ({service_en}). Reason: {reason}. Questions and "
+                          "complaints go through the service's complaints channel."),
     CLOSED: ("Permohonan {reg} ditutup", "Application {reg} closed",
              "Permohonan {reg} ({service}) ditutup: {outcome}." + _SURVEY_ID,
              "Application {reg} ({service_en}) was closed: {outcome}." + _SURVEY_EN),
@@ -185,14 +191,15 @@ def outcome_kind(outcome: str | None, data: dict) -> str:
 
 
 def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: str | None, step: str = "",
-                  due_at: datetime | None = None, data: dict | None = None, task_id: str | None = None) -> Message:
+                  due_at: datetime | None = None, data: dict | None = None, task_id: str | None = None,
+                  reason: str = "") -> Message:
     subject_id, subject_en, body_id, body_en = _STAGE_TEXTS[kind]
     data = data or {}
     permit = data.get("permit_number")
     values = {
         "reg": instance.registration_no, "service": instance.definition.name_id or instance.service_key,
         "service_en": instance.definition.name_en or instance.service_key, "step": step,
-        "outcome": instance.outcome or "-",
+        "outcome": instance.outcome or "-", "reason": reason,
         "deadline_id": f" paling lambat {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
         "deadline_en": f" by {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
         "permit_id": f" Nomor izin: {permit}." if permit else "", "permit_en": f" Permit number: {permit}." if permit
@@ -227,6 +234,12 @@ def applicant_email(session: Session, instance: Instance, data: dict | None = No
         typed = data.get("email")
         email = typed if isinstance(typed, str) and "@" in typed else None
     return email or None
+
+
+def application_cancelled(session: Session, ctx: EngineContext, instance: Instance, reason: str) -> None:
+    """The applicant hears that the office cancelled their file, and why."""
+    enqueue(session, ctx, [stage_message(ctx, instance, CANCELLED_BY_OFFICE, email=applicant_email(session, instance),
+                                         reason=reason.strip().rstrip("."))])
 
 
 def application_received(session: Session, ctx: EngineContext, instance: Instance, data: dict) -> None:

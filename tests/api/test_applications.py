@@ -199,3 +199,17 @@ def test_officers_cannot_cancel(client, people):
     created = apply(client, people.headers("andi"))
     response = client.post(f"/api/v1/applications/{created['id']}/cancel", headers=people.headers("vera"))
     assert response.status_code == 403
+
+
+def test_the_office_cancels_only_with_a_reason_which_the_applicant_is_told(client, people):
+    andi, supri = people.headers("andi"), people.headers("supri")
+    created = apply(client, andi)
+    refused = client.post(f"/api/v1/applications/{created['id']}/cancel", headers=supri, json={"reason": " "})
+    assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["details"]
+    assert client.get(f"/api/v1/applications/{created['id']}", headers=andi).get_json()["status"] == "running"
+    done = client.post(f"/api/v1/applications/{created['id']}/cancel", headers=supri,
+                       json={"reason": "Berkas ganda."})
+    assert done.status_code == 200 and done.get_json()["status"] == "cancelled"
+    told = [n for n in client.get("/api/v1/notifications", headers=andi).get_json()["items"]
+            if n["kind"] == "application_cancelled"]
+    assert len(told) == 1 and "Alasan: Berkas ganda." in told[0]["body"] and "Reason: Berkas ganda." in told[0]["body"]

@@ -294,3 +294,21 @@ def test_a_supervisors_reason_for_cancelling_is_in_the_files_history(visitor, db
     rows = page(visitor("admin").get(f"/applications/{application_id}")).cssselect("table.history tbody tr")
     cancelled = [" ".join(r.text_content().split()) for r in rows if "dibatalkan" in r.text_content()]
     assert len(cancelled) == 1 and "Pemohon mengajukan ulang dengan berkas baru supri" in cancelled[0]
+
+
+def test_the_office_cancels_a_file_only_with_the_reason_the_applicant_is_told(visitor, db):
+    application_id = apply(visitor("andi"))
+    supri = visitor("supri")
+    form = page(supri.get(f"/applications/{application_id}")).cssselect("details.danger-zone")[0]
+    assert "Batalkan permohonan ini atas nama kantor" in form.text_content()
+    assert "Alasan (dibaca oleh pemohon)" in form.text_content()
+    refused = supri.post(f"/applications/{application_id}/cancel", {"reason": "  "})
+    assert refused.status_code == 422
+    zone = page(refused).cssselect("details.danger-zone")[0]
+    assert zone.get("open") is not None and "Tuliskan alasan yang akan dibaca pemohon." in zone.text_content()
+    with db.transaction() as session:
+        assert session.get(Instance, application_id).status == "running"
+    done = supri.post(f"/applications/{application_id}/cancel", {"reason": "Berkas ganda"}, follow_redirects=True)
+    assert "Permohonan telah dibatalkan; pemohon diberi tahu alasannya." in text_of(done)
+    told = page(visitor("andi").get("/notifications")).text_content()
+    assert "Kantor membatalkan permohonan" in told and "Alasan: Berkas ganda." in told

@@ -106,7 +106,7 @@ def application(application_id: int):
     return application_page(instance, actor, survey=survey_for(instance, actor))
 
 
-def application_page(instance, actor, *, survey: dict | None, http_status: int = 200):
+def application_page(instance, actor, *, survey: dict | None, http_status: int = 200, cancel_error: str | None = None):
     """One application's page for a visitor who may see it (``applications.get`` checked that)."""
     session = db()
     data = applications.current_data(ctx(), instance)
@@ -125,19 +125,27 @@ def application_page(instance, actor, *, survey: dict | None, http_status: int =
                   cancellable=cancellable, permit_number=data.get("permit_number"),
                   step_names=_step_names(instance.definition),
                   resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance),
-                  survey=survey, file_sla=((instance.definition.meta or {}).get("process") or {}).get("sla"))
+                  survey=survey, cancel_error=cancel_error,
+                  file_sla=((instance.definition.meta or {}).get("process") or {}).get("sla"))
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])
 @signed_in()
 def cancel(application_id: int):
+    actor = current_actor()
     try:
-        applications.cancel(db(), ctx(), application_id, current_actor(),
-                            reason=(request.form.get("reason") or "").strip()[:500])
+        instance = applications.cancel(db(), ctx(), application_id, actor,
+                                       reason=(request.form.get("reason") or "").strip()[:500])
     except Conflict:
         flash(_("This application can no longer be withdrawn: an officer has already decided on it."), "error")
+    except InvalidData:
+        # The office must say why: the page comes back with the form open at the reason.
+        instance = applications.get(db(), application_id, actor)
+        return application_page(instance, actor, survey=None, http_status=422,
+                                cancel_error=_("Give the reason the applicant will read."))
     else:
-        flash(_("The application has been withdrawn."), "success")
+        flash(_("The application has been withdrawn.") if actor.username == instance.applicant
+              else _("The application has been cancelled; the applicant is told the reason."), "success")
     return redirect(url_for("web.application", application_id=application_id))
 
 
