@@ -72,7 +72,12 @@ def show(office: str | None, year: int) -> None:
 def due(office: str, sla: str, started: str | None) -> None:
     calendar = _calendars().working(office)
     try:
-        start = (datetime.fromisoformat(started) if started else datetime.now(calendar.timezone))
+        start = datetime.fromisoformat(started) if started else datetime.now(calendar.timezone)
+    except ValueError:
+        raise click.BadParameter(f"{started!r} is not a date and time. Write it as YYYY-MM-DDTHH:MM in the office's "
+                                 "time, e.g. 2026-08-14T10:00 (a date alone, 2026-08-14, means 00:00).",
+                                 param_hint="--start") from None
+    try:
         deadline = calendar.add_working_time(start, sla)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

@@ -56,3 +56,10 @@ def test_due_counts_on_the_offices_calendar(tmp_path):
     assert sinjai.output.startswith("2026-03-02 10:00 WITA")
     assert bone.output.startswith("2026-02-27 10:00 WITA")
     assert papua.output.startswith("2026-02-27 08:30 WIT")
+
+
+def test_a_start_that_is_not_a_date_and_time_names_the_option_and_the_format(tmp_path):
+    result = _run(tmp_path, "due", "sinjai", "P1D", "--start", "2026-2-26")
+    assert result.exit_code == 2
+    assert "--start" in result.output and "'2026-2-26' is not a date and time" in result.output
+    assert "YYYY-MM-DDTHH:MM" in result.output and "Traceback" not in result.output
