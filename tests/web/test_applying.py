@@ -257,3 +257,24 @@ def test_an_end_date_before_the_start_is_marked_with_the_other_mistakes_not_afte
     assert "Isi minimal 10 karakter" in page(response).cssselect("#f-research_purpose-error")[0].text_content()
     (error,) = page(response).cssselect("#f-end_date-error")
     assert "Tidak boleh sebelum Tanggal mulai penelitian (10-01-2027)." in error.text_content()
+
+
+def test_an_applicant_step_that_is_no_revision_is_not_called_one(visitor, db, ctx):
+    """A step of the applicant's that does not stop the clock (a payment, a confirmation) waits for their action;
+    only a step that does is a return for revision — as the notifications word it."""
+    from engine import applications, definitions
+    from engine.bpmn.compiler import SourceFile
+    from engine.forms import FormSource
+    from tests.engine.conftest import APPLICANT, diagram
+
+    xml = diagram("""<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="pay"/>
+    <bpmn:userTask id="pay" name="Bayar retribusi" camunda:candidateGroups="applicant"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="pay" targetRef="e"/><bpmn:endEvent id="e"/>""", process_id="retribusi")
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile("r.bpmn", xml.encode()), [], FormSource({}, []), actor="analis")
+    with db.transaction() as session:
+        application_id = applications.start(session, ctx, service="retribusi", data={}, actor=APPLICANT).id
+    box = page(visitor("andi").get(f"/applications/{application_id}")).cssselect(".notice.action")[0]
+    assert "Permohonan Anda menunggu tindakan Anda." in box.text_content()
+    assert "Buka sekarang: Bayar retribusi" in " ".join(box.text_content().split())
+    assert "dikembalikan" not in box.text_content()
