@@ -9,6 +9,7 @@ application that is already running.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -225,6 +226,20 @@ def _is_attachment_reference(value) -> bool:
     return isinstance(value.get("id"), str | int) and bool(value.get("id")) and isinstance(value.get("name"), str)
 
 
+# jsonschema's own "email" check asks only for an "@": "rina@bukan" would pass, and every notification to it would
+# bounce. An address needs a name, an "@" and a domain with a dot (nama@contoh.id).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def looks_like_email(value: str) -> bool:
+    return bool(_EMAIL.fullmatch(value.strip()))
+
+
+@_format_checker.checks("email")
+def _is_email(value) -> bool:
+    return not isinstance(value, str) or looks_like_email(value)
+
+
 _validators: dict[int, tuple[dict, object]] = {}
 
 # Our one keyword beyond JSON Schema, on an object: pairs of its date (or date-time) fields that must come in order,
@@ -395,11 +410,17 @@ _LIMITS = {"maxLength": "Use at most {} characters.", "minLength": "Use at least
            "maxItems": "Give at most {} entries.", "minItems": "Give at least {} entries."}
 
 
+_FORMATS = {"email": "Write an e-mail address such as nama@contoh.id.", "date": "Write a date as YYYY-MM-DD.",
+            "date-time": "Write a date and time as YYYY-MM-DDTHH:MM with its offset, e.g. +08:00."}
+
+
 def _message(error) -> str:
     if error.validator == "additionalProperties":
         return f"Unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
     if error.validator in _LIMITS and isinstance(error.validator_value, int):
         return _LIMITS[error.validator].format(error.validator_value)
+    if error.validator == "format" and error.validator_value in _FORMATS:
+        return _FORMATS[error.validator_value]
     text = error.message
     shown = repr(error.instance)
     if len(shown) > MAX_ECHO and text.startswith(shown):

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import audit
 from .access import ROLES, Actor
 from .errors import Conflict, InvalidInput
+from .forms import looks_like_email
 from .models import User
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -37,6 +38,8 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
         problems["username"] = "Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
     if len(password or "") < MIN_PASSWORD:
         problems["password"] = f"Use at least {MIN_PASSWORD} characters."
+    if email and not looks_like_email(email):
+        problems["email"] = "Write an e-mail address such as nama@contoh.id."
     roles = _clean_list(roles)
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:

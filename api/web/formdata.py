@@ -241,6 +241,8 @@ def apply_action(data: dict, action: tuple[str, str]) -> dict:
 # --- messages --------------------------------------------------------------------------------------------------
 
 _checker = FormatChecker()
+# The engine's rule for addresses (jsonschema's own asks only for an "@"), so the page marks what the engine refuses.
+_checker.checks("email")(lambda value: not isinstance(value, str) or engine_forms.looks_like_email(value))
 
 
 def _validator(schema: dict):

@@ -211,3 +211,20 @@ def test_the_steps_name_who_works_them_by_candidate_group_not_the_lane_they_are_
     assert steps["Perbaiki permohonan"].startswith("— Pemohon"), "a step without a group: its lane"
     english = page(visitor().english().get("/services/research_permit")).cssselect("ol.steps li .muted")
     assert any(s.text_content().startswith("— Verifier") for s in english)
+
+
+def test_an_address_without_a_domain_is_no_e_mail_address_on_the_page_nor_in_the_engine(visitor, people, db, ctx):
+    """jsonschema's own check asks only for an '@': every notification to rina@bukan would bounce."""
+    from engine import users
+    from engine.errors import InvalidInput
+
+    response = visitor().post("/register", {"full_name": "Rina Baru", "username": "rina",
+                                            "password": "kata-sandi-kuat", "email": "rina@bukan"})
+    assert response.status_code == 422
+    assert "Isi alamat email" in page(response).cssselect("#f-email-error")[0].text_content()
+    with db.transaction() as session, pytest.raises(InvalidInput) as refused:
+        users.create(session, username="rina", password="kata-sandi-kuat", roles=["applicant"], email="rina@bukan")
+    assert set(refused.value.details) == {"email"}
+    ok = visitor().post("/register", {"full_name": "Rina Baru", "username": "rina", "password": "kata-sandi-kuat",
+                                      "email": "rina@contoh.id"})
+    assert ok.status_code == 302

@@ -86,6 +86,7 @@ def signin():
 _ACCOUNT_PROBLEMS = {
     "username": lambda: _("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."),
     "password": lambda: _("Use at least %(num)d characters.", num=MIN_PASSWORD),
+    "email": lambda: _("Enter an e-mail address such as nama@contoh.com."),
 }
 
 
