@@ -74,7 +74,8 @@ def get(application_id: int):
 @blp.arguments(CancelRequest, required=False)
 @blp.response(200, ApplicationSummary)
 def cancel(body, application_id: int):
-    """Withdraw (the applicant, before an officer decided) or cancel (a supervisor of the office)."""
+    """Withdraw (the applicant, before an officer decided) or cancel (a supervisor of the office, with the
+    ``reason`` the applicant is told: 422 without one)."""
     instance = applications.cancel(session(), engine_context(), application_id, current_actor(),
                                    reason=(body or {}).get("reason", ""))
     return presenters.application_summary(instance)
