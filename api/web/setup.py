@@ -24,6 +24,7 @@ from engine.access import ADMIN, APPLICANT, MANAGER, OFFICER, SUPERVISOR
 from engine.errors import Conflict, Forbidden, LincahError, NotFound
 from engine.tokens import Throttled, Unauthenticated
 
+from .. import errors
 from ..errors import status_of
 from ..unit_of_work import session
 from . import i18n, labels
@@ -75,6 +76,16 @@ def register_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.register_blueprint(bp)
     app.add_url_rule("/assets/dist/<path:filename>", "web_dist", _dist)
+    app.register_error_handler(404, _address_not_found)
+
+
+def _address_not_found(error: HTTPException):
+    """An address no route has: a person's browser gets the pages' own 404 (with the way back), a program the
+    API's JSON."""
+    if request.path.startswith("/api/") or not request.accept_mimetypes.accept_html:
+        return errors.http_error(error)
+    g.page_outside_web = True  # the page's layout (menu, language switch) as on the web pages themselves
+    return _error_page(404)
 
 
 bp.before_request(check_csrf)
@@ -109,7 +120,7 @@ def _navigation(actor) -> list[tuple[str, str, str]]:
 
 @bp.app_context_processor
 def _page_context():
-    if request.blueprint != "web":
+    if request.blueprint != "web" and not g.get("page_outside_web"):
         return {}
     actor = current_actor()
     unread = 0
@@ -151,8 +162,20 @@ _EXPLANATIONS = {
 def _error_page(status: int, detail: str | None = None, reference: str | None = None):
     title = _TITLES.get(status, lambda: _("Something went wrong"))()
     explanation = _EXPLANATIONS.get(status, lambda: _("Try again. If it keeps happening, tell the administrator."))()
+    if status == 404 and not _staff_visitor():
+        # Offices are staff's business: an applicant (or a visitor) is told where to find their own files.
+        explanation = _("The page or document does not exist, or it is not yours. Your applications are listed "
+                        "under My applications.")
     return render_template("web/error.html", status=status, title=title, explanation=explanation, detail=detail,
                            reference=reference), status
+
+
+def _staff_visitor() -> bool:
+    try:
+        actor = current_actor()
+    except Exception:  # noqa: BLE001 - an error page must render even when the session cannot be read
+        return False
+    return actor is not None and actor.is_staff
 
 
 @bp.errorhandler(CsrfFailed)

@@ -312,3 +312,16 @@ def test_the_office_cancels_a_file_only_with_the_reason_the_applicant_is_told(vi
     assert "Permohonan telah dibatalkan; pemohon diberi tahu alasannya." in text_of(done)
     told = page(visitor("andi").get("/notifications")).text_content()
     assert "Kantor membatalkan permohonan" in told and "Alasan: Berkas ganda." in told
+
+
+def test_not_found_speaks_of_offices_to_staff_and_of_their_own_files_to_applicants(visitor, db):
+    application_id = apply(visitor("andi"))
+    for_staff = visitor("bona").get(f"/applications/{application_id}")
+    assert for_staff.status_code == 404 and "bukan wilayah kerja Anda" in text_of(for_staff)
+    for_applicant = visitor("budi").get(f"/applications/{application_id}")
+    assert for_applicant.status_code == 404
+    assert "bukan milik Anda" in text_of(for_applicant) and "wilayah kerja" not in text_of(for_applicant)
+    lost = visitor().get("/no-such-page", headers={"Accept": "text/html"})
+    assert lost.status_code == 404 and "Permohonan saya" in text_of(lost) and lost.mimetype == "text/html"
+    program = visitor().get("/no-such-page", headers={"Accept": "application/json"})
+    assert program.status_code == 404 and program.get_json()["error"]["code"] == "not_found"
