@@ -183,13 +183,14 @@ def test_the_research_permit_start_form_in_english_shows_english_labels(visitor)
         "Organisation / institution"]
     assert tree.cssselect("input[name=applicant_name]")[0].get("placeholder") == "As on your identity card (KTP)"
     hint = " ".join(tree.cssselect("#f-nik-hint")[0].text_content().split())
-    assert "The NIK is printed on your identity card (KTP)." in hint
+    assert "The National Identity Number on the identity card (KTP), 16 digits." in hint
+    assert hint.count("KTP") == 1, "said once, not again as a help text"
     options = [o.text_content() for o in tree.cssselect("select[name=location_regency] option")]
     assert "Makassar City" in options and "Selayar Islands Regency" in options
     assert tree.cssselect(".form-title")[0].text_content() == "Research Permit Application"
     text = " ".join(tree.text_content().split())
     for indonesian in ("Nama lengkap", "Kategori pemohon", "Mahasiswa", "Dosen/peneliti perguruan tinggi",
-                       "Surat rekomendasi/pengantar", "NIK tercantum pada KTP Anda.", "Sesuai KTP",
+                       "Surat rekomendasi/pengantar", "Nomor Induk Kependudukan", "Sesuai KTP",
                        "Kota Makassar", "Permohonan Izin Penelitian", "Saya menyatakan bahwa"):
         assert indonesian not in text and indonesian not in response.get_data(as_text=True), indonesian
 
@@ -205,7 +206,7 @@ def test_the_research_permit_start_form_in_indonesian_keeps_the_indonesian_label
     assert [labels[f"f-applicant_category-{n}"] for n in range(1, 5)] == [
         "Mahasiswa", "Dosen/peneliti perguruan tinggi", "Perorangan/peneliti mandiri", "Organisasi/lembaga"]
     assert tree.cssselect("input[name=applicant_name]")[0].get("placeholder") == "Sesuai KTP"
-    assert "NIK tercantum pada KTP Anda." in tree.cssselect("#f-nik-hint")[0].text_content()
+    assert "Nomor Induk Kependudukan sesuai KTP (16 digit)." in tree.cssselect("#f-nik-hint")[0].text_content()
     assert tree.cssselect(".form-title")[0].text_content() == "Permohonan Izin Penelitian"
     text = " ".join(tree.text_content().split())
     for english in ("Full name", "Applicant category", "University lecturer", "Identity card",
