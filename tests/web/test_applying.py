@@ -278,3 +278,16 @@ def test_an_applicant_step_that_is_no_revision_is_not_called_one(visitor, db, ct
     assert "Permohonan Anda menunggu tindakan Anda." in box.text_content()
     assert "Buka sekarang: Bayar retribusi" in " ".join(box.text_content().split())
     assert "dikembalikan" not in box.text_content()
+
+
+def test_the_start_form_opens_with_the_name_and_e_mail_the_account_holds(visitor, db):
+    from engine.models import User
+
+    with db.transaction() as session:
+        session.query(User).filter_by(username="andi").one().email = "andi@contoh.id"
+    tree = page(visitor("andi").get("/services/research_permit/apply"))
+    assert tree.cssselect("input[name=applicant_name]")[0].get("value") == "Andi Pratama"
+    assert tree.cssselect("input[name=email]")[0].get("value") == "andi@contoh.id"
+    assert not tree.cssselect("input[name=nik]")[0].get("value"), "only what the account holds"
+    counter = page(visitor("loket").get("/services/research_permit/apply"))
+    assert not counter.cssselect("input[name=applicant_name]")[0].get("value"), "not the clerk's own name"

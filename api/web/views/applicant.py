@@ -7,7 +7,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import applications, casework, definitions, notifications, timeline, tracking
+from engine import applications, casework, definitions, notifications, timeline, tracking, users
 from engine.access import APPLICANT, OFFICER, SUPERVISOR
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
 from engine.models import Task
@@ -39,6 +39,8 @@ def apply(key: str):
     context = {"definition": definition, "on_behalf": on_behalf, "applicant": applicant,
                "service_name": i18n.service_name(definition)}
     if request.method == "GET":
+        if not on_behalf:
+            page.data = _from_account(page.schema, actor)
         return render("web/apply.html", form=page.build(), **context)
     submission = page.read(request)
     if submission.action:
@@ -61,6 +63,25 @@ def apply(key: str):
             return redirect(url_for("web.application", application_id=instance.id))
     return render("web/apply.html", 422, form=page.build(), applicant_error=page.errors.get(APPLICANT_FIELD),
                   **context)
+
+
+# Start-form fields that ask for what the applicant's account already holds.
+_NAME_FIELDS = ("applicant_name", "full_name", "name", "owner_name")
+
+
+def _from_account(schema: dict | None, actor) -> dict:
+    """The applicant's name and e-mail address put into the start form's fields for them (they may change them):
+    nobody should type again what they gave when they registered."""
+    fields = (schema or {}).get("properties") or {}
+    text = {name for name, spec in fields.items() if isinstance(spec, dict) and spec.get("type") == "string"}
+    prefilled = {}
+    name = next((field for field in _NAME_FIELDS if field in text), None)
+    if name and actor.full_name and actor.full_name != actor.username:
+        prefilled[name] = actor.full_name
+    user = users.by_username(db(), actor.username)
+    if "email" in text and user is not None and user.email:
+        prefilled["email"] = user.email
+    return prefilled
 
 
 def _step_names(definition) -> dict[str, str]:
