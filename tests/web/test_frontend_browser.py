@@ -114,3 +114,21 @@ def test_a_long_unbroken_note_wraps_inside_the_phone_timeline_and_the_task(tmp_p
         page.goto(f"/tasks/{task.id}")
         expect(page.locator(".officer-note")).to_have_text(LONG_NOTE)
         assert page_width(page) <= 390, f"the task page is {page_width(page)} px wide on a 390 px phone"
+
+
+def test_a_refused_upload_is_announced_and_tied_to_its_field_for_screen_readers(tmp_path, database):
+    with phone(tmp_path) as (page, _server):
+        page.goto("/services/research_permit/apply")
+        letter = page.locator("#f-application_letter")
+        # Bytes that are no PDF, under a .pdf name: the server refuses the upload by what the file is.
+        letter.set_input_files(files=[{"name": "surat.pdf", "mimeType": "application/pdf", "buffer": b"MZ" * 100}])
+        note = page.locator("#f-application_letter-upload-error")
+        expect(note).to_be_visible()
+        expect(note).to_have_attribute("role", "alert")
+        expect(letter).to_have_attribute("aria-invalid", "true")
+        assert "f-application_letter-upload-error" in letter.get_attribute("aria-describedby").split()
+        letter.set_input_files(files=[pdf("surat.pdf", 50_000)])
+        expect(note).to_have_count(0)
+        expect(letter).not_to_have_attribute("aria-invalid", "true")
+        assert "f-application_letter-upload-error" not in (letter.get_attribute("aria-describedby") or "").split()
+        assert page.errors == []

@@ -197,15 +197,20 @@
     input.setAttribute("data-uploaded", data.id);
   }
 
+  // The refusal is announced (role=alert) and stays tied to its input, so a screen reader on the field reads it.
   function uploadError(input, message) {
+    var id = input.id + "-upload-error";
     var note = input.parentNode.querySelector(".upload-error");
     if (!note) {
       note = document.createElement("p");
       note.className = "error-message upload-error";
+      note.id = id;
       note.setAttribute("role", "alert");
       input.parentNode.insertBefore(note, input);
     }
     note.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    describe(input, id, true);
   }
 
   document.addEventListener("change", function (event) {
@@ -219,7 +224,11 @@
     body.append("accept", input.getAttribute("accept") || "");
     body.append("_csrf", form.querySelector("input[name=_csrf]").value);
     var old = input.parentNode.querySelector(".upload-error");
-    if (old) { old.remove(); }
+    if (old) {
+      old.remove();
+      input.removeAttribute("aria-invalid");
+      describe(input, input.id + "-upload-error", false);
+    }
     input.setAttribute("aria-busy", "true");
     input.removeAttribute("data-uploaded");
     fetch(form.getAttribute("data-upload-url"), {method: "POST", body: body, credentials: "same-origin",
