@@ -80,17 +80,26 @@ def parse_share(text) -> float | None:
 _DURATION = re.compile(r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)?$")
 
 
+def target_parts(target: str | None, calendar: str | None = None) -> tuple[int, int, int] | None:
+    """The days, hours and minutes of a target such as ``P1W2DT4H`` (a week is 5 working days, 7 on a ``24x7``
+    step); ``None`` for a value that is not such a duration. How pages and messages put a target into words."""
+    match = _DURATION.match((target or "").strip().upper())
+    if not match or not any(match.groupdict().values()):
+        return None
+    week = 7 if calendar == TWENTY_FOUR_SEVEN else 5
+    return int(match["w"] or 0) * week + int(match["d"] or 0), int(match["h"] or 0), int(match["m"] or 0)
+
+
 def target_words(target: str | None, calendar: str | None = None) -> tuple[str, str]:
     """A target as officers read it, in Indonesian and English: ``PT2H`` → "2 jam kerja" / "2 working hours";
     on a ``24x7`` step plain hours and days. A value that is not such a duration is given as it is."""
-    match = _DURATION.match((target or "").strip().upper())
-    if not match or not any(match.groupdict().values()):
+    parts = target_parts(target, calendar)
+    if parts is None:
         return target or "-", target or "-"
     working = calendar != TWENTY_FOUR_SEVEN
-    days = int(match["w"] or 0) * (5 if working else 7) + int(match["d"] or 0)
+    days, hours, minutes = parts
     words_id, words_en = [], []
-    for amount, indonesian, english in ((days, "hari", "day"), (int(match["h"] or 0), "jam", "hour"),
-                                        (int(match["m"] or 0), "menit", "minute")):
+    for amount, indonesian, english in ((days, "hari", "day"), (hours, "jam", "hour"), (minutes, "menit", "minute")):
         if amount:
             counted = working and english != "minute"
             words_id.append(f"{amount} {indonesian}{' kerja' if counted else ''}")

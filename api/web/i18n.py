@@ -16,6 +16,8 @@ from flask import current_app, has_request_context, request
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 
+from engine import sla
+
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LANGUAGE = "id"
 COOKIE = "lincah_lang"
@@ -99,24 +101,21 @@ def fee(value) -> str:
     return f"Rp{format_decimal(amount)}"
 
 
-_DURATION = re.compile(r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)?$")
-
-
 def sla_target(value: str | None) -> str:
     """An ISO-8601 working-time target as people read it: ``P5D`` → "5 working days"."""
     if not value:
         return _("Not set")
-    match = _DURATION.match(value.strip().upper())
-    if not match or not any(match.groupdict().values()):
+    target = sla.target_parts(value)
+    if target is None:
         return value
+    days, hours, minutes = target
     parts = []
-    days = int(match["w"] or 0) * 5 + int(match["d"] or 0)
     if days:
         parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
-    if match["h"]:
-        parts.append(ngettext("%(num)d working hour", "%(num)d working hours", int(match["h"])))
-    if match["m"]:
-        parts.append(ngettext("%(num)d minute", "%(num)d minutes", int(match["m"])))
+    if hours:
+        parts.append(ngettext("%(num)d working hour", "%(num)d working hours", hours))
+    if minutes:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
     return " ".join(parts)
 
 
