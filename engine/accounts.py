@@ -20,7 +20,7 @@ from . import users as user_service
 from .access import ADMIN, APPLICANT, ROLES, Actor, may_work
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput, NotFound
-from .forms import looks_like_email
+from .forms import EMAIL_ADVICE, looks_like_email
 from .models import Instance, Task, User
 
 _JURISDICTION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-*")
@@ -101,8 +101,7 @@ def update(session: Session, ctx: EngineContext, actor: Actor, username: str, *,
         user.full_name = full_name.strip() or user.username
     if email is not None:
         if email.strip() and not looks_like_email(email):
-            raise InvalidInput("Write an e-mail address such as nama@contoh.id.",
-                               {"email": "Write an e-mail address such as nama@contoh.id."})
+            raise InvalidInput(EMAIL_ADVICE, {"email": EMAIL_ADVICE})
         user.email = email.strip() or None
     if active is not None and active != user.active:
         if user.username == actor.username and not active:

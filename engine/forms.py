@@ -12,14 +12,15 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import extend, validator_for
 
+from . import form_fields
 from .errors import InvalidData
+from .form_fields import DATA_KEYWORDS
 from .serialization import RESERVED_KEY, reserved_key_path
 
 ATTACHMENT_FORMAT = "attachment"
@@ -112,7 +113,7 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
     if misordered is not None:
         return None, [f"form file {files.origin}: {DATES_IN_ORDER} at {misordered} must be a list of [earlier, later] "
                       "pairs of that object's own property names, e.g. [[\"start_date\", \"end_date\"]]"]
-    unresolved = _unresolved_reference(schema)
+    unresolved = form_fields.unresolved_reference(schema)
     if unresolved is not None:
         ref, where = unresolved
         return None, [f"form file {files.origin}: the reference {ref!r} at {where} does not point inside the form; "
@@ -134,59 +135,6 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
     return Form(files.key, schema, ui_schema, hashlib.sha256(canonical).hexdigest()), []
 
 
-def _references(schema, path: str = ""):
-    """Every ``$ref``/``$dynamicRef`` of a schema with where it is (a JSON pointer), and every ``$anchor``."""
-    if isinstance(schema, list):
-        for index, item in enumerate(schema):
-            yield from _references(item, f"{path}/{index}")
-    elif isinstance(schema, dict):
-        for keyword, value in schema.items():
-            if keyword in ("$ref", "$dynamicRef"):
-                yield keyword, value, path or "(root)"
-            elif keyword in ("$anchor", "$dynamicAnchor"):
-                yield "$anchor", value, path
-            elif keyword not in _DATA:
-                yield from _references(value, f"{path}/{keyword}")
-
-
-def _pointer_target(root, pointer: str):
-    """What a JSON pointer (``/$defs/name``) points at in ``root``; ``_NOWHERE`` when nothing."""
-    target = root
-    for part in pointer.split("/")[1:]:
-        part = unquote(part).replace("~1", "/").replace("~0", "~")
-        if isinstance(target, dict) and part in target:
-            target = target[part]
-        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-            target = target[int(part)]
-        else:
-            return _NOWHERE
-    return target
-
-
-_NOWHERE = object()
-
-
-def _unresolved_reference(schema: dict) -> tuple[str, str] | None:
-    """The first reference that does not resolve inside the form itself, with where it is; ``None`` when all do.
-
-    The validator resolves references only when a value reaches them, and one it cannot resolve (another file, a
-    web address, a pointer to nothing) fails every submission of the form — so they are refused at deploy."""
-    found = list(_references(schema))
-    anchors = {value for kind, value, _ in found if kind == "$anchor"}
-    for kind, ref, where in found:
-        if kind == "$anchor":
-            continue
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return str(ref), where
-        fragment = ref[1:]
-        if fragment.startswith("/") or fragment == "":
-            if _pointer_target(schema, fragment) is _NOWHERE:
-                return ref, where
-        elif fragment not in anchors:
-            return ref, where
-    return None
-
-
 def _reserved_field(schema, path: str = "") -> str | None:
     """Where (a JSON pointer) a schema declares a property named ``RESERVED_KEY``; ``None`` if nowhere."""
     if isinstance(schema, list):
@@ -198,7 +146,7 @@ def _reserved_field(schema, path: str = "") -> str | None:
     if not isinstance(schema, dict):
         return None
     for keyword, value in schema.items():
-        if keyword in _DATA:
+        if keyword in DATA_KEYWORDS:
             continue
         if keyword in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas") \
                 and isinstance(value, dict):
@@ -229,6 +177,7 @@ def _is_attachment_reference(value) -> bool:
 # jsonschema's own "email" check asks only for an "@": "rina@bukan" would pass, and every notification to it would
 # bounce. An address needs a name, an "@" and a domain with a dot (nama@contoh.id).
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+EMAIL_ADVICE = "Write an e-mail address such as nama@contoh.id."
 
 
 def looks_like_email(value: str) -> bool:
@@ -301,7 +250,6 @@ def _validator(schema: dict):
 # Keywords that only describe a choice; a ``oneOf`` of branches holding a ``const`` and these is a list of choices.
 _LABELS = frozenset({"const", "title", "description", "$comment", "examples", "deprecated"})
 # Keywords whose values are data, not schemas: never rewritten.
-_DATA = frozenset({"const", "enum", "default", "examples"})
 
 
 def _choices_as_enums(schema):
@@ -316,7 +264,7 @@ def _choices_as_enums(schema):
         return [_choices_as_enums(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    rewritten = {key: value if key in _DATA else _choices_as_enums(value) for key, value in schema.items()}
+    rewritten = {key: value if key in DATA_KEYWORDS else _choices_as_enums(value) for key, value in schema.items()}
     branches = schema.get("oneOf")
     if isinstance(branches, list) and branches and "enum" not in schema and all(
             isinstance(b, dict) and isinstance(b.get("const"), str) and set(b) <= _LABELS for b in branches):
@@ -325,47 +273,6 @@ def _choices_as_enums(schema):
             del rewritten["oneOf"]
             rewritten["enum"] = values
     return rewritten
-
-
-# Keywords by which a form says for itself which other fields it takes; with none of them, only its own.
-_OPEN_KEYWORDS = ("additionalProperties", "unevaluatedProperties", "patternProperties")
-_COMBINATORS = ("allOf", "anyOf", "oneOf", "if", "then", "else")
-
-
-def declared_fields(schema: dict) -> set[str] | None:
-    """The top-level field names ``schema`` declares (in ``properties``, also inside ``allOf``/``anyOf``/``oneOf``/
-    ``if``/``then``/``else``/``dependentSchemas`` and local ``$ref``); ``None`` when the form decides itself which
-    others it takes (``additionalProperties``, ``unevaluatedProperties``, ``patternProperties``) or lists no fields
-    at all (``{"type": "object"}``: any data)."""
-    names = _declared(schema, schema, 0)
-    return names or None
-
-
-def _declared(schema, root: dict, depth: int) -> set[str] | None:
-    if not isinstance(schema, dict) or depth > 20:
-        return set()
-    if any(keyword in schema for keyword in _OPEN_KEYWORDS):
-        return None
-    names = set(schema.get("properties") or {}) if isinstance(schema.get("properties"), dict) else set()
-    subschemas: list = []
-    for keyword in _COMBINATORS:
-        value = schema.get(keyword)
-        subschemas.extend(value if isinstance(value, list) else [value])
-    dependent = schema.get("dependentSchemas")
-    subschemas.extend(dependent.values() if isinstance(dependent, dict) else [])
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target = root
-        for part in ref[2:].split("/"):
-            target = target.get(part) if isinstance(target, dict) else None
-        subschemas.append(target)
-    for sub in subschemas:
-        if isinstance(sub, dict):
-            more = _declared(sub, root, depth + 1)
-            if more is None:
-                return None
-            names |= more
-    return names
 
 
 def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ()) -> dict[str, str]:
@@ -385,7 +292,7 @@ def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ())
         for name in sorted(set(data) - set(also)):
             errors.setdefault(name, "There is no form here, so this field has no place; leave it out.")
         return errors
-    declared = declared_fields(schema)
+    declared = form_fields.declared_fields(schema)
     if declared is not None:
         for name in sorted(set(data) - declared - set(also)):
             errors.setdefault(name, "This form has no such field; leave it out.")
@@ -410,7 +317,7 @@ _LIMITS = {"maxLength": "Use at most {} characters.", "minLength": "Use at least
            "maxItems": "Give at most {} entries.", "minItems": "Give at least {} entries."}
 
 
-_FORMATS = {"email": "Write an e-mail address such as nama@contoh.id.", "date": "Write a date as YYYY-MM-DD.",
+_FORMATS = {"email": EMAIL_ADVICE, "date": "Write a date as YYYY-MM-DD.",
             "date-time": "Write a date and time as YYYY-MM-DDTHH:MM with its offset, e.g. +08:00."}
 
 

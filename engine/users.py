@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import audit
 from .access import ROLES, Actor
 from .errors import Conflict, InvalidInput
-from .forms import looks_like_email
+from .forms import EMAIL_ADVICE, looks_like_email
 from .models import User
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -39,7 +39,7 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
     if len(password or "") < MIN_PASSWORD:
         problems["password"] = f"Use at least {MIN_PASSWORD} characters."
     if email and not looks_like_email(email):
-        problems["email"] = "Write an e-mail address such as nama@contoh.id."
+        problems["email"] = EMAIL_ADVICE
     roles = _clean_list(roles)
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:

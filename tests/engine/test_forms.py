@@ -7,7 +7,7 @@ import copy
 import orjson
 import pytest
 
-from engine import forms
+from engine import form_fields, forms
 from engine.errors import InvalidData
 
 CHECKLIST = {
@@ -120,7 +120,7 @@ DECLARED_ELSEWHERE = {
 
 
 def test_fields_declared_in_branches_and_references_count_as_declared():
-    assert forms.declared_fields(DECLARED_ELSEWHERE) == {"kind", "nib", "email", "phone"}
+    assert form_fields.declared_fields(DECLARED_ELSEWHERE) == {"kind", "nib", "email", "phone"}
     assert "other" in forms.field_errors(DECLARED_ELSEWHERE, {"kind": "company", "email": "a@b.id", "other": 1})
 
 
@@ -131,7 +131,7 @@ def test_fields_declared_in_branches_and_references_count_as_declared():
     {"type": "object", "properties": {"a": {}}, "allOf": [{"unevaluatedProperties": True}]},
 ])
 def test_a_form_that_lists_no_fields_or_opens_itself_decides_on_other_fields_itself(schema):
-    assert forms.declared_fields(schema) is None
+    assert form_fields.declared_fields(schema) is None
     assert forms.field_errors(schema, {"x_1": 5}) == {}
 
 
