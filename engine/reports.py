@@ -152,9 +152,11 @@ def sla_report(session: Session, ctx: EngineContext, actor: Actor, query: Report
     report = SlaReport(generated_at=ctx.now(), query=query)
     steps = _step_figures(session, query, offices)
     files = _file_figures(session, query, offices)
-    in_flow = {(service, step): names.place(service, step) for service, step, _office in steps}
-    for (service, step, office), figures in sorted(
-            steps.items(), key=lambda item: _order((item[0][0], in_flow[item[0][:2]], item[0][1], item[0][2]))):
+    def in_procedure(item) -> tuple:
+        (service, step, office), _figures = item
+        return _order((service, names.place(service, step), step, office))
+
+    for (service, step, office), figures in sorted(steps.items(), key=in_procedure):
         name, target = names.step(service, step, steps_meta=figures)
         row = StepFigures(service, names.service(service), step, name, target, office, figures.figures)
         (report.steps if office is None else report.steps_by_jurisdiction).append(row)
