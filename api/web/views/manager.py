@@ -11,7 +11,6 @@ import csv
 import io
 from urllib.parse import urlencode
 
-import orjson
 from flask import Response, flash, g, request, url_for
 from flask_babel import format_date, format_decimal
 
@@ -96,12 +95,13 @@ def _period_label(period: Period) -> str:
     return format_date(period.start.date(), "MMMM yyyy")
 
 
-def _trend_json(trend: dashboard.Trend) -> str:
+def _trend_data(trend: dashboard.Trend) -> dict:
+    """The chart's data; the page embeds it with ``|tojson``, which escapes ``<`` so no name can close the script."""
     labels = [tr("week of %(day)s", day=i18n.day(week)) for week in trend.weeks]
     series = [{"label": trend.names.get(key, key),
                "data": [None if v is None else round(v * 100, 1) for v in values]}
               for key, values in sorted(trend.share.items())]
-    return orjson.dumps({"labels": labels, "series": series, "y_label": tr("share within SLA (%)")}).decode()
+    return {"labels": labels, "series": series, "y_label": tr("share within SLA (%)")}
 
 
 def _page_context() -> None:
@@ -115,7 +115,7 @@ def manager_dashboard():
     filters = _filters()
     board = _build(filters)
     return render("web/manager/dashboard.html", board=board, filters=filters, qs=_query_string(filters),
-                  period_label=_period_label(board.period), trend_json=_trend_json(board.trend),
+                  period_label=_period_label(board.period), trend=_trend_data(board.trend),
                   hours=hours, share=share, offices=_offices(board.report), office_choices=_office_choices())
 
 
@@ -138,7 +138,7 @@ def manager_service(key: str):
     config = {"xml_url": url_for("web.diagram", key=key, version=definition.version), "steps": heat}
     return render("web/manager/service.html", board=board, key=key, name=i18n.service_name(definition),
                   steps=steps, by_office=[r for r in board.report.steps_by_jurisdiction if r.service == key],
-                  heat=heat, heat_json=orjson.dumps(config).decode(), filters=filters,
+                  heat=heat, heat_config=config, filters=filters,
                   qs=_query_string({**filters, "service": key}), period_label=_period_label(board.period),
                   hours=hours, share=share)
 
