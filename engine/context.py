@@ -26,9 +26,11 @@ class EngineContext:
         if self.live is None:
             self.live = LiveWorkflows(self.settings.live_workflows)
         if self.script_engine is None:
-            from .sandbox import create_script_engine
+            from .sandbox import create_script_engine, shared_pool
 
-            self.script_engine = create_script_engine(time_limit=self.settings.script_time_limit)
+            pool = shared_pool(size=self.settings.script_workers,
+                               memory_limit=self.settings.script_memory_mb * 2**20)
+            self.script_engine = create_script_engine(time_limit=self.settings.script_time_limit, pool=pool)
         if self.sla_policy is None:
             from .sla import SlaPolicy
 

@@ -20,13 +20,20 @@ How code runs:
 
 * Builtins are exactly :data:`SAFE_FUNCTIONS`. Attribute access is a whitelist of methods of the JSON types
   (``str``, ``list``, ``dict``) and of ``set``/``tuple``; everything else is refused.
-* Time: every guard checks a monotonic deadline (default 1 s), so loops, recursion through lambdas and long
-  straight-line code all stop; a single builtin operation on capped inputs takes well under a second. No
-  signals: the engine runs in web-server threads; the budget lives in a ``ContextVar``.
+* Where: code whose cost its own text bounds (comparisons of names and constants: most gateway conditions;
+  :mod:`.bounded`) runs in the server's thread. Everything else — calls, loops, comprehensions, arithmetic —
+  runs in a sandbox worker process (:mod:`.pool`, :mod:`.worker`), because a built-in that loops in C
+  (``all(zip(*[range(10**6)] * 300))``) passes no guard and cannot be interrupted inside one interpreter.
+* Time: every guard checks a monotonic deadline (``Settings.script_time_limit``, default 1 s), so loops and
+  recursion through lambdas stop with a clear message; and the server kills a worker that has not answered
+  within the budget plus half a second, whatever it was doing. No signals in the server: the engine runs in
+  web-server threads; the budget lives in a ``ContextVar``.
 * Memory: operations that multiply sizes are checked *before* they run (integers up to 10,000 digits;
   strings, lists, dicts, sets and ranges up to 1,000,000 items; format widths up to 1,000); large results
-  count against a per-evaluation allocation budget of 64 MiB; element-by-element growth is bounded by the
-  deadline.
+  count against a per-evaluation allocation budget of 64 MiB; and a worker's address space is capped by
+  ``RLIMIT_AS`` (128 MiB beyond its start, ``LINCAH_SCRIPT_MEMORY_MB``), its CPU time by ``RLIMIT_CPU``.
+  A worker that overran, ran out of memory or died is replaced; the evaluation fails with
+  :class:`SandboxViolation`, and the server thread and its other requests never notice.
 * A refusal is sticky: catching it with ``try/except`` does not help, the evaluation fails anyway.
 * Task data stays JSON: after a script, every variable must be a dict/list/str/int/float/bool/None
   (recursively: string keys, finite floats, 64-bit integers, at most 100 levels deep), else
@@ -46,12 +53,15 @@ every load; the persistence layer does, and ``tests/engine/test_sandbox.py`` sho
 
 from __future__ import annotations
 
+from .bounded import runs_in_process
 from .budget import MAX_ALLOCATED_BYTES, MAX_DATA_DEPTH, MAX_FORMAT_WIDTH, MAX_INT_DIGITS, MAX_ITEMS
 from .environment import SandboxEnvironment, create_script_engine
 from .guards import SAFE_FUNCTIONS
 from .policy import SandboxPolicy, _compile, check_expression, check_script
+from .pool import SandboxPool, shared_pool
 
 __all__ = [
     "MAX_ALLOCATED_BYTES", "MAX_DATA_DEPTH", "MAX_FORMAT_WIDTH", "MAX_INT_DIGITS", "MAX_ITEMS", "SAFE_FUNCTIONS",
-    "SandboxEnvironment", "SandboxPolicy", "_compile", "check_expression", "check_script", "create_script_engine",
+    "SandboxEnvironment", "SandboxPolicy", "SandboxPool", "_compile", "check_expression", "check_script",
+    "create_script_engine", "runs_in_process", "shared_pool",
 ]
