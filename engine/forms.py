@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import extend, validator_for
 
-from . import form_fields
+from . import form_fields, form_patterns
 from .errors import InvalidData
 from .form_fields import DATA_KEYWORDS
 from .serialization import RESERVED_KEY, reserved_key_path
@@ -119,6 +119,9 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
         return None, [f"form file {files.origin}: the reference {ref!r} at {where} does not point inside the form; "
                       "forms cannot load other files or addresses: put the definition under \"$defs\" and refer to "
                       "it as \"#/$defs/<name>\""]
+    unsafe = form_patterns.unsupported_patterns(schema)
+    if unsafe:
+        return None, [f"form file {files.origin}: {message}" for message in unsafe]
     declared = _reserved_field(schema)
     if declared is not None:
         return None, [f"form file {files.origin} declares a field named {RESERVED_KEY!r} at {declared}, a name the "
@@ -213,7 +216,7 @@ _with_our_keyword: dict[type, type] = {}
 def _validator_class(schema: dict) -> type:
     base = validator_for(schema, default=Draft202012Validator)
     if base not in _with_our_keyword:
-        _with_our_keyword[base] = extend(base, {DATES_IN_ORDER: _dates_in_order})
+        _with_our_keyword[base] = extend(form_patterns.safe_class(base), {DATES_IN_ORDER: _dates_in_order})
     return _with_our_keyword[base]
 
 
@@ -239,7 +242,7 @@ def _validator(schema: dict):
     cached = _validators.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
-    checked = _choices_as_enums(schema)
+    checked = form_patterns.for_validation(_choices_as_enums(schema))
     validator = _validator_class(schema)(checked, format_checker=_format_checker)
     if len(_validators) > 1024:
         _validators.clear()
@@ -322,8 +325,10 @@ _FORMATS = {"email": EMAIL_ADVICE, "date": "Write a date as YYYY-MM-DD.",
 
 
 def _message(error) -> str:
-    if error.validator == "additionalProperties":
-        return f"Unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
+    if error.validator == "additionalProperties" and error.message.startswith(form_patterns.UNEXPECTED):
+        # A field name may hold parentheses itself: cut the fixed wording off both ends.
+        names = error.message[len(form_patterns.UNEXPECTED):].rstrip(")").rsplit(" ", 2)[0]
+        return f"Unknown field(s): {names}; leave them out."
     if error.validator in _LIMITS and isinstance(error.validator_value, int):
         return _LIMITS[error.validator].format(error.validator_value)
     if error.validator == "format" and error.validator_value in _FORMATS:

@@ -19,10 +19,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.validators import validator_for
+from jsonschema import FormatChecker
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from engine import form_patterns
 from engine import forms as engine_forms
 from engine.errors import LincahError
 
@@ -246,7 +246,8 @@ _checker.checks("email")(lambda value: not isinstance(value, str) or engine_form
 
 
 def _validator(schema: dict):
-    return validator_for(schema, default=Draft202012Validator)(schema, format_checker=_checker)
+    # The engine's patterns (RE2, linear time): a form pattern must not stall the page with a backtracking engine.
+    return form_patterns.validator(schema, format_checker=_checker)
 
 
 def schema_at(root: dict, path: list) -> dict:
