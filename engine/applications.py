@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, forms, notifications, projection, registration, runtime, sla, sql
+from . import audit, definitions, forms, notifications, office_rule, projection, registration, runtime, sla, sql
 from .access import ADMIN, SUPERVISOR, Actor, may_view_application
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
@@ -23,9 +23,11 @@ APPLICATION_FIELD = "application"
 
 
 def start(session: Session, ctx: EngineContext, *, service: str, data: dict, actor: Actor,
-          applicant: str | None = None, applicant_name: str | None = None, jurisdiction: str | None = None,
-          version: int | None = None) -> Instance:
-    """Start an application of the latest published version of ``service`` (or a given version, for tests)."""
+          applicant: str | None = None, applicant_name: str | None = None, version: int | None = None) -> Instance:
+    """Start an application of the latest published version of ``service`` (or a given version, for tests).
+
+    Its office is the service's rule applied to ``data`` (``engine.office_rule``); no caller chooses it.
+    """
     definition = (definitions.get_version(session, service, version) if version is not None
                   else definitions.latest_published(session, service))
     if not isinstance(data, dict):
@@ -34,7 +36,9 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     forms.validate(start_form.schema if start_form else None, data, what="application form")
     now = ctx.now()
     applicant = applicant or actor.username
-    office = _jurisdiction(ctx, definition, data, jurisdiction)
+    office = office_rule.office_of(definition.key, definition.meta.get("process"),
+                                   start_form.schema if start_form else None, data,
+                                   ctx.settings.default_jurisdiction)
     code = definition.meta["process"]["properties"].get("code") or definition.key
     number, seq, year = registration.allocate(session, ctx.settings, service_key=definition.key, service_code=code,
                                               jurisdiction=office, at=now)
@@ -74,17 +78,6 @@ def _name_from(data: dict) -> str | None:
         if isinstance(data.get(key), str) and data[key].strip():
             return data[key].strip()
     return None
-
-
-def _jurisdiction(ctx: EngineContext, definition, data: dict, explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    configured = definition.meta["process"].get("jurisdiction")
-    resolved = projection.resolve(configured, data)
-    if configured and resolved is None:
-        raise InvalidInput(f"The office for this application is taken from field {configured!r}, which is empty.",
-                           {configured.strip("${} "): "This field is required to route the application."})
-    return resolved or ctx.settings.default_jurisdiction
 
 
 def finish_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str,

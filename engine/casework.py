@@ -1,13 +1,14 @@
 """Casework through the API: apply (for oneself or, at the counter, for someone else), open a task, complete it.
 
 These wrap ``applications.start`` and ``tasks.complete`` with what an HTTP client adds: the front office applying
-on behalf of a registered applicant, an explicit office, and file references checked and linked to the application
-(``engine.attachments``) — all inside the caller's one transaction, so a rejected reference undoes the step.
+on behalf of a registered applicant, and file references checked and linked to the application
+(``engine.attachments``) — all inside the caller's one transaction, so a rejected reference undoes the step. Nobody
+applying chooses the office: the service's rule does (``engine.office_rule``), and front-office staff may apply only
+for files of an office they serve.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -19,8 +20,6 @@ from .access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
 from .context import EngineContext
 from .errors import Forbidden, InvalidData, InvalidInput
 from .models import Instance, Task
-
-_JURISDICTION = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
 
 def _applicant_of(session: Session, actor: Actor, applicant: str | None) -> tuple[str, str | None]:
@@ -42,10 +41,9 @@ def _applicant_of(session: Session, actor: Actor, applicant: str | None) -> tupl
 
 
 def start_application(session: Session, ctx: EngineContext, actor: Actor, *, service: str, data,
-                      jurisdiction: str | None = None, applicant: str | None = None) -> Instance:
-    """Validate, start and link files; the office staff starting it must serve the application's office."""
-    if jurisdiction is not None and not _JURISDICTION.match(jurisdiction):
-        raise InvalidData("The office code is not valid.", {"jurisdiction": "Use an office code such as sinjai."})
+                      applicant: str | None = None) -> Instance:
+    """Validate, start and link files; the office staff starting it must serve the application's office (the one
+    the service's rule gives it)."""
     username, full_name = _applicant_of(session, actor, applicant)
     definition = definitions.latest_published(session, service)
     start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
@@ -53,7 +51,7 @@ def start_application(session: Session, ctx: EngineContext, actor: Actor, *, ser
     forms.validate(schema, data, what="application form")
     data, files = attachments.check_references(session, schema, data, actor)
     instance = applications.start(session, ctx, service=service, data=data, actor=actor, applicant=username,
-                                  applicant_name=full_name, jurisdiction=jurisdiction, version=definition.version)
+                                  applicant_name=full_name, version=definition.version)
     if username != actor.username and not (actor.covers(instance.jurisdiction) or ADMIN in actor.roles):
         raise Forbidden(f"This application belongs to the {instance.jurisdiction} office, which you do not serve.")
     attachments.link(session, files, instance.id)

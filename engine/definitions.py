@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, office_rule
 from .bpmn.compiler import Compiled, SourceFile, compile_definition
 from .context import EngineContext
 from .errors import InvalidDefinition, NotFound
@@ -46,7 +46,27 @@ def form_source(ctx: EngineContext, bpmn_path: Path | None = None, forms_dir: Pa
 
 
 def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
-    return compile_definition(main, supporting, forms, ctx.compile_options())
+    compiled = compile_definition(main, supporting, forms, ctx.compile_options())
+    _check_office_rule(compiled)
+    return compiled
+
+
+def _check_office_rule(compiled: Compiled) -> None:
+    """The office of a file must come from the service, never from what an applicant types (``engine.office_rule``):
+    a rule taken from a free-text start-form field would let an applicant send a file to any office."""
+    process = compiled.meta.get("process") if compiled.meta else None
+    if process is None:
+        return
+    start_key = compiled.meta.get("start_form")
+    start = compiled.forms.get(start_key) if start_key else None
+    if start_key and start is None:
+        return  # the start form itself is missing or invalid, and that problem is reported already
+    message = office_rule.deploy_problem(process, start.schema if start else None)
+    if message is not None:
+        compiled.problems.error("office_rule", message, file=compiled.main_file, element_id=compiled.key,
+                                message_id="Kantor berkas harus ditentukan oleh layanan: properti jurisdiction "
+                                           "berupa kode kantor, atau ${kolom} formulir awal yang berisi daftar "
+                                           "kode kantor (enum).")
 
 
 def content_hash(compiled: Compiled) -> str:

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from .common import PagingArgs, RequestSchema
 from .tasks import TaskItem
 
 
 class ApplicationCreate(RequestSchema):
+    """There is no office to choose: the service decides it (a fixed office, or the start-form field it routes by,
+    such as the fishing permit's ``home_regency``). A ``jurisdiction`` sent anyway is refused by name, so a client
+    built for the old request learns why instead of having its choice silently dropped."""
+
+    class Meta:
+        description = ("The office that works the file comes from the service, never from the request: a fixed "
+                       "office, or the start-form field the service routes by (e.g. home_regency), which must be "
+                       "one of the offices it lists. A jurisdiction field is refused (422).")
+
     service = fields.String(required=True, validate=validate.Length(1, 200))
-    data = fields.Dict(required=True, metadata={"description": "The start form's fields."})
-    jurisdiction = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100),
-                                 metadata={"description": "Office code; normally taken from the service or data."})
+    data = fields.Dict(required=True, metadata={
+        "description": "The start form's fields, including the one that chooses the office when the service "
+                       "routes by one (e.g. home_regency)."})
     applicant = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
         "description": "Front office only: the username of the applicant this application is for."})
+
+    @pre_load
+    def _no_office_choice(self, body, **kwargs):
+        if isinstance(body, dict) and "jurisdiction" in body:
+            raise ValidationError(OFFICE_NOT_CHOSEN, "jurisdiction")
+        return body
+
+
+OFFICE_NOT_CHOSEN = ("The office is not chosen in the request: the service decides it (for a service routed by "
+                     "region, answer the start form's field for it, e.g. data.home_regency). Leave this field out.")
 
 
 class ApplicationSummary(Schema):

@@ -35,11 +35,15 @@ blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
 @blp.arguments(ApplicationCreate)
 @blp.response(201, ApplicationCreated)
 def create(body):
-    """Apply for a service (applicants), or apply at the counter on behalf of an applicant (front office)."""
+    """Apply for a service (applicants), or apply at the counter on behalf of an applicant (front office).
+
+    The office that works the file comes from the service: a fixed office, or the start-form field the service
+    routes by (e.g. the vessel's ``home_regency``), which must be one of the offices that field lists (422 naming
+    the field otherwise). A ``jurisdiction`` in the request is refused (422); front-office staff may apply only for
+    files of an office they serve (403)."""
     db = session()
     instance = casework.start_application(db, engine_context(), current_actor(), service=body["service"],
-                                          data=body["data"], jurisdiction=body["jurisdiction"],
-                                          applicant=body["applicant"])
+                                          data=body["data"], applicant=body["applicant"])
     return {"id": instance.id, "registration_no": instance.registration_no, "status": instance.status,
             "tasks": [presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)]}
 

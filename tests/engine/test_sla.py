@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import applications, tasks, users
+from engine import applications, definitions, tasks, users
+from engine.bpmn.compiler import SourceFile
 from engine.context import EngineContext
 from engine.errors import Forbidden
 from engine.models import TaskCandidate
 from engine.sla import SlaPolicy
 from tests import samples
+from tests.conftest import PROJECT_ROOT
 from tests.drive import (
     create_staff,
     events,
@@ -484,14 +486,14 @@ class TestOfficeCalendars:
 
     def test_an_office_in_papua_counts_in_wit_and_says_so(self, db, ctx, clock, deploy_service):
         deploy_service("research_permit")
+        _deploy_research_permit_of(db, ctx, "jayawijaya")
         with db.transaction() as session:
             users.create(session, username="yakob", password="rahasia-123", roles=["officer"], groups=["verifier"],
                          jurisdictions=["jayawijaya"], email="yakob@dpmptsp.test", at=ctx.now())
         clock.set(wita(2026, 6, 2, 15, 30))  # 16:30 in Wamena: that office has closed for the day
         with db.transaction() as session:
-            papua = applications.start(session, ctx, service="research_permit",
-                                       data=samples.research_application(), actor=APPLICANT,
-                                       jurisdiction="jayawijaya").id
+            papua = applications.start(session, ctx, service="research_permit_jayawijaya",
+                                       data=samples.research_application(), actor=APPLICANT).id
         makassar = start(db, ctx, "research_permit", samples.research_application())
         wit = ZoneInfo("Asia/Jayapura")
         # PT4H from Wednesday's opening, 08:00 WIT (07:00 WITA); the Makassar office still had half an hour.
@@ -558,3 +560,16 @@ class _TickingClock:
     def now(self):
         self._now += timedelta(milliseconds=1)
         return self._now
+
+
+def _deploy_research_permit_of(db, ctx, office: str) -> None:
+    """The research permit as a service of another office (``research_permit_<office>``): the office of a file
+    is the service's rule, so an office of its own takes a service of its own."""
+    path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('"research_permit"', f'"research_permit_{office}"').replace(
+        '<camunda:property name="jurisdiction" value="sulsel" />',
+        f'<camunda:property name="jurisdiction" value="{office}" />', 1)
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile(path.name, text.encode()), [],
+                           definitions.form_source(ctx, path), actor="analyst")
