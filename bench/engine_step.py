@@ -38,6 +38,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench import sandbox_cost  # noqa: E402
 from engine import applications, definitions, runtime, tasks  # noqa: E402
 from engine.access import Actor  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
@@ -277,6 +278,7 @@ def main() -> None:
         for number in range(args.runs):
             (Path(tmp) / f"run{number}").mkdir()
         runs = _runs(args, Path(tmp))
+        sandbox = _sandbox_costs(args, Path(tmp))
     over = f", {args.runs} runs: median step, ratio lowest–highest of the runs" if args.runs > 1 else ""
     print(f"Median of {args.samples} completions each (research permit, verify → return for revision{over}).\n")
     _table(runs, "raw", "raw SpiffWorkflow step (stock serializer, no database)")
@@ -292,6 +294,20 @@ def main() -> None:
         growth = ", ".join(f"{max(run[name][10][kind] / run[name][1][kind] for run in runs):.2f} {kind}"
                            for kind in ("kept", "restored"))
         print(f"{name}: cost after 10 loops / after 1 loop = {growth} (highest of the runs; target ≤ 2.0)")
+    print("\nWhat the sandbox's hard limits add to a step (bench/sandbox_cost.py; target ≤ 5% of the step):\n")
+    sandbox_cost.print_table(sandbox)
+
+
+def _sandbox_costs(args, tmp: Path) -> dict[str, dict]:
+    backends = {"SQLite": None}
+    if args.postgres and args.postgres != "none":
+        backends["PostgreSQL"] = args.postgres
+    results = {}
+    for name, url in backends.items():
+        factory, url = database(url, tmp)
+        factory.kw["bind"].dispose()
+        results[name] = sandbox_cost.measure(url, args.samples)
+    return results
 
 
 if __name__ == "__main__":

@@ -23,6 +23,16 @@ def _write_back(context: dict[str, Any], variables: Mapping[str, Any], external:
     context.update(result)
 
 
+#: Where code runs: "auto" (in the server only when its text bounds its cost: the default), "always" (every
+#: evaluation in a worker) and "never" (the guards alone, as before the hard limits existed: for measuring what
+#: they cost, bench/engine_step.py; never for a server).
+ISOLATION = {
+    "auto": runs_in_process,
+    "always": lambda source, mode: False,
+    "never": lambda source, mode: True,
+}
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """A SpiffWorkflow script environment that runs code under :class:`SandboxPolicy` within a time budget.
 
@@ -31,10 +41,13 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     enforces the budget from outside the interpreter.
     """
 
-    def __init__(self, time_limit: float = 1.0, pool: SandboxPool | None = None):
+    def __init__(self, time_limit: float = 1.0, pool: SandboxPool | None = None, isolation: str = "auto"):
         super().__init__({})
+        if isolation not in ISOLATION:
+            raise ValueError(f"isolation must be one of {', '.join(ISOLATION)}, not {isolation!r}")
         self.time_limit = time_limit
         self._pool = pool
+        self._in_process = ISOLATION[isolation]
 
     @property
     def pool(self) -> SandboxPool:
@@ -47,7 +60,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         """The value of ``expression`` over the task data (task data wins over ``external_context``)."""
         code = code_for(expression, "eval")  # syntax and policy errors are reported before anything runs
         variables = variables_of(external_context, context)
-        if runs_in_process(expression, "eval"):
+        if self._in_process(expression, "eval"):
             return run(code, variables, self.time_limit)
         return self.pool.run(Request("eval", expression, variables, self.time_limit))
 
@@ -57,7 +70,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         code = code_for(script, "exec")
         external = external_context or {}
         variables = variables_of(context, external)  # external wins, as in the stock environment
-        if runs_in_process(script, "exec"):
+        if self._in_process(script, "exec"):
             scope = copy.deepcopy(variables)
             run(code, scope, self.time_limit)
             result = script_variables(scope)
@@ -67,10 +80,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
-def create_script_engine(*, time_limit: float = 1.0, pool: SandboxPool | None = None) -> PythonScriptEngine:
+def create_script_engine(*, time_limit: float = 1.0, pool: SandboxPool | None = None,
+                         isolation: str = "auto") -> PythonScriptEngine:
     """A script engine whose conditions, timer expressions and scripts run in the sandbox.
 
     Attach it to every workflow you create *and every workflow you load*: it is not serialized. ``pool``
     defaults to the process's shared pool of worker processes.
     """
-    return PythonScriptEngine(environment=SandboxEnvironment(time_limit=time_limit, pool=pool))
+    return PythonScriptEngine(environment=SandboxEnvironment(time_limit=time_limit, pool=pool, isolation=isolation))
