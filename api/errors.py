@@ -2,8 +2,9 @@
 
 Every error body has the same shape, ``{"error": {"code", "message", "details"}}``, whether it comes from the engine
 (``LincahError`` and its subclasses), from request parsing (webargs, werkzeug: unknown route, wrong method, bad
-JSON, body too large, wrong content type) or from the database (a lost race). Anything else is a bug: it is logged
-with its traceback and a reference, and the client gets a generic 500 that carries the reference but no internals.
+JSON, body too large, wrong content type) or from the database (a lost race: 409; a database that is down, frozen or
+overloaded: 503 with Retry-After). Anything else is a bug: it is logged with its traceback and a reference, and the
+client gets a generic 500 that carries the reference but no internals.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import logging
 import uuid
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from engine import db
 from engine.attachments import UnsupportedType
 from engine.errors import (
     Conflict,
@@ -132,13 +135,31 @@ def http_error(error: HTTPException):
     return response
 
 
-# PostgreSQL's answer when two transactions wait on each other (40P01) or cannot both be serialized (40001): a race
-# the database settled by undoing one of them, not a database that is down.
-LOST_RACE_STATES = {"40P01", "40001"}
+# Seconds a client should wait before trying again when the database is unavailable: long enough for a restart or
+# a failover to finish, short enough that a person retrying by hand is not sent away for long.
+RETRY_AFTER = "5"
+UNAVAILABLE_MESSAGE = ("The database does not answer right now (it is down, overloaded or restarting). Try again in a "
+                       "minute; if it keeps happening, tell the administrator.")
+
+
+def note_unavailable(error: Exception) -> None:
+    """One line, no traceback: an outage is the database's state, not a bug in this code."""
+    log.warning("database unavailable (%s): %s", type(error).__name__, str(error).split("\n")[0])
+
+
+def database_unavailable(error):
+    """503 with Retry-After: the request may have been fine; the database could not serve it."""
+    note_unavailable(error)
+    response = jsonify(error_body("unavailable", UNAVAILABLE_MESSAGE))
+    response.status_code = 503
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def database_error(error):
-    if isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in LOST_RACE_STATES:
+    if db.unavailable(error):
+        return database_unavailable(error)
+    if isinstance(error, IntegrityError) or db.lost_race(error):
         log.info("lost race answered as 409: %s", error.orig)
         response = jsonify(error_body("conflict", "Someone changed the same record at the same moment. Reload and "
                                       "try again."))
@@ -150,11 +171,7 @@ def database_error(error):
                                       "again."))
         response.status_code = 422
         return response
-    log.warning("database unavailable: %s", error)
-    response = jsonify(error_body("unavailable", "The database is busy or unreachable. Try again in a moment."))
-    response.status_code = 503
-    response.headers["Retry-After"] = "2"
-    return response
+    return unexpected(error)
 
 
 def unexpected(error: Exception):
@@ -169,7 +186,6 @@ def unexpected(error: Exception):
 def register(app: Flask) -> None:
     app.register_error_handler(LincahError, lincah_error)
     app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(IntegrityError, database_error)
-    app.register_error_handler(OperationalError, database_error)
-    app.register_error_handler(DataError, database_error)
+    for database_failure in (DBAPIError, PoolTimeout, PendingRollbackError):
+        app.register_error_handler(database_failure, database_error)
     app.register_error_handler(Exception, unexpected)

@@ -13,6 +13,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from engine.context import EngineContext
+from engine.db import unavailable
 from engine.errors import ProcessError
 
 
@@ -38,9 +39,19 @@ def _finish(*, commit: bool) -> None:
         if commit:
             session.commit()
         else:
-            session.rollback()
+            _roll_back(session)
     finally:
         session.close()
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back after a failed request. When the database itself is what failed, the rollback may fail too; the
+    request's own error is the one to answer (503), not the rollback's, and the pool replaces the connection."""
+    try:
+        session.rollback()
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
 
 
 def session() -> Session:
@@ -64,5 +75,7 @@ def close_session(_exc=None) -> None:
     """Teardown: a session still open here belongs to a request that ended before dispatch (e.g. failed auth)."""
     session = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        try:
+            _roll_back(session)
+        finally:
+            session.close()

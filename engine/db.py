@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import functools
+import math
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy import create_engine, event
+import psycopg
+from sqlalchemy import create_engine, event, make_url
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .config import PROJECT_ROOT
+from .config import PROJECT_ROOT, Settings
 from .errors import ProcessError
 
 
@@ -36,7 +40,47 @@ PING_AFTER_IDLE = 10.0
 _IDLE_SINCE = "lincah.idle_since"
 
 
-def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE, **kwargs) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long work on PostgreSQL may wait before it fails, in seconds (0: no limit). Defaults: ``Settings``.
+
+    Without them a frozen or unreachable server held every request (health checks included) until the operating
+    system gave up, and the web workers with it. ``connect`` bounds opening a connection (psycopg counts whole
+    seconds, at least 2); ``statement`` and ``lock`` are enforced by the server (``statement_timeout``,
+    ``lock_timeout``); ``pool`` bounds the wait for a free pooled connection. A server that stops answering at all
+    cannot enforce anything, so the client gives up on an answer ``ANSWER_GRACE`` seconds after the statement
+    timeout and closes that connection.
+    """
+
+    connect: float = Settings.db_connect_timeout
+    statement: float = Settings.db_statement_timeout
+    lock: float = Settings.db_lock_timeout
+    pool: float = Settings.db_pool_timeout
+
+    @classmethod
+    def of(cls, settings: Settings) -> Timeouts:
+        return cls(settings.db_connect_timeout, settings.db_statement_timeout, settings.db_lock_timeout,
+                   settings.db_pool_timeout)
+
+    @property
+    def answer(self) -> float | None:
+        """Seconds the client waits for any answer from the server (``None``: for ever)."""
+        return self.statement + ANSWER_GRACE if self.statement > 0 else None
+
+
+# Time for the server to report its own statement timeout (and the answer to travel) before the client decides
+# that the server is gone.
+ANSWER_GRACE = 2.0
+
+
+def engine_for(settings: Settings, **kwargs) -> Engine:
+    """The engine of an installation: its database URL with its timeouts."""
+    return make_engine(settings.database_url, timeouts=Timeouts.of(settings), **kwargs)
+
+
+def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE, timeouts: Timeouts = Timeouts(),
+                **kwargs) -> Engine:
+    """An engine for ``url``; on PostgreSQL with ``timeouts`` (a value the URL itself sets wins)."""
     url = normalize_url(url)
     # JSON columns (definition settings, audit data) are decoded on every step: orjson is several times faster.
     kwargs.setdefault("json_serializer", _json_dumps)
@@ -52,10 +96,110 @@ def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
+    if url.startswith("postgresql"):
+        kwargs["connect_args"] = {**_server_limits(url, timeouts), **kwargs.get("connect_args", {})}
+        if timeouts.pool > 0:
+            kwargs.setdefault("pool_timeout", timeouts.pool)
     engine = create_engine(url, **kwargs)
+    if url.startswith("postgresql+psycopg"):
+        _answer_within(engine, timeouts.answer)
     if not kwargs.get("pool_pre_ping"):
         _ping_idle_connections(engine, ping_after_idle)
     return engine
+
+
+def _server_limits(url: str, timeouts: Timeouts) -> dict:
+    """libpq connection parameters for the timeouts, merged with the ``options`` the URL may already carry."""
+    query = make_url(url).query
+    limits = {}
+    if timeouts.connect > 0 and "connect_timeout" not in query:
+        limits["connect_timeout"] = max(2, math.ceil(timeouts.connect))
+    settings = [f"-c {name}={int(seconds * 1000)}" for name, seconds in
+                (("statement_timeout", timeouts.statement), ("lock_timeout", timeouts.lock)) if seconds > 0]
+    if settings:
+        own = query.get("options") or ()
+        # Later settings win in PostgreSQL's options: what the URL says is kept over these defaults.
+        limits["options"] = " ".join([*settings, *((own,) if isinstance(own, str) else own)])
+    return limits
+
+
+class _AnsweringConnection(psycopg.Connection):
+    """A psycopg connection that stops waiting for the server after ``answer_timeout`` seconds.
+
+    psycopg waits for an answer for ever; a frozen server (a paused VM, a hung storage, a network that drops
+    packets) then holds the request, its web worker and its pooled connection. Past the deadline the connection is
+    closed, so SQLAlchemy sees a disconnect: the request fails with ``OperationalError`` (answered 503) and the pool
+    replaces its connections.
+    """
+
+    answer_timeout: float | None = None
+
+    def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
+        if timeout is None:
+            timeout = self.answer_timeout
+        try:
+            return super().wait(gen, interval, timeout)
+        except psycopg.errors._WaitTimeout:  # noqa: SLF001 - psycopg's own signal that ``timeout`` passed
+            self.pgconn.finish()
+            raise psycopg.OperationalError(f"the database server did not answer within {timeout:g} s") from None
+
+
+def _answer_within(engine: Engine, seconds: float | None) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, record, cargs, cparams):
+        connection = _AnsweringConnection.connect(*cargs, **cparams)
+        connection.answer_timeout = seconds
+        return connection
+
+
+@contextmanager
+def answer_within(connection, seconds: float):
+    """Within the block, wait at most ``seconds`` for each answer on this SQLAlchemy connection (PostgreSQL)."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if not isinstance(dbapi_connection, _AnsweringConnection):
+        yield
+        return
+    before = dbapi_connection.answer_timeout
+    dbapi_connection.answer_timeout = seconds
+    try:
+        yield
+    finally:
+        dbapi_connection.answer_timeout = before
+
+
+# PostgreSQL's answer when two transactions wait on each other (40P01) or cannot both be serialized (40001): a race
+# the database settled by undoing one of them, not a database that is down.
+LOST_RACE_STATES = frozenset({"40P01", "40001"})
+
+
+def lost_race(error: BaseException) -> bool:
+    """Whether the database undid this transaction because another one touched the same rows (retry or 409)."""
+    return isinstance(error, sa_exc.DBAPIError) and getattr(error.orig, "sqlstate", None) in LOST_RACE_STATES
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot serve right now — down, frozen, overloaded, or a lock or
+    statement timeout — so that the answer is "try again later" (503), not a bug report.
+
+    That is: SQLAlchemy's ``OperationalError`` and ``InterfaceError`` (refused or lost connections, timeouts, SQLite's
+    "database is locked") except lost races, any driver error on a connection SQLAlchemy found dead, no pooled
+    connection free within the pool timeout, and a session still holding such a failure (``PendingRollbackError``).
+    """
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.PendingRollbackError):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError) or lost_race(error):
+        return False
+    return error.connection_invalidated or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+
+
+# The server cancelled one statement (statement_timeout) or gave up waiting for a lock (lock_timeout): the database
+# answers; this one piece of work took too long.
+_STATEMENT_LIMIT_STATES = frozenset({"57014", "55P03"})
+
+
+def over_time_limit(error: BaseException) -> bool:
+    """Whether the server cancelled the statement for its statement or lock timeout (the server itself is up)."""
+    return isinstance(error, sa_exc.DBAPIError) and getattr(error.orig, "sqlstate", None) in _STATEMENT_LIMIT_STATES
 
 
 def _ping_idle_connections(engine: Engine, idle_seconds: float) -> None:

@@ -14,7 +14,7 @@ import click
 
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import make_engine, make_session_factory
+from engine.db import engine_for, make_session_factory, unavailable
 
 from .service import Intervals, SchedulerService
 
@@ -35,13 +35,20 @@ def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_ev
         ctx.calendars  # noqa: B018 - a broken calendars file stops the start, not the first breach
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    engine = make_engine(ctx.settings.database_url)
+    engine = engine_for(ctx.settings)  # with the installation's database timeouts
     service = SchedulerService.from_settings(ctx, make_session_factory(engine),
                                              Intervals(timers=timers_every, sla=sla_every,
                                                        notifications=mail_every))
     try:
         if once:
-            results = service.run_once()
+            try:
+                results = service.run_once()
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                raise click.ClickException(f"The database does not answer ({type(exc).__name__}); nothing was run. "
+                                           "Check that the database server is running and LINCAH_DATABASE_URL, "
+                                           "then run again.") from None
             timers, passes, mails = results["timers"], results["sla"], results["notifications"]
             click.echo(f"timers: {timers.instances} application(s), {timers.failed} failed; "
                        f"SLA: {passes.at_risk} step(s) at risk, {passes.breached} breached, "

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from engine import claims, escalation, mail, sla, tasks, unstaffed, upload_cleanup
 from engine.context import EngineContext
-from engine.db import transaction
+from engine.db import over_time_limit, transaction, unavailable
 from engine.escalation import PassResult
 from engine.models import Instance
 
@@ -58,7 +58,8 @@ def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport
 
     The application row and its open task rows stay locked (PostgreSQL) for the transaction, so another scheduler
     skips it and a timer fires exactly once; when the transaction commits, ``next_timer_at`` has moved on. An
-    application an officer is completing at that moment is left for the next run (``busy``).
+    application an officer is completing at that moment is left for the next run (``busy``). A database that does
+    not answer stops the run with its error: every application would fail the same way.
     """
     report = TimerReport()
     seen: set[int] = set()
@@ -76,7 +77,9 @@ def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport
             report.instances += 1
         except _Busy:
             report.busy += 1
-        except Exception:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
+        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
+            if unavailable(exc) and not over_time_limit(exc):
+                raise  # not this application's fault: the run stops, and the outage is logged once (scheduler.outage)
             report.failed += 1
             log.exception("firing the timers of application %s failed", instance_id)
     return report

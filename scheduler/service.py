@@ -17,9 +17,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.context import EngineContext
+from engine.db import over_time_limit, unavailable
 from engine.mail import MailSettings, RetryPolicy, SmtpMailer
 
 from . import jobs
+from .outage import OutageLog
 
 log = logging.getLogger("lincah.scheduler")
 
@@ -46,6 +48,7 @@ class SchedulerService:
         self.retry = retry
         self._scheduler = None
         self._lock = threading.Lock()
+        self.outage = OutageLog(log)
 
     @classmethod
     def from_settings(cls, ctx: EngineContext, session_factory, intervals: Intervals = Intervals()
@@ -122,8 +125,17 @@ class SchedulerService:
                "uploads": self.clean_uploads}[name]
         try:
             result = job()
-        except Exception:  # noqa: BLE001 - a failing run is logged and retried on the next interval
-            log.exception("scheduler job %s failed", name)
+        except Exception as exc:  # noqa: BLE001 - a failing run is logged and retried on the next interval
+            if unavailable(exc) and not over_time_limit(exc):
+                self.outage.failed(name, exc)  # one line per outage, not one per run
+            else:
+                log.exception("scheduler job %s failed", name)
             return None
+        if self._used_database(name):
+            self.outage.succeeded(name)
         log.debug("scheduler job %s: %s", name, result)
         return result
+
+    def _used_database(self, name: str) -> bool:
+        """Whether a run that finished says the database answers: without a mailer the e-mail job does nothing."""
+        return name != "notifications" or self.mailer is not None

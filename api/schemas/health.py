@@ -14,7 +14,8 @@ class KeptWorkflowsSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.String(metadata={"description": "ok, or unavailable (see problems)."})
-    database = fields.String(metadata={"description": "ok or unreachable."})
+    database = fields.String(metadata={"description": "ok, or unreachable: no answer, or none within a second (a "
+                                                      "frozen or overloaded server)."})
     schema = fields.String(allow_none=True, metadata={"description": "Migration revision of the database."})
     expected_schema = fields.String(metadata={"description": "Revision this server needs."})
     scheduler = fields.String(metadata={"description": "Where timers and SLA clocks run."})

@@ -17,9 +17,11 @@ from pathlib import Path
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import Babel
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from engine import notifications
+from engine import db, notifications
 from engine.access import ADMIN, APPLICANT, MANAGER, OFFICER, SUPERVISOR
 from engine.errors import Conflict, Forbidden, LincahError, NotFound
 from engine.tokens import Throttled, Unauthenticated
@@ -124,7 +126,7 @@ def _page_context():
         return {}
     actor = current_actor()
     unread = 0
-    if actor is not None:
+    if actor is not None and not g.get("database_unavailable"):
         try:
             unread = notifications.unread_count(session(), actor)
         except Exception:  # noqa: BLE001 - an error page must render even when the database is the problem
@@ -145,6 +147,7 @@ _TITLES = {
     413: lambda: _("The upload is too large"),
     422: lambda: _("Some fields are not valid"),
     429: lambda: _("Too many attempts"),
+    503: lambda: _("Temporarily unavailable"),
 }
 
 _EXPLANATIONS = {
@@ -156,6 +159,9 @@ _EXPLANATIONS = {
     413: lambda: _("Documents can be up to 10 MB each. Scan them at a lower resolution, or upload them one by one."),
     422: lambda: _("Go back and correct the form."),
     429: lambda: _("Wait a moment, then try again."),
+    503: lambda: _("The database does not answer right now. Wait a minute, then reload the page. If you were sending "
+                   "a form, check whether it was saved before sending it again. If it keeps happening, tell the "
+                   "administrator."),
 }
 
 
@@ -166,8 +172,9 @@ def _error_page(status: int, detail: str | None = None, reference: str | None = 
         # Offices are staff's business: an applicant (or a visitor) is told where to find their own files.
         explanation = _("The page or document does not exist, or it is not yours. Your applications are listed "
                         "under My applications.")
+    headers = {"Retry-After": errors.RETRY_AFTER} if status == 503 else {}
     return render_template("web/error.html", status=status, title=title, explanation=explanation, detail=detail,
-                           reference=reference), status
+                           reference=reference), status, headers
 
 
 def _staff_visitor() -> bool:
@@ -223,6 +230,29 @@ def _http_error(error: HTTPException):
     if shape is not None and error.code == 413:
         return jsonify(shape(_too_large())), 413
     return _error_page(error.code or 500)
+
+
+def _database_failure(error: Exception):
+    """The database down, frozen or overloaded: 503 and the way back, not an error reference for a bug."""
+    if db.unavailable(error):
+        errors.note_unavailable(error)
+        # The page around the message must not ask the database again (who is signed in, unread notifications):
+        # that would wait out another timeout, or fail the error page itself.
+        g.database_unavailable = True
+        g.setdefault("web_actor", None)
+        g.setdefault("web_token_id", None)
+        shape = _JSON_ERRORS.get(request.endpoint or "")
+        if shape is not None:
+            return jsonify(shape(_EXPLANATIONS[503]())), 503, {"Retry-After": errors.RETRY_AFTER}
+        return _error_page(503)
+    if db.lost_race(error) or isinstance(error, IntegrityError):
+        log.info("lost race on a web page answered as 409: %s", error)
+        return _error_page(409)
+    return _unexpected(error)
+
+
+for _failure in (DBAPIError, PoolTimeout, PendingRollbackError):
+    bp.register_error_handler(_failure, _database_failure)
 
 
 @bp.errorhandler(Exception)
