@@ -123,6 +123,10 @@ def _server_limits(url: str, timeouts: Timeouts) -> dict:
     return limits
 
 
+class NoAnswer(psycopg.OperationalError):
+    """The server did not answer within the client's bound (``Timeouts.answer``); the connection was closed."""
+
+
 class _AnsweringConnection(psycopg.Connection):
     """A psycopg connection that stops waiting for the server after ``answer_timeout`` seconds.
 
@@ -141,7 +145,7 @@ class _AnsweringConnection(psycopg.Connection):
             return super().wait(gen, interval, timeout)
         except psycopg.errors._WaitTimeout:  # noqa: SLF001 - psycopg's own signal that ``timeout`` passed
             self.pgconn.finish()
-            raise psycopg.OperationalError(f"the database server did not answer within {timeout:g} s") from None
+            raise NoAnswer(f"the database server did not answer within {timeout:g} s") from None
 
 
 def _answer_within(engine: Engine, seconds: float | None) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import answer_within, schema_revision, unavailable
+from .db import NoAnswer, answer_within, schema_revision, unavailable
 
 DEADLINE = 1.0
 # The server's and the client's own limits for the question, under the caller's deadline.
@@ -58,6 +58,8 @@ class DatabaseProbe:
             question = self._out = _Question(threading.Event())
         threading.Thread(target=self._ask, args=(question,), name="lincah-readiness", daemon=True).start()
         if not question.answered.wait(self.deadline):
+            raise NotReady(f"The database did not answer within {self.deadline:g} s.")
+        if isinstance(getattr(question.error, "orig", None), NoAnswer):
             raise NotReady(f"The database did not answer within {self.deadline:g} s.")
         if question.error is not None:
             raise NotReady(f"The database does not answer ({type(question.error).__name__}).")
