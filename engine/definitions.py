@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from . import audit, office_rule
 from .bpmn.compiler import Compiled, SourceFile, compile_definition
+from .bpmn.encoding import as_utf8
+from .bpmn.problems import ProblemList
 from .context import EngineContext
 from .errors import InvalidDefinition, NotFound
 from .forms import Form, FormSource
@@ -46,9 +48,27 @@ def form_source(ctx: EngineContext, bpmn_path: Path | None = None, forms_dir: Pa
 
 
 def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
-    compiled = compile_definition(main, supporting, forms, ctx.compile_options())
+    """Check the files; what is deployed is exactly what was checked, so a file that lints clean deploys."""
+    notes = ProblemList()
+    compiled = compile_definition(_in_utf8(main, notes), [_in_utf8(s, notes) for s in supporting], forms,
+                                  ctx.compile_options())
+    compiled.problems.extend(notes.warnings)
     _check_office_rule(compiled)
     return compiled
+
+
+def _in_utf8(source: SourceFile, notes: ProblemList) -> SourceFile:
+    """The file as UTF-8, whatever encoding it declares: the stored text is then the text the linter read (a UTF-16
+    diagram was stored as its bytes read as UTF-8). A file whose encoding is wrong is left as it is for the linter
+    to report why; warnings about the encoding go to ``notes``."""
+    if isinstance(source.data, str):
+        return source
+    scratch = ProblemList()
+    data = as_utf8(source.data, source.name, scratch)
+    if data is None or data is source.data:
+        return source
+    notes.extend(scratch.warnings)
+    return SourceFile(source.name, data)
 
 
 def _check_office_rule(compiled: Compiled) -> None:
