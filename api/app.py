@@ -12,12 +12,13 @@ import logging
 from flask import request
 from flask_smorest import Api
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory
 
-from . import docs, errors, web
+from . import docs, errors, rate_limits, web
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
@@ -56,6 +57,11 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     app.register_blueprint(docs.blp)
     errors.register(app)
     web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages
+    rate_limits.init_app(app, ctx.settings)  # sign-in, registration, uploads, permit check: per address and account
+    if ctx.settings.trusted_proxies:
+        # Only the last N hops' X-Forwarded-* are believed: a client cannot choose the address it is throttled by.
+        n = ctx.settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.before_request(_check_request)
     app.teardown_request(close_session)
     if start_scheduler:

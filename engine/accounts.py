@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from . import audit, tokens
+from . import audit, passwords, tokens
 from . import users as user_service
 from .access import ADMIN, APPLICANT, ROLES, Actor, may_work
 from .context import EngineContext
@@ -140,11 +140,9 @@ def _release_claims(session: Session, ctx: EngineContext, actor: Actor, user: Us
 
 
 def reset_password(session: Session, ctx: EngineContext, actor: Actor, username: str, password: str) -> User:
-    """Set a new password and sign the user out everywhere."""
+    """Set a new password (``WeakPassword`` when the policy refuses it) and sign the user out everywhere."""
     user = get(session, actor, username)
-    if len(password or "") < user_service.MIN_PASSWORD:
-        raise InvalidInput(f"Use at least {user_service.MIN_PASSWORD} characters.",
-                           {"password": f"Use at least {user_service.MIN_PASSWORD} characters."})
+    passwords.check(password, username=user.username, names=(user.full_name, user.email))
     user.password_hash = generate_password_hash(password)
     revoked = tokens.revoke_all(session, ctx, user.id)
     audit.record(session, "password_reset", actor=actor.username, at=ctx.now(), username=user.username,

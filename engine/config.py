@@ -51,8 +51,8 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (LINCAH_TRUSTED_PROXIES):
     # 1 behind the README's nginx; 0 (no proxy) ignores those headers, which any client can forge.
     trusted_proxies: int = 0
-    # Where the per-address rate limits count (api/rate_limits.py): memory:// counts per process; redis:// or
-    # memcached:// shares the counts between workers and hosts (LINCAH_RATE_LIMIT_STORAGE).
+    # Where the rate limits count (api/rate_limits.py): memory:// counts per process; redis://host:6379 shares the
+    # counts between workers and hosts (LINCAH_RATE_LIMIT_STORAGE).
     rate_limit_storage: str = "memory://"
     # Rate limits in the ``limits`` notation ("20 per minute;200 per hour"), each LINCAH_LIMIT_<NAME>; why these
     # numbers: api/rate_limits.py.

@@ -299,7 +299,9 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token of the HTTP API. Only its SHA-256 is stored: a database leak reveals no usable token."""
+    """A bearer token of the HTTP API, or a web sign-in. Only its SHA-256 is stored: a database leak reveals no usable
+    token. ``kind`` keeps the two apart: a web session's secret rides in the browser's cookie, so the API refuses it
+    (``engine.tokens``)."""
 
     __tablename__ = "api_token"
     __table_args__ = (Index("ix_api_token_user", "user_id"),)
@@ -308,6 +310,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

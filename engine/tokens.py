@@ -1,12 +1,18 @@
-"""API bearer tokens and sign-in throttling.
+"""API bearer tokens, web sessions, and the sign-in lock-out per (account, address).
 
 A token is 32 random bytes shown to the client once; the database keeps only its SHA-256, so a copy of the
 database yields no usable token. Tokens expire and can be revoked one by one (sign out) or all at once (password
 reset, deactivation).
 
+Two kinds share the table and its revocation: ``API`` tokens, which programs send as ``Authorization: Bearer``, and
+``WEB`` sessions, whose secret the pages keep in the browser's cookie. Each is accepted only as what it was issued
+for, so whoever reads a cookie (it is signed, not encrypted) cannot call the API with it.
+
 Repeated wrong passwords for the same username from the same address lock that pair out for a time that doubles
 with every further failure (1 min, 2, 4 … capped at an hour). The check runs before the password is tested, so a
-locked-out guesser learns nothing, and a success clears the counter.
+locked-out guesser learns nothing, and a success clears the counter. Keyed on the pair, one abusive address cannot
+lock the account for everyone else; the web layer adds limits per address and per account (api/rate_limits.py).
+The counter lives in the database, so every worker and host of an installation shares it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ from .models import ApiToken, LoginFailure, User
 from .sql import Prepared
 
 TOKEN_PREFIX = "lct_"
+WEB_PREFIX = "lcw_"
+API = "api"
+WEB = "web"
 TOKEN_LIFETIME = timedelta(days=30)
 FREE_FAILURES = 5
 FIRST_LOCKOUT = timedelta(minutes=1)
@@ -62,11 +71,14 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue(session: Session, ctx: EngineContext, user: User, *, label: str = "",
+def issue(session: Session, ctx: EngineContext, user: User, *, label: str = "", kind: str = API,
           lifetime: timedelta = TOKEN_LIFETIME) -> IssuedToken:
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    """A new secret for ``user``, good only as ``kind`` (``API`` bearer token or ``WEB`` session)."""
+    if kind not in (API, WEB):
+        raise ValueError(f"kind must be {API!r} or {WEB!r}, not {kind!r}")
+    token = (TOKEN_PREFIX if kind == API else WEB_PREFIX) + secrets.token_urlsafe(32)
     now = ctx.now()
-    row = ApiToken(token_hash=hash_token(token), user_id=user.id, label=label[:100], created_at=now,
+    row = ApiToken(token_hash=hash_token(token), user_id=user.id, label=label[:100], kind=kind, created_at=now,
                    expires_at=now + lifetime)
     session.add(row)
     session.flush()
@@ -76,15 +88,16 @@ def issue(session: Session, ctx: EngineContext, user: User, *, label: str = "",
 # Prepared once, and reading plain columns rather than ORM objects: this runs on every API request.
 _TOKEN_AND_USER = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.username, User.roles,
                                   User.groups, User.jurisdictions, User.full_name, User.active)
-                           .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("b_hash")))
+                           .join(User, User.id == ApiToken.user_id)
+                           .where(ApiToken.token_hash == bindparam("b_hash"), ApiToken.kind == bindparam("b_kind")))
 
 
-def actor_for(session: Session, ctx: EngineContext, token: str | None) -> tuple[Actor, int]:
-    """The actor a bearer token stands for, and the token's id; ``Unauthenticated`` if it is unknown, expired,
-    revoked or its account inactive."""
+def actor_for(session: Session, ctx: EngineContext, token: str | None, *, kind: str = API) -> tuple[Actor, int]:
+    """The actor a token of ``kind`` stands for, and the token's id; ``Unauthenticated`` if it is unknown, of the
+    other kind, expired, revoked or its account inactive."""
     if not token:
         raise Unauthenticated("Sign in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
-    found = _TOKEN_AND_USER.rows(session, {"b_hash": hash_token(token)})
+    found = _TOKEN_AND_USER.rows(session, {"b_hash": hash_token(token), "b_kind": kind})
     if not found:
         raise Unauthenticated("The token is not valid. Sign in again to get a new one.")
     token_id, revoked_at, expires_at, username, roles, groups, jurisdictions, full_name, active = found[0]
@@ -101,7 +114,7 @@ def revoke(session: Session, ctx: EngineContext, token_id: int) -> None:
 
 
 def revoke_all(session: Session, ctx: EngineContext, user_id: int) -> int:
-    """Revoke every live token of a user (password reset, deactivation); return how many."""
+    """Revoke every live token and web session of a user (password reset, deactivation); return how many."""
     return session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
                            .values(revoked_at=ctx.now()).execution_options(synchronize_session=False)).rowcount
 
@@ -150,8 +163,8 @@ class LoginRejected(Unauthenticated):
 
 
 def login(session: Session, ctx: EngineContext, username: str, password: str, *, address: str = "",
-          label: str = "") -> IssuedToken:
-    """Check the credentials and issue a token.
+          label: str = "", kind: str = API) -> IssuedToken:
+    """Check the credentials and issue a token of ``kind``.
 
     Raises ``Throttled`` while the (username, address) pair is locked out and ``LoginRejected`` for wrong
     credentials — after counting the failure in ``session``, which the caller must commit even though it answers
@@ -169,4 +182,4 @@ def login(session: Session, ctx: EngineContext, username: str, password: str, *,
     existing = session.get(LoginFailure, key)
     if existing is not None:
         session.delete(existing)
-    return issue(session, ctx, user, label=label)
+    return issue(session, ctx, user, label=label, kind=kind)

@@ -1,4 +1,5 @@
-"""User accounts: roles, candidate groups and jurisdictions; passwords stored only as salted hashes (scrypt)."""
+"""User accounts: roles, candidate groups and jurisdictions; passwords stored only as salted hashes (scrypt), and
+only passwords ``engine.passwords`` accepts."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
+from . import audit, passwords
 from .access import ROLES, Actor
 from .errors import Conflict, InvalidInput
 from .forms import EMAIL_ADVICE, looks_like_email
 from .models import User
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = passwords.MIN_PASSWORD
 # A hash to compare against when the user does not exist, so a wrong username costs as much time as a wrong
 # password and does not reveal which usernames exist.
 _DUMMY_HASH = generate_password_hash("lincah-dummy-password")
@@ -36,8 +37,9 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
     problems = {}
     if not valid_username(username):
         problems["username"] = "Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
-    if len(password or "") < MIN_PASSWORD:
-        problems["password"] = f"Use at least {MIN_PASSWORD} characters."
+    weak = passwords.problem(password, username=username, names=(full_name, email))
+    if weak is not None:
+        problems["password"] = passwords.MESSAGES[weak]
     if email and not looks_like_email(email):
         problems["email"] = EMAIL_ADVICE
     roles = _clean_list(roles)
@@ -45,8 +47,10 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
     if not roles or unknown:
         problems["roles"] = f"Choose roles from: {', '.join(ROLES)}."
     if problems:
-        raise InvalidInput("The user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
-                           problems)
+        message = "The user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items())
+        if weak is not None:
+            raise passwords.WeakPassword(weak, message=message, details=problems)
+        raise InvalidInput(message, problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"The username {username!r} is taken. Choose another.")
     user = User(username=username, password_hash=generate_password_hash(password), full_name=full_name or username,

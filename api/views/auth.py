@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from engine import accounts, tokens, users
 
 from .. import presenters
 from ..auth import current_actor, current_token_id, login_required
 from ..json_body import Blueprint
+from ..rate_limits import client_address, count_failed_signin
 from ..schemas.auth import RegisterRequest, TokenRequest, TokenResponse, UserSchema
 from ..unit_of_work import commit_now, engine_context, session
 
@@ -23,11 +22,13 @@ def _issued(issued: tokens.IssuedToken) -> dict:
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
 def token(body):
-    """Exchange username and password for a bearer token. Repeated failures lock the account out for a while."""
+    """Exchange username and password for a bearer token. Repeated failures lock the account out for a while (from
+    the caller's address), and sign-ins are limited per address and per account: 429 with ``Retry-After``."""
     try:
         issued = tokens.login(session(), engine_context(), body["username"], body["password"],
-                              address=request.remote_addr or "", label=body["label"])
+                              address=client_address(), label=body["label"])
     except tokens.LoginRejected:
+        count_failed_signin()
         commit_now()  # the failure must count even though the answer is 401
         raise
     return _issued(issued)
@@ -45,7 +46,8 @@ def revoke():
 @blp.arguments(RegisterRequest)
 @blp.response(201, TokenResponse)
 def register(body):
-    """Create an applicant account (and sign in). Staff accounts are made by an administrator."""
+    """Create an applicant account (and sign in). Staff accounts are made by an administrator. The password must
+    pass the policy (length, not the username, not a common password); registrations are limited per address."""
     db, ctx = session(), engine_context()
     user = accounts.register_applicant(db, ctx, **body)
     return _issued(tokens.issue(db, ctx, user, label="register"))

@@ -1,9 +1,10 @@
 """Who is signed in to the web pages, and the CSRF token every form carries.
 
-A web sign-in is an API token (``engine.tokens.login``) kept in Flask's signed, HTTP-only session cookie: the pages
-and the API share accounts, the lock-out after repeated wrong passwords, and revocation — signing out revokes the
-token, and a password reset or deactivation (which revoke all of a user's tokens) signs the person out of the web
-pages too.
+A web sign-in is a web session (``engine.tokens`` of kind ``WEB``) whose secret is kept in Flask's signed,
+HTTP-only session cookie. The cookie is signed, not encrypted: anyone who reads it sees the secret, so the secret is
+good for the pages only — the API refuses it as a bearer token. The pages and the API share accounts, the lock-out
+after repeated wrong passwords, and revocation — signing out revokes the session, and a password reset or
+deactivation (which revoke all of a user's tokens and sessions) signs the person out of the web pages too.
 
 CSRF: a random token per browser session, stored in the session and sent back by every form (``_csrf``) or htmx
 request (``X-CSRF-Token``); a POST without the right one is refused before its view runs.
@@ -45,14 +46,16 @@ def current_actor() -> Actor | None:
         token = cookie.get(TOKEN_KEY)
         if token:
             try:
-                g.web_actor, g.web_token_id = tokens.actor_for(session(), engine_context(), token)
+                g.web_actor, g.web_token_id = tokens.actor_for(session(), engine_context(), token,
+                                                               kind=tokens.WEB)
             except tokens.Unauthenticated:
                 cookie.pop(TOKEN_KEY, None)
     return g.web_actor
 
 
 def start_session(token: str) -> None:
-    """Sign in: a fresh session (no fixation) holding the token and a new CSRF token."""
+    """Sign in: a fresh session (no fixation) holding the web session's secret (``tokens.WEB``: an API token would
+    be readable in the cookie and usable as a bearer token) and a new CSRF token."""
     cookie.clear()
     cookie[TOKEN_KEY] = token
     cookie[CSRF_KEY] = secrets.token_urlsafe(32)

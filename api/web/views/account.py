@@ -1,4 +1,5 @@
-"""Sign in, register (applicants), sign out — with the API's accounts, lock-out and tokens (``web.security``).
+"""Sign in, register (applicants), sign out — with the API's accounts and lock-out; the browser keeps a web session,
+never an API token (``web.security``). Sign-in and registration are rate limited (``api.rate_limits``).
 
 The forms are drawn by the product's form renderer from small schemas built here, in the chosen language.
 """
@@ -13,6 +14,8 @@ from engine.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISO
 from engine.errors import Conflict, InvalidInput
 from engine.users import MIN_PASSWORD
 
+from ...rate_limits import client_address, count_failed_signin
+from .. import password_advice
 from ..blueprint import bp
 from ..pages import FormPage, ctx, db, render
 from ..security import current_actor, end_session, safe_next, start_session
@@ -37,7 +40,7 @@ def register_form() -> FormPage:
           "username": {"ui:autocomplete": "username",
                        "ui:help": _("Lower-case letters, digits, '.', '_' or '-'; you sign in with it.")},
           "password": {"ui:widget": "password", "ui:autocomplete": "new-password",
-                       "ui:help": _("At least %(num)d characters.", num=MIN_PASSWORD)}}
+                       "ui:help": password_advice.hint()}}
     return FormPage(schema, ui)
 
 
@@ -68,15 +71,16 @@ def signin():
     if page.check():
         try:
             issued = tokens.login(db(), ctx(), page.data["username"], page.data["password"],
-                                  address=request.remote_addr or "", label="web")
+                                  address=client_address(), label="web", kind=tokens.WEB)
         except tokens.Throttled as exc:
             page.errors["(form)"] = _("Too many failed sign-ins. Wait %(seconds)d seconds, then try again.",
                                       seconds=exc.retry_after)
         except tokens.LoginRejected:
             # the failure is counted: this view returns normally, so the request's transaction commits it
+            count_failed_signin()
             page.errors["(form)"] = _("Wrong username or password.")
         else:
-            start_session(issued.token)
+            start_session(issued.token)  # a web session: the API refuses it as a bearer token
             flash(_("Welcome, %(name)s.", name=issued.user.full_name or issued.user.username), "success")
             return redirect(next_url or home_of(users.actor_of(issued.user)))
     page.data.pop("password", None)
@@ -85,7 +89,6 @@ def signin():
 
 _ACCOUNT_PROBLEMS = {
     "username": lambda: _("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."),
-    "password": lambda: _("Use at least %(num)d characters.", num=MIN_PASSWORD),
     "email": lambda: _("Enter an e-mail address such as nama@contoh.com."),
 }
 
@@ -108,11 +111,14 @@ def register():
                                                email=page.data.get("email"))
         except InvalidInput as exc:
             for name in (exc.details or {}):
-                page.errors[name] = _ACCOUNT_PROBLEMS.get(name, lambda: _("This value is not valid."))()
+                if name == "password":
+                    page.errors[name] = password_advice.for_error(exc)
+                else:
+                    page.errors[name] = _ACCOUNT_PROBLEMS.get(name, lambda: _("This value is not valid."))()
         except Conflict:
             page.errors["username"] = _("This username is taken. Choose another.")
         else:
-            start_session(tokens.issue(db(), ctx(), user, label="web").token)
+            start_session(tokens.issue(db(), ctx(), user, label="web", kind=tokens.WEB).token)
             flash(_("Your account is ready, %(name)s.", name=user.full_name), "success")
             return redirect(next_url or url_for("web.catalogue"))
     page.data.pop("password", None)

@@ -12,6 +12,7 @@ from engine.access import ADMIN, ALL_JURISDICTIONS, ROLES
 from engine.errors import Conflict, InvalidInput
 from engine.users import MIN_PASSWORD
 
+from .. import password_advice
 from ..blueprint import bp
 from ..labels import ROLE
 from ..pages import FormPage, ctx, db, engine_step, render
@@ -70,7 +71,7 @@ def _problems(page: FormPage, error: InvalidInput) -> None:
         target = {"jurisdictions": "other_offices"}.get(name, name)
         page.errors[target if target in page.schema["properties"] else "(form)"] = {
             "username": _("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."),
-            "password": _("Use at least %(num)d characters.", num=MIN_PASSWORD),
+            "password": password_advice.for_error(error),
             "roles": _("You cannot remove your own administrator role; ask another administrator."),
             "jurisdictions": _("Use office codes such as sulsel, sinjai or bone ('*' for all)."),
             "active": _("You cannot deactivate your own account."),
@@ -161,10 +162,11 @@ def _password_form():
 def admin_user_password(username: str):
     user = accounts.get(db(), current_actor(), username)
     password = request.form.get("password") or ""
-    if len(password) < MIN_PASSWORD:
-        flash(_("Use at least %(num)d characters.", num=MIN_PASSWORD), "error")
+    try:
+        accounts.reset_password(db(), ctx(), current_actor(), user.username, password)
+    except InvalidInput as exc:  # the password policy (engine.passwords): nothing was changed
+        flash(password_advice.for_error(exc), "error")
         return redirect(url_for("web.admin_user", username=user.username))
-    accounts.reset_password(db(), ctx(), current_actor(), user.username, password)
     flash(_("The password of %(user)s has been reset; they are signed out everywhere.", user=user.username),
           "success")
     return redirect(url_for("web.admin_user", username=user.username))
