@@ -282,10 +282,21 @@ def alembic_config(url: str):
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the Alembic migrations (``lincah db upgrade``)."""
+    """Apply the Alembic migrations (``lincah db upgrade``).
+
+    Without the statement and lock timeouts requests have: building an index over a large table may take minutes,
+    and a migration cut off half-way would only be rolled back and tried again.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    engine = make_engine(url, timeouts=Timeouts(statement=0, lock=0))
+    try:
+        with engine.connect() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
 
 
 @functools.cache
