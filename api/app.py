@@ -18,7 +18,7 @@ from engine.config import Settings
 from engine.context import EngineContext
 from engine.db import make_engine, make_session_factory
 
-from . import docs, errors, rate_limits, web
+from . import docs, errors, rate_limits, security_headers, web
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)
     errors.register(app)
+    security_headers.register(app)  # CSP, frame and sniffing rules, HSTS on https: pages and API alike
     web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages
     rate_limits.init_app(app, ctx.settings)  # sign-in, registration, uploads, permit check: per address and account
     if ctx.settings.trusted_proxies:

@@ -29,7 +29,7 @@ from engine.tokens import Throttled, Unauthenticated
 from .. import errors
 from ..errors import status_of
 from ..unit_of_work import session
-from . import i18n, labels
+from . import i18n, labels, session_cookie
 from .blueprint import bp
 from .security import CsrfFailed, check_csrf, csrf_token, current_actor, here
 
@@ -62,12 +62,8 @@ def register_web(app: Flask) -> None:
     from . import views  # noqa: F401 - attaches the routes to ``bp``
 
     app.secret_key = _secret_key(app)
-    app.config.setdefault("SESSION_COOKIE_NAME", "lincah_session")
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    if os.environ.get("LINCAH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"):
-        app.config["SESSION_COOKIE_SECURE"] = True
     ctx = app.extensions["lincah"]["ctx"]
+    session_cookie.configure(app, ctx.settings)  # __Host-, Secure on an https public URL; always HttpOnly, Lax
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", ctx.settings.timezone)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
