@@ -25,11 +25,11 @@ def _offices(db) -> set[str]:
 
 
 @pytest.mark.parametrize(("service", "form", "office"), [
-    ("research_permit", research_form(jurisdiction="ghost"), "sulsel"),
-    ("fishing_vessel_permit", vessel_form("sinjai", jurisdiction="bone"), "sinjai"),
+    ("research_permit", lambda: research_form(jurisdiction="ghost"), "sulsel"),
+    ("fishing_vessel_permit", lambda: vessel_form("sinjai", jurisdiction="bone"), "sinjai"),
 ])
 def test_a_jurisdiction_slipped_into_the_apply_form_does_not_choose_the_office(visitor, db, service, form, office):
-    application_id = apply(visitor("andi"), service, form)
+    application_id = apply(visitor("andi"), service, form())  # a new form each time: its files are read once
     with db.transaction() as session:
         assert session.get(Instance, application_id).jurisdiction == office
     assert _offices(db) == {office}
