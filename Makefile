@@ -27,21 +27,20 @@ run: install web
 
 test: install web
 	$(BIN)/ruff check engine api scheduler tests bench
+	@if command -v npm >/dev/null 2>&1; then (cd web && npm run --silent lint); else \
+	  echo "npm is not installed: skipping eslint (CI runs it)."; fi
 	$(BIN)/python -m pytest
 
-# The web pages' browser files (htmx, bpmn-js) from npm into api/static/dist/, and the modeler/dashboard bundle
-# (web/editor, esbuild) into api/static/dist/editor/; npm ci only when a lock changed.
+# The web pages' browser files into api/static/dist/ (web/build.mjs: htmx and the bpmn-js viewer copied from npm, the
+# modeler and dashboard bundled with esbuild from web/src/); npm ci only when the lock changed.
 web:
 	@if command -v npm >/dev/null 2>&1; then \
 	  if [ ! web/node_modules/.package-lock.json -nt web/package-lock.json ]; then \
 	    (cd web && npm ci --no-audit --no-fund); fi && \
-	  (cd web && npm run --silent build) && \
-	  if [ ! web/editor/node_modules/.package-lock.json -nt web/editor/package-lock.json ]; then \
-	    (cd web/editor && npm ci --no-audit --no-fund); fi && \
-	  (cd web/editor && npm run --silent build); \
+	  (cd web && npm run --silent build); \
 	else \
 	  echo "npm is not installed: skipping the web assets. Pages still work, but without BPMN diagrams;"; \
-	  echo "install Node.js 20+ and npm, then run 'make web' (the browser tests need it)."; \
+	  echo "install Node.js 20.19+ and npm, then run 'make web' (the browser tests need it)."; \
 	fi
 
 bench: install

@@ -1,6 +1,10 @@
-// Copies the browser files the pages need from node_modules into api/static/dist/ (ignored by git).
-// No bundler: the pages load these files as they are, from the server itself (no CDN), so the office network
-// needs no internet. Part 2 (the modeler) adds its files to FILES.
+// Builds the browser files of Lincah's pages into api/static/dist/ (ignored by git). The server serves them itself,
+// never a CDN, so an office network needs no internet. Two kinds of file:
+// - copied as they are from node_modules: htmx and the bpmn-js viewer with its styles (every page that shows a
+//   diagram loads them);
+// - bundled with esbuild from src/ into editor/: the analyst's modeler (bpmn-js Modeler + properties panel + Camunda 7
+//   moddle + the Lincah group) and the manager dashboard (chart.js + the bpmn-js viewer), with the styles they use.
+import { build } from "esbuild";
 import { copyFileSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,21 +14,34 @@ const modules = join(here, "node_modules");
 const out = join(here, "..", "api", "static", "dist");
 
 // [source under node_modules, target under api/static/dist]
-const FILES = [
+const COPIED = [
   ["htmx.org/dist/htmx.min.js", "htmx.min.js"],
   ["bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.production.min.js"],
   ["bpmn-js/dist/assets/diagram-js.css", "bpmn-js/diagram-js.css"],
   ["bpmn-js/dist/assets/bpmn-js.css", "bpmn-js/bpmn-js.css"],
   ["bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css", "bpmn-js/bpmn-embedded.css"],
+  ["bpmn-js/dist/assets/diagram-js.css", "editor/diagram-js.css"],
+  ["bpmn-js/dist/assets/bpmn-js.css", "editor/bpmn-js.css"],
+  ["bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css", "editor/bpmn-embedded.css"],
+  ["@bpmn-io/properties-panel/dist/assets/properties-panel.css", "editor/properties-panel.css"],
 ];
 
+// esbuild entry points, each written to api/static/dist/editor/<name>.js
+const BUNDLES = { modeler: "src/modeler.js", dashboard: "src/dashboard.js" };
+
 rmSync(out, { recursive: true, force: true });
-let bytes = 0;
-for (const [source, target] of FILES) {
-  const from = join(modules, source);
+for (const [source, target] of COPIED) {
   const to = join(out, target);
   mkdirSync(dirname(to), { recursive: true });
-  copyFileSync(from, to);
-  bytes += statSync(to).size;
+  copyFileSync(join(modules, source), to);
 }
-console.log(`web assets: ${FILES.length} files (${Math.round(bytes / 1024)} KB) in api/static/dist/`);
+await build({
+  entryPoints: Object.fromEntries(Object.entries(BUNDLES).map(([name, source]) => [name, join(here, source)])),
+  bundle: true, minify: true, format: "iife", target: ["es2020"], outdir: join(out, "editor"), legalComments: "linked",
+  loader: { ".json": "json" }, logLevel: "warning",
+});
+
+const kb = (target) => Math.round(statSync(join(out, target)).size / 1024);
+const copied = COPIED.reduce((sum, [, target]) => sum + kb(target), 0);
+const bundled = Object.keys(BUNDLES).map((name) => `editor/${name}.js ${kb(`editor/${name}.js`)} KB`);
+console.log(`web assets in api/static/dist/: ${COPIED.length} files copied (${copied} KB), ${bundled.join(", ")}`);
