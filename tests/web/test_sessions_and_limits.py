@@ -8,10 +8,12 @@ import dataclasses
 import re
 
 import pytest
+from sqlalchemy import text
 
 from api import create_app
 from engine.config import Settings
 from engine.context import EngineContext
+from engine.db import make_engine, upgrade
 from engine.models import ApiToken, User
 from tests.web.conftest import Visitor, document, page, text_of
 
@@ -186,3 +188,24 @@ def test_an_administrator_creating_an_account_gets_the_policy_at_the_password_fi
     assert response.status_code == 422
     assert "username" in page(response).cssselect("#f-password-error")[0].text_content()
 
+
+
+def test_migration_0007_keeps_page_sessions_as_web_sessions_and_api_tokens_as_they_were(tmp_path):
+    """Rows the pages issued before 0007 (label 'web') sit in cookies: they become web sessions, so people stay
+    signed in and a copied cookie stops opening the API; every other token stays an API token."""
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    upgrade(url, "0006")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO user_account (id, username, password_hash, full_name, roles, groups, "
+                          "jurisdictions, active, created_at) VALUES (1, 'andi', 'x', 'Andi', '[]', '[]', '[]', 1, "
+                          "'2026-06-02 01:00:00')"))
+        for token_id, label in ((1, "web"), (2, "register"), (3, "")):
+            conn.execute(text("INSERT INTO api_token (id, token_hash, user_id, label, created_at, expires_at) "
+                              "VALUES (:id, :hash, 1, :label, '2026-06-02 01:00:00', '2026-07-02 01:00:00')"),
+                         {"id": token_id, "hash": f"{token_id:064d}", "label": label})
+    upgrade(url)
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(text("SELECT label, kind FROM api_token")).all())
+    engine.dispose()
+    assert kinds == {"web": "web", "register": "api", "": "api"}
