@@ -24,7 +24,8 @@ check (30 a minute, 300 an hour per address) keeps the public page from being us
 
 Storage: counters are kept in memory per process by default (``LINCAH_RATE_LIMIT_STORAGE=memory://``), so with N
 gunicorn workers an address gets up to N times a limit; set a shared storage (``redis://host:6379``, with the
-``redis`` package installed) to count across workers and hosts. The per-(account, address) lock-out is in the database, shared everywhere already.
+``redis`` package installed) to count across workers and hosts. The per-(account, address) lock-out is in the
+database, shared everywhere already. The limits run before the view, so a refused request costs no hash.
 
 Answers: the API's 429 has the usual error body and ``Retry-After``; a page gets the friendly error page saying how
 long to wait (``api.web.rate_limited``).
