@@ -16,7 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import make_engine, make_session_factory
+from engine.db import engine_for, make_session_factory
+from engine.sandbox import shared_pool
 
 from . import docs, errors, rate_limits, security_headers, web
 from .schemas.common import ErrorSchema
@@ -48,7 +49,9 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     ctx = context or EngineContext(settings=Settings.from_env())
     check_calendars(ctx)
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(ctx.settings.database_url))
+        session_factory = make_session_factory(engine_for(ctx.settings))  # with the installation's DB timeouts
+    if context is None:
+        shared_pool().warm()  # a sandbox worker ready before the first script that needs one
     app.extensions["lincah"] = {"ctx": ctx, "session_factory": session_factory, "scheduler": None}
 
     api = LincahApi(app)

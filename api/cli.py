@@ -15,7 +15,7 @@ from engine import users as user_service
 from engine.bpmn.compiler import SourceFile
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import make_engine, make_session_factory, transaction, upgrade
+from engine.db import engine_for, make_session_factory, transaction, upgrade
 from engine.errors import LincahError
 from scheduler.cli import scheduler_command
 
@@ -40,7 +40,7 @@ def _context() -> EngineContext:
 
 
 def _factory(ctx: EngineContext):
-    return make_session_factory(make_engine(ctx.settings.database_url))
+    return make_session_factory(engine_for(ctx.settings))
 
 
 def bpmn_files(paths: tuple[str, ...]) -> list[Path]:
