@@ -81,12 +81,16 @@ def _check_office_rule(compiled: Compiled) -> None:
     start = compiled.forms.get(start_key) if start_key else None
     if start_key and start is None:
         return  # the start form itself is missing or invalid, and that problem is reported already
-    message = office_rule.deploy_problem(process, start.schema if start else None)
-    if message is not None:
-        compiled.problems.error("office_rule", message, file=compiled.main_file, element_id=compiled.key,
-                                message_id="Kantor berkas harus ditentukan oleh layanan: properti jurisdiction "
-                                           "berupa kode kantor, atau ${kolom} formulir awal yang berisi daftar "
-                                           "kode kantor (enum).")
+    located = [(compiled.key, office_rule.deploy_problem(process, start.schema if start else None))]
+    schemas = [form.schema for form in compiled.forms.values()]
+    located += [(element_id, office_rule.step_problem(step.get("jurisdiction"), schemas))
+                for element_id, step in (compiled.meta.get("tasks") or {}).items()]
+    for element_id, message in located:
+        if message is not None:
+            compiled.problems.error("office_rule", message, file=compiled.main_file, element_id=element_id,
+                                    message_id="Kantor berkas harus ditentukan oleh layanan: properti jurisdiction "
+                                               "berupa kode kantor, atau ${kolom} formulir yang berisi daftar kode "
+                                               "kantor (enum).")
 
 
 def content_hash(compiled: Compiled) -> str:

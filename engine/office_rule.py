@@ -82,6 +82,36 @@ def deploy_problem(process_meta: dict | None, start_schema: dict | None) -> str 
     return None
 
 
+def step_problem(written: str | None, form_schemas: list[dict]) -> str | None:
+    """Why a step's own office rule (a user task's ``jurisdiction`` property) could send the step to an office it
+    does not mean; ``None`` when it cannot. ``${field}`` may name a value a script sets, but a field some form of
+    the service lets a person type must list the offices, as on the start form."""
+    written = written.strip() if isinstance(written, str) else None
+    if not written:
+        return None
+    field = placeholder_name(written)
+    if field is None:
+        if OFFICE_CODE.fullmatch(written):
+            return None
+        return (f"The step's office (property jurisdiction) is {written!r}, which is neither an office code nor "
+                f"${{field}}: {OFFICE_CODE_ADVICE}.")
+    for schema in form_schemas:
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if not isinstance(properties, dict) or field not in properties:
+            continue
+        offered = choices(schema, field)
+        if offered is None:
+            return (f"The step's office comes from the field {field!r} (property jurisdiction {written!r}), which a "
+                    "form of this service lets people type freely, so they could send the step to any office. Give "
+                    f"{field!r} an \"enum\" of office codes (or a \"oneOf\" of {{\"const\": code, \"title\": name}} "
+                    "choices) in every form that declares it.")
+        wrong = [value for value in offered if not OFFICE_CODE.fullmatch(value)]
+        if wrong:
+            return (f"The field {field!r} chooses the step's office, but offers {wrong[0]!r}, which is not an office "
+                    f"code: {OFFICE_CODE_ADVICE}. Put the office's name in the choice's \"title\".")
+    return None
+
+
 def office_of(service: str, process_meta: dict | None, start_schema: dict | None, data: dict, default: str) -> str:
     """The office of a new application of ``service`` with start data ``data`` (already validated against
     ``start_schema``).

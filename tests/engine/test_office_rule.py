@@ -91,3 +91,32 @@ def test_a_version_deployed_before_the_check_cannot_route_by_free_text():
         office_rule.office_of("izin", {"jurisdiction": "${region}"}, LISTED, {}, "sulsel")
     assert set(empty.value.details) == {"region"}
     assert office_rule.office_of("izin", {}, None, {}, "sulsel") == "sulsel"
+
+
+def _service_with_step_rule(rule: str) -> str:
+    return diagram(f"""
+    <bpmn:startEvent id="start" camunda:formKey="apply"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="check"/>
+    <bpmn:userTask id="check" name="Periksa" camunda:candidateGroups="verifier">
+      <bpmn:extensionElements><camunda:properties>
+        <camunda:property name="jurisdiction" value="{rule}" />
+      </camunda:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="check" targetRef="end"/><bpmn:endEvent id="end"/>""", process_id="izin")
+
+
+def test_a_step_routed_by_a_field_people_type_freely_is_refused_at_deploy_on_that_step(deploy):
+    with pytest.raises(InvalidDefinition) as refused:
+        deploy(_service_with_step_rule("${region}"), {"apply": _form({"type": "string"})})
+    problem = _office_error(refused)
+    assert problem["element_id"] == "check" and "'region'" in problem["message"]
+
+
+def test_a_step_routed_by_a_listed_field_or_a_script_value_deploys_and_goes_there(db, ctx, deploy):
+    deploy(_service_with_step_rule("${region}"), {"apply": LISTED})
+    deploy(_service_with_step_rule("${office_set_by_script}").replace('id="izin"', 'id="izin2"'),
+           {"apply": LISTED})
+    with db.transaction() as session:
+        instance = applications.start(session, ctx, service="izin", data={"region": "bone"}, actor=APPLICANT)
+        (step,) = applications.open_tasks(session, instance)
+    assert (instance.jurisdiction, step.jurisdiction) == ("sulsel", "bone")
