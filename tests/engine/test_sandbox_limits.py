@@ -23,7 +23,7 @@ STOPPED_WITHIN = 5.0
 C_LOOPS = {  # expression -> which hard limit stops it
     "all over zip of ranges": ("all(zip(*[range(10 ** 6)] * 300))", "time limit exceeded"),
     "sorted zip of ranges": ("len(sorted(zip(*[range(10 ** 6)] * 300)))", "memory limit exceeded|time limit"),
-    "max over a product-sized zip": ("max(zip(*[range(10 ** 6)] * 50))", "time limit exceeded"),
+    "max over a product-sized zip": ("max(zip(*[range(10 ** 6)] * 300))", "time limit exceeded"),
 }
 ATTACK = C_LOOPS["all over zip of ranges"][0]
 
