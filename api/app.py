@@ -16,8 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import engine_for, make_session_factory
 from engine.sandbox import shared_pool
+from engine.storage.db import engine_for, make_session_factory
 
 from . import docs, errors, rate_limits, security_headers, web
 from .schemas.common import ErrorSchema

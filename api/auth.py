@@ -10,9 +10,9 @@ from functools import wraps
 
 from flask import g, request
 
-from engine import tokens
-from engine.access import Actor
 from engine.errors import Forbidden
+from engine.people import tokens
+from engine.people.access import Actor
 
 from .json_body import Blueprint
 from .unit_of_work import engine_context, session

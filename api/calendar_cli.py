@@ -1,6 +1,6 @@
 """``lincah calendar``: check and read the offices' working calendars (``instance/calendars.toml``).
 
-The calendars are edited in that file (``engine/office_calendars.py`` shows its form); these commands let an office
+The calendars are edited in that file (``engine/sla/office_calendars.py`` shows its form); these commands let an office
 administrator check an edit before the server picks it up and see what an office's year and deadlines look like.
 Registered in ``api/cli.py`` with ``main.add_command(calendar_command)``.
 """
@@ -11,9 +11,9 @@ from datetime import datetime
 
 import click
 
-from engine.calendar import WEEKDAY_NAMES
 from engine.config import Settings
-from engine.office_calendars import OfficeCalendars, year_overview
+from engine.sla.calendar import WEEKDAY_NAMES
+from engine.sla.office_calendars import OfficeCalendars, year_overview
 
 
 def _calendars() -> OfficeCalendars:

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 from werkzeug.serving import run_simple
 
-from engine import definitions
 from engine import demo as demo_data
-from engine import users as user_service
 from engine.bpmn.compiler import SourceFile
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import engine_for, make_session_factory, transaction, upgrade
 from engine.errors import LincahError
+from engine.people import users as user_service
+from engine.services import definitions
+from engine.storage.db import engine_for, make_session_factory, transaction, upgrade
 from scheduler.cli import scheduler_command
 
 from .app import check_calendars, create_app

@@ -17,8 +17,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbac
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from engine import db
-from engine.attachments import UnsupportedType
+from engine.documents.attachments import UnsupportedType
 from engine.errors import (
     Conflict,
     Forbidden,
@@ -31,7 +30,8 @@ from engine.errors import (
     SandboxViolation,
     TooLarge,
 )
-from engine.tokens import Throttled, Unauthenticated
+from engine.people.tokens import Throttled, Unauthenticated
+from engine.storage import db
 
 log = logging.getLogger("lincah.api")
 

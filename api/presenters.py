@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.models import Event, Instance, ServiceDefinition, Task, User
+from engine.storage.models import Event, Instance, ServiceDefinition, Task, User
 
 
 def user(row: User) -> dict:
@@ -29,7 +29,7 @@ def task_of(row: Task, instance: Instance) -> dict:
 
 
 def inbox_page(page) -> dict:
-    """An ``engine.inbox.InboxPage`` as the ``InboxPage`` schema."""
+    """An ``engine.casework.inbox.InboxPage`` as the ``InboxPage`` schema."""
     return {"items": [task(r.task, registration_no=r.registration_no, applicant_name=r.applicant_name)
                       for r in page.items], "total": page.total, "total_capped": page.total_capped,
             "next_cursor": page.next_cursor}

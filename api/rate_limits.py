@@ -4,7 +4,7 @@ client address and per account, with Flask-Limiter.
 How the three layers of sign-in throttling fit together, and why these numbers (the defaults of ``engine.config``;
 every one is a setting, ``LINCAH_LIMIT_<NAME>``):
 
-- **per (account, address)**, in the database (``engine.tokens``): 5 free failures, then a pause of 1 minute that
+- **per (account, address)**, in the database (``engine.people.tokens``): 5 free failures, then a pause of 1 minute that
   doubles with each further failure, up to an hour. It stops guessing one person's password from one place, and
   an abusive address locks only itself out of that account.
 - **failed sign-ins per address** (``signin_failures_per_address``, 20 a minute, 200 an hour, web and API
@@ -43,8 +43,8 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 
-from engine import tokens
 from engine.config import LIMIT_SETTINGS, Settings
+from engine.people import tokens
 
 from .auth import bearer_token
 from .errors import error_body
@@ -82,7 +82,7 @@ def client_address() -> str:
 
 
 def signin_account() -> str:
-    """The account a sign-in names (JSON body or form), as ``engine.tokens.login`` reads it."""
+    """The account a sign-in names (JSON body or form), as ``engine.people.tokens.login`` reads it."""
     body = request.get_json(silent=True) if request.is_json else None
     username = body.get("username") if isinstance(body, dict) else request.form.get("username")
     username = username.strip().lower()[:100] if isinstance(username, str) else ""

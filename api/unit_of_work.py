@@ -1,6 +1,6 @@
 """One database session per request, committed exactly when the engine's rule says so.
 
-The rule is ``engine.db.transaction``'s: commit when the view succeeded, and also when it failed with a
+The rule is ``engine.storage.db.transaction``'s: commit when the view succeeded, and also when it failed with a
 ``ProcessError`` (the step wrote nothing, but the application was flagged ``error`` for an administrator);
 roll back on any other error. The commit happens inside request dispatch, after the view built its answer and
 before the answer leaves: a commit that fails (a lost race at the database) is still turned into a proper error
@@ -13,8 +13,8 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from engine.context import EngineContext
-from engine.db import unavailable
 from engine.errors import ProcessError
+from engine.storage.db import unavailable
 
 
 class LincahFlask(Flask):

@@ -22,10 +22,10 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import definitions  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
+from engine.services import definitions  # noqa: E402
 
 
 def stock_accepts(path: Path) -> bool:

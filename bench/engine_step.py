@@ -1,12 +1,14 @@
 """Cost of one task completion: Lincah's persisted step against raw SpiffWorkflow's stateless step.
 
-Lincah's step is ``engine.tasks.complete`` inside a database transaction, commit included: authorize, validate the
+Lincah's step is ``engine.casework.tasks.complete`` inside a database transaction, commit included: authorize,
+validate the
 form, load the instance, complete, run to the next wait, save with the optimistic lock, reconcile the task table,
 append audit events. Raw SpiffWorkflow's stateless step is what an application without its own persistence does:
 deserialize (stock serializer, spec included) → complete the ready task → run → serialize.
 
 Lincah keeps the workflow a step saved in memory for the application's next step in the same process
-(``engine/live_workflows.py``); with several server processes, the next step may land in another one and restore
+(``engine/workflow/live_workflows.py``); with several server processes, the next step may land in another one and
+restore
 the workflow from the stored text. Both cases are measured: *kept* (the previous step ran in this process) and
 *restored* (``LINCAH_LIVE_WORKFLOWS=0``), on separate instances.
 
@@ -39,14 +41,16 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench import sandbox_cost  # noqa: E402
-from engine import applications, definitions, runtime, tasks  # noqa: E402
-from engine.access import Actor  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
+from engine.casework import applications, tasks  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
-from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from engine.live_workflows import LiveWorkflows  # noqa: E402
-from engine.models import Instance, Task  # noqa: E402
+from engine.people.access import Actor  # noqa: E402
+from engine.services import definitions  # noqa: E402
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.storage.models import Instance, Task  # noqa: E402
+from engine.workflow import runtime  # noqa: E402
+from engine.workflow.live_workflows import LiveWorkflows  # noqa: E402
 from tests import samples  # noqa: E402
 
 APPLICANT = Actor.of("andi", ["applicant"])
@@ -121,7 +125,7 @@ class RawPersisted:
 
     def step(self, key: int) -> None:
         cursor = self.connection.cursor()
-        if self.sqlite:  # Lincah's SQLite connections leave beginning a transaction to the caller (engine.db)
+        if self.sqlite:  # Lincah's SQLite connections leave beginning a transaction to the caller (engine.storage.db)
             cursor.execute("BEGIN IMMEDIATE")
         cursor.execute(self.read, (key,))
         cursor.execute(self.write, (raw_step(cursor.fetchone()[0]), key))

@@ -55,12 +55,14 @@ sys.path.insert(0, str(ROOT))
 import http_load_data  # noqa: E402
 from sqlalchemy import make_url, text  # noqa: E402
 
-from engine import applications, definitions, users  # noqa: E402
-from engine.access import Actor  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
+from engine.casework import applications  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
-from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.people import users  # noqa: E402
+from engine.people.access import Actor  # noqa: E402
+from engine.services import definitions  # noqa: E402
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
 from tests import samples  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/lincah_bench_http"
@@ -149,7 +151,7 @@ def deploy_services(factory, ctx) -> None:
 
 
 def create_users(factory, ctx, specs: list[tuple[str, list, list, list]]) -> None:
-    """Accounts through ``engine.users`` (real password hashes), skipping those that exist."""
+    """Accounts through ``engine.people.users`` (real password hashes), skipping those that exist."""
     with transaction(factory) as session:
         for username, roles, groups, offices in specs:
             if users.by_username(session, username) is None:

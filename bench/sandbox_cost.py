@@ -30,15 +30,16 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from engine import applications, definitions, tasks  # noqa: E402
-from engine.access import Actor  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
+from engine.casework import applications, tasks  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
-from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from engine.live_workflows import LiveWorkflows  # noqa: E402
-from engine.models import Task  # noqa: E402
+from engine.people.access import Actor  # noqa: E402
 from engine.sandbox import create_script_engine  # noqa: E402
+from engine.services import definitions  # noqa: E402
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.storage.models import Task  # noqa: E402
+from engine.workflow.live_workflows import LiveWorkflows  # noqa: E402
 from tests import samples  # noqa: E402
 
 APPLICANT = Actor.of("andi", ["applicant"])

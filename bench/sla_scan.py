@@ -42,9 +42,9 @@ from sqlalchemy import delete, insert, text, update  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
-from engine.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from engine.models import Event, Instance, Notification, ServiceDefinition, Task, TaskCandidate, User  # noqa: E402
-from engine.sla import alarm  # noqa: E402
+from engine.sla.clocks import alarm  # noqa: E402
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.storage.models import Event, Instance, Notification, ServiceDefinition, Task, TaskCandidate, User  # noqa: E402
 from scheduler import jobs  # noqa: E402
 
 NOW = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # Wednesday 11:00 WITA

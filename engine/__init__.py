@@ -1,0 +1,20 @@
+"""Lincah's domain core: permit services as BPMN processes run by SpiffWorkflow, kept in SQL. Never imports Flask.
+
+Packages, each depending only on those before it (``tests/engine/test_layers.py`` keeps it so):
+
+1. ``errors``, ``config``, ``clock`` — the error hierarchy, an installation's settings, the injectable clock;
+2. ``storage`` — tables, sessions and SQL;
+3. ``workflow`` — SpiffWorkflow against the database: state to text, load, run and save one step;
+4. ``sandbox`` — where conditions, timers and scripts from diagrams run, with hard limits;
+5. ``forms`` — JSON Schema forms: checking them and validating what people submit;
+6. ``people`` — roles and access rules, accounts, passwords, tokens and web sessions;
+7. ``sla`` — working-time calendars and SLA clocks;
+8. ``bpmn`` — from uploaded bytes to a checked, executable definition (hardened XML, rewrites, lint);
+9. ``services`` — deploying, publishing and looking up permit services; the office rule; test runs;
+10. ``messaging`` — the notification outbox, in-app lists, e-mail;
+11. ``documents`` — attachments and the permit letter;
+12. ``casework`` — applications and tasks: every path that advances a workflow;
+13. ``reporting`` — SLA reports, dashboard, satisfaction survey, tracking, timelines, queue counts;
+14. ``context`` assembles what an operation needs besides the session (settings, clock, codec, sandbox, calendars)
+    from the packages above; they name ``EngineContext`` only in type hints. ``demo`` builds demo data from all.
+"""

@@ -27,7 +27,7 @@ class Settings:
     registration_pattern: str = "{office}/{service}/{yyyy}/{seq:05d}"
     max_bpmn_bytes: int = 5 * 1024 * 1024
     max_form_bytes: int = 512 * 1024
-    # PostgreSQL timeouts in seconds, 0 for none (engine/db.py ``Timeouts``; LINCAH_DB_*_TIMEOUT): a frozen or
+    # PostgreSQL timeouts in seconds, 0 for none (engine/storage/db.py ``Timeouts``; LINCAH_DB_*_TIMEOUT): a frozen or
     # unreachable database then costs a request seconds and a 503, not a hung worker. The statement limit is far
     # above the slowest work measured (a burst SLA pass over 100,000 open steps: about 0.5 s, README).
     db_connect_timeout: float = 5.0
@@ -43,10 +43,10 @@ class Settings:
     # start (LINCAH_SCRIPT_MEMORY_MB).
     script_workers: int = 4
     script_memory_mb: int = 128
-    # Office hours, time zones and local days off per office (engine/office_calendars.py); default
+    # Office hours, time zones and local days off per office (engine/sla/office_calendars.py); default
     # instance/calendars.toml. Without the file every office keeps the default calendar in ``timezone``.
     calendars_path: Path | None = None
-    # Workflows kept in memory between an application's steps (engine/live_workflows.py); 0 switches it off.
+    # Workflows kept in memory between an application's steps (engine/workflow/live_workflows.py); 0 switches it off.
     live_workflows: int = 256
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (LINCAH_TRUSTED_PROXIES):
     # 1 behind the README's nginx; 0 (no proxy) ignores those headers, which any client can forge.

@@ -1,14 +1,23 @@
-"""Everything an engine operation needs besides the database session: settings, clock, codec, sandbox."""
+"""Everything an engine operation needs besides the database session: settings, clock, codec, sandbox.
+
+The context sits above the engine's packages (engine/__init__.py gives the order): it assembles their parts, and
+the packages name ``EngineContext`` only in type hints, so building one never imports in a circle.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .clock import SystemClock
-from .config import Settings
-from .live_workflows import LiveWorkflows
-from .serialization import StateCodec
+from engine.bpmn.compiler import CompileOptions
+from engine.clock import SystemClock
+from engine.config import Settings
+from engine.sandbox import create_script_engine, shared_pool
+from engine.sla.calendar import parse_sla_duration
+from engine.sla.clocks import SlaPolicy
+from engine.sla.office_calendars import OfficeCalendars
+from engine.workflow.live_workflows import LiveWorkflows
+from engine.workflow.serialization import StateCodec
 
 
 @dataclass
@@ -17,33 +26,28 @@ class EngineContext:
     clock: object = field(default_factory=SystemClock)
     codec: StateCodec = field(default_factory=StateCodec)
     script_engine: object = None
-    # engine.sla.SlaPolicy (share of a target after which a step is "at risk"); read from the environment if not given.
-    sla_policy: object = None
-    # The workflows of applications stepped in this process, reused by their next step (engine/live_workflows.py).
+    # Share of a target after which a step is "at risk"; read from the environment if not given.
+    sla_policy: SlaPolicy = None
+    # The workflows of applications stepped in this process, reused by their next step
+    # (engine/workflow/live_workflows.py).
     live: LiveWorkflows = None
 
     def __post_init__(self):
         if self.live is None:
             self.live = LiveWorkflows(self.settings.live_workflows)
         if self.script_engine is None:
-            from .sandbox import create_script_engine, shared_pool
-
             pool = shared_pool(size=self.settings.script_workers,
                                memory_limit=self.settings.script_memory_mb * 2**20)
             self.script_engine = create_script_engine(time_limit=self.settings.script_time_limit, pool=pool)
         if self.sla_policy is None:
-            from .sla import SlaPolicy
-
             self.sla_policy = SlaPolicy.from_env()
 
     def now(self):
         return self.clock.now()
 
     @cached_property
-    def calendars(self):
-        """engine.office_calendars.OfficeCalendars: each office's working calendar, read once from the settings."""
-        from .office_calendars import OfficeCalendars
-
+    def calendars(self) -> OfficeCalendars:
+        """Each office's working calendar, read once from the settings."""
         return OfficeCalendars(self.settings.calendars_path, self.settings.timezone)
 
     @property
@@ -60,9 +64,6 @@ class EngineContext:
             return self.calendars.plain(jurisdiction).add_working_time(start, sla)
         return self.calendars.working(jurisdiction).add_working_time(start, sla)
 
-    def compile_options(self):
-        from .bpmn.compiler import CompileOptions
-        from .calendar import parse_sla_duration
-
+    def compile_options(self) -> CompileOptions:
         return CompileOptions(timezone=self.settings.timezone, max_bytes=self.settings.max_bpmn_bytes,
                               sla_parser=parse_sla_duration)

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import attachments, casework, definitions
-from . import users as user_service
-from .access import Actor
-from .bpmn.compiler import SourceFile
-from .context import EngineContext
-from .models import Instance, Task
+from engine.bpmn.compiler import SourceFile
+from engine.casework import use_cases
+from engine.documents import attachments
+from engine.people import users as user_service
+from engine.people.access import Actor
+from engine.services import definitions
+from engine.storage.models import Instance, Task
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
 
 PASSWORD = "lincah-demo"
 
@@ -147,7 +152,7 @@ def _step(session: Session, ctx: EngineContext, instance: Instance, element_id: 
           decision: str | None = None) -> None:
     task_id = session.scalar(select(Task.id).where(Task.instance_id == instance.id, Task.element_id == element_id,
                                                    Task.state.in_(("ready", "claimed"))))
-    casework.complete_task(session, ctx, task_id, BY_NAME[who].actor, data=data, decision=decision)
+    use_cases.complete_task(session, ctx, task_id, BY_NAME[who].actor, data=data, decision=decision)
 
 
 def _applications(session: Session, ctx: EngineContext, report: DemoReport) -> None:
@@ -157,11 +162,11 @@ def _applications(session: Session, ctx: EngineContext, report: DemoReport) -> N
     andi, daeng = BY_NAME["pemohon"].actor, BY_NAME["nelayan"].actor
 
     def research(title: str) -> Instance:
-        return casework.start_application(session, ctx, andi, service="research_permit",
+        return use_cases.start_application(session, ctx, andi, service="research_permit",
                                           data=research_data(session, ctx, andi, title))
 
     def vessel(name: str, regency: str) -> Instance:
-        return casework.start_application(session, ctx, daeng, service="fishing_vessel_permit",
+        return use_cases.start_application(session, ctx, daeng, service="fishing_vessel_permit",
                                           data=vessel_data(session, ctx, daeng, name, regency))
 
     waiting = research("Kajian mangrove pesisir Sinjai")

@@ -1,9 +1,9 @@
-"""Alembic environment: runs the migrations against the URL set by ``engine.db.alembic_config``."""
+"""Alembic environment: runs the migrations against the URL set by ``engine.storage.db.alembic_config``."""
 
 from alembic import context
 
-from engine.db import make_engine
-from engine.models import Base
+from engine.storage.db import make_engine
+from engine.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

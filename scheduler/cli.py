@@ -14,7 +14,7 @@ import click
 
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import engine_for, make_session_factory, unavailable
+from engine.storage.db import engine_for, make_session_factory, unavailable
 
 from .service import Intervals, SchedulerService
 

@@ -1,7 +1,8 @@
 """The periodic jobs: fire due BPMN timers, advance SLA clocks, deliver e-mail.
 
 Each job may run in any number of scheduler processes at once against PostgreSQL: work is claimed with
-``FOR NO KEY UPDATE SKIP LOCKED`` (``engine.claims``: an application whose timer is due, a batch of overdue steps,
+``FOR NO KEY UPDATE SKIP LOCKED`` (``engine.storage.locks``: an application whose timer is due, a batch of overdue
+steps,
 a batch of e-mails), so two processes never take the same row, never wait for each other or for an officer, and
 cannot deadlock. On SQLite every transaction starts with ``BEGIN IMMEDIATE``: one writer at a time, which gives the
 same guarantee.
@@ -19,11 +20,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine import claims, escalation, mail, sla, tasks, unstaffed, upload_cleanup
+from engine.casework import escalation, tasks
+from engine.casework.escalation import PassResult
 from engine.context import EngineContext
-from engine.db import over_time_limit, transaction, unavailable
-from engine.escalation import PassResult
-from engine.models import Instance
+from engine.documents import upload_cleanup
+from engine.messaging import mail, unstaffed
+from engine.sla import clocks
+from engine.storage import locks
+from engine.storage.db import over_time_limit, transaction, unavailable
+from engine.storage.models import Instance
 
 log = logging.getLogger("lincah.scheduler")
 
@@ -50,7 +55,7 @@ def _due_instance(session, ctx: EngineContext, skip: set[int]) -> int | None:
              .order_by(Instance.next_timer_at, Instance.id).limit(1))
     if skip:
         query = query.where(Instance.id.not_in(sorted(skip)))
-    return session.scalar(claims.skip_locked(query))
+    return session.scalar(locks.skip_locked(query))
 
 
 def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport:
@@ -71,7 +76,7 @@ def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport
                 if instance_id is None:
                     break
                 seen.add(instance_id)
-                if not claims.try_lock_application(session, instance_id):
+                if not locks.try_lock_application(session, instance_id):
                     raise _Busy
                 report.firings += _catch_up(session, ctx, instance_id)
             report.instances += 1
@@ -102,7 +107,7 @@ def _catch_up(session, ctx: EngineContext, instance_id: int) -> int:
 def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: int = 1000) -> PassResult:
     """One SLA pass at one instant: every at-risk mark due, every breach (in batches of ``batch`` steps and files,
     each batch one transaction, until none is left), the automatic decisions owed, and a word to the administrators
-    about steps nobody can work (``engine.unstaffed``).
+    about steps nobody can work (``engine.messaging.unstaffed``).
     """
     now = ctx.now()
     total = _breaches_and_marks(factory, ctx, now, batch, max_batches)
@@ -121,7 +126,7 @@ def _breaches_and_marks(factory, ctx: EngineContext, now, batch: int, max_batche
     """The marks, the breaches and the decisions owed.
 
     The at-risk marks of steps and of files have no side effect and never want a row a breach wants
-    (``engine.sla``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
+    (``engine.sla.clocks``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
     the database does the three at once, which is what keeps the first pass after an outage (thousands of marks
     and breaches) within the minute's budget. The decisions owed come last, when no mark holds a step they need.
     SQLite has one writer at a time: there the same work runs in turn.
@@ -129,8 +134,8 @@ def _breaches_and_marks(factory, ctx: EngineContext, now, batch: int, max_batche
     if _one_writer(factory):
         return _passes(factory, ctx, now, batch, max_batches, mark=True)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lincah-sla-mark") as pool:
-        steps = pool.submit(_with_retry, lambda: _in_transaction(factory, sla.mark_tasks_at_risk, now))
-        files = pool.submit(_with_retry, lambda: _in_transaction(factory, sla.mark_files_at_risk, now))
+        steps = pool.submit(_with_retry, lambda: _in_transaction(factory, clocks.mark_tasks_at_risk, now))
+        files = pool.submit(_with_retry, lambda: _in_transaction(factory, clocks.mark_files_at_risk, now))
         total = _passes(factory, ctx, now, batch, max_batches, mark=False)
         total.at_risk, total.files_at_risk = steps.result(), files.result()
     owed = _with_retry(lambda: _in_transaction(factory, escalation.approve_owed, ctx, batch=batch, now=now))

@@ -17,8 +17,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.context import EngineContext
-from engine.db import over_time_limit, unavailable
-from engine.mail import MailSettings, RetryPolicy, SmtpMailer
+from engine.messaging.mail import MailSettings, RetryPolicy, SmtpMailer
+from engine.storage.db import over_time_limit, unavailable
 
 from . import jobs
 from .outage import OutageLog

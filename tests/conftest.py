@@ -17,8 +17,8 @@ from sqlalchemy import text
 from engine.clock import FrozenClock
 from engine.config import PROJECT_ROOT, Settings
 from engine.context import EngineContext
-from engine.db import make_engine, make_session_factory, transaction, upgrade
-from engine.models import Base
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.models import Base
 
 POSTGRES_URL = os.environ.get("LINCAH_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine import applications, escalation, tasks, users
-from engine.access import Actor
-from engine.models import Event, Instance, Notification, Task
+from engine.casework import applications, escalation, tasks
+from engine.people import users
+from engine.people.access import Actor
+from engine.storage.models import Event, Instance, Notification, Task
 from tests.engine.conftest import APPLICANT
 
 WITA = ZoneInfo("Asia/Makassar")

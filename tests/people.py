@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from werkzeug.security import generate_password_hash
 
-from engine.models import User
+from engine.storage.models import User
 from tests.conftest import T0
 
 PASSWORD = "rahasia-sekali"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.notifications import MAX_LIMIT
+from engine.messaging.notifications import MAX_LIMIT
 
 from .common import QueryArgs, RequestSchema
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from marshmallow import Schema, fields, validate
 
-from engine.reports import MAX_OVERDUE
+from engine.reporting.reports import MAX_OVERDUE
 
 from .common import QueryArgs
 

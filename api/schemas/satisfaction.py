@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.satisfaction import CODES, MAX_COMMENT
+from engine.reporting.satisfaction import CODES, MAX_COMMENT
 
 from .common import RequestSchema
 

@@ -1,13 +1,15 @@
 """Applications: apply, track, open one, cancel, resume after an error.
 
-Who sees what is the engine's rule (``engine.access``).
+Who sees what is the engine's rule (``engine.people.access``).
 """
 
 from __future__ import annotations
 
-from engine import applications, casework, permit_letter, satisfaction, tracking
-from engine.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.casework import applications, use_cases
+from engine.documents import permit_letter
 from engine.errors import NotFound
+from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.reporting import satisfaction, tracking
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -42,7 +44,7 @@ def create(body):
     the field otherwise). A ``jurisdiction`` in the request is refused (422); front-office staff may apply only for
     files of an office they serve (403)."""
     db = session()
-    instance = casework.start_application(db, engine_context(), current_actor(), service=body["service"],
+    instance = use_cases.start_application(db, engine_context(), current_actor(), service=body["service"],
                                           data=body["data"], applicant=body["applicant"])
     return {"id": instance.id, "registration_no": instance.registration_no, "status": instance.status,
             "tasks": [presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import send_file
 
-from engine import attachments
+from engine.documents import attachments
 
 from ..auth import current_actor, login_required
 from ..json_body import Blueprint

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import accounts, tokens, users
+from engine.people import accounts, tokens, users
 
 from .. import presenters
 from ..auth import current_actor, current_token_id, login_required

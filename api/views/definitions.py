@@ -10,11 +10,11 @@ import re
 
 from flask import Response
 
-from engine import definitions
-from engine.access import ANALYST, OFFICER, SUPERVISOR
 from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidData, NotFound
-from engine.forms import FormSource
+from engine.forms.schemas import FormSource
+from engine.people.access import ANALYST, OFFICER, SUPERVISOR
+from engine.services import definitions
 
 from .. import presenters
 from ..auth import current_actor, login_required

@@ -1,7 +1,7 @@
 """Is this server ready to work? For load balancers, systemd checks and the person on call. No sign-in needed.
 
 200 when the database answers and its schema is the one this code expects; 503 otherwise, saying which part is
-wrong and what to do — within about a second even when the database is frozen (``engine.readiness``), so a load
+wrong and what to do — within about a second even when the database is frozen (``engine.storage.readiness``), so a load
 balancer takes the server out of rotation instead of waiting on it. Nothing in the answer is about applications or
 people.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from engine.db import head_revision
-from engine.readiness import DatabaseProbe, NotReady
+from engine.storage.db import head_revision
+from engine.storage.readiness import DatabaseProbe, NotReady
 
 from ..json_body import Blueprint
 from ..schemas.health import HealthSchema

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine import notifications
-from engine.models import Notification
+from engine.messaging import notifications
+from engine.storage.models import Notification
 
 from ..auth import current_actor, login_required
 from ..json_body import Blueprint

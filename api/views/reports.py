@@ -1,6 +1,6 @@
 """The SLA report and the overdue list (managers and supervisors; admins see every office).
 
-The figures are ``engine.reports``': the JSON, the CSV and the web dashboard's exports are the same report.
+The figures are ``engine.reporting.reports``': the JSON, the CSV and the web dashboard's exports are the same report.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 
-from engine import reports, satisfaction
-from engine.access import MANAGER, SUPERVISOR
-from engine.reports import ReportQuery
+from engine.people.access import MANAGER, SUPERVISOR
+from engine.reporting import reports, satisfaction
+from engine.reporting.reports import ReportQuery
 
 from ..auth import current_actor, login_required
 from ..json_body import Blueprint

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import definitions
+from engine.services import definitions
 
 from .. import presenters
 from ..json_body import Blueprint

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine import casework, inbox, tasks
-from engine.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.casework import inbox, tasks, use_cases
+from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -43,7 +43,7 @@ def list_tasks(**filters):
 @blp.response(200, TaskDetail)
 def get(task_id: str):
     """A task with its form, the application's current data and the decision choices."""
-    opened = casework.open_task(session(), engine_context(), task_id, current_actor())
+    opened = use_cases.open_task(session(), engine_context(), task_id, current_actor())
     body = presenters.task_of(opened.task, opened.instance)
     body.update(form=presenters.form(opened.form), data=opened.data, revision=opened.instance.revision)
     return body
@@ -80,7 +80,7 @@ def assign(body, task_id: str):
 @blp.response(200, CompleteResult)
 def complete(body, task_id: str):
     """Submit the task's form (and decision); the application moves on to its next step."""
-    instance, open_tasks = casework.complete_task(session(), engine_context(), task_id, current_actor(),
+    instance, open_tasks = use_cases.complete_task(session(), engine_context(), task_id, current_actor(),
                                                   data=body["data"], decision=body["decision"],
                                                   expected_revision=body["expected_revision"])
     return json_response(presenters.completion(instance, open_tasks))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine import accounts
-from engine.access import ADMIN
+from engine.people import accounts
+from engine.people.access import ADMIN
 
 from .. import presenters
 from ..auth import current_actor, login_required

@@ -7,7 +7,7 @@ options a list, repeatable groups a list of objects, uploads attachment referenc
 (``raw``) to be shown again with its error.
 
 ``messages`` turns JSON Schema validation into one sentence per field, in the chosen language; the paths are the
-engine's (``engine.forms.field_errors``), the wording is the page's.
+engine's (``engine.forms.schemas.field_errors``), the wording is the page's.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from jsonschema import FormatChecker
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine import form_patterns
-from engine import forms as engine_forms
 from engine.errors import LincahError
+from engine.forms import patterns
+from engine.forms import schemas as engine_forms
 
 from . import forms
 from .forms import REF_ID, REF_NAME, REF_REMOVE
@@ -247,7 +247,7 @@ _checker.checks("email")(lambda value: not isinstance(value, str) or engine_form
 
 def _validator(schema: dict):
     # The engine's patterns (RE2, linear time): a form pattern must not stall the page with a backtracking engine.
-    return form_patterns.validator(schema, format_checker=_checker)
+    return patterns.validator(schema, format_checker=_checker)
 
 
 def schema_at(root: dict, path: list) -> dict:
@@ -399,7 +399,7 @@ def _field_message(schema: dict | None, path: str, message: str) -> str:
     return _dates_out_of_order(schema, message) or engine_message(message)
 
 
-# engine.forms' x-dates-in-order: "Must not be before start_date (2027-01-10)."
+# engine.forms.schemas' x-dates-in-order: "Must not be before start_date (2027-01-10)."
 _BEFORE = re.compile(r"Must not be before (?P<field>[\w.-]+) \((?P<value>[^)]*)\)\.?$")
 
 

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.forms import ATTACHMENT_FORMAT
+from engine.forms.schemas import ATTACHMENT_FORMAT
 
 ITEM_PLACEHOLDER = "__INDEX__"
 REF_ID, REF_NAME, REF_REMOVE = "__id", "__name", "__remove"

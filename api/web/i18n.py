@@ -16,7 +16,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 
-from engine import sla
+from engine.sla import clocks
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LANGUAGE = "id"
@@ -105,7 +105,7 @@ def sla_target(value: str | None) -> str:
     """An ISO-8601 working-time target as people read it: ``P5D`` → "5 working days"."""
     if not value:
         return _("Not set")
-    target = sla.target_parts(value)
+    target = clocks.target_parts(value)
     if target is None:
         return value
     days, hours, minutes = target

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from engine import sla, timeline
 from engine.context import EngineContext
-from engine.models import Task
+from engine.reporting import timeline
+from engine.sla import clocks
+from engine.storage.models import Task
 
 from . import i18n
 
@@ -98,10 +99,10 @@ def office_name(code: str | None) -> str:
     return OFFICE.get(code) or _from_code(code)
 
 
-SLA_STATE = {sla.ON_TRACK: _l("On track"), sla.AT_RISK: _l("At risk"), sla.BREACHED: _l("Overdue"),
-             sla.MET: _l("Met"), sla.MISSED: _l("Missed")}
+SLA_STATE = {clocks.ON_TRACK: _l("On track"), clocks.AT_RISK: _l("At risk"), clocks.BREACHED: _l("Overdue"),
+             clocks.MET: _l("Met"), clocks.MISSED: _l("Missed")}
 
-_SEVERITY = {None: 0, sla.ON_TRACK: 0, sla.AT_RISK: 1, sla.BREACHED: 2}
+_SEVERITY = {None: 0, clocks.ON_TRACK: 0, clocks.AT_RISK: 1, clocks.BREACHED: 2}
 
 
 @dataclass
@@ -120,16 +121,16 @@ def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
         return _closed_badge(ctx, task)
     if task.due_at is None:
         return None
-    state = task.sla_state if task.sla_state in _SEVERITY else sla.ON_TRACK
-    live = sla.ON_TRACK
+    state = task.sla_state if task.sla_state in _SEVERITY else clocks.ON_TRACK
+    live = clocks.ON_TRACK
     if task.paused_since is None:
         if task.breached_at is not None and now >= task.breached_at:
-            live = sla.BREACHED
+            live = clocks.BREACHED
         elif task.at_risk_at is not None and now >= task.at_risk_at:
-            live = sla.AT_RISK
+            live = clocks.AT_RISK
     if _SEVERITY[live] > _SEVERITY[state]:
         state = live
-    calendar = sla.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
+    calendar = clocks.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
     if now < task.due_at:
         left = calendar.working_time_between(now, task.due_at)
         detail = _l("%(time)s left", time=i18n.working_span(left, calendar.day_length))
@@ -146,17 +147,17 @@ def _closed_badge(ctx: EngineContext, task: Task) -> SlaBadge | None:
     its target; None for a step without a target."""
     if task.sla_target_seconds is None or task.completed_at is None and task.working_seconds is None:
         return None
-    calendar = sla.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
+    calendar = clocks.calendar_of(ctx, task.sla_calendar, task.jurisdiction)
     if task.working_seconds is not None:
         taken = timedelta(seconds=task.working_seconds)
     else:
-        taken = sla.worked(calendar, task.created_at, task.completed_at, task.paused_seconds, task.paused_since)
-    state = task.sla_state if task.sla_state in (sla.MET, sla.MISSED) else sla.verdict(True, taken,
+        taken = clocks.worked(calendar, task.created_at, task.completed_at, task.paused_seconds, task.paused_since)
+    state = task.sla_state if task.sla_state in (clocks.MET, clocks.MISSED) else clocks.verdict(True, taken,
                                                                                        task.sla_target_seconds)
     time = i18n.working_span(taken, calendar.day_length)
     label = (_l("Completed in %(time)s", time=time) if task.state == "completed"
              else _l("Closed after %(time)s", time=time))
-    detail = _l("within target") if state == sla.MET else _l("over target")
+    detail = _l("within target") if state == clocks.MET else _l("over target")
     return SlaBadge(state, str(label), str(detail))
 
 

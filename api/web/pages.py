@@ -11,9 +11,10 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from engine import attachments, definitions
 from engine.context import EngineContext
+from engine.documents import attachments
 from engine.errors import InvalidData, InvalidInput, ProcessError
+from engine.services import definitions
 
 from ..unit_of_work import engine_context, session
 from . import formdata, forms, i18n
@@ -34,7 +35,7 @@ def engine_step():
 
     Uploads made by the same request stay when the operation is refused (the person corrects a field without
     choosing the files again); a ``ProcessError`` keeps its writes, because the engine has flagged the application
-    for an administrator (the same rule as ``engine.db.transaction``).
+    for an administrator (the same rule as ``engine.storage.db.transaction``).
     """
     savepoint = db().begin_nested()
     try:

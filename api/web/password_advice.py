@@ -1,11 +1,11 @@
-"""The password policy's answers (``engine.passwords``) in the visitor's language, for every form that sets a
+"""The password policy's answers (``engine.people.passwords``) in the visitor's language, for every form that sets a
 password: registration, an administrator creating an account or resetting a password."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from engine import passwords
+from engine.people import passwords
 
 _ADVICE = {
     passwords.TOO_SHORT: lambda: _("The password must have at least %(num)d characters.", num=passwords.MIN_PASSWORD),

@@ -7,7 +7,7 @@ a regency's inspection) and an auditor reading the file saw that a step was done
 
 from __future__ import annotations
 
-from engine import definitions
+from engine.services import definitions
 
 from ..unit_of_work import session
 from . import forms, i18n

@@ -1,6 +1,6 @@
 """Who is signed in to the web pages, and the CSRF token every form carries.
 
-A web sign-in is a web session (``engine.tokens`` of kind ``WEB``) whose secret is kept in Flask's signed,
+A web sign-in is a web session (``engine.people.tokens`` of kind ``WEB``) whose secret is kept in Flask's signed,
 HTTP-only session cookie. The cookie is signed, not encrypted: anyone who reads it sees the secret, so the secret is
 good for the pages only — the API refuses it as a bearer token. The pages and the API share accounts, the lock-out
 after repeated wrong passwords, and revocation — signing out revokes the session, and a password reset or
@@ -22,9 +22,9 @@ from flask import session as cookie
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
-from engine import tokens
-from engine.access import Actor
 from engine.errors import Forbidden
+from engine.people import tokens
+from engine.people.access import Actor
 
 from ..unit_of_work import engine_context, session
 

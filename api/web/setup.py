@@ -21,10 +21,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from engine import db, notifications
-from engine.access import ADMIN, APPLICANT, MANAGER, OFFICER, SUPERVISOR
 from engine.errors import Conflict, Forbidden, LincahError, NotFound
-from engine.tokens import Throttled, Unauthenticated
+from engine.messaging import notifications
+from engine.people.access import ADMIN, APPLICANT, MANAGER, OFFICER, SUPERVISOR
+from engine.people.tokens import Throttled, Unauthenticated
+from engine.storage import db
 
 from .. import errors
 from ..errors import status_of

@@ -12,7 +12,7 @@ from __future__ import annotations
 import orjson
 
 from engine.bpmn.compiler import Compiled
-from engine.forms import schema_file_name, ui_file_name
+from engine.forms.schemas import schema_file_name, ui_file_name
 
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 START_FORM_DESCRIPTION = ("Formulir awal: sunting formulir ini di editor formulir dan tambahkan isian yang harus diisi "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from engine import satisfaction
+from engine.reporting import satisfaction
 
 from . import i18n
 from .pages import db
@@ -27,7 +27,8 @@ def survey_for(instance, actor, *, answers: dict | None = None, comment: str = "
     """What the application page needs for the survey, or None when this visitor has nothing to answer.
 
     ``answers`` and ``comment`` are a refused submission's, drawn again; ``errors`` (item code → problem, from
-    ``engine.satisfaction.submit``) marks the items to correct, each with its own message in the page's language.
+    ``engine.reporting.satisfaction.submit``) marks the items to correct, each with its own message in the page's
+    language.
     """
     if not satisfaction.may_answer(actor, instance):
         return None

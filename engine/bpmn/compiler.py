@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from ..forms import Form, FormSource, check_form
-from . import lint, settings, sla_lint
-from .names import camunda, label, local, xpath
-from .parser import LincahParser
-from .problems import ProblemList
-from .rewrite import flow_order, rewrite
-from .xml import load_xml
+from engine.bpmn import lint, settings, sla_lint
+from engine.bpmn.names import camunda, label, local, xpath
+from engine.bpmn.parser import LincahParser
+from engine.bpmn.problems import ProblemList
+from engine.bpmn.rewrite import flow_order, rewrite
+from engine.bpmn.xml import load_xml
+from engine.forms.schemas import Form, FormSource, check_form
+from engine.sandbox import check_expression, check_script
 
 
 @dataclass
@@ -228,8 +229,6 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
 
 
 def _lint(process, problems: ProblemList, filename: str, options) -> None:
-    from ..sandbox import check_expression, check_script
-
     lint.check_structure(process, problems, filename)
     lint.check_gateways(process, problems, filename)
     lint.check_event_gateways(process, problems, filename)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .problems import ProblemList
+from engine.bpmn.problems import ProblemList
 
 _BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32-le"),

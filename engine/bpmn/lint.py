@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from lxml import etree
 
-from .expressions import is_iso_duration
-from .names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
-from .problems import ProblemList
-from .rewrite import ProcessGraph, condition_of, containers
+from engine.bpmn.expressions import is_iso_duration
+from engine.bpmn.names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
+from engine.bpmn.problems import ProblemList
+from engine.bpmn.rewrite import ProcessGraph, condition_of, containers
 
 _xsd_lock = threading.Lock()
 _xsd = None

@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from .names import CAMUNDA_NS
+from engine.bpmn.names import CAMUNDA_NS
 
 
 class LincahUserTaskParser(UserTaskParser):

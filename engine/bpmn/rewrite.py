@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .expressions import duration_named_in, iso_timer_literal, juel_to_python
-from .names import BPMN_NS, HUMAN_TASK_TAGS, bpmn, is_bpmn, label, local, xpath
-from .problems import ProblemList
+from engine.bpmn.expressions import duration_named_in, iso_timer_literal, juel_to_python
+from engine.bpmn.names import BPMN_NS, HUMAN_TASK_TAGS, bpmn, is_bpmn, label, local, xpath
+from engine.bpmn.problems import ProblemList
 
 DECISION_FIELD = "decision"
 

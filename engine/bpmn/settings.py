@@ -7,8 +7,8 @@ Task-level properties carry ``sla``, ``sla.pause``, ``jurisdiction`` and ``calen
 
 from __future__ import annotations
 
-from .expressions import placeholder_name
-from .names import HUMAN_TASK_TAGS, camunda, camunda_properties, local, xpath
+from engine.bpmn.expressions import placeholder_name
+from engine.bpmn.names import HUMAN_TASK_TAGS, camunda, camunda_properties, local, xpath
 
 APPLICANT_GROUP = "applicant"
 _APPLICANT_ASSIGNEES = {"applicant", "initiator"}

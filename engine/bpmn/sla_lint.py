@@ -1,7 +1,8 @@
 """Lint of the SLA settings besides the target, read from ``camunda:properties`` on the process and its human
 tasks: a value the engine cannot act on is an error, a setting it would not act on is a warning.
 
-Kept apart from :mod:`.lint` because these rules mirror what :mod:`engine.sla` and :mod:`engine.escalation` read, and
+Kept apart from :mod:`.lint` because these rules mirror what :mod:`engine.sla.clocks` and
+:mod:`engine.casework.escalation` read, and
 change with them; the target itself (``sla``) is :func:`.lint.check_sla`'s.
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..sla import TWENTY_FOUR_SEVEN, calendar_name, parse_share
-from .names import label, local, xpath
-from .problems import ProblemList
-from .settings import human_tasks
+from engine.bpmn.choices import approving_choice
+from engine.bpmn.names import label, local, xpath
+from engine.bpmn.problems import ProblemList
+from engine.bpmn.settings import human_tasks
+from engine.sla.clocks import TWENTY_FOUR_SEVEN, calendar_name, parse_share
 
-# What the engine reads (engine.sla, engine.escalation), on the process (the whole file, and defaults for its steps)
+# What the engine reads (engine.sla.clocks, engine.casework.escalation), on the process (the whole file, and defaults
+# for its steps)
 # and on human tasks; ``calendar`` is read on both too.
 SLA_KEYS = ("sla", "sla.at_risk", "sla.pause", "sla.escalate", "sla.on_breach", "sla.approve")
 CALENDAR_KEY = "calendar"
@@ -60,14 +63,6 @@ def _located_properties(node) -> list:
         if name:
             found.append((name, prop.get("value") if prop.get("value") is not None else (prop.text or ""), prop))
     return found
-
-
-def _approving_choice(choices: list[str], settings: dict, process: dict) -> str | None:
-    # The rule the SLA pass applies at breach time, so lint and the pass cannot disagree. Imported at call time:
-    # engine.escalation depends on this compiler (through engine.applications and engine.definitions).
-    from ..escalation import approving_choice
-
-    return approving_choice(choices, settings, process)
 
 
 def check_sla_settings(process, tasks: dict[str, dict], process_settings: dict, problems: ProblemList,
@@ -211,7 +206,7 @@ def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: Problem
                              "offers no decision, so on breach it is completed automatically with none and without "
                              "its form's data.", message_id=f"sla.on_breach=approve pada {label(owner.node)}: tahap "
                              "tanpa keputusan diselesaikan otomatis tanpa data formulir.", **where)
-        elif _approving_choice(choices, owner.settings, scope.process) is None:
+        elif approving_choice(choices, owner.settings, scope.process) is None:
             _no_approval(owner.node, choices, problems, where)
         return
     deciding = [t for t in scope.office if t["decisions"]]
@@ -223,7 +218,7 @@ def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: Problem
                          message_id=f"sla.on_breach=approve pada proses {label(owner.node)}: tidak ada tahap dengan "
                          "keputusan untuk disetujui.", **where)
         return
-    refusing = [t for t in deciding if _approving_choice(t["decisions"], t, scope.process) is None]
+    refusing = [t for t in deciding if approving_choice(t["decisions"], t, scope.process) is None]
     if len(refusing) == len(deciding):
         problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve on the process {label(owner.node)} "
                          "cannot approve anything: no choice of its deciding steps reads as approval, so overdue "

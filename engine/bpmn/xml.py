@@ -16,8 +16,8 @@ import re
 
 from lxml import etree
 
-from .encoding import as_utf8, utf8_of_text
-from .problems import ProblemList
+from engine.bpmn.encoding import as_utf8, utf8_of_text
+from engine.bpmn.problems import ProblemList
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # About three times the largest real diagram; linting this many takes a few seconds.

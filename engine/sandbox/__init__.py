@@ -53,12 +53,12 @@ every load; the persistence layer does, and ``tests/engine/test_sandbox.py`` sho
 
 from __future__ import annotations
 
-from .bounded import runs_in_process
-from .budget import MAX_ALLOCATED_BYTES, MAX_DATA_DEPTH, MAX_FORMAT_WIDTH, MAX_INT_DIGITS, MAX_ITEMS
-from .environment import SandboxEnvironment, create_script_engine
-from .guards import SAFE_FUNCTIONS
-from .policy import SandboxPolicy, _compile, check_expression, check_script
-from .pool import SandboxPool, shared_pool
+from engine.sandbox.bounded import runs_in_process
+from engine.sandbox.budget import MAX_ALLOCATED_BYTES, MAX_DATA_DEPTH, MAX_FORMAT_WIDTH, MAX_INT_DIGITS, MAX_ITEMS
+from engine.sandbox.environment import SandboxEnvironment, create_script_engine
+from engine.sandbox.guards import SAFE_FUNCTIONS
+from engine.sandbox.policy import SandboxPolicy, _compile, check_expression, check_script
+from engine.sandbox.pool import SandboxPool, shared_pool
 
 __all__ = [
     "MAX_ALLOCATED_BYTES", "MAX_DATA_DEPTH", "MAX_FORMAT_WIDTH", "MAX_INT_DIGITS", "MAX_ITEMS", "SAFE_FUNCTIONS",

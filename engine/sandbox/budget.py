@@ -8,7 +8,7 @@ import time
 from contextvars import ContextVar
 from typing import Any, NoReturn
 
-from ..errors import SandboxViolation
+from engine.errors import SandboxViolation
 
 MAX_INT_DIGITS = 10_000
 MAX_ITEMS = 1_000_000  # characters of a string, items of a list/tuple/dict/set, numbers in a range

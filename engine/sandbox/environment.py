@@ -8,11 +8,11 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
-from .bounded import runs_in_process
-from .execution import run, script_variables, variables_of, visible
-from .policy import code_for
-from .pool import SandboxPool, shared_pool
-from .wire import Request
+from engine.sandbox.bounded import runs_in_process
+from engine.sandbox.execution import run, script_variables, variables_of, visible
+from engine.sandbox.policy import code_for
+from engine.sandbox.pool import SandboxPool, shared_pool
+from engine.sandbox.wire import Request
 
 
 def _write_back(context: dict[str, Any], variables: Mapping[str, Any], external: Mapping[str, Any]) -> None:

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from types import CodeType
 from typing import Any
 
-from ..errors import SandboxViolation
-from ..serialization import RESERVED_KEY
-from .budget import CURRENT_BUDGET, MAX_DATA_DEPTH, Budget
-from .guards import BUILTINS
+from engine.errors import SandboxViolation
+from engine.sandbox.budget import CURRENT_BUDGET, MAX_DATA_DEPTH, Budget
+from engine.sandbox.guards import BUILTINS
+from engine.workflow.serialization import RESERVED_KEY
 
 
 def visible(key: Any) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
-from .budget import (
+from engine.sandbox.budget import (
     MAX_FORMAT_WIDTH,
     MAX_INT_BITS,
     MAX_INT_DIGITS,

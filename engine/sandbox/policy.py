@@ -12,7 +12,7 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, IOPERATOR_TO_STR, copy_locations
 
-from ..errors import SandboxViolation
+from engine.errors import SandboxViolation
 
 # --- compile-time policy ------------------------------------------------------------------------------------
 

@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import SandboxViolation
-from . import wire
+from engine.errors import SandboxViolation
+from engine.sandbox import wire
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 #: How long past its budget a worker may take to answer before it is killed (pipes, scheduling on a busy host).

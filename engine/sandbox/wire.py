@@ -21,7 +21,7 @@ import pickle
 import struct
 from typing import Any, NamedTuple
 
-from ..errors import SandboxViolation
+from engine.errors import SandboxViolation
 
 _HEADER = struct.Struct("!I")
 #: Largest message either side accepts: task data and results beyond this are refused, not shipped.

@@ -23,10 +23,10 @@ import sys
 import traceback
 from typing import Any
 
-from ..errors import SandboxViolation
-from . import wire
-from .execution import describe, run, script_variables
-from .policy import code_for
+from engine.errors import SandboxViolation
+from engine.sandbox import wire
+from engine.sandbox.execution import describe, run, script_variables
+from engine.sandbox.policy import code_for
 
 MEMORY_EXHAUSTED = "memory limit exceeded: the code needed more memory than a script may use"
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import pytest
 
 from api import create_app
-from engine import definitions, tokens
 from engine.bpmn.compiler import SourceFile
-from engine.models import User
+from engine.people import tokens
+from engine.services import definitions
+from engine.storage.models import User
 from tests import people as shared
 from tests import samples
 from tests.conftest import PROJECT_ROOT

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from api import create_app
-from engine.models import Attachment
+from engine.storage.models import Attachment
 from tests.api.conftest import apply, complete, open_task, research_data, upload, vessel_data
 from tests.people import PDF, PNG
 from tests.samples import INSPECTION

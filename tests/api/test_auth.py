@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.models import ApiToken, User
+from engine.storage.models import ApiToken, User
 from tests.api.conftest import add_user
 from tests.people import PASSWORD
 

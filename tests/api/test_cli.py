@@ -9,7 +9,7 @@ from api.cli import main as cli
 from engine import demo
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.models import Instance, User
+from engine.storage.models import Instance, User
 
 
 def test_demo_creates_people_services_and_applications_once(db, tmp_path):

@@ -19,12 +19,14 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine import applications, definitions, tokens
-from engine.access import Actor
 from engine.bpmn.compiler import SourceFile
+from engine.casework import applications
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.models import Event, Instance, Task, User
+from engine.people import tokens
+from engine.people.access import Actor
+from engine.services import definitions
+from engine.storage.models import Event, Instance, Task, User
 from tests import samples
 from tests.conftest import PROJECT_ROOT
 

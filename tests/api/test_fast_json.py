@@ -11,8 +11,8 @@ import pytest
 from api import presenters
 from api.fast_json import json_response
 from api.schemas.tasks import CompleteResult, InboxPage
-from engine import casework, inbox
-from engine.access import Actor
+from engine.casework import inbox, use_cases
+from engine.people.access import Actor
 from tests.api.conftest import apply, open_task
 
 pytestmark = pytest.mark.usefixtures("deployed")
@@ -47,7 +47,7 @@ def test_the_completion_answer_equals_the_schemas_dump(app, client, people, db, 
     application = apply(client, people.headers("andi"))
     task = open_task(client, people.headers("vera"), application["id"], "Task_Verify")
     with db.transaction() as session, app.app_context():
-        instance, open_rows = casework.complete_task(session, ctx, task["id"], VERA, data={"note": "Lengkap"},
+        instance, open_rows = use_cases.complete_task(session, ctx, task["id"], VERA, data={"note": "Lengkap"},
                                                      decision="Setujui")
         body = presenters.completion(instance, open_rows)
         assert json.loads(json_response(body).get_data()) == _schema_json(CompleteResult, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 
 from api import create_app
-from engine.db import alembic_config, head_revision, make_engine, make_session_factory, upgrade
+from engine.storage.db import alembic_config, head_revision, make_engine, make_session_factory, upgrade
 from tests.api.conftest import apply, complete, open_task
 
 

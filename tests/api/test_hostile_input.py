@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from api import create_app
-from engine.models import Event, Instance, ServiceDefinition, Task
+from engine.storage.models import Event, Instance, ServiceDefinition, Task
 from tests.api.conftest import apply, research_data
 from tests.api.test_definitions import DIAGRAM, REVIEW_FORM
 

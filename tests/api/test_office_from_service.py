@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Instance, Task
+from engine.storage.models import Instance, Task
 from tests.api.conftest import apply, research_data, vessel_data
 
 pytestmark = pytest.mark.usefixtures("deployed")

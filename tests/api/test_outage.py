@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from api import create_app
-from engine.db import Timeouts, make_engine, make_session_factory
+from engine.storage.db import Timeouts, make_engine, make_session_factory
 from tests.api.conftest import apply, complete, open_task
 from tests.outage import FreezableProxy, unreachable_postgres_url
 

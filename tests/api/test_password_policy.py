@@ -7,8 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main as cli
-from engine import demo, passwords
-from engine.models import User
+from engine import demo
+from engine.people import passwords
+from engine.storage.models import User
 
 # (password, why) for an account called "wargabaru" named "Warga Baru"
 WEAK = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import satisfaction
+from engine.reporting import satisfaction
 from tests.api.conftest import apply, complete, open_task
 from tests.samples import SIGNATURE
 

@@ -15,7 +15,7 @@ import pytest
 from api import create_app
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.models import LoginFailure
+from engine.storage.models import LoginFailure
 from tests.api.conftest import add_user
 from tests.people import PASSWORD, PDF
 

@@ -25,7 +25,7 @@ from datetime import datetime
 
 import pytest
 
-from engine.reports import CSV_COLUMNS
+from engine.reporting.reports import CSV_COLUMNS
 from tests.api.conftest import apply, complete, open_task, vessel_data
 from tests.drive import sla_pass, wita
 from tests.samples import REVISION, SIGNATURE

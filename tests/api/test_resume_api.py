@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
-from engine.forms import FormSource
+from engine.forms.schemas import FormSource
+from engine.services import definitions
 from tests.api.conftest import complete, open_task
 from tests.engine.conftest import REVIEW_FORMS, REVIEW_THEN_DIVIDE, form_uploads
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.models import Instance
+from engine.storage.models import Instance
 from tests.api.conftest import apply, complete, open_task, vessel_data
 from tests.samples import INSPECTION, REVISION
 
@@ -253,7 +253,7 @@ def test_history_is_newest_first_pages_without_gaps_and_caps_its_count(client, p
     assert seen == finished[::-1]
     oldest_first = _inbox(client, vera, "?state=completed&sort=created_at")
     assert [t["id"] for t in oldest_first["items"]] == finished
-    monkeypatch.setattr("engine.inbox.HISTORY_COUNT_CAP", 2)
+    monkeypatch.setattr("engine.casework.inbox.HISTORY_COUNT_CAP", 2)
     capped = _inbox(client, vera, "?state=completed")
     assert capped["total"] == 2 and capped["total_capped"] is True and len(capped["items"]) == 5
     by_offset = _inbox(client, vera, "?state=completed&limit=2&offset=3")

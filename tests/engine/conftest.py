@@ -5,11 +5,11 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from engine import definitions
-from engine.access import Actor
 from engine.bpmn.compiler import SourceFile
-from engine.forms import FormSource
-from engine.models import Task
+from engine.forms.schemas import FormSource
+from engine.people.access import Actor
+from engine.services import definitions
+from engine.storage.models import Task
 from tests.conftest import PROJECT_ROOT
 
 HEADER = (

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import (
+from engine.config import PROJECT_ROOT
+from engine.sla.calendar import (
     TwentyFourSeven,
     WorkingCalendar,
     calendar_from_config,
     parse_sla_duration,
 )
-from engine.config import PROJECT_ROOT
-from engine.office_calendars import OfficeCalendars, year_overview
+from engine.sla.office_calendars import OfficeCalendars, year_overview
 
 WITA = ZoneInfo("Asia/Makassar")
 H = timedelta(hours=1)

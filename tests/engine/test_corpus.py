@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
+from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import textwrap
 
-from engine import applications, tasks
-from engine.models import Event, Instance, Task
+from engine.casework import applications, tasks
+from engine.storage.models import Event, Instance, Task
 from tests.conftest import PROJECT_ROOT
 from tests.engine.conftest import APPLICANT, REVIEW_FORMS, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
 
@@ -17,10 +17,10 @@ from tests.engine.conftest import APPLICANT, REVIEW_FORMS, REVIEW_THEN_DIVIDE, V
 CHILD = textwrap.dedent("""
     import os, sys
     from sqlalchemy.orm import Session
-    from engine import tasks
+    from engine.casework import tasks
     from engine.config import Settings
     from engine.context import EngineContext
-    from engine.db import make_engine, make_session_factory, transaction
+    from engine.storage.db import make_engine, make_session_factory, transaction
     from tests.engine.conftest import VERIFIER
 
     url, task_id = sys.argv[1], sys.argv[2]

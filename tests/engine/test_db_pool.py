@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from engine.db import make_engine
+from engine.storage.db import make_engine
 
 pytestmark = pytest.mark.postgresql_only
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from engine import applications, definitions
 from engine.bpmn.compiler import SourceFile
+from engine.casework import applications
 from engine.errors import InvalidDefinition, NotFound
-from engine.forms import FormSource
-from engine.models import Event, ServiceDefinition
+from engine.forms.schemas import FormSource
+from engine.services import definitions
+from engine.storage.models import Event, ServiceDefinition
 from tests.engine.conftest import APPLICANT, VERIFIER, diagram
 
 FORM = {"type": "object", "properties": {"title": {"type": "string", "minLength": 3}}, "required": ["title"]}
@@ -103,7 +104,7 @@ def test_running_applications_stay_on_their_version_and_form(db, ctx, deploy):
         new = applications.start(session, ctx, service="svc", data={"title": "a long enough title"}, actor=APPLICANT)
         assert new.definition.version == 2
         assert applications.open_tasks(session, new)[0].name == "Verifikasi"
-    from engine import tasks
+    from engine.casework import tasks
 
     with db.transaction() as session:
         tasks.complete(session, ctx, task.id, VERIFIER, {})
@@ -145,7 +146,7 @@ def _deploy_at_once(db, ctx, diagrams: list[str]) -> list[tuple[int, bool]]:
     import orjson
 
     from engine.bpmn.compiler import SourceFile
-    from engine.forms import FormSource
+    from engine.forms.schemas import FormSource
 
     barrier = threading.Barrier(len(diagrams))
     results, errors = [None] * len(diagrams), []

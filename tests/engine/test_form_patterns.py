@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from engine import applications, form_patterns, forms
+from engine.casework import applications
 from engine.errors import InvalidData, InvalidDefinition
+from engine.forms import patterns, schemas
 from tests.engine.conftest import APPLICANT, diagram
 
 # Against Python's re, `^(a+)+$` takes seconds at 26 characters and doubles with each one more.
@@ -47,30 +48,30 @@ def _form(**properties) -> dict:
 
 def test_an_explosive_pattern_refuses_a_hostile_value_at_once():
     form = _form(code={"type": "string", "pattern": EXPLOSIVE})
-    errors = _within_guard(lambda: forms.field_errors(form, {"code": HOSTILE}))
+    errors = _within_guard(lambda: schemas.field_errors(form, {"code": HOSTILE}))
     assert set(errors) == {"code"} and "does not match" in errors["code"]
-    assert forms.field_errors(form, {"code": "aaaa"}) == {}
+    assert schemas.field_errors(form, {"code": "aaaa"}) == {}
 
 
 def test_an_explosive_pattern_on_field_names_refuses_a_hostile_name_at_once():
     form = {"type": "object", "patternProperties": {EXPLOSIVE: {"type": "integer"}}, "additionalProperties": False}
-    errors = _within_guard(lambda: forms.field_errors(form, {HOSTILE: 1}))
+    errors = _within_guard(lambda: schemas.field_errors(form, {HOSTILE: 1}))
     assert errors == {"(form)": f"Unknown field(s): {HOSTILE!r}; leave them out."}
-    assert forms.field_errors(form, {"aaa": 1}) == {}
-    assert set(forms.field_errors(form, {"aaa": "one"})) == {"aaa"}, "a matching name still gets its own schema"
+    assert schemas.field_errors(form, {"aaa": 1}) == {}
+    assert set(schemas.field_errors(form, {"aaa": "one"})) == {"aaa"}, "a matching name still gets its own schema"
 
 
 def test_the_names_a_field_pattern_covers_are_not_additional():
     form = {"type": "object", "properties": {"title": {"type": "string"}},
             "patternProperties": {"^doc_": {"type": "string"}}, "additionalProperties": False}
-    assert forms.field_errors(form, {"title": "x", "doc_ktp": "ktp.pdf"}) == {}
-    assert forms.field_errors(form, {"title": "x", "other (2)": 1, "lain": 2}) == {
+    assert schemas.field_errors(form, {"title": "x", "doc_ktp": "ktp.pdf"}) == {}
+    assert schemas.field_errors(form, {"title": "x", "other (2)": 1, "lain": 2}) == {
         "(form)": "Unknown field(s): 'lain', 'other (2)'; leave them out."}
 
 
 def test_the_web_pages_validate_with_the_same_safe_patterns():
     form = _form(code={"type": "string", "pattern": EXPLOSIVE})
-    errors = _within_guard(lambda: list(form_patterns.validator(form).iter_errors({"code": HOSTILE})))
+    errors = _within_guard(lambda: list(patterns.validator(form).iter_errors({"code": HOSTILE})))
     assert [error.validator for error in errors] == ["pattern"]
 
 
@@ -83,7 +84,7 @@ def test_the_web_pages_validate_with_the_same_safe_patterns():
     ("bone", "kabupaten bone", True),  # patterns search; they are not anchored unless they say so
 ])
 def test_patterns_keep_their_json_schema_meaning(pattern, value, matches):
-    assert (forms.field_errors(_form(f={"type": "string", "pattern": pattern}), {"f": value}) == {}) is matches
+    assert (schemas.field_errors(_form(f={"type": "string", "pattern": pattern}), {"f": value}) == {}) is matches
 
 
 @pytest.mark.parametrize(("pattern", "what"), [("^(a)\\1$", "\\1"), ("^(?=.*[0-9]).{8,}$", "(?=")])
@@ -130,5 +131,5 @@ def test_a_service_with_an_explosive_pattern_deploys_and_refuses_the_hostile_val
 
 def test_a_pattern_snapshotted_before_the_check_fails_its_field_and_never_runs_on_re():
     form = _form(code={"type": "string", "pattern": "^(a)\\1$"})
-    errors = forms.field_errors(form, {"code": "aa"})
+    errors = schemas.field_errors(form, {"code": "aa"})
     assert "cannot be checked" in errors["code"]

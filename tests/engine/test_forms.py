@@ -7,8 +7,8 @@ import copy
 import orjson
 import pytest
 
-from engine import form_fields, forms
 from engine.errors import InvalidData
+from engine.forms import fields, schemas
 
 CHECKLIST = {
     "type": "object",
@@ -25,7 +25,7 @@ CHECKLIST = {
 
 def test_labelled_choices_are_validated_as_an_enum_and_the_shown_schema_is_untouched():
     shown = copy.deepcopy(CHECKLIST)
-    checked = forms._choices_as_enums(shown)
+    checked = schemas._choices_as_enums(shown)
     assert checked["properties"]["checklist"]["items"] == {"type": "string", "enum": ["ktp", "proposal"]}
     assert checked["properties"]["category"] == {"enum": ["student", "lecturer"]}
     assert checked["properties"]["contact"] == CHECKLIST["properties"]["contact"]
@@ -42,25 +42,25 @@ def test_labelled_choices_are_validated_as_an_enum_and_the_shown_schema_is_untou
     ({"category": "student", "contact": "nobody"}, {"contact"}),
 ])
 def test_the_same_values_are_accepted_and_refused_field_by_field(data, errors):
-    assert set(forms.field_errors(CHECKLIST, data)) == errors
+    assert set(schemas.field_errors(CHECKLIST, data)) == errors
     if errors:
         with pytest.raises(InvalidData) as refused:
-            forms.validate(CHECKLIST, data, what="form")
+            schemas.validate(CHECKLIST, data, what="form")
         assert set(refused.value.details) == errors
 
 
 def test_a_wrong_choice_names_the_allowed_values():
-    message = forms.field_errors(CHECKLIST, {"category": "alumni"})["category"]
+    message = schemas.field_errors(CHECKLIST, {"category": "alumni"})["category"]
     assert "'alumni' is not one of ['student', 'lecturer']" in message
 
 
 def test_repeated_or_non_string_constants_keep_the_one_of():
     repeated = {"oneOf": [{"const": "a"}, {"const": "a", "title": "again"}]}
     numbers = {"oneOf": [{"const": 1}, {"const": 2}]}
-    assert forms._choices_as_enums(repeated) == repeated
-    assert forms._choices_as_enums(numbers) == numbers
+    assert schemas._choices_as_enums(repeated) == repeated
+    assert schemas._choices_as_enums(numbers) == numbers
     # Exactly one branch must match: two equal constants make every value fail, and still do.
-    assert forms.field_errors({"type": "object", "properties": {"x": repeated}}, {"x": "a"})
+    assert schemas.field_errors({"type": "object", "properties": {"x": repeated}}, {"x": "a"})
 
 
 @pytest.mark.parametrize(("data", "field"), [
@@ -72,12 +72,12 @@ def test_data_holding_the_serializers_own_key_is_refused_with_the_field(data, fi
     """SpiffWorkflow's serializer would save it and then fail to load the application ever again."""
     for schema in (None, {"type": "object"}):
         with pytest.raises(InvalidData) as refused:
-            forms.validate(schema, data)
+            schemas.validate(schema, data)
         assert field in refused.value.details and "reserved" in refused.value.details[field]
 
 
 def test_the_word_as_a_value_is_ordinary_data():
-    forms.validate({"type": "object"}, {"note": "typename", "tags": ["typename"]})
+    schemas.validate({"type": "object"}, {"note": "typename", "tags": ["typename"]})
 
 
 PERIOD = {"type": "object", "x-dates-in-order": [["start_date", "end_date"]], "properties": {
@@ -92,22 +92,23 @@ PERIOD = {"type": "object", "x-dates-in-order": [["start_date", "end_date"]], "p
     ({"end_date": "2026-01-01"}, {}),  # nothing to compare with (a revision may change one date only)
 ])
 def test_dates_that_must_come_in_order_are_checked_on_the_later_field(data, errors):
-    assert forms.field_errors(PERIOD, data) == errors
+    assert schemas.field_errors(PERIOD, data) == errors
 
 
 @pytest.mark.parametrize("pairs", [["start_date", "end_date"], [["start_date", "ends"]], "start_date"])
 def test_a_malformed_order_of_dates_is_a_problem_of_the_form(pairs):
     schema = {**PERIOD, "x-dates-in-order": pairs}
-    form, problems = forms.check_form(forms.FormFiles("svc/period", orjson.dumps(schema).decode(), None, "period.json"))
+    files = schemas.FormFiles("svc/period", orjson.dumps(schema).decode(), None, "period.json")
+    form, problems = schemas.check_form(files)
     assert form is None and "x-dates-in-order at (root)" in problems[0]
 
 
 def test_a_field_the_form_does_not_declare_is_refused_by_name():
-    errors = forms.field_errors(CHECKLIST, {"category": "student", "issued": True, "permit_number": "503/1"})
+    errors = schemas.field_errors(CHECKLIST, {"category": "student", "issued": True, "permit_number": "503/1"})
     assert errors == {"issued": "This form has no such field; leave it out.",
                       "permit_number": "This form has no such field; leave it out."}
     # A field the engine adds itself (the decision of a task with choices) need not be declared.
-    assert forms.field_errors(CHECKLIST, {"category": "student", "decision": "Setujui"}, also=("decision",)) == {}
+    assert schemas.field_errors(CHECKLIST, {"category": "student", "decision": "Setujui"}, also=("decision",)) == {}
 
 
 DECLARED_ELSEWHERE = {
@@ -120,8 +121,8 @@ DECLARED_ELSEWHERE = {
 
 
 def test_fields_declared_in_branches_and_references_count_as_declared():
-    assert form_fields.declared_fields(DECLARED_ELSEWHERE) == {"kind", "nib", "email", "phone"}
-    assert "other" in forms.field_errors(DECLARED_ELSEWHERE, {"kind": "company", "email": "a@b.id", "other": 1})
+    assert fields.declared_fields(DECLARED_ELSEWHERE) == {"kind", "nib", "email", "phone"}
+    assert "other" in schemas.field_errors(DECLARED_ELSEWHERE, {"kind": "company", "email": "a@b.id", "other": 1})
 
 
 @pytest.mark.parametrize("schema", [
@@ -131,12 +132,12 @@ def test_fields_declared_in_branches_and_references_count_as_declared():
     {"type": "object", "properties": {"a": {}}, "allOf": [{"unevaluatedProperties": True}]},
 ])
 def test_a_form_that_lists_no_fields_or_opens_itself_decides_on_other_fields_itself(schema):
-    assert form_fields.declared_fields(schema) is None
-    assert forms.field_errors(schema, {"x_1": 5}) == {}
+    assert fields.declared_fields(schema) is None
+    assert schemas.field_errors(schema, {"x_1": 5}) == {}
 
 
 def _checked(schema: dict):
-    return forms.check_form(forms.FormFiles("svc/apply", orjson.dumps(schema).decode(), None, "apply.json"))
+    return schemas.check_form(schemas.FormFiles("svc/apply", orjson.dumps(schema).decode(), None, "apply.json"))
 
 
 @pytest.mark.parametrize(("ref", "where"), [
@@ -155,4 +156,4 @@ def test_references_inside_the_form_are_fine(ref):
         "phone": {"$anchor": "phone", "type": "string"}, "a/b": {}, "with space": {}}}
     form, problems = _checked(schema)
     assert problems == [] and form is not None
-    assert forms.field_errors(form.schema, {"name": {} if ref == "#" else "0812"}) == {}
+    assert schemas.field_errors(form.schema, {"name": {} if ref == "#" else "0812"}) == {}

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main as cli
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
-from engine.forms import FormSource
+from engine.forms.schemas import FormSource
+from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
 from tests.engine.conftest import HEADER, diagram
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
-from engine.forms import FormSource
+from engine.forms.schemas import FormSource
+from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
 from tests.engine.conftest import diagram
 

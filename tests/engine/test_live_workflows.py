@@ -8,12 +8,12 @@ import re
 import orjson
 import pytest
 
-from engine import applications, tasks
+from engine.casework import applications, tasks
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.errors import Conflict, ProcessError
-from engine.live_workflows import LiveWorkflows
-from engine.models import Instance
+from engine.storage.models import Instance
+from engine.workflow.live_workflows import LiveWorkflows
 from tests import samples
 from tests.engine.conftest import APPLICANT, HEAD, REVIEW_FORMS, REVIEW_THEN_DIVIDE, VERIFIER, open_task_rows
 

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from engine.db import make_engine, upgrade
-from engine.models import Base
+from engine.storage.db import make_engine, upgrade
+from engine.storage.models import Base
 
 
 def test_the_migrated_schema_is_the_models_schema(database):
@@ -31,7 +31,7 @@ def test_application_states_are_compressed_with_lz4_on_postgresql(database):
 def test_downgrade_to_the_first_revision_and_back(tmp_path):
     from alembic import command
 
-    from engine.db import alembic_config
+    from engine.storage.db import alembic_config
 
     url = f"sqlite:///{tmp_path / 'steps.db'}"
     upgrade(url)

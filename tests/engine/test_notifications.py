@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine import notifications
 from engine.errors import InvalidInput
-from engine.models import Notification
-from engine.notifications import Message
+from engine.messaging import notifications
+from engine.messaging.notifications import Message
+from engine.storage.models import Notification
 from tests.engine.conftest import APPLICANT, OTHER_APPLICANT
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import applications, office_rule
+from engine.casework import applications
 from engine.errors import InvalidData, InvalidDefinition, InvalidInput
+from engine.services import office_rule
 from tests.engine.conftest import APPLICANT, diagram
 
 

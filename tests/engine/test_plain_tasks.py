@@ -1,4 +1,4 @@
-"""The fast task codec (``engine.plain_tasks``) writes and reads exactly what SpiffWorkflow's registry does.
+"""The fast task codec (``engine.workflow.plain_tasks``) writes and reads exactly what SpiffWorkflow's registry does.
 
 Every application state below is saved both ways and must be byte for byte the same text; loaded both ways, the
 two workflows must have the same tasks (ids, tree, states, specs, data, internal data) and run on identically.
@@ -12,8 +12,9 @@ from uuid import UUID
 import orjson
 import pytest
 
-from engine import applications, plain_tasks, runtime, tasks
-from engine.models import Instance
+from engine.casework import applications, tasks
+from engine.storage.models import Instance
+from engine.workflow import plain_tasks, runtime
 from tests import samples
 from tests.engine.conftest import APPLICANT, SINJAI_FISHERIES, VERIFIER, open_task_rows
 
@@ -130,7 +131,7 @@ def test_a_state_with_a_timer_keeps_its_due_time(db, ctx, deploy_service):
 
 
 def _instance(state: str, definition_id: int) -> Instance:
-    from engine.serialization import SERIALIZER_VERSION
+    from engine.workflow.serialization import SERIALIZER_VERSION
 
     return Instance(state=state, definition_id=definition_id, serializer_version=SERIALIZER_VERSION,
                     registration_no="test")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from engine import applications, inbox, queues, tasks
-from engine.access import Actor
-from engine.models import Task
+from engine.casework import applications, inbox, tasks
+from engine.people.access import Actor
+from engine.reporting import queue_counts
+from engine.storage.models import Task
 from tests.engine.conftest import APPLICANT, SUPERVISOR, VERIFIER, diagram, open_task_rows
 
 OTHER_VERIFIER = Actor.of("veri2", ["officer"], ["verifier"], ["sulsel"])
@@ -46,7 +47,7 @@ def test_each_queue_count_is_the_total_of_its_list(db, open_tasks, actor):
         return inbox.search(session, actor, inbox.InboxQuery(limit=1, **filters)).total
 
     with db.transaction() as session:
-        counted = queues.counts(session, actor)
+        counted = queue_counts.counts(session, actor)
         assert counted.total == total() > 0
         assert counted.mine == total(assignee="me")
         assert counted.unassigned == total(assignee="none")
@@ -57,7 +58,7 @@ def test_each_queue_count_is_the_total_of_its_list(db, open_tasks, actor):
 
 def test_the_counts_of_one_officer(db, open_tasks):
     with db.transaction() as session:
-        counted = queues.counts(session, VERIFIER)
+        counted = queue_counts.counts(session, VERIFIER)
     # vera's inbox: her own two, the unassigned four, and the one veri2 holds (shown, claimed by a colleague).
     assert (counted.total, counted.mine, counted.unassigned) == (7, 2, 4)
     assert (counted.at_risk, counted.breached, counted.by_service) == (1, 2, {"alpha": 4, "beta": 3})
@@ -66,4 +67,4 @@ def test_the_counts_of_one_officer(db, open_tasks):
 def test_nothing_open_counts_nothing(db, deploy):
     deploy(_service("alpha"), name="alpha.bpmn")
     with db.transaction() as session:
-        assert queues.counts(session, VERIFIER) == queues.QueueCounts()
+        assert queue_counts.counts(session, VERIFIER) == queue_counts.QueueCounts()

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from engine import definitions, inbox, reports, tasks
-from engine.access import Actor
 from engine.bpmn.compiler import SourceFile
+from engine.casework import inbox, tasks
 from engine.errors import Forbidden, InvalidInput
-from engine.reports import ReportQuery
+from engine.people.access import Actor
+from engine.reporting import reports
+from engine.reporting.reports import ReportQuery
+from engine.services import definitions
 from tests import samples
 from tests.conftest import PROJECT_ROOT
 from tests.drive import open_rows, sla_pass, start, step, wita

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from engine import applications, tasks
-from engine.access import Actor
+from engine.casework import applications, tasks
 from engine.context import EngineContext
 from engine.errors import Conflict, Forbidden, ProcessError
-from engine.models import Event, Instance
+from engine.people.access import Actor
+from engine.storage.models import Event, Instance
 from tests.engine.conftest import (
     APPLICANT,
     REVIEW_FORMS,
@@ -124,14 +124,14 @@ def test_an_application_that_is_not_stopped_cannot_be_resumed(db, ctx, deploy):
 
 
 def _account(session, ctx, username, roles, jurisdictions, email=None):
-    from engine import users
+    from engine.people import users
 
     users.create(session, username=username, password="rahasia-123", roles=roles, groups=[],
                  jurisdictions=jurisdictions, email=email, at=ctx.now())
 
 
 def _told(db, kind="application_stopped"):
-    from engine.models import Notification
+    from engine.storage.models import Notification
 
     with db.transaction() as session:
         return sorted((n.recipient, n.email, n.subject, n.body) for n in session.query(Notification).filter_by(

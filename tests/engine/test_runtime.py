@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import applications, tasks
+from engine.casework import applications, tasks
 from engine.errors import Conflict, InvalidData, ProcessError
-from engine.models import Event, Instance, Task
+from engine.storage.models import Event, Instance, Task
 from tests.engine.conftest import (
     APPLICANT,
     REVIEW_FORMS,
@@ -342,8 +342,8 @@ def test_data_with_the_serializers_reserved_key_is_refused_and_the_application_s
 class TestSandboxAfterPersistence:
     def test_a_loaded_application_runs_its_expressions_in_the_sandbox(self, db, ctx, deploy, tmp_path):
         """The stored state carries no script engine: every load through the engine must re-attach the sandbox."""
-        from engine import runtime
         from engine.errors import SandboxViolation
+        from engine.workflow import runtime
 
         deploy(DECISION)
         iid = _start(db, ctx)
@@ -381,7 +381,7 @@ def test_a_completion_that_raced_a_colleagues_claim_is_a_conflict_and_the_claim_
     """Vera's request read the task free; Vivi's claim landed before Vera's completion was written."""
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from engine.access import Actor
+    from engine.people.access import Actor
 
     deploy(DECISION)
     iid = _start(db, ctx)

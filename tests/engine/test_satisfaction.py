@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine import satisfaction
-from engine.access import Actor
 from engine.errors import Conflict, Forbidden, InvalidData
-from engine.models import Event, Instance
+from engine.people.access import Actor
+from engine.reporting import satisfaction
+from engine.storage.models import Event, Instance
 from tests import samples
 from tests.drive import start, step
 from tests.engine.conftest import APPLICANT, HEAD, OTHER_APPLICANT, VERIFIER

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import applications, tasks
+from engine.casework import applications, tasks
 from engine.context import EngineContext
 from engine.errors import Forbidden, InvalidData, NotFound
-from engine.live_workflows import LiveWorkflows
-from engine.models import Event
+from engine.storage.models import Event
+from engine.workflow.live_workflows import LiveWorkflows
 from tests import samples
 from tests.engine.conftest import (
     APPLICANT,
@@ -39,7 +39,8 @@ class _CheckedLiveWorkflows(LiveWorkflows):
 
 @pytest.fixture
 def ctx(settings, clock):
-    """Every branch of both services runs on workflows kept between steps (engine/live_workflows.py), checked."""
+    """Every branch of both services runs on workflows kept between steps (engine/workflow/live_workflows.py),
+    checked."""
     ctx = EngineContext(settings=settings, clock=clock)
     ctx.live = _CheckedLiveWorkflows(ctx.codec)
     yield ctx

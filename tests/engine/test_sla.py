@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import applications, definitions, tasks, users
 from engine.bpmn.compiler import SourceFile
+from engine.casework import applications, tasks
 from engine.context import EngineContext
 from engine.errors import Forbidden
-from engine.models import TaskCandidate
-from engine.sla import SlaPolicy
+from engine.people import users
+from engine.services import definitions
+from engine.sla.clocks import SlaPolicy
+from engine.storage.models import TaskCandidate
 from tests import samples
 from tests.conftest import PROJECT_ROOT
 from tests.drive import (

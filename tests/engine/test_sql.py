@@ -1,4 +1,5 @@
-"""Prepared statements and batched writes (``engine.sql``): the same values SQLAlchemy itself would write and read,
+"""Prepared statements and batched writes (``engine.storage.sql``): the same values SQLAlchemy itself would write and
+read,
 the statements in program order, lost races and database errors surfacing as they do without them."""
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ import pytest
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import sql
 from engine.errors import Conflict
-from engine.models import Event, Notification, User
-from engine.sql import InsertRows, Prepared, attach
+from engine.storage import sql
+from engine.storage.models import Event, Notification, User
+from engine.storage.sql import InsertRows, Prepared, attach
 
 EVENTS = Event.__table__
 COLUMNS = ("kind", "actor", "at", "instance_id", "definition_id", "task_id", "element_id", "data")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from engine import applications, definitions, tasks
-from engine.access import Actor
 from engine.bpmn.compiler import SourceFile
+from engine.casework import applications, tasks
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.forms import FormSource
-from engine.models import Event, Instance, Task
+from engine.forms.schemas import FormSource
+from engine.people.access import Actor
+from engine.services import definitions
+from engine.storage.models import Event, Instance, Task
 from tests.engine.conftest import APPLICANT, OTHER_APPLICANT, SUPERVISOR, VERIFIER, diagram, open_task_rows
 
 REVIEW = diagram("""
@@ -48,7 +49,7 @@ def test_only_the_holder_or_a_supervisor_can_release_a_claim(db, ctx, task_id):
 
 
 def test_supervisor_assigns_to_an_officer_who_may_work_it(db, ctx, task_id):
-    from engine import users
+    from engine.people import users
 
     with db.transaction() as session:
         users.create(session, username="vivi", password="rahasia-123", roles=["officer"], groups=["verifier"],
@@ -80,7 +81,7 @@ def _acting_on(session, stale: Task) -> Task:
 @pytest.fixture
 def vivi(db, ctx) -> None:
     """A second verifier of the office, someone a supervisor may hand a task to."""
-    from engine import users
+    from engine.people import users
 
     with db.transaction() as session:
         users.create(session, username="vivi", password="rahasia-123", roles=["officer"], groups=["verifier"],

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions, trial
 from engine.errors import InvalidInput
-from engine.models import Event, Instance, Task
-from engine.trial import TrialStep
+from engine.services import definitions, trial
+from engine.services.trial import TrialStep
+from engine.storage.models import Event, Instance, Task
 from tests import samples
 
 

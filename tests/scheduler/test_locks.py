@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine.models import Instance, Task
+from engine.storage.models import Instance, Task
 from scheduler import jobs
 from tests.drive import events, instance, open_rows, row, sla_pass, start
 from tests.engine.test_sla import _review_process, prop

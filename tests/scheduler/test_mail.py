@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine import mail
-from engine.mail import MailSettings, RetryPolicy, SmtpMailer
+from engine.messaging import mail
+from engine.messaging.mail import MailSettings, RetryPolicy, SmtpMailer
 from scheduler import jobs
 from tests import samples
 from tests.drive import notifications, open_rows, start, step

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from engine.db import make_engine, make_session_factory
-from engine.mail import MailSettings, SmtpMailer
+from engine.messaging.mail import MailSettings, SmtpMailer
+from engine.storage.db import make_engine, make_session_factory
 from scheduler.cli import scheduler_command
 from scheduler.service import SchedulerService
 from tests.drive import instance, start

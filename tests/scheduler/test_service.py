@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from engine.mail import MailSettings, SmtpMailer
+from engine.messaging.mail import MailSettings, SmtpMailer
 from scheduler.cli import scheduler_command
 from scheduler.service import Intervals, SchedulerService
 from tests import samples

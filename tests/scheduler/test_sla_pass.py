@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import users
-from engine.mail import MailSettings, SmtpMailer
-from engine.models import Event, Notification
-from engine.sla import target_words
+from engine.messaging.mail import MailSettings, SmtpMailer
+from engine.people import users
+from engine.sla.clocks import target_words
+from engine.storage.models import Event, Notification
 from scheduler import jobs
 from tests import samples
 from tests.drive import create_staff, instance, open_rows, start, wita

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.models import Instance
+from engine.storage.models import Instance
 from scheduler import jobs
 from tests import samples
 from tests.drive import events, instance, open_rows, start, step

@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine.db import make_engine, make_session_factory
-from engine.mail import MailSettings, SmtpMailer
-from engine.models import Event, Instance, Notification
+from engine.messaging.mail import MailSettings, SmtpMailer
+from engine.storage.db import make_engine, make_session_factory
+from engine.storage.models import Event, Instance, Notification
 from scheduler import jobs
 from scheduler.service import SchedulerService
 from tests import samples

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from engine import attachments
-from engine.access import Actor
-from engine.models import Attachment
+from engine.documents import attachments
+from engine.people.access import Actor
+from engine.storage.models import Attachment
 from scheduler import jobs
 from tests import samples
 from tests.drive import start

@@ -14,9 +14,9 @@ import pytest
 from lxml import html as lxml_html
 
 from api import create_app
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
-from engine.models import Task
+from engine.services import definitions
+from engine.storage.models import Task
 from tests import people as shared
 from tests.conftest import PROJECT_ROOT
 from tests.people import PASSWORD, PDF, RESEARCH_FILES, VESSEL_FILES, add_people

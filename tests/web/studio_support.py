@@ -12,12 +12,12 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api import create_app
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
 from engine.clock import FrozenClock
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import make_engine, make_session_factory, transaction, upgrade
+from engine.services import definitions
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
 from tests.conftest import PROJECT_ROOT, T0
 from tests.people import PASSWORD, account, add_people
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import ApiToken, Event, Task, User
+from engine.storage.models import ApiToken, Event, Task, User
 from tests.web.conftest import apply, open_task_id, page, text_of
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")

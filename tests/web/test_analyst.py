@@ -8,8 +8,8 @@ import io
 import orjson
 import pytest
 
-from engine import definitions
-from engine.models import Instance
+from engine.services import definitions
+from engine.storage.models import Instance
 from tests.conftest import PROJECT_ROOT
 from tests.people import add_people
 from tests.web.conftest import apply, page, research_form, text_of

@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from engine import definitions
+from engine.services import definitions
 from tests.people import PDF
 from tests.web.conftest import research_form
 from tests.web.studio_support import chromium, live_server, open_page, shot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import Attachment, Instance
+from engine.storage.models import Attachment, Instance
 from tests.people import PNG
 from tests.web.conftest import apply, document, open_task_id, page, research_form, text_of, vessel_form
 
@@ -262,9 +262,10 @@ def test_an_end_date_before_the_start_is_marked_with_the_other_mistakes_not_afte
 def test_an_applicant_step_that_is_no_revision_is_not_called_one(visitor, db, ctx):
     """A step of the applicant's that does not stop the clock (a payment, a confirmation) waits for their action;
     only a step that does is a return for revision — as the notifications word it."""
-    from engine import applications, definitions
     from engine.bpmn.compiler import SourceFile
-    from engine.forms import FormSource
+    from engine.casework import applications
+    from engine.forms.schemas import FormSource
+    from engine.services import definitions
     from tests.engine.conftest import APPLICANT, diagram
 
     xml = diagram("""<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="pay"/>
@@ -281,7 +282,7 @@ def test_an_applicant_step_that_is_no_revision_is_not_called_one(visitor, db, ct
 
 
 def test_the_start_form_opens_with_the_name_and_e_mail_the_account_holds(visitor, db):
-    from engine.models import User
+    from engine.storage.models import User
 
     with db.transaction() as session:
         session.query(User).filter_by(username="andi").one().email = "andi@contoh.id"

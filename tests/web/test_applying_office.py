@@ -9,10 +9,10 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
-from engine.forms import FormSource
-from engine.models import Instance, Task
+from engine.forms.schemas import FormSource
+from engine.services import definitions
+from engine.storage.models import Instance, Task
 from tests.engine.conftest import diagram
 from tests.web.conftest import apply, page, research_form, vessel_form
 

@@ -22,13 +22,14 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api import create_app
-from engine import definitions, satisfaction
 from engine.bpmn.compiler import SourceFile
 from engine.clock import FrozenClock
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import make_engine, make_session_factory, transaction, upgrade
-from engine.models import Task
+from engine.reporting import satisfaction
+from engine.services import definitions
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.models import Task
 from tests.conftest import PROJECT_ROOT, T0
 from tests.people import PASSWORD, PDF, add_people
 from tests.web.conftest import PEOPLE
@@ -164,7 +165,7 @@ def pdf(name: str) -> dict:
 
 
 def task_of(server, registration_no: str, element_id: str) -> str:
-    from engine.models import Instance
+    from engine.storage.models import Instance
 
     with transaction(server["factory"]) as session:
         return session.query(Task.id).join(Instance, Instance.id == Task.instance_id).filter(

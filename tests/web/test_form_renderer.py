@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from api import create_app
 from api.web import formdata, forms
-from engine.attachments import UnsupportedType
+from engine.documents.attachments import UnsupportedType
 
 SCHEMA = {
     "type": "object",

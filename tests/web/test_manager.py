@@ -1,4 +1,5 @@
-"""The manager's SLA dashboard: figures equal the SLA report's (engine.reports) on the screen and in the CSV and
+"""The manager's SLA dashboard: figures equal the SLA report's (engine.reporting.reports) on the screen and in the CSV
+and
 Excel exports, the heatmap colours the slow step, the overdue list links to the files — and only managers see it."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
-from engine import reports
-from engine.access import Actor
-from engine.reports import ReportQuery
+from engine.people.access import Actor
+from engine.reporting import reports
+from engine.reporting.reports import ReportQuery
 from tests.drive import WITA
 from tests.web.conftest import page
 from tests.web.studio_support import seed_history, studio_people  # noqa: F401 - fixture

@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from engine import reports
-from engine.access import Actor
-from engine.reports import ReportQuery
+from engine.people.access import Actor
+from engine.reporting import reports
+from engine.reporting.reports import ReportQuery
 from tests.drive import WITA
 from tests.web.studio_support import chromium, live_server, open_page, seed_history, shot
 

@@ -9,8 +9,8 @@ from xml.sax.saxutils import quoteattr
 import orjson
 import pytest
 
-from engine import definitions
 from engine.bpmn.compiler import SourceFile
+from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
 from tests.web.conftest import page
 from tests.web.studio_support import seed_history, studio_people  # noqa: F401 - fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import ApiToken, User
+from engine.storage.models import ApiToken, User
 from tests.web.conftest import page, text_of
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture
 
@@ -58,8 +58,8 @@ def test_service_page_publishes_the_six_components_and_the_diagram(visitor):
 
 
 def test_a_draft_diagram_is_for_staff_only(visitor, db, ctx, people):
-    from engine import definitions
     from engine.bpmn.compiler import SourceFile
+    from engine.services import definitions
     from tests.conftest import PROJECT_ROOT
 
     path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
@@ -193,8 +193,8 @@ def test_an_analyst_asked_for_a_page_still_returns_to_it_and_never_to_another_si
 
 
 def test_the_steps_name_who_works_them_by_candidate_group_not_the_lane_they_are_drawn_in(visitor, db, ctx, people):
-    from engine import definitions
     from engine.bpmn.compiler import SourceFile
+    from engine.services import definitions
     from tests.conftest import PROJECT_ROOT
 
     path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
@@ -215,8 +215,8 @@ def test_the_steps_name_who_works_them_by_candidate_group_not_the_lane_they_are_
 
 def test_an_address_without_a_domain_is_no_e_mail_address_on_the_page_nor_in_the_engine(visitor, people, db, ctx):
     """jsonschema's own check asks only for an '@': every notification to rina@bukan would bounce."""
-    from engine import users
     from engine.errors import InvalidInput
+    from engine.people import users
 
     response = visitor().post("/register", {"full_name": "Rina Baru", "username": "rina",
                                             "password": "kata-sandi-kuat", "email": "rina@bukan"})

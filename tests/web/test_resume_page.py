@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import applications, definitions, tasks
 from engine.bpmn.compiler import SourceFile
+from engine.casework import applications, tasks
 from engine.errors import ProcessError
-from engine.forms import FormSource
+from engine.forms.schemas import FormSource
+from engine.services import definitions
 from tests.engine.conftest import APPLICANT, REVIEW_FORMS, REVIEW_THEN_DIVIDE, VERIFIER, form_uploads, open_task_rows
 from tests.web.conftest import page, text_of
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import satisfaction
-from engine.models import SurveyResponse
+from engine.reporting import satisfaction
+from engine.storage.models import SurveyResponse
 from tests.web.conftest import apply, page
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture
 from tests.web.test_permits import _issue

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from api import create_app
 from engine.config import Settings
 from engine.context import EngineContext
-from engine.db import make_engine, upgrade
-from engine.models import ApiToken, User
+from engine.storage.db import make_engine, upgrade
+from engine.storage.models import ApiToken, User
 from tests.web.conftest import Visitor, document, page, text_of
 
 DEFAULTS = Settings()

@@ -9,7 +9,7 @@ import io
 import orjson
 import pytest
 
-from engine import definitions
+from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
 from tests.web.conftest import page, text_of
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from playwright.sync_api import expect
 
-from engine import definitions
+from engine.services import definitions
 from tests.web.studio_support import chromium, live_server, open_page
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)

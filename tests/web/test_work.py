@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.models import Attachment, Instance, Task
+from engine.storage.models import Attachment, Instance, Task
 from tests.web.conftest import apply, open_task_id, page, text_of, vessel_form
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")

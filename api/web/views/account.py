@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, tokens, users
-from engine.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR, Actor
 from engine.errors import Conflict, InvalidInput
-from engine.users import MIN_PASSWORD
+from engine.people import accounts, tokens, users
+from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR, Actor
+from engine.people.users import MIN_PASSWORD
 
 from ...rate_limits import client_address, count_failed_signin
 from .. import password_advice

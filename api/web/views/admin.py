@@ -1,16 +1,17 @@
 """Administration: user accounts (roles, candidate groups, offices, active, password) and the organisation
 overview of roles, groups and offices. The rules (who may, self-demotion, token revocation) are
-``engine.accounts``'; the forms are the product's form renderer over schemas built here."""
+``engine.people.accounts``'; the forms are the product's form renderer over schemas built here."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, staff
-from engine.access import ADMIN, ALL_JURISDICTIONS, ROLES
+from engine.casework import staff
 from engine.errors import Conflict, InvalidInput
-from engine.users import MIN_PASSWORD
+from engine.people import accounts
+from engine.people.access import ADMIN, ALL_JURISDICTIONS, ROLES
+from engine.people.users import MIN_PASSWORD
 
 from .. import password_advice
 from ..blueprint import bp
@@ -164,7 +165,7 @@ def admin_user_password(username: str):
     password = request.form.get("password") or ""
     try:
         accounts.reset_password(db(), ctx(), current_actor(), user.username, password)
-    except InvalidInput as exc:  # the password policy (engine.passwords): nothing was changed
+    except InvalidInput as exc:  # the password policy (engine.people.passwords): nothing was changed
         flash(password_advice.for_error(exc), "error")
         return redirect(url_for("web.admin_user", username=user.username))
     flash(_("The password of %(user)s has been reset; they are signed out everywhere.", user=user.username),

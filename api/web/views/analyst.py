@@ -2,7 +2,8 @@
 lint problems shown on the diagram, publish), the form editor with a live preview drawn by the product's own form
 renderer, and a test run of a draft that creates nothing.
 
-Deploying, publishing and the test run are the engine's (``engine.definitions``, ``engine.trial``); these views turn
+Deploying, publishing and the test run are the engine's (``engine.services.definitions``, ``engine.services.trial``);
+these views turn
 them into pages and into the JSON the modeler's script reads.
 """
 
@@ -18,11 +19,11 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 from werkzeug.exceptions import NotFound as HttpNotFound
 
-from engine import definitions, trial
-from engine.access import ANALYST
 from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidDefinition, InvalidInput
-from engine.forms import FormSource, schema_file_name, ui_file_name
+from engine.forms.schemas import FormSource, schema_file_name, ui_file_name
+from engine.people.access import ANALYST
+from engine.services import definitions, trial
 
 from .. import formdata, i18n, starter_forms
 from .. import forms as form_renderer

@@ -7,10 +7,14 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import applications, casework, definitions, notifications, timeline, tracking, users
-from engine.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.casework import applications, use_cases
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
-from engine.models import Task
+from engine.messaging import notifications
+from engine.people import users
+from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.reporting import timeline, tracking
+from engine.services import definitions
+from engine.storage.models import Task
 
 from .. import i18n
 from ..blueprint import bp
@@ -50,7 +54,7 @@ def apply(key: str):
     if page.check():
         try:
             with engine_step():
-                instance = casework.start_application(db(), ctx(), actor, service=key, data=page.data,
+                instance = use_cases.start_application(db(), ctx(), actor, service=key, data=page.data,
                                                       applicant=applicant or None)
         except (InvalidData, InvalidInput) as exc:
             page.refused(exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine import attachments
+from engine.documents import attachments
 from engine.errors import LincahError
 
 from ...errors import status_of

@@ -1,7 +1,8 @@
 """The manager's pages (*kepala dinas*, *kabid*): the SLA dashboard per service, step and office, the heatmap of a
 service's diagram, the overdue list, and the CSV / Excel exports of the tables shown.
 
-All figures come from ``engine.dashboard`` (itself ``engine.reports``): the CSV export *is* the report API's CSV
+All figures come from ``engine.reporting.dashboard`` (itself ``engine.reporting.reports``): the CSV export *is* the
+report API's CSV
 for the same query, and the Excel workbook carries the same rows, so the screen, the files and the API agree.
 """
 
@@ -14,10 +15,12 @@ from urllib.parse import urlencode
 from flask import Response, flash, g, request, url_for
 from flask_babel import format_date, format_decimal
 
-from engine import dashboard, definitions, reports, staff
-from engine.access import ALL_JURISDICTIONS, MANAGER
-from engine.dashboard import Period
+from engine.casework import staff
 from engine.errors import InvalidInput
+from engine.people.access import ALL_JURISDICTIONS, MANAGER
+from engine.reporting import dashboard, reports
+from engine.reporting.dashboard import Period
+from engine.services import definitions
 
 from .. import i18n
 from ..blueprint import bp

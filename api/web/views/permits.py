@@ -13,8 +13,9 @@ from flask import current_app, make_response, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from engine import applications, permit_letter
-from engine.models import Instance
+from engine.casework import applications
+from engine.documents import permit_letter
+from engine.storage.models import Instance
 
 from ..blueprint import bp
 from ..pages import ctx, db, render

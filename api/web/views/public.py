@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, request
 
-from engine import definitions
-from engine.access import Actor
 from engine.errors import NotFound
+from engine.people.access import Actor
+from engine.services import definitions
 
 from ... import presenters
 from .. import i18n

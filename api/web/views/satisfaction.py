@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine import applications, satisfaction
-from engine.access import MANAGER
+from engine.casework import applications
 from engine.errors import Conflict, InvalidData
+from engine.people.access import MANAGER
+from engine.reporting import satisfaction
 
 from ..blueprint import bp
 from ..pages import ctx, db, render, service_names

@@ -204,7 +204,7 @@ def _studio_navigation():
     """Adds the analyst's and manager's entries to part 1's main menu (``setup._navigation``)."""
     from flask import request
 
-    from engine.access import ANALYST, MANAGER
+    from engine.people.access import ANALYST, MANAGER
 
     from ..security import current_actor
     from ..setup import _navigation

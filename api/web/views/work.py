@@ -2,7 +2,8 @@
 officer decides (or an applicant answers a revision request).
 
 Everything that decides — who may see, claim or complete what, validation, races — is the engine's
-(``engine.inbox``, ``engine.tasks``, ``engine.casework``); these views only turn it into pages.
+(``engine.casework.inbox``, ``engine.casework.tasks``, ``engine.casework.use_cases``); these views only turn it into
+pages.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from urllib.parse import parse_qs, urlencode
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine import applications, casework, inbox, queues, staff, tasks, timeline, tracking
-from engine.access import OFFICER, SUPERVISOR, may_work
+from engine.casework import applications, inbox, staff, tasks, use_cases
 from engine.errors import Conflict, InvalidData, InvalidInput
+from engine.people.access import OFFICER, SUPERVISOR, may_work
+from engine.reporting import queue_counts, timeline, tracking
 
 from .. import i18n, records  # noqa: F401 - records: what each step recorded, in the files' history
 from ..blueprint import bp
@@ -63,7 +65,7 @@ def inbox_page():
     rows = [(row, sla_badge(ctx(), row.task, now)) for row in page.items]
     g.staff_page = True
     return render("web/inbox.html", rows=rows, page=page, query=query, queue=_queue_string(query),
-                  counts=queues.counts(db(), actor), names=service_names())
+                  counts=queue_counts.counts(db(), actor), names=service_names())
 
 
 def _back(default: str) -> str:
@@ -162,7 +164,7 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
 @bp.route("/tasks/<task_id>", methods=["GET"])
 @signed_in()
 def task(task_id: str):
-    opened = casework.open_task(db(), ctx(), task_id, current_actor())
+    opened = use_cases.open_task(db(), ctx(), task_id, current_actor())
     page = _task_form(opened)
     # Prefilled with what the applicant's start form holds (a revision edits those values); what other steps
     # wrote (a previous officer's note) is not put into this step's inputs.
@@ -199,7 +201,7 @@ def _lost_race(task, decision: str | None) -> str:
 @signed_in()
 def complete(task_id: str):
     actor = current_actor()
-    opened = casework.open_task(db(), ctx(), task_id, actor)
+    opened = use_cases.open_task(db(), ctx(), task_id, actor)
     page = _task_form(opened)
     submission = page.read(request)
     if submission.action:
@@ -216,7 +218,7 @@ def complete(task_id: str):
         return _page(opened, page, 422)
     try:
         with engine_step():
-            instance, _open = casework.complete_task(db(), ctx(), task_id, actor, data=page.data,
+            instance, _open = use_cases.complete_task(db(), ctx(), task_id, actor, data=page.data,
                                                      decision=decision if choices else None,
                                                      expected_revision=revision)
     except (InvalidData, InvalidInput) as exc:

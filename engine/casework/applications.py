@@ -1,0 +1,216 @@
+"""Applications (*permohonan*): start one, look it up, cancel it, flag it when a step fails, resume it after.
+
+Every function runs inside the caller's transaction (``session``) and either finishes the whole step — state saved,
+tasks reconciled, audit appended — or raises, leaving the caller to roll back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.casework import projection, registration
+from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
+from engine.forms import schemas
+from engine.messaging import notifications
+from engine.people.access import ADMIN, SUPERVISOR, Actor, may_view_file
+from engine.services import definitions, office_rule
+from engine.sla import clocks
+from engine.storage import audit, sql
+from engine.storage.models import Instance, Task
+from engine.workflow import runtime
+from engine.workflow.runtime import APPLICATION_FIELD
+from engine.workflow.serialization import SERIALIZER_VERSION
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+RUNNING, COMPLETED, ERROR, CANCELLED = "running", "completed", "error", "cancelled"
+
+
+def start(session: Session, ctx: EngineContext, *, service: str, data: dict, actor: Actor,
+          applicant: str | None = None, applicant_name: str | None = None, version: int | None = None) -> Instance:
+    """Start an application of the latest published version of ``service`` (or a given version, for tests).
+
+    Its office is the service's rule applied to ``data`` (``engine.services.office_rule``); no caller chooses it.
+    """
+    definition = (definitions.get_version(session, service, version) if version is not None
+                  else definitions.latest_published(session, service))
+    if not isinstance(data, dict):
+        raise InvalidInput("The application data must be a JSON object of form fields.")
+    start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
+    schemas.validate(start_form.schema if start_form else None, data, what="application form")
+    now = ctx.now()
+    applicant = applicant or actor.username
+    office = office_rule.office_of(definition.key, definition.meta.get("process"),
+                                   start_form.schema if start_form else None, data,
+                                   ctx.settings.default_jurisdiction)
+    code = definition.meta["process"]["properties"].get("code") or definition.key
+    number, seq, year = registration.allocate(session, ctx.settings, service_key=definition.key, service_code=code,
+                                              jurisdiction=office, at=now)
+    workflow = runtime.new_workflow(ctx, definition)
+    start_data = dict(data)
+    start_data[APPLICATION_FIELD] = {"registration_no": number, "seq": seq, "year": year, "jurisdiction": office,
+                                     "applicant": applicant, "service": definition.key, "version": definition.version}
+    start_data.setdefault("applicant", applicant)
+    _start_task(workflow).data.update(start_data)
+    instance = Instance(
+        definition_id=definition.id, definition=definition, service_key=definition.key, registration_no=number,
+        applicant=applicant, applicant_name=applicant_name or actor.full_name or _name_from(data) or applicant,
+        jurisdiction=office, status=RUNNING, state=ctx.codec.dump_state(workflow),
+        serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now,
+        **clocks.file_clock(ctx, definition, now, jurisdiction=office))
+    session.add(instance)
+    session.flush()
+    audit.record(session, "started", actor=actor.username, at=now, instance_id=instance.id,
+                 registration_no=number, service=definition.key, version=definition.version, data=data)
+    notifications.application_received(session, ctx, instance, data)
+    try:
+        runtime.run(ctx, workflow)
+    except ProcessError as exc:
+        flag_error(session, ctx, instance, exc, actor=actor.username)
+        return instance
+    finish_step(session, ctx, instance, workflow, actor=actor.username, others_open=set())
+    return instance
+
+
+def _start_task(workflow):
+    starts = workflow.get_tasks(state=TaskState.READY, spec_name="Start")
+    return starts[0] if starts else workflow.task_tree
+
+
+def _name_from(data: dict) -> str | None:
+    for key in ("full_name", "name", "applicant_name", "owner_name", "company_name"):
+        if isinstance(data.get(key), str) and data[key].strip():
+            return data[key].strip()
+    return None
+
+
+def finish_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str,
+                others_open: set[str] | None = None) -> list[Task]:
+    """Save, reconcile tasks and record completion: the common tail of every successful step.
+
+    Returns the application's open tasks after the step. ``others_open``: ids of the task rows known to be open
+    (None: look them up).
+    """
+    changes = {}
+    completed = workflow.is_completed()
+    if completed:
+        changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
+    with sql.batch(session):  # joins the caller's batch when there is one
+        runtime.save(session, ctx, instance, workflow, **changes)
+        still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
+        clocks.settle(session, ctx, instance, still_open)
+        notifications.after_step(session, ctx, instance, still_open,
+                                 workflow.last_task.data if workflow.last_task else {})
+        if completed:
+            audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
+                         outcome=instance.outcome)
+    return still_open
+
+
+def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:
+    """Keep the last good state; mark the application so an administrator sees what failed where."""
+    instance.status = ERROR
+    instance.error_element = error.element_id
+    instance.error_message = error.message
+    instance.updated_at = ctx.now()
+    audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
+                 element_id=error.element_id, message=error.message)
+    notifications.application_stopped(session, ctx, instance, error.element_id, error.message)
+    session.flush()
+
+
+def may_resume(actor: Actor, instance: Instance) -> bool:
+    return ADMIN in actor.roles or (SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction))
+
+
+def resume(session: Session, ctx: EngineContext, instance_id: int, actor: Actor, note: str = "") -> Instance:
+    """Take up an application a failed step stopped, once its cause has been dealt with.
+
+    The stored state is the last good one, so the engine simply runs again from there: a start that failed goes on,
+    a timer that failed fires again, and a person whose step failed (their data made a script fail) submits it
+    again. If the cause is still there the run fails the same way: the application is flagged again (the
+    ``ProcessError`` is raised after the new flag is recorded) and nothing else changes.
+    """
+    instance = get(session, instance_id, actor)
+    if not may_resume(actor, instance):
+        raise Forbidden("Only an administrator or a supervisor of the office can resume an application.")
+    if instance.status != ERROR:
+        raise Conflict(f"Application {instance.registration_no} is {instance.status}; only an application stopped "
+                       "by an error can be resumed.")
+    now = ctx.now()
+    audit.record(session, "resumed", actor=actor.username, at=now, instance_id=instance.id,
+                 element_id=instance.error_element, failed=instance.error_message, note=note)
+    instance.status, instance.error_element, instance.error_message = RUNNING, None, None
+    workflow = runtime.load(ctx, instance, to_step=True)
+    try:
+        runtime.run(ctx, workflow, refresh_timers=True)
+    except ProcessError as exc:
+        flag_error(session, ctx, instance, exc, actor=actor.username)
+        raise
+    finish_step(session, ctx, instance, workflow, actor=actor.username)
+    return instance
+
+
+def get(session: Session, instance_id: int, actor: Actor) -> Instance:
+    instance = session.get(Instance, instance_id)
+    if instance is None or not may_view_file(session, actor, instance):
+        # Same answer for "absent" and "not yours": no information leaks across offices.
+        raise NotFound(f"Application {instance_id} was not found.")
+    return instance
+
+
+def current_data(ctx: EngineContext, instance: Instance) -> dict:
+    """The application's process data now (including values set by scripts, such as the permit number)."""
+    workflow = runtime.load(ctx, instance)
+    if workflow.is_completed():
+        return dict(workflow.data or {}) or dict(workflow.last_task.data if workflow.last_task else {})
+    ready = runtime.ready_human_tasks(workflow)
+    if ready:
+        return dict(ready[0].data)
+    waiting = workflow.get_tasks(state=TaskState.WAITING)
+    task = waiting[0] if waiting else workflow.last_task
+    return dict(task.data) if task is not None else {}
+
+
+def open_tasks(session: Session, instance: Instance) -> list[Task]:
+    return list(session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                   Task.state.in_(projection.OPEN_STATES)).order_by(Task.created_at)))
+
+
+def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor, reason: str = "") -> Instance:
+    """The applicant may withdraw before any decision; a supervisor of the office may cancel at any time."""
+    instance = get(session, instance_id, actor)
+    if instance.status in (COMPLETED, CANCELLED):
+        raise Conflict(f"Application {instance.registration_no} is already {instance.status}.")
+    is_owner = actor.username == instance.applicant
+    is_supervisor = SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)
+    if not is_supervisor:
+        if not is_owner:
+            raise Forbidden("Only the applicant or a supervisor of the office can cancel this application.")
+        decided = session.scalar(select(Task.id).where(Task.instance_id == instance.id, Task.state == "completed",
+                                                       Task.for_applicant.is_(False)).limit(1))
+        if decided is not None:
+            raise Conflict("An officer has already decided on this application; ask the office to cancel it.")
+    elif not is_owner and not reason.strip():
+        # The office ends someone's file: the reason is what the applicant is told, and what the audit keeps.
+        raise InvalidData("Say why the office cancels this application: the applicant is told the reason.",
+                          {"reason": "Give the reason the applicant will read."})
+    now = ctx.now()
+    # Tasks first, then the application: the order a completion takes its row locks in. The other order made a
+    # cancellation and a completion at the same moment deadlock on PostgreSQL instead of one of them losing.
+    for row in open_tasks(session, instance):
+        for name, value in clocks.closing_values(ctx, row, now, completed=False).items():
+            setattr(row, name, value)
+        row.state, row.completed_at = "cancelled", now
+    session.flush()
+    runtime.bump_revision(session, instance, status=CANCELLED, ended_at=now, updated_at=now)
+    clocks.settle(session, ctx, instance, [])
+    audit.record(session, "cancelled", actor=actor.username, at=now, instance_id=instance.id, reason=reason)
+    if not is_owner:
+        notifications.application_cancelled(session, ctx, instance, reason.strip())
+    return instance

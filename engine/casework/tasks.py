@@ -1,0 +1,271 @@
+"""Human tasks: claim, unclaim, assign, complete.
+
+Completing is one transaction: authorize → validate the data against the task's snapshotted form and the decision
+against the offered choices → load the instance → complete the SpiffWorkflow task and run to the next wait → save
+with the optimistic lock → reconcile the task table → append audit events. A second completion of the same task,
+whether it arrives later or at the same moment, ends in ``Conflict`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy import bindparam, inspect, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine.bpmn.rewrite import DECISION_FIELD
+from engine.casework import applications
+from engine.casework.inbox import OPEN
+from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
+from engine.forms import schemas
+from engine.messaging import notifications
+from engine.people.access import SUPERVISOR, Actor, may_work
+from engine.services import definitions
+from engine.sla import clocks
+from engine.storage import audit, sql
+from engine.storage.models import Instance, ServiceDefinition, Task, User
+from engine.storage.sql import Prepared, attach
+from engine.workflow import runtime
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+
+def _visible(actor: Actor, task: Task, instance: Instance) -> bool:
+    if task.for_applicant:
+        return actor.username == instance.applicant
+    return actor.is_staff and actor.covers(task.jurisdiction)
+
+
+_TASKS, _INSTANCES, _DEFINITIONS = Task.__table__, Instance.__table__, ServiceDefinition.__table__
+# The task, its application and the application's definition (but its large deferred texts) in one prepared
+# statement, attached to the session as ORM objects: every task action starts here, and the ORM's own loading of
+# these ~80 columns cost more CPU than the rest of a claim.
+_LAYOUT = (
+    (Task, [c.key for c in _TASKS.columns]),
+    (Instance, [c.key for c in _INSTANCES.columns]),
+    (ServiceDefinition, [p.key for p in inspect(ServiceDefinition).column_attrs if not p.deferred]),
+)
+# The applicant's e-mail address comes along: a step that needs the applicant (a revision request, the end of the
+# file) notifies them, and a separate query would cost a round trip in the middle of the step's writes.
+_USERS = User.__table__
+_LOAD_TASK = Prepared(
+    select(*_TASKS.columns, *_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in _LAYOUT[2][1]), _USERS.c.email)
+    .select_from(_TASKS.join(_INSTANCES, _INSTANCES.c.id == _TASKS.c.instance_id)
+                 .join(_DEFINITIONS, _DEFINITIONS.c.id == _INSTANCES.c.definition_id)
+                 .outerjoin(_USERS, _USERS.c.username == _INSTANCES.c.applicant))
+    .where(_TASKS.c.id == bindparam("b_task_id")))
+_CLOSING = ("state", "completed_at", "completed_by", "decision", "working_seconds", "sla_state", "paused_seconds",
+            "paused_since", "sla_alarm_at")
+# Closes the task only if it is still open and still free or the completer's (or the applicant's own): a colleague's
+# claim that landed after this request read the task wins, as a completion would.
+_CLOSE_OPEN_TASK = Prepared(update(_TASKS).where(
+    _TASKS.c.id == bindparam("b_task_id"), _TASKS.c.state.in_(OPEN),
+    or_(_TASKS.c.assignee.is_(None), _TASKS.c.assignee == bindparam("b_actor"), _TASKS.c.for_applicant.is_(True))),
+    columns=_CLOSING)
+
+
+def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
+    # A caller that already loaded the task in this transaction (casework, then tasks.complete) reuses it.
+    task = session.identity_map.get(session.identity_key(Task, str(task_id)))
+    if task is not None:
+        instance = session.get(Instance, task.instance_id)
+    else:
+        task, instance = _load(session, str(task_id))
+    if task is None or instance is None or not _visible(actor, task, instance):
+        raise NotFound(f"Task {task_id} was not found.")
+    return task, instance
+
+
+def _load(session: Session, task_id: str) -> tuple[Task | None, Instance | None]:
+    rows = _LOAD_TASK.rows(session, {"b_task_id": task_id})
+    if not rows:
+        return None, None
+    found, start = [], 0
+    for cls, keys in _LAYOUT:
+        values = dict(zip(keys, rows[0][start:start + len(keys)], strict=True))
+        start += len(keys)
+        # An object this session already holds stays the one it holds (it may carry unflushed changes).
+        held = session.identity_map.get(session.identity_key(cls, values["id"]))
+        found.append(held if held is not None else attach(session, cls, values))
+    task, instance, definition = found
+    if "definition" not in instance.__dict__:
+        set_committed_value(instance, "definition", definition)
+    notifications.remember_email(session, instance.applicant, rows[0][-1])
+    return task, instance
+
+
+def _require_worker(actor: Actor, task: Task, instance: Instance) -> None:
+    if not may_work(actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
+                    candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
+        groups = ", ".join(task.candidate_groups) or "a supervisor"
+        raise Forbidden(f"You may not work on task {task.name!r}: it is for {groups} in {task.jurisdiction}.")
+
+
+def _require_open(task: Task) -> None:
+    if task.state not in ("ready", "claimed"):
+        raise Conflict(f"Task {task.name!r} is already {task.state}; open the application to see its current step.")
+
+
+def claim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> Task:
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    _require_worker(actor, task, instance)
+    if task.assignee == actor.username:
+        return task
+    if task.assignee is not None and not task.for_applicant:
+        raise Conflict(f"Task {task.name!r} is already claimed by {task.assignee}.")
+    now = ctx.now()
+    _change_if_unchanged(session, task, {"state": "claimed", "assignee": actor.username, "claimed_at": now},
+                         Conflict(f"Task {task.name!r} was claimed by someone else at the same moment."))
+    audit.record(session, "task_claimed", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
+                 element_id=task.element_id)
+    return task
+
+
+def unclaim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> Task:
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    if task.for_applicant:
+        raise InvalidInput("Tasks of the applicant cannot be unclaimed.")
+    if task.assignee is None:
+        return task  # already back with the group: nothing to release, nothing to record
+    if task.assignee != actor.username and not (SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)):
+        raise Forbidden(f"Task {task.name!r} is claimed by {task.assignee}; only they or a supervisor can release it.")
+    previous = task.assignee
+    _change_if_unchanged(session, task, {"state": "ready", "assignee": None, "claimed_at": None},
+                         Conflict(f"Task {task.name!r} changed at the same moment (completed, released or "
+                                  "reassigned); open the application to see its current step."))
+    audit.record(session, "task_unclaimed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
+                 task_id=task.id, element_id=task.element_id, previous_assignee=previous)
+    return task
+
+
+def assign(session: Session, ctx: EngineContext, task_id: str, username: str, actor: Actor) -> Task:
+    """A supervisor hands a task to an officer who may work it."""
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    if SUPERVISOR not in actor.roles or not actor.covers(task.jurisdiction):
+        raise Forbidden("Only a supervisor of this office can assign tasks.")
+    user = session.query(User).filter_by(username=username, active=True).one_or_none()
+    if user is None:
+        raise InvalidInput(f"There is no active user {username!r}.", {"username": "Unknown user."})
+    target = Actor.of(user.username, user.roles, user.groups, user.jurisdictions)
+    if not may_work(target, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=None,
+                    candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
+        raise InvalidInput(f"{username} may not work on {task.name!r} (wrong group or office).",
+                           {"username": "This user is not a candidate for the task."})
+    now = ctx.now()
+    previous = task.assignee
+    _change_if_unchanged(session, task, {"state": "claimed", "assignee": username, "claimed_at": now},
+                         Conflict(f"Task {task.name!r} changed at the same moment (completed, claimed or "
+                                  "reassigned); open the application to see its current step."))
+    audit.record(session, "task_assigned", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
+                 element_id=task.element_id, assignee=username, previous_assignee=previous)
+    return task
+
+
+def _change_if_unchanged(session: Session, task: Task, values: dict, conflict: Conflict) -> None:
+    """Write ``values`` on the task row only if its state and assignee are still what this request read: a
+    colleague's claim, release, reassignment or completion in between wins, and this change is a ``conflict``
+    (never a completed task brought back to the inbox, nor someone's claim silently taken over)."""
+    changed = session.execute(
+        update(Task).where(Task.id == task.id, Task.state == task.state,
+                           Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise conflict
+    for name, value in values.items():
+        set_committed_value(task, name, value)
+
+
+def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, data: dict | None = None,
+             decision: str | None = None, expected_revision: int | None = None) -> tuple[Instance, list[Task]]:
+    """Complete a task; return the instance and its open tasks after the step."""
+    task, instance = get(session, task_id, actor)
+    _require_open(task)
+    _require_worker(actor, task, instance)
+    if task.assignee not in (None, actor.username) and not task.for_applicant:
+        raise Conflict(f"Task {task.name!r} is claimed by {task.assignee}. Ask them or a supervisor to release it.")
+    if instance.status != applications.RUNNING:
+        raise Conflict(f"Application {instance.registration_no} is {instance.status}; its tasks cannot be completed.")
+    if expected_revision is not None and expected_revision != instance.revision:
+        raise Conflict("The application changed since you opened it. Reload it and try again.")
+    data = _validated(session, instance, task, data if data is not None else {}, decision)
+
+    workflow = runtime.load(ctx, instance, to_step=True)
+    try:
+        spiff_task = workflow.get_task_from_id(UUID(task.id))
+    except Exception as exc:  # noqa: BLE001 - the projection points at a task the state no longer has
+        raise Conflict(f"Task {task.name!r} is no longer part of the application.") from exc
+    if spiff_task.state != runtime.TaskState.READY:
+        raise Conflict(f"Task {task.name!r} is no longer waiting for input.")
+    # The projection mirrors the ready human tasks, so these are the application's other open rows.
+    others_open = set(runtime.ready_human_ids(workflow)) - {task.id}
+    try:
+        runtime.complete_task(ctx, workflow, spiff_task.id, data)
+    except ProcessError as exc:
+        applications.flag_error(session, ctx, instance, exc, actor=actor.username)
+        raise
+    now = ctx.now()
+    closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision,
+               **clocks.closing_values(ctx, task, now, completed=True)}
+    # The step's writes travel together (one round trip on PostgreSQL); a lost race with a colleague shows as a
+    # task already closed or an application already changed, and undoes them all.
+    with sql.batch(session):
+        _CLOSE_OPEN_TASK.write(session, {"b_task_id": task.id, "b_actor": actor.username, **closing}, expect=1,
+                               conflict=Conflict(f"Task {task.name!r} was claimed or completed by someone else at "
+                                                 "the same moment."))
+        for name, value in closing.items():
+            set_committed_value(task, name, value)
+        where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,
+                 "element_id": task.element_id}
+        events = [audit.entry("task_completed", data=data, decision=decision, **where)]
+        if decision is not None:
+            events.append(audit.entry("decision", decision=decision, **where))
+        audit.record_all(session, *events)
+        open_tasks = applications.finish_step(session, ctx, instance, workflow, actor=actor.username,
+                                              others_open=others_open)
+    return instance, open_tasks
+
+
+def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:
+    """The data the task will store, checked: the decision against the offered choices, then everything against
+    the task's form — the decision included, so that a form can require a note for some choices (``if`` the
+    ``decision`` is "Tolak" ``then`` ``note`` is required)."""
+    if not isinstance(data, dict):
+        raise InvalidData("The task data must be a JSON object of form fields.", {"(form)": "Expected an object."})
+    data = dict(data)
+    if task.decision_choices:
+        if decision is None:
+            raise InvalidData(f"Choose a decision for {task.name!r}: {', '.join(task.decision_choices)}.",
+                              {DECISION_FIELD: f"Choose one of: {', '.join(task.decision_choices)}."})
+        if decision not in task.decision_choices:
+            raise InvalidData(f"{decision!r} is not a choice of {task.name!r}.",
+                              {DECISION_FIELD: f"Choose one of: {', '.join(task.decision_choices)}."})
+        data[DECISION_FIELD] = decision
+    elif decision is not None:
+        raise InvalidData(f"Task {task.name!r} offers no decision.", {DECISION_FIELD: "This task has no choices."})
+    form = definitions.form_of(session, instance.definition, task.form_key)
+    schemas.validate(form.schema if form else None, data, what=f"form of {task.name!r}",
+                   also=(DECISION_FIELD,) if task.decision_choices else ())
+    return data
+
+
+def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, actor: str = "system") -> list[Task]:
+    """Let the instance's due BPMN timers fire (according to ``ctx.clock``) and run to the next wait."""
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"Application {instance_id} was not found.")
+    if instance.status != applications.RUNNING:
+        return []
+    workflow = runtime.load(ctx, instance, to_step=True)
+    try:
+        runtime.run(ctx, workflow, refresh_timers=True)
+    except ProcessError as exc:
+        applications.flag_error(session, ctx, instance, exc, actor=actor)
+        return []
+    audit.record(session, "timer_fired", actor=actor, at=ctx.now(), instance_id=instance.id)
+    return applications.finish_step(session, ctx, instance, workflow, actor=actor)

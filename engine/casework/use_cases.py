@@ -1,0 +1,108 @@
+"""Casework through the API: apply (for oneself or, at the counter, for someone else), open a task, complete it.
+
+These wrap ``applications.start`` and ``tasks.complete`` with what an HTTP client adds: the front office applying
+on behalf of a registered applicant, and file references checked and linked to the application
+(``engine.documents.attachments``) — all inside the caller's one transaction, so a rejected reference undoes the step.
+Nobody
+applying chooses the office: the service's rule does (``engine.services.office_rule``), and front-office staff may
+apply only
+for files of an office they serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from engine.casework import applications, tasks
+from engine.documents import attachments
+from engine.errors import Forbidden, InvalidData, InvalidInput
+from engine.forms import schemas
+from engine.people import users as user_service
+from engine.people.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
+from engine.services import definitions
+from engine.storage.models import Instance, Task
+from engine.workflow import runtime
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+
+def _applicant_of(session: Session, actor: Actor, applicant: str | None) -> tuple[str, str | None]:
+    """Whose application this is: the caller's own, or — for office staff — a registered applicant's."""
+    if applicant is None or applicant.strip().lower() == actor.username:
+        if APPLICANT in actor.roles:
+            return actor.username, None
+        if actor.has_role(OFFICER, SUPERVISOR):
+            raise InvalidData("Name the applicant you are applying for.",
+                              {"applicant": "The username of the applicant (they register at /auth/register)."})
+        raise Forbidden("Only applicants and front-office officers can submit applications.")
+    if not actor.has_role(OFFICER, SUPERVISOR):
+        raise Forbidden("Only office staff can submit an application on behalf of someone else.")
+    user = user_service.by_username(session, applicant.strip().lower())
+    if user is None or not user.active or APPLICANT not in (user.roles or []):
+        raise InvalidData(f"There is no active applicant account {applicant!r}.",
+                          {"applicant": "Register the applicant first (POST /api/v1/auth/register)."})
+    return user.username, user.full_name or None
+
+
+def start_application(session: Session, ctx: EngineContext, actor: Actor, *, service: str, data,
+                      applicant: str | None = None) -> Instance:
+    """Validate, start and link files; the office staff starting it must serve the application's office (the one
+    the service's rule gives it)."""
+    username, full_name = _applicant_of(session, actor, applicant)
+    definition = definitions.latest_published(session, service)
+    start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
+    schema = start_form.schema if start_form else None
+    schemas.validate(schema, data, what="application form")
+    data, files = attachments.check_references(session, schema, data, actor)
+    instance = applications.start(session, ctx, service=service, data=data, actor=actor, applicant=username,
+                                  applicant_name=full_name, version=definition.version)
+    if username != actor.username and not (actor.covers(instance.jurisdiction) or ADMIN in actor.roles):
+        raise Forbidden(f"This application belongs to the {instance.jurisdiction} office, which you do not serve.")
+    attachments.link(session, files, instance.id)
+    return instance
+
+
+@dataclass
+class OpenedTask:
+    task: Task
+    instance: Instance
+    form: schemas.Form | None
+    data: dict
+
+
+def open_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> OpenedTask:
+    """A task with its form and current data, for someone who may work it (or did)."""
+    task, instance = tasks.get(session, task_id, actor)
+    worker = may_work(actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
+                      candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction)
+    if not (worker or task.completed_by == actor.username or ADMIN in actor.roles):
+        raise Forbidden(f"Task {task.name!r} is for {', '.join(task.candidate_groups) or 'a supervisor'} in "
+                        f"{task.jurisdiction}; open the application instead.")
+    form = definitions.form_of(session, instance.definition, task.form_key)
+    workflow = runtime.load(ctx, instance)
+    try:
+        data = dict(workflow.get_task_from_id(UUID(task.id)).data)
+    except Exception:  # noqa: BLE001 - the task has left the tree (finished loop); show the application's data
+        data = applications.current_data(ctx, instance)
+    return OpenedTask(task, instance, form, data)
+
+
+def complete_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor, *, data, decision=None,
+                  expected_revision: int | None = None) -> tuple[Instance, list[Task]]:
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInput("The task data must be a JSON object of form fields.", {"data": "Expected an object."})
+    task, instance = tasks.get(session, task_id, actor)
+    form = definitions.form_of(session, instance.definition, task.form_key)
+    files: list = []
+    if data:
+        data, files = attachments.check_references(session, form.schema if form else None, data, actor,
+                                                   instance_id=instance.id)
+    instance, open_tasks = tasks.complete(session, ctx, task_id, actor, data, decision=decision,
+                                          expected_revision=expected_revision)
+    attachments.link(session, files, instance.id)
+    return instance, open_tasks

@@ -1,0 +1,1 @@
+"""Documents: uploaded attachments, the permit letter, clean-up of uploads nobody attached."""

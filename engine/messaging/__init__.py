@@ -1,0 +1,1 @@
+"""Messages to people: the notification outbox, in-app lists, e-mail delivery, notices of unstaffed steps."""

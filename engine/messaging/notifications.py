@@ -1,0 +1,335 @@
+"""Notifications: the outbox every message goes through, in-app lists, and the applicant's stage messages.
+
+A notification is a row written in the transaction of the step that caused it — never a network call there — so a
+completion is never slowed down or failed by a mail server, and a notification exists exactly when its cause was
+committed. The row is what the app lists (``list_for``); when the recipient has an e-mail address it is also
+delivered by the scheduler's sender (``engine.messaging.mail``), with retries.
+
+Each row has one recipient (a username). Messages caused by one event carry a ``dedupe_key`` per recipient; the
+column is unique and inserts skip duplicates, so "notify once" holds even when two processes act on the same cause.
+
+Applicants hear about the stages of their file (*tahapan*): received, returned for revision (or another action
+needed from them), approved/issued, rejected, closed. Texts are in Bahasa Indonesia first, English second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidInput
+from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from engine.storage.models import Instance, Notification, Task, User
+from engine.storage.sql import Prepared, insert_rows
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+MAX_LIMIT = 200
+
+RECEIVED, RETURNED, ACTION_REQUIRED, APPROVED, REJECTED, CLOSED = (
+    "application_received", "returned_for_revision", "action_required", "application_approved",
+    "application_rejected", "application_closed")
+SLA_BREACHED, SLA_FILE_BREACHED, ESCALATED, FIKTIF_POSITIF = (
+    "sla_breached", "sla_file_breached", "task_escalated", "fiktif_positif")
+STOPPED = "application_stopped"
+CANCELLED_BY_OFFICE = "application_cancelled"
+
+
+@dataclass
+class Message:
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    email: str | None = None
+    instance_id: int | None = None
+    task_id: str | None = None
+    data: dict = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+
+_TABLE = Notification.__table__
+
+
+def enqueue(session: Session, ctx: EngineContext, messages: Iterable[Message]) -> int:
+    """Write messages to the outbox in the caller's transaction; returns how many were given."""
+    now = ctx.now()
+    # Columns that start empty (read_at, sent_at, claimed_until, last_error) are left to their defaults.
+    rows = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject[:300], "body": m.body,
+             "created_at": now, "instance_id": m.instance_id, "task_id": m.task_id, "data": m.data,
+             "dedupe_key": m.dedupe_key, "email": m.email, "email_status": PENDING if m.email else None,
+             "attempts": 0, "next_attempt_at": now if m.email else None} for m in messages]
+    # Duplicates (same dedupe_key) are skipped by the database itself, also against a concurrent transaction.
+    insert_rows(session, _TABLE, rows, skip_duplicates_of="dedupe_key")
+    return len(rows)
+
+
+# --- who receives what --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    email: str | None
+    roles: frozenset
+    groups: frozenset
+    jurisdictions: frozenset
+
+    def covers(self, jurisdiction: str) -> bool:
+        return ALL_JURISDICTIONS in self.jurisdictions or jurisdiction in self.jurisdictions
+
+
+class Directory:
+    """The active accounts, loaded once per pass: staff are few, tasks many."""
+
+    def __init__(self, people: Iterable[Person]):
+        self.people = {p.username: p for p in people}
+        self._found: dict[tuple, list[Person]] = {}
+
+    @classmethod
+    def from_rows(cls, rows) -> Directory:
+        """From rows with ``username, email, roles, groups, jurisdictions``."""
+        return cls(Person(r.username, r.email or None, frozenset(r.roles or ()), frozenset(r.groups or ()),
+                          frozenset(r.jurisdictions or ())) for r in rows)
+
+    @classmethod
+    def of_active_users(cls, session: Session) -> Directory:
+        """Every active account."""
+        return cls.from_rows(session.execute(
+            select(User.username, User.email, User.roles, User.groups, User.jurisdictions)
+            .where(User.active.is_(True))))
+
+    def officers(self, groups: Iterable[str], jurisdiction: str) -> list[Person]:
+        wanted = frozenset(groups)
+        key = ("officers", wanted, jurisdiction)
+        if key not in self._found:
+            self._found[key] = [p for p in self.people.values()
+                                if OFFICER in p.roles and p.groups & wanted and p.covers(jurisdiction)]
+        return self._found[key]
+
+    def supervisors(self, jurisdiction: str) -> list[Person]:
+        key = ("supervisors", jurisdiction)
+        if key not in self._found:
+            self._found[key] = [p for p in self.people.values()
+                                if SUPERVISOR in p.roles and p.covers(jurisdiction)]
+        return self._found[key]
+
+    def administrators(self) -> list[Person]:
+        return [p for p in self.people.values() if ADMIN in p.roles]
+
+    def email_of(self, username: str | None) -> str | None:
+        person = self.people.get(username or "")
+        return person.email if person else None
+
+
+def local_time(ctx: EngineContext, moment: datetime | None, jurisdiction: str | None = None) -> str:
+    """``02-06-2026 16:00 WITA``: how officers and applicants read times, in the zone of the office concerned."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(ctx.calendars.timezone(jurisdiction)).strftime("%d-%m-%Y %H:%M %Z")
+
+
+# --- the applicant's stages ------------------------------------------------------------------------------------------
+
+# Every ended file asks for the satisfaction survey (SKM), answered on the application's page
+# (engine.reporting.satisfaction).
+_SURVEY_ID = " Mohon luangkan semenit untuk menilai pelayanan kami (survei kepuasan) di halaman permohonan."
+_SURVEY_EN = " Please take a minute to rate our service (satisfaction survey) on the application's page."
+
+_STAGE_TEXTS = {
+    RECEIVED: ("Permohonan {reg} diterima", "Application {reg} received",
+               "Permohonan {service} Anda telah kami terima dengan nomor registrasi {reg}. Simpan nomor ini untuk "
+               "melacak permohonan.",
+               "Your application for {service_en} has been received under registration number {reg}. Keep this "
+               "number to track it."),
+    RETURNED: ("Permohonan {reg} perlu diperbaiki", "Application {reg} returned for revision",
+               "Petugas mengembalikan permohonan {reg} ({service}) untuk diperbaiki. Buka tugas \"{step}\" dan "
+               "lengkapi berkas{deadline_id}. Selama menunggu perbaikan, waktu layanan kami berhenti.",
+               "An officer returned application {reg} ({service_en}) for revision. Open the task \"{step}\" and "
+               "complete the file{deadline_en}. The service clock stops while we wait for you."),
+    ACTION_REQUIRED: ("Permohonan {reg} menunggu tindakan Anda", "Application {reg} needs your action",
+                      "Permohonan {reg} ({service}) menunggu Anda: buka tugas \"{step}\"{deadline_id}.",
+                      "Application {reg} ({service_en}) is waiting for you: open the task \"{step}\"{deadline_en}."),
+    APPROVED: ("Permohonan {reg} disetujui", "Application {reg} approved",
+               "Permohonan {reg} ({service}) telah selesai: {outcome}.{permit_id} Dokumen dapat diunduh melalui "
+               "halaman lacak permohonan." + _SURVEY_ID,
+               "Application {reg} ({service_en}) is complete: {outcome}.{permit_en} Download the document from the "
+               "tracking page." + _SURVEY_EN),
+    REJECTED: ("Permohonan {reg} ditolak", "Application {reg} rejected",
+               "Permohonan {reg} ({service}) tidak dapat disetujui: {outcome}. Alasan dapat dilihat pada riwayat "
+               "permohonan; pengaduan melalui kanal pengaduan layanan." + _SURVEY_ID,
+               "Application {reg} ({service_en}) was not approved: {outcome}. See the application's history for the "
+               "reason; complaints go through the service's complaints channel." + _SURVEY_EN),
+    CANCELLED_BY_OFFICE: ("Permohonan {reg} dibatalkan", "Application {reg} cancelled",
+                          "Kantor membatalkan permohonan {reg} ({service}). Alasan: {reason}. Pertanyaan dan "
+                          "pengaduan melalui kanal pengaduan layanan.",
+                          "The office cancelled application {reg} ({service_en}). Reason: {reason}. Questions and "
+                          "complaints go through the service's complaints channel."),
+    CLOSED: ("Permohonan {reg} ditutup", "Application {reg} closed",
+             "Permohonan {reg} ({service}) ditutup: {outcome}." + _SURVEY_ID,
+             "Application {reg} ({service_en}) was closed: {outcome}." + _SURVEY_EN),
+}
+
+_REJECTING = ("tolak", "reject", "denied", "tidak layak", "tidak disetujui", "not approved", "refused")
+_APPROVING = ("terbit", "setuju", "approve", "issued", "granted")
+
+
+def outcome_kind(outcome: str | None, data: dict) -> str:
+    """Which stage message the end of a file is: approved (a permit was issued), rejected, or closed otherwise."""
+    if data.get("issued") is True or data.get("permit_number"):
+        return APPROVED
+    text = (outcome or "").lower()
+    if any(word in text for word in _REJECTING):
+        return REJECTED
+    if any(word in text for word in _APPROVING):
+        return APPROVED
+    return CLOSED
+
+
+def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: str | None, step: str = "",
+                  due_at: datetime | None = None, data: dict | None = None, task_id: str | None = None,
+                  reason: str = "") -> Message:
+    subject_id, subject_en, body_id, body_en = _STAGE_TEXTS[kind]
+    data = data or {}
+    permit = data.get("permit_number")
+    values = {
+        "reg": instance.registration_no, "service": instance.definition.name_id or instance.service_key,
+        "service_en": instance.definition.name_en or instance.service_key, "step": step,
+        "outcome": instance.outcome or "-", "reason": reason,
+        "deadline_id": f" paling lambat {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
+        "deadline_en": f" by {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
+        "permit_id": f" Nomor izin: {permit}." if permit else "", "permit_en": f" Permit number: {permit}." if permit
+        else "",
+    }
+    body = f"{body_id.format(**values)}\n\n{body_en.format(**values)}"
+    key = f"{kind}:{task_id}" if task_id else f"{kind}:{instance.id}"
+    return Message(kind=kind, recipient=instance.applicant, subject=f"{subject_id.format(**values)} / "
+                   f"{subject_en.format(**values)}", body=body, email=email, instance_id=instance.id,
+                   task_id=task_id, data={"registration_no": instance.registration_no, "outcome": instance.outcome},
+                   dedupe_key=key)
+
+
+_EMAIL_OF = Prepared(select(User.email).where(User.username == bindparam("b_username")))
+# Addresses already read in this transaction (``engine.casework.tasks`` reads the applicant's with the task it loads).
+KNOWN_EMAILS = "lincah.known_emails"
+
+
+def remember_email(session: Session, username: str, email: str | None) -> None:
+    session.info.setdefault(KNOWN_EMAILS, {})[username] = email
+
+
+def applicant_email(session: Session, instance: Instance, data: dict | None = None) -> str | None:
+    """The applicant's account address, else the address typed into the application form."""
+    known = session.info.get(KNOWN_EMAILS, {})
+    if instance.applicant in known:
+        email = known[instance.applicant]
+    else:
+        found = _EMAIL_OF.rows(session, {"b_username": instance.applicant})
+        email = found[0][0] if found else None
+    if not email and data:
+        typed = data.get("email")
+        email = typed if isinstance(typed, str) and "@" in typed else None
+    return email or None
+
+
+def application_cancelled(session: Session, ctx: EngineContext, instance: Instance, reason: str) -> None:
+    """The applicant hears that the office cancelled their file, and why."""
+    enqueue(session, ctx, [stage_message(ctx, instance, CANCELLED_BY_OFFICE, email=applicant_email(session, instance),
+                                         reason=reason.strip().rstrip("."))])
+
+
+def application_received(session: Session, ctx: EngineContext, instance: Instance, data: dict) -> None:
+    enqueue(session, ctx, [stage_message(ctx, instance, RECEIVED, email=applicant_email(session, instance, data))])
+
+
+def application_stopped(session: Session, ctx: EngineContext, instance: Instance, element_id: str | None,
+                        message: str) -> None:
+    """Tell the office's supervisors (or, when it has none, the administrators) that a failed step stopped the
+    application, where and why: nobody can work on it until one of them resumes it."""
+    directory = Directory.of_active_users(session)
+    recipients = directory.supervisors(instance.jurisdiction) or directory.administrators()
+    step = element_id or "?"
+    subject = (f"Permohonan {instance.registration_no} terhenti pada tahap {step} / "
+               f"Application {instance.registration_no} stopped at step {step}")
+    body = (f"Permohonan {instance.registration_no} terhenti karena galat pada tahap {step}: {message}\n"
+            "Tangani penyebabnya, lalu lanjutkan permohonan dari halamannya.\n\n"
+            f"Application {instance.registration_no} stopped with an error at step {step}: {message}\n"
+            "Deal with the cause, then resume the application from its page.")
+    enqueue(session, ctx, [
+        Message(kind=STOPPED, recipient=person.username, subject=subject, body=body, email=person.email,
+                instance_id=instance.id, data={"registration_no": instance.registration_no, "element_id": element_id},
+                dedupe_key=f"{STOPPED}:{instance.id}:{instance.revision}:{step}:{person.username}")
+        for person in recipients])
+
+
+def after_step(session: Session, ctx: EngineContext, instance: Instance, open_rows: list[Task], data: dict) -> None:
+    """Tell the applicant what the step changed for them: a task of theirs opened, or the file ended."""
+    messages = []
+    email = None
+    # Rows the step created are stamped after the state was saved (updated_at); older ones were told already.
+    # (The dedupe key also stops a repeat when a frozen test clock makes every instant the same.)
+    new_for_applicant = [row for row in open_rows if row.for_applicant and row.created_at >= instance.updated_at]
+    if new_for_applicant or instance.status == "completed":
+        email = applicant_email(session, instance, data)
+    for row in new_for_applicant:
+        kind = RETURNED if row.sla_pause else ACTION_REQUIRED
+        messages.append(stage_message(ctx, instance, kind, email=email, step=row.name, due_at=row.due_at,
+                                      task_id=row.id))
+    if instance.status == "completed":
+        messages.append(stage_message(ctx, instance, outcome_kind(instance.outcome, data), email=email, data=data))
+    if messages:
+        enqueue(session, ctx, messages)
+
+
+# --- in-app ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NotificationPage:
+    items: list[Notification]
+    unread: int
+    next_before: int | None
+
+
+def list_for(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50,
+             before: int | None = None) -> NotificationPage:
+    """The actor's notifications, newest first; ``before`` (an id) pages back. Raises ``InvalidInput`` for a bad
+    limit."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be 1 to {MAX_LIMIT}.", {"limit": f"Use 1 to {MAX_LIMIT}."})
+    query = select(Notification).where(Notification.recipient == actor.username)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        query = query.where(Notification.id < before)
+    items = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
+    more = len(items) > limit
+    items = items[:limit]
+    return NotificationPage(items=items, unread=unread_count(session, actor),
+                            next_before=items[-1].id if more and items else None)
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.scalar(select(func.count(Notification.id)).where(
+        Notification.recipient == actor.username, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, ctx: EngineContext, actor: Actor, ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's notifications read (all of them when ``ids`` is None); returns how many changed.
+
+    Ids of other people's notifications are ignored, never an error that would reveal they exist.
+    """
+    statement = update(Notification).where(Notification.recipient == actor.username, Notification.read_at.is_(None))
+    if ids is not None:
+        wanted = [int(i) for i in ids]
+        if not wanted:
+            return 0
+        statement = statement.where(Notification.id.in_(wanted))
+    return session.execute(statement.values(read_at=ctx.now()).execution_options(synchronize_session=False)).rowcount

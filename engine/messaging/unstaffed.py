@@ -1,0 +1,71 @@
+"""Steps nobody can work: an office step waiting in an office where no active officer of its groups and no
+supervisor serves (a regency the service routes to before its staff were given accounts, an officer deactivated).
+
+Such a step is invisible in every inbox, and only an administrator can see the file, so the SLA pass tells the
+administrators, once per step, which office and groups are missing and what to do. It looks only at steps that
+opened in the last ``LOOK_BACK`` (every pass, cheaply: distinct offices and groups first, then the steps of the
+unserved ones).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import orjson
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from engine.messaging.notifications import Directory, Message, enqueue, local_time
+from engine.storage.models import Instance, Task
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+UNSTAFFED = "step_unstaffed"
+LOOK_BACK = timedelta(days=7)
+
+
+def notify_administrators(session: Session, ctx: EngineContext, *, now: datetime | None = None) -> int:
+    """Queue a message to each administrator for every recent step nobody can work; return how many steps."""
+    since = (now or ctx.now()) - LOOK_BACK
+    waiting = (Task.state == "ready", Task.assignee.is_(None), Task.for_applicant.is_(False), Task.created_at >= since)
+    # As text: PostgreSQL has no equality for json values, so DISTINCT cannot compare them.
+    rows = [(office, tuple(orjson.loads(groups) if groups else ())) for office, groups in session.execute(
+        select(Task.jurisdiction, cast(Task.candidate_groups, String)).where(*waiting).distinct())]
+    if not rows:
+        return 0
+    directory = Directory.of_active_users(session)
+    unserved = {(office, groups) for office, groups in rows
+                if not directory.officers(groups, office) and not directory.supervisors(office)}
+    administrators = directory.administrators()
+    if not unserved or not administrators:
+        return 0
+    steps = [step for step in session.execute(
+        select(Task.id, Task.name, Task.jurisdiction, Task.candidate_groups, Task.created_at, Task.instance_id,
+               Instance.registration_no).join(Instance, Instance.id == Task.instance_id)
+        .where(*waiting, Task.jurisdiction.in_(sorted({office for office, _ in unserved})))
+        .order_by(Task.created_at, Task.id))
+        if (step.jurisdiction, tuple(step.candidate_groups or ())) in unserved]
+    enqueue(session, ctx, [_message(ctx, step, person) for step in steps for person in administrators])
+    return len(steps)
+
+
+def _message(ctx: EngineContext, step, person) -> Message:
+    groups = ", ".join(step.candidate_groups or ()) or "-"
+    since = local_time(ctx, step.created_at, step.jurisdiction)
+    subject = (f"Tidak ada petugas untuk {step.name} di {step.jurisdiction} ({step.registration_no}) / "
+               f"Nobody can work {step.name} in {step.jurisdiction}")
+    body = (f"Tahap {step.name} permohonan {step.registration_no} menunggu sejak {since}, tetapi tidak ada petugas "
+            f"aktif grup {groups} maupun supervisor untuk kantor {step.jurisdiction}, sehingga tidak tampil di kotak "
+            f"masuk siapa pun.\nBuat atau aktifkan akun petugas dengan grup {groups} dan kantor "
+            f"{step.jurisdiction} (Admin → Pengguna), atau alihkan tugas ini kepada petugas lain.\n\n"
+            f"Step {step.name} of application {step.registration_no} has been waiting since {since}, but no active "
+            f"officer of group {groups} and no supervisor serves office {step.jurisdiction}, so it is in nobody's "
+            f"inbox.\nCreate or activate an officer account with group {groups} and office {step.jurisdiction} "
+            "(Admin → Users), or assign the task to another officer.")
+    return Message(kind=UNSTAFFED, recipient=person.username, subject=subject, body=body, email=person.email,
+                   instance_id=step.instance_id, task_id=step.id,
+                   data={"registration_no": step.registration_no, "jurisdiction": step.jurisdiction,
+                         "groups": list(step.candidate_groups or ())},
+                   dedupe_key=f"{UNSTAFFED}:{step.id}:{person.username}")

@@ -1,0 +1,77 @@
+"""Who may do what: the rules the API enforces, kept in the engine so every entry point shares them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.storage.models import Instance, Task
+
+APPLICANT, OFFICER, SUPERVISOR, ANALYST, MANAGER, ADMIN = (
+    "applicant", "officer", "supervisor", "analyst", "manager", "admin")
+ROLES = (APPLICANT, OFFICER, SUPERVISOR, ANALYST, MANAGER, ADMIN)
+# Jurisdiction code that grants every office (a provincial administrator's view).
+ALL_JURISDICTIONS = "*"
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    groups: frozenset[str] = field(default_factory=frozenset)
+    jurisdictions: frozenset[str] = field(default_factory=frozenset)
+    full_name: str = ""
+
+    @classmethod
+    def of(cls, username: str, roles=(), groups=(), jurisdictions=(), full_name: str = "") -> Actor:
+        return cls(username, frozenset(roles), frozenset(groups), frozenset(jurisdictions), full_name)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles)) or ADMIN in self.roles
+
+    def covers(self, jurisdiction: str) -> bool:
+        return ALL_JURISDICTIONS in self.jurisdictions or jurisdiction in self.jurisdictions
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles - {APPLICANT})
+
+
+SYSTEM = Actor.of("system", roles=[ADMIN], jurisdictions=[ALL_JURISDICTIONS])
+
+
+def may_work(actor: Actor, *, for_applicant: bool, applicant: str, assignee: str | None,
+             candidate_groups: list[str], jurisdiction: str) -> bool:
+    """May ``actor`` claim or complete a task with these properties?"""
+    if for_applicant:
+        return actor.username == applicant
+    if assignee is not None and assignee == actor.username:
+        return True
+    if not actor.covers(jurisdiction):
+        return False
+    if SUPERVISOR in actor.roles:
+        return True  # supervisors oversee every step of their offices, including tasks nobody else may work
+    return OFFICER in actor.roles and bool(actor.groups.intersection(candidate_groups))
+
+
+def may_view_application(actor: Actor, *, applicant: str, jurisdiction: str) -> bool:
+    if actor.username == applicant:
+        return True
+    return actor.is_staff and (actor.covers(jurisdiction) or actor.has_role(ADMIN))
+
+
+def may_view_file(session: Session, actor: Actor, instance: Instance) -> bool:
+    """The applicant, staff of the application's office, and staff of any office that holds one of its steps.
+
+    The last part matters when a file travels: a Sinjai vessel's review step is worked in the province office
+    (``sulsel``), whose reviewer must see the application and its documents.
+    """
+    if may_view_application(actor, applicant=instance.applicant, jurisdiction=instance.jurisdiction):
+        return True
+    if not actor.is_staff or not actor.jurisdictions:
+        return False
+    step_here = select(Task.id).where(Task.instance_id == instance.id,
+                                      Task.jurisdiction.in_(sorted(actor.jurisdictions))).limit(1)
+    return session.scalar(step_here) is not None

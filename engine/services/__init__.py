@@ -1,0 +1,1 @@
+"""Permit services: deploying, publishing and looking up definitions, the office rule, test runs of a draft."""

@@ -1,0 +1,2 @@
+"""Tables, sessions and SQL: how the engine keeps its data (models, database engines and timeouts, prepared
+statements, row locks for periodic jobs, the audit log, readiness checks)."""

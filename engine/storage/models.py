@@ -1,0 +1,402 @@
+"""Database tables.
+
+The execution state of an application is SpiffWorkflow's serialization (without the spec) in ``instance.state``,
+stored as TEXT: a key-reordering column type (PostgreSQL JSONB) silently loses task data (SPIFFWORKFLOW.md).
+Everything people query (inbox, tracking, reports) lives in narrow, indexed projection tables: ``task``,
+``task_candidate`` and the append-only ``event`` log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC, on SQLite (which has no time zones) and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "sqlite":
+            # SQLite hands back the ISO text SQLAlchemy wrote. Parsing it with its offset appended is six times
+            # faster than SQLAlchemy's regular expression plus ``replace(tzinfo=…)`` — an inbox page of fifty rows
+            # reads hundreds of these.
+            return _utc_from_sqlite_text
+        return super().result_processor(dialect, coltype)
+
+
+def _utc_from_sqlite_text(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text written by hand with an offset of its own
+        parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is UTC:
+        return parsed
+    # A bare date comes back naive even with the offset appended.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class FormSnapshot(Base):
+    """A JSON Schema (+ optional UI schema) frozen by content hash; definitions point at these."""
+
+    __tablename__ = "form_snapshot"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(200))
+    schema_json: Mapped[str] = mapped_column(Text)
+    ui_schema_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ServiceDefinition(Base):
+    """One deployed version of a permit service (one executable BPMN process)."""
+
+    __tablename__ = "service_definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_definition_key_version"),
+        Index("ix_definition_key_sha", "key", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published | retired
+    name_id: Mapped[str] = mapped_column(String(300), default="")
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    bpmn_filename: Mapped[str] = mapped_column(String(300))
+    # The large columns are deferred: every step joins the definition for its settings, none needs the texts
+    # (the restored spec is cached per process by definition id).
+    bpmn: Mapped[str] = mapped_column(Text, deferred=True)
+    # Files the main diagram's call activities need: {filename: xml text}.
+    extra_bpmn: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
+    # The parsed spec, serialized once here and shared by every instance of this version.
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
+    # What the engine read from the diagram: process properties, per-task settings, decision choices, form keys.
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    # form key -> FormSnapshot.sha256
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    sha256: Mapped[str] = mapped_column(String(64))
+    deployed_by: Mapped[str | None] = mapped_column(String(100))
+    deployed_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class Instance(Base):
+    """An application (*permohonan*): one running or finished process instance."""
+
+    __tablename__ = "instance"
+    __table_args__ = (
+        Index("ix_instance_applicant", "applicant"),
+        Index("ix_instance_jurisdiction_status", "jurisdiction", "status"),
+        Index("ix_instance_service_status", "service_key", "status"),
+        Index("ix_instance_next_timer", "next_timer_at"),
+        # Partial: only running clocks / owed decisions are in them, so they stay small and most updates skip them.
+        Index("ix_instance_sla_alarm", "sla_alarm_at", postgresql_where=text("sla_alarm_at IS NOT NULL"),
+              sqlite_where=text("sla_alarm_at IS NOT NULL")),
+        Index("ix_instance_sla_action", "sla_action", postgresql_where=text("sla_action IS NOT NULL"),
+              sqlite_where=text("sla_action IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("service_definition.id"))
+    service_key: Mapped[str] = mapped_column(String(200))
+    registration_no: Mapped[str] = mapped_column(String(200), unique=True)
+    applicant: Mapped[str] = mapped_column(String(100))
+    applicant_name: Mapped[str] = mapped_column(String(300), default="")
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|error|cancelled
+    outcome: Mapped[str | None] = mapped_column(String(200))  # name of the end event reached
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    next_timer_at: Mapped[datetime | None]
+    error_element: Mapped[str | None] = mapped_column(String(200))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # Whole-file SLA (engine/sla/clocks.py): target from the process's ``sla``, thresholds in the office's working time,
+    # shifted by the time the file waited for the applicant; working time taken stored when the file ends.
+    sla: Mapped[str | None] = mapped_column(String(50))
+    sla_calendar: Mapped[str | None] = mapped_column(String(20))
+    sla_target_seconds: Mapped[float | None] = mapped_column(Float)
+    sla_due_at: Mapped[datetime | None]
+    sla_at_risk_at: Mapped[datetime | None]
+    sla_breached_at: Mapped[datetime | None]
+    sla_state: Mapped[str | None] = mapped_column(String(20))
+    # The next instant the SLA pass must look at this file: sla_at_risk_at while on track, sla_breached_at while
+    # at risk, NULL once breached, paused or ended.
+    sla_alarm_at: Mapped[datetime | None]
+    paused_since: Mapped[datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    working_seconds: Mapped[float | None] = mapped_column(Float)
+    # 'approve' while an automatic decision (fiktif positif) is owed to this breached file; 'failed' if impossible.
+    sla_action: Mapped[str | None] = mapped_column(String(20))
+
+    definition: Mapped[ServiceDefinition] = relationship(lazy="joined")
+
+
+class Task(Base):
+    """Projection of a human task (ready, claimed or finished) for inboxes and reports."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_open_jurisdiction_due", "state", "jurisdiction", "due_at"),
+        Index("ix_task_assignee_state", "assignee", "state"),
+        Index("ix_task_instance", "instance_id"),
+        Index("ix_task_sla_alarm", "sla_alarm_at", postgresql_where=text("sla_alarm_at IS NOT NULL"),
+              sqlite_where=text("sla_alarm_at IS NOT NULL")),
+        Index("ix_task_sla_action", "sla_action", postgresql_where=text("sla_action IS NOT NULL"),
+              sqlite_where=text("sla_action IS NOT NULL")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    service_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
+    for_applicant: Mapped[bool] = mapped_column(Boolean, default=False)
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), default="ready")  # ready|claimed|completed|cancelled
+    decision_choices: Mapped[list] = mapped_column(JSON, default=list)
+    decision: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    # SLA (filled by the SLA clock): target as ISO-8601 working time, whether the clock pauses on this step.
+    sla: Mapped[str | None] = mapped_column(String(50))
+    sla_pause: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None]
+    sla_state: Mapped[str | None] = mapped_column(String(20))
+    # The SLA clock (engine/sla/clocks.py). ``at_risk_at``/``breached_at`` are the instants the step turns at risk and
+    # overdue, kept exact while it is open (shifted after a pause).
+    sla_calendar: Mapped[str | None] = mapped_column(String(20))
+    sla_target_seconds: Mapped[float | None] = mapped_column(Float)
+    at_risk_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    # The next of those instants still to come (NULL once breached, paused or closed): the SLA pass is one range
+    # scan of a small partial index on it, whatever the number of open tasks.
+    sla_alarm_at: Mapped[datetime | None]
+    paused_since: Mapped[datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Working time the step actually took (pauses excluded), stored when it closes.
+    working_seconds: Mapped[float | None] = mapped_column(Float)
+    # 'approve' while an automatic decision (fiktif positif) is owed to this breached step; 'failed' if impossible.
+    sla_action: Mapped[str | None] = mapped_column(String(20))
+    # Registration number, applicant name and step name, lower-cased: the inbox's ``q`` is a LIKE on this column,
+    # which the inbox and history indexes carry, instead of a join to ``instance``.
+    search_text: Mapped[str | None] = mapped_column(String(700))
+
+    instance: Mapped[Instance] = relationship(lazy="raise")
+
+
+class TaskCandidate(Base):
+    """One row per (task, candidate group): the inbox joins on it with an index instead of parsing lists."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_group", "group_name", "task_id"),)
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class RegistrationCounter(Base):
+    """Sequence per service per year for registration numbers; incremented in the caller's transaction."""
+
+    __tablename__ = "registration_counter"
+
+    service_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Event(Base):
+    """Append-only audit log: every decision, with actor and time."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_instance", "instance_id", "id"), Index("ix_event_kind_at", "kind", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("service_definition.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SurveyResponse(Base):
+    """An applicant's answers to the satisfaction survey (SKM, Permenpan RB 14/2017) about one finished file."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_service_at", "service_key", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), unique=True)
+    service_key: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    answers: Mapped[dict] = mapped_column(JSON)  # item code -> 1..4
+    comment: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    full_name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str | None] = mapped_column(String(300))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    groups: Mapped[list] = mapped_column(JSON, default=list)
+    jurisdictions: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token of the HTTP API, or a web sign-in. Only its SHA-256 is stored: a database leak reveals no usable
+    token. ``kind`` keeps the two apart: a web session's secret rides in the browser's cookie, so the API refuses it
+    (``engine.people.tokens``)."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """Failed sign-ins per (username, client address): drives the exponential lockout."""
+
+    __tablename__ = "login_failure"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """An uploaded file: bytes on disk under their SHA-256 (content-addressed), metadata and ownership here.
+
+    ``instance_id`` is set when an application (or one of its tasks) references the file; from then on whoever may
+    see that application may download it. Before that only the uploader may.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_instance", "instance_id"), Index("ix_attachment_uploader", "uploaded_by"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+
+
+class Notification(Base):
+    """The outbox: one row per recipient and message, shown in the app and (when an address is known) e-mailed.
+
+    The row is written in the transaction of the step that caused it, so a notification exists exactly when its
+    cause committed; the scheduler's sender delivers e-mail later, with retries, never inside a completion.
+    ``dedupe_key`` (unique) makes "notify once" hold even if two processes act on the same cause.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_recipient", "recipient", "id"),
+        # Only mail still to send is in it; delivered rows drop out.
+        Index("ix_notification_email_due", "email_status", "next_attempt_at",
+              postgresql_where=text("email_status = 'pending'"), sqlite_where=text("email_status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    recipient: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    # No foreign key: applications are never deleted, and a breach pass writes thousands of notifications at once;
+    # a key-share lock on the application per row would cost more than the check is worth.
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    read_at: Mapped[datetime | None]
+    # E-mail delivery: pending | sent | failed, or NULL when the recipient has no address.
+    email: Mapped[str | None] = mapped_column(String(300))
+    email_status: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# The inbox's index (engine.casework.inbox): only open tasks, with every column the inbox filters on, so a page of an
+# office's inbox is read from the index alone however long the history grows.
+Index("ix_task_inbox_open", Task.jurisdiction, Task.due_at, Task.id,
+      postgresql_include=["state", "for_applicant", "assignee", "created_at", "candidate_groups", "service_key",
+                          "sla_state", "search_text"],
+      postgresql_where=Task.state.in_(("ready", "claimed")), sqlite_where=Task.state.in_(("ready", "claimed")))
+# History (``state=completed``): an office's finished tasks, newest first, read from the index alone.
+Index("ix_task_history", Task.jurisdiction, Task.completed_at, Task.id,
+      postgresql_include=["for_applicant", "assignee", "candidate_groups", "service_key", "sla_state", "search_text"],
+      postgresql_where=Task.state == "completed", sqlite_where=Task.state == "completed")
+Index("ix_task_history_assignee", Task.assignee, Task.completed_at, Task.id,
+      postgresql_where=Task.state == "completed", sqlite_where=Task.state == "completed")

@@ -1,0 +1,393 @@
+"""Prepared statements for the few SQL statements every completion and every API request runs.
+
+SQLAlchemy's ``Connection.execute`` spends 70–230 µs of CPU per statement on work that does not change between
+calls (cache key, execution context, result metadata), and about 5 µs per column of every result row; the ORM
+adds more per object. On the statements of a task completion that overhead was larger than the database's own
+work, and it decided how many completions two cores sustain. ``Prepared`` keeps what SQLAlchemy is good at — the
+SQL text for the dialect and each column type's bind and result conversion, taken from SQLAlchemy itself — and runs
+the statement straight on the DBAPI cursor of the session's connection, inside the session's transaction.
+
+Rules for a statement to be prepared: every parameter is a named ``bindparam`` (or an INSERT's column), no
+expanding ``IN (…)`` lists (use literal values), INSERTs list all the columns they write. Breaking a rule fails at
+the first use with ``ValueError``, which the tests reach.
+
+DBAPI errors are re-raised as SQLAlchemy's (``sqlalchemy.exc.IntegrityError`` …), so callers handle them as for any
+other statement.
+
+A step's writes can also go together: inside ``with batch(session):`` each ``write`` is queued and the queue is sent
+when the block ends — on PostgreSQL in one round trip (psycopg's pipeline mode) instead of one per statement; each
+round trip cost CPU on both sides besides the wait. A write that must change exactly ``expect`` rows (the optimistic
+lock) raises its ``conflict`` when the count comes back different. Any other statement on the connection — a read,
+an ORM flush, ``execute`` — sends the queue first, so the database always sees the statements in program order.
+SQLite runs in-process and has no round trips to save: there ``write`` runs at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy import JSON, Table, bindparam, event, insert, text, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
+
+_CONNECTION = "lincah.connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """``session.connection()``, remembered for the session's current transaction: a step asks for it a dozen
+    times, and each ``Session.connection`` call walks the session's transaction state machine."""
+    transaction = session.get_transaction()
+    remembered = session.info.get(_CONNECTION)
+    if remembered is not None and remembered[0] is transaction and transaction.is_active:
+        return remembered[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # parameters in the order the dialect wants them (positional styles)
+    positional: bool
+    binders: tuple  # (name, processor) for the parameters that need converting
+    fixed: dict  # values the statement carries itself (a LIMIT, a literal compared with)
+    error: type
+
+
+class Prepared:
+    """One Core statement, compiled once per dialect, executed on the DBAPI cursor.
+
+    ``columns``: for an INSERT or UPDATE, the column keys every parameter set carries for its VALUES or SET clause
+    (their parameters are named after the columns); other parameters are the statement's named ``bindparam``s.
+    """
+
+    def __init__(self, statement, *, columns: Sequence[str] | None = None):
+        self._statement = statement
+        self._columns = list(columns) if columns is not None else None
+        self._compiled: dict[str, _Compiled] = {}
+        self._read: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+
+    def _for(self, dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            with self._lock:
+                found = self._compiled.get(dialect.name) or self._compile(dialect)
+                self._compiled[dialect.name] = found
+        return found
+
+    def _compile(self, dialect) -> _Compiled:
+        compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError(f"expanding IN parameters cannot be prepared: {compiled.string}")
+        binds = compiled.binds
+        defaults = [column.key for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if defaults:
+            raise ValueError(f"give every column a value; SQLAlchemy would compute defaults for {defaults}")
+        names = tuple(compiled.positiontup) if dialect.positional else tuple(binds)
+        fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
+        binders = []
+        for name in dict.fromkeys(names):
+            process = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binders.append((name, process))
+        return _Compiled(compiled.string, names, dialect.positional, tuple(binders), fixed, dialect.loaded_dbapi.Error)
+
+    def _readers(self, dialect, description) -> tuple:
+        """One result processor (or None) per selected column; some depend on the driver's type code, so they are
+        chosen at the first execution."""
+        found = self._read.get(dialect.name)
+        if found is None:
+            found = tuple(column.type.dialect_impl(dialect).result_processor(dialect, entry[1])
+                          for column, entry in zip(self._statement.selected_columns, description, strict=True))
+            self._read[dialect.name] = found
+        return found
+
+    # -- running
+
+    def _parameters(self, compiled: _Compiled, values: dict):
+        if compiled.fixed:
+            values = {**compiled.fixed, **values}
+        if compiled.binders:
+            values = dict(values)
+            for name, process in compiled.binders:
+                values[name] = process(values[name])
+        if compiled.positional:
+            return tuple(values[name] for name in compiled.names)
+        return values
+
+    def execute(self, session: Session, values: dict | list[dict]) -> int:
+        """Run the statement now with one parameter set (a dict) or many (a list); return the rows it changed."""
+        connection = connection_of(session)
+        _send_pending(connection)
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            if isinstance(values, list):
+                if not values:
+                    return 0
+                cursor.executemany(compiled.sql, [self._parameters(compiled, v) for v in values])
+            else:
+                cursor.execute(compiled.sql, self._parameters(compiled, values))
+            return cursor.rowcount
+        except compiled.error as exc:
+            raise DBAPIError.instance(compiled.sql, values, exc, compiled.error) from exc
+        finally:
+            cursor.close()
+
+    def write(self, session: Session, values: dict | list[dict], *, expect: int | None = None,
+              conflict: Exception | None = None) -> None:
+        """Run the statement as part of the open ``batch`` (now, without one); when it changes a number of rows
+        other than ``expect``, raise ``conflict``."""
+        connection = connection_of(session)
+        pending = connection.info.get(_PENDING)
+        if pending is None:
+            changed = self.execute(session, values)
+            if expect is not None and changed != expect:
+                raise conflict
+            return
+        compiled = self._for(connection.dialect)
+        many = isinstance(values, list)
+        parameters = [self._parameters(compiled, v) for v in values] if many else self._parameters(compiled, values)
+        pending.append(_Write(compiled, parameters, many, expect, conflict))
+
+    def rows(self, session: Session, values: dict) -> list[tuple]:
+        """The result rows of a SELECT, each value converted as SQLAlchemy would (aware datetimes, JSON …)."""
+        connection = connection_of(session)
+        _send_pending(connection)
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, self._parameters(compiled, values))
+            fetched = cursor.fetchall()
+            readers = self._read.get(connection.dialect.name) or self._readers(connection.dialect,
+                                                                               cursor.description)
+        except compiled.error as exc:
+            raise DBAPIError.instance(compiled.sql, values, exc, compiled.error) from exc
+        finally:
+            cursor.close()
+        if not any(readers):
+            return [tuple(row) for row in fetched]
+        return [tuple(value if read is None or value is None else read(value)
+                      for read, value in zip(readers, row, strict=True)) for row in fetched]
+
+
+class InsertRows:
+    """An INSERT of whole rows (every one carrying ``columns``), prepared per dialect and number of rows.
+
+    One row is one plain INSERT; up to ``MANY`` rows are one INSERT with that many VALUES tuples — psycopg runs an
+    ``executemany`` in pipeline mode, whose set-up cost several round trips for the two or three rows a step
+    writes; more rows use ``executemany``. ``skip_duplicates_of`` names a unique column: rows whose value is there
+    already are skipped (``ON CONFLICT … DO NOTHING``, on PostgreSQL and SQLite alike).
+    """
+
+    MANY = 20
+
+    def __init__(self, table: Table, columns: Iterable[str], *, skip_duplicates_of: str | None = None):
+        self.table = table
+        self.columns = tuple(columns)
+        self.skip_duplicates_of = skip_duplicates_of
+        self._prepared: dict[tuple[str, int], Prepared] = {}
+
+    def _statement(self, dialect_name: str, count: int) -> Prepared:
+        key = (dialect_name, count)
+        found = self._prepared.get(key)
+        if found is None:
+            statement = insert(self.table)
+            if self.skip_duplicates_of:
+                statement = _dialect_insert(dialect_name)(self.table)
+            if count == 1:
+                statement, columns = statement.inline(), self.columns
+            else:
+                statement = statement.values([{name: bindparam(f"r{n}_{name}", type_=self.table.c[name].type)
+                                               for name in self.columns} for n in range(count)])
+                columns = None
+            if self.skip_duplicates_of:
+                statement = statement.on_conflict_do_nothing(index_elements=[self.skip_duplicates_of])
+            found = self._prepared[key] = Prepared(statement, columns=columns)
+        return found
+
+    def _bound(self, session: Session, rows: list[dict]) -> tuple[Prepared, dict | list[dict]]:
+        name = session.get_bind().dialect.name
+        if len(rows) == 1:
+            return self._statement(name, 1), rows[0]
+        if len(rows) <= self.MANY:
+            values = {f"r{n}_{key}": value for n, row in enumerate(rows) for key, value in row.items()}
+            return self._statement(name, len(rows)), values
+        return self._statement(name, 1), rows
+
+    def execute(self, session: Session, rows: dict | list[dict]) -> int:
+        """Insert one row (a dict) or several (a list) now; return the number inserted."""
+        rows = [rows] if isinstance(rows, dict) else rows
+        if not rows:
+            return 0
+        statement, values = self._bound(session, rows)
+        return statement.execute(session, values)
+
+    def write(self, session: Session, rows: dict | list[dict]) -> None:
+        """Insert one row or several as part of the open ``batch`` (now, without one)."""
+        rows = [rows] if isinstance(rows, dict) else rows
+        if rows:
+            statement, values = self._bound(session, rows)
+            statement.write(session, values)
+
+
+def _dialect_insert(dialect_name: str):
+    """The INSERT construct that knows ``ON CONFLICT`` for ``dialect_name``."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
+@functools.cache
+def update_where(table: Table, columns: tuple[str, ...], keys: tuple[tuple[str, str], ...]) -> Prepared:
+    """``UPDATE table SET <columns> WHERE <column> = :<parameter> AND …`` for ``keys`` (column, parameter) pairs,
+    prepared once per column set (callers pass the SET columns sorted, so each set is one statement)."""
+    return Prepared(update(table).where(*(table.c[column] == bindparam(name) for column, name in keys)),
+                    columns=columns)
+
+
+# -- batches of writes
+
+_PENDING = "lincah.pending_writes"
+
+
+@dataclass
+class _Write:
+    compiled: _Compiled
+    parameters: object  # as the driver takes them (a list of them for executemany)
+    many: bool
+    expect: int | None
+    conflict: Exception | None
+
+
+@contextmanager
+def batch(session: Session):
+    """Queue the ``write``s made inside the block and send them together when it ends (see the module's doc).
+
+    Nested blocks join the outer one. When the block raises, writes not sent yet are dropped: the caller's
+    transaction is rolled back anyway.
+    """
+    connection = connection_of(session)
+    if connection.dialect.name != "postgresql" or _PENDING in connection.info:
+        yield
+        return
+    connection.info[_PENDING] = []
+    try:
+        yield
+        _send_pending(connection)
+    finally:
+        connection.info.pop(_PENDING, None)
+
+
+def _send_pending(connection: Connection) -> None:
+    pending = connection.info.get(_PENDING)
+    if not pending:
+        return
+    writes = list(pending)
+    pending.clear()
+    raw = connection.connection.dbapi_connection
+    cursors = []
+    try:
+        try:
+            with raw.pipeline():
+                for write in writes:
+                    cursor = raw.cursor()
+                    cursors.append(cursor)
+                    run = cursor.executemany if write.many else cursor.execute
+                    run(write.compiled.sql, write.parameters)
+        except write.compiled.error as exc:
+            raise DBAPIError.instance(write.compiled.sql, write.parameters, exc, write.compiled.error) from exc
+        for write, cursor in zip(writes, cursors, strict=True):
+            if write.expect is not None and cursor.rowcount != write.expect:
+                raise write.conflict
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _statements_keep_their_order(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Any statement SQLAlchemy runs while writes are queued sends them first."""
+    if conn.info.get(_PENDING):
+        _send_pending(conn)
+
+
+@functools.cache
+def _manager(cls):
+    class_mapper(cls)  # configures the mappers (relationships) once, as the first ORM query would
+    return manager_of_class(cls)
+
+
+def attach(session: Session, cls, values: dict):
+    """An ORM object of ``cls`` for a row read with ``Prepared``, persistent in ``session`` as if the ORM had loaded
+    it: unchanged, flushed only when modified, columns not in ``values`` loaded on first access."""
+    obj = _manager(cls).new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+# --- many rows in one statement -------------------------------------------------------------------------------
+# Many rows in one INSERT: what the SLA pass writes after a scheduler outage (thousands of audit events and
+# notifications) in one round trip.
+#
+# ``executemany`` of an INSERT sends one statement per row (pipelined by psycopg, but each still parsed, planned and
+# executed). On PostgreSQL :func:`insert_rows` sends one statement whose only parameter is the rows as one JSON
+# document, ``INSERT … SELECT … FROM json_to_recordset(…)``: orjson writes it in milliseconds and the server reads it
+# in C, where per-row parameters (or one array per column, which psycopg quotes element by element in Python) cost
+# hundreds of milliseconds for a few thousand rows. Values go through each column's own type first (naive UTC for
+# datetimes), exactly as a Core INSERT would bind them; JSON columns are nested as they are. SQLite (in-process, no
+# round trips) and small batches use ``InsertRows`` above (one multi-row INSERT, prepared once).
+
+# Below this many rows one prepared multi-row INSERT is as quick.
+_MANY = InsertRows.MANY
+
+
+@functools.cache
+def _plain_insert(table: Table, columns: tuple[str, ...], skip_duplicates_of: str | None) -> InsertRows:
+    return InsertRows(table, columns, skip_duplicates_of=skip_duplicates_of)
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict], *, skip_duplicates_of: str | None = None) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in the caller's transaction.
+
+    ``skip_duplicates_of`` names a unique column: a row whose value is already there (also from a concurrent
+    transaction) is skipped instead of failing the statement.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql" or len(rows) < _MANY:
+        _plain_insert(table, tuple(rows[0]), skip_duplicates_of).write(session, rows)
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    records = [dict(row) for row in rows]
+    for column in columns:
+        process = None if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
+        if process is not None:
+            seen: dict = {}  # a batch repeats its instants (one "now" for every row): convert each once
+            for record in records:
+                value = record[column.name]
+                if value not in seen:
+                    seen[value] = process(value)
+                record[column.name] = seen[value]
+    quote = dialect.identifier_preparer.quote
+    listed = ", ".join(quote(name) for name in names)
+    shape = ", ".join(f"{quote(column.name)} {column.type.compile(dialect)}" for column in columns)
+    conflict = f" ON CONFLICT ({quote(skip_duplicates_of)}) DO NOTHING" if skip_duplicates_of else ""
+    session.execute(text(f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({listed}) "
+                         f"SELECT {listed} FROM json_to_recordset(CAST(:records AS json)) AS r({shape}){conflict}"),
+                    {"records": orjson.dumps(records).decode()})
