@@ -40,8 +40,8 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
                start_scheduler: bool = False) -> LincahFlask:
     """Build the WSGI app.
 
-    ``start_scheduler`` is the seam for the scheduler issue: the periodic jobs (timers, SLA clock) will be started
-    from here for ``lincah serve``; gunicorn workers leave it off and run a separate scheduler process.
+    ``start_scheduler`` runs the periodic jobs (timers, SLA clock, e-mail) in this process, as ``lincah serve``
+    does; gunicorn workers leave it off and run ``lincah scheduler`` beside them.
     """
     app = LincahFlask("lincah", instance_relative_config=False)
     app.config.update(docs.CONFIG, MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
