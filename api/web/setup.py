@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, LincahError, NotFound
 from engine.messaging import notifications
-from engine.people.access import ADMIN, APPLICANT, MANAGER, OFFICER, SUPERVISOR
+from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR
 from engine.people.tokens import Throttled, Unauthenticated
 from engine.storage import db
 
@@ -114,6 +114,10 @@ def _navigation(actor) -> list[tuple[str, str, str]]:
     items.append(("web.notifications_page", _("Notifications"), "/notifications"))
     if ADMIN in actor.roles:
         items.append(("web.admin_users", _("Users"), "/admin"))
+    if actor.has_role(ANALYST):
+        items.append(("web.analyst_services", _("Service design"), "/analyst"))
+    if actor.has_role(MANAGER):
+        items.append(("web.manager_dashboard", _("SLA dashboard"), "/manager"))
     return items
 
 

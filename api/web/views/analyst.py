@@ -30,25 +30,26 @@ from .. import forms as form_renderer
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
 from ..security import csrf_token, current_actor, signed_in
-from .studio_text import texts, tr
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web" / "analyst" / "bpmn"
-TEMPLATE_NAMES = {"blank": "Blank service", "approval": "Verify and approve"}
-MODELER_TEXTS = (
-    "Error", "Warning", "line", "Deploying…", "Diagram opened.", "Opened, with import warnings: ",
-    "This file is not a BPMN diagram this modeler can read: ", "Not deployed.", "Not published.",
-    "Lincah (SLA and catalogue)", "SLA target (e.g. PT4H, P5D)", "SLA pauses here (waiting for the applicant)",
-    "On breach, hand over to group", "Calendar (24x7 for plain time)", "Service name (Indonesian)",
-    "Service name (English)", "Whole-file SLA (e.g. P5D)", "Fee (0 = free)", "Product (Indonesian)",
-    "Product (English)", "Office (code or ${field})", "Complaints channel", "Legal basis",
-    "Shown in the public catalogue")
 
 
 def N_(text: str) -> str:  # noqa: N802 - Babel's marker for a text translated later (it extracts N_("…"))
     return text
 
 
-STARTER_TEXTS = (N_("Create starter form"), N_("Edit form"))
+TEMPLATE_NAMES = {"blank": N_("Blank service"), "approval": N_("Verify and approve")}
+STATUS_LABELS = (N_("draft"), N_("published"), N_("retired"))
+# The modeler's words, by their English (the key its script looks them up by).
+MODELER_TEXTS = (
+    N_("Error"), N_("Warning"), N_("line"), N_("Deploying…"), N_("Diagram opened."),
+    N_("Opened, with import warnings: "), N_("This file is not a BPMN diagram this modeler can read: "),
+    N_("Not deployed."), N_("Not published."), N_("Lincah (SLA and catalogue)"), N_("SLA target (e.g. PT4H, P5D)"),
+    N_("SLA pauses here (waiting for the applicant)"), N_("On breach, hand over to group"),
+    N_("Calendar (24x7 for plain time)"), N_("Service name (Indonesian)"), N_("Service name (English)"),
+    N_("Whole-file SLA (e.g. P5D)"), N_("Fee (0 = free)"), N_("Product (Indonesian)"), N_("Product (English)"),
+    N_("Office (code or ${field})"), N_("Complaints channel"), N_("Legal basis"),
+    N_("Shown in the public catalogue"), N_("Create starter form"), N_("Edit form"))
 
 
 def _staff_page() -> None:
@@ -60,7 +61,7 @@ def _wants_json() -> bool:
 
 
 def status_label(status: str) -> str:
-    return tr(status)
+    return _(status)
 
 
 def _definition_json(definition) -> dict:
@@ -117,11 +118,11 @@ def analyst_publish(key: str, version: int):
     replaced = [d for d in definitions.versions(db(), key) if d.status == "published" and d.version != version]
     with engine_step():
         definition = definitions.publish_version(db(), ctx(), key, version, actor=current_actor().username)
-    message = tr("Published %(key)s version %(version)s: new applications use it from now on.", key=key,
+    message = _("Published %(key)s version %(version)s: new applications use it from now on.", key=key,
                  version=version)
     for old in replaced:
         # Two analysts may publish at the same moment: each is told which version (and whose) stops taking files.
-        message = " ".join([message, tr("Version %(version)s (deployed by %(who)s) takes no new applications any "
+        message = " ".join([message, _("Version %(version)s (deployed by %(who)s) takes no new applications any "
                                         "more; those already on it continue there.", version=old.version,
                                         who=old.deployed_by or "–")])
     if _wants_json():
@@ -143,17 +144,12 @@ def analyst_modeler():
         xml_url, title = url_for("web.analyst_diagram", key=key, version=version), f"{key} v{version}"
     else:
         template = template if template in TEMPLATE_NAMES else "blank"
-        xml_url, title, key = url_for("web.analyst_template", name=template), tr(TEMPLATE_NAMES[template]), None
+        xml_url, title, key = url_for("web.analyst_template", name=template), _(TEMPLATE_NAMES[template]), None
     config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key,
               "basedOnVersion": version if key else None, "lang": i18n.lang(),
               "csrf": csrf_token(),
-              "texts": {**texts(*MODELER_TEXTS), **_starter_texts()}}
+              "texts": {text: _(text) for text in MODELER_TEXTS}}
     return render("web/analyst/modeler.html", config=config, title=title, key=key, version=version)
-
-
-def _starter_texts() -> dict[str, str]:
-    """The modeler's words for starter forms, by their English (the key its script looks them up by)."""
-    return {text: _(text) for text in STARTER_TEXTS}
 
 
 def _forms_of(definition) -> dict[str, bytes]:
@@ -201,7 +197,7 @@ def analyst_deploy():
     """
     upload = request.files.get("bpmn")
     if upload is None or not upload.filename:
-        return jsonify(message=tr("Choose a .bpmn file to deploy."), problems=[]), 400
+        return jsonify(message=_("Choose a .bpmn file to deploy."), problems=[]), 400
     main = SourceFile(Path(upload.filename).name, upload.read())
     base = _latest(request.form.get("based_on"))
     meanwhile = _deployed_since(request.form.get("based_on"), request.form.get("based_on_version", type=int))
@@ -213,17 +209,17 @@ def analyst_deploy():
         result = _deploy(main, [], uploads)
     except InvalidDefinition as error:
         errors = [p for p in error.problems if p.get("severity") == "error"]
-        return jsonify(message=tr("Not deployed: %(count)s error(s). Fix the highlighted elements and deploy again.",
+        return jsonify(message=_("Not deployed: %(count)s error(s). Fix the highlighted elements and deploy again.",
                                   count=len(errors)), problems=error.problems), 422
     definition = result.definition
     if not result.created:
-        message = tr("Unchanged: identical to %(key)s version %(version)s (%(status)s).", key=definition.key,
+        message = _("Unchanged: identical to %(key)s version %(version)s (%(status)s).", key=definition.key,
                      version=definition.version, status=status_label(definition.status))
     elif result.warnings:
-        message = tr("Deployed as draft %(key)s version %(version)s. Publish it when the problems are dealt with.",
+        message = _("Deployed as draft %(key)s version %(version)s. Publish it when the problems are dealt with.",
                      key=definition.key, version=definition.version)
     else:
-        message = tr("Deployed as draft %(key)s version %(version)s: no problems. Publish it when you are ready.",
+        message = _("Deployed as draft %(key)s version %(version)s: no problems. Publish it when you are ready.",
                      key=definition.key, version=definition.version)
     created_forms = [{"key": form_key, "edit_url": url_for("web.analyst_form", key=definition.key,
                                                            version=definition.version, form_key=form_key)}
@@ -249,7 +245,7 @@ def _deployed_since(key: str | None, version: int | None) -> list:
 def _meanwhile_note(others: list, based_on: int) -> str:
     """What an analyst reads whose draft was made from a version colleagues have since replaced."""
     versions = ", ".join(f"v{d.version} ({d.deployed_by or '–'})" for d in others)
-    return tr("Note: while you edited version %(base)s, %(versions)s was deployed; this draft is made from version "
+    return _("Note: while you edited version %(base)s, %(versions)s was deployed; this draft is made from version "
               "%(base)s and does not contain those changes. Open version %(latest)s in the modeler to compare "
               "before you publish.", base=based_on, versions=versions, latest=others[-1].version)
 
@@ -261,7 +257,7 @@ def _form_users(definition) -> dict[str, list[str]]:
     used: dict[str, list[str]] = {}
     meta = definition.meta or {}
     if meta.get("start_form"):
-        used.setdefault(meta["start_form"], []).append(tr("Start form"))
+        used.setdefault(meta["start_form"], []).append(_("Start form"))
     for task in (meta.get("tasks") or {}).values():
         if task.get("form_key"):
             used.setdefault(task["form_key"], []).append(task.get("name") or task.get("element_id"))
@@ -283,9 +279,9 @@ def _parse(text: str, *, optional: bool = False) -> tuple[dict | None, str | Non
     try:
         value = orjson.loads(text or "")
     except orjson.JSONDecodeError as exc:
-        return None, tr("Not valid JSON: %(message)s", message=str(exc))
+        return None, _("Not valid JSON: %(message)s", message=str(exc))
     if not isinstance(value, dict):
-        return None, tr("Write a JSON object.")
+        return None, _("Write a JSON object.")
     return value, None
 
 
@@ -342,9 +338,9 @@ def analyst_form(key: str, version: int, form_key: str):
                             for p in error.problems if p.get("severity") == "error"]
             else:
                 saved = result.definition
-                message = ("Saved as draft %(key)s version %(version)s with the edited form." if result.created
-                           else "The form is unchanged: %(key)s version %(version)s already has it.")
-                flash(tr(message, key=saved.key, version=saved.version), "success")
+                message = (N_("Saved as draft %(key)s version %(version)s with the edited form.") if result.created
+                           else N_("The form is unchanged: %(key)s version %(version)s already has it."))
+                flash(_(message, key=saved.key, version=saved.version), "success")
                 return redirect(url_for("web.analyst_form", key=saved.key, version=saved.version, form_key=form_key))
     preview = _preview(schema_text, ui_text)
     return render("web/analyst/form_editor.html", 422 if problems else 200, definition=definition,
@@ -390,7 +386,7 @@ def _worded_errors(form, data, errors: dict) -> list[tuple[str, str]]:
     out = []
     for path, message in worded.items():
         title = formdata.schema_at(schema, path.split(".")).get("title") if isinstance(schema, dict) else None
-        out.append((i18n.pick(title, path) if path != "(form)" else tr("Form"), message))
+        out.append((i18n.pick(title, path) if path != "(form)" else _("Form"), message))
     return out
 
 

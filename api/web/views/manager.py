@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Response, flash, g, request, url_for
 from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 
 from engine.casework import staff
 from engine.errors import InvalidInput
@@ -27,7 +28,6 @@ from ..blueprint import bp
 from ..labels import office_name
 from ..pages import ctx, db, render
 from ..security import current_actor, signed_in
-from .studio_text import tr
 
 bp.add_app_template_global(dashboard.level, "level_of")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,7 +38,7 @@ def hours(seconds: float | None) -> str:
     """Working time as the report's CSV writes it (hours, two decimals), in the locale's format."""
     if seconds is None:
         return "–"
-    return tr("%(hours)s h", hours=format_decimal(round(seconds / 3600, 2), format="#,##0.00"))
+    return _("%(hours)s h", hours=format_decimal(round(seconds / 3600, 2), format="#,##0.00"))
 
 
 def share(value: float | None) -> str:
@@ -57,11 +57,11 @@ def _filters(*, export: bool = False) -> dict:
         try:
             dashboard.month_period(ctx(), filters["month"])
         except InvalidInput:
-            problem = tr("The period “%(month)s” is not a month: choose one in the Period field (as YYYY-MM, "
+            problem = _("The period “%(month)s” is not a month: choose one in the Period field (as YYYY-MM, "
                          "e.g. 2026-06).", month=filters["month"])
             if export:
                 raise _BadFilter(problem) from None
-            flash(problem + " " + tr("This month is shown instead."), "error")
+            flash(problem + " " + _("This month is shown instead."), "error")
             filters["month"] = None
     return filters
 
@@ -73,7 +73,7 @@ class _BadFilter(Exception):
 @bp.errorhandler(_BadFilter)
 def _bad_filter(error: _BadFilter):
     g.staff_page = True
-    return render("web/error.html", 422, status=422, title=tr("The export could not be made"),
+    return render("web/error.html", 422, status=422, title=_("The export could not be made"),
                   explanation=str(error), detail=None, reference=None)
 
 
@@ -100,11 +100,11 @@ def _period_label(period: Period) -> str:
 
 def _trend_data(trend: dashboard.Trend) -> dict:
     """The chart's data; the page embeds it with ``|tojson``, which escapes ``<`` so no name can close the script."""
-    labels = [tr("week of %(day)s", day=i18n.day(week)) for week in trend.weeks]
+    labels = [_("week of %(day)s", day=i18n.day(week)) for week in trend.weeks]
     series = [{"label": trend.names.get(key, key),
                "data": [None if v is None else round(v * 100, 1) for v in values]}
               for key, values in sorted(trend.share.items())]
-    return {"labels": labels, "series": series, "y_label": tr("share within SLA (%)")}
+    return {"labels": labels, "series": series, "y_label": _("share within SLA (%)")}
 
 
 def _page_context() -> None:
