@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.casework import projection, registration
+from engine.casework.step import CANCELLED, COMPLETED, ERROR, RUNNING, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from engine.forms import schemas
 from engine.messaging import notifications
 from engine.people.access import ADMIN, SUPERVISOR, Actor, may_view_file
 from engine.services import definitions, office_rule
 from engine.sla import clocks
-from engine.storage import audit, sql
+from engine.storage import audit
 from engine.storage.models import Instance, Task
 from engine.workflow import runtime
 from engine.workflow.runtime import APPLICATION_FIELD
@@ -28,7 +29,6 @@ from engine.workflow.serialization import SERIALIZER_VERSION
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
 
-RUNNING, COMPLETED, ERROR, CANCELLED = "running", "completed", "error", "cancelled"
 
 
 def start(session: Session, ctx: EngineContext, *, service: str, data: dict, actor: Actor,
@@ -69,11 +69,11 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
                  registration_no=number, service=definition.key, version=definition.version, data=data)
     notifications.application_received(session, ctx, instance, data)
     try:
-        runtime.run(ctx, workflow)
-    except ProcessError as exc:
-        flag_error(session, ctx, instance, exc, actor=actor.username)
-        return instance
-    finish_step(session, ctx, instance, workflow, actor=actor.username, others_open=set())
+        with advancing(session, ctx, instance, actor=actor.username, workflow=workflow, others_open=set()) as step:
+            step.run()
+            step.finish()
+    except ProcessError:
+        pass  # flagged: the file waits, with its start saved, for an administrator or supervisor to resume it
     return instance
 
 
@@ -87,41 +87,6 @@ def _name_from(data: dict) -> str | None:
         if isinstance(data.get(key), str) and data[key].strip():
             return data[key].strip()
     return None
-
-
-def finish_step(session: Session, ctx: EngineContext, instance: Instance, workflow, *, actor: str,
-                others_open: set[str] | None = None) -> list[Task]:
-    """Save, reconcile tasks and record completion: the common tail of every successful step.
-
-    Returns the application's open tasks after the step. ``others_open``: ids of the task rows known to be open
-    (None: look them up).
-    """
-    changes = {}
-    completed = workflow.is_completed()
-    if completed:
-        changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": ctx.now()}
-    with sql.batch(session):  # joins the caller's batch when there is one
-        runtime.save(session, ctx, instance, workflow, **changes)
-        still_open = projection.reconcile(session, ctx, instance, workflow, known_open=others_open)
-        clocks.settle(session, ctx, instance, still_open)
-        notifications.after_step(session, ctx, instance, still_open,
-                                 workflow.last_task.data if workflow.last_task else {})
-        if completed:
-            audit.record(session, "completed", actor=actor, at=ctx.now(), instance_id=instance.id,
-                         outcome=instance.outcome)
-    return still_open
-
-
-def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:
-    """Keep the last good state; mark the application so an administrator sees what failed where."""
-    instance.status = ERROR
-    instance.error_element = error.element_id
-    instance.error_message = error.message
-    instance.updated_at = ctx.now()
-    audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
-                 element_id=error.element_id, message=error.message)
-    notifications.application_stopped(session, ctx, instance, error.element_id, error.message)
-    session.flush()
 
 
 def may_resume(actor: Actor, instance: Instance) -> bool:
@@ -146,13 +111,9 @@ def resume(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     audit.record(session, "resumed", actor=actor.username, at=now, instance_id=instance.id,
                  element_id=instance.error_element, failed=instance.error_message, note=note)
     instance.status, instance.error_element, instance.error_message = RUNNING, None, None
-    workflow = runtime.load(ctx, instance, to_step=True)
-    try:
-        runtime.run(ctx, workflow, refresh_timers=True)
-    except ProcessError as exc:
-        flag_error(session, ctx, instance, exc, actor=actor.username)
-        raise
-    finish_step(session, ctx, instance, workflow, actor=actor.username)
+    with advancing(session, ctx, instance, actor=actor.username) as step:
+        step.run(refresh_timers=True)
+        step.finish()
     return instance
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.choices import approving_choice
 from engine.bpmn.rewrite import DECISION_FIELD
-from engine.casework import applications
+from engine.casework.step import RUNNING, Step, advancing
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
 from engine.messaging.notifications import Directory, Message, Person
@@ -41,7 +40,6 @@ from engine.sla import clocks
 from engine.storage import audit, locks
 from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate, User
 from engine.storage.sql import insert_rows
-from engine.workflow import runtime
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -298,7 +296,7 @@ class _Breaches:
         """Take the approving decision on an open office step: APPROVED, REFUSED (logged why), BUSY or GONE."""
         task = self.session.get(Task, task_id, populate_existing=True)
         instance = self.session.get(Instance, task.instance_id, populate_existing=True) if task else None
-        if task is None or task.state not in clocks.OPEN_TASK_STATES or instance.status != applications.RUNNING:
+        if task is None or task.state not in clocks.OPEN_TASK_STATES or instance.status != RUNNING:
             return GONE
         settings, process = self._settings(instance.definition_id, task.element_id)
         choice = approving_choice(task.decision_choices, settings, process)
@@ -306,29 +304,25 @@ class _Breaches:
             return self._refused(task, f"none of the choices {task.decision_choices} reads as approval; "
                                        "name it with sla.approve")
         data = {"fiktif_positif": True, **({DECISION_FIELD: choice} if choice else {})}
-        workflow = runtime.load(self.ctx, instance, to_step=True)
         try:
-            spiff_task = workflow.get_task_from_id(UUID(task.id))
-        except Exception:  # noqa: BLE001 - the projection points at a task the state no longer has
-            return GONE
-        if spiff_task.state != runtime.TaskState.READY:
-            return GONE
-        others_open = set(runtime.ready_human_ids(workflow)) - {task.id}
-        try:
-            runtime.complete_task(self.ctx, workflow, spiff_task.id, data)
+            with advancing(self.session, self.ctx, instance, actor=SYSTEM) as step:
+                try:
+                    spiff_task = step.ready_task(task.id, name=task.name)
+                except Conflict:
+                    return GONE  # decided or withdrawn since the breach was marked
+                step.complete(spiff_task, data)
         except ProcessError as exc:
-            applications.flag_error(self.session, self.ctx, instance, exc, actor=SYSTEM)
             return self._refused(task, f"the process failed at {exc.element_id}: {exc.message}")
         try:
             with self.session.begin_nested():
-                self._record_approval(task, instance, workflow, data, choice, reason, others_open)
+                self._record_approval(task, step, data, choice, reason)
         except Conflict:
             return BUSY
         self.result.approved += 1
         return APPROVED
 
-    def _record_approval(self, task: Task, instance: Instance, workflow, data: dict, choice: str | None,
-                         reason: str, others_open: set[str]) -> None:
+    def _record_approval(self, task: Task, step: Step, data: dict, choice: str | None, reason: str) -> None:
+        instance = step.instance
         closing = {"state": "completed", "completed_at": self.now, "completed_by": SYSTEM, "decision": choice,
                    "sla_action": None, **clocks.closing_values(self.ctx, task, self.now, completed=True)}
         closed = self.session.execute(
@@ -356,7 +350,7 @@ class _Breaches:
             self._message(notifications.FIKTIF_POSITIF, person, subject, body, instance_id=instance.id,
                           task_id=task.id, key=f"fiktif_positif:{task.id}", data={"decision": choice})
             for person in _unique(self.directory.supervisors(task.jurisdiction))])
-        applications.finish_step(self.session, self.ctx, instance, workflow, actor=SYSTEM, others_open=others_open)
+        step.finish()
 
     def _refused(self, task: Task, why: str) -> str:
         audit.record(self.session, "fiktif_positif_failed", actor=SYSTEM, at=self.now, instance_id=task.instance_id,

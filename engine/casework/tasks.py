@@ -8,16 +8,16 @@ whether it arrives later or at the same moment, ends in ``Conflict`` and changes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from sqlalchemy import bindparam, inspect, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.rewrite import DECISION_FIELD
-from engine.casework import applications
 from engine.casework.inbox import OPEN
+from engine.casework.step import RUNNING, Step, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from engine.forms import schemas
 from engine.messaging import notifications
@@ -27,7 +27,6 @@ from engine.sla import clocks
 from engine.storage import audit, sql
 from engine.storage.models import Instance, ServiceDefinition, Task, User
 from engine.storage.sql import Prepared, attach
-from engine.workflow import runtime
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -181,34 +180,59 @@ def _change_if_unchanged(session: Session, task: Task, values: dict, conflict: C
         set_committed_value(task, name, value)
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A task someone may complete now, loaded once with its form: what :func:`commit` completes."""
+
+    task: Task
+    instance: Instance
+    form: schemas.Form | None
+
+
 def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, data: dict | None = None,
              decision: str | None = None, expected_revision: int | None = None) -> tuple[Instance, list[Task]]:
     """Complete a task; return the instance and its open tasks after the step."""
+    data = {} if data is None else data
+    return commit(session, ctx, submission(session, task_id, actor, data, expected_revision), actor, data, decision)
+
+
+def submission(session: Session, task_id: str, actor: Actor, data, expected_revision: int | None = None
+               ) -> Submission:
+    """The task behind ``task_id`` if ``actor`` may complete it now with ``data`` (an object of form fields).
+
+    Raises ``InvalidData`` for data that is not an object, ``NotFound``, ``Forbidden`` or ``Conflict`` (done,
+    claimed by a colleague, application not running or changed since ``expected_revision``).
+    """
+    if not isinstance(data, dict):
+        raise InvalidData("The task data must be a JSON object of form fields.",
+                          {"data": "Send an object whose keys are the form's fields."})
     task, instance = get(session, task_id, actor)
     _require_open(task)
     _require_worker(actor, task, instance)
     if task.assignee not in (None, actor.username) and not task.for_applicant:
         raise Conflict(f"Task {task.name!r} is claimed by {task.assignee}. Ask them or a supervisor to release it.")
-    if instance.status != applications.RUNNING:
+    if instance.status != RUNNING:
         raise Conflict(f"Application {instance.registration_no} is {instance.status}; its tasks cannot be completed.")
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("The application changed since you opened it. Reload it and try again.")
-    data = _validated(session, instance, task, data if data is not None else {}, decision)
+    return Submission(task, instance, definitions.form_of(session, instance.definition, task.form_key))
 
-    workflow = runtime.load(ctx, instance, to_step=True)
-    try:
-        spiff_task = workflow.get_task_from_id(UUID(task.id))
-    except Exception as exc:  # noqa: BLE001 - the projection points at a task the state no longer has
-        raise Conflict(f"Task {task.name!r} is no longer part of the application.") from exc
-    if spiff_task.state != runtime.TaskState.READY:
-        raise Conflict(f"Task {task.name!r} is no longer waiting for input.")
-    # The projection mirrors the ready human tasks, so these are the application's other open rows.
-    others_open = set(runtime.ready_human_ids(workflow)) - {task.id}
-    try:
-        runtime.complete_task(ctx, workflow, spiff_task.id, data)
-    except ProcessError as exc:
-        applications.flag_error(session, ctx, instance, exc, actor=actor.username)
-        raise
+
+def commit(session: Session, ctx: EngineContext, submitted: Submission, actor: Actor, data: dict,
+           decision: str | None = None) -> tuple[Instance, list[Task]]:
+    """Validate ``data`` and ``decision`` against the submitted task's choices and form, then complete it in one
+    step; return the instance and its open tasks after the step."""
+    task, instance = submitted.task, submitted.instance
+    data = _validated(submitted, data, decision)
+    with advancing(session, ctx, instance, actor=actor.username) as step:
+        step.complete(step.ready_task(task.id, name=task.name), data)
+        return instance, _close(session, ctx, step, task, actor, data, decision)
+
+
+def _close(session: Session, ctx: EngineContext, step: Step, task: Task, actor: Actor, data: dict,
+           decision: str | None) -> list[Task]:
+    """Close the completed task, record it, finish the step: one round trip on PostgreSQL."""
+    instance = step.instance
     now = ctx.now()
     closing = {"state": "completed", "completed_at": now, "completed_by": actor.username, "decision": decision,
                **clocks.closing_values(ctx, task, now, completed=True)}
@@ -226,17 +250,14 @@ def complete(session: Session, ctx: EngineContext, task_id: str, actor: Actor, d
         if decision is not None:
             events.append(audit.entry("decision", decision=decision, **where))
         audit.record_all(session, *events)
-        open_tasks = applications.finish_step(session, ctx, instance, workflow, actor=actor.username,
-                                              others_open=others_open)
-    return instance, open_tasks
+        return step.finish()
 
 
-def _validated(session: Session, instance: Instance, task: Task, data, decision: str | None) -> dict:
+def _validated(submitted: Submission, data: dict, decision: str | None) -> dict:
     """The data the task will store, checked: the decision against the offered choices, then everything against
     the task's form — the decision included, so that a form can require a note for some choices (``if`` the
     ``decision`` is "Tolak" ``then`` ``note`` is required)."""
-    if not isinstance(data, dict):
-        raise InvalidData("The task data must be a JSON object of form fields.", {"(form)": "Expected an object."})
+    task, form = submitted.task, submitted.form
     data = dict(data)
     if task.decision_choices:
         if decision is None:
@@ -248,7 +269,6 @@ def _validated(session: Session, instance: Instance, task: Task, data, decision:
         data[DECISION_FIELD] = decision
     elif decision is not None:
         raise InvalidData(f"Task {task.name!r} offers no decision.", {DECISION_FIELD: "This task has no choices."})
-    form = definitions.form_of(session, instance.definition, task.form_key)
     schemas.validate(form.schema if form else None, data, what=f"form of {task.name!r}",
                    also=(DECISION_FIELD,) if task.decision_choices else ())
     return data
@@ -259,13 +279,12 @@ def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, acto
     instance = session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"Application {instance_id} was not found.")
-    if instance.status != applications.RUNNING:
+    if instance.status != RUNNING:
         return []
-    workflow = runtime.load(ctx, instance, to_step=True)
     try:
-        runtime.run(ctx, workflow, refresh_timers=True)
-    except ProcessError as exc:
-        applications.flag_error(session, ctx, instance, exc, actor=actor)
-        return []
-    audit.record(session, "timer_fired", actor=actor, at=ctx.now(), instance_id=instance.id)
-    return applications.finish_step(session, ctx, instance, workflow, actor=actor)
+        with advancing(session, ctx, instance, actor=actor) as step:
+            step.run(refresh_timers=True)
+            audit.record(session, "timer_fired", actor=actor, at=ctx.now(), instance_id=instance.id)
+            return step.finish()
+    except ProcessError:
+        return []  # flagged: the timer fires again when the application is resumed

@@ -2,11 +2,9 @@
 
 These wrap ``applications.start`` and ``tasks.complete`` with what an HTTP client adds: the front office applying
 on behalf of a registered applicant, and file references checked and linked to the application
-(``engine.documents.attachments``) — all inside the caller's one transaction, so a rejected reference undoes the step.
-Nobody
-applying chooses the office: the service's rule does (``engine.services.office_rule``), and front-office staff may
-apply only
-for files of an office they serve.
+(``engine.documents.attachments``) — all inside the caller's one transaction, so a rejected reference undoes the
+step. Nobody applying chooses the office: the service's rule does (``engine.services.office_rule``), and
+front-office staff may apply only for files of an office they serve.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.casework import applications, tasks
 from engine.documents import attachments
-from engine.errors import Forbidden, InvalidData, InvalidInput
+from engine.errors import Forbidden, InvalidData
 from engine.forms import schemas
 from engine.people import users as user_service
 from engine.people.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
@@ -94,15 +92,14 @@ def open_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor) 
 
 def complete_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor, *, data, decision=None,
                   expected_revision: int | None = None) -> tuple[Instance, list[Task]]:
-    if data is not None and not isinstance(data, dict):
-        raise InvalidInput("The task data must be a JSON object of form fields.", {"data": "Expected an object."})
-    task, instance = tasks.get(session, task_id, actor)
-    form = definitions.form_of(session, instance.definition, task.form_key)
+    """Complete a task with the documents its form refers to: the task loaded once, its form looked up once, the
+    data checked once (references, then the form), all in the caller's transaction."""
+    data = {} if data is None else data
+    submitted = tasks.submission(session, task_id, actor, data, expected_revision)
     files: list = []
     if data:
-        data, files = attachments.check_references(session, form.schema if form else None, data, actor,
-                                                   instance_id=instance.id)
-    instance, open_tasks = tasks.complete(session, ctx, task_id, actor, data, decision=decision,
-                                          expected_revision=expected_revision)
+        data, files = attachments.check_references(session, submitted.form.schema if submitted.form else None, data,
+                                                   actor, instance_id=submitted.instance.id)
+    instance, open_tasks = tasks.commit(session, ctx, submitted, actor, data, decision)
     attachments.link(session, files, instance.id)
     return instance, open_tasks

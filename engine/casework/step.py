@@ -1,0 +1,120 @@
+"""The step: the one skeleton every path that advances an application's workflow goes through.
+
+A person completing a task, a due timer firing, the SLA pass deciding a breached step (*fiktif positif*), an
+application starting or resuming — each loads the workflow, advances it, and either finishes the step (state saved
+under the optimistic lock, task table reconciled, SLA clocks settled, notifications queued) or, when a script or
+condition fails, flags the application with the failing element and keeps the last good state::
+
+    with advancing(session, ctx, instance, actor=username) as step:
+        spiff_task = step.ready_task(task.id, name=task.name)   # Conflict if it is no longer waiting
+        step.complete(spiff_task, data)                          # ProcessError: flagged, then raised
+        open_tasks = step.finish()
+
+The body decides when to finish, because a completion writes the closing of its task and its audit events in the
+same round trip as the save; a ``ProcessError`` leaving the block always flags the application first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from engine.casework import projection
+from engine.errors import Conflict, ProcessError
+from engine.messaging import notifications
+from engine.sla import clocks
+from engine.storage import audit, sql
+from engine.storage.models import Instance, Task
+from engine.workflow import runtime
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+RUNNING, COMPLETED, ERROR, CANCELLED = "running", "completed", "error", "cancelled"
+
+
+@dataclass
+class Step:
+    """One advance of ``instance``'s ``workflow`` by ``actor`` (a username, or ``system``)."""
+
+    session: Session
+    ctx: EngineContext
+    instance: Instance
+    workflow: object
+    actor: str
+    # Ids of the application's task rows known to stay open after this step (None: look them up when finishing).
+    others_open: set[str] | None = None
+
+    def ready_task(self, task_id: str, *, name: str):
+        """The workflow's task behind the task row ``task_id``, still waiting for input; ``Conflict`` otherwise."""
+        try:
+            spiff_task = self.workflow.get_task_from_id(UUID(task_id))
+        except Exception as exc:  # noqa: BLE001 - the projection points at a task the state no longer has
+            raise Conflict(f"Task {name!r} is no longer part of the application.") from exc
+        if spiff_task.state != runtime.TaskState.READY:
+            raise Conflict(f"Task {name!r} is no longer waiting for input.")
+        # The projection mirrors the ready human tasks, so these are the application's other open rows.
+        self.others_open = set(runtime.ready_human_ids(self.workflow)) - {task_id}
+        return spiff_task
+
+    def complete(self, spiff_task, data: dict) -> None:
+        """Complete ``spiff_task`` with ``data`` and run to the next wait."""
+        runtime.complete_task(self.ctx, self.workflow, spiff_task.id, data)
+
+    def run(self, *, refresh_timers: bool = False) -> None:
+        """Run to the next wait (letting due timers fire first, with ``refresh_timers``)."""
+        runtime.run(self.ctx, self.workflow, refresh_timers=refresh_timers)
+
+    def finish(self) -> list[Task]:
+        """Save, reconcile the task table, settle the clocks, queue notifications, record a file's end.
+
+        Returns the application's open tasks after the step.
+        """
+        workflow, instance = self.workflow, self.instance
+        changes = {}
+        completed = workflow.is_completed()
+        if completed:
+            changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": self.ctx.now()}
+        with sql.batch(self.session):  # joins the caller's batch when there is one
+            runtime.save(self.session, self.ctx, instance, workflow, **changes)
+            still_open = projection.reconcile(self.session, self.ctx, instance, workflow, known_open=self.others_open)
+            clocks.settle(self.session, self.ctx, instance, still_open)
+            notifications.after_step(self.session, self.ctx, instance, still_open,
+                                     workflow.last_task.data if workflow.last_task else {})
+            if completed:
+                audit.record(self.session, "completed", actor=self.actor, at=self.ctx.now(), instance_id=instance.id,
+                             outcome=instance.outcome)
+        return still_open
+
+
+@contextmanager
+def advancing(session: Session, ctx: EngineContext, instance: Instance, *, actor: str, workflow=None,
+              others_open: set[str] | None = None) -> Iterator[Step]:
+    """A :class:`Step` on ``instance``: its stored workflow loaded (or ``workflow``, a new one being started).
+
+    A ``ProcessError`` raised in the block flags the application (:func:`flag_error`) and goes on to the caller.
+    """
+    if workflow is None:
+        workflow = runtime.load(ctx, instance, to_step=True)
+    try:
+        yield Step(session, ctx, instance, workflow, actor, others_open)
+    except ProcessError as exc:
+        flag_error(session, ctx, instance, exc, actor=actor)
+        raise
+
+
+def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:
+    """Keep the last good state; mark the application so an administrator sees what failed where."""
+    instance.status = ERROR
+    instance.error_element = error.element_id
+    instance.error_message = error.message
+    instance.updated_at = ctx.now()
+    audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
+                 element_id=error.element_id, message=error.message)
+    notifications.application_stopped(session, ctx, instance, error.element_id, error.message)
+    session.flush()
