@@ -60,6 +60,22 @@ def pytest_configure(config):
                                        "PostgreSQL backend only (SQLite has nothing to test there)")
 
 
+# Real diagrams from ~25 modelling tools, kept beside the checkout (../shared/corpus), not in the repository: a clone
+# without them still runs every other test. In CI the corpus must be there.
+CORPUS = Path(os.environ.get("LINCAH_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The corpus folder. Without it, the test is reported as not run and why (and fails in CI, which has it)."""
+    if CORPUS.is_dir() and any(CORPUS.rglob("*.bpmn")):
+        return CORPUS
+    if os.environ.get("CI"):
+        pytest.fail(f"CI runs the corpus tests, but the BPMN corpus is not at {CORPUS}", pytrace=False)
+    pytest.skip(f"not run: needs the BPMN corpus at {CORPUS} (../shared/corpus beside the checkout, or "
+                "LINCAH_CORPUS), which this clone does not have")
+
+
 def pytest_collection_modifyitems(config, items):
     """A ``postgresql_only`` test exists only in its PostgreSQL variant, as every test's PostgreSQL variant exists
     only when ``LINCAH_TEST_POSTGRES_URL`` is set: its SQLite variant is left out of the run, not skipped."""

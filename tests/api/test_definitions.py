@@ -7,10 +7,7 @@ import io
 import orjson
 import pytest
 
-from tests.api.conftest import PROJECT_ROOT
 from tests.engine.conftest import diagram
-
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 
 DIAGRAM = diagram("""
     <bpmn:extensionElements><camunda:properties>
@@ -113,8 +110,8 @@ def test_missing_form_part_is_a_located_problem(client, people):
                for p in response.get_json()["error"]["problems"])
 
 
-def test_xxe_file_from_the_corpus_is_refused(client, people):
-    (path,) = sorted((CORPUS / "spiff-arena-tests" / "data" / "xml_with_entity").glob("*.bpmn"))[:1]
+def test_xxe_file_from_the_corpus_is_refused(client, corpus, people):
+    (path,) = sorted((corpus / "spiff-arena-tests" / "data" / "xml_with_entity").glob("*.bpmn"))[:1]
     response = _deploy(client, people.headers("analis"), bpmn=path.read_bytes(), name=path.name)
     assert response.status_code == 422
     (problem,) = response.get_json()["error"]["problems"]

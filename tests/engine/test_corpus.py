@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from engine.bpmn.compiler import SourceFile
 from engine.services import definitions
-from tests.conftest import PROJECT_ROOT
-
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 
 
-def test_every_corpus_file_is_deployed_or_diagnosed_with_located_problems(ctx):
-    files = sorted(CORPUS.rglob("*.bpmn"))
-    assert len(files) > 700, f"the corpus is expected at {CORPUS}"
+def test_every_corpus_file_is_deployed_or_diagnosed_with_located_problems(ctx, corpus):
+    files = sorted(corpus.rglob("*.bpmn"))
+    assert len(files) > 700, f"the corpus at {corpus} is incomplete"
     deployed = 0
     for path in files:
         siblings = [SourceFile(str(p), p.read_bytes()) for p in sorted(path.parent.glob("*.bpmn")) if p != path]

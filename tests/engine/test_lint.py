@@ -15,8 +15,6 @@ from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
 from tests.engine.conftest import HEADER, diagram
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
-
 
 def lint(ctx, xml: str | bytes, forms: dict | None = None, name: str = "t.bpmn"):
     data = xml.encode() if isinstance(xml, str) else xml
@@ -32,8 +30,8 @@ def user_task(extra: str = "", task_id: str = "review") -> str:
     return f'<bpmn:userTask id="{task_id}" name="Periksa" camunda:candidateGroups="verifier" {extra}/>'
 
 
-def test_xxe_fixture_from_the_corpus_is_rejected_with_a_clear_message(ctx):
-    (path,) = sorted((CORPUS / "spiff-arena-tests" / "data" / "xml_with_entity").glob("*.bpmn"))[:1]
+def test_xxe_fixture_from_the_corpus_is_rejected_with_a_clear_message(ctx, corpus):
+    (path,) = sorted((corpus / "spiff-arena-tests" / "data" / "xml_with_entity").glob("*.bpmn"))[:1]
     compiled = lint(ctx, path.read_bytes(), name=path.name)
     (problem,) = compiled.problems
     assert problem.code == "xml_doctype" and problem.severity == "error"
