@@ -124,12 +124,19 @@ class _plain:
 
 
 @main.command(help="Deploy BPMN files (or folders) as new versions of their services; published unless --draft.")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
+@click.option("--bundled", is_flag=True, help="Also deploy the services that come with Lincah (its processes/ folder, "
+                                              "with their forms), wherever it is installed.")
 @click.option("--draft", is_flag=True, help="Deploy as draft: new applications keep using the published version.")
 @click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of forms.")
 @click.option("--actor", default="cli", show_default=True, help="Who is recorded as deploying.")
-def deploy(paths, draft, forms_dir, actor) -> None:
+def deploy(paths, bundled, draft, forms_dir, actor) -> None:
     ctx = _context()
+    if bundled:
+        paths = (*paths, str(ctx.settings.processes_dir))
+    if not paths:
+        raise click.UsageError("Give the BPMN files or folders to deploy, or --bundled for the services that come "
+                               "with Lincah.")
     factory = _factory(ctx)
     files = bpmn_files(paths)
     failed = 0

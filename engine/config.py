@@ -6,14 +6,23 @@ Read once from the environment (``LINCAH_*``) or built explicitly in tests; pass
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The checkout runs from its own top-level processes/, forms/ and migrations/ (editable install, tests, ``make run``).
+#: An installed wheel has no folders beside its packages, so its build copies them into ``engine/bundled/`` (setup.py
+#: says why), found from this file wherever pip put the package (a venv, ``--user``, ``--target``).
+FROM_CHECKOUT = (PROJECT_ROOT / "setup.cfg").is_file()
+DATA_ROOT = PROJECT_ROOT if FROM_CHECKOUT else Path(__file__).resolve().parent / "bundled"
 
 
 def _default_instance_path() -> Path:
-    return Path(os.environ.get("LINCAH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    # Installed, the instance folder is the one Flask gives an installed app (``<venv>/var/lincah-instance``),
+    # not a folder inside site-packages.
+    default = PROJECT_ROOT / "instance" if FROM_CHECKOUT else Path(sys.prefix) / "var" / "lincah-instance"
+    return Path(os.environ.get("LINCAH_INSTANCE_PATH", default))
 
 
 @dataclass(frozen=True)
@@ -35,8 +44,8 @@ class Settings:
     db_lock_timeout: float = 5.0
     db_pool_timeout: float = 10.0
     # Forms referenced by a BPMN file are looked up beside it first, then here.
-    forms_dir: Path = PROJECT_ROOT / "forms"
-    processes_dir: Path = PROJECT_ROOT / "processes"
+    forms_dir: Path = DATA_ROOT / "forms"
+    processes_dir: Path = DATA_ROOT / "processes"
     script_time_limit: float = 1.0
     # Scripts and expressions that can loop or call run in worker processes with hard limits (engine/sandbox/pool.py):
     # at most this many at once per server process (LINCAH_SCRIPT_WORKERS), each with this much memory beyond its

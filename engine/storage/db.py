@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.config import PROJECT_ROOT, Settings
+from engine.config import DATA_ROOT, Settings
 from engine.errors import ProcessError
 
 
@@ -269,7 +269,7 @@ def transaction(factory: sessionmaker[Session]):
         session.close()
 
 
-MIGRATIONS = PROJECT_ROOT / "migrations"
+MIGRATIONS = DATA_ROOT / "migrations"
 
 
 def alembic_config(url: str):

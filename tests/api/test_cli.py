@@ -52,3 +52,14 @@ def test_demo_creates_people_services_and_applications_once(db, tmp_path):
     pdf = client.get(f"/api/v1/attachments/{detail['data']['ktp']['id']}", headers=headers("nelayan"))
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     assert client.get("/api/v1/users", headers=headers("admin")).get_json()["total"] == len(demo.USERS)
+
+
+def test_deploy_bundled_deploys_the_services_that_come_with_lincah_and_no_path_says_what_to_give(db, tmp_path):
+    env = {"LINCAH_DATABASE_URL": db.url, "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")}
+    runner = CliRunner()
+    nothing = runner.invoke(cli, ["deploy"], env=env)
+    assert nothing.exit_code == 2 and "--bundled" in nothing.output
+    bundled = runner.invoke(cli, ["deploy", "--bundled"], env=env)
+    assert bundled.exit_code == 0, bundled.output
+    assert "deployed research_permit version 1 (published)" in bundled.output
+    assert "deployed fishing_vessel_permit version 1 (published)" in bundled.output
