@@ -11,6 +11,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from engine.bpmn import choices
 from engine.context import EngineContext
 from engine.documents import attachments
 from engine.errors import InvalidData, InvalidInput, ProcessError
@@ -105,14 +106,16 @@ def render(template: str, http_status: int = 200, /, **context):
     return render_template(template, **context), http_status
 
 
-def decision_style(choice: str) -> str:
-    """Buttons for the BPMN's decision flows: the refusing ones look different from the approving ones."""
-    text = choice.lower()
-    if any(word in text for word in ("tolak", "reject", "tidak", "not ", "batal")):
-        return "danger"
-    if any(word in text for word in ("kembali", "return", "revisi", "perbaik")):
-        return "secondary"
-    return "primary"
+_DECISION_STYLES = {choices.REJECT: "danger", choices.RETURN: "secondary"}
+
+
+def decision_buttons(task, definition) -> list[tuple[str, str]]:
+    """``(choice, style)`` for the task's decision buttons: the refusing ones look different from the approving ones,
+    by what the diagram says each choice means (``engine.bpmn.choices``)."""
+    meta = definition.meta or {}
+    settings = (meta.get("tasks") or {}).get(task.element_id) or {}
+    return [(choice, _DECISION_STYLES.get(choices.choice_meaning(choice, settings, meta.get("process")), "primary"))
+            for choice in task.decision_choices or []]
 
 
 def no_decision_label() -> str:

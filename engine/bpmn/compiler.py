@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn import lint, settings, sla_lint
+from engine.bpmn import choices, lint, meaning_lint, settings, sla_lint
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.parser import LincahParser
 from engine.bpmn.problems import ProblemList
@@ -222,10 +222,16 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     order = flow_order(process)
     tasks = dict(sorted(tasks.items(), key=lambda item: order.get(item[0], len(order))))
     process_settings = settings.process_settings(process)
+    # What each choice and end means is settled here, once: the SLA pass, messages and pages read it from the meta.
+    meanings = choices.resolve(process, decisions, tasks, process_settings)
+    for element_id, task in tasks.items():
+        task["meanings"] = meanings.task_meanings(element_id)
     lint.check_sla(process_settings["sla"], process, problems, filename, options.sla_parser)
     sla_lint.check_sla_settings(process, tasks, process_settings, problems, filename)
     sla_lint.check_steps_fit_the_file(nodes, tasks, process_settings, problems, filename, options.sla_parser)
-    return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process)}
+    meaning_lint.check_meanings(process, meanings, problems, filename)
+    return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process),
+            "outcomes": meanings.outcomes()}
 
 
 def _lint(process, problems: ProblemList, filename: str, options) -> None:

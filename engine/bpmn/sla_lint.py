@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from engine.bpmn.choices import approving_choice
+from engine.bpmn.choices import APPROVE as MEANS_APPROVE
+from engine.bpmn.choices import DECISION_PROPERTY, REJECT, RETURN, approving_choice, choice_meaning
 from engine.bpmn.names import label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.settings import human_tasks
@@ -208,6 +209,8 @@ def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: Problem
                              "tanpa keputusan diselesaikan otomatis tanpa data formulir.", **where)
         elif approving_choice(choices, owner.settings, scope.process) is None:
             _no_approval(owner.node, choices, problems, where)
+        else:
+            _one_approval(owner.node, owner.settings, scope, problems, where)
         return
     deciding = [t for t in scope.office if t["decisions"]]
     if not deciding:
@@ -221,22 +224,43 @@ def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: Problem
     refusing = [t for t in deciding if approving_choice(t["decisions"], t, scope.process) is None]
     if len(refusing) == len(deciding):
         problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve on the process {label(owner.node)} "
-                         "cannot approve anything: no choice of its deciding steps reads as approval, so overdue "
-                         "steps stay breached. Name the approving choice with sla.approve.",
+                         "cannot approve anything: no choice of its deciding steps is known to approve, so overdue "
+                         f"steps stay breached. Write {DECISION_PROPERTY}=approve on the approving choice's flow, or "
+                         "name it with sla.approve.",
                          message_id=f"sla.on_breach=approve pada proses {label(owner.node)}: tidak ada pilihan yang "
-                         "menyetujui; sebutkan dengan sla.approve.", **where)
+                         f"diketahui menyetujui; isi {DECISION_PROPERTY}=approve pada alurnya atau sebutkan dengan "
+                         "sla.approve.", **where)
         return
     for task in refusing:
         _no_approval(scope.nodes[task["element_id"]], task["decisions"], problems,
                      {"node": scope.nodes[task["element_id"]], "file": where["file"]})
+    for task in deciding:
+        if task not in refusing:
+            _one_approval(scope.nodes[task["element_id"]], task, scope, problems,
+                          {"node": scope.nodes[task["element_id"]], "file": where["file"]})
 
 
 def _no_approval(node, choices: list[str], problems: ProblemList, where: dict) -> None:
     problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve applies to {label(node)}, but none of its "
-                     f"choices ({', '.join(choices)}) reads as approval: when it is overdue it stays breached. Name "
-                     "the approving one with sla.approve.",
+                     f"choices ({', '.join(choices)}) is known to approve: when it is overdue it stays breached. "
+                     f"Write {DECISION_PROPERTY}=approve on the approving choice's flow, or name it with sla.approve.",
                      message_id=f"sla.on_breach=approve berlaku untuk {label(node)}, tetapi tidak ada pilihan yang "
-                     "menyetujui; sebutkan dengan sla.approve.", **where)
+                     f"diketahui menyetujui; isi {DECISION_PROPERTY}=approve pada alurnya atau sebutkan dengan "
+                     "sla.approve.", **where)
+
+
+def _one_approval(node, task: dict, scope: _Scope, problems: ProblemList, where: dict) -> None:
+    """Several approving choices and none named: the automatic decision would take one nobody chose."""
+    if any(_value(p, "sla.approve") in task["decisions"] for p in (task.get("properties"), scope.process.get(
+            "properties"))):
+        return
+    approving = [c for c in task["decisions"] if choice_meaning(c, task, scope.process) == MEANS_APPROVE]
+    if len(approving) > 1:
+        problems.error("sla_approve_ambiguous", f"sla.on_breach=approve applies to {label(node)}, whose choices "
+                       f"{', '.join(repr(c) for c in approving)} all approve: the automatic decision would take the "
+                       "first in the file, which nobody chose. Name the one to take with sla.approve on the step.",
+                       message_id=f"sla.on_breach=approve berlaku untuk {label(node)}, tetapi beberapa pilihan "
+                       f"menyetujui ({', '.join(approving)}); sebutkan yang diambil dengan sla.approve.", **where)
 
 
 def _check_approve(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
@@ -251,7 +275,16 @@ def _check_approve(value: str, owner: _Owner, scope: _Scope, problems: ProblemLi
         offered = "it is the choice of none of its office steps"
         used = scope.on_breach == APPROVE or any(
             _value(t.get("properties"), "sla.on_breach").lower() == APPROVE for t in scope.office)
-    if not valid:
+    refusing = [t for t in ([owner.settings] if owner.kind == "task" else scope.office)
+                if named in t.get("decisions", []) and choice_meaning(named, t, scope.process) in (REJECT, RETURN)]
+    if valid and refusing:
+        meaning = choice_meaning(named, refusing[0], scope.process)
+        problems.error("sla_approve_contradicts", f"sla.approve names {named!r} on {label(owner.node)}, but its flow "
+                       f"declares {DECISION_PROPERTY}={meaning}: the automatic decision would {meaning} the file. "
+                       "Name the approving choice, or correct the flow's meaning.",
+                       message_id=f"sla.approve menyebut {named!r} pada {label(owner.node)}, padahal alurnya "
+                       f"bermakna {meaning}.", **where)
+    elif not valid:
         problems.error("sla_approve_invalid", f"sla.approve {value!r} on {label(owner.node)} is not a choice this "
                        f"setting applies to ({offered}). Write the approving choice exactly as its flow is named.",
                        message_id=f"sla.approve {value!r} pada {label(owner.node)} bukan salah satu pilihan "

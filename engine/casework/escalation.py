@@ -11,9 +11,10 @@ transaction, acts on each breach exactly once:
 * ``sla.on_breach=approve`` on the step or the service: the approving decision is owed (``sla_action``) and taken
   automatically — *fiktif positif* (PP 28/2025) — recorded as such in the audit log (``fiktif_positif``, actor
   ``system``) and on the decision. A breached whole file approves every office step still open, until the file ends
-  or waits for the applicant. The approving choice is ``sla.approve`` if the diagram names it, else the one offered
-  choice that reads as approval (*Setujui*, *Rekomendasikan*, *Layak* …); without one the step stays breached and
-  the audit log says why (``fiktif_positif_failed``).
+  or waits for the applicant. The approving choice is ``sla.approve`` if the diagram names it, else the choice that
+  means approve (``engine.bpmn.choices``: ``decision.meaning`` on its flow, else its words — *Setujui*,
+  *Rekomendasikan*, *Layak* …); without one the step stays breached and the audit log says why
+  (``fiktif_positif_failed``).
 
 A decision owed is taken in the same pass when the application and all its open steps can be locked without
 waiting, otherwise in a later one: an officer completing a step at that moment is never blocked by the scheduler,
@@ -30,7 +31,7 @@ from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn.choices import approving_choice
+from engine.bpmn.choices import DECISION_PROPERTY, approving_choice
 from engine.bpmn.rewrite import DECISION_FIELD
 from engine.casework.step import RUNNING, Step, advancing
 from engine.errors import Conflict, ProcessError
@@ -301,8 +302,8 @@ class _Breaches:
         settings, process = self._settings(instance.definition_id, task.element_id)
         choice = approving_choice(task.decision_choices, settings, process)
         if task.decision_choices and choice is None:
-            return self._refused(task, f"none of the choices {task.decision_choices} reads as approval; "
-                                       "name it with sla.approve")
+            return self._refused(task, f"none of the choices {task.decision_choices} is known to approve; "
+                                       f"write {DECISION_PROPERTY}=approve on its flow or name it with sla.approve")
         data = {"fiktif_positif": True, **({DECISION_FIELD: choice} if choice else {})}
         try:
             with advancing(self.session, self.ctx, instance, actor=SYSTEM) as step:

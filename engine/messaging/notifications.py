@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from engine.bpmn import choices
 from engine.errors import InvalidInput
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
 from engine.storage.models import Instance, Notification, Task, User
@@ -177,20 +178,15 @@ _STAGE_TEXTS = {
              "Application {reg} ({service_en}) was closed: {outcome}." + _SURVEY_EN),
 }
 
-_REJECTING = ("tolak", "reject", "denied", "tidak layak", "tidak disetujui", "not approved", "refused")
-_APPROVING = ("terbit", "setuju", "approve", "issued", "granted")
+def outcome_kind(outcome: str | None, data: dict, meta: dict | None = None) -> str:
+    """Which stage message the end of a file is: approved (a permit was issued), rejected, or closed otherwise.
 
-
-def outcome_kind(outcome: str | None, data: dict) -> str:
-    """Which stage message the end of a file is: approved (a permit was issued), rejected, or closed otherwise."""
+    ``meta`` is the definition's: what its end events mean was settled at deploy (``engine.bpmn.choices``); without
+    it, the end event's name is read by that module's fallback."""
     if data.get("issued") is True or data.get("permit_number"):
         return APPROVED
-    text = (outcome or "").lower()
-    if any(word in text for word in _REJECTING):
-        return REJECTED
-    if any(word in text for word in _APPROVING):
-        return APPROVED
-    return CLOSED
+    meaning = choices.outcome_meaning(meta, outcome)
+    return APPROVED if meaning == choices.APPROVE else REJECTED if meaning == choices.REJECT else CLOSED
 
 
 def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: str | None, step: str = "",
@@ -283,7 +279,8 @@ def after_step(session: Session, ctx: EngineContext, instance: Instance, open_ro
         messages.append(stage_message(ctx, instance, kind, email=email, step=row.name, due_at=row.due_at,
                                       task_id=row.id))
     if instance.status == "completed":
-        messages.append(stage_message(ctx, instance, outcome_kind(instance.outcome, data), email=email, data=data))
+        messages.append(stage_message(ctx, instance, outcome_kind(instance.outcome, data, instance.definition.meta),
+                                      email=email, data=data))
     if messages:
         enqueue(session, ctx, messages)
 

@@ -54,7 +54,7 @@ def status(instance: Instance, open_tasks: list[Task], data: dict | None = None)
     if instance.status == "error":
         return ERROR
     if instance.status == "completed":
-        kind = outcome_kind(instance.outcome, data or {})
+        kind = outcome_kind(instance.outcome, data or {}, instance.definition.meta)
         return ISSUED if kind == APPROVED else REJECTED_STATUS if kind == REJECTED else CLOSED
     if any(task.for_applicant for task in open_tasks):
         return NEEDS_ACTION

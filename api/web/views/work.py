@@ -21,7 +21,7 @@ from engine.reporting import queue_counts, timeline, tracking
 from .. import i18n, records  # noqa: F401 - records: what each step recorded, in the files' history
 from ..blueprint import bp
 from ..labels import sla_badge
-from ..pages import FormPage, ctx, db, decision_style, engine_step, render, service_names
+from ..pages import FormPage, ctx, db, decision_buttons, engine_step, render, service_names
 from ..security import current_actor, safe_next, signed_in
 from .applicant import _start_form, _step_names
 from .public import steps_of
@@ -136,7 +136,7 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
                "revision": request.form.get(REVISION_FIELD) if conflict is None and request.method == "POST"
                else instance.revision,
                "queue": request.values.get(QUEUE_FIELD) or request.args.get("queue") or "",
-               "decisions": [(choice, decision_style(choice)) for choice in task.decision_choices or []]}
+               "decisions": decision_buttons(task, instance.definition)}
     if task.for_applicant:
         context["note"] = timeline.last_note_before(events, task)
         return render("web/task_applicant.html", http_status, **context)
