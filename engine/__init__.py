@@ -2,13 +2,14 @@
 
 Packages, each depending only on those before it (``tests/engine/test_layers.py`` keeps it so):
 
-1. ``errors``, ``config``, ``clock`` — the error hierarchy, an installation's settings, the injectable clock;
+1. ``errors``, ``config``, ``clock``, ``texts`` — the error hierarchy, an installation's settings, the injectable
+   clock, what the engine says to people in their language (the one gettext catalogue, ``engine/translations``);
 2. ``storage`` — tables, sessions and SQL;
 3. ``workflow`` — SpiffWorkflow against the database: state to text, load, run and save one step;
-4. ``sandbox`` — where conditions, timers and scripts from diagrams run, with hard limits;
-5. ``forms`` — JSON Schema forms: checking them and validating what people submit;
-6. ``people`` — roles and access rules, accounts, passwords, tokens and web sessions;
-7. ``sla`` — working-time calendars and SLA clocks;
+4. ``forms`` — JSON Schema forms: checking them and validating what people submit;
+5. ``people`` — roles and access rules, accounts, passwords, tokens and web sessions;
+6. ``sla`` — working-time calendars and SLA clocks;
+7. ``sandbox`` — where conditions, timers and scripts from diagrams run, with hard limits (and working days);
 8. ``bpmn`` — from uploaded bytes to a checked, executable definition (hardened XML, rewrites, lint);
 9. ``services`` — deploying, publishing and looking up permit services; the office rule; test runs;
 10. ``messaging`` — the notification outbox, in-app lists, e-mail;

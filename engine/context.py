@@ -38,7 +38,9 @@ class EngineContext:
         if self.script_engine is None:
             pool = shared_pool(size=self.settings.script_workers,
                                memory_limit=self.settings.script_memory_mb * 2**20)
-            self.script_engine = create_script_engine(time_limit=self.settings.script_time_limit, pool=pool)
+            self.script_engine = create_script_engine(
+                time_limit=self.settings.script_time_limit, pool=pool, clock=lambda: self.clock.now(),
+                timezone=self.settings.timezone, calendars=self.settings.calendars_path)
         if self.sla_policy is None:
             self.sla_policy = SlaPolicy.from_env()
 

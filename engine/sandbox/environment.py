@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
@@ -41,13 +43,23 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     enforces the budget from outside the interpreter.
     """
 
-    def __init__(self, time_limit: float = 1.0, pool: SandboxPool | None = None, isolation: str = "auto"):
+    def __init__(self, time_limit: float = 1.0, pool: SandboxPool | None = None, isolation: str = "auto", *,
+                 clock: Callable[[], datetime] | None = None, timezone: str = "Asia/Makassar",
+                 calendars: Path | None = None):
         super().__init__({})
         if isolation not in ISOLATION:
             raise ValueError(f"isolation must be one of {', '.join(ISOLATION)}, not {isolation!r}")
         self.time_limit = time_limit
         self._pool = pool
         self._in_process = ISOLATION[isolation]
+        # What the date helpers (dates.py) read: the engine's clock, the default time zone, the offices' calendars.
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._timezone = timezone
+        self._calendars = str(calendars) if calendars else None
+
+    def _request(self, mode: str, source: str, variables: dict[str, Any]) -> Request:
+        return Request(mode, source, variables, self.time_limit, self._clock().isoformat(), self._timezone,
+                       self._calendars)
 
     @property
     def pool(self) -> SandboxPool:
@@ -62,7 +74,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         variables = variables_of(external_context, context)
         if self._in_process(expression, "eval"):
             return run(code, variables, self.time_limit)
-        return self.pool.run(Request("eval", expression, variables, self.time_limit))
+        return self.pool.run(self._request("eval", expression, variables))
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: Mapping[str, Any] | None = None) -> bool:
@@ -75,16 +87,19 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             run(code, scope, self.time_limit)
             result = script_variables(scope)
         else:
-            result = self.pool.run(Request("exec", script, variables, self.time_limit))
+            result = self.pool.run(self._request("exec", script, variables))
         _write_back(context, result, external)
         return True
 
 
-def create_script_engine(*, time_limit: float = 1.0, pool: SandboxPool | None = None,
-                         isolation: str = "auto") -> PythonScriptEngine:
+def create_script_engine(*, time_limit: float = 1.0, pool: SandboxPool | None = None, isolation: str = "auto",
+                         clock: Callable[[], datetime] | None = None, timezone: str = "Asia/Makassar",
+                         calendars: Path | None = None) -> PythonScriptEngine:
     """A script engine whose conditions, timer expressions and scripts run in the sandbox.
 
     Attach it to every workflow you create *and every workflow you load*: it is not serialized. ``pool``
     defaults to the process's shared pool of worker processes.
     """
-    return PythonScriptEngine(environment=SandboxEnvironment(time_limit=time_limit, pool=pool, isolation=isolation))
+    environment = SandboxEnvironment(time_limit=time_limit, pool=pool, isolation=isolation, clock=clock,
+                                     timezone=timezone, calendars=calendars)
+    return PythonScriptEngine(environment=environment)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from types import CodeType
 from typing import Any
 
@@ -26,9 +27,9 @@ def variables_of(*sources: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: value for source in sources if source for key, value in source.items() if visible(key)}
 
 
-def run(code: CodeType, scope: dict[str, Any], time_limit: float) -> Any:
-    """Run restricted ``code`` in ``scope`` (which gains the guarded builtins) within one budget."""
-    scope["__builtins__"] = BUILTINS
+def run(code: CodeType, scope: dict[str, Any], time_limit: float, builtins: dict[str, Any] | None = None) -> Any:
+    """Run restricted ``code`` in ``scope`` (which gains the guarded builtins, or ``builtins``) within one budget."""
+    scope["__builtins__"] = BUILTINS if builtins is None else builtins
     budget = Budget(time_limit)
     token = CURRENT_BUDGET.set(budget)
     try:
@@ -94,7 +95,8 @@ def describe(value: Any) -> str:
         return "type"
     if callable(value):
         return "function"
-    hints = {tuple: "tuple (use a list)", set: "set (use a list)", frozenset: "set (use a list)"}
+    hints = {tuple: "tuple (use a list)", set: "set (use a list)", frozenset: "set (use a list)",
+             Decimal: "Decimal (store str(x) or int(x))"}
     return hints.get(type(value), f"{type(value).__name__} object")
 
 

@@ -87,6 +87,11 @@ class Request(NamedTuple):
     source: str
     variables: dict[str, Any]
     time_limit: float
+    # For the date helpers (dates.py): the engine's clock as ISO text, the default time zone and the offices'
+    # calendars file (None: every office keeps the default calendar).
+    now: str | None = None
+    timezone: str = "Asia/Makassar"
+    calendars: str | None = None
 
 
 class ErrorReply(NamedTuple):

@@ -21,12 +21,16 @@ import os
 import resource
 import sys
 import traceback
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from engine.errors import SandboxViolation
-from engine.sandbox import wire
+from engine.sandbox import dates, wire
 from engine.sandbox.execution import describe, run, script_variables
+from engine.sandbox.guards import BUILTINS
 from engine.sandbox.policy import code_for
+from engine.sla.office_calendars import OfficeCalendars
 
 MEMORY_EXHAUSTED = "memory limit exceeded: the code needed more memory than a script may use"
 
@@ -71,12 +75,28 @@ def _plain_result(value: Any) -> bytes:
     return payload
 
 
+_CALENDARS: dict[tuple[str | None, str], OfficeCalendars] = {}
+
+
+def _builtins(request: wire.Request) -> dict[str, Any]:
+    """The guarded builtins plus the date helpers, bound to this request's clock and the application's office."""
+    if request.now is None:
+        return BUILTINS
+    key = (request.calendars, request.timezone)
+    if key not in _CALENDARS:
+        _CALENDARS[key] = OfficeCalendars(Path(request.calendars) if request.calendars else None, request.timezone)
+    application = request.variables.get("application")
+    office = application.get("jurisdiction") if isinstance(application, dict) else None
+    found = dates.helpers(datetime.fromisoformat(request.now), request.timezone, _CALENDARS[key].working, office)
+    return {**BUILTINS, **found}
+
+
 def serve(request: wire.Request) -> bytes:
     """The reply to one request: ``("ok", value)`` or ``("error", ErrorReply)``."""
     try:
         code = code_for(request.source, request.mode)
         scope = dict(request.variables)
-        value = run(code, scope, request.time_limit)
+        value = run(code, scope, request.time_limit, _builtins(request))
         if request.mode == "exec":
             return wire.dumps(("ok", script_variables(scope)))
         return _plain_result(value)
