@@ -400,3 +400,64 @@ Index("ix_task_history", Task.jurisdiction, Task.completed_at, Task.id,
       postgresql_where=Task.state == "completed", sqlite_where=Task.state == "completed")
 Index("ix_task_history_assignee", Task.assignee, Task.completed_at, Task.id,
       postgresql_where=Task.state == "completed", sqlite_where=Task.state == "completed")
+
+
+class ExternalTask(Base):
+    """Work a diagram hands to a program outside (``camunda:type="external"``): Camunda 7's external task.
+
+    Written in the transaction of the step that reached the service task (an outbox), fetched and locked by a
+    worker, completed as a step. ``available_at`` is when a worker may fetch it next — its creation, the end of a
+    lock, or the end of a failure's retry timeout — so a fetch is one range scan of a partial index.
+    """
+
+    __tablename__ = "external_task"
+    __table_args__ = (
+        Index("ix_external_task_fetch", "topic", "available_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+        Index("ix_external_task_instance", "instance_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("service_definition.id"))
+    service_key: Mapped[str] = mapped_column(String(200))
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)  # the SpiffWorkflow task waiting for it
+    element_id: Mapped[str] = mapped_column(String(200))
+    element_name: Mapped[str] = mapped_column(String(300), default="")
+    topic: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str] = mapped_column(String(200))  # the registration number
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    # The task's process data when the step reached it (it cannot change while the task waits).
+    variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | done | incident | cancelled
+    available_at: Mapped[datetime]
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    client: Mapped[str | None] = mapped_column(String(100))  # the API client whose worker holds or held it
+    lock_expires_at: Mapped[datetime | None]
+    retries: Mapped[int | None] = mapped_column(Integer)  # None until a worker reports a failure, as in Camunda
+    retry_at: Mapped[datetime | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ApiClient(Base):
+    """A program allowed to call Lincah (an external-task worker, a system sending messages), scoped to topics,
+    messages and offices. Only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_client"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    messages: Mapped[list] = mapped_column(JSON, default=list)
+    jurisdictions: Mapped[list] = mapped_column(JSON, default=list)  # empty: every office
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
