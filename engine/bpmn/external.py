@@ -1,0 +1,85 @@
+"""Elements a program outside does: Camunda's ``camunda:type="external" camunda:topic="NAME"``.
+
+A service task, a send task and an intermediate message throw event marked so become a SpiffWorkflow
+``ServiceTask``, which waits (STARTED) for the host to finish it: the engine hands it to a worker over
+``/engine-rest`` (``engine.integration``). What the worker needs and may answer is kept in the spec's extensions,
+which survive serialization:
+
+- ``camunda:topic``, ``camunda:taskPriority``;
+- ``camunda:inputs`` — ``camunda:inputParameter`` name -> text (``${field}`` or a literal): what the worker is shown
+  besides the variables it asks for by name;
+- ``camunda:outputs`` — ``camunda:outputParameter`` name -> text: the variables a worker may set (``${x}`` takes
+  the worker's ``x`` into the process variable ``name``; an empty text takes the worker's ``name``).
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.parser.event_parsers import MESSAGE_EVENT_XPATH, SendTaskParser
+from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaIntermediateThrowEventParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+
+from engine.bpmn.names import CAMUNDA_NS
+
+EXTERNAL = "external"
+TOPIC, PRIORITY, INPUTS, OUTPUTS = "camunda:topic", "camunda:taskPriority", "camunda:inputs", "camunda:outputs"
+
+
+def external_topic(spec) -> str | None:
+    """The topic of an element a worker outside does, or ``None`` for any other task spec."""
+    extensions = getattr(spec, "extensions", None) or {}
+    return extensions.get(TOPIC) if extensions.get("camunda:type") == EXTERNAL else None
+
+
+def _camunda(node, name: str) -> str | None:
+    return node.get(f"{{{CAMUNDA_NS}}}{name}")
+
+
+def _external_node(node):
+    """The node carrying ``camunda:type="external"``: the element itself, or its message event definition."""
+    if _camunda(node, "type") == EXTERNAL:
+        return node
+    for child in node:
+        if isinstance(child.tag, str) and child.tag.endswith("messageEventDefinition") \
+                and _camunda(child, "type") == EXTERNAL:
+            return child
+    return None
+
+
+class _ExternalParser:
+    """Reads the external task's settings into the spec's extensions (with ``camunda:properties``)."""
+
+    def parse_extensions(self, node=None):
+        extensions = CamundaTaskParser.parse_extensions(self, node)
+        marked = _external_node(self.node)
+        if marked is None:
+            return extensions
+        extensions["camunda:type"] = EXTERNAL
+        extensions[TOPIC] = _camunda(marked, "topic") or ""
+        if _camunda(marked, "taskPriority"):
+            extensions[PRIORITY] = _camunda(marked, "taskPriority")
+        for kind, key in (("inputParameter", INPUTS), ("outputParameter", OUTPUTS)):
+            found = self.xpath(f"./bpmn:extensionElements/camunda:inputOutput/camunda:{kind}")
+            if found:
+                extensions[key] = {item.get("name"): (item.text or "").strip() for item in found}
+        return extensions
+
+
+class ServiceTaskParser(_ExternalParser, CamundaTaskParser):
+    pass
+
+
+class SendTaskParser(_ExternalParser, SendTaskParser):
+    def create_task(self):
+        if _external_node(self.node) is not None:
+            return ServiceTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+        return super().create_task()
+
+
+class IntermediateThrowEventParser(_ExternalParser, CamundaIntermediateThrowEventParser):
+    def create_task(self):
+        message = first(self.xpath(MESSAGE_EVENT_XPATH))
+        if message is not None and _camunda(message, "type") == EXTERNAL:
+            return ServiceTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+        return super().create_task()
