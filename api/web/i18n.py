@@ -1,6 +1,6 @@
 """Languages of the web pages: Bahasa Indonesia first, English second.
 
-Texts in the code and templates are English message ids translated by the catalogs in ``api/translations``
+Texts in the code and templates are English message ids translated by the catalogue in ``engine/translations``
 (Flask-Babel); the chosen language lives in a long-lived cookie so it survives signing out. What the BPMN and forms
 carry in both languages (service names, descriptions, requirements: ``{"id": …, "en": …}``) is picked here, and
 dates, times and numbers are written the way the chosen locale writes them (``2 Jun 2026 09.05 WITA``).

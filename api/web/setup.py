@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from engine import texts
 from engine.errors import Conflict, Forbidden, LincahError, NotFound
 from engine.messaging import notifications
 from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR
@@ -37,7 +38,6 @@ from .security import CsrfFailed, check_csrf, csrf_token, current_actor, here
 log = logging.getLogger("lincah.web")
 PACKAGE = Path(__file__).resolve().parent
 DIST = PACKAGE.parent / "static" / "dist"
-TRANSLATIONS = PACKAGE.parent / "translations"
 
 
 def _secret_key(app: Flask) -> str:
@@ -67,7 +67,7 @@ def register_web(app: Flask) -> None:
     session_cookie.configure(app, ctx.settings)  # __Host-, Secure on an https public URL; always HttpOnly, Lax
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", ctx.settings.timezone)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(texts.CATALOGUE))
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.filters.update(i18n.FILTERS)
     app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)

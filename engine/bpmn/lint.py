@@ -17,6 +17,7 @@ from engine.bpmn.expressions import is_iso_duration
 from engine.bpmn.names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.rewrite import ProcessGraph, condition_of, containers
+from engine.texts import N_
 
 _xsd_lock = threading.Lock()
 _xsd = None
@@ -48,12 +49,12 @@ def check_xsd(tree, problems: ProblemList, filename: str, limit: int = 10) -> No
     # Schema violations are warnings: modelling tools commonly write slightly non-conforming XML that the engine
     # still executes correctly; whatever the engine cannot execute is reported as an error by the later rules.
     for entry in log[:limit]:
-        problems.warning("xsd", f"Not valid against the BPMN 2.0 schema: {_short_xsd_message(entry.message)} "
-                         "Other modelling tools may not open this file.", file=filename, line=entry.line,
-                         message_id="XML tidak sesuai skema BPMN 2.0; modeler lain mungkin tidak dapat membukanya.")
+        problems.warning("xsd", N_("Not valid against the BPMN 2.0 schema: %(reason)s Other modelling tools may not "
+                                   "open this file."), file=filename, line=entry.line,
+                         params={"reason": _short_xsd_message(entry.message)})
     if len(log) > limit:
-        problems.warning("xsd", f"... and {len(log) - limit} more schema violations.", file=filename,
-                         line=log[limit].line)
+        problems.warning("xsd", N_("... and %(count)s more schema violations."), file=filename, line=log[limit].line,
+                         params={"count": len(log) - limit})
 
 
 def _short_xsd_message(message: str) -> str:
@@ -73,23 +74,25 @@ def check_platform(root, problems: ProblemList, filename: str) -> None:
     if root.get(_EXECUTION_PLATFORM) != "Camunda Cloud" and not zeebe:
         return
     used = list(dict.fromkeys(zeebe))
-    named = f": it uses {', '.join(used[:_NAMED])}{' …' if len(used) > _NAMED else ''}" if used else ""
-    problems.warning("camunda8", f"This diagram was made for Camunda 8 (Zeebe){named}. Lincah runs diagrams made "
-                     "for Camunda 7 and does not read zeebe: settings — forms, assignments, headers, FEEL "
-                     "expressions starting with '=' — so its user tasks have no form or group here. Create it as "
-                     "a Camunda 7 BPMN diagram in Camunda Modeler (camunda:formKey, camunda:candidateGroups, "
-                     "camunda:properties), or draw it in Lincah's modeler.", element_id=root.get("id"),
-                     file=filename, line=root.sourceline,
-                     message_id="Diagram ini dibuat untuk Camunda 8 (Zeebe). Lincah menjalankan diagram Camunda 7 "
-                     "dan tidak membaca pengaturan zeebe: (formulir, penugasan, ekspresi FEEL); buat ulang sebagai "
-                     "diagram BPMN Camunda 7 atau gambar di modeler Lincah.")
+    settings = f"{', '.join(used[:_NAMED])}{' …' if len(used) > _NAMED else ''}"
+    text = (N_("This diagram was made for Camunda 8 (Zeebe): it uses %(settings)s. Lincah runs diagrams made for "
+               "Camunda 7 and does not read zeebe: settings — forms, assignments, headers, FEEL expressions starting "
+               "with '=' — so its user tasks have no form or group here. Create it as a Camunda 7 BPMN diagram in "
+               "Camunda Modeler (camunda:formKey, camunda:candidateGroups, camunda:properties), or draw it in "
+               "Lincah's modeler.") if used else
+            N_("This diagram was made for Camunda 8 (Zeebe). Lincah runs diagrams made for Camunda 7 and does not "
+               "read zeebe: settings — forms, assignments, headers, FEEL expressions starting with '=' — so its user "
+               "tasks have no form or group here. Create it as a Camunda 7 BPMN diagram in Camunda Modeler "
+               "(camunda:formKey, camunda:candidateGroups, camunda:properties), or draw it in Lincah's modeler."))
+    problems.warning("camunda8", text, element_id=root.get("id"), file=filename, line=root.sourceline,
+                     params={"settings": settings} if used else None)
 
 
 def check_structure(process, problems: ProblemList, filename: str) -> None:
     if not xpath(process, "./bpmn:startEvent"):
-        problems.error("no_start_event", f"Process {label(process)} has no start event. Add a start event where "
-                       "an application begins.", node=process, file=filename,
-                       message_id=f"Proses {label(process)} tidak memiliki start event.")
+        problems.error("no_start_event", N_("Process %(name)s has no start event. Add a start event where an "
+                                            "application begins."), node=process, file=filename,
+                       params={"name": label(process)})
     for container in containers(process)[1:]:
         if local(container.tag) == "adHocSubProcess":
             continue
@@ -98,15 +101,14 @@ def check_structure(process, problems: ProblemList, filename: str) -> None:
             continue
         if not any(is_bpmn(node) and local(node.tag) in FLOW_NODE_TAGS for node in container):
             # A collapsed sub-process drawn as a placeholder, its steps never drawn inside.
-            problems.error("subprocess_empty", f"Sub-process {label(container)} is empty: nothing is drawn inside "
-                           "it. Open it and draw its steps from a start event to an end event, or replace it with "
-                           "a task.", node=container, file=filename,
-                           message_id=f"Sub-proses {label(container)} kosong: gambar langkah-langkahnya di "
-                           "dalamnya (dari start event sampai end event), atau ganti dengan tugas biasa.")
+            problems.error("subprocess_empty", N_("Sub-process %(name)s is empty: nothing is drawn inside it. Open it "
+                                                  "and draw its steps from a start event to an end event, or replace "
+                                                  "it with a task."), node=container, file=filename,
+                           params={"name": label(container)})
         elif len(starts) != 1:
-            problems.error("subprocess_start", f"Sub-process {label(container)} must contain exactly one start "
-                           f"event (it has {len(starts)}).", node=container, file=filename,
-                           message_id=f"Sub-proses {label(container)} harus memiliki tepat satu start event.")
+            problems.error("subprocess_start", N_("Sub-process %(name)s must contain exactly one start event (it has "
+                                                  "%(count)s)."), node=container, file=filename,
+                           params={"name": label(container), "count": len(starts)})
     for node in process.iter():
         tag = local(node.tag)
         if tag in UNSUPPORTED and is_bpmn(node):
@@ -114,14 +116,13 @@ def check_structure(process, problems: ProblemList, filename: str) -> None:
                            node=node, file=filename, message_id=f"Elemen {tag} {label(node)} tidak didukung.")
         elif tag == "businessRuleTask" and is_bpmn(node) and not node.get(camunda("decisionRef")):
             problems.error("business_rule_without_decision",
-                           f"Business rule task {label(node)} names no DMN decision (camunda:decisionRef). Set the "
-                           "decision reference and deploy the DMN file with it, or use a script task.",
-                           node=node, file=filename,
-                           message_id=f"Tugas aturan bisnis {label(node)} tidak menyebut keputusan DMN.")
+                           N_("Business rule task %(name)s names no DMN decision (camunda:decisionRef). Set the "
+                              "decision reference and deploy the DMN file with it, or use a script task."),
+                           node=node, file=filename, params={"name": label(node)})
         elif tag == "callActivity" and is_bpmn(node) and not node.get("calledElement"):
-            problems.error("call_activity_target", f"Call activity {label(node)} does not name the process it "
-                           "calls (calledElement).", node=node, file=filename,
-                           message_id=f"Call activity {label(node)} tidak menyebut proses yang dipanggil.")
+            problems.error("call_activity_target", N_("Call activity %(name)s does not name the process it calls "
+                                                      "(calledElement)."), node=node, file=filename,
+                           params={"name": label(node)})
 
 
 def check_gateways(process, problems: ProblemList, filename: str) -> None:
@@ -135,11 +136,10 @@ def check_gateways(process, problems: ProblemList, filename: str) -> None:
             if len(flows) > 1 and node.get("default") is None and all(condition_of(f) is None for f in flows):
                 if not any((f.get("name") or "").strip() for f in flows):
                     problems.error("gateway_no_condition",
-                                   f"Gateway {label(node)} splits into {len(flows)} flows but none has a condition, "
-                                   "a name or the default mark. Name the flows after a user task (they become the "
-                                   "officer's choices) or write a condition on each.",
-                                   node=node, file=filename,
-                                   message_id=f"Gerbang {label(node)} tidak memiliki syarat, nama, atau default.")
+                                   N_("Gateway %(name)s splits into %(count)s flows but none has a condition, a name "
+                                      "or the default mark. Name the flows after a user task (they become the "
+                                      "officer's choices) or write a condition on each."),
+                                   node=node, file=filename, params={"name": label(node), "count": len(flows)})
 
 
 def check_event_gateways(process, problems: ProblemList, filename: str) -> None:
@@ -157,13 +157,12 @@ def check_event_gateways(process, problems: ProblemList, filename: str) -> None:
                 continue
             names = ", ".join(label(t) for t in timers)
             problems.error("event_gateway_timers",
-                           f"Event-based gateway {label(node)} waits for {len(timers)} timers ({names}); the engine "
-                           f"gives them one due time, that of {label(timers[0])}, so the others would never fire on "
-                           "their own schedule. Keep one timer after the gateway; put other deadlines on boundary "
-                           "timers of the task that waits.",
-                           node=node, file=filename,
-                           message_id=f"Gerbang berbasis peristiwa {label(node)} menunggu lebih dari satu timer; "
-                                      "hanya satu yang akan berjalan.")
+                           N_("Event-based gateway %(name)s waits for %(count)s timers (%(timers)s); the engine gives "
+                              "them one due time, that of %(first)s, so the others would never fire on their own "
+                              "schedule. Keep one timer after the gateway; put other deadlines on boundary timers of "
+                              "the task that waits."), node=node, file=filename,
+                           params={"name": label(node), "count": len(timers), "timers": names,
+                                   "first": label(timers[0])})
 
 
 def check_reachability(process, problems: ProblemList, filename: str) -> None:
@@ -192,9 +191,9 @@ def check_reachability(process, problems: ProblemList, filename: str) -> None:
             stack.extend(boundary.get(current, []))
         for node_id, node in flow_nodes.items():
             if node_id not in seen and local(node.tag) != "boundaryEvent":
-                problems.warning("unreachable", f"{local(node.tag)} {label(node)} can never be reached from a start "
-                                 "event. Connect it with a sequence flow or delete it.", node=node, file=filename,
-                                 message_id=f"Elemen {label(node)} tidak dapat dicapai dari start event.")
+                problems.warning("unreachable", N_("%(kind)s %(name)s can never be reached from a start event. Connect "
+                                                   "it with a sequence flow or delete it."), node=node, file=filename,
+                                 params={"kind": local(node.tag), "name": label(node)})
 
 
 def check_sla(value: str | None, node, problems: ProblemList, filename: str, parse=None) -> None:
@@ -213,9 +212,9 @@ def check_sla(value: str | None, node, problems: ProblemList, filename: str, par
     elif not is_iso_duration(text):
         message = f"sla {text!r} is not an ISO-8601 duration"
     if message:
-        problems.error("sla_invalid", f"SLA of {label(node)} cannot be read: {message}. Write working time as "
-                       "ISO-8601, e.g. P2D (2 working days) or PT4H (4 working hours).", node=node,
-                       file=filename, message_id=f"SLA pada {label(node)} tidak dapat dibaca: {text!r}.")
+        problems.error("sla_invalid", N_("SLA of %(name)s cannot be read: %(reason)s. Write working time as "
+                                         "ISO-8601, e.g. P2D (2 working days) or PT4H (4 working hours)."),
+                       node=node, file=filename, params={"name": label(node), "reason": message})
 
 
 def check_code(process, problems: ProblemList, filename: str, check_expression, check_script) -> None:
@@ -230,24 +229,24 @@ def check_code(process, problems: ProblemList, filename: str, check_expression, 
             event = value.getparent().getparent()
             message = check_expression(text)
             if message and looks_like_cron(text):
-                problems.error("timer_cron", f"The timer of {label(event)} is a cron expression ({text!r}), which "
-                               "Lincah does not run. Write an ISO-8601 cycle instead, e.g. R/PT5M (every five "
-                               "minutes), R/P1D (every day) or R3/PT1H (three times, an hour apart).", node=event,
-                               file=filename, message_id=f"Timer {label(event)} memakai ekspresi cron ({text!r}); "
-                               "tulis siklus ISO-8601, misalnya R/P1D (setiap hari).")
+                problems.error("timer_cron", N_("The timer of %(name)s is a cron expression (%(value)s), which "
+                                                "Lincah does not run. Write an ISO-8601 cycle instead, e.g. R/PT5M "
+                                                "(every five minutes), R/P1D (every day) or R3/PT1H (three times, an "
+                                                "hour apart)."), node=event, file=filename,
+                               params={"name": label(event), "value": repr(text)})
             else:
                 _report(message, text, event, "timer expression", problems, filename)
     for script in xpath(process, ".//bpmn:scriptTask"):
         body = xpath(script, "./bpmn:script")
         if not body or not (body[0].text or "").strip():
-            problems.error("script_empty", f"Script task {label(script)} has no script.", node=script,
-                           file=filename, message_id=f"Tugas skrip {label(script)} tidak berisi skrip.")
+            problems.error("script_empty", N_("Script task %(name)s has no script."), node=script, file=filename,
+                           params={"name": label(script)})
             continue
         fmt = (script.get("scriptFormat") or "python").lower()
         if fmt not in {"python", "py", "python3", ""}:
-            problems.error("script_language", f"Script task {label(script)} is written in {fmt!r}; only Python "
-                           "scripts run in Lincah.", node=script, file=filename,
-                           message_id=f"Tugas skrip {label(script)} bukan Python.")
+            problems.error("script_language", N_("Script task %(name)s is written in %(language)s; only Python "
+                                                 "scripts run in Lincah."), node=script, file=filename,
+                           params={"name": label(script), "language": repr(fmt)})
             continue
         _report(check_script(body[0].text), body[0].text, script, "script", problems, filename)
 

@@ -1,23 +1,27 @@
-"""The Indonesian catalog covers every text of the pages, keeps their placeholders, and its compiled .mo (committed,
-so nothing compiles at run time) says exactly what the .po says."""
+"""The one catalogue (engine/translations) covers every text people read — the engine's messages, the web pages'
+Python and templates — keeps their placeholders, and its compiled .mo (committed, so nothing compiles at run time)
+says exactly what the .po says."""
 
 from __future__ import annotations
 
 import re
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from engine import texts
 from tests.conftest import PROJECT_ROOT
 
-CATALOG = PROJECT_ROOT / "api" / "translations" / "id" / "LC_MESSAGES"
+CATALOG = texts.CATALOGUE / "id" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def _extracted() -> set:
-    method_map = [("api/web/**.py", "python"), ("api/web/templates/**.html", "jinja2")]
-    options = {"api/web/templates/**.html": {"extensions": "jinja2.ext.do"}}
+    """Every message id the extraction of babel.cfg finds (what ``pybabel extract`` would write)."""
+    with (texts.CATALOGUE / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options = parse_mapping_cfg(config)
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
@@ -37,7 +41,7 @@ def test_every_text_of_the_pages_has_an_indonesian_translation():
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy
                   and all(m.string if isinstance(m.string, tuple) else [m.string])}
     missing = sorted(str(m) for m in _extracted() - translated)
-    assert not missing, f"add these to api/translations/id/LC_MESSAGES/messages.po: {missing}"
+    assert not missing, f"add these to engine/translations/id/LC_MESSAGES/messages.po: {missing}"
 
 
 def test_translations_keep_every_placeholder():
@@ -58,4 +62,4 @@ def test_the_committed_mo_is_compiled_from_the_po():
     with (CATALOG / "messages.mo").open("rb") as compiled:
         mo = {plain(m.id): plain(m.string) for m in read_mo(compiled) if m.id}
     po = {plain(m.id): plain(m.string) for m in _po() if m.id and not m.fuzzy}
-    assert mo == po, "run: pybabel compile -d api/translations (see api/translations/README.md)"
+    assert mo == po, "run: pybabel compile -d engine/translations (see engine/translations/README.md)"
