@@ -15,7 +15,8 @@ Packages, each depending only on those before it (``tests/engine/test_layers.py`
 10. ``messaging`` — the notification outbox, in-app lists, e-mail;
 11. ``documents`` — attachments and the permit letter;
 12. ``casework`` — applications and tasks: every path that advances a workflow;
-13. ``reporting`` — SLA reports, dashboard, satisfaction survey, tracking, timelines, queue counts;
-14. ``context`` assembles what an operation needs besides the session (settings, clock, codec, sandbox, calendars)
+13. ``integration`` — programs outside: API clients, external tasks over Camunda 7's contract, incidents;
+14. ``reporting`` — SLA reports, dashboard, satisfaction survey, tracking, timelines, queue counts;
+15. ``context`` assembles what an operation needs besides the session (settings, clock, codec, sandbox, calendars)
     from the packages above; they name ``EngineContext`` only in type hints. ``demo`` builds demo data from all.
 """

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from engine.casework import projection
+from engine.casework import external_outbox, projection
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
 from engine.sla import clocks
@@ -71,7 +71,8 @@ class Step:
         runtime.run(self.ctx, self.workflow, refresh_timers=refresh_timers)
 
     def finish(self) -> list[Task]:
-        """Save, reconcile the task table, settle the clocks, queue notifications, record a file's end.
+        """Save, reconcile the task table, settle the clocks, hand external tasks to workers, queue notifications,
+        record a file's end.
 
         Returns the application's open tasks after the step.
         """
@@ -84,6 +85,7 @@ class Step:
             runtime.save(self.session, self.ctx, instance, workflow, **changes)
             still_open = projection.reconcile(self.session, self.ctx, instance, workflow, known_open=self.others_open)
             clocks.settle(self.session, self.ctx, instance, still_open)
+            external_outbox.sync(self.session, self.ctx, instance, workflow)  # work for programs outside
             notifications.after_step(self.session, self.ctx, instance, still_open,
                                      workflow.last_task.data if workflow.last_task else {})
             if completed:
