@@ -151,7 +151,8 @@ def test_the_automatic_decision_is_an_error_where_it_would_take_the_wrong_choice
 
 
 def test_the_bundled_services_declare_every_meaning(ctx):
-    for path in sorted((PROJECT_ROOT / "processes").glob("*.bpmn")):
+    starter = PROJECT_ROOT / "api" / "web" / "templates" / "web" / "analyst" / "bpmn" / "approval.bpmn"
+    for path in [*sorted((PROJECT_ROOT / "processes").glob("*.bpmn")), starter]:
         root = etree.fromstring(path.read_bytes())
         decisions = rewrite(root, ProblemList(), path.name, "Asia/Makassar")
         (process,) = [p for p in xpath(root, "./bpmn:process") if p.get("isExecutable") == "true"]
@@ -159,6 +160,8 @@ def test_the_bundled_services_declare_every_meaning(ctx):
         assert found.choices, path.name
         assert {c.source for chosen in found.choices.values() for c in chosen} == {"declared"}, path.name
         assert {e.source for e in found.ends} <= {"declared", "choices"}, path.name
+        if path == starter:
+            continue
         compiled = definitions.lint(ctx, SourceFile(path.name, path.read_bytes()), [],
                                     definitions.form_source(ctx, path))
         assert meaning_problems(compiled) == [], path.name
