@@ -19,7 +19,7 @@ from engine.context import EngineContext
 from engine.sandbox import shared_pool
 from engine.storage.db import engine_for, make_session_factory
 
-from . import docs, errors, rate_limits, security_headers, web
+from . import docs, engine_rest, errors, rate_limits, security_headers, web
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
@@ -58,6 +58,7 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(engine_rest.blp)  # Camunda 7's REST contract for external-task workers
     errors.register(app)
     security_headers.register(app)  # CSP, frame and sniffing rules, HSTS on https: pages and API alike
     web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages

@@ -223,9 +223,11 @@ def handle_bpmn_error(session: Session, ctx: EngineContext, caller: Caller, task
         spiff_task = _waiting(step, row)
         data = typed.accepted(spiff_task.task_spec, values)
         spiff_task.data.update(data)
+        pending = len(step.workflow.bpmn_events)
         with use_clock(ctx.clock):
             ErrorEventDefinition(error_code, code=error_code).throw(spiff_task)
-        caught = spiff_task.state != runtime.TaskState.STARTED
+        # A thrown event no task catches ends up among the workflow's events for the outside world.
+        caught = len(step.workflow.bpmn_events) == pending
         if caught:
             step.run()
             audit.record(session, "external_task_bpmn_error", actor=caller.actor, at=ctx.now(),
