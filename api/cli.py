@@ -21,6 +21,7 @@ from scheduler.cli import scheduler_command
 
 from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
+from .clients_cli import clients_command
 from .server import require_free_port
 from .server import run as run_server
 
@@ -239,6 +240,7 @@ def demo() -> None:
 
 main.add_command(scheduler_command)
 main.add_command(calendar_command)
+main.add_command(clients_command)
 
 if __name__ == "__main__":
     main()

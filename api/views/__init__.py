@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from . import applications, attachments, auth, definitions, health, notifications, reports, services, tasks, users
+from . import (
+    applications,
+    attachments,
+    auth,
+    definitions,
+    health,
+    integration,
+    notifications,
+    reports,
+    services,
+    tasks,
+    users,
+)
 
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, attachments.blp,
-              reports.blp, notifications.blp, health.blp)
+              reports.blp, notifications.blp, health.blp, integration.clients_blp, integration.incidents_blp)
