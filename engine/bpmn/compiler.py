@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn import choices, lint, meaning_lint, settings, sla_lint
+from engine.bpmn import choices, executable, lint, meaning_lint, settings, sla_lint
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.parser import LincahParser
 from engine.bpmn.problems import ProblemList
@@ -36,6 +36,7 @@ class Compiled:
     texts: dict[str, str] = field(default_factory=dict)  # every file used: name -> original text
     spec: object = None
     subprocess_specs: dict = field(default_factory=dict)
+    spec_json: str | None = None  # the spec as stored, once it survived a round trip (engine.services.preparation)
     meta: dict = field(default_factory=dict)
     forms: dict[str, Form] = field(default_factory=dict)
     problems: ProblemList = field(default_factory=ProblemList)
@@ -240,6 +241,7 @@ def _lint(process, problems: ProblemList, filename: str, options) -> None:
     lint.check_event_gateways(process, problems, filename)
     lint.check_reachability(process, problems, filename)
     lint.check_code(process, problems, filename, check_expression, check_script)
+    executable.check_executable(process, problems, filename, check_expression)
 
 
 def _parse(result: Compiled, root, other_roots) -> None:
@@ -258,15 +260,15 @@ def _parse(result: Compiled, root, other_roots) -> None:
     except ValidationException as exc:
         element = getattr(exc, "id", "") or _element_named_in(str(exc), root, other_roots)
         result.spec = None
-        result.problems.error("parser", _library_message(exc), file=getattr(exc, "file_name", "") or result.main_file,
-                              element_id=element, line=_line(exc, node_lines, element),
-                              message_id="Diagram tidak dapat dibaca oleh mesin alur kerja.")
+        message, message_id = executable.library_problem(exc, element, [root, *(r for _, r in other_roots)])
+        result.problems.error("parser", message, file=getattr(exc, "file_name", "") or result.main_file,
+                              element_id=element, line=_line(exc, node_lines, element), message_id=message_id)
     except (SpiffWorkflowException, Exception) as exc:  # noqa: BLE001 - the library's crash becomes a problem
         result.spec = None
         result.problems.error("parser_failure", f"The workflow library could not read this diagram "
                               f"({type(exc).__name__}: {exc}). Check the element types used; if the diagram looks "
                               "right, report this to the Lincah team with the file.", file=result.main_file,
-                              message_id="Mesin alur kerja gagal membaca diagram ini.")
+                              element_id=result.key, message_id="Mesin alur kerja gagal membaca diagram ini.")
 
 
 def _element_named_in(message: str, root, other_roots) -> str | None:
@@ -286,14 +288,6 @@ def _line(exc, node_lines: dict, element: str | None):
     if isinstance(line, int):
         return line
     return node_lines.get(element)
-
-
-def _library_message(exc) -> str:
-    message = str(exc).split("\n")[0].strip()
-    name = getattr(exc, "name", "") or ""
-    tag = getattr(exc, "tag", "") or ""
-    subject = f"{tag} '{name}'" if name else tag
-    return f"{subject}: {message}" if subject else message
 
 
 def _check_decision_forms(result: Compiled, process, problems: ProblemList, filename: str) -> None:

@@ -10,13 +10,13 @@ the one listed first wins, and moving a box in the modeler never changes where a
 
 from __future__ import annotations
 
-from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent, SendTask, ServiceTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from engine.bpmn import external
+from engine.bpmn import external, multi_instance
 from engine.bpmn.names import CAMUNDA_NS
 
 
@@ -31,14 +31,16 @@ class LincahUserTaskParser(UserTaskParser):
 
 
 class LincahParser(CamundaParser):
-    OVERRIDE_PARSER_CLASSES = {
+    # Every element's parser, so that each reads multi-instance in both notations (engine.bpmn.multi_instance).
+    OVERRIDE_PARSER_CLASSES = multi_instance.everywhere({
+        **BpmnParser.PARSER_CLASSES,
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (LincahUserTaskParser, UserTask),
         # camunda:type="external": a worker outside does it (engine/bpmn/external.py)
         full_tag("serviceTask"): (external.ServiceTaskParser, ServiceTask),
         full_tag("sendTask"): (external.SendTaskParser, SendTask),
         full_tag("intermediateThrowEvent"): (external.IntermediateThrowEventParser, IntermediateThrowEvent),
-    }
+    })
 
     def get_document_positions(self, root):
         # The library reads the positions only to sort outgoing flows by their target's height; without them its

@@ -22,7 +22,7 @@ from engine.bpmn.encoding import as_utf8
 from engine.bpmn.problems import ProblemList
 from engine.errors import InvalidDefinition, NotFound
 from engine.forms.schemas import Form, FormSource
-from engine.services import office_rule
+from engine.services import office_rule, preparation
 from engine.storage import audit
 from engine.storage.models import FormSnapshot, ServiceDefinition
 
@@ -52,12 +52,21 @@ def form_source(ctx: EngineContext, bpmn_path: Path | None = None, forms_dir: Pa
 
 
 def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
-    """Check the files; what is deployed is exactly what was checked, so a file that lints clean deploys."""
+    """Check the files; what is deployed is exactly what was checked, so a file that lints clean deploys, and one
+    the deploy refuses is refused here with the same problems. Never raises: whatever the files hold, the answer
+    is a compiled definition or located problems (``engine.services.preparation``)."""
+    return preparation.guarded(main, lambda: _lint(ctx, main, supporting, forms))
+
+
+def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
     notes = ProblemList()
-    compiled = compile_definition(_in_utf8(main, notes), [_in_utf8(s, notes) for s in supporting], forms,
-                                  ctx.compile_options())
+    options = ctx.compile_options()
+    main = preparation.without_reserved_ids(_in_utf8(main, notes), notes, options.max_bytes)
+    supporting = [preparation.without_reserved_ids(_in_utf8(s, notes), notes, options.max_bytes) for s in supporting]
+    compiled = compile_definition(main, supporting, forms, options)
     compiled.problems.extend(notes.warnings)
     _check_office_rule(compiled)
+    preparation.prepare_spec(ctx, compiled)
     return compiled
 
 
@@ -157,7 +166,7 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
             publish_version(session, ctx, existing.key, existing.version, actor=actor)
         return DeployResult(existing, created=False, warnings=warnings)
 
-    spec_json = ctx.codec.dump_spec(compiled.spec, compiled.subprocess_specs)
+    spec_json = compiled.spec_json  # stored, restored and started once by lint
     form_hashes = {key: _snapshot(session, ctx, form) for key, form in compiled.forms.items()}
     meta = compiled.meta
     process = meta["process"]

@@ -14,11 +14,11 @@ from uuid import UUID
 
 import orjson
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 
-from engine.workflow import plain_tasks
+from engine.workflow import plain_tasks, spec_converters
 
 SERIALIZER_VERSION = VERSION
 
@@ -73,7 +73,7 @@ class StateCodec:
     """Serializes specs (once) and instance states (every step). Thread-safe; one per process is enough."""
 
     def __init__(self, cache_size: int = 256):
-        self.registry = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+        self.registry = spec_converters.configure(DefaultRegistry())
         self.stock = BpmnWorkflowSerializer(self.registry)
         self._instances = _InstanceConverter(BpmnWorkflow, self.registry)
         self._specs: OrderedDict[object, tuple] = OrderedDict()
