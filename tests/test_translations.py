@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from api.web.views.analyst import MODELER_TEXTS
 from engine import texts
 from tests.conftest import PROJECT_ROOT
 
@@ -63,3 +64,15 @@ def test_the_committed_mo_is_compiled_from_the_po():
         mo = {plain(m.id): plain(m.string) for m in read_mo(compiled) if m.id}
     po = {plain(m.id): plain(m.string) for m in _po() if m.id and not m.fuzzy}
     assert mo == po, "run: pybabel compile -d engine/translations (see engine/translations/README.md)"
+
+
+def test_every_text_the_modeler_script_looks_up_comes_from_the_catalogue():
+    """The modeler (web/src) asks ``t("English")`` for its texts; the page sends their translations from the
+    catalogue (``MODELER_TEXTS``), so a text the script uses but the page does not send would stay English."""
+    used = set()
+    for script in (PROJECT_ROOT / "web" / "src").glob("*.js"):
+        with script.open("rb") as source:
+            found = extract("javascript", source, keywords={"t": None})
+            used.update(message for _line, message, _comments, _context in found if isinstance(message, str))
+    assert used, "the modeler's texts were not found"
+    assert not sorted(used - set(MODELER_TEXTS)), "add them to MODELER_TEXTS in api/web/views/analyst.py"

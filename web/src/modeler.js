@@ -8,14 +8,13 @@ import {
 import { layoutProcess } from "bpmn-auto-layout";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { LincahPropertiesModule } from "./lincah-provider.js";
-import { MESSAGES_ID } from "./messages-id.js";
 import { PadMenusModule } from "./pad-menus.js";
 import { IndonesianTranslateModule } from "./translate-id.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
 const T = config.texts || {};
-// The server's texts first; the modeler's newer messages have their Indonesian in the bundle until they move there.
-const t = (text) => T[text] || (config.lang === "id" && MESSAGES_ID[text]) || text;
+// Every text of the modeler comes from the server, translated by the one catalogue (analyst.py MODELER_TEXTS).
+const t = (text) => T[text] || text;
 window.LINCAH_MODELER_TEXT = T;
 const $ = (selector) => document.querySelector(selector);
 

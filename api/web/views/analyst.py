@@ -49,7 +49,10 @@ MODELER_TEXTS = (
     N_("Calendar (24x7 for plain time)"), N_("Service name (Indonesian)"), N_("Service name (English)"),
     N_("Whole-file SLA (e.g. P5D)"), N_("Fee (0 = free)"), N_("Product (Indonesian)"), N_("Product (English)"),
     N_("Office (code or ${field})"), N_("Complaints channel"), N_("Legal basis"),
-    N_("Shown in the public catalogue"), N_("Create starter form"), N_("Edit form"))
+    N_("Shown in the public catalogue"), N_("Create starter form"), N_("Edit form"),
+    N_("The file had no layout: the modeler laid it out; check it before deploying."),
+    N_("“{name}” is not a BPMN XML file. Choose a .bpmn file saved from a BPMN modeler (such as Camunda Modeler or "
+       "“Download .bpmn” here); the diagram on the page is unchanged."))
 
 
 def _staff_page() -> None:
