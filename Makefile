@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install web lint bench corpus clean
+.PHONY: run test install web workers lint bench corpus clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: install web
 	$(BIN)/lincah demo
 	$(BIN)/lincah serve --host $(HOST) --port $(PORT)
 
-test: install web
+test: install web workers
 	$(BIN)/ruff check engine api scheduler tests bench
 	@if command -v npm >/dev/null 2>&1; then (cd web && npm run --silent lint); else \
 	  echo "npm is not installed: skipping eslint (CI runs it)."; fi
@@ -41,6 +41,16 @@ web:
 	else \
 	  echo "npm is not installed: skipping the web assets. Pages still work, but without BPMN diagrams;"; \
 	  echo "install Node.js 20.19+ and npm, then run 'make web' (the browser tests need it)."; \
+	fi
+
+# Camunda's own JavaScript worker library for the tests that run it against /engine-rest (tests/integration);
+# npm ci only when the lock changed.
+workers:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! tests/workers/js/node_modules/.package-lock.json -nt tests/workers/js/package-lock.json ]; then \
+	    (cd tests/workers/js && npm ci --no-audit --no-fund); fi; \
+	else \
+	  echo "npm is not installed: the Camunda JavaScript worker tests are skipped (CI runs them)."; \
 	fi
 
 bench: install
