@@ -11,9 +11,9 @@ import engine
 ENGINE = Path(engine.__file__).parent
 #: Lowest first: a module may import from its own layer and the layers before it. ``context`` and ``demo`` sit on top.
 LAYERS = [
-    {"errors", "config", "clock", "texts"}, {"storage"}, {"workflow"}, {"forms"}, {"people"}, {"sla"}, {"sandbox"},
-    {"bpmn"}, {"services"}, {"messaging"}, {"documents"}, {"casework"}, {"integration"}, {"reporting"}, {"context"},
-    {"demo"},
+    {"errors", "config", "clock", "texts"}, {"storage"}, {"decisions"}, {"workflow"}, {"forms"}, {"people"}, {"sla"},
+    {"sandbox"}, {"bpmn"}, {"services"}, {"messaging"}, {"documents"}, {"casework"}, {"integration"}, {"reporting"},
+    {"context"}, {"demo"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
