@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from engine.bpmn import multi_instance
-from engine.bpmn.names import FLOW_NODE_TAGS, is_bpmn, label, local, xpath
+from engine.bpmn.names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.rewrite import ProcessGraph, condition_of, containers
 
@@ -27,6 +27,7 @@ def check_executable(process, problems: ProblemList, filename: str, check_expres
     check_gateway_flows(process, problems, filename)
     check_data_associations(process, problems, filename)
     check_sizes(process, problems, filename)
+    check_service_tasks(process, problems, filename)
     multi_instance.check_loops(process, problems, filename, check_expression)
 
 
@@ -143,6 +144,21 @@ def check_sizes(process, problems: ProblemList, filename: str) -> None:
         problems.error("name_too_long", f"The name of process {process.get('id')!r} is {len(name)} characters; "
                        f"Lincah keeps at most {MAX_NAME}. Shorten it, or set name.id and name.en.", node=process,
                        file=filename, message_id=f"Nama proses terlalu panjang (maksimal {MAX_NAME} karakter).")
+
+
+def check_service_tasks(process, problems: ProblemList, filename: str) -> None:
+    """A service task is work for a program outside; one that names none deploys, and an application that reaches
+    it waits there: said at deploy, so that nobody finds out from a file that never moves."""
+    for node in xpath(process, ".//bpmn:serviceTask"):
+        if node.get(camunda("type")) == "external" or xpath(node, "./bpmn:extensionElements/camunda:connector"):
+            continue
+        java = next((a for a in ("class", "expression", "delegateExpression") if node.get(camunda(a))), None)
+        written = f" (camunda:{java} names Java code, which Lincah does not run)" if java else ""
+        problems.warning("service_task_no_worker", f"Service task {label(node)} names no work Lincah can hand out"
+                         f"{written}: an application that reaches it waits there. Set camunda:type=\"external\" and "
+                         "camunda:topic so that a worker does it, or use a script task.", node=node, file=filename,
+                         message_id=f"Tugas layanan {label(node)} tidak menyebut pekerja (camunda:type=\"external\" "
+                                    "dan camunda:topic); berkas akan menunggu di sana.")
 
 
 # What the parser still says, in the analyst's words: (pattern over its message, English, Indonesian).

@@ -5,7 +5,8 @@ Camunda Modeler writes ``camunda:collection="items" camunda:elementVariable="ite
 item). SpiffWorkflow's Camunda parser reads only the first, and only on the elements it overrides (user tasks,
 plain and manual tasks, sub-processes, call activities); its script task reads only the second; and its Camunda
 multi-instance classes rewrite their own spec while they run (a spec shared by every application of a version).
-Here both notations are read on every activity and become the library's standard multi-instance specs:
+Here both notations are read on every activity and become the library's standard multi-instance specs (with the
+item kept in its instance: ``engine.workflow.multi_instance_specs``):
 
 - ``camunda:collection`` (a variable name, or ``${name}``) is the list to repeat over, ``camunda:elementVariable``
   the variable that holds each item in its instance — as in Camunda 7, what the instances write goes back into the
@@ -27,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from engine.bpmn.expressions import juel_to_python, placeholder_name
 from engine.bpmn.names import camunda, is_bpmn, label, xpath
 from engine.bpmn.problems import ProblemList
+from engine.workflow.multi_instance_specs import LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Camunda's own loop variables, which the engine does not provide.
@@ -91,11 +93,11 @@ class MultiInstanceParsing:
             "condition": loop.condition,
         }
         if loop.sequential:
-            self.task = TaskParser.SEQUENTIAL_MI_CLASS(self.spec, original.name, description="Sequential MultiInstance",
-                                                       **params)
+            self.task = LincahSequentialMultiInstanceTask(self.spec, original.name,
+                                                          description="Sequential MultiInstance", **params)
         else:
-            self.task = TaskParser.PARALLEL_MI_CLASS(self.spec, original.name, description="Parallel MultiInstance",
-                                                     **params)
+            self.task = LincahParallelMultiInstanceTask(self.spec, original.name, description="Parallel MultiInstance",
+                                                        **params)
         self._copy_task_attrs(original, loop_characteristics)
 
 

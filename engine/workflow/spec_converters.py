@@ -8,7 +8,8 @@ unknown class is left as it is by the registry, and the JSON encoder then refuse
 serializable: ServiceTask") — a deploy that crashed after lint had accepted the diagram.
 
 The standard classes are registered here under their own typenames (``Bpmn…``), because the Camunda classes
-already hold the plain names in every spec stored so far; adding a class touches this one table.
+already hold the plain names in every spec stored so far, and so are Lincah's own multi-instance classes
+(``engine.workflow.multi_instance_specs``); adding a class touches this one table.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from SpiffWorkflow.bpmn.specs.defaults import UserTask as StandardUserTask
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 
+from engine.workflow.multi_instance_specs import LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask
+
 # class -> (converter, typename); the typename is what a stored spec names the class by and must never change.
 STANDARD_CLASSES = {
     ServiceTask: (BpmnTaskSpecConverter, "ServiceTask"),
@@ -34,6 +37,8 @@ STANDARD_CLASSES = {
     MessageEventDefinition: (MessageEventDefinitionConverter, "BpmnMessageEventDefinition"),
     ParallelMultiInstanceTask: (MultiInstanceTaskConverter, "BpmnParallelMultiInstanceTask"),
     SequentialMultiInstanceTask: (MultiInstanceTaskConverter, "BpmnSequentialMultiInstanceTask"),
+    LincahParallelMultiInstanceTask: (MultiInstanceTaskConverter, "LincahParallelMultiInstanceTask"),
+    LincahSequentialMultiInstanceTask: (MultiInstanceTaskConverter, "LincahSequentialMultiInstanceTask"),
 }
 
 

@@ -48,6 +48,8 @@ def test_a_diagram_that_lints_clean_deploys(client, people, kind):
     assert _post(client, analyst, "/api/v1/lint", xml).get_json()["ok"] is True
     response = _post(client, analyst, "/api/v1/definitions?publish=true", xml)
     assert response.status_code == 201, response.get_json()
+    warned = {w["code"] for w in response.get_json()["warnings"]}
+    assert ("service_task_no_worker" in warned) == (kind == "service task")  # it would wait for nobody
 
 
 def test_a_flow_to_a_missing_element_is_refused_in_our_words_by_deploy_and_lint_alike(client, people):

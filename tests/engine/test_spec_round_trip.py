@@ -11,6 +11,7 @@ from engine.bpmn.compiler import SourceFile, compile_definition
 from engine.bpmn.parser import LincahParser
 from engine.forms.schemas import FormSource
 from engine.services import definitions
+from engine.workflow.multi_instance_specs import LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask
 from engine.workflow.spec_preparation import Unprepared, prepare
 from tests.engine.conftest import diagram
 
@@ -125,7 +126,7 @@ def test_every_spec_class_the_parser_can_produce_has_a_converter(ctx):
     classes = {spec_class for _, spec_class in LincahParser.OVERRIDE_PARSER_CLASSES.values()}
     classes |= {TaskParser.STANDARD_LOOP_CLASS, TaskParser.PARALLEL_MI_CLASS, TaskParser.SEQUENTIAL_MI_CLASS,
                 TaskParser.EVENT_SUBPROCESS_CLASS, BoundaryEventSplit, BoundaryEventJoin, StartEventSplit,
-                StartEventJoin}
+                StartEventJoin, LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask}
     missing = sorted(c.__name__ for c in classes if c not in ctx.codec.registry.typenames)
     assert missing == []
 
