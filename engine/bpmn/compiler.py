@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn import choices, executable, lint, meaning_lint, settings, sla_lint
+from engine.bpmn import choices, dmn, executable, lint, meaning_lint, settings, sla_lint
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.parser import LincahParser
 from engine.bpmn.problems import ProblemList
@@ -40,6 +40,8 @@ class Compiled:
     meta: dict = field(default_factory=dict)
     forms: dict[str, Form] = field(default_factory=dict)
     problems: ProblemList = field(default_factory=ProblemList)
+    decisions: dict = field(default_factory=dict)  # DMN decision id -> engine.decisions.Decision
+    decision_texts: dict[str, str] = field(default_factory=dict)  # every DMN file deployed: name -> text
 
     @property
     def ok(self) -> bool:
@@ -58,6 +60,7 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
                        options: CompileOptions) -> Compiled:
     result = Compiled(main.name)
     problems = result.problems
+    supporting = _read_decisions(supporting, result, options)
     root = _load(main, problems, options, result)
     if root is None:
         return result
@@ -244,8 +247,18 @@ def _lint(process, problems: ProblemList, filename: str, options) -> None:
     executable.check_executable(process, problems, filename, check_expression)
 
 
+def _read_decisions(supporting: list[SourceFile], result: Compiled, options) -> list[SourceFile]:
+    """Read the DMN files among ``supporting`` (named ``*.dmn`` or DMN inside) into ``result``; the rest."""
+    tables = [s for s in supporting if s.name.lower().endswith(".dmn") or dmn.looks_like_dmn(s.data)]
+    result.decisions = dmn.read_files([(s.name, s.data) for s in tables], result.problems, options.max_bytes)
+    result.decision_texts = {s.name: s.data.decode("utf-8", errors="replace") if isinstance(s.data, bytes)
+                             else s.data for s in tables}
+    return [s for s in supporting if s not in tables]
+
+
 def _parse(result: Compiled, root, other_roots) -> None:
     parser = LincahParser()
+    parser.add_decisions(result.decisions)
     node_lines = {}
     for tree_root in [root, *(r for _, r in other_roots)]:
         for node in tree_root.iter():

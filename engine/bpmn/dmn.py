@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+
+from engine.bpmn.names import CAMUNDA_NS
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.xml import load_xml
 from engine.decisions import Decision, is_dmn, read
+from engine.decisions.task import MAPPINGS, RESULT_LIST
 
 
 def read_files(files: list[tuple[str, bytes | str]], problems: ProblemList, max_bytes: int) -> dict[str, Decision]:
@@ -38,4 +43,30 @@ def looks_like_dmn(data: bytes | str) -> bool:
     return b"omg.org/spec/DMN" in head and b"spec/BPMN" not in head
 
 
-__all__ = ["is_dmn", "looks_like_dmn", "read_files"]
+class BusinessRuleTaskParser(CamundaTaskParser):
+    """``bpmn:businessRuleTask`` with ``camunda:decisionRef`` → ``engine.decisions.task.DecisionTask`` carrying the
+    table of the same deployment (``LincahParser.add_decisions``). SpiffWorkflow's own parser crashed with
+    ``KeyError`` on a task without a reference; here every gap is a located ``ValidationException``."""
+
+    def create_task(self):
+        reference = (self.get_decision_ref(self.node) or "").strip()
+        decisions = self.process_parser.parser.decisions
+        if reference not in decisions:
+            # The wording the compiler already turns into a located, translated problem (engine.bpmn.executable).
+            raise ValidationException(f'No DMN Diagram available with id "{reference}", Available DMN ids are: '
+                                      f"{', '.join(sorted(decisions))}", node=self.node, file_name=self.filename)
+        mapping = (self.node.get(f"{{{CAMUNDA_NS}}}mapDecisionResult") or RESULT_LIST).strip()
+        if mapping not in MAPPINGS:
+            raise ValidationException(f"camunda:mapDecisionResult {mapping!r} is none of {', '.join(MAPPINGS)}",
+                                      node=self.node, file_name=self.filename)
+        result_variable = (self.node.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip() or None
+        return self.spec_class(self.spec, self.bpmn_id, decision=decisions[reference],
+                               result_variable=result_variable, map_decision_result=mapping,
+                               **self.bpmn_attributes)
+
+    @staticmethod
+    def get_decision_ref(node) -> str | None:
+        return node.get(f"{{{CAMUNDA_NS}}}decisionRef")
+
+
+__all__ = ["BusinessRuleTaskParser", "is_dmn", "looks_like_dmn", "read_files"]

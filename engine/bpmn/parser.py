@@ -16,8 +16,9 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from engine.bpmn import external, multi_instance
+from engine.bpmn import dmn, external, multi_instance
 from engine.bpmn.names import CAMUNDA_NS
+from engine.decisions.task import DecisionTask
 
 
 class LincahUserTaskParser(UserTaskParser):
@@ -40,7 +41,17 @@ class LincahParser(CamundaParser):
         full_tag("serviceTask"): (external.ServiceTaskParser, ServiceTask),
         full_tag("sendTask"): (external.SendTaskParser, SendTask),
         full_tag("intermediateThrowEvent"): (external.IntermediateThrowEventParser, IntermediateThrowEvent),
+        # camunda:decisionRef: a table deployed with the diagram, evaluated by engine.decisions
+        full_tag("businessRuleTask"): (dmn.BusinessRuleTaskParser, DecisionTask),
     })
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decisions = {}
+
+    def add_decisions(self, decisions: dict) -> None:
+        """The decision tables (by id) business rule tasks may name; read by ``engine.bpmn.dmn``."""
+        self.decisions.update(decisions)
 
     def get_document_positions(self, root):
         # The library reads the positions only to sort outgoing flows by their target's height; without them its

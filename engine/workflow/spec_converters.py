@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.defaults import UserTask as StandardUserTask
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 
+from engine.decisions import task as decision_task
 from engine.workflow.multi_instance_specs import LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask
 
 # class -> (converter, typename); the typename is what a stored spec names the class by and must never change.
@@ -39,6 +40,8 @@ STANDARD_CLASSES = {
     SequentialMultiInstanceTask: (MultiInstanceTaskConverter, "BpmnSequentialMultiInstanceTask"),
     LincahParallelMultiInstanceTask: (MultiInstanceTaskConverter, "LincahParallelMultiInstanceTask"),
     LincahSequentialMultiInstanceTask: (MultiInstanceTaskConverter, "LincahSequentialMultiInstanceTask"),
+    # a business rule task evaluated by Lincah's own decision tables (engine.decisions)
+    decision_task.DecisionTask: (decision_task.DecisionTaskConverter, decision_task.TYPENAME),
 }
 
 
