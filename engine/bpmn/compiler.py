@@ -21,6 +21,7 @@ from engine.bpmn.rewrite import flow_order, rewrite
 from engine.bpmn.xml import load_xml
 from engine.forms.schemas import Form, FormSource, check_form
 from engine.sandbox import check_expression, check_script
+from engine.texts import N_
 
 
 @dataclass
@@ -90,9 +91,9 @@ def _load(source: SourceFile, problems, options, result):
         return None
     root = tree.getroot()
     if local(root.tag) != "definitions" or not root.tag.startswith("{http://www.omg.org/spec/BPMN"):
-        problems.error("not_bpmn", f"The root element is <{local(root.tag)}>, not <bpmn:definitions>: this is not "
-                       "a BPMN 2.0 file.", file=source.name, line=root.sourceline,
-                       message_id="Berkas ini bukan BPMN 2.0 (elemen akar bukan definitions).")
+        problems.error("not_bpmn", N_("The root element is <%(root)s>, not <bpmn:definitions>: this is not a BPMN "
+                                      "2.0 file."), file=source.name, line=root.sourceline,
+                       params={"root": local(root.tag)})
         return None
     if options.validate_xsd:
         lint.check_xsd(tree, problems, source.name)
@@ -118,20 +119,19 @@ def _check_service_key(process, problems: ProblemList, filename: str) -> bool:
     key = process.get("id") or ""
     if _SERVICE_KEY.fullmatch(key):
         return True
-    problems.error("service_key", f"The process id {key!r} cannot be the service's key: it is used in addresses and "
-                   "registration numbers. Use letters, digits, '_', '-' or '.', starting with a letter, at most 100 "
-                   "characters (e.g. research_permit); set it as the pool's process id in your modeler.",
-                   node=process, file=filename,
-                   message_id=f"Id proses {key!r} tidak dapat menjadi kunci layanan: gunakan huruf, angka, '_', '-' "
-                   "atau '.', diawali huruf (contoh: research_permit).")
+    problems.error("service_key", N_("The process id %(key)s cannot be the service's key: it is used in addresses "
+                                     "and registration numbers. Use letters, digits, '_', '-' or '.', starting with a "
+                                     "letter, at most 100 characters (e.g. research_permit); set it as the pool's "
+                                     "process id in your modeler."),
+                   node=process, file=filename, params={"key": repr(key)})
     return False
 
 
 def _choose_process(root, problems: ProblemList, filename: str):
     processes = xpath(root, "./bpmn:process")
     if not processes:
-        problems.error("no_process", "The file contains no process. Draw the service as a BPMN process (a pool).",
-                       file=filename, line=root.sourceline, message_id="Berkas tidak memuat proses BPMN.")
+        problems.error("no_process", N_("The file contains no process. Draw the service as a BPMN process (a pool)."),
+                       file=filename, line=root.sourceline)
         return None
     called = set(xpath(root, ".//bpmn:callActivity/@calledElement"))
     candidates = [p for p in processes if _executable(p) and p.get("id") not in called] or \
@@ -141,27 +141,28 @@ def _choose_process(root, problems: ProblemList, filename: str):
         # a start event (the service), say so, and let the analyst tick 'Executable' next time.
         with_start = [p for p in processes if xpath(p, "./bpmn:startEvent") and p.get("id") not in called]
         if not with_start:
-            problems.error("not_executable", "No process is marked executable (isExecutable=\"true\") and none has "
-                           "a start event. Tick 'Executable' on the pool of the service in your modeler.",
-                           file=filename, element_id=processes[0].get("id"), line=processes[0].sourceline,
-                           message_id="Tidak ada proses yang ditandai executable.")
+            problems.error("not_executable", N_("No process is marked executable (isExecutable=\"true\") and none "
+                                                "has a start event. Tick 'Executable' on the pool of the service in "
+                                                "your modeler."),
+                           file=filename, element_id=processes[0].get("id"), line=processes[0].sourceline)
             return None
         process = with_start[0]
-        others = f"; {', '.join(label(p) for p in with_start[1:])} ignored" if len(with_start) > 1 else ""
-        problems.warning("not_executable", f"Process {label(process)} is not marked executable; it is deployed as "
-                         f"the service anyway{others}. Tick 'Executable' in your modeler.",
-                         node=process, file=filename,
-                         message_id=f"Proses {label(process)} tidak ditandai executable, tetap dipasang.")
+        params = {"name": label(process), "others": ", ".join(label(p) for p in with_start[1:])}
+        problems.warning("not_executable", N_("Process %(name)s is not marked executable; it is deployed as the "
+                                              "service anyway; %(others)s ignored. Tick 'Executable' in your "
+                                              "modeler.") if params["others"] else
+                         N_("Process %(name)s is not marked executable; it is deployed as the service anyway. Tick "
+                            "'Executable' in your modeler."), node=process, file=filename, params=params)
         process.set("isExecutable", "true")
         return process
     with_content = [p for p in candidates if _has_content(p)] or candidates
     process = with_content[0]
     if len(with_content) > 1:
         others = ", ".join(label(p) for p in with_content[1:])
-        problems.warning("several_processes", f"The file has several executable processes; {label(process)} is "
-                         f"deployed as the service, {others} ignored (pools talk only through call activities).",
-                         node=process, file=filename,
-                         message_id=f"Berkas memuat beberapa proses; hanya {label(process)} yang dipasang.")
+        problems.warning("several_processes", N_("The file has several executable processes; %(name)s is deployed "
+                                                 "as the service, %(others)s ignored (pools talk only through call "
+                                                 "activities)."),
+                         node=process, file=filename, params={"name": label(process), "others": others})
     return process
 
 
@@ -191,10 +192,10 @@ def _supporting_roots(process, supporting: list[SourceFile], problems, options, 
             roots.append((source.name, tree.getroot()))
     for missing in sorted(needed - found):
         node = next(c for c in xpath(process, ".//bpmn:callActivity") if c.get("calledElement") == missing)
-        problems.error("call_activity_missing", f"Call activity {label(node)} calls process {missing!r}, which is "
-                       "in none of the files deployed. Deploy the file that contains it together with this one.",
-                       node=node, file=result.main_file,
-                       message_id=f"Proses {missing!r} yang dipanggil {label(node)} tidak ditemukan.")
+        problems.error("call_activity_missing", N_("Call activity %(name)s calls process %(process)s, which is in "
+                                                   "none of the files deployed. Deploy the file that contains it "
+                                                   "together with this one."),
+                       node=node, file=result.main_file, params={"name": label(node), "process": repr(missing)})
     return roots
 
 
@@ -213,14 +214,14 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
         nodes[task["element_id"]] = node
         lint.check_sla(task["sla"], node, problems, filename, options.sla_parser)
         if local(node.tag) == "userTask" and not task["form_key"]:
-            problems.warning("task_without_form", f"User task {label(node)} has no form (camunda:formKey); it will "
-                             "only offer its decision buttons or a 'done' button.", node=node, file=filename,
-                             message_id=f"Tugas {label(node)} tidak memiliki formulir.")
+            problems.warning("task_without_form", N_("User task %(name)s has no form (camunda:formKey); it will "
+                                                     "only offer its decision buttons or a 'done' button."),
+                             node=node, file=filename, params={"name": label(node)})
         if not task["candidate_groups"] and not task["for_applicant"] and not task["assignee"]:
-            problems.warning("task_without_group", f"User task {label(node)} has no candidate group, assignee or "
-                             "lane, so only supervisors can work it. Set camunda:candidateGroups or put it in a lane.",
-                             node=node, file=filename,
-                             message_id=f"Tugas {label(node)} tidak memiliki grup petugas.")
+            problems.warning("task_without_group", N_("User task %(name)s has no candidate group, assignee or lane, "
+                                                      "so only supervisors can work it. Set camunda:candidateGroups "
+                                                      "or put it in a lane."),
+                             node=node, file=filename, params={"name": label(node)})
     # In the order a file goes through them, so that the procedure reads as the applicant lives it (a step added
     # last to the XML but drawn before the signature is listed before it); steps no flow reaches come last.
     order = flow_order(process)
@@ -278,10 +279,11 @@ def _parse(result: Compiled, root, other_roots) -> None:
                               element_id=element, line=_line(exc, node_lines, element), message_id=message_id)
     except (SpiffWorkflowException, Exception) as exc:  # noqa: BLE001 - the library's crash becomes a problem
         result.spec = None
-        result.problems.error("parser_failure", f"The workflow library could not read this diagram "
-                              f"({type(exc).__name__}: {exc}). Check the element types used; if the diagram looks "
-                              "right, report this to the Lincah team with the file.", file=result.main_file,
-                              element_id=result.key, message_id="Mesin alur kerja gagal membaca diagram ini.")
+        result.problems.error("parser_failure", N_("The workflow library could not read this diagram (%(error)s). "
+                                                   "Check the element types used; if the diagram looks right, "
+                                                   "report this to the Lincah team with the file."),
+                              file=result.main_file, element_id=result.key,
+                              params={"error": f"{type(exc).__name__}: {exc}"})
 
 
 def _element_named_in(message: str, root, other_roots) -> str | None:
@@ -312,11 +314,11 @@ def _check_decision_forms(result: Compiled, process, problems: ProblemList, file
             continue
         if "decision" not in (form.schema.get("properties") or {}):
             node = nodes.get(element_id, process)
-            problems.error("form_invalid", f"Form {task['form_key']!r} of {label(node)} allows no fields besides its "
-                           "own (additionalProperties: false), but the task stores the officer's choice as the field "
-                           "'decision'. Add \"decision\": {\"type\": \"string\"} to the form's properties.",
-                           node=node, file=filename, message_id=f"Formulir {task['form_key']!r} harus memuat "
-                           "properti 'decision' (keputusan petugas).")
+            problems.error("form_invalid", N_("Form %(form)s of %(name)s allows no fields besides its own "
+                                              "(additionalProperties: false), but the task stores the officer's "
+                                              "choice as the field 'decision'. Add \"decision\": {\"type\": "
+                                              "\"string\"} to the form's properties."),
+                           node=node, file=filename, params={"form": repr(task["form_key"]), "name": label(node)})
 
 
 def _resolve_forms(keys: list[str], source: FormSource, process, problems: ProblemList, filename: str) -> dict:
@@ -325,23 +327,26 @@ def _resolve_forms(keys: list[str], source: FormSource, process, problems: Probl
         nodes = [n for n in process.iter() if isinstance(n.tag, str) and n.get(camunda("formKey")) == key]
         where = {"node": nodes[0], "file": filename} if nodes else {"file": filename}
         if ":" in key:
-            problems.error("form_unsupported", f"Form key {key!r} points to a Camunda-specific form (embedded HTML "
-                           "or Camunda Forms). Lincah renders JSON Schema forms: name a form such as "
-                           f"'{process.get('id')}/{key.rsplit('/', 1)[-1].split('.')[0]}' and supply its .json file.",
-                           message_id=f"Kunci formulir {key!r} bukan formulir JSON Schema.", **where)
+            problems.error("form_unsupported", N_("Form key %(key)s points to a Camunda-specific form (embedded HTML "
+                                                  "or Camunda Forms). Lincah renders JSON Schema forms: name a form "
+                                                  "such as '%(suggestion)s' and supply its .json file."),
+                           params={"key": repr(key),
+                                   "suggestion": f"{process.get('id')}/{key.rsplit('/', 1)[-1].split('.')[0]}"},
+                           **where)
             continue
         files = source.find(key, keys)
         if files is None:
-            problems.error("form_missing", f"Form {key!r} was not found: expected a JSON Schema file named "
-                           f"'{key if key.endswith('.json') else key + '.json'}' in the forms folder or the upload.",
-                           message_id=f"Formulir {key!r} tidak ditemukan.", **where)
+            problems.error("form_missing", N_("Form %(key)s was not found: expected a JSON Schema file named "
+                                              "'%(file)s' in the forms folder or the upload."),
+                           params={"key": repr(key), "file": key if key.endswith(".json") else key + ".json"},
+                           **where)
             continue
         form, messages = check_form(files)
         for message in messages:
-            # The Indonesian keeps what is wrong and where (the checks word it in English only): without it the
-            # pages said just "invalid", and the analyst could not tell which field to change.
-            problems.error("form_invalid", f"Form {key!r}: {message}.",
-                           message_id=f"Formulir {key!r} tidak valid: {message}.", **where)
+            # The Indonesian keeps what is wrong and where: without it the pages said just "invalid", and the
+            # analyst could not tell which field to change.
+            problems.error("form_invalid", N_("Form %(key)s: %(message)s."),
+                           params={"key": repr(key), "message": message}, **where)
         if form is not None:
             forms[key] = form
     return forms

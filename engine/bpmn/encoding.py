@@ -15,6 +15,7 @@ import codecs
 import re
 
 from engine.bpmn.problems import ProblemList
+from engine.texts import N_
 
 _BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -57,36 +58,56 @@ def as_utf8(data: bytes, filename: str, problems: ProblemList) -> bytes | None:
         try:
             declared_codec = codecs.lookup(declared).name
         except LookupError:
-            problems.error("xml_encoding", f"The file declares the encoding {declared!r}, which is not known. Save "
-                           "it again as UTF-8 (what every BPMN modeler writes), or correct encoding=\"...\" in its "
-                           "first line.", file=filename, line=1,
-                           message_id=f"Berkas menyatakan pengodean {declared!r} yang tidak dikenal. Simpan ulang "
-                           "sebagai UTF-8.")
+            problems.error("xml_encoding", N_("The file declares the encoding %(declared)s, which is not known. Save "
+                                              "it again as UTF-8 (what every BPMN modeler writes), or correct "
+                                              "encoding=\"...\" in its first line."), file=filename, line=1,
+                           params={"declared": repr(declared)})
             return None
     else:
         declared_codec = None
     encoding = found or declared_codec or "utf-8"
     if found is not None and declared_codec is not None and declared_codec not in _FITS.get(found, {found}):
-        _mismatch(problems, filename, f"declares the encoding {declared} but is written in {found.upper()}")
+        _mismatch(problems, filename, N_("The file declares the encoding %(declared)s but is written in %(found)s, "
+                                         "so its text cannot be read reliably. Save it again as UTF-8 from your "
+                                         "modeler, or correct encoding=\"...\" in its first line to the encoding the "
+                                         "file is really in."), {"declared": declared, "found": found.upper()})
         return None
     if found is None and declared_codec is not None and declared_codec.startswith(("utf-16", "utf-32")):
-        _mismatch(problems, filename, f"declares the encoding {declared} but has one byte per character")
+        _mismatch(problems, filename, N_("The file declares the encoding %(declared)s but has one byte per "
+                                         "character, so its text cannot be read reliably. Save it again as UTF-8 "
+                                         "from your modeler, or correct encoding=\"...\" in its first line to the "
+                                         "encoding the file is really in."), {"declared": declared})
         return None
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
         wide = encoding.startswith(("utf-16", "utf-32"))
         line = None if wide else body[:exc.start].count(b"\n") + 1
-        where = f" (line {line})" if line else ""
-        said = f"declares the encoding {declared}" if declared else "declares no encoding, so it must be UTF-8,"
-        _mismatch(problems, filename, f"{said} but has bytes that are not {encoding.upper()}{where}", line=line)
+        params = {"declared": declared, "encoding": encoding.upper(), "line": line}
+        if declared and line:
+            text = N_("The file declares the encoding %(declared)s but has bytes that are not %(encoding)s (line "
+                      "%(line)s), so its text cannot be read reliably. Save it again as UTF-8 from your modeler, or "
+                      "correct encoding=\"...\" in its first line to the encoding the file is really in.")
+        elif declared:
+            text = N_("The file declares the encoding %(declared)s but has bytes that are not %(encoding)s, so its "
+                      "text cannot be read reliably. Save it again as UTF-8 from your modeler, or correct "
+                      "encoding=\"...\" in its first line to the encoding the file is really in.")
+        elif line:
+            text = N_("The file declares no encoding, so it must be UTF-8, but has bytes that are not %(encoding)s "
+                      "(line %(line)s), so its text cannot be read reliably. Save it again as UTF-8 from your "
+                      "modeler, or correct encoding=\"...\" in its first line to the encoding the file is really "
+                      "in.")
+        else:
+            text = N_("The file declares no encoding, so it must be UTF-8, but has bytes that are not %(encoding)s, "
+                      "so its text cannot be read reliably. Save it again as UTF-8 from your modeler, or correct "
+                      "encoding=\"...\" in its first line to the encoding the file is really in.")
+        _mismatch(problems, filename, text, params, line=line)
         return None
     if declared_codec in _LATIN and not body.isascii() and _reads_as_utf8(body):
-        problems.warning("xml_encoding", f"The file declares {declared} but its bytes read as UTF-8: names with "
-                         "accents would show as 'Ã©'. If the modeler wrote UTF-8, change encoding=\"...\" in the first "
-                         "line to UTF-8.", file=filename, line=1,
-                         message_id=f"Berkas menyatakan {declared} tetapi isinya tampak UTF-8; ganti deklarasi "
-                         "pengodean di baris pertama menjadi UTF-8.")
+        problems.warning("xml_encoding", N_("The file declares %(declared)s but its bytes read as UTF-8: names with "
+                                            "accents would show as 'Ã©'. If the modeler wrote UTF-8, change "
+                                            "encoding=\"...\" in the first line to UTF-8."), file=filename, line=1,
+                         params={"declared": declared})
     if encoding in _UTF8:
         return data
     if match is not None:
@@ -122,9 +143,5 @@ def utf8_of_text(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _mismatch(problems: ProblemList, filename: str, what: str, line: int | None = 1) -> None:
-    problems.error("xml_encoding", f"The file {what}, so its text cannot be read reliably. Save it again as UTF-8 "
-                   "from your modeler, or correct encoding=\"...\" in its first line to the encoding the file is "
-                   "really in.", file=filename, line=line,
-                   message_id="Pengodean berkas tidak sesuai dengan isinya. Simpan ulang sebagai UTF-8 dari modeler, "
-                   "atau perbaiki deklarasi pengodean di baris pertama.")
+def _mismatch(problems: ProblemList, filename: str, text: str, params: dict, line: int | None = 1) -> None:
+    problems.error("xml_encoding", text, file=filename, line=line, params=params)

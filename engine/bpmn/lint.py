@@ -22,11 +22,14 @@ from engine.texts import N_
 _xsd_lock = threading.Lock()
 _xsd = None
 
-# Elements SpiffWorkflow cannot execute, with what the analyst can use instead.
+# Elements SpiffWorkflow cannot execute: the problem, with what the analyst can use instead.
 UNSUPPORTED = {
-    "complexGateway": "Use an exclusive, inclusive or parallel gateway instead.",
-    "choreographyTask": "Choreographies cannot be executed; model the process of one participant.",
-    "subChoreography": "Choreographies cannot be executed; model the process of one participant.",
+    "complexGateway": N_("%(kind)s %(name)s is not supported. Use an exclusive, inclusive or parallel gateway "
+                         "instead."),
+    "choreographyTask": N_("%(kind)s %(name)s is not supported. Choreographies cannot be executed; model the "
+                           "process of one participant."),
+    "subChoreography": N_("%(kind)s %(name)s is not supported. Choreographies cannot be executed; model the "
+                          "process of one participant."),
 }
 
 
@@ -112,8 +115,8 @@ def check_structure(process, problems: ProblemList, filename: str) -> None:
     for node in process.iter():
         tag = local(node.tag)
         if tag in UNSUPPORTED and is_bpmn(node):
-            problems.error("unsupported_element", f"{tag} {label(node)} is not supported. {UNSUPPORTED[tag]}",
-                           node=node, file=filename, message_id=f"Elemen {tag} {label(node)} tidak didukung.")
+            problems.error("unsupported_element", UNSUPPORTED[tag], node=node, file=filename,
+                           params={"kind": tag, "name": label(node)})
         elif tag == "businessRuleTask" and is_bpmn(node) and not node.get(camunda("decisionRef")):
             problems.error("business_rule_without_decision",
                            N_("Business rule task %(name)s names no DMN decision (camunda:decisionRef). Set the "
@@ -251,13 +254,28 @@ def check_code(process, problems: ProblemList, filename: str, check_expression, 
         _report(check_script(body[0].text), body[0].text, script, "script", problems, filename)
 
 
-# What each kind of code is, in the analyst's words: the name in Indonesian, and how to write it.
+# The problem per kind of code, with what to write instead; the second when the code is FEEL (it starts with "=").
 _CODE_KINDS = {
-    "condition": ("Kondisi", "Write a Python expression over the form fields and process variables, e.g. "
-                  "decision == 'Setujui' or luas_lahan > 1000 (JUEL such as ${approved} works too)."),
-    "timer expression": ("Ekspresi timer", "Write an ISO-8601 value (P14D, PT4H, 2026-03-02T09:00:00, R3/PT1H) "
-                         "or a Python expression that gives one."),
-    "script": ("Skrip", "Scripts are Python statements that set process variables, e.g. biaya = 0."),
+    "condition": (
+        N_("The condition of %(name)s is not allowed or does not compile: %(code)s — %(reason)s. Write a Python "
+           "expression over the form fields and process variables, e.g. decision == 'Setujui' or luas_lahan > 1000 "
+           "(JUEL such as ${approved} works too)."),
+        N_("The condition of %(name)s is not allowed or does not compile: %(code)s — %(reason)s. It is written in "
+           "FEEL, the expression language of Camunda 8, which Lincah does not read. Write a Python expression over "
+           "the form fields and process variables, e.g. decision == 'Setujui' or luas_lahan > 1000 (JUEL such as "
+           "${approved} works too)."),
+    ),
+    "timer expression": (
+        N_("The timer expression of %(name)s is not allowed or does not compile: %(code)s — %(reason)s. Write an "
+           "ISO-8601 value (P14D, PT4H, 2026-03-02T09:00:00, R3/PT1H) or a Python expression that gives one."),
+        N_("The timer expression of %(name)s is not allowed or does not compile: %(code)s — %(reason)s. It is "
+           "written in FEEL, the expression language of Camunda 8, which Lincah does not read. Write an ISO-8601 "
+           "value (P14D, PT4H, 2026-03-02T09:00:00, R3/PT1H) or a Python expression that gives one."),
+    ),
+    "script": (
+        N_("The script of %(name)s is not allowed or does not compile: %(code)s — %(reason)s. Scripts are Python "
+           "statements that set process variables, e.g. biaya = 0."),
+    ) * 2,
 }
 _SHOWN = 80  # characters of the offending code quoted in a problem
 
@@ -265,15 +283,11 @@ _SHOWN = 80  # characters of the offending code quoted in a problem
 def _report(message: str | None, code: str, node, what: str, problems: ProblemList, filename: str) -> None:
     if not message:
         return
-    name_id, advice = _CODE_KINDS[what]
     text = " ".join(code.split())
-    if what != "script" and text.startswith("="):
-        advice = ("It is written in FEEL, the expression language of Camunda 8, which Lincah does not read. "
-                  + advice)
+    plain, feel = _CODE_KINDS[what]
     quoted = repr(text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…")
-    problems.error("code_invalid", f"The {what} of {label(node)} is not allowed or does not compile: {quoted} — "
-                   f"{message}. {advice}", node=node, file=filename,
-                   message_id=f"{name_id} pada {label(node)} tidak valid: {quoted} — {message}")
+    problems.error("code_invalid", feel if text.startswith("=") else plain, node=node, file=filename,
+                   params={"name": label(node), "code": quoted, "reason": message})
 
 
 _CRON_FIELD = re.compile(r"^[0-9*?/,\-LW#]+$|^[A-Z]{3}([,\-][A-Z]{3})*$", re.IGNORECASE)

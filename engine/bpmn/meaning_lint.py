@@ -19,6 +19,7 @@ from engine.bpmn.choices import (
 )
 from engine.bpmn.names import label, local
 from engine.bpmn.problems import ProblemList
+from engine.texts import N_
 
 
 def check_meanings(process, meanings: Meanings, problems: ProblemList, filename: str) -> None:
@@ -39,56 +40,57 @@ def check_meanings(process, meanings: Meanings, problems: ProblemList, filename:
             continue
         if end.conflict:
             found = sorted({c.meaning for c in end.after if c.meaning})
-            problems.warning("outcome_meaning_unknown", f"End event {label(end.node)} is reached right after choices "
-                             f"that mean {' and '.join(found)}, so the applicant is told only that the file was "
-                             f"closed. Give each outcome its own end event, or write {OUTCOME_PROPERTY} = "
-                             f"{' | '.join(OUTCOME_MEANINGS)} on it (camunda:properties).",
+            problems.warning("outcome_meaning_unknown", N_("End event %(name)s is reached right after choices that "
+                                                           "mean %(meanings)s, so the applicant is told only that the "
+                                                           "file was closed. Give each outcome its own end event, or "
+                                                           "write %(property)s = %(outcomes)s on it "
+                                                           "(camunda:properties)."),
                              node=end.node, file=filename,
-                             message_id=f"Peristiwa akhir {label(end.node)} dicapai setelah pilihan yang berbeda "
-                             f"maknanya ({', '.join(found)}); pemohon hanya diberi tahu berkas ditutup. Buat peristiwa "
-                             f"akhir tersendiri atau isi {OUTCOME_PROPERTY}.")
+                             params={"name": label(end.node), "meanings": " and ".join(found),
+                                     "property": OUTCOME_PROPERTY, "outcomes": " | ".join(OUTCOME_MEANINGS)})
             continue
         for choice in end.after:
             if choice.meaning is not None or choice.flow.get("id") in told:
                 continue
             told.add(choice.flow.get("id"))
-            problems.warning("decision_meaning_unknown", f"Lincah cannot tell what the choice {choice.name!r} "
-                             f"(flow {choice.flow.get('id')!r}) means, so an applicant whose file ends at "
-                             f"{label(end.node)} after it is told only that the file was closed. Write "
-                             f"{DECISION_PROPERTY} = {' | '.join(MEANINGS)} on the flow (camunda:properties), or "
-                             f"{OUTCOME_PROPERTY} on the end event.", node=choice.flow, file=filename,
-                             message_id=f"Makna pilihan {choice.name!r} (alur {choice.flow.get('id')!r}) tidak "
-                             f"diketahui, sehingga pemohon hanya diberi tahu berkas ditutup. Isi {DECISION_PROPERTY} "
-                             f"({'/'.join(MEANINGS)}) pada alur tersebut.")
+            problems.warning("decision_meaning_unknown", N_("Lincah cannot tell what the choice %(choice)s (flow "
+                                                            "%(flow)s) means, so an applicant whose file ends at "
+                                                            "%(end)s after it is told only that the file was closed. "
+                                                            "Write %(property)s = %(meanings)s on the flow "
+                                                            "(camunda:properties), or %(outcome_property)s on the end "
+                                                            "event."), node=choice.flow, file=filename,
+                             params={"choice": repr(choice.name), "flow": repr(choice.flow.get("id")),
+                                     "end": label(end.node), "property": DECISION_PROPERTY,
+                                     "meanings": " | ".join(MEANINGS), "outcome_property": OUTCOME_PROPERTY})
 
 
 def _check_decision(node, value: str, prop, is_choice: bool, problems: ProblemList, filename: str) -> None:
     where = {"node": node, "line": prop.sourceline, "file": filename}
     if not is_choice:
-        problems.warning("decision_meaning_ignored", f"{DECISION_PROPERTY} on {local(node.tag)} {label(node)} is not "
-                         "read: it belongs on a flow that leaves the gateway right after a user task, whose name is "
-                         "a choice offered to the officer.",
-                         message_id=f"{DECISION_PROPERTY} pada {label(node)} tidak dibaca: tempatkan pada alur "
-                         "pilihan setelah gerbang keputusan.", **where)
+        problems.warning("decision_meaning_ignored", N_("%(property)s on %(kind)s %(name)s is not read: it belongs "
+                                                        "on a flow that leaves the gateway right after a user task, "
+                                                        "whose name is a choice offered to the officer."),
+                         params={"property": DECISION_PROPERTY, "kind": local(node.tag), "name": label(node)}, **where)
     elif value not in MEANINGS:
-        problems.error("decision_meaning_invalid", f"{DECISION_PROPERTY} {value!r} on {label(node)} is not a meaning "
-                       f"Lincah knows: write {' | '.join(MEANINGS)} (approve: the file goes on towards the permit; "
-                       "reject: it is refused; return: back to the applicant for revision; other: none of these).",
-                       message_id=f"{DECISION_PROPERTY} {value!r} pada {label(node)} tidak dikenal: tulis "
-                       f"{' / '.join(MEANINGS)}.", **where)
+        problems.error("decision_meaning_invalid", N_("%(property)s %(value)s on %(name)s is not a meaning Lincah "
+                                                      "knows: write %(meanings)s (approve: the file goes on towards "
+                                                      "the permit; reject: it is refused; return: back to the "
+                                                      "applicant for revision; other: none of these)."),
+                       params={"property": DECISION_PROPERTY, "value": repr(value), "name": label(node),
+                               "meanings": " | ".join(MEANINGS)}, **where)
 
 
 def _check_outcome(node, value: str, prop, is_end: bool, problems: ProblemList, filename: str) -> None:
     where = {"node": node, "line": prop.sourceline, "file": filename}
     if not is_end:
-        problems.warning("outcome_meaning_ignored", f"{OUTCOME_PROPERTY} on {local(node.tag)} {label(node)} is not "
-                         "read: it belongs on an end event of the process (what the applicant is told when the file "
-                         "ends there).",
-                         message_id=f"{OUTCOME_PROPERTY} pada {label(node)} tidak dibaca: tempatkan pada peristiwa "
-                         "akhir proses.", **where)
+        problems.warning("outcome_meaning_ignored", N_("%(property)s on %(kind)s %(name)s is not read: it belongs "
+                                                       "on an end event of the process (what the applicant is told "
+                                                       "when the file ends there)."),
+                         params={"property": OUTCOME_PROPERTY, "kind": local(node.tag), "name": label(node)}, **where)
     elif value not in OUTCOME_MEANINGS:
-        problems.error("outcome_meaning_invalid", f"{OUTCOME_PROPERTY} {value!r} on {label(node)} is not an outcome "
-                       f"Lincah knows: write {' | '.join(OUTCOME_MEANINGS)} (approve: the permit is granted; reject: "
-                       "the application is refused; other: closed without either).",
-                       message_id=f"{OUTCOME_PROPERTY} {value!r} pada {label(node)} tidak dikenal: tulis "
-                       f"{' / '.join(OUTCOME_MEANINGS)}.", **where)
+        problems.error("outcome_meaning_invalid", N_("%(property)s %(value)s on %(name)s is not an outcome Lincah "
+                                                     "knows: write %(outcomes)s (approve: the permit is granted; "
+                                                     "reject: the application is refused; other: closed without "
+                                                     "either)."),
+                       params={"property": OUTCOME_PROPERTY, "value": repr(value), "name": label(node),
+                               "outcomes": " | ".join(OUTCOME_MEANINGS)}, **where)

@@ -17,6 +17,7 @@ from lxml import etree
 from engine.bpmn.expressions import duration_named_in, iso_timer_literal, juel_to_python
 from engine.bpmn.names import BPMN_NS, HUMAN_TASK_TAGS, bpmn, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
+from engine.texts import N_
 
 DECISION_FIELD = "decision"
 
@@ -142,10 +143,10 @@ def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filena
     if conditioned:
         problems.error(
             "gateway_mixed",
-            f"Gateway {label(gateway)} mixes flows with conditions and flows with only a name "
-            f"({', '.join(label(f) for f in open_flows)}). Either give every outgoing flow a condition "
-            "(and mark one as default), or remove all conditions so the flow names become the officer's choices.",
-            message_id=f"Gerbang {label(gateway)} mencampur alur bersyarat dan alur yang hanya diberi nama.",
+            N_("Gateway %(name)s mixes flows with conditions and flows with only a name (%(flows)s). Either give "
+               "every outgoing flow a condition (and mark one as default), or remove all conditions so the flow "
+               "names become the officer's choices."),
+            params={"name": label(gateway), "flows": ", ".join(label(f) for f in open_flows)},
             **where,
         )
         return
@@ -154,19 +155,19 @@ def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filena
         if unlabelled:
             problems.error(
                 "gateway_no_condition",
-                f"Gateway {label(gateway)} has outgoing flows with neither a condition, a name nor the default "
-                f"mark ({', '.join(label(f) for f in unlabelled)}). Write a condition on each flow or mark one as "
-                "the default; or place the gateway right after the user task where a person makes the choice.",
-                message_id=f"Gerbang {label(gateway)} memiliki alur tanpa syarat, tanpa nama, dan bukan default.",
+                N_("Gateway %(name)s has outgoing flows with neither a condition, a name nor the default mark "
+                   "(%(flows)s). Write a condition on each flow or mark one as the default; or place the gateway "
+                   "right after the user task where a person makes the choice."),
+                params={"name": label(gateway), "flows": ", ".join(label(f) for f in unlabelled)},
                 **where,
             )
         else:
             problems.error(
                 "decision_without_task",
-                f"Gateway {label(gateway)} offers a choice by flow names ({', '.join(label(f) for f in labelled)}),"
-                " but it does not directly follow a user task, so nobody can make that choice. Place it right "
-                "after the user task where the decision is taken, or write conditions on its flows.",
-                message_id=f"Gerbang {label(gateway)} berupa pilihan petugas tetapi tidak langsung setelah tugas.",
+                N_("Gateway %(name)s offers a choice by flow names (%(flows)s), but it does not directly follow a "
+                   "user task, so nobody can make that choice. Place it right after the user task where the "
+                   "decision is taken, or write conditions on its flows."),
+                params={"name": label(gateway), "flows": ", ".join(label(f) for f in labelled)},
                 **where,
             )
         return
@@ -174,11 +175,11 @@ def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filena
         # A choice still needs a name a person can read: the step it leads to is the best one available.
         target = graph.nodes.get(flow.get("targetRef"))
         flow.set("name", ((target.get("name") if target is not None else "") or flow.get("targetRef")).strip())
-        problems.warning("decision_unnamed", f"Flow {flow.get('id')!r} of gateway {label(gateway)} has no name; the "
-                         f"choice is offered as {flow.get('name')!r}. Name the flow to choose the wording.",
+        problems.warning("decision_unnamed", N_("Flow %(flow)s of gateway %(name)s has no name; the choice is "
+                                                "offered as %(choice)s. Name the flow to choose the wording."),
                          node=flow, file=filename,
-                         message_id=f"Alur {flow.get('id')!r} tidak bernama; pilihan ditampilkan sebagai "
-                                    f"{flow.get('name')!r}.")
+                         params={"flow": repr(flow.get("id")), "name": label(gateway),
+                                 "choice": repr(flow.get("name"))})
     labelled = labelled + unlabelled
     choices = [f.get("name").strip() for f in labelled]
     default_flow = next((f for f in flows if f.get("id") == default_id), None)
@@ -188,9 +189,8 @@ def _rewrite_gateway(gateway, graph: ProcessGraph, problems: ProblemList, filena
     if duplicates:
         problems.error(
             "decision_duplicate",
-            f"Gateway {label(gateway)} has several outgoing flows named {', '.join(repr(d) for d in duplicates)}; "
-            "each choice needs its own name.",
-            message_id=f"Gerbang {label(gateway)} memiliki nama alur yang sama: {', '.join(duplicates)}.",
+            N_("Gateway %(name)s has several outgoing flows named %(names)s; each choice needs its own name."),
+            params={"name": label(gateway), "names": ", ".join(repr(d) for d in duplicates)},
             **where,
         )
         return
@@ -213,10 +213,10 @@ def _deciding_task(gateway, graph: ProcessGraph, problems: ProblemList, filename
         # Tools other than Camunda Modeler draw every step as an untyped task, which the engine would pass
         # straight through; the choice after it shows that a person works here.
         source.tag = bpmn("manualTask")
-        problems.warning("untyped_task_decides", f"Task {label(source)} has no type but is followed by a choice; "
-                         "it is run as a manual task where a person picks the outgoing flow. Make it a user task "
-                         "with a form to be explicit.", node=source, file=filename,
-                         message_id=f"Tugas {label(source)} tanpa jenis dijalankan sebagai tugas manual.")
+        problems.warning("untyped_task_decides", N_("Task %(name)s has no type but is followed by a choice; it is "
+                                                    "run as a manual task where a person picks the outgoing flow. "
+                                                    "Make it a user task with a form to be explicit."),
+                         node=source, file=filename, params={"name": label(source)})
     return source if local(source.tag) in HUMAN_TASK_TAGS else None
 
 
@@ -234,16 +234,16 @@ def _rewrite_timers(root, problems: ProblemList, filename: str, timezone: str) -
         event = definition.getparent()
         if not values or not any((v.text or "").strip() for v in values):
             named = duration_named_in(event.get("name"))
-            hint = (f" Its name says {named}: if that is how long it waits, enter {named} as its duration."
-                    if named else "")
-            hint_id = f" Namanya menyebut {named}: isi {named} sebagai durasinya." if named else ""
             problems.error(
                 "timer_empty",
-                f"Timer {label(event)} has no value. Enter a duration such as P14D or PT4H, a date-time such as "
-                f"2026-03-02T09:00:00, or a cycle such as R3/PT1H.{hint}",
+                N_("Timer %(name)s has no value. Enter a duration such as P14D or PT4H, a date-time such as "
+                   "2026-03-02T09:00:00, or a cycle such as R3/PT1H. Its name says %(named)s: if that is how long "
+                   "it waits, enter %(named)s as its duration.") if named else
+                N_("Timer %(name)s has no value. Enter a duration such as P14D or PT4H, a date-time such as "
+                   "2026-03-02T09:00:00, or a cycle such as R3/PT1H."),
                 node=event,
                 file=filename,
-                message_id=f"Timer {label(event)} belum diisi nilainya (contoh: P14D, PT4H).{hint_id}",
+                params={"name": label(event), "named": named},
                 **({"suggestion": named} if named else {}),
             )
             continue
@@ -281,10 +281,12 @@ def _split_implicit_forks(container, graph: ProcessGraph, problems: ProblemList,
             gateway.set("default", node.attrib.pop("default"))
         for flow in flows:
             flow.set("sourceRef", gateway.get("id"))
-        problems.warning("implicit_fork", f"{local(node.tag)} {label(node)} has {len(flows)} outgoing flows; they are "
-                         f"all taken{' when their conditions hold' if conditional else ' in parallel'}, as if a "
-                         "gateway stood there. Draw the gateway to make this visible.", node=node, file=filename,
-                         message_id=f"{label(node)} memiliki beberapa alur keluar; semuanya dijalankan.")
+        problems.warning("implicit_fork", N_("%(kind)s %(name)s has %(count)s outgoing flows; they are all taken "
+                                             "when their conditions hold, as if a gateway stood there. Draw the "
+                                             "gateway to make this visible.") if conditional else
+                         N_("%(kind)s %(name)s has %(count)s outgoing flows; they are all taken in parallel, as if a "
+                            "gateway stood there. Draw the gateway to make this visible."), node=node, file=filename,
+                         params={"kind": local(node.tag), "name": label(node), "count": len(flows)})
 
 
 def _drop_data_stores(root, problems: ProblemList, filename: str) -> None:
@@ -299,7 +301,7 @@ def _drop_data_stores(root, problems: ProblemList, filename: str) -> None:
             association.getparent().remove(association)
     for store in stores:
         if is_bpmn(store, "dataStoreReference") or store.getparent() is not None:
-            problems.warning("data_store_ignored", f"Data store {label(store)} is shown on the diagram only; the "
-                             "engine neither reads nor writes it.", node=store, file=filename,
-                             message_id=f"Penyimpanan data {label(store)} hanya gambar; tidak dipakai mesin.")
+            problems.warning("data_store_ignored", N_("Data store %(name)s is shown on the diagram only; the engine "
+                                                      "neither reads nor writes it."),
+                             node=store, file=filename, params={"name": label(store)})
             store.getparent().remove(store)

@@ -17,6 +17,7 @@ from engine.bpmn.names import label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.settings import human_tasks
 from engine.sla.clocks import TWENTY_FOUR_SEVEN, calendar_name, parse_share
+from engine.texts import N_
 
 # What the engine reads (engine.sla.clocks, engine.casework.escalation), on the process (the whole file, and defaults
 # for its steps)
@@ -96,47 +97,49 @@ def check_sla_settings(process, tasks: dict[str, dict], process_settings: dict, 
             if name.startswith("sla.") and name not in SLA_KEYS:
                 _unknown_key(name, owner, problems, where)
             elif owner.kind == "other" and name in SLA_KEYS:
-                problems.warning("sla_property_ignored", f"{name} on {local(node.tag)} {label(node)} is not read: "
-                                 "SLA clocks run on user and manual tasks and on the process. Move it there.",
-                                 message_id=f"{name} pada {label(node)} tidak dibaca: SLA hanya berlaku pada tugas "
-                                 "pengguna atau manual dan pada proses.", **where)
+                problems.warning("sla_property_ignored", N_("%(property)s on %(kind)s %(name)s is not read: SLA "
+                                                            "clocks run on user and manual tasks and on the process. "
+                                                            "Move it there."),
+                                 params={"property": name, "kind": local(node.tag), "name": label(node)}, **where)
             elif owner.kind == "process" and name in STEP_ONLY:
-                problems.warning("sla_property_ignored", f"{name} on the process {label(node)} is not read: it "
-                                 "belongs on the user task it is about.",
-                                 message_id=f"{name} pada proses {label(node)} tidak dibaca; pindahkan ke tugas "
-                                 "pengguna yang dimaksud.", **where)
+                problems.warning("sla_property_ignored", N_("%(property)s on the process %(name)s is not read: it "
+                                                            "belongs on the user task it is about."),
+                                 params={"property": name, "name": label(node)}, **where)
             elif owner.kind != "other" and name in _CHECKS:
                 _CHECKS[name](value, owner, scope, problems, where)
 
 
 def _unknown_key(name: str, owner: _Owner, problems: ProblemList, where: dict) -> None:
+    close = difflib.get_close_matches(name, SLA_KEYS, n=1)
+    params = {"property": name, "name": label(owner.node), "known": f"{', '.join(SLA_KEYS)}, {CALENDAR_KEY}",
+              "calendar": CALENDAR_KEY, "close": close[0] if close else ""}
     if name == f"sla.{CALENDAR_KEY}":
-        hint = f" The calendar is the property '{CALENDAR_KEY}' ({CALENDAR_KEY}=24x7)."
+        text = N_("Property %(property)s on %(name)s is not an SLA setting Lincah reads (%(known)s); it is ignored. "
+                  "The calendar is the property '%(calendar)s' (%(calendar)s=24x7).")
+    elif close:
+        text = N_("Property %(property)s on %(name)s is not an SLA setting Lincah reads (%(known)s); it is ignored. "
+                  "Did you mean %(close)s?")
     else:
-        close = difflib.get_close_matches(name, SLA_KEYS, n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-    problems.warning("sla_property_unknown", f"Property {name} on {label(owner.node)} is not an SLA setting Lincah "
-                     f"reads ({', '.join(SLA_KEYS)}, {CALENDAR_KEY}); it is ignored.{hint}",
-                     message_id=f"Properti {name} pada {label(owner.node)} tidak dikenal dan diabaikan.{hint}",
-                     **where)
+        text = N_("Property %(property)s on %(name)s is not an SLA setting Lincah reads (%(known)s); it is ignored.")
+    problems.warning("sla_property_unknown", text, params=params, **where)
 
 
 def _never_fires(name: str, owner: _Owner, problems: ProblemList, where: dict) -> None:
-    whose = "this step has" if owner.kind == "task" else "neither the process nor any of its office steps has"
-    problems.warning("sla_without_target", f"{name} on {label(owner.node)} has no effect: {whose} an SLA target "
-                     "(property sla, e.g. P2D).",
-                     message_id=f"{name} pada {label(owner.node)} tidak berpengaruh karena tidak ada target SLA.",
-                     **where)
+    if owner.kind == "task":
+        text = N_("%(property)s on %(name)s has no effect: this step has no SLA target (property sla, e.g. P2D).")
+    else:
+        text = N_("%(property)s on %(name)s has no effect: neither the process nor any of its office steps has an "
+                  "SLA target (property sla, e.g. P2D).")
+    problems.warning("sla_without_target", text, params={"property": name, "name": label(owner.node)}, **where)
 
 
 def _check_at_risk(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
     share = parse_share(value)
     if share is None or share >= 1:
-        problems.error("sla_at_risk_invalid", f"sla.at_risk {value!r} on {label(owner.node)} is not a share of the "
-                       "target between 0 and 1: write 0.75 or 75% (the step turns 'at risk' once that share of its "
-                       "time has passed).",
-                       message_id=f"sla.at_risk {value!r} pada {label(owner.node)} harus di antara 0 dan 1, misalnya "
-                       "0.75 atau 75%.", **where)
+        problems.error("sla_at_risk_invalid", N_("sla.at_risk %(value)s on %(name)s is not a share of the target "
+                                                 "between 0 and 1: write 0.75 or 75%% (the step turns 'at risk' once "
+                                                 "that share of its time has passed)."),
+                       params={"value": repr(value), "name": label(owner.node)}, **where)
     elif not scope.has_target(owner):
         _never_fires("sla.at_risk", owner, problems, where)
 
@@ -145,68 +148,65 @@ def _check_calendar(value: str, owner: _Owner, scope: _Scope, problems: ProblemL
     text = value.strip().lower().replace("calendar=", "")
     if calendar_name(text) == TWENTY_FOUR_SEVEN or text == WORKING:
         return
-    problems.error("sla_calendar_invalid", f"calendar {value!r} on {label(owner.node)} is not a calendar Lincah "
-                   f"knows: write {TWENTY_FOUR_SEVEN} to count plain time around the clock, or leave the property out "
-                   "to count working time (office hours; weekends and holidays off).",
-                   message_id=f"Kalender {value!r} pada {label(owner.node)} tidak dikenal: tulis {TWENTY_FOUR_SEVEN} "
-                   "atau hapus properti ini (hari kerja).", **where)
+    problems.error("sla_calendar_invalid", N_("calendar %(value)s on %(name)s is not a calendar Lincah knows: write "
+                                              "%(plain)s to count plain time around the clock, or leave the property "
+                                              "out to count working time (office hours; weekends and holidays off)."),
+                   params={"value": repr(value), "name": label(owner.node), "plain": TWENTY_FOUR_SEVEN}, **where)
 
 
 def _check_pause(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
     text = value.strip().lower()
     if text not in _TRUE | _FALSE:
-        problems.error("sla_pause_invalid", f"sla.pause {value!r} on {label(owner.node)} is neither true nor false. "
-                       "Write true on the applicant's step (e.g. revise the application) to stop the office's clock "
-                       "while the applicant has the file.",
-                       message_id=f"sla.pause {value!r} pada {label(owner.node)} harus true atau false.", **where)
+        problems.error("sla_pause_invalid", N_("sla.pause %(value)s on %(name)s is neither true nor false. Write "
+                                               "true on the applicant's step (e.g. revise the application) to stop "
+                                               "the office's clock while the applicant has the file."),
+                       params={"value": repr(value), "name": label(owner.node)}, **where)
     elif text in _TRUE and not owner.settings.get("for_applicant"):
-        problems.warning("sla_pause_office_step", f"sla.pause on {label(owner.node)} stops the file's SLA clocks "
-                         "while this office step is open, but they may stop only while the file waits for the "
-                         "applicant (PP 28/2025). Give the step to the applicant (camunda:assignee=\"${applicant}\") "
-                         "or remove sla.pause.",
-                         message_id=f"sla.pause pada {label(owner.node)} menghentikan jam SLA selama tahap kantor; "
-                         "penghentian hanya untuk tahap pemohon.", **where)
+        problems.warning("sla_pause_office_step", N_("sla.pause on %(name)s stops the file's SLA clocks while this "
+                                                     "office step is open, but they may stop only while the file "
+                                                     "waits for the applicant (PP 28/2025). Give the step to the "
+                                                     "applicant (camunda:assignee=\"${applicant}\") or remove "
+                                                     "sla.pause."),
+                         params={"name": label(owner.node)}, **where)
 
 
 def _check_escalate(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
     group = value.strip()
     if not group or "," in group or "${" in group or "#{" in group:
-        problems.error("sla_escalate_invalid", f"sla.escalate {value!r} on {label(owner.node)} must name one group "
-                       "of officers (e.g. head_of_office) that takes the step over when it is overdue; lists and "
-                       "expressions are not read.",
-                       message_id=f"sla.escalate {value!r} pada {label(owner.node)} harus berisi satu nama grup "
-                       "petugas.", **where)
+        problems.error("sla_escalate_invalid", N_("sla.escalate %(value)s on %(name)s must name one group of "
+                                                  "officers (e.g. head_of_office) that takes the step over when it "
+                                                  "is overdue; lists and expressions are not read."),
+                       params={"value": repr(value), "name": label(owner.node)}, **where)
     elif owner.settings.get("for_applicant"):
-        problems.warning("sla_property_ignored", f"sla.escalate on {label(owner.node)} is not read: the applicant's "
-                         "own step is never handed to officers.",
-                         message_id=f"sla.escalate pada {label(owner.node)} diabaikan: tahap milik pemohon.", **where)
+        problems.warning("sla_property_ignored", N_("sla.escalate on %(name)s is not read: the applicant's own step "
+                                                    "is never handed to officers."),
+                         params={"name": label(owner.node)}, **where)
     elif not scope.has_target(owner):
         _never_fires("sla.escalate", owner, problems, where)
 
 
 def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
     if value.strip().lower() != APPROVE:
-        problems.error("sla_on_breach_invalid", f"sla.on_breach {value!r} on {label(owner.node)} is not an action "
-                       f"Lincah takes: the only one is {APPROVE} (the approving decision is taken automatically when "
-                       "the SLA is breached: fiktif positif, PP 28/2025).",
-                       message_id=f"sla.on_breach {value!r} pada {label(owner.node)} tidak dikenal; yang ada hanya "
-                       f"{APPROVE} (fiktif positif).", **where)
+        problems.error("sla_on_breach_invalid", N_("sla.on_breach %(value)s on %(name)s is not an action Lincah "
+                                                   "takes: the only one is %(approve)s (the approving decision is "
+                                                   "taken automatically when the SLA is breached: fiktif positif, PP "
+                                                   "28/2025)."),
+                       params={"value": repr(value), "name": label(owner.node), "approve": APPROVE}, **where)
         return
     if owner.kind == "task" and owner.settings.get("for_applicant"):
-        problems.warning("sla_property_ignored", f"sla.on_breach on {label(owner.node)} is not read: only office "
-                         "steps are approved automatically, not the applicant's own.",
-                         message_id=f"sla.on_breach pada {label(owner.node)} diabaikan: tahap milik pemohon.",
-                         **where)
+        problems.warning("sla_property_ignored", N_("sla.on_breach on %(name)s is not read: only office steps are "
+                                                    "approved automatically, not the applicant's own."),
+                         params={"name": label(owner.node)}, **where)
         return
     if not scope.has_target(owner):
         _never_fires("sla.on_breach", owner, problems, where)
     if owner.kind == "task":
         choices = owner.settings.get("decisions") or []
         if not choices:
-            problems.warning("sla_on_breach_no_decision", f"sla.on_breach=approve on {label(owner.node)}: the step "
-                             "offers no decision, so on breach it is completed automatically with none and without "
-                             "its form's data.", message_id=f"sla.on_breach=approve pada {label(owner.node)}: tahap "
-                             "tanpa keputusan diselesaikan otomatis tanpa data formulir.", **where)
+            problems.warning("sla_on_breach_no_decision", N_("sla.on_breach=approve on %(name)s: the step offers no "
+                                                             "decision, so on breach it is completed automatically "
+                                                             "with none and without its form's data."),
+                             params={"name": label(owner.node)}, **where)
         elif approving_choice(choices, owner.settings, scope.process) is None:
             _no_approval(owner.node, choices, problems, where)
         else:
@@ -214,22 +214,21 @@ def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: Problem
         return
     deciding = [t for t in scope.office if t["decisions"]]
     if not deciding:
-        problems.warning("sla_on_breach_no_decision", f"sla.on_breach=approve on the process {label(owner.node)} has "
-                         "no decision to take: none of its office steps offers one, so on breach its open steps are "
-                         "just completed without their forms' data. Name the flows after the deciding step (e.g. "
-                         "Setujui / Tolak) or remove sla.on_breach.",
-                         message_id=f"sla.on_breach=approve pada proses {label(owner.node)}: tidak ada tahap dengan "
-                         "keputusan untuk disetujui.", **where)
+        problems.warning("sla_on_breach_no_decision", N_("sla.on_breach=approve on the process %(name)s has no "
+                                                         "decision to take: none of its office steps offers one, so "
+                                                         "on breach its open steps are just completed without their "
+                                                         "forms' data. Name the flows after the deciding step (e.g. "
+                                                         "Setujui / Tolak) or remove sla.on_breach."),
+                         params={"name": label(owner.node)}, **where)
         return
     refusing = [t for t in deciding if approving_choice(t["decisions"], t, scope.process) is None]
     if len(refusing) == len(deciding):
-        problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve on the process {label(owner.node)} "
-                         "cannot approve anything: no choice of its deciding steps is known to approve, so overdue "
-                         f"steps stay breached. Write {DECISION_PROPERTY}=approve on the approving choice's flow, or "
-                         "name it with sla.approve.",
-                         message_id=f"sla.on_breach=approve pada proses {label(owner.node)}: tidak ada pilihan yang "
-                         f"diketahui menyetujui; isi {DECISION_PROPERTY}=approve pada alurnya atau sebutkan dengan "
-                         "sla.approve.", **where)
+        problems.warning("sla_on_breach_no_approval", N_("sla.on_breach=approve on the process %(name)s cannot "
+                                                         "approve anything: no choice of its deciding steps is known "
+                                                         "to approve, so overdue steps stay breached. Write "
+                                                         "%(property)s=approve on the approving choice's flow, or "
+                                                         "name it with sla.approve."),
+                         params={"name": label(owner.node), "property": DECISION_PROPERTY}, **where)
         return
     for task in refusing:
         _no_approval(scope.nodes[task["element_id"]], task["decisions"], problems,
@@ -241,12 +240,12 @@ def _check_on_breach(value: str, owner: _Owner, scope: _Scope, problems: Problem
 
 
 def _no_approval(node, choices: list[str], problems: ProblemList, where: dict) -> None:
-    problems.warning("sla_on_breach_no_approval", f"sla.on_breach=approve applies to {label(node)}, but none of its "
-                     f"choices ({', '.join(choices)}) is known to approve: when it is overdue it stays breached. "
-                     f"Write {DECISION_PROPERTY}=approve on the approving choice's flow, or name it with sla.approve.",
-                     message_id=f"sla.on_breach=approve berlaku untuk {label(node)}, tetapi tidak ada pilihan yang "
-                     f"diketahui menyetujui; isi {DECISION_PROPERTY}=approve pada alurnya atau sebutkan dengan "
-                     "sla.approve.", **where)
+    problems.warning("sla_on_breach_no_approval", N_("sla.on_breach=approve applies to %(name)s, but none of its "
+                                                     "choices (%(choices)s) is known to approve: when it is overdue "
+                                                     "it stays breached. Write %(property)s=approve on the approving "
+                                                     "choice's flow, or name it with sla.approve."),
+                     params={"name": label(node), "choices": ", ".join(choices), "property": DECISION_PROPERTY},
+                     **where)
 
 
 def _one_approval(node, task: dict, scope: _Scope, problems: ProblemList, where: dict) -> None:
@@ -256,11 +255,11 @@ def _one_approval(node, task: dict, scope: _Scope, problems: ProblemList, where:
         return
     approving = [c for c in task["decisions"] if choice_meaning(c, task, scope.process) == MEANS_APPROVE]
     if len(approving) > 1:
-        problems.error("sla_approve_ambiguous", f"sla.on_breach=approve applies to {label(node)}, whose choices "
-                       f"{', '.join(repr(c) for c in approving)} all approve: the automatic decision would take the "
-                       "first in the file, which nobody chose. Name the one to take with sla.approve on the step.",
-                       message_id=f"sla.on_breach=approve berlaku untuk {label(node)}, tetapi beberapa pilihan "
-                       f"menyetujui ({', '.join(approving)}); sebutkan yang diambil dengan sla.approve.", **where)
+        problems.error("sla_approve_ambiguous", N_("sla.on_breach=approve applies to %(name)s, whose choices "
+                                                   "%(choices)s all approve: the automatic decision would take the "
+                                                   "first in the file, which nobody chose. Name the one to take with "
+                                                   "sla.approve on the step."),
+                       params={"name": label(node), "choices": ", ".join(repr(c) for c in approving)}, **where)
 
 
 def _check_approve(value: str, owner: _Owner, scope: _Scope, problems: ProblemList, where: dict) -> None:
@@ -268,32 +267,38 @@ def _check_approve(value: str, owner: _Owner, scope: _Scope, problems: ProblemLi
     if owner.kind == "task":
         choices = owner.settings.get("decisions") or []
         valid = named in choices
-        offered = f"its choices are {', '.join(choices)}" if choices else "it offers no choices"
         used = APPROVE in (_value(owner.settings.get("properties"), "sla.on_breach").lower(), scope.on_breach)
     else:
+        choices = []
         valid = any(named in t["decisions"] for t in scope.office)
-        offered = "it is the choice of none of its office steps"
         used = scope.on_breach == APPROVE or any(
             _value(t.get("properties"), "sla.on_breach").lower() == APPROVE for t in scope.office)
     refusing = [t for t in ([owner.settings] if owner.kind == "task" else scope.office)
                 if named in t.get("decisions", []) and choice_meaning(named, t, scope.process) in (REJECT, RETURN)]
     if valid and refusing:
         meaning = choice_meaning(named, refusing[0], scope.process)
-        problems.error("sla_approve_contradicts", f"sla.approve names {named!r} on {label(owner.node)}, but its flow "
-                       f"declares {DECISION_PROPERTY}={meaning}: the automatic decision would {meaning} the file. "
-                       "Name the approving choice, or correct the flow's meaning.",
-                       message_id=f"sla.approve menyebut {named!r} pada {label(owner.node)}, padahal alurnya "
-                       f"bermakna {meaning}.", **where)
+        problems.error("sla_approve_contradicts", N_("sla.approve names %(choice)s on %(name)s, but its flow "
+                                                     "declares %(property)s=%(meaning)s: the automatic decision would "
+                                                     "%(meaning)s the file. Name the approving choice, or correct the "
+                                                     "flow's meaning."),
+                       params={"choice": repr(named), "name": label(owner.node), "property": DECISION_PROPERTY,
+                               "meaning": meaning}, **where)
     elif not valid:
-        problems.error("sla_approve_invalid", f"sla.approve {value!r} on {label(owner.node)} is not a choice this "
-                       f"setting applies to ({offered}). Write the approving choice exactly as its flow is named.",
-                       message_id=f"sla.approve {value!r} pada {label(owner.node)} bukan salah satu pilihan "
-                       "keputusan.", **where)
+        params = {"value": repr(value), "name": label(owner.node), "choices": ", ".join(choices)}
+        if owner.kind != "task":
+            text = N_("sla.approve %(value)s on %(name)s is not a choice this setting applies to (it is the choice "
+                      "of none of its office steps). Write the approving choice exactly as its flow is named.")
+        elif choices:
+            text = N_("sla.approve %(value)s on %(name)s is not a choice this setting applies to (its choices are "
+                      "%(choices)s). Write the approving choice exactly as its flow is named.")
+        else:
+            text = N_("sla.approve %(value)s on %(name)s is not a choice this setting applies to (it offers no "
+                      "choices). Write the approving choice exactly as its flow is named.")
+        problems.error("sla_approve_invalid", text, params=params, **where)
     elif not used:
-        problems.warning("sla_approve_unused", f"sla.approve on {label(owner.node)} has no effect without "
-                         "sla.on_breach=approve on the step or the process.",
-                         message_id=f"sla.approve pada {label(owner.node)} tidak berpengaruh tanpa "
-                         "sla.on_breach=approve.", **where)
+        problems.warning("sla_approve_unused", N_("sla.approve on %(name)s has no effect without "
+                                                  "sla.on_breach=approve on the step or the process."),
+                         params={"name": label(owner.node)}, **where)
 
 
 _CHECKS = {"sla.at_risk": _check_at_risk, CALENDAR_KEY: _check_calendar, "sla.pause": _check_pause,
@@ -325,9 +330,9 @@ def check_steps_fit_the_file(nodes: dict, tasks: dict[str, dict], process_settin
             continue
         if longer:
             node = nodes[element_id]
-            problems.warning("sla_step_exceeds_file", f"The SLA of {label(node)} ({target}) is longer than the whole "
-                             f"file's ({file_target}), so the service standard promises less time than this one step "
-                             "may take. Shorten the step's target or lengthen the file's (sla on the process).",
+            problems.warning("sla_step_exceeds_file", N_("The SLA of %(name)s (%(target)s) is longer than the whole "
+                                                         "file's (%(file_target)s), so the service standard promises "
+                                                         "less time than this one step may take. Shorten the step's "
+                                                         "target or lengthen the file's (sla on the process)."),
                              node=node, file=filename,
-                             message_id=f"SLA {label(node)} ({target}) lebih panjang daripada SLA seluruh berkas "
-                             f"({file_target}).")
+                             params={"name": label(node), "target": target, "file_target": file_target})

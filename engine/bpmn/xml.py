@@ -18,6 +18,7 @@ from lxml import etree
 
 from engine.bpmn.encoding import as_utf8, utf8_of_text
 from engine.bpmn.problems import ProblemList
+from engine.texts import N_
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # About three times the largest real diagram; linting this many takes a few seconds.
@@ -49,14 +50,14 @@ def load_xml(data: bytes | str, filename: str, problems: ProblemList, max_bytes:
     if len(data) > max_bytes:
         problems.error(
             "too_large",
-            f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes. Split the diagram or remove "
-            "embedded images.",
+            N_("The file is %(size)s bytes; the limit is %(limit)s bytes. Split the diagram or remove embedded "
+               "images."),
             file=filename,
-            message_id=f"Berkas berukuran {len(data):,} byte; batasnya {max_bytes:,} byte.",
+            params={"size": f"{len(data):,}", "limit": f"{max_bytes:,}"},
         )
         return None
     if not data.strip():
-        problems.error("empty_file", "The file is empty.", file=filename, message_id="Berkas kosong.")
+        problems.error("empty_file", N_("The file is empty."), file=filename)
         return None
     data = as_utf8(data, filename, problems)
     if data is None:
@@ -65,13 +66,12 @@ def load_xml(data: bytes | str, filename: str, problems: ProblemList, max_bytes:
     if elements > max_elements:
         problems.error(
             "too_many_elements",
-            f"The file has about {elements:,} XML elements; the limit is {max_elements:,} (the largest real permit "
-            "diagrams have a few thousand), and checking more would hold the server too long. Split the process: "
-            "draw parts of it in their own files and call them with call activities, or remove generated or "
-            "copied content.",
+            N_("The file has about %(count)s XML elements; the limit is %(limit)s (the largest real permit diagrams "
+               "have a few thousand), and checking more would hold the server too long. Split the process: draw "
+               "parts of it in their own files and call them with call activities, or remove generated or copied "
+               "content."),
             file=filename,
-            message_id=f"Berkas memuat sekitar {elements:,} elemen XML; batasnya {max_elements:,}. Pecah proses "
-            "menjadi beberapa berkas yang dipanggil dengan call activity, atau hapus isi yang dibuat otomatis.",
+            params={"count": f"{elements:,}", "limit": f"{max_elements:,}"},
         )
         return None
     match = _DOCTYPE.search(data)
@@ -79,11 +79,10 @@ def load_xml(data: bytes | str, filename: str, problems: ProblemList, max_bytes:
         line = data[: match.start()].count(b"\n") + 1
         problems.error(
             "xml_doctype",
-            "The file declares a DOCTYPE or entities; BPMN never needs them and they are refused for security "
-            "(XML external entity attack). Save the diagram again from your modeler.",
+            N_("The file declares a DOCTYPE or entities; BPMN never needs them and they are refused for security "
+               "(XML external entity attack). Save the diagram again from your modeler."),
             file=filename,
             line=line,
-            message_id="Berkas memuat DOCTYPE/ENTITY yang ditolak demi keamanan. Simpan ulang diagram dari modeler.",
         )
         return None
     try:
@@ -91,10 +90,10 @@ def load_xml(data: bytes | str, filename: str, problems: ProblemList, max_bytes:
     except etree.XMLSyntaxError as exc:
         problems.error(
             "xml_syntax",
-            f"The file is not well-formed XML: {exc.msg}.",
+            N_("The file is not well-formed XML: %(reason)s."),
             file=filename,
             line=exc.lineno,
-            message_id=f"Berkas bukan XML yang valid: {exc.msg}.",
+            params={"reason": exc.msg},
         )
         return None
     return root.getroottree()

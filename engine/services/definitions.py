@@ -99,12 +99,11 @@ def _check_office_rule(compiled: Compiled) -> None:
     schemas = [form.schema for form in compiled.forms.values()]
     located += [(element_id, office_rule.step_problem(step.get("jurisdiction"), schemas))
                 for element_id, step in (compiled.meta.get("tasks") or {}).items()]
-    for element_id, message in located:
-        if message is not None:
-            compiled.problems.error("office_rule", message, file=compiled.main_file, element_id=element_id,
-                                    message_id="Kantor berkas harus ditentukan oleh layanan: properti jurisdiction "
-                                               "berupa kode kantor, atau ${kolom} formulir yang berisi daftar kode "
-                                               "kantor (enum).")
+    for element_id, found in located:
+        if found is not None:
+            text, params = found
+            compiled.problems.error("office_rule", text, file=compiled.main_file, element_id=element_id,
+                                    params=params)
 
 
 def content_hash(compiled: Compiled) -> str:

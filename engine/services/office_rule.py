@@ -17,9 +17,9 @@ import re
 
 from engine.bpmn.expressions import placeholder_name
 from engine.errors import InvalidData, InvalidInput
+from engine.texts import N_
 
 OFFICE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
-OFFICE_CODE_ADVICE = "an office code is lowercase letters, digits, - and _ (e.g. sinjai, luwu_timur)"
 
 
 def rule(process_meta: dict | None) -> str | None:
@@ -57,8 +57,9 @@ def _local_target(root, spec):
     return target
 
 
-def deploy_problem(process_meta: dict | None, start_schema: dict | None) -> str | None:
-    """Why the service's rule could put a file in an office it does not mean; ``None`` when it cannot."""
+def deploy_problem(process_meta: dict | None, start_schema: dict | None) -> tuple[str, dict] | None:
+    """Why the service's rule could put a file in an office it does not mean, as a message id (``engine.texts``)
+    and its parameters; ``None`` when it cannot."""
     written = rule(process_meta)
     if written is None:
         return None
@@ -66,26 +67,30 @@ def deploy_problem(process_meta: dict | None, start_schema: dict | None) -> str 
     if field is None:
         if OFFICE_CODE.fullmatch(written):
             return None
-        return (f"The service's office (process property jurisdiction) is {written!r}, which is neither an office "
-                f"code nor ${{field}}: {OFFICE_CODE_ADVICE}; or name a start-form field that lists the offices, "
-                "e.g. ${home_regency}.")
+        return (N_("The service's office (process property jurisdiction) is %(written)s, which is neither an office "
+                   "code nor ${field}: an office code is lowercase letters, digits, - and _ (e.g. sinjai, "
+                   "luwu_timur); or name a start-form field that lists the offices, e.g. ${home_regency}."),
+                {"written": repr(written)})
     offered = choices(start_schema, field)
     if offered is None:
-        return (f"The service's office comes from the start-form field {field!r} (process property jurisdiction "
-                f"{written!r}), but the start form does not offer that field as a fixed list of offices, so an "
-                f"applicant could send any office. Declare {field!r} in the start form's properties with an "
-                "\"enum\" of office codes (or a \"oneOf\" of {\"const\": code, \"title\": name} choices).")
+        return (N_("The service's office comes from the start-form field %(field)s (process property jurisdiction "
+                   "%(written)s), but the start form does not offer that field as a fixed list of offices, so an "
+                   "applicant could send any office. Declare %(field)s in the start form's properties with an "
+                   "\"enum\" of office codes (or a \"oneOf\" of {\"const\": code, \"title\": name} choices)."),
+                {"field": repr(field), "written": repr(written)})
     wrong = [value for value in offered if not OFFICE_CODE.fullmatch(value)]
     if wrong:
-        return (f"The start-form field {field!r} chooses the office, but offers {wrong[0]!r}, which is not an office "
-                f"code: {OFFICE_CODE_ADVICE}. Put the office's name in the choice's \"title\".")
+        return (N_("The start-form field %(field)s chooses the office, but offers %(value)s, which is not an office "
+                   "code: an office code is lowercase letters, digits, - and _ (e.g. sinjai, luwu_timur). Put the "
+                   "office's name in the choice's \"title\"."), {"field": repr(field), "value": repr(wrong[0])})
     return None
 
 
-def step_problem(written: str | None, form_schemas: list[dict]) -> str | None:
+def step_problem(written: str | None, form_schemas: list[dict]) -> tuple[str, dict] | None:
     """Why a step's own office rule (a user task's ``jurisdiction`` property) could send the step to an office it
-    does not mean; ``None`` when it cannot. ``${field}`` may name a value a script sets, but a field some form of
-    the service lets a person type must list the offices, as on the start form."""
+    does not mean, as a message id and its parameters; ``None`` when it cannot. ``${field}`` may name a value a
+    script sets, but a field some form of the service lets a person type must list the offices, as on the start
+    form."""
     written = written.strip() if isinstance(written, str) else None
     if not written:
         return None
@@ -93,22 +98,25 @@ def step_problem(written: str | None, form_schemas: list[dict]) -> str | None:
     if field is None:
         if OFFICE_CODE.fullmatch(written):
             return None
-        return (f"The step's office (property jurisdiction) is {written!r}, which is neither an office code nor "
-                f"${{field}}: {OFFICE_CODE_ADVICE}.")
+        return (N_("The step's office (property jurisdiction) is %(written)s, which is neither an office code nor "
+                   "${field}: an office code is lowercase letters, digits, - and _ (e.g. sinjai, luwu_timur)."),
+                {"written": repr(written)})
     for schema in form_schemas:
         properties = schema.get("properties") if isinstance(schema, dict) else None
         if not isinstance(properties, dict) or field not in properties:
             continue
         offered = choices(schema, field)
         if offered is None:
-            return (f"The step's office comes from the field {field!r} (property jurisdiction {written!r}), which a "
-                    "form of this service lets people type freely, so they could send the step to any office. Give "
-                    f"{field!r} an \"enum\" of office codes (or a \"oneOf\" of {{\"const\": code, \"title\": name}} "
-                    "choices) in every form that declares it.")
+            return (N_("The step's office comes from the field %(field)s (property jurisdiction %(written)s), which "
+                       "a form of this service lets people type freely, so they could send the step to any office. "
+                       "Give %(field)s an \"enum\" of office codes (or a \"oneOf\" of {\"const\": code, \"title\": "
+                       "name} choices) in every form that declares it."),
+                    {"field": repr(field), "written": repr(written)})
         wrong = [value for value in offered if not OFFICE_CODE.fullmatch(value)]
         if wrong:
-            return (f"The field {field!r} chooses the step's office, but offers {wrong[0]!r}, which is not an office "
-                    f"code: {OFFICE_CODE_ADVICE}. Put the office's name in the choice's \"title\".")
+            return (N_("The field %(field)s chooses the step's office, but offers %(value)s, which is not an office "
+                       "code: an office code is lowercase letters, digits, - and _ (e.g. sinjai, luwu_timur). Put "
+                       "the office's name in the choice's \"title\"."), {"field": repr(field), "value": repr(wrong[0])})
     return None
 
 
