@@ -56,6 +56,8 @@ EVENT = {
     "error": _l("Error in a step"),
     "resumed": _l("Application resumed"),
     "timer_fired": _l("Timer fired"),
+    "incident": _l("Incident: a program outside could not do the step"),
+    "incident_retried": _l("Incident retried"),
 }
 
 TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _l("Completed"),

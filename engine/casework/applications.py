@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.casework import projection, registration
+from engine.casework import external_outbox, projection, registration
 from engine.casework.step import CANCELLED, COMPLETED, ERROR, RUNNING, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from engine.forms import schemas
@@ -99,7 +99,8 @@ def resume(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     The stored state is the last good one, so the engine simply runs again from there: a start that failed goes on,
     a timer that failed fires again, and a person whose step failed (their data made a script fail) submits it
     again. If the cause is still there the run fails the same way: the application is flagged again (the
-    ``ProcessError`` is raised after the new flag is recorded) and nothing else changes.
+    ``ProcessError`` is raised after the new flag is recorded) and nothing else changes. An external task that
+    stopped it (an incident) goes back to its workers with one retry.
     """
     instance = get(session, instance_id, actor)
     if not may_resume(actor, instance):
@@ -111,6 +112,7 @@ def resume(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     audit.record(session, "resumed", actor=actor.username, at=now, instance_id=instance.id,
                  element_id=instance.error_element, failed=instance.error_message, note=note)
     instance.status, instance.error_element, instance.error_message = RUNNING, None, None
+    external_outbox.reopen_incidents(session, ctx, instance, actor=actor.username, note=note)
     with advancing(session, ctx, instance, actor=actor.username) as step:
         step.run(refresh_timers=True)
         step.finish()

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.external import PRIORITY, external_topic
+from engine.storage import audit
 from engine.storage.models import ExternalTask, Instance
 from engine.workflow.runtime import TaskState, all_tasks
 
@@ -53,6 +54,22 @@ def sync(session: Session, ctx: EngineContext, instance: Instance, workflow) -> 
     for task_id, spiff_task in waiting.items():
         if task_id not in rows:
             session.add(_new_row(instance, spiff_task, now))
+
+
+def reopen_incidents(session: Session, ctx: EngineContext, instance: Instance, *, actor: str, note: str = ""
+                     ) -> list[ExternalTask]:
+    """Send the application's incidents back to the workers with one retry each (resuming the application is
+    retrying what stopped it); the rows reopened, each audited as ``incident_retried``."""
+    rows = list(session.scalars(select(ExternalTask).where(ExternalTask.instance_id == instance.id,
+                                                           ExternalTask.state == INCIDENT)))
+    now = ctx.now()
+    for row in rows:
+        row.state, row.retries, row.available_at = OPEN, 1, now
+        row.worker_id = row.lock_expires_at = row.retry_at = None
+        audit.record(session, "incident_retried", actor=actor, at=now, instance_id=instance.id, task_id=row.task_id,
+                     element_id=row.element_id, external_task=row.id, retries=1, failed=row.error_message,
+                     note=note, via="resume")
+    return rows
 
 
 def _new_row(instance: Instance, spiff_task, now) -> ExternalTask:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from . import account, admin, analyst, applicant, files, manager, permits, public, satisfaction, work
+from . import account, admin, analyst, applicant, files, incidents, manager, permits, public, satisfaction, work
 
-__all__ = ["account", "admin", "analyst", "applicant", "files", "manager", "permits", "public", "satisfaction", "work"]
+__all__ = ["account", "admin", "analyst", "applicant", "files", "incidents", "manager", "permits", "public",
+           "satisfaction", "work"]

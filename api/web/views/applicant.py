@@ -21,6 +21,7 @@ from ..blueprint import bp
 from ..pages import FormPage, ctx, db, engine_step, render, service_names
 from ..security import current_actor, signed_in
 from ..survey import survey_for
+from .incidents import incidents_of
 from .public import steps_of
 
 PAGE_SIZE = 20
@@ -140,6 +141,7 @@ def application_page(instance, actor, *, survey: dict | None, http_status: int =
     start = _start_form(instance.definition)
     summary = FormPage(start.schema, start.ui_schema, data, readonly=True).build()
     g.staff_page = actor.is_staff
+    incidents, incidents_retryable = incidents_of(instance, actor)
     cancellable = instance.status == "running" and (
         (actor.username == instance.applicant and not any(e.kind == "decision" for e in events))
         or (SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)))
@@ -150,7 +152,8 @@ def application_page(instance, actor, *, survey: dict | None, http_status: int =
                   cancellable=cancellable, permit_number=data.get("permit_number"),
                   step_names=_step_names(instance.definition),
                   resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance),
-                  survey=survey, cancel_error=cancel_error,
+                  survey=survey, cancel_error=cancel_error, incidents=incidents,
+                  incidents_retryable=incidents_retryable,
                   file_sla=((instance.definition.meta or {}).get("process") or {}).get("sla"))
 
 
