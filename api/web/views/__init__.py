@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from . import account, admin, analyst, applicant, files, incidents, manager, permits, public, satisfaction, work
+from . import (
+    account,
+    admin,
+    admin_clients,
+    analyst,
+    applicant,
+    files,
+    incidents,
+    manager,
+    permits,
+    public,
+    satisfaction,
+    work,
+)
 
-__all__ = ["account", "admin", "analyst", "applicant", "files", "incidents", "manager", "permits", "public",
-           "satisfaction", "work"]
+__all__ = ["account", "admin", "admin_clients", "analyst", "applicant", "files", "incidents", "manager", "permits",
+           "public", "satisfaction", "work"]
