@@ -15,7 +15,7 @@ from engine.config import Settings
 from engine.context import EngineContext
 from engine.errors import LincahError
 from engine.people import users as user_service
-from engine.services import definitions
+from engine.services import decisions, definitions
 from engine.storage.db import engine_for, make_session_factory, transaction, upgrade
 from scheduler.cli import scheduler_command
 
@@ -58,10 +58,30 @@ def bpmn_files(paths: tuple[str, ...]) -> list[Path]:
     return found
 
 
-def _sources(path: Path, siblings: list[Path]) -> tuple[SourceFile, list[SourceFile]]:
+def _sources(path: Path, siblings: list[Path], tables: list[Path] = ()) -> tuple[SourceFile, list[SourceFile]]:
+    """The diagram, the diagrams beside it and the DMN files beside it (or given)."""
     main = SourceFile(str(path), path.read_bytes())
     supporting = [SourceFile(str(p), p.read_bytes()) for p in siblings if p != path and p.parent == path.parent]
+    beside = sorted(p for p in path.parent.glob("*.dmn") if p.is_file())
+    supporting += [SourceFile(str(p), p.read_bytes()) for p in dict.fromkeys([*beside, *tables])]
     return main, supporting
+
+
+def _deploy_decisions(ctx, factory, tables: list[Path], actor: str) -> int:
+    """``lincah deploy x.dmn``: decisions by themselves, callable by key. The number of failures (0 or 1)."""
+    try:
+        with transaction(factory) as session:
+            for row in decisions.deploy(session, ctx, [SourceFile(str(p), p.read_bytes()) for p in tables],
+                                        actor=actor):
+                click.echo(f"{row.filename}: decision {row.key} version {row.version} ({row.hit_policy}) — {row.name}")
+        return 0
+    except LincahError as exc:
+        click.echo(f"not deployed: {exc.message}", err=True)
+        for problem in exc.details or []:
+            if isinstance(problem, dict) and "severity" in problem:
+                click.echo(f"  {problem['file']}:{problem['line'] or 0}: {problem['element_id'] or '-'}: "
+                           f"{problem['severity']}: {problem['message']}", err=True)
+        return 1
 
 
 @click.group(help="Lincah: a BPMN workflow server for one-stop permit offices.")
@@ -124,7 +144,8 @@ class _plain:
         return False
 
 
-@main.command(help="Deploy BPMN files (or folders) as new versions of their services; published unless --draft.")
+@main.command(help="Deploy BPMN files (or folders) as new versions of their services, with the DMN files beside them; "
+                   "published unless --draft. DMN files given alone are deployed as decisions callable by key.")
 @click.argument("paths", nargs=-1)
 @click.option("--bundled", is_flag=True, help="Also deploy the services that come with Lincah (its processes/ folder, "
                                               "with their forms), wherever it is installed.")
@@ -140,9 +161,11 @@ def deploy(paths, bundled, draft, forms_dir, actor) -> None:
                                "with Lincah.")
     factory = _factory(ctx)
     files = bpmn_files(paths)
-    failed = 0
+    tables = [p for p in files if p.suffix.lower() == ".dmn"]
+    files = [p for p in files if p not in tables]
+    failed = _deploy_decisions(ctx, factory, tables, actor) if tables and not files else 0
     for path in files:
-        main_file, supporting = _sources(path, files)
+        main_file, supporting = _sources(path, files, tables)
         try:
             with transaction(factory) as session:
                 result = definitions.deploy(session, ctx, main_file, supporting,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.storage.models import Event, Instance, ServiceDefinition, Task, User
+from engine.storage.models import DecisionDefinition, Event, Instance, ServiceDefinition, Task, User
 
 
 def user(row: User) -> dict:
@@ -68,6 +68,10 @@ def definition(row: ServiceDefinition) -> dict:
             "name_en": row.name_en, "bpmn_filename": row.bpmn_filename, "sha256": row.sha256,
             "deployed_by": row.deployed_by, "deployed_at": row.deployed_at, "published_at": row.published_at,
             "warnings": list(row.warnings or [])}
+
+
+def decision(row: DecisionDefinition) -> dict:
+    return {"key": row.key, "version": row.version, "name": row.name, "hit_policy": row.hit_policy}
 
 
 def event(row: Event) -> dict:

@@ -13,10 +13,14 @@ class DeployQuery(QueryArgs):
 
 
 class DefinitionUpload(Schema):
-    bpmn = fields.List(Upload(), required=True, metadata={
-        "description": "The BPMN file; further files are the processes its call activities use."})
+    bpmn = fields.List(Upload(), load_default=list, metadata={
+        "description": "The BPMN file; further files are the processes its call activities use. Required unless "
+                       "only DMN files are deployed."})
     forms = fields.List(Upload(), load_default=list, metadata={
         "description": "Form files: '<formKey>.json' / '<formKey>.ui.json', or the key's last segment."})
+    dmn = fields.List(Upload(), load_default=list, metadata={
+        "description": "DMN files: the decision tables the diagram's business rule tasks name, versioned with it; "
+                       "alone (without 'bpmn'), decisions callable by key."})
 
 
 class ProblemSchema(Schema):
@@ -36,6 +40,15 @@ class DeployResult(Schema):
     status = fields.String(required=True)
     created = fields.Boolean(required=True, metadata={"description": "False: identical content was deployed before."})
     warnings = fields.List(fields.Nested(ProblemSchema), required=True)
+    decisions = fields.List(fields.Nested(lambda: DecisionVersionSchema()), metadata={
+        "description": "The DMN decisions deployed (key, version, name, hit policy)."})
+
+
+class DecisionVersionSchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    hit_policy = fields.String(required=True, metadata={"description": "U, A, P, F, R, O, C, C+, C<, C> or C#"})
 
 
 class LintResult(Schema):

@@ -14,7 +14,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidData, NotFound
 from engine.forms.schemas import FormSource
 from engine.people.access import ANALYST, OFFICER, SUPERVISOR
-from engine.services import definitions
+from engine.services import decisions, definitions
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -31,11 +31,26 @@ def _file_name(upload, default: str) -> str:
     return name[:200] or default
 
 
+def _dmn_files(files: dict) -> list[SourceFile]:
+    """The uploads of the field ``dmn``, each named ``….dmn`` so that the engine reads it as a decision file."""
+    found = []
+    for upload in files.get("dmn") or []:
+        name = _file_name(upload, "decisions.dmn")
+        found.append(SourceFile(name if name.lower().endswith(".dmn") else f"{name}.dmn", upload.read()))
+    return found
+
+
+def _only_dmn(files: dict) -> bool:
+    return not [f for f in files.get("bpmn") or [] if f is not None] and bool(files.get("dmn"))
+
+
 def _sources(files: dict) -> tuple[SourceFile, list[SourceFile], FormSource]:
     bpmn = [f for f in files.get("bpmn") or [] if f is not None]
     if not bpmn:
-        raise InvalidData("Attach the BPMN file in the multipart field 'bpmn'.", {"bpmn": "A BPMN file is required."})
+        raise InvalidData("Attach the BPMN file in the multipart field 'bpmn' (or only DMN files in 'dmn').",
+                          {"bpmn": "A BPMN file is required."})
     sources = [SourceFile(_file_name(f, "diagram.bpmn"), f.read()) for f in bpmn]
+    sources += _dmn_files(files)
     uploads = {}
     for upload in files.get("forms") or []:
         name = _file_name(upload, "")
@@ -58,7 +73,11 @@ def _sources(files: dict) -> tuple[SourceFile, list[SourceFile], FormSource]:
 @blp.response(201, DeployResult)
 @blp.alt_response(200, schema=DeployResult, description="Identical content was deployed before: that version.")
 def deploy(files, publish: bool):
-    """Deploy a BPMN file (and its forms) as a new version of its service."""
+    """Deploy a BPMN file (and its forms and DMN files) as a new version of its service, or only DMN files."""
+    if _only_dmn(files):
+        rows = decisions.deploy(session(), engine_context(), _dmn_files(files), actor=current_actor().username)
+        listed = [presenters.decision(row) for row in rows]
+        return {**listed[0], "status": "published", "created": True, "warnings": [], "decisions": listed}, 201
     main, supporting, forms = _sources(files)
     result = definitions.deploy(session(), engine_context(), main, supporting, forms,
                                 actor=current_actor().username, publish=publish)
@@ -73,7 +92,11 @@ def deploy(files, publish: bool):
 @blp.arguments(DefinitionUpload, location="files")
 @blp.response(200, LintResult)
 def lint(files):
-    """Check a BPMN file (and its forms) without deploying it."""
+    """Check a BPMN file (and its forms and DMN files), or only DMN files, without deploying."""
+    if _only_dmn(files):
+        found, problems = decisions.lint(engine_context(), _dmn_files(files))
+        return {"key": next(iter(found), None), "ok": not problems.errors,
+                "problems": [p.to_dict() for p in problems.sorted()]}
     main, supporting, forms = _sources(files)
     compiled = definitions.lint(engine_context(), main, supporting, forms)
     return {"key": compiled.key, "ok": compiled.ok, "problems": [p.to_dict() for p in compiled.problems.sorted()]}

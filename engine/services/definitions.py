@@ -22,7 +22,7 @@ from engine.bpmn.encoding import as_utf8
 from engine.bpmn.problems import ProblemList
 from engine.errors import InvalidDefinition, NotFound
 from engine.forms.schemas import Form, FormSource
-from engine.services import office_rule, preparation
+from engine.services import decisions, office_rule, preparation
 from engine.storage import audit
 from engine.storage.models import FormSnapshot, ServiceDefinition
 
@@ -127,6 +127,8 @@ def _named_content_hash(compiled: Compiled) -> str:
 def _with_forms(digest, compiled: Compiled) -> str:
     for key in sorted(compiled.forms):
         digest.update(key.encode() + b"\0" + compiled.forms[key].sha256.encode() + b"\0")
+    for table in sorted(compiled.decision_texts.values()):  # none before DMN files could be deployed
+        digest.update(b"dmn\0" + table.encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -188,6 +190,8 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
                 raise
     audit.record(session, "deployed", actor=actor, at=ctx.now(), definition_id=definition.id,
                  key=definition.key, version=definition.version, sha256=sha)
+    decisions.record_with_service(session, ctx, compiled.decisions, compiled.decision_texts, actor=actor,
+                                  service_key=definition.key, service_version=definition.version)
     if publish:
         publish_version(session, ctx, definition.key, definition.version, actor=actor)
     return DeployResult(definition, created=True, warnings=warnings)

@@ -461,3 +461,32 @@ class ApiClient(Base):
     rotated_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+class DecisionDefinition(Base):
+    """One deployed version of a DMN decision table (*tabel keputusan*), callable by its key (the decision id).
+
+    Deployed with a service, it is versioned with it (``service_key``/``service_version``; the service's spec
+    carries its own copy of the table, so running applications keep theirs); deployed alone, it stands by itself.
+    Re-deploying an identical table keeps its version."""
+
+    __tablename__ = "decision_definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_decision_key_version"),
+        Index("ix_decision_key_sha", "key", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    hit_policy: Mapped[str] = mapped_column(String(4))  # U, A, P, F, R, O, C, C+, C<, C>, C#
+    filename: Mapped[str] = mapped_column(String(300))
+    # The DMN file as deployed (for the modeler) and the table as Lincah read it (what is evaluated).
+    dmn: Mapped[str] = mapped_column(Text, deferred=True)
+    table_json: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    service_key: Mapped[str | None] = mapped_column(String(200))
+    service_version: Mapped[int | None] = mapped_column(Integer)
+    deployed_by: Mapped[str | None] = mapped_column(String(100))
+    deployed_at: Mapped[datetime]

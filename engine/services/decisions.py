@@ -1,0 +1,140 @@
+"""Decision definitions: DMN tables deployed with a service (versioned with it) or alone, looked up and evaluated
+by key (Camunda's ``decision-definition/key/{key}/evaluate``).
+
+A key is the decision's id; its versions count 1, 2, 3…; deploying a table identical to the key's latest version
+keeps that version. The table Lincah evaluates is stored as it read it (``engine.decisions.model``); the DMN text
+beside it, for the modeler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.bpmn import dmn
+from engine.bpmn.compiler import SourceFile
+from engine.bpmn.problems import ProblemList
+from engine.decisions import Decision, evaluate
+from engine.errors import InvalidDefinition, NotFound
+from engine.storage import audit
+from engine.storage.models import DecisionDefinition
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+_cache: dict[str, Decision] = {}
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+
+
+def lint(ctx: EngineContext, files: list[SourceFile]) -> tuple[dict[str, tuple[Decision, SourceFile]], ProblemList]:
+    """The decisions of ``files`` (each with the file it came from) and the problems found. Never raises."""
+    problems = ProblemList()
+    max_bytes = ctx.compile_options().max_bytes
+    found: dict[str, tuple[Decision, SourceFile]] = {}
+    for source in files:
+        for decision in dmn.read_files([(source.name, source.data)], problems, max_bytes).values():
+            if decision.id in found:
+                problems.error("decision_duplicate", f"Decision {decision.id!r} is in both "
+                               f"{found[decision.id][1].name} and {source.name}; deploy each decision id once.",
+                               file=source.name, element_id=decision.id,
+                               message_id=f"Keputusan {decision.id!r} ada di dua berkas.")
+                continue
+            found[decision.id] = (decision, source)
+    if not files:
+        problems.error("dmn_missing", "Attach at least one DMN file.", message_id="Lampirkan minimal satu berkas DMN.")
+    return found, problems
+
+
+def deploy(session: Session, ctx: EngineContext, files: list[SourceFile], *, actor: str | None
+           ) -> list[DecisionDefinition]:
+    """Deploy DMN files by themselves; raise ``InvalidDefinition`` with the located problems."""
+    found, problems = lint(ctx, files)
+    if problems.errors:
+        raise InvalidDefinition(f"{', '.join(f.name for f in files) or 'The upload'} cannot be deployed: "
+                                f"{len(problems.errors)} error(s). Fix the problems listed (each names the decision "
+                                "and rule) and deploy again.", [p.to_dict() for p in problems.sorted()])
+    return [record(session, ctx, decision, source, actor=actor) for decision, source in found.values()]
+
+
+def record_with_service(session: Session, ctx: EngineContext, decisions: dict[str, Decision], texts: dict[str, str],
+                        *, actor: str | None, service_key: str, service_version: int) -> list[DecisionDefinition]:
+    """Store the tables a service was deployed with (``texts``: DMN file name → text), versioned with it."""
+    stored = []
+    for name, text in texts.items():
+        for decision_id in dmn.read_files([(name, text)], ProblemList(), len(text.encode()) + 1):
+            if decision_id in decisions:
+                stored.append(record(session, ctx, decisions[decision_id], SourceFile(name, text), actor=actor,
+                                     service_key=service_key, service_version=service_version))
+    return stored
+
+
+def record(session: Session, ctx: EngineContext, decision: Decision, source: SourceFile, *, actor: str | None,
+           service_key: str | None = None, service_version: int | None = None) -> DecisionDefinition:
+    """A version of ``decision``: the key's latest when it holds the same table, else a new one."""
+    table_json = orjson.dumps(decision.to_dict(), option=orjson.OPT_SORT_KEYS).decode()
+    sha = hashlib.sha256(table_json.encode()).hexdigest()
+    latest = _latest(session, decision.id)
+    if latest is not None and latest.sha256 == sha and latest.service_key == service_key:
+        return latest
+    for attempt in range(5):
+        version = (session.scalar(select(func.max(DecisionDefinition.version))
+                                  .where(DecisionDefinition.key == decision.id)) or 0) + 1
+        row = DecisionDefinition(key=decision.id, version=version, name=decision.name, hit_policy=decision.policy,
+                                 filename=source.name, dmn=_text(source.data), table_json=table_json, sha256=sha,
+                                 service_key=service_key, service_version=service_version, deployed_by=actor,
+                                 deployed_at=ctx.now())
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    audit.record(session, "decision_deployed", actor=actor, at=ctx.now(), key=row.key, version=row.version,
+                 sha256=sha, service_key=service_key, service_version=service_version)
+    return row
+
+
+def _latest(session: Session, key: str) -> DecisionDefinition | None:
+    return session.scalars(select(DecisionDefinition).where(DecisionDefinition.key == key)
+                           .order_by(DecisionDefinition.version.desc())).first()
+
+
+def latest(session: Session, key: str) -> DecisionDefinition:
+    found = _latest(session, key)
+    if found is None:
+        raise NotFound(f"No decision {key!r} has been deployed. Deploy its DMN file (alone or with a service).")
+    return found
+
+
+def versions(session: Session, key: str | None = None) -> list[DecisionDefinition]:
+    query = select(DecisionDefinition).order_by(DecisionDefinition.key, DecisionDefinition.version)
+    if key is not None:
+        query = query.where(DecisionDefinition.key == key)
+    return list(session.scalars(query).all())
+
+
+def table_of(row: DecisionDefinition) -> Decision:
+    """The table of a stored version (cached: a version never changes)."""
+    cached = _cache.get(row.sha256)
+    if cached is None:
+        cached = Decision.from_dict(orjson.loads(row.table_json))
+        if len(_cache) > 512:
+            _cache.clear()
+        _cache[row.sha256] = cached
+    return cached
+
+
+def evaluate_latest(session: Session, key: str, variables: dict) -> list[dict]:
+    """The result of the latest version of decision ``key`` for ``variables``: a list of result maps. Raises
+    ``NotFound`` and ``engine.decisions.DecisionFailed``."""
+    return evaluate(table_of(latest(session, key)), variables)
