@@ -94,4 +94,4 @@ def body() -> dict:
     return data
 
 
-from . import decision_definition, external_task  # noqa: E402,F401 - registers their routes on blp
+from . import correlation, decision_definition, external_task  # noqa: E402,F401 - registers their routes on blp

@@ -14,6 +14,7 @@ from ..texts import INDONESIAN, render
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # what the analyst should know (e.g. the messages a diagram waits for); never blocks, never warns
 
 
 @dataclass
@@ -69,6 +70,9 @@ class ProblemList(list):
 
     def warning(self, code: str, message: str, **kwargs) -> Problem:
         return self.add(WARNING, code, message, **kwargs)
+
+    def info(self, code: str, message: str, **kwargs) -> Problem:
+        return self.add(INFO, code, message, **kwargs)
 
     @property
     def errors(self) -> list[Problem]:

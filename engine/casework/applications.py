@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.casework import external_outbox, projection, registration
-from engine.casework.step import CANCELLED, COMPLETED, ERROR, RUNNING, advancing
+from engine.casework.step import CANCELLED, COMPLETED, ERROR, RUNNING, Step, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from engine.forms import schemas
 from engine.messaging import notifications
@@ -32,17 +32,21 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 
 
 def start(session: Session, ctx: EngineContext, *, service: str, data: dict, actor: Actor,
-          applicant: str | None = None, applicant_name: str | None = None, version: int | None = None) -> Instance:
+          applicant: str | None = None, applicant_name: str | None = None, version: int | None = None,
+          first_move=None) -> Instance:
     """Start an application of the latest published version of ``service`` (or a given version, for tests).
 
     Its office is the service's rule applied to ``data`` (``engine.services.office_rule``); no caller chooses it.
+    ``first_move(step)``, when given, replaces the first run and has checked ``data`` itself (a message or signal
+    start event starts the file: ``engine.integration.messages``).
     """
     definition = (definitions.get_version(session, service, version) if version is not None
                   else definitions.latest_published(session, service))
     if not isinstance(data, dict):
         raise InvalidInput("The application data must be a JSON object of form fields.")
     start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
-    schemas.validate(start_form.schema if start_form else None, data, what="application form")
+    if first_move is None:
+        schemas.validate(start_form.schema if start_form else None, data, what="application form")
     now = ctx.now()
     applicant = applicant or actor.username
     office = office_rule.office_of(definition.key, definition.meta.get("process"),
@@ -70,7 +74,7 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     notifications.application_received(session, ctx, instance, data)
     try:
         with advancing(session, ctx, instance, actor=actor.username, workflow=workflow, others_open=set()) as step:
-            step.run()
+            (first_move or Step.run)(step)
             step.finish()
     except ProcessError:
         pass  # flagged: the file waits, with its start saved, for an administrator or supervisor to resume it

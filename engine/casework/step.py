@@ -17,14 +17,14 @@ same round trip as the save; a ``ProcessError`` leaving the block always flags t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from engine.casework import external_outbox, projection
+from engine.casework import external_outbox, projection, waiting
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
 from engine.sla import clocks
@@ -81,16 +81,23 @@ class Step:
         completed = workflow.is_completed()
         if completed:
             changes = {"status": COMPLETED, "outcome": runtime.outcome(workflow), "ended_at": self.ctx.now()}
+        # Messages and signals for other applications: their receivers are found before anything is saved, so a
+        # message nobody waits for fails this step (last good state kept) instead of being lost.
+        thrown = waiting.take_thrown(workflow)
+        receivers = waiting.receivers_of(self.session, instance, thrown)
         with sql.batch(self.session):  # joins the caller's batch when there is one
             runtime.save(self.session, self.ctx, instance, workflow, **changes)
             still_open = projection.reconcile(self.session, self.ctx, instance, workflow, known_open=self.others_open)
             clocks.settle(self.session, self.ctx, instance, still_open)
             external_outbox.sync(self.session, self.ctx, instance, workflow)  # work for programs outside
+            waiting.sync(self.session, self.ctx, instance, workflow)  # what it waits for from outside
             notifications.after_step(self.session, self.ctx, instance, still_open,
                                      workflow.last_task.data if workflow.last_task else {})
             if completed:
                 audit.record(self.session, "completed", actor=self.actor, at=self.ctx.now(), instance_id=instance.id,
                              outcome=instance.outcome)
+        for receiver in receivers:
+            _deliver_inside(self.session, self.ctx, receiver, actor=self.actor)
         return still_open
 
 
@@ -108,6 +115,20 @@ def advancing(session: Session, ctx: EngineContext, instance: Instance, *, actor
     except ProcessError as exc:
         flag_error(session, ctx, instance, exc, actor=actor)
         raise
+
+
+def _deliver_inside(session: Session, ctx: EngineContext, receiver: waiting.Delivery, *, actor: str) -> None:
+    """A message or signal another application threw reaches ``receiver``, as a step of that application in the same
+    transaction; if that step fails, that application is flagged and the thrower's step stands."""
+    instance = session.get(Instance, receiver.instance_id)
+    with waiting.nested(), suppress(ProcessError), advancing(session, ctx, instance, actor=actor) as step:
+        for target in waiting.find(step.workflow, receiver.kind, receiver.name, receiver.task_id):
+            waiting.deliver(ctx, target, receiver.values)
+            audit.record(session, f"{receiver.kind}_received", actor=actor, at=ctx.now(), instance_id=instance.id,
+                         element_id=target.element_id, name=receiver.name, sender=receiver.sender, data=receiver.values)
+            break
+        step.run()
+        step.finish()
 
 
 def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:

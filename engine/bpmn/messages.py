@@ -1,0 +1,90 @@
+"""What a diagram waits for from outside — messages and signals — and what each waiting element takes.
+
+A message is named by the ``bpmn:message`` its ``messageEventDefinition`` (or receive task) refers to; a signal by
+its ``bpmn:signal``. What a message may set is declared on the catching element, as for an external task
+(``engine.bpmn.external``): its ``camunda:outputParameter`` entries (``name`` takes the message's ``name``,
+``${x}`` takes the message's ``x`` into ``name``, any other text is a constant), or a JSON Schema form named by its
+``camunda:formKey``. An element that declares neither takes no variables, and a message carrying some is refused
+by name — as a form refuses fields it does not declare.
+
+Lint says which messages and signals a diagram waits for, so the analyst knows which API client must be granted
+which message (``lincah clients add NAME --message M``) before the service goes live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.bpmn.names import camunda, label, local, xpath
+from engine.bpmn.problems import ProblemList
+from engine.texts import N_
+
+MESSAGE, SIGNAL = "message", "signal"
+_CATCHING = ("startEvent", "intermediateCatchEvent", "boundaryEvent", "receiveTask")
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """One element that waits for a message or a signal."""
+
+    element_id: str
+    kind: str  # message | signal
+    name: str
+    tag: str  # startEvent, intermediateCatchEvent, boundaryEvent, receiveTask
+    outputs: dict | None = None  # camunda:outputParameter name -> text; None: none declared
+    form_key: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _names(root, tag: str) -> dict:
+    return {node.get("id"): (node.get("name") or node.get("id") or "").strip()
+            for node in xpath(root, f"//bpmn:{tag}") if node.get("id")}
+
+
+def receivers(process) -> list[Receiver]:
+    """Every element of ``process`` (its subprocesses included) that waits for a message or a signal."""
+    root = process.getroottree().getroot()
+    messages, signals = _names(root, "message"), _names(root, "signal")
+    found = []
+    for node in process.iter():
+        tag = local(node.tag)
+        if tag not in _CATCHING or not node.get("id"):
+            continue
+        if tag == "receiveTask":
+            refs = [(MESSAGE, node.get("messageRef"))]
+        else:
+            refs = [(MESSAGE, d.get("messageRef")) for d in xpath(node, "./bpmn:messageEventDefinition")]
+            refs += [(SIGNAL, d.get("signalRef")) for d in xpath(node, "./bpmn:signalEventDefinition")]
+        for kind, ref in refs:
+            if kind == MESSAGE and tag != "receiveTask" and not ref:
+                name = (node.get("name") or "").strip()  # as SpiffWorkflow's Camunda parser reads it
+            else:
+                name = (messages if kind == MESSAGE else signals).get(ref or "", "")
+            if not name:
+                continue
+            outputs = {item.get("name"): (item.text or "").strip()
+                       for item in xpath(node, "./bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter")
+                       if item.get("name")}
+            form_key = (node.get(camunda("formKey")) or "").strip() or None
+            found.append(Receiver(node.get("id"), kind, name, tag, outputs or None, form_key))
+    return found
+
+
+def check_messages(process, problems: ProblemList, filename: str) -> None:
+    """An informative note per message and signal the diagram waits for, on the first element that waits."""
+    first: dict[tuple[str, str], object] = {}
+    nodes = {node.get("id"): node for node in process.iter() if isinstance(node.tag, str) and node.get("id")}
+    for receiver in receivers(process):
+        first.setdefault((receiver.kind, receiver.name), nodes[receiver.element_id])
+    for (kind, name), node in sorted(first.items(), key=lambda item: item[0]):
+        if kind == MESSAGE:
+            problems.info("waits_for_message",
+                          N_("%(element)s waits for the message %(name)s. A system outside sends it to POST "
+                             "/engine-rest/message as an API client granted it: lincah clients add NAME --message "
+                             "%(plain)s (or another diagram of this installation throws it)."),
+                          node=node, file=filename, params={"element": label(node), "name": repr(name), "plain": name})
+        else:
+            problems.info("waits_for_signal",
+                          N_("%(element)s waits for the signal %(name)s, which POST /engine-rest/signal (or a "
+                             "signal thrown by another application) broadcasts."),
+                          node=node, file=filename, params={"element": label(node), "name": repr(name)})

@@ -1,0 +1,252 @@
+"""Messages and signals from outside, as Camunda 7 correlates them: ``POST /engine-rest/message`` and ``/signal``.
+
+A message names its target by business key (the registration number) and/or correlation keys (process variables
+the waiting element's task holds). The candidates are one indexed lookup in ``waiting_event``
+(``engine.casework.waiting``); as in Camunda, waiting applications come first and, when none waits, the latest
+published version of a service whose message start event waits for it starts a new application (only without a
+business key: Lincah numbers a new file itself, so a business key always names an existing one). None, or several
+without ``all``, is ``MismatchingMessageCorrelation`` and nothing changes. The message's variables are checked
+against what the receiving element declares before anything moves; each delivery is a step (``advancing``) of its
+application in the caller's transaction. A client correlates only the messages it was granted, in its offices, and
+every correlation is audited.
+
+A signal reaches every running application waiting for it and starts every service whose start event waits for it,
+each in its own step: one that fails is flagged, the others still go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from sqlalchemy.orm import Session
+
+from engine.casework import applications, message_inputs, waiting
+from engine.casework.step import Step, advancing
+from engine.errors import Forbidden, InvalidData, InvalidInput, ProcessError
+from engine.integration import variables as typed
+from engine.integration.clients import Caller
+from engine.people.access import Actor
+from engine.services import definitions, office_rule
+from engine.storage import audit
+from engine.storage.models import Instance, ServiceDefinition
+from engine.storage.waiting_events import MESSAGE, SIGNAL, WaitingEvent
+from engine.workflow import runtime
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+EXECUTION, PROCESS_DEFINITION = "Execution", "ProcessDefinition"
+
+
+class MismatchingMessageCorrelation(InvalidInput):
+    """No application or service waits for the message, or several do and ``all`` was not asked (Camunda answers
+    400 ``RestException`` "Cannot correlate message …")."""
+
+    code = "mismatching_message_correlation"
+
+
+@dataclass(frozen=True)
+class Correlated:
+    """Where a message went: a waiting application (``Execution``) or a new one (``ProcessDefinition``)."""
+
+    result_type: str
+    instance: Instance
+    task_id: str | None  # the waiting element's task (Camunda's execution id); None for a start
+    variables: dict  # the application's process variables after the step
+
+
+@dataclass(frozen=True)
+class _Start:
+    definition: ServiceDefinition
+    element_id: str
+
+
+def _name(value, field: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
+        raise InvalidInput(f"{field} is required: the name of the {'message' if field != 'name' else 'signal'}, at "
+                           "most 300 characters.", {field: "Required."})
+    return value
+
+
+def _start_events(session: Session, ctx: EngineContext, kind: str, name: str) -> list[_Start]:
+    """The latest published versions whose top-level start event waits for ``name`` (one per service)."""
+    wanted = MessageEventDefinition if kind == MESSAGE else SignalEventDefinition
+    found = []
+    for definition in definitions.published_services(session):
+        spec, _ = ctx.codec.load_spec(definition.id, lambda d=definition: d.spec_json)
+        for task_spec in spec.task_specs.values():
+            event = getattr(task_spec, "event_definition", None)
+            if type(task_spec).__name__ == "StartEvent" and isinstance(event, wanted) and event.name == name:
+                found.append(_Start(definition, task_spec.bpmn_id))
+                break
+    return found
+
+
+def _deliver(session: Session, ctx: EngineContext, row: WaitingEvent, values: dict, *, actor: str,
+             audit_kind: str, extra: dict) -> Correlated:
+    """One delivery to a waiting application: its step, in the caller's transaction."""
+    instance = session.get(Instance, row.instance_id)
+    with advancing(session, ctx, instance, actor=actor) as step:
+        targets = waiting.find(step.workflow, row.kind, row.name, row.task_id)
+        if not targets:  # the index is kept by every step, so only a concurrent step can have taken it away
+            raise MismatchingMessageCorrelation(f"Application {instance.registration_no} no longer waits for the "
+                                                f"{row.kind} {row.name!r}.")
+        waiting.deliver(ctx, targets[0], values)
+        audit.record(session, audit_kind, actor=actor, at=ctx.now(), instance_id=instance.id,
+                     element_id=row.element_id, name=row.name, data=values, **extra)
+        step.run()
+        step.finish()
+        data = _data_after(step)
+    return Correlated(EXECUTION, instance, row.task_id, data)
+
+
+def _data_after(step: Step) -> dict:
+    workflow = step.workflow
+    if workflow.is_completed():
+        return dict(workflow.last_task.data) if workflow.last_task else {}
+    ready = runtime.ready_human_tasks(workflow)
+    if ready:
+        return dict(ready[0].data)
+    return dict(workflow.last_task.data) if workflow.last_task else {}
+
+
+def _start(session: Session, ctx: EngineContext, start: _Start, kind: str, name: str, values: dict, *,
+           actor: str, jurisdictions: frozenset[str], audit_kind: str, extra: dict) -> Correlated:
+    """A new application of ``start.definition`` whose start event ``start.element_id`` caught the message."""
+    definition = start.definition
+    start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
+    office = office_rule.office_of(definition.key, definition.meta.get("process"),
+                                   start_form.schema if start_form else None, values,
+                                   ctx.settings.default_jurisdiction)
+    if jurisdictions and office not in jurisdictions:
+        raise Forbidden(f"The {kind} {name!r} would start a {definition.key} application in the {office} office, "
+                        "which this API client does not serve.")
+    after: dict = {}
+
+    def first_move(step: Step) -> None:
+        for task in list(step.workflow.get_tasks()):  # only this start event starts the file
+            if type(task.task_spec).__name__ == "StartEvent" and task.task_spec.bpmn_id != start.element_id:
+                task.cancel()
+        step.run()
+        targets = [w for w in waiting.find(step.workflow, kind, name) if w.element_kind == "start"]
+        if not targets:
+            raise ProcessError(f"The start event {start.element_id!r} did not wait for the {kind} {name!r}.",
+                               element_id=start.element_id)
+        waiting.deliver(ctx, targets[0], values)
+        step.run()
+        after.update(_data_after(step))
+
+    instance = applications.start(session, ctx, service=definition.key, data=values,
+                                  actor=Actor.of(actor, full_name=actor), version=definition.version,
+                                  first_move=first_move)
+    audit.record(session, audit_kind, actor=actor, at=ctx.now(), instance_id=instance.id,
+                 element_id=start.element_id, name=name, data=values, **extra)
+    return Correlated(PROCESS_DEFINITION, instance, None, after)
+
+
+def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name, *, business_key=None,
+              correlation_keys=None, local_correlation_keys=None, process_variables=None,
+              process_variables_local=None, correlate_all: bool = False) -> list[Correlated]:
+    """Deliver the message; return where it went. ``Forbidden`` for a message the client was not granted,
+    ``MismatchingMessageCorrelation`` for none or several (without ``correlate_all``), ``InvalidData`` naming each
+    variable a receiver does not take — in all three cases before anything changed."""
+    name = _name(message_name, "messageName")
+    if name not in caller.messages:
+        raise Forbidden(f"API client {caller.name!r} may not correlate the message {name!r}; an administrator grants "
+                        "messages with 'lincah clients'.")
+    if business_key is not None and not isinstance(business_key, str):
+        raise InvalidInput("businessKey must be a text: the application's registration number.",
+                           {"businessKey": "A text."})
+    values = {**typed.plain(process_variables, field="processVariables"),
+              **typed.plain(process_variables_local, field="processVariablesLocal")}
+    keys = {**typed.plain(correlation_keys, field="correlationKeys"),
+            **typed.plain(local_correlation_keys, field="localCorrelationKeys")}
+    rows = waiting.matching(waiting.candidates(session, MESSAGE, name, business_key=business_key,
+                                               jurisdictions=caller.jurisdictions), keys)
+    starts = [] if rows and not correlate_all or business_key is not None else \
+        _start_events(session, ctx, MESSAGE, name)
+    _check_count(name, business_key, keys, rows, starts, correlate_all)
+    # Every receiver's variables are checked before the first delivery: a refusal changes nothing.
+    accepted = [message_inputs.accepted(session, session.get(Instance, row.instance_id).definition, row.element_id,
+                                        MESSAGE, name, values) for row in rows]
+    accepted_starts = [message_inputs.accepted(session, start.definition, start.element_id, MESSAGE, name, values)
+                       for start in starts]
+    extra = {"client": caller.name, "business_key": business_key, "correlation_keys": keys}
+    results = []
+    for row, data in zip(rows, accepted, strict=True):
+        results += _one(lambda row=row, data=data: _deliver(session, ctx, row, data, actor=caller.actor,
+                                                            audit_kind="message_correlated", extra=extra),
+                        alone=len(rows) + len(starts) == 1)
+    for start, data in zip(starts, accepted_starts, strict=True):
+        results += _one(lambda start=start, data=data: _start(
+            session, ctx, start, MESSAGE, name, data, actor=caller.actor, jurisdictions=caller.jurisdictions,
+            audit_kind="message_correlated", extra=extra), alone=len(rows) + len(starts) == 1)
+    return results
+
+
+def _one(deliver, *, alone: bool) -> list[Correlated]:
+    """A delivery; when it is one of several, a failing step flags its application and the others still go."""
+    if alone:
+        return [deliver()]
+    try:
+        return [deliver()]
+    except ProcessError:
+        return []
+
+
+def _check_count(name: str, business_key, keys: dict, rows: list, starts: list, correlate_all: bool) -> None:
+    where = ", ".join(part for part in (f"businessKey {business_key!r}" if business_key is not None else "",
+                                        f"correlationKeys {sorted(keys)}" if keys else "") if part)
+    where = f" ({where})" if where else ""
+    if not rows and not starts:
+        raise MismatchingMessageCorrelation(f"Cannot correlate message '{name}': No process definition or execution "
+                                            f"matches the parameters{where}.")
+    if correlate_all:
+        return
+    if len(rows) > 1:
+        raise MismatchingMessageCorrelation(
+            f"Cannot correlate message '{name}': Cannot correlate a message with name '{name}' to a single "
+            f"execution. {len(rows)} executions match the correlation keys{where}. Send all=true to correlate to "
+            "every one, or a businessKey or correlationKeys that name one.")
+    if not rows and len(starts) > 1:
+        raise MismatchingMessageCorrelation(
+            f"Cannot correlate message '{name}': Cannot correlate a message with name '{name}' to a single process "
+            f"definition. {len(starts)} process definitions match: "
+            f"{', '.join(start.definition.key for start in starts)}.")
+
+
+def signal(session: Session, ctx: EngineContext, caller: Caller, signal_name, *, variables=None) -> list[Correlated]:
+    """Broadcast the signal to every running application of the client's offices waiting for it and start every
+    service whose start event waits for it. A client sends only signals granted to it like messages."""
+    name = _name(signal_name, "name")
+    if name not in caller.messages:
+        raise Forbidden(f"API client {caller.name!r} may not send the signal {name!r}; an administrator grants it "
+                        "like a message, with 'lincah clients … --message'.")
+    values = typed.plain(variables)
+    rows = waiting.candidates(session, SIGNAL, name, jurisdictions=caller.jurisdictions)
+    starts = _start_events(session, ctx, SIGNAL, name)
+    extra = {"client": caller.name}
+    results = []
+    for row in rows:
+        try:
+            data = message_inputs.accepted(session, session.get(Instance, row.instance_id).definition,
+                                           row.element_id, SIGNAL, name, values, strict=False)
+        except InvalidData:
+            continue
+        results += _one(lambda row=row, data=data: _deliver(session, ctx, row, data, actor=caller.actor,
+                                                            audit_kind="signal_received", extra=extra), alone=False)
+    for start in starts:
+        try:
+            data = message_inputs.accepted(session, start.definition, start.element_id, SIGNAL, name, values,
+                                           strict=False)
+            results += _one(lambda start=start, data=data: _start(
+                session, ctx, start, SIGNAL, name, data, actor=caller.actor, jurisdictions=caller.jurisdictions,
+                audit_kind="signal_received", extra=extra), alone=False)
+        except (InvalidData, Forbidden):
+            continue
+    audit.record(session, "signal_sent", actor=caller.actor, at=ctx.now(), name=name, client=caller.name,
+                 reached=[result.instance.id for result in results])
+    return results
