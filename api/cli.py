@@ -14,6 +14,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.config import Settings
 from engine.context import EngineContext
 from engine.errors import LincahError
+from engine.observability import configure_logging
 from engine.people import users as user_service
 from engine.services import decisions, definitions
 from engine.storage.db import engine_for, make_session_factory, transaction, upgrade
@@ -22,6 +23,7 @@ from scheduler.cli import scheduler_command
 from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
 from .clients_cli import clients_command
+from .offices_cli import offices_command, profile_command
 from .server import require_free_port
 from .server import run as run_server
 
@@ -225,6 +227,7 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
 @click.option("--no-scheduler", is_flag=True, help="Do not run the periodic jobs in this process.")
 def serve(host, port, threads, debug, no_scheduler) -> None:
     ctx = _context()
+    configure_logging(ctx.settings.log_format, ctx.settings.log_level)
     try:
         check_calendars(ctx)
     except ValueError as exc:
@@ -264,6 +267,8 @@ def demo() -> None:
 main.add_command(scheduler_command)
 main.add_command(calendar_command)
 main.add_command(clients_command)
+main.add_command(offices_command)
+users.add_command(profile_command)
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,8 @@ only created when the demo applicants have none yet.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.compiler import SourceFile
 from engine.casework import use_cases
 from engine.documents import attachments
+from engine.people import offices, profiles
 from engine.people import users as user_service
 from engine.people.access import Actor
 from engine.services import definitions
@@ -141,6 +144,40 @@ def _users(session: Session, ctx: EngineContext, report: DemoReport) -> None:
             report.users_created.append(user.username)
 
 
+def emblem_png(size: int = 96) -> bytes:
+    """A plain round emblem (green disc, gold ring) for the demo office: a placeholder, not the province's arms."""
+    rows = []
+    centre = (size - 1) / 2
+    for y in range(size):
+        row = bytearray(b"\0")
+        for x in range(size):
+            distance = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5
+            row += (bytes((0, 110, 60, 255)) if distance < size * 0.38 else bytes((212, 160, 23, 255))
+                    if distance < size * 0.48 else bytes(4))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+            + chunk(b"IEND", b""))
+
+
+def _office(session: Session, ctx: EngineContext) -> None:
+    """The province office's letterhead and the head of office's signature block, unless an admin set them."""
+    if offices.get(session, "sulsel").address:
+        return
+    offices.save(session, "sulsel", actor="demo", at=ctx.now(),
+                 name="Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Provinsi Sulawesi Selatan",
+                 address="Jl. Bougenville No. 5, Makassar 90222 — Telp. (0411) 441077", place="Makassar",
+                 public_url="https://izin.sulselprov.go.id", emblem=emblem_png(),
+                 letter_numbers={"research_permit": "503/{seq:05d}/IP/DPM-PTSP/{year}",
+                                 "fishing_vessel_permit": "503/{seq:05d}/SIPI/DPM-PTSP/{year}"})
+    profiles.save(session, "kepala.dinas", actor="demo", at=ctx.now(), position="Kepala Dinas",
+                  rank="Pembina Utama Muda (IV/c)", nip="197003121995031002")
+
+
 def _services(session: Session, ctx: EngineContext, report: DemoReport) -> None:
     for path in sorted(ctx.settings.processes_dir.glob("*.bpmn")):
         result = definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
@@ -196,6 +233,7 @@ def _applications(session: Session, ctx: EngineContext, report: DemoReport) -> N
 def install(session: Session, ctx: EngineContext) -> DemoReport:
     report = DemoReport()
     _users(session, ctx, report)
+    _office(session, ctx)
     _services(session, ctx, report)
     session.flush()
     _applications(session, ctx, report)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -490,3 +491,63 @@ class DecisionDefinition(Base):
     service_version: Mapped[int | None] = mapped_column(Integer)
     deployed_by: Mapped[str | None] = mapped_column(String(100))
     deployed_at: Mapped[datetime]
+
+
+class Office(Base):
+    """What a letter says about the office that issues it (*kop surat*): one row per jurisdiction code.
+
+    ``letter_numbers`` maps a service key to its number pattern (``503/{seq:05d}/SIPI/DPM-PTSP/{year}``);
+    the emblem is kept here, small and checked (``engine.people.offices``), so a letter renders from the database
+    alone."""
+
+    __tablename__ = "office"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    place: Mapped[str] = mapped_column(String(100), default="")  # the town a letter is dated in (Makassar)
+    public_url: Mapped[str] = mapped_column(String(300), default="")
+    emblem: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    emblem_type: Mapped[str | None] = mapped_column(String(40))
+    letter_numbers: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class StaffProfile(Base):
+    """A staff member as a letter names the signer: position (*jabatan*), rank (*pangkat/golongan*), 18-digit NIP."""
+
+    __tablename__ = "staff_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[str] = mapped_column(String(300), default="")
+    rank: Mapped[str] = mapped_column(String(100), default="")
+    nip: Mapped[str] = mapped_column(String(18), default="")
+    updated_at: Mapped[datetime]
+
+
+class LetterTemplate(Base):
+    """A service's letter template (Jinja2 HTML + optional CSS) frozen by content hash at deploy, like forms."""
+
+    __tablename__ = "letter_template"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    html: Mapped[str] = mapped_column(Text)
+    css: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class IssuedLetter(Base):
+    """The permit letter as issued: its bytes never change (a correction is a new letter); its SHA-256 lets anyone
+    check the PDF they hold; a supervisor may revoke it, with a reason."""
+
+    __tablename__ = "issued_letter"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), primary_key=True)
+    permit_number: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    issued_at: Mapped[datetime]
+    valid_until: Mapped[str | None] = mapped_column(String(10))  # ISO date, when the service declares a period
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoke_reason: Mapped[str | None] = mapped_column(String(1000))

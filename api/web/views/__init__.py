@@ -6,6 +6,7 @@ from . import (
     account,
     admin,
     admin_clients,
+    admin_offices,
     analyst,
     applicant,
     files,
@@ -17,5 +18,5 @@ from . import (
     work,
 )
 
-__all__ = ["account", "admin", "admin_clients", "analyst", "applicant", "files", "incidents", "manager", "permits",
-           "public", "satisfaction", "work"]
+__all__ = ["account", "admin", "admin_clients", "admin_offices", "analyst", "applicant", "files", "incidents",
+           "manager", "permits", "public", "satisfaction", "work"]
