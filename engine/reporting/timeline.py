@@ -54,11 +54,17 @@ def status(instance: Instance, open_tasks: list[Task], data: dict | None = None)
     if instance.status == "error":
         return ERROR
     if instance.status == "completed":
-        kind = outcome_kind(instance.outcome, data or {}, instance.definition.meta)
+        kind = outcome_kind(instance.outcome, data or {}, _meta(instance))
         return ISSUED if kind == APPROVED else REJECTED_STATUS if kind == REJECTED else CLOSED
     if any(task.for_applicant for task in open_tasks):
         return NEEDS_ACTION
     return IN_PROCESS
+
+
+def _meta(instance) -> dict | None:
+    """The definition's meta of an application, or of a search result (``tracking.ApplicationSummary``)."""
+    definition = getattr(instance, "definition", None)
+    return definition.meta if definition is not None else getattr(instance, "definition_meta", None)
 
 
 def step_name(instance: Instance, element_id: str | None) -> str:

@@ -35,11 +35,15 @@ class ApplicationSummary:
     started_at: datetime
     updated_at: datetime
     ended_at: datetime | None
+    definition_id: int | None = None
+    # What the version's end events mean (``engine.bpmn.choices``), for an ended file's status; None while it runs.
+    definition_meta: dict | None = None
 
 
 _COLUMNS = (Instance.id, Instance.registration_no, Instance.service_key, ServiceDefinition.version,
             ServiceDefinition.name_id, Instance.applicant, Instance.applicant_name, Instance.jurisdiction,
-            Instance.status, Instance.outcome, Instance.started_at, Instance.updated_at, Instance.ended_at)
+            Instance.status, Instance.outcome, Instance.started_at, Instance.updated_at, Instance.ended_at,
+            Instance.definition_id)
 
 
 def _visible(actor: Actor):
@@ -82,7 +86,14 @@ def search(session: Session, actor: Actor, *, status: str | None = None, service
     rows = session.execute(select(*_COLUMNS).join(ServiceDefinition, ServiceDefinition.id == Instance.definition_id)
                            .where(*conditions).order_by(Instance.started_at.desc(), Instance.id.desc())
                            .offset(offset).limit(limit))
-    return [ApplicationSummary(*row) for row in rows], total
+    summaries = [ApplicationSummary(*row) for row in rows]
+    ended = {summary.definition_id for summary in summaries if summary.status == "completed"}
+    if ended:  # one query for the few versions the page's ended files ran on
+        metas = dict(session.execute(select(ServiceDefinition.id, ServiceDefinition.meta)
+                                     .where(ServiceDefinition.id.in_(sorted(ended)))).all())
+        for summary in summaries:
+            summary.definition_meta = metas.get(summary.definition_id)
+    return summaries, total
 
 
 def history(session: Session, instance: Instance) -> list[Event]:
