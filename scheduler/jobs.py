@@ -1,4 +1,4 @@
-"""The periodic jobs: fire due BPMN timers, advance SLA clocks, deliver e-mail.
+"""The periodic jobs: fire due BPMN timers, advance SLA clocks, deliver e-mail, run the HTTP connector.
 
 Each job may run in any number of scheduler processes at once against PostgreSQL: work is claimed with
 ``FOR NO KEY UPDATE SKIP LOCKED`` (``engine.storage.locks``: an application whose timer is due, a batch of overdue
@@ -24,6 +24,9 @@ from engine.casework import escalation, tasks
 from engine.casework.escalation import PassResult
 from engine.context import EngineContext
 from engine.documents import upload_cleanup
+from engine.errors import ProcessError
+from engine.integration import http_connector
+from engine.integration.connector_guard import ConnectorSettings
 from engine.messaging import mail, unstaffed
 from engine.sla import clocks
 from engine.storage import locks
@@ -197,3 +200,47 @@ def send_notifications(factory, ctx: EngineContext, mailer, *, batch: int = 50, 
         total.retrying += report.retrying
         total.failed += report.failed
     return total
+
+
+@dataclass
+class ConnectorReport:
+    completed: int = 0
+    retrying: int = 0
+    incidents: int = 0
+    failed: int = 0  # the recording itself failed (logged); the lock runs out and the task is tried again
+
+
+def run_connectors(factory, ctx: EngineContext, settings: ConnectorSettings, *, batch: int = 20,
+                   max_batches: int = 10, parallel: int = 8) -> ConnectorReport:
+    """The HTTP connector's tasks (``engine.integration.http_connector``): claim a batch in one transaction, send
+    its requests outside any transaction (``parallel`` at a time), record each outcome in a transaction of its own.
+    """
+    report = ConnectorReport()
+    for _ in range(max_batches):
+        with transaction(factory) as session:
+            requests = http_connector.claim(session, ctx, settings, limit=batch)
+        if not requests:
+            break
+        with ThreadPoolExecutor(max_workers=min(parallel, len(requests)),
+                                thread_name_prefix="lincah-connector") as pool:
+            outcomes = list(pool.map(lambda request: http_connector.send(request, settings), requests))
+        for request, outcome in zip(requests, outcomes, strict=True):
+            try:
+                with transaction(factory) as session:
+                    result = http_connector.record(session, ctx, request, outcome, settings)
+            except ProcessError:
+                report.incidents += 1  # the step after it failed: the application is flagged, as for a person's
+                continue
+            except Exception:  # noqa: BLE001 - one task must not stop the others; its lock runs out, it is retried
+                report.failed += 1
+                log.exception("recording the HTTP connector's answer for external task %s failed", request.task_id)
+                continue
+            if result == "completed":
+                report.completed += 1
+            elif result == "retrying":
+                report.retrying += 1
+            else:
+                report.incidents += 1
+        if len(requests) < batch:
+            break
+    return report

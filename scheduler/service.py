@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.context import EngineContext
+from engine.integration.connector_guard import ConnectorSettings
 from engine.messaging.mail import MailSettings, RetryPolicy, SmtpMailer
 from engine.storage.db import over_time_limit, unavailable
 
@@ -34,14 +35,16 @@ class Intervals:
     sla: float = 60
     notifications: float = 30
     uploads: float = 3600
+    connectors: float = 5
 
 
 class SchedulerService:
     """Runs the jobs against one database; ``start``/``stop`` for the background, ``run_forever`` standalone."""
 
     def __init__(self, ctx: EngineContext, session_factory, *, mailer=None, intervals: Intervals = Intervals(),
-                 retry: RetryPolicy = RetryPolicy()):
+                 retry: RetryPolicy = RetryPolicy(), connectors: ConnectorSettings | None = None):
         self.ctx = ctx
+        self.connectors = connectors or ConnectorSettings()  # no host allowed: every request refused
         self.factory = session_factory
         self.mailer = mailer
         self.intervals = intervals
@@ -53,10 +56,11 @@ class SchedulerService:
     @classmethod
     def from_settings(cls, ctx: EngineContext, session_factory, intervals: Intervals = Intervals()
                       ) -> SchedulerService:
-        """E-mail from ``LINCAH_SMTP_*``; without ``LINCAH_SMTP_HOST`` notifications stay in the app."""
+        """E-mail from ``LINCAH_SMTP_*``; without ``LINCAH_SMTP_HOST`` notifications stay in the app. The HTTP
+        connector from ``LINCAH_CONNECTOR_*`` (``engine.integration.connector_guard``)."""
         settings = MailSettings.from_env()
         return cls(ctx, session_factory, mailer=SmtpMailer(settings) if settings.enabled else None,
-                   intervals=intervals)
+                   intervals=intervals, connectors=ConnectorSettings.from_env())
 
     # --- the jobs --------------------------------------------------------------------------------------------
 
@@ -72,10 +76,13 @@ class SchedulerService:
     def clean_uploads(self):
         return jobs.clean_uploads(self.factory, self.ctx)
 
+    def run_connectors(self):
+        return jobs.run_connectors(self.factory, self.ctx, self.connectors)
+
     def run_once(self) -> dict:
         """Each job once, in order (timers can open steps whose clocks the SLA job then reads)."""
         return {"timers": self.fire_timers(), "sla": self.advance_sla(), "notifications": self.send_notifications(),
-                "uploads": self.clean_uploads()}
+                "uploads": self.clean_uploads(), "connectors": self.run_connectors()}
 
     # --- running on intervals ----------------------------------------------------------------------------------
 
@@ -115,14 +122,15 @@ class SchedulerService:
         scheduler = kind(executors={"default": ThreadPoolExecutor(3)},
                          job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         for name, seconds in (("timers", self.intervals.timers), ("sla", self.intervals.sla),
-                              ("notifications", self.intervals.notifications), ("uploads", self.intervals.uploads)):
+                              ("notifications", self.intervals.notifications), ("uploads", self.intervals.uploads),
+                              ("connectors", self.intervals.connectors)):
             scheduler.add_job(self._guarded, "interval", args=[name], seconds=seconds, id=name, name=name,
                               next_run_time=datetime.now(UTC))  # APScheduler's own wall clock
         return scheduler
 
     def _guarded(self, name: str):
         job = {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications,
-               "uploads": self.clean_uploads}[name]
+               "uploads": self.clean_uploads, "connectors": self.run_connectors}[name]
         try:
             result = job()
         except Exception as exc:  # noqa: BLE001 - a failing run is logged and retried on the next interval

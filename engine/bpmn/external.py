@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaIntermediateThrowEventParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
+from engine.bpmn import connector
 from engine.bpmn.names import CAMUNDA_NS
 
 EXTERNAL = "external"
@@ -53,16 +54,20 @@ class _ExternalParser:
     def parse_extensions(self, node=None):
         extensions = CamundaTaskParser.parse_extensions(self, node)
         marked = _external_node(self.node)
-        if marked is None:
+        http = connector.read(self) if marked is None else None  # Lincah's own worker (engine/bpmn/connector.py)
+        if marked is None and http is None:
             return extensions
         extensions["camunda:type"] = EXTERNAL
-        extensions[TOPIC] = _camunda(marked, "topic") or ""
-        if _camunda(marked, "taskPriority"):
+        extensions[TOPIC] = connector.TOPIC if http is not None else _camunda(marked, "topic") or ""
+        if marked is not None and _camunda(marked, "taskPriority"):
             extensions[PRIORITY] = _camunda(marked, "taskPriority")
         for kind, key in (("inputParameter", INPUTS), ("outputParameter", OUTPUTS)):
             found = self.xpath(f"./bpmn:extensionElements/camunda:inputOutput/camunda:{kind}")
             if found:
                 extensions[key] = {item.get("name"): (item.text or "").strip() for item in found}
+        if http is not None:  # what the connector's output mapping sets, the worker's completion may set
+            extensions[connector.SETTINGS] = http
+            extensions[OUTPUTS] = {**dict.fromkeys(http["outputs"], ""), **extensions.get(OUTPUTS, {})}
         return extensions
 
 

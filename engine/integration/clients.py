@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.connector import RESERVED_PREFIX
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.people.tokens import Unauthenticated
 from engine.storage import audit
@@ -75,6 +76,10 @@ def add(session: Session, ctx: EngineContext, name: str, *, topics=(), messages=
     if not _NAME.match(name or ""):
         raise InvalidInput(f"{name!r} is not a client name: use letters, digits, '.', '_' or '-' (at most 100).",
                            {"name": "Letters, digits, '.', '_' or '-'."})
+    reserved = [topic for topic in topics or () if str(topic).strip().startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise InvalidInput(f"The topic {reserved[0]!r} is Lincah's own (its HTTP connector); no API client may "
+                           "fetch it.", {"topics": "Reserved by Lincah."})
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise Conflict(f"There is already an API client {name!r}; rotate its secret or choose another name.")
     secret = _new_secret()
