@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.texts import localized
+
 
 class LincahError(Exception):
-    """Base class: a failure the caller can understand and act on."""
+    """Base class: a failure the caller can understand and act on.
+
+    ``message`` — and each value of a ``details`` dict — may be an ``engine.texts.Text`` (a catalogue id with
+    parameters): it reads as its English everywhere, and :meth:`localized` says it in a page's language with the
+    same specifics.
+    """
 
     code = "error"
 
@@ -20,10 +27,20 @@ class LincahError(Exception):
         self.message = message
         self.details = details
 
+    def localized(self, locale: str) -> str:
+        """The message in ``locale`` (English when it was written without the catalogue)."""
+        return localized(self.message, locale)
+
+    def localized_details(self, locale: str) -> Any:
+        """``details`` with each message in ``locale``."""
+        if isinstance(self.details, dict):
+            return {key: localized(value, locale) for key, value in self.details.items()}
+        return self.details
+
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"code": self.code, "message": str(self.message)}
         if self.details is not None:
-            body["details"] = self.details
+            body["details"] = self.localized_details("en") if isinstance(self.details, dict) else self.details
         return body
 
 

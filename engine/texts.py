@@ -36,6 +36,37 @@ def translations(locale: str) -> NullTranslations:
 
 def render(text: str, params: Mapping[str, object] | None = None, locale: str = ENGLISH) -> str:
     """``text`` (a message id) in ``locale`` with its ``%(name)s`` parameters filled in; an id the catalogue does not
-    translate stays English rather than failing."""
+    translate stays English rather than failing. A parameter that is a :class:`Text` itself is said in ``locale``
+    too."""
     translated = translations(locale).gettext(text)
-    return translated % dict(params) if params else translated
+    return translated % {name: localized(value, locale) for name, value in params.items()} if params else translated
+
+
+class Text(str):
+    """A message as the engine says it: the English string itself (what the API, logs and existing callers read),
+    remembering its catalogue id and parameters so that a page can say it in its own language.
+
+    ``Text(N_("Task %(name)s was taken by someone else."), {"name": name})``; ``text.render("id")``. Being a
+    ``str``, it goes wherever an English message went before, unchanged.
+    """
+
+    id: str
+    params: dict
+
+    def __new__(cls, text: str, params: Mapping[str, object] | None = None) -> Text:
+        params = dict(params or {})
+        english = super().__new__(cls, render(text, params))
+        english.id, english.params = text, params
+        return english
+
+    def __reduce__(self):
+        return Text, (self.id, self.params)
+
+    def render(self, locale: str = ENGLISH) -> str:
+        return render(self.id, self.params, locale)
+
+
+def localized(message: object, locale: str) -> object:
+    """``message`` in ``locale`` when it is a :class:`Text`; anything else (a plain English string written before
+    the catalogue, a value) as it is."""
+    return message.render(locale) if isinstance(message, Text) else message

@@ -25,8 +25,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from engine.errors import LincahError
 from engine.forms import patterns
 from engine.forms import schemas as engine_forms
+from engine.texts import Text
 
-from . import forms
+from . import forms, i18n
 from .forms import REF_ID, REF_NAME, REF_REMOVE
 
 ACTION_FIELD = "_action"
@@ -376,6 +377,9 @@ def wrong_type_message(types: str) -> str:
 
 
 def engine_message(message: str) -> str:
+    """The engine's message in the page's language: from the catalogue when it is a ``Text``, else by its start."""
+    if isinstance(message, Text):
+        return message.render(i18n.lang())
     for start, worded in _ENGINE_SENTENCES:
         if message.startswith(start):
             return worded()
@@ -387,7 +391,8 @@ def localize(schema: dict | None, data: dict, engine_errors: dict) -> dict[str, 
     mine = messages(schema, data) if isinstance(data, dict) else {}
     if not isinstance(engine_errors, dict):
         return {"(form)": engine_message(str(engine_errors))}
-    return {str(path): mine.get(str(path)) or _field_message(schema, str(path), str(message))
+    return {str(path): mine.get(str(path))
+            or _field_message(schema, str(path), message if isinstance(message, str) else str(message))
             for path, message in engine_errors.items()}
 
 

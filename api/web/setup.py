@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine import texts
-from engine.errors import Conflict, Forbidden, LincahError, NotFound
+from engine.errors import Forbidden, LincahError, NotFound
 from engine.messaging import notifications
 from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR
 from engine.people.tokens import Throttled, Unauthenticated
@@ -203,10 +203,10 @@ def _unauthenticated(error):
 @bp.errorhandler(LincahError)
 def _engine_error(error: LincahError):
     status = status_of(error)
-    # The engine's sentence says what to do next, in English; Indonesian pages keep to the translated explanation.
-    detail = error.message if i18n.lang() == "en" and not isinstance(error, NotFound | Forbidden) else None
-    if isinstance(error, Conflict) and i18n.lang() != "en":
-        detail = None
+    # The engine's sentence says what to do next. A message from the catalogue (engine.texts.Text) is said in the
+    # page's language with the same specifics; one the engine still writes in English only is shown on English pages.
+    said_in_language = isinstance(error.message, texts.Text) or i18n.lang() == "en"
+    detail = error.localized(i18n.lang()) if said_in_language and not isinstance(error, NotFound | Forbidden) else None
     return _error_page(status, detail)
 
 

@@ -46,7 +46,7 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
         raise InvalidInput("The application data must be a JSON object of form fields.")
     start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
     if first_move is None:
-        schemas.validate(start_form.schema if start_form else None, data, what="application form")
+        schemas.validate(start_form.schema if start_form else None, data, what=schemas.APPLICATION_FORM)
     now = ctx.now()
     applicant = applicant or actor.username
     office = office_rule.office_of(definition.key, definition.meta.get("process"),

@@ -27,6 +27,7 @@ from engine.sla import clocks
 from engine.storage import audit, sql
 from engine.storage.models import Instance, ServiceDefinition, Task, User
 from engine.storage.sql import Prepared, attach
+from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -105,7 +106,8 @@ def _require_worker(actor: Actor, task: Task, instance: Instance) -> None:
 
 def _require_open(task: Task) -> None:
     if task.state not in ("ready", "claimed"):
-        raise Conflict(f"Task {task.name!r} is already {task.state}; open the application to see its current step.")
+        raise Conflict(Text(N_("Task %(task)s is already %(state)s; open the application to see its current step."),
+                            {"task": repr(task.name), "state": task.state}))
 
 
 def claim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> Task:
@@ -115,10 +117,12 @@ def claim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) -> T
     if task.assignee == actor.username:
         return task
     if task.assignee is not None and not task.for_applicant:
-        raise Conflict(f"Task {task.name!r} is already claimed by {task.assignee}.")
+        raise Conflict(Text(N_("Task %(task)s is already claimed by %(assignee)s."),
+                            {"task": repr(task.name), "assignee": task.assignee}))
     now = ctx.now()
     _change_if_unchanged(session, task, {"state": "claimed", "assignee": actor.username, "claimed_at": now},
-                         Conflict(f"Task {task.name!r} was claimed by someone else at the same moment."))
+                         Conflict(Text(N_("Task %(task)s was claimed by someone else at the same moment."),
+                                       {"task": repr(task.name)})))
     audit.record(session, "task_claimed", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id)
     return task
@@ -132,11 +136,13 @@ def unclaim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) ->
     if task.assignee is None:
         return task  # already back with the group: nothing to release, nothing to record
     if task.assignee != actor.username and not (SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)):
-        raise Forbidden(f"Task {task.name!r} is claimed by {task.assignee}; only they or a supervisor can release it.")
+        raise Forbidden(Text(N_("Task %(task)s is claimed by %(assignee)s; only they or a supervisor can release "
+                                "it."), {"task": repr(task.name), "assignee": task.assignee}))
     previous = task.assignee
     _change_if_unchanged(session, task, {"state": "ready", "assignee": None, "claimed_at": None},
-                         Conflict(f"Task {task.name!r} changed at the same moment (completed, released or "
-                                  "reassigned); open the application to see its current step."))
+                         Conflict(Text(N_("Task %(task)s changed at the same moment (completed, released or "
+                                          "reassigned); open the application to see its current step."),
+                                       {"task": repr(task.name)})))
     audit.record(session, "task_unclaimed", actor=actor.username, at=ctx.now(), instance_id=instance.id,
                  task_id=task.id, element_id=task.element_id, previous_assignee=previous)
     return task
@@ -159,8 +165,9 @@ def assign(session: Session, ctx: EngineContext, task_id: str, username: str, ac
     now = ctx.now()
     previous = task.assignee
     _change_if_unchanged(session, task, {"state": "claimed", "assignee": username, "claimed_at": now},
-                         Conflict(f"Task {task.name!r} changed at the same moment (completed, claimed or "
-                                  "reassigned); open the application to see its current step."))
+                         Conflict(Text(N_("Task %(task)s changed at the same moment (completed, claimed or "
+                                          "reassigned); open the application to see its current step."),
+                                       {"task": repr(task.name)})))
     audit.record(session, "task_assigned", actor=actor.username, at=now, instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id, assignee=username, previous_assignee=previous)
     return task
@@ -210,11 +217,13 @@ def submission(session: Session, task_id: str, actor: Actor, data, expected_revi
     _require_open(task)
     _require_worker(actor, task, instance)
     if task.assignee not in (None, actor.username) and not task.for_applicant:
-        raise Conflict(f"Task {task.name!r} is claimed by {task.assignee}. Ask them or a supervisor to release it.")
+        raise Conflict(Text(N_("Task %(task)s is claimed by %(assignee)s. Ask them or a supervisor to release it."),
+                            {"task": repr(task.name), "assignee": task.assignee}))
     if instance.status != RUNNING:
-        raise Conflict(f"Application {instance.registration_no} is {instance.status}; its tasks cannot be completed.")
+        raise Conflict(Text(N_("Application %(number)s is %(status)s; its tasks cannot be completed."),
+                            {"number": instance.registration_no, "status": instance.status}))
     if expected_revision is not None and expected_revision != instance.revision:
-        raise Conflict("The application changed since you opened it. Reload it and try again.")
+        raise Conflict(Text(N_("The application changed since you opened it. Reload it and try again.")))
     return Submission(task, instance, definitions.form_of(session, instance.definition, task.form_key))
 
 
@@ -240,8 +249,8 @@ def _close(session: Session, ctx: EngineContext, step: Step, task: Task, actor: 
     # task already closed or an application already changed, and undoes them all.
     with sql.batch(session):
         _CLOSE_OPEN_TASK.write(session, {"b_task_id": task.id, "b_actor": actor.username, **closing}, expect=1,
-                               conflict=Conflict(f"Task {task.name!r} was claimed or completed by someone else at "
-                                                 "the same moment."))
+                               conflict=Conflict(Text(N_("Task %(task)s was claimed or completed by someone else "
+                                                         "at the same moment."), {"task": repr(task.name)})))
         for name, value in closing.items():
             set_committed_value(task, name, value)
         where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,
@@ -260,17 +269,21 @@ def _validated(submitted: Submission, data: dict, decision: str | None) -> dict:
     task, form = submitted.task, submitted.form
     data = dict(data)
     if task.decision_choices:
+        choices = {"task": repr(task.name), "choices": ", ".join(task.decision_choices)}
         if decision is None:
-            raise InvalidData(f"Choose a decision for {task.name!r}: {', '.join(task.decision_choices)}.",
-                              {DECISION_FIELD: f"Choose one of: {', '.join(task.decision_choices)}."})
+            raise InvalidData(Text(N_("Choose a decision for %(task)s: %(choices)s."), choices),
+                              {DECISION_FIELD: Text(N_("Choose one of: %(choices)s."), choices)})
         if decision not in task.decision_choices:
-            raise InvalidData(f"{decision!r} is not a choice of {task.name!r}.",
-                              {DECISION_FIELD: f"Choose one of: {', '.join(task.decision_choices)}."})
+            raise InvalidData(Text(N_("%(decision)s is not a choice of %(task)s."),
+                                   {"decision": repr(decision), "task": repr(task.name)}),
+                              {DECISION_FIELD: Text(N_("Choose one of: %(choices)s."), choices)})
         data[DECISION_FIELD] = decision
     elif decision is not None:
-        raise InvalidData(f"Task {task.name!r} offers no decision.", {DECISION_FIELD: "This task has no choices."})
-    schemas.validate(form.schema if form else None, data, what=f"form of {task.name!r}",
-                   also=(DECISION_FIELD,) if task.decision_choices else ())
+        raise InvalidData(Text(N_("Task %(task)s offers no decision."), {"task": repr(task.name)}),
+                          {DECISION_FIELD: Text(N_("This task has no choices."))})
+    schemas.validate(form.schema if form else None, data,
+                     what=Text(N_("form of %(task)s"), {"task": repr(task.name)}),
+                     also=(DECISION_FIELD,) if task.decision_choices else ())
     return data
 
 

@@ -55,7 +55,7 @@ def start_application(session: Session, ctx: EngineContext, actor: Actor, *, ser
     definition = definitions.latest_published(session, service)
     start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
     schema = start_form.schema if start_form else None
-    schemas.validate(schema, data, what="application form")
+    schemas.validate(schema, data, what=schemas.APPLICATION_FORM)
     data, files = attachments.check_references(session, schema, data, actor)
     instance = applications.start(session, ctx, service=service, data=data, actor=actor, applicant=username,
                                   applicant_name=full_name, version=definition.version)

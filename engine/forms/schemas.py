@@ -21,6 +21,7 @@ from jsonschema.validators import extend, validator_for
 from engine.errors import InvalidData
 from engine.forms import fields, patterns
 from engine.forms.fields import DATA_KEYWORDS
+from engine.texts import N_, Text
 from engine.workflow.serialization import RESERVED_KEY, reserved_key_path
 
 ATTACHMENT_FORMAT = "attachment"
@@ -180,7 +181,7 @@ def _is_attachment_reference(value) -> bool:
 # jsonschema's own "email" check asks only for an "@": "rina@bukan" would pass, and every notification to it would
 # bounce. An address needs a name, an "@" and a domain with a dot (nama@contoh.id).
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-EMAIL_ADVICE = "Write an e-mail address such as nama@contoh.id."
+EMAIL_ADVICE = Text(N_("Write an e-mail address such as nama@contoh.id."))
 
 
 def looks_like_email(value: str) -> bool:
@@ -285,30 +286,35 @@ def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ())
     ``also``. A field the form does not declare is an error too (unless the form opens itself to others, or the engine
     adds the field itself: ``also``, e.g. the decision): submitted data becomes process variables, so an
     undeclared field would let the person filling in the form set what scripts and other steps decide — an
-    applicant could send ``"issued": true`` with a permit number of their own."""
+    applicant could send ``"issued": true`` with a permit number of their own.
+
+    The engine's own messages are ``Text`` (English, with their catalogue id for the pages); jsonschema's remaining
+    wordings are plain English."""
     errors: dict[str, str] = {}
     reserved = reserved_key_path(data)
     if reserved is not None:
-        errors[".".join(str(part) for part in reserved)] = (
-            f"The name {RESERVED_KEY!r} is reserved by the workflow engine; use another field name.")
+        errors[".".join(str(part) for part in reserved)] = Text(
+            N_("The name %(name)s is reserved by the workflow engine; use another field name."),
+            {"name": repr(RESERVED_KEY)})
     if schema is None:
         for name in sorted(set(data) - set(also)):
-            errors.setdefault(name, "There is no form here, so this field has no place; leave it out.")
+            errors.setdefault(name, Text(N_("There is no form here, so this field has no place; leave it out.")))
         return errors
     declared = fields.declared_fields(schema)
     if declared is not None:
         for name in sorted(set(data) - declared - set(also)):
-            errors.setdefault(name, "This form has no such field; leave it out.")
+            errors.setdefault(name, Text(N_("This form has no such field; leave it out.")))
     validator = _validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required" and isinstance(error.instance, dict):
             missing = [name for name in error.validator_value if name not in error.instance]
             for name in missing:
-                errors.setdefault(f"{path}.{name}" if path else name, "This field is required.")
+                errors.setdefault(f"{path}.{name}" if path else name, Text(N_("This field is required.")))
             continue
         if error.validator == "format" and error.validator_value == ATTACHMENT_FORMAT:
-            errors.setdefault(path or "(form)", "Upload a file here (an attachment reference with id and name).")
+            errors.setdefault(path or "(form)",
+                              Text(N_("Upload a file here (an attachment reference with id and name).")))
             continue
         errors.setdefault(path or "(form)", _message(error))
     return errors
@@ -316,21 +322,21 @@ def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ())
 
 # jsonschema's messages begin with the value itself; a long one is not repeated back (it may be megabytes).
 MAX_ECHO = 60
-_LIMITS = {"maxLength": "Use at most {} characters.", "minLength": "Use at least {} characters.",
-           "maxItems": "Give at most {} entries.", "minItems": "Give at least {} entries."}
+_LIMITS = {"maxLength": N_("Use at most %(num)s characters."), "minLength": N_("Use at least %(num)s characters."),
+           "maxItems": N_("Give at most %(num)s entries."), "minItems": N_("Give at least %(num)s entries.")}
 
 
-_FORMATS = {"email": EMAIL_ADVICE, "date": "Write a date as YYYY-MM-DD.",
-            "date-time": "Write a date and time as YYYY-MM-DDTHH:MM with its offset, e.g. +08:00."}
+_FORMATS = {"email": EMAIL_ADVICE, "date": Text(N_("Write a date as YYYY-MM-DD.")),
+            "date-time": Text(N_("Write a date and time as YYYY-MM-DDTHH:MM with its offset, e.g. +08:00."))}
 
 
 def _message(error) -> str:
     if error.validator == "additionalProperties" and error.message.startswith(patterns.UNEXPECTED):
         # A field name may hold parentheses itself: cut the fixed wording off both ends.
         names = error.message[len(patterns.UNEXPECTED):].rstrip(")").rsplit(" ", 2)[0]
-        return f"Unknown field(s): {names}; leave them out."
+        return Text(N_("Unknown field(s): %(names)s; leave them out."), {"names": names})
     if error.validator in _LIMITS and isinstance(error.validator_value, int):
-        return _LIMITS[error.validator].format(error.validator_value)
+        return Text(_LIMITS[error.validator], {"num": error.validator_value})
     if error.validator == "format" and error.validator_value in _FORMATS:
         return _FORMATS[error.validator_value]
     text = error.message
@@ -340,13 +346,19 @@ def _message(error) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def validate(schema: dict | None, data, *, what: str = "form", also: tuple[str, ...] = ()) -> None:
+FORM = Text(N_("form"))
+APPLICATION_FORM = Text(N_("application form"))
+
+
+def validate(schema: dict | None, data, *, what: str = FORM, also: tuple[str, ...] = ()) -> None:
     """Raise ``InvalidData`` with per-field messages if ``data`` does not satisfy ``schema`` (``also``: fields the
-    engine adds to the data, which the form need not declare)."""
+    engine adds to the data, which the form need not declare; ``what``: the form's name in the message, a ``Text``
+    so that pages say it in their language)."""
     if not isinstance(data, dict):
-        raise InvalidData(f"The {what} data must be a JSON object.", {"(form)": "Expected an object of fields."})
+        raise InvalidData(Text(N_("The %(what)s data must be a JSON object."), {"what": what}),
+                          {"(form)": Text(N_("Expected an object of fields."))})
     errors = field_errors(schema, data, also=also)
     if errors:
         fields = ", ".join(sorted(errors))
-        raise InvalidData(f"The {what} has {len(errors)} invalid field(s): {fields}. Correct them and submit again.",
-                          errors)
+        raise InvalidData(Text(N_("The %(what)s has %(count)s invalid field(s): %(fields)s. Correct them and submit "
+                                  "again."), {"what": what, "count": len(errors), "fields": fields}), errors)

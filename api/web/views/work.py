@@ -17,6 +17,7 @@ from engine.casework import applications, inbox, staff, tasks, use_cases
 from engine.errors import Conflict, InvalidData, InvalidInput
 from engine.people.access import OFFICER, SUPERVISOR, may_work
 from engine.reporting import queue_counts, timeline, tracking
+from engine.texts import Text
 
 from .. import i18n, records  # noqa: F401 - records: what each step recorded, in the files' history
 from ..blueprint import bp
@@ -184,11 +185,13 @@ def _next_task(actor, queue: str, done_id: str) -> str | None:
     return None
 
 
-def _lost_race(task, decision: str | None) -> str:
-    """What an officer whose completion lost a race reads: above all, that their own work was not saved."""
+def _lost_race(task, decision: str | None, refused: Conflict) -> str:
+    """What an officer whose completion lost a race reads: above all, that their own work was not saved — and, while
+    the task is still open, the engine's specific reason (who holds it, the application's state)."""
     if task.state in ("ready", "claimed"):
-        return _("The application changed while you were working on it (another officer, or the applicant, "
-                 "acted first). Check the current state below; what you typed is kept.")
+        changed = _("The application changed while you were working on it (another officer, or the applicant, "
+                    "acted first). Check the current state below; what you typed is kept.")
+        return f"{changed} {refused.localized(i18n.lang())}" if isinstance(refused.message, Text) else changed
     if decision:
         return _("Your decision (%(decision)s) was not saved: a colleague completed this task at the same moment. "
                  "Their outcome is below; if it should change, talk to them or to your supervisor.",
@@ -224,10 +227,10 @@ def complete(task_id: str):
     except (InvalidData, InvalidInput) as exc:
         page.refused(exc)
         return _page(opened, page, 422)
-    except Conflict:
+    except Conflict as refused:
         db().refresh(opened.instance)
         db().refresh(opened.task)
-        return _page(opened, page, 409, conflict=_lost_race(opened.task, decision if choices else None))
+        return _page(opened, page, 409, conflict=_lost_race(opened.task, decision if choices else None, refused))
     if opened.task.for_applicant:
         flash(_("Your revision has been sent to the office."), "success")
         return redirect(url_for("web.application", application_id=instance.id))
