@@ -7,8 +7,6 @@ file that does not load stops the start with a ``ValueError``, before a worker t
 
 from __future__ import annotations
 
-import logging
-
 from flask import request
 from flask_smorest import Api
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
@@ -19,7 +17,7 @@ from engine.context import EngineContext
 from engine.sandbox import shared_pool
 from engine.storage.db import engine_for, make_session_factory
 
-from . import docs, engine_rest, errors, rate_limits, security_headers, web
+from . import docs, engine_rest, errors, observability, rate_limits, security_headers, web
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
@@ -37,7 +35,7 @@ class LincahApi(Api):
 
 
 def create_app(config: dict | None = None, *, context: EngineContext | None = None, session_factory=None,
-               start_scheduler: bool = False) -> LincahFlask:
+               start_scheduler: bool = False, settings: Settings | None = None) -> LincahFlask:
     """Build the WSGI app.
 
     ``start_scheduler`` runs the periodic jobs (timers, SLA clock, e-mail) in this process, as ``lincah serve``
@@ -46,13 +44,14 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     app = LincahFlask("lincah", instance_relative_config=False)
     app.config.update(docs.CONFIG, MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
     app.config.update(config or {})
-    ctx = context or EngineContext(settings=Settings.from_env())
+    ctx = context or EngineContext(settings=settings or Settings.from_env())
     check_calendars(ctx)
     if session_factory is None:
         session_factory = make_session_factory(engine_for(ctx.settings))  # with the installation's DB timeouts
     if context is None:
         shared_pool().warm()  # a sandbox worker ready before the first script that needs one
     app.extensions["lincah"] = {"ctx": ctx, "session_factory": session_factory, "scheduler": None}
+    observability.register(app)  # first: the request id is bound before any other check can log or refuse
 
     api = LincahApi(app)
     for blueprint in BLUEPRINTS:
@@ -76,7 +75,6 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
         service = SchedulerService.from_settings(ctx, session_factory)
         service.start()
         app.extensions["lincah"]["scheduler"] = service
-    logging.getLogger("lincah").setLevel(logging.INFO)
     return app
 
 

@@ -45,7 +45,8 @@ def run(make_app: Callable, host: str, port: int, threads: int) -> None:
         # Uploads of 10 MB over a slow regency connection take a while; keep-alive serves a phone's page and assets
         # over one connection.
         "timeout": 120, "graceful_timeout": 30, "keepalive": 5,
-        "accesslog": "-", "errorlog": "-", "loglevel": "info",
+        # No access log of gunicorn's: lincah.http logs each request with its request id (engine/observability.py).
+        "accesslog": None, "errorlog": "-", "loglevel": "info",
         # gunicorn's control socket lives in the user's home by default: two offices' servers (or a test beside a
         # running one) on one machine would share it. Nothing here uses it.
         "control_socket_disable": True,

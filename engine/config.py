@@ -75,12 +75,23 @@ class Settings:
     # Where people open the pages (``https://izin.example.go.id``), without the trailing slash (LINCAH_PUBLIC_URL).
     # https here keeps the session cookie to https and turns HSTS on; empty is an installation reached over http.
     public_url: str = ""
+    # Logging (engine/observability.py): text or json lines (LINCAH_LOG_FORMAT), lincah.* at LINCAH_LOG_LEVEL.
+    log_format: str = "text"
+    log_level: str = "INFO"
+    # GET /metrics answers a request carrying "Authorization: Bearer <this>" (LINCAH_METRICS_TOKEN); without a token,
+    # only one from this machine that no proxy forwarded (api/metrics.py).
+    metrics_token: str = ""
 
     def __post_init__(self):
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.instance_path) / 'lincah.db'}")
         if self.calendars_path is None:
             object.__setattr__(self, "calendars_path", Path(self.instance_path) / "calendars.toml")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"LINCAH_LOG_FORMAT must be text or json, not {self.log_format!r}.")
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"LINCAH_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                             f"not {self.log_level!r}.")
 
     @property
     def https(self) -> bool:
@@ -105,6 +116,9 @@ class Settings:
             "rate_limit_storage": env.get("LINCAH_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
             **{name: env.get(f"LINCAH_{name.upper()}", getattr(cls, name)) for name in LIMIT_SETTINGS},
             "public_url": env.get("LINCAH_PUBLIC_URL", "").strip().rstrip("/"),
+            "log_format": env.get("LINCAH_LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format,
+            "log_level": env.get("LINCAH_LOG_LEVEL", cls.log_level).strip().upper() or cls.log_level,
+            "metrics_token": env.get("LINCAH_METRICS_TOKEN", "").strip(),
         }
         values.update(overrides)
         return cls(**values)

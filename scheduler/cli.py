@@ -6,7 +6,6 @@ PostgreSQL database; with SQLite, run one.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 
@@ -14,6 +13,7 @@ import click
 
 from engine.config import Settings
 from engine.context import EngineContext
+from engine.observability import configure_logging
 from engine.storage.db import engine_for, make_session_factory, unavailable
 
 from .service import Intervals, SchedulerService
@@ -26,7 +26,6 @@ from .service import Intervals, SchedulerService
 @click.option("--sla-every", default=60.0, show_default=True, help="Seconds between SLA passes.")
 @click.option("--mail-every", default=30.0, show_default=True, help="Seconds between e-mail deliveries.")
 def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The scheduler's steps on a file (a timer, an escalation) are days apart, and its other steps happen in the
     # web processes: keeping workflows here would only hold memory, unless the environment asks for it.
     kept = {} if "LINCAH_LIVE_WORKFLOWS" in os.environ else {"live_workflows": 0}
@@ -35,6 +34,7 @@ def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_ev
         ctx.calendars  # noqa: B018 - a broken calendars file stops the start, not the first breach
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    configure_logging(ctx.settings.log_format, ctx.settings.log_level)
     engine = engine_for(ctx.settings)  # with the installation's database timeouts
     service = SchedulerService.from_settings(ctx, make_session_factory(engine),
                                              Intervals(timers=timers_every, sla=sla_every,

@@ -8,8 +8,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
-from dataclasses import dataclass
+import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -19,7 +22,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from engine.context import EngineContext
 from engine.integration.connector_guard import ConnectorSettings
 from engine.messaging.mail import MailSettings, RetryPolicy, SmtpMailer
-from engine.storage.db import over_time_limit, unavailable
+from engine.observability import request_id_bound
+from engine.storage import heartbeat
+from engine.storage.db import over_time_limit, transaction, unavailable
 
 from . import jobs
 from .outage import OutageLog
@@ -52,6 +57,8 @@ class SchedulerService:
         self._scheduler = None
         self._lock = threading.Lock()
         self.outage = OutageLog(log)
+        # Names this process's heartbeat rows (engine/storage/heartbeat.py): which host, which process, which start.
+        self.scheduler_id = f"{socket.gethostname()[:120]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
     def from_settings(cls, ctx: EngineContext, session_factory, intervals: Intervals = Intervals()
@@ -81,8 +88,21 @@ class SchedulerService:
 
     def run_once(self) -> dict:
         """Each job once, in order (timers can open steps whose clocks the SLA job then reads)."""
-        return {"timers": self.fire_timers(), "sla": self.advance_sla(), "notifications": self.send_notifications(),
-                "uploads": self.clean_uploads(), "connectors": self.run_connectors()}
+        results = {}
+        for name in ("timers", "sla", "notifications", "uploads", "connectors"):
+            with request_id_bound(f"{name}-{uuid.uuid4().hex[:12]}"):
+                results[name] = self._jobs()[name]()
+            self.beat(name)
+        return results
+
+    def beat(self, name: str) -> None:
+        """Record in the database that job ``name`` finished a run here (``/api/v1/health`` reads it)."""
+        with transaction(self.factory) as session:
+            heartbeat.beat(session, self.scheduler_id, name, asdict(self.intervals)[name], self.ctx.now())
+
+    def _jobs(self) -> dict:
+        return {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications,
+                "uploads": self.clean_uploads, "connectors": self.run_connectors}
 
     # --- running on intervals ----------------------------------------------------------------------------------
 
@@ -129,10 +149,14 @@ class SchedulerService:
         return scheduler
 
     def _guarded(self, name: str):
-        job = {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications,
-               "uploads": self.clean_uploads, "connectors": self.run_connectors}[name]
+        # One id per run: its log lines and the audit events it writes can be found together.
+        with request_id_bound(f"{name}-{uuid.uuid4().hex[:12]}"):
+            return self._run_guarded(name)
+
+    def _run_guarded(self, name: str):
         try:
-            result = job()
+            result = self._jobs()[name]()
+            self.beat(name)
         except Exception as exc:  # noqa: BLE001 - a failing run is logged and retried on the next interval
             if unavailable(exc) and not over_time_limit(exc):
                 self.outage.failed(name, exc)  # one line per outage, not one per run

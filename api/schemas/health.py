@@ -12,12 +12,31 @@ class KeptWorkflowsSchema(Schema):
     restored = fields.Integer(metadata={"description": "Steps since start that restored it from the database."})
 
 
+class JobBeatSchema(Schema):
+    job = fields.String(metadata={"description": "timers, sla, notifications or uploads."})
+    last_run_age_seconds = fields.Float(metadata={"description": "Seconds since any scheduler last finished it."})
+    interval_seconds = fields.Float(metadata={"description": "Seconds between its runs."})
+    late = fields.Boolean(metadata={"description": "Not finished within three intervals and a minute."})
+    schedulers = fields.Integer(metadata={"description": "Scheduler processes that ran it in the last week."})
+
+
+class SchedulerStateSchema(Schema):
+    state = fields.String(metadata={"description": "running; late (a job not run within three intervals); never ran "
+                                                   "(no scheduler ever ran against this database); unknown (the "
+                                                   "database did not answer)."})
+    in_this_process = fields.Boolean(metadata={"description": "This server runs the jobs itself (lincah serve)."})
+    jobs = fields.List(fields.Nested(JobBeatSchema))
+
+
 class HealthSchema(Schema):
-    status = fields.String(metadata={"description": "ok, or unavailable (see problems)."})
+    status = fields.String(metadata={"description": "ok; degraded (serving, but no scheduler works the timers, SLA "
+                                                    "clocks and e-mail: see scheduler and problems; still 200); or "
+                                                    "unavailable (503, see problems)."})
     database = fields.String(metadata={"description": "ok, or unreachable: no answer, or none within a second (a "
                                                       "frozen or overloaded server)."})
     schema = fields.String(allow_none=True, metadata={"description": "Migration revision of the database."})
     expected_schema = fields.String(metadata={"description": "Revision this server needs."})
-    scheduler = fields.String(metadata={"description": "Where timers and SLA clocks run."})
+    scheduler = fields.Nested(SchedulerStateSchema, metadata={"description": "Whether a scheduler runs the periodic "
+                                                                             "jobs, from its heartbeat."})
     kept_workflows = fields.Nested(KeptWorkflowsSchema)
     problems = fields.List(fields.String(), metadata={"description": "What is wrong and what to do."})

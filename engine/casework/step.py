@@ -16,6 +16,7 @@ same round trip as the save; a ``ProcessError`` leaving the block always flags t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from engine.casework import external_outbox, projection, waiting
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
+from engine.observability import STEP_SECONDS
 from engine.sla import clocks
 from engine.storage import audit, sql
 from engine.storage.models import Instance, Task
@@ -108,13 +110,22 @@ def advancing(session: Session, ctx: EngineContext, instance: Instance, *, actor
 
     A ``ProcessError`` raised in the block flags the application (:func:`flag_error`) and goes on to the caller.
     """
-    if workflow is None:
-        workflow = runtime.load(ctx, instance, to_step=True)
+    started, outcome = time.perf_counter(), "error"
     try:
-        yield Step(session, ctx, instance, workflow, actor, others_open)
-    except ProcessError as exc:
-        flag_error(session, ctx, instance, exc, actor=actor)
-        raise
+        if workflow is None:
+            workflow = runtime.load(ctx, instance, to_step=True)
+        try:
+            yield Step(session, ctx, instance, workflow, actor, others_open)
+            outcome = "done"
+        except ProcessError as exc:
+            flag_error(session, ctx, instance, exc, actor=actor)
+            outcome = "flagged"
+            raise
+        except Conflict:
+            outcome = "conflict"
+            raise
+    finally:
+        STEP_SECONDS.labels(outcome).observe(time.perf_counter() - started)
 
 
 def _deliver_inside(session: Session, ctx: EngineContext, receiver: waiting.Delivery, *, actor: str) -> None:

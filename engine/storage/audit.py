@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from engine.observability import current_request_id
 from engine.storage.models import Event
 from engine.storage.sql import InsertRows
 
@@ -14,7 +15,10 @@ _INSERT = InsertRows(Event.__table__, ("kind", "actor", "at", "instance_id", "de
 
 def entry(kind: str, *, actor: str | None, at, instance_id: int | None = None, definition_id: int | None = None,
           task_id: str | None = None, element_id: str | None = None, **data) -> dict:
-    """One event as a row, for ``record_all``."""
+    """One event as a row, for ``record_all``; its data carries the request id (or scheduler run) that wrote it."""
+    request_id = current_request_id()
+    if request_id is not None:
+        data.setdefault("request_id", request_id)
     return {"kind": kind, "actor": actor, "at": at, "instance_id": instance_id, "definition_id": definition_id,
             "task_id": task_id, "element_id": element_id, "data": _jsonable(data)}
 

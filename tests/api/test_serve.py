@@ -41,12 +41,13 @@ def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigt
                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while (answer := _health(port)) is None:
+        # Served, and the scheduler inside has written its heartbeat (its first runs start with the server).
+        while (answer := _health(port)) is None or answer[0]["scheduler"]["state"] != "running":
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "not serving: " + log_path.read_text()
             time.sleep(0.2)
         body, headers = answer
-        assert body["status"] == "ok" and body["scheduler"] == "in this process"
+        assert body["status"] == "ok" and body["scheduler"]["in_this_process"] is True
         assert headers.get("Server", "").startswith("gunicorn")
         os.killpg(server.pid, signal.SIGTERM)
         assert server.wait(timeout=30) == 0
@@ -57,6 +58,8 @@ def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigt
     log = log_path.read_text()
     assert "Using worker: gthread" in log and "Shutting down" in log
     assert "Traceback" not in log and "Control socket" not in log
+    # Lincah's own INFO lines, formatted with their request id: one per request, and the scheduler's start.
+    assert " INFO lincah.http [" in log and "GET /api/v1/health 200" in log and "INFO lincah.scheduler" in log
 
 
 def test_serve_on_a_port_in_use_says_so_and_what_to_do(tmp_path):
