@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn import choices, dmn, executable, lint, meaning_lint, settings, sla_lint
+from engine.bpmn import choices, dmn, executable, lint, meaning_lint, messages, settings, sla_lint
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.parser import LincahParser
 from engine.bpmn.problems import ProblemList
@@ -246,6 +246,7 @@ def _lint(process, problems: ProblemList, filename: str, options) -> None:
     lint.check_reachability(process, problems, filename)
     lint.check_code(process, problems, filename, check_expression, check_script)
     executable.check_executable(process, problems, filename, check_expression)
+    messages.check_messages(process, problems, filename)  # which messages and signals it waits for (info)
 
 
 def _read_decisions(supporting: list[SourceFile], result: Compiled, options) -> list[SourceFile]:

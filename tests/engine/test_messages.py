@@ -258,3 +258,15 @@ def test_a_thrown_message_nobody_waits_for_flags_the_sender(db, ctx, deploy):
                                     actor=APPLICANT)
         assert (sender.status, sender.error_element) == ("error", None)
         assert "No application waits for the message 'payment_received'" in sender.error_message
+
+
+def test_lint_tells_the_analyst_which_messages_and_signals_a_diagram_waits_for(ctx):
+    from engine.bpmn.compiler import SourceFile
+    from engine.forms.schemas import FormSource
+    from engine.services import definitions
+    from tests.engine.conftest import form_uploads
+
+    compiled = definitions.lint(ctx, SourceFile("b.bpmn", BOUNDARY.encode()), [], FormSource(form_uploads(FORMS), []))
+    notes = [p for p in compiled.problems if p.severity == "info"]
+    assert [(p.element_id, p.code) for p in notes] == [("nudge", "waits_for_message"), ("stop", "waits_for_message")]
+    assert "--message reminder" in notes[0].message and compiled.ok
