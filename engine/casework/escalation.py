@@ -41,6 +41,7 @@ from engine.sla import clocks
 from engine.storage import audit, locks
 from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate, User
 from engine.storage.sql import insert_rows
+from engine.texts import ENGLISH, INDONESIAN, N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -177,11 +178,12 @@ class _Breaches:
                       *([task.assignee] if task.assignee else []), *self.directory.supervisors(task.jurisdiction)]
         due = notifications.local_time(self.ctx, task.due_at, task.jurisdiction)
         target_id, target_en = clocks.target_words(task.sla, task.sla_calendar)
-        subject = f"Melewati batas waktu: {task.name} — {file.registration_no} / Overdue: {task.name}"
-        body = (f"Tugas \"{task.name}\" pada permohonan {file.registration_no} melewati batas waktu layanan "
-                f"(target {target_id}, jatuh tempo {due}). Mohon segera diselesaikan.\n\n"
-                f"Task \"{task.name}\" of application {file.registration_no} is overdue (target {target_en}, due "
-                f"{due}). Please complete it now.")
+        subject, body = notifications.in_both_languages(
+            N_("Overdue: %(step)s — %(reg)s"),
+            N_("Task \"%(step)s\" of application %(reg)s is overdue (target %(target)s, due %(due)s). Please complete "
+               "it now."),
+            {"step": task.name, "reg": file.registration_no, "due": due},
+            {INDONESIAN: {"target": target_id}, ENGLISH: {"target": target_en}})
         data = {"registration_no": file.registration_no, "step": task.element_id, "due_at": task.due_at.isoformat()}
         return [self._message(notifications.SLA_BREACHED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"sla_breached:{task.id}", data=data)
@@ -190,10 +192,11 @@ class _Breaches:
     def _file_messages(self, file: clocks.BreachedFile) -> list[Message]:
         due = notifications.local_time(self.ctx, file.sla_due_at, file.jurisdiction)
         target_id, target_en = clocks.target_words(file.sla, file.sla_calendar)
-        subject = f"Permohonan melewati waktu layanan: {file.registration_no} / Application overdue"
-        body = (f"Permohonan {file.registration_no} melewati waktu penyelesaian layanan (target {target_id}, jatuh "
-                f"tempo {due}).\n\nApplication {file.registration_no} has exceeded the service's completion time "
-                f"(target {target_en}, due {due}).")
+        subject, body = notifications.in_both_languages(
+            N_("Application overdue: %(reg)s"),
+            N_("Application %(reg)s has exceeded the service's completion time (target %(target)s, due %(due)s)."),
+            {"reg": file.registration_no, "due": due},
+            {INDONESIAN: {"target": target_id}, ENGLISH: {"target": target_en}})
         data = {"registration_no": file.registration_no, "due_at": file.sla_due_at.isoformat()}
         return [self._message(notifications.SLA_FILE_BREACHED, person, subject, body, instance_id=file.id,
                               task_id=None, key=f"sla_file_breached:{file.id}", data=data)
@@ -235,10 +238,10 @@ class _Breaches:
 
     def _escalation_messages(self, task: clocks.BreachedTask, group: str) -> list[Message]:
         file = self.files[task.instance_id]
-        subject = f"Tugas dialihkan ke {group}: {task.name} — {file.registration_no} / Task escalated to you"
-        body = (f"Tugas \"{task.name}\" pada permohonan {file.registration_no} melewati batas waktu dan dialihkan "
-                f"ke grup {group}.\n\nTask \"{task.name}\" of application {file.registration_no} is overdue and "
-                f"was handed to group {group}.")
+        subject, body = notifications.in_both_languages(
+            N_("Task escalated to %(group)s: %(step)s — %(reg)s"),
+            N_("Task \"%(step)s\" of application %(reg)s is overdue and was handed to group %(group)s."),
+            {"step": task.name, "reg": file.registration_no, "group": group})
         return [self._message(notifications.ESCALATED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"task_escalated:{task.id}", data={"group": group})
                 for person in _unique(self.directory.officers([group], task.jurisdiction))]
@@ -342,11 +345,11 @@ class _Breaches:
         if choice is not None:
             events.append(audit.entry("decision", decision=choice, fiktif_positif=True, **where))
         audit.record_all(self.session, *events)
-        subject = f"Fiktif positif: {task.name} — {instance.registration_no} / Approved automatically"
-        body = (f"Tahap \"{task.name}\" pada permohonan {instance.registration_no} melewati batas waktu dan "
-                f"dianggap disetujui (fiktif positif, PP 28/2025){f': {choice}' if choice else ''}.\n\n"
-                f"Step \"{task.name}\" of application {instance.registration_no} ran out of time and is deemed "
-                "approved (fiktif positif, PP 28/2025).")
+        subject, body = notifications.in_both_languages(
+            N_("Approved automatically (fiktif positif): %(step)s — %(reg)s"),
+            N_("Step \"%(step)s\" of application %(reg)s ran out of time and is deemed approved (fiktif positif, "
+               "PP 28/2025)%(choice)s."),
+            {"step": task.name, "reg": instance.registration_no, "choice": f": {choice}" if choice else ""})
         self.result.notified += notifications.enqueue(self.session, self.ctx, [
             self._message(notifications.FIKTIF_POSITIF, person, subject, body, instance_id=instance.id,
                           task_id=task.id, key=f"fiktif_positif:{task.id}", data={"decision": choice})

@@ -9,7 +9,8 @@ Each row has one recipient (a username). Messages caused by one event carry a ``
 column is unique and inserts skip duplicates, so "notify once" holds even when two processes act on the same cause.
 
 Applicants hear about the stages of their file (*tahapan*): received, returned for revision (or another action
-needed from them), approved/issued, rejected, closed. Texts are in Bahasa Indonesia first, English second.
+needed from them), approved/issued, rejected, closed. Texts are catalogue entries (``engine.texts``), stored in
+Bahasa Indonesia first, English second.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from engine.errors import InvalidInput
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
 from engine.storage.models import Instance, Notification, Task, User
 from engine.storage.sql import Prepared, insert_rows
+from engine.texts import ENGLISH, INDONESIAN, N_, Text, render
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -141,42 +143,42 @@ def local_time(ctx: EngineContext, moment: datetime | None, jurisdiction: str | 
 
 # Every ended file asks for the satisfaction survey (SKM), answered on the application's page
 # (engine.reporting.satisfaction).
-_SURVEY_ID = " Mohon luangkan semenit untuk menilai pelayanan kami (survei kepuasan) di halaman permohonan."
-_SURVEY_EN = " Please take a minute to rate our service (satisfaction survey) on the application's page."
+_SURVEY = N_("Please take a minute to rate our service (satisfaction survey) on the application's page.")
 
 _STAGE_TEXTS = {
-    RECEIVED: ("Permohonan {reg} diterima", "Application {reg} received",
-               "Permohonan {service} Anda telah kami terima dengan nomor registrasi {reg}. Simpan nomor ini untuk "
-               "melacak permohonan.",
-               "Your application for {service_en} has been received under registration number {reg}. Keep this "
-               "number to track it."),
-    RETURNED: ("Permohonan {reg} perlu diperbaiki", "Application {reg} returned for revision",
-               "Petugas mengembalikan permohonan {reg} ({service}) untuk diperbaiki. Buka tugas \"{step}\" dan "
-               "lengkapi berkas{deadline_id}. Selama menunggu perbaikan, waktu layanan kami berhenti.",
-               "An officer returned application {reg} ({service_en}) for revision. Open the task \"{step}\" and "
-               "complete the file{deadline_en}. The service clock stops while we wait for you."),
-    ACTION_REQUIRED: ("Permohonan {reg} menunggu tindakan Anda", "Application {reg} needs your action",
-                      "Permohonan {reg} ({service}) menunggu Anda: buka tugas \"{step}\"{deadline_id}.",
-                      "Application {reg} ({service_en}) is waiting for you: open the task \"{step}\"{deadline_en}."),
-    APPROVED: ("Permohonan {reg} disetujui", "Application {reg} approved",
-               "Permohonan {reg} ({service}) telah selesai: {outcome}.{permit_id} Dokumen dapat diunduh melalui "
-               "halaman lacak permohonan." + _SURVEY_ID,
-               "Application {reg} ({service_en}) is complete: {outcome}.{permit_en} Download the document from the "
-               "tracking page." + _SURVEY_EN),
-    REJECTED: ("Permohonan {reg} ditolak", "Application {reg} rejected",
-               "Permohonan {reg} ({service}) tidak dapat disetujui: {outcome}. Alasan dapat dilihat pada riwayat "
-               "permohonan; pengaduan melalui kanal pengaduan layanan." + _SURVEY_ID,
-               "Application {reg} ({service_en}) was not approved: {outcome}. See the application's history for the "
-               "reason; complaints go through the service's complaints channel." + _SURVEY_EN),
-    CANCELLED_BY_OFFICE: ("Permohonan {reg} dibatalkan", "Application {reg} cancelled",
-                          "Kantor membatalkan permohonan {reg} ({service}). Alasan: {reason}. Pertanyaan dan "
-                          "pengaduan melalui kanal pengaduan layanan.",
-                          "The office cancelled application {reg} ({service_en}). Reason: {reason}. Questions and "
-                          "complaints go through the service's complaints channel."),
-    CLOSED: ("Permohonan {reg} ditutup", "Application {reg} closed",
-             "Permohonan {reg} ({service}) ditutup: {outcome}." + _SURVEY_ID,
-             "Application {reg} ({service_en}) was closed: {outcome}." + _SURVEY_EN),
+    RECEIVED: (N_("Application %(reg)s received"),
+               N_("Your application for %(service)s has been received under registration number %(reg)s. Keep this "
+                  "number to track it.")),
+    RETURNED: (N_("Application %(reg)s returned for revision"),
+               N_("An officer returned application %(reg)s (%(service)s) for revision. Open the task \"%(step)s\" and "
+                  "complete the file%(deadline)s. The service clock stops while we wait for you.")),
+    ACTION_REQUIRED: (N_("Application %(reg)s needs your action"),
+                      N_("Application %(reg)s (%(service)s) is waiting for you: open the task "
+                         "\"%(step)s\"%(deadline)s.")),
+    APPROVED: (N_("Application %(reg)s approved"),
+               N_("Application %(reg)s (%(service)s) is complete: %(outcome)s.%(permit)s Download the document from "
+                  "the tracking page. %(survey)s")),
+    REJECTED: (N_("Application %(reg)s rejected"),
+               N_("Application %(reg)s (%(service)s) was not approved: %(outcome)s. See the application's history for "
+                  "the reason; complaints go through the service's complaints channel. %(survey)s")),
+    CANCELLED_BY_OFFICE: (N_("Application %(reg)s cancelled"),
+                          N_("The office cancelled application %(reg)s (%(service)s). Reason: %(reason)s. Questions "
+                             "and complaints go through the service's complaints channel.")),
+    CLOSED: (N_("Application %(reg)s closed"),
+             N_("Application %(reg)s (%(service)s) was closed: %(outcome)s. %(survey)s")),
 }
+
+
+def in_both_languages(subject: str, body: str, params: dict, per_language: dict | None = None) -> tuple[str, str]:
+    """A message's subject and body from their catalogue ids, in Bahasa Indonesia first and English second, as the
+    outbox stores them (``subject_id / subject_en``, bodies split by a blank line): recipients have no language of
+    their own, and the in-app list shows the half in the page's language. ``per_language`` gives the parameters that
+    are data in two languages (a service's names, an SLA target's words) as ``{"id": {…}, "en": {…}}``."""
+    said = [(render(subject, values, locale), render(body, values, locale))
+            for locale in (INDONESIAN, ENGLISH) for values in [{**params, **(per_language or {}).get(locale, {})}]]
+    (subject_id, body_id), (subject_en, body_en) = said
+    return f"{subject_id} / {subject_en}", f"{body_id}\n\n{body_en}"
+
 
 def outcome_kind(outcome: str | None, data: dict, meta: dict | None = None) -> str:
     """Which stage message the end of a file is: approved (a permit was issued), rejected, or closed otherwise.
@@ -192,24 +194,22 @@ def outcome_kind(outcome: str | None, data: dict, meta: dict | None = None) -> s
 def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: str | None, step: str = "",
                   due_at: datetime | None = None, data: dict | None = None, task_id: str | None = None,
                   reason: str = "") -> Message:
-    subject_id, subject_en, body_id, body_en = _STAGE_TEXTS[kind]
     data = data or {}
     permit = data.get("permit_number")
     values = {
-        "reg": instance.registration_no, "service": instance.definition.name_id or instance.service_key,
-        "service_en": instance.definition.name_en or instance.service_key, "step": step,
-        "outcome": instance.outcome or "-", "reason": reason,
-        "deadline_id": f" paling lambat {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
-        "deadline_en": f" by {local_time(ctx, due_at, instance.jurisdiction)}" if due_at else "",
-        "permit_id": f" Nomor izin: {permit}." if permit else "", "permit_en": f" Permit number: {permit}." if permit
-        else "",
+        "reg": instance.registration_no, "step": step, "outcome": instance.outcome or "-", "reason": reason,
+        "deadline": Text(N_(" by %(time)s"), {"time": local_time(ctx, due_at, instance.jurisdiction)})
+        if due_at else "",
+        "permit": Text(N_(" Permit number: %(permit)s."), {"permit": permit}) if permit else "",
+        "survey": Text(_SURVEY),
     }
-    body = f"{body_id.format(**values)}\n\n{body_en.format(**values)}"
+    names = {INDONESIAN: {"service": instance.definition.name_id or instance.service_key},
+             ENGLISH: {"service": instance.definition.name_en or instance.service_key}}
+    subject, body = in_both_languages(*_STAGE_TEXTS[kind], values, names)
     key = f"{kind}:{task_id}" if task_id else f"{kind}:{instance.id}"
-    return Message(kind=kind, recipient=instance.applicant, subject=f"{subject_id.format(**values)} / "
-                   f"{subject_en.format(**values)}", body=body, email=email, instance_id=instance.id,
-                   task_id=task_id, data={"registration_no": instance.registration_no, "outcome": instance.outcome},
-                   dedupe_key=key)
+    return Message(kind=kind, recipient=instance.applicant, subject=subject, body=body, email=email,
+                   instance_id=instance.id, task_id=task_id,
+                   data={"registration_no": instance.registration_no, "outcome": instance.outcome}, dedupe_key=key)
 
 
 _EMAIL_OF = Prepared(select(User.email).where(User.username == bindparam("b_username")))
@@ -252,12 +252,11 @@ def application_stopped(session: Session, ctx: EngineContext, instance: Instance
     directory = Directory.of_active_users(session)
     recipients = directory.supervisors(instance.jurisdiction) or directory.administrators()
     step = element_id or "?"
-    subject = (f"Permohonan {instance.registration_no} terhenti pada tahap {step} / "
-               f"Application {instance.registration_no} stopped at step {step}")
-    body = (f"Permohonan {instance.registration_no} terhenti karena galat pada tahap {step}: {message}\n"
-            "Tangani penyebabnya, lalu lanjutkan permohonan dari halamannya.\n\n"
-            f"Application {instance.registration_no} stopped with an error at step {step}: {message}\n"
-            "Deal with the cause, then resume the application from its page.")
+    subject, body = in_both_languages(
+        N_("Application %(reg)s stopped at step %(step)s"),
+        N_("Application %(reg)s stopped with an error at step %(step)s: %(message)s\nDeal with the cause, then "
+           "resume the application from its page."),
+        {"reg": instance.registration_no, "step": step, "message": message})
     enqueue(session, ctx, [
         Message(kind=STOPPED, recipient=person.username, subject=subject, body=body, email=person.email,
                 instance_id=instance.id, data={"registration_no": instance.registration_no, "element_id": element_id},

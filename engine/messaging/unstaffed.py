@@ -16,8 +16,9 @@ import orjson
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from engine.messaging.notifications import Directory, Message, enqueue, local_time
+from engine.messaging.notifications import Directory, Message, enqueue, in_both_languages, local_time
 from engine.storage.models import Instance, Task
+from engine.texts import N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -54,16 +55,14 @@ def notify_administrators(session: Session, ctx: EngineContext, *, now: datetime
 def _message(ctx: EngineContext, step, person) -> Message:
     groups = ", ".join(step.candidate_groups or ()) or "-"
     since = local_time(ctx, step.created_at, step.jurisdiction)
-    subject = (f"Tidak ada petugas untuk {step.name} di {step.jurisdiction} ({step.registration_no}) / "
-               f"Nobody can work {step.name} in {step.jurisdiction}")
-    body = (f"Tahap {step.name} permohonan {step.registration_no} menunggu sejak {since}, tetapi tidak ada petugas "
-            f"aktif grup {groups} maupun supervisor untuk kantor {step.jurisdiction}, sehingga tidak tampil di kotak "
-            f"masuk siapa pun.\nBuat atau aktifkan akun petugas dengan grup {groups} dan kantor "
-            f"{step.jurisdiction} (Admin → Pengguna), atau alihkan tugas ini kepada petugas lain.\n\n"
-            f"Step {step.name} of application {step.registration_no} has been waiting since {since}, but no active "
-            f"officer of group {groups} and no supervisor serves office {step.jurisdiction}, so it is in nobody's "
-            f"inbox.\nCreate or activate an officer account with group {groups} and office {step.jurisdiction} "
-            "(Admin → Users), or assign the task to another officer.")
+    subject, body = in_both_languages(
+        N_("Nobody can work %(step)s in %(office)s (%(reg)s)"),
+        N_("Step %(step)s of application %(reg)s has been waiting since %(since)s, but no active officer of group "
+           "%(groups)s and no supervisor serves office %(office)s, so it is in nobody's inbox.\nCreate or activate an "
+           "officer account with group %(groups)s and office %(office)s (Admin → Users), or assign the task to "
+           "another officer."),
+        {"step": step.name, "office": step.jurisdiction, "reg": step.registration_no, "since": since,
+         "groups": groups})
     return Message(kind=UNSTAFFED, recipient=person.username, subject=subject, body=body, email=person.email,
                    instance_id=step.instance_id, task_id=step.id,
                    data={"registration_no": step.registration_no, "jurisdiction": step.jurisdiction,
