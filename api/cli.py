@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -23,6 +23,7 @@ from scheduler.cli import scheduler_command
 from .app import check_calendars, create_app
 from .calendar_cli import calendar_command
 from .clients_cli import clients_command
+from .config_cli import config_command
 from .offices_cli import offices_command, profile_command
 from .server import require_free_port
 from .server import run as run_server
@@ -239,10 +240,10 @@ def serve(host, port, threads, debug, no_scheduler) -> None:
     except OSError as exc:
         raise click.ClickException(str(exc)) from None
 
-    if host not in ("0.0.0.0", "::", ""):
+    if host not in ("0.0.0.0", "::", "") and not ctx.settings.public_url:
         # the applicants' mails link to their files: at this server's address, unless LINCAH_PUBLIC_URL names
         # the one people use (a server listening on every address cannot tell which that is)
-        os.environ.setdefault("LINCAH_PUBLIC_URL", f"http://{host}:{port}")
+        ctx.settings = replace(ctx.settings, public_url=f"http://{host}:{port}")
 
     def make_app():
         return create_app(context=ctx, start_scheduler=not no_scheduler)
@@ -267,6 +268,7 @@ def demo() -> None:
 main.add_command(scheduler_command)
 main.add_command(calendar_command)
 main.add_command(clients_command)
+main.add_command(config_command)
 main.add_command(offices_command)
 users.add_command(profile_command)
 

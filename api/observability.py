@@ -21,7 +21,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
 import threading
 import time
 
@@ -84,7 +83,7 @@ def _metrics():
     if not _allowed(settings.metrics_token):
         return Response("Metrics are for the monitoring: send Authorization: Bearer <LINCAH_METRICS_TOKEN>, or ask "
                         "from this machine without a proxy.\n", 403, mimetype="text/plain")
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.metrics_multiproc_dir:
         process = CollectorRegistry()
         MultiProcessCollector(process)
     else:

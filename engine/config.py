@@ -1,12 +1,16 @@
 """Settings of one Lincah installation (one permit office and its regency offices).
 
-Read once from the environment (``LINCAH_*``) or built explicitly in tests; passed around, never global.
+Read once from the environment (``LINCAH_*``) by :meth:`Settings.from_env`, or built explicitly in tests; passed
+around, never global. No other module reads a setting from the environment: :data:`SETTINGS` has one row per
+variable (field, variable, how its text is read, whether it is a secret, what it does), from which ``lincah config``
+prints the effective values (secrets masked) and the README's settings table is generated.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +25,7 @@ DATA_ROOT = PROJECT_ROOT if FROM_CHECKOUT else Path(__file__).resolve().parent /
 def _default_instance_path() -> Path:
     # Installed, the instance folder is the one Flask gives an installed app (``<venv>/var/lincah-instance``),
     # not a folder inside site-packages.
-    default = PROJECT_ROOT / "instance" if FROM_CHECKOUT else Path(sys.prefix) / "var" / "lincah-instance"
-    return Path(os.environ.get("LINCAH_INSTANCE_PATH", default))
+    return PROJECT_ROOT / "instance" if FROM_CHECKOUT else Path(sys.prefix) / "var" / "lincah-instance"
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,35 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     # GET /metrics answers a request carrying "Authorization: Bearer <this>" (LINCAH_METRICS_TOKEN); without a token,
-    # only one from this machine that no proxy forwarded (api/metrics.py).
+    # only one from this machine that no proxy forwarded (api/observability.py).
     metrics_token: str = ""
+    # prometheus_client's own multiprocess folder (PROMETHEUS_MULTIPROC_DIR), read by that library at import.
+    metrics_multiproc_dir: str = ""
+    # E-mail (engine/messaging/mail.py): without an SMTP host notifications stay in the app.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "Lincah DPM-PTSP <noreply@localhost>"
+    # Signs the session cookie (api/web/setup.py); empty: one generated once and kept in the instance folder.
+    secret_key: str = ""
+    # Older installations' switch: Secure session cookie behind an https proxy without a public URL.
+    secure_cookies: bool = False
+    # Share of a step's SLA target after which it is "at risk" (engine/sla/clocks.py).
+    sla_at_risk: float = 0.75
+    # The HTTP connector (engine/integration/connector_guard.py checks and reads these).
+    connector_allowed_hosts: str = ""
+    connector_allowed_networks: str = ""
+    connector_secrets_file: str = ""
+    connector_timeout: float = 10.0
+    connector_retries: int = 3
+    connector_backoff: float = 30.0
+    connector_secret_values: dict = field(default_factory=dict, repr=False, compare=False)
+    # Names of the fields the environment set (``lincah config`` shows where a value came from).
+    from_environment: frozenset = field(default_factory=frozenset, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.database_url:
@@ -98,42 +128,76 @@ class Settings:
         """Whether people reach the pages over https, as the public URL says."""
         return self.public_url.lower().startswith("https://")
 
+    def connector_environment(self) -> dict[str, str]:
+        """The HTTP connector's variables as the environment gave them (its own module parses and checks them)."""
+        values = {"LINCAH_CONNECTOR_ALLOWED_HOSTS": self.connector_allowed_hosts,
+                  "LINCAH_CONNECTOR_ALLOWED_NETWORKS": self.connector_allowed_networks,
+                  "LINCAH_CONNECTOR_SECRETS": self.connector_secrets_file,
+                  "LINCAH_CONNECTOR_TIMEOUT": str(self.connector_timeout),
+                  "LINCAH_CONNECTOR_RETRIES": str(self.connector_retries),
+                  "LINCAH_CONNECTOR_BACKOFF": str(self.connector_backoff)}
+        values.update({f"{SECRET_PREFIX}{name}": value for name, value in self.connector_secret_values.items()})
+        return values
+
     @classmethod
     def from_env(cls, **overrides) -> Settings:
+        """The settings the environment gives (each :data:`SETTINGS` row), then ``overrides``.
+
+        Raises ``ValueError`` naming the variable when a value cannot be read.
+        """
         env = os.environ
-        values = {
-            "database_url": env.get("LINCAH_DATABASE_URL", ""),
-            "office_code": env.get("LINCAH_OFFICE_CODE", cls.office_code),
-            "timezone": env.get("LINCAH_TIMEZONE", cls.timezone),
-            "default_jurisdiction": env.get("LINCAH_DEFAULT_JURISDICTION", cls.default_jurisdiction),
-            "registration_pattern": env.get("LINCAH_REGISTRATION_PATTERN", cls.registration_pattern),
-            "calendars_path": Path(env["LINCAH_CALENDARS"]) if env.get("LINCAH_CALENDARS") else None,
-            "live_workflows": _count(env, "LINCAH_LIVE_WORKFLOWS", cls.live_workflows),
-            **{name: _seconds(env, f"LINCAH_{name.upper()}", getattr(cls, name)) for name in DB_TIMEOUT_SETTINGS},
-            "trusted_proxies": _count(env, "LINCAH_TRUSTED_PROXIES", cls.trusted_proxies),
-            "script_workers": max(1, _count(env, "LINCAH_SCRIPT_WORKERS", cls.script_workers)),
-            "script_memory_mb": max(16, _count(env, "LINCAH_SCRIPT_MEMORY_MB", cls.script_memory_mb)),
-            "rate_limit_storage": env.get("LINCAH_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
-            **{name: env.get(f"LINCAH_{name.upper()}", getattr(cls, name)) for name in LIMIT_SETTINGS},
-            "public_url": env.get("LINCAH_PUBLIC_URL", "").strip().rstrip("/"),
-            "log_format": env.get("LINCAH_LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format,
-            "log_level": env.get("LINCAH_LOG_LEVEL", cls.log_level).strip().upper() or cls.log_level,
-            "metrics_token": env.get("LINCAH_METRICS_TOKEN", "").strip(),
-        }
+        values, given = {}, set()
+        for setting in SETTINGS:
+            if setting.env.endswith("<NAME>"):
+                prefix = setting.env[:-len("<NAME>")]
+                found = {key[len(prefix):]: value for key, value in env.items()
+                         if key.startswith(prefix) and len(key) > len(prefix) and key not in _NAMED}
+                if found:
+                    values[setting.field], _ = found, given.add(setting.field)
+                continue
+            text = env.get(setting.env, "").strip()
+            if text:
+                values[setting.field] = setting.parse(text, setting.env)
+                given.add(setting.field)
+        values["from_environment"] = frozenset(given)
         values.update(overrides)
         return cls(**values)
 
 
-LIMIT_SETTINGS = tuple(name for name in Settings.__dataclass_fields__ if name.startswith("limit_"))
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings reference: a field, the variable that sets it, how its text is read, whether it is a
+    secret (``lincah config`` masks it), and what it does (the README's table is made from these rows)."""
+
+    field: str
+    env: str
+    parse: Callable[[str, str], object]
+    description: str
+    secret: bool = False
+    default_text: str | None = None  # when the default is worked out rather than fixed
 
 
-DB_TIMEOUT_SETTINGS = ("db_connect_timeout", "db_statement_timeout", "db_lock_timeout", "db_pool_timeout")
+def _text(text: str, _name: str) -> str:
+    return text
 
 
-def _seconds(env, name: str, default: float) -> float:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
+def _url(text: str, _name: str) -> str:
+    return text.rstrip("/")
+
+
+def _path(text: str, _name: str) -> Path:
+    return Path(text)
+
+
+def _upper(text: str, _name: str) -> str:
+    return text.upper()
+
+
+def _lower(text: str, _name: str) -> str:
+    return text.lower()
+
+
+def _seconds(text: str, name: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -143,10 +207,121 @@ def _seconds(env, name: str, default: float) -> float:
     return value
 
 
-def _count(env, name: str, default: int) -> int:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
+def _count(text: str, name: str) -> int:
     if not text.isdigit():
         raise ValueError(f"{name} must be a whole number of 0 or more, not {text!r}.")
     return int(text)
+
+
+def _at_least(least: int):
+    def parse(text: str, name: str) -> int:
+        return max(least, _count(text, name))
+    return parse
+
+
+def _flag(text: str, name: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (true/false, yes/no), not {text!r}.")
+
+
+def _share(text: str, name: str) -> float:
+    raw = text.rstrip("%").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if text.endswith("%") or value > 1:
+        value /= 100
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be a share of the target such as 0.75 or 75%, not {text!r}.")
+    return value
+
+
+SECRET_PREFIX = "LINCAH_SECRET_"
+
+#: Every setting, in the order the README's reference lists them (``lincah config --reference`` prints it).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", "LINCAH_DATABASE_URL", _text, "SQLAlchemy URL of the database "
+            "(`postgresql+psycopg://user:password@host/name` in production); the password is masked by `lincah "
+            "config`.", default_text="SQLite file `lincah.db` in the instance folder"),
+    Setting("instance_path", "LINCAH_INSTANCE_PATH", _path, "Folder of the SQLite file, attachments, the generated "
+            "secret key and `calendars.toml`.", default_text="`instance/` of the checkout; "
+            "`<venv>/var/lincah-instance` when installed"),
+    Setting("office_code", "LINCAH_OFFICE_CODE", _text, "First part of every registration number."),
+    Setting("timezone", "LINCAH_TIMEZONE", _text, "Time zone of the default office calendar."),
+    Setting("default_jurisdiction", "LINCAH_DEFAULT_JURISDICTION", _text, "Office that holds an application "
+            "when its service's office rule names none."),
+    Setting("registration_pattern", "LINCAH_REGISTRATION_PATTERN", _text, "How registration numbers are written."),
+    Setting("calendars_path", "LINCAH_CALENDARS", _path, "Offices' hours, time zones and local days off (TOML).",
+            default_text="`calendars.toml` in the instance folder"),
+    Setting("live_workflows", "LINCAH_LIVE_WORKFLOWS", _count, "Applications whose workflow a server process keeps "
+            "in memory for their next step (about 100 KB each); 0 restores every step from the database. `lincah "
+            "scheduler` keeps none unless this is set."),
+    Setting("script_workers", "LINCAH_SCRIPT_WORKERS", _at_least(1), "Sandbox worker processes per server "
+            "process for diagram scripts."),
+    Setting("script_memory_mb", "LINCAH_SCRIPT_MEMORY_MB", _at_least(16), "Memory each sandbox worker may use "
+            "beyond its start, in MB."),
+    Setting("db_connect_timeout", "LINCAH_DB_CONNECT_TIMEOUT", _seconds, "PostgreSQL connect timeout, seconds "
+            "(0: none)."),
+    Setting("db_statement_timeout", "LINCAH_DB_STATEMENT_TIMEOUT", _seconds, "PostgreSQL statement timeout, "
+            "seconds (0: none); migrations run without it."),
+    Setting("db_lock_timeout", "LINCAH_DB_LOCK_TIMEOUT", _seconds, "PostgreSQL lock timeout, seconds (0: none)."),
+    Setting("db_pool_timeout", "LINCAH_DB_POOL_TIMEOUT", _seconds, "Longest wait for a free pooled connection, "
+            "seconds."),
+    Setting("public_url", "LINCAH_PUBLIC_URL", _url, "Address people open the pages at; links in e-mails, and "
+            "https turns on the `__Host-` Secure cookie and HSTS. `lincah serve --host H --port P` uses "
+            "`http://H:P` when unset.", default_text="none"),
+    Setting("trusted_proxies", "LINCAH_TRUSTED_PROXIES", _count, "Reverse proxies in front whose X-Forwarded-* "
+            "headers are believed (1 behind one nginx)."),
+    Setting("rate_limit_storage", "LINCAH_RATE_LIMIT_STORAGE", _text, "Where rate limits count: `memory://` per "
+            "process, `redis://host:6379` shared."),
+    *(Setting(name, f"LINCAH_{name.upper()}", _text, f"Rate limit: {name[len('limit_'):].replace('_', ' ')} "
+              "(`api/rate_limits.py` says why).")
+      for name in ("limit_signin_per_address", "limit_signin_failures_per_address",
+                   "limit_signin_failures_per_account", "limit_register_per_address", "limit_upload_per_account",
+                   "limit_upload_per_address", "limit_permit_check_per_address")),
+    Setting("sla_at_risk", "LINCAH_SLA_AT_RISK", _share, "Share of a step's SLA target after which it is at risk "
+            "(`0.75` or `75%`)."),
+    Setting("smtp_host", "LINCAH_SMTP_HOST", _text, "SMTP server for e-mail; without it notifications stay in the "
+            "app.", default_text="none"),
+    Setting("smtp_port", "LINCAH_SMTP_PORT", _count, "SMTP port."),
+    Setting("smtp_user", "LINCAH_SMTP_USER", _text, "SMTP user name.", default_text="none"),
+    Setting("smtp_password", "LINCAH_SMTP_PASSWORD", _text, "SMTP password.", secret=True, default_text="none"),
+    Setting("smtp_starttls", "LINCAH_SMTP_STARTTLS", _flag, "STARTTLS on the SMTP connection (1/0)."),
+    Setting("smtp_ssl", "LINCAH_SMTP_SSL", _flag, "SMTP over TLS from the start (1/0)."),
+    Setting("smtp_timeout", "LINCAH_SMTP_TIMEOUT", _seconds, "SMTP timeout, seconds."),
+    Setting("mail_from", "LINCAH_MAIL_FROM", _text, "Sender of e-mails."),
+    Setting("secret_key", "LINCAH_SECRET_KEY", _text, "Signs the session cookie; set the same on every host.",
+            secret=True, default_text="generated once into `secret_key` in the instance folder"),
+    Setting("secure_cookies", "LINCAH_SECURE_COOKIES", _flag, "Older switch: Secure session cookie behind an https "
+            "proxy; set LINCAH_PUBLIC_URL instead."),
+    Setting("log_format", "LINCAH_LOG_FORMAT", _lower, "`text`, or `json` (one object per line)."),
+    Setting("log_level", "LINCAH_LOG_LEVEL", _upper, "Level of Lincah's own loggers."),
+    Setting("metrics_token", "LINCAH_METRICS_TOKEN", _text, "Bearer token `GET /metrics` requires; without it only "
+            "unproxied requests from this machine are answered.", secret=True, default_text="none"),
+    Setting("metrics_multiproc_dir", "PROMETHEUS_MULTIPROC_DIR", _text, "prometheus_client's folder for counts "
+            "shared by gunicorn's workers (empty it before every start).", default_text="none"),
+    Setting("connector_allowed_hosts", "LINCAH_CONNECTOR_ALLOWED_HOSTS", _text, "Hosts the HTTP connector may call "
+            "(`pay.example.co.id`, `*.bank.example`, `gw.example:8443`).", default_text="none"),
+    Setting("connector_allowed_networks", "LINCAH_CONNECTOR_ALLOWED_NETWORKS", _text, "Private networks (CIDR) an "
+            "allowed host may resolve to.", default_text="none"),
+    Setting("connector_secrets_file", "LINCAH_CONNECTOR_SECRETS", _text, "TOML file of `NAME = \"value\"` "
+            "secrets for `${secret:NAME}`.", default_text="none"),
+    Setting("connector_secret_values", f"{SECRET_PREFIX}<NAME>", _text, "One connector secret each (wins over "
+            "the file).", secret=True, default_text="none"),
+    Setting("connector_timeout", "LINCAH_CONNECTOR_TIMEOUT", _seconds, "HTTP connector timeout, seconds."),
+    Setting("connector_retries", "LINCAH_CONNECTOR_RETRIES", _at_least(1), "HTTP connector attempts."),
+    Setting("connector_backoff", "LINCAH_CONNECTOR_BACKOFF", _seconds, "Seconds before the connector's first retry "
+            "(doubled each time)."),
+)
+
+# LINCAH_SECRET_KEY is the session key, not a connector secret named KEY.
+_NAMED = frozenset(setting.env for setting in SETTINGS)
+
+LIMIT_SETTINGS = tuple(name for name in Settings.__dataclass_fields__ if name.startswith("limit_"))
+
+
+DB_TIMEOUT_SETTINGS = ("db_connect_timeout", "db_statement_timeout", "db_lock_timeout", "db_pool_timeout")

@@ -42,7 +42,7 @@ class EngineContext:
                 time_limit=self.settings.script_time_limit, pool=pool, clock=lambda: self.clock.now(),
                 timezone=self.settings.timezone, calendars=self.settings.calendars_path)
         if self.sla_policy is None:
-            self.sla_policy = SlaPolicy.from_env()
+            self.sla_policy = SlaPolicy.from_settings(self.settings)
 
     def now(self):
         return self.clock.now()

@@ -6,8 +6,8 @@ PostgreSQL database; with SQLite, run one.
 
 from __future__ import annotations
 
-import os
 import signal
+from dataclasses import replace
 
 import click
 
@@ -28,9 +28,11 @@ from .service import Intervals, SchedulerService
 def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float) -> None:
     # The scheduler's steps on a file (a timer, an escalation) are days apart, and its other steps happen in the
     # web processes: keeping workflows here would only hold memory, unless the environment asks for it.
-    kept = {} if "LINCAH_LIVE_WORKFLOWS" in os.environ else {"live_workflows": 0}
     try:
-        ctx = EngineContext(settings=Settings.from_env(**kept))
+        settings = Settings.from_env()
+        if "live_workflows" not in settings.from_environment:
+            settings = replace(settings, live_workflows=0)
+        ctx = EngineContext(settings=settings)
         ctx.calendars  # noqa: B018 - a broken calendars file stops the start, not the first breach
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

@@ -65,9 +65,9 @@ class SchedulerService:
                       ) -> SchedulerService:
         """E-mail from ``LINCAH_SMTP_*``; without ``LINCAH_SMTP_HOST`` notifications stay in the app. The HTTP
         connector from ``LINCAH_CONNECTOR_*`` (``engine.integration.connector_guard``)."""
-        settings = MailSettings.from_env()
+        settings = MailSettings.from_settings(ctx.settings)
         return cls(ctx, session_factory, mailer=SmtpMailer(settings) if settings.enabled else None,
-                   intervals=intervals, connectors=ConnectorSettings.from_env())
+                   intervals=intervals, connectors=ConnectorSettings.from_env(ctx.settings.connector_environment()))
 
     # --- the jobs --------------------------------------------------------------------------------------------
 

@@ -16,8 +16,6 @@ Changing the public URL to https renames the cookie: people sign in once more.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from engine.config import Settings
@@ -31,8 +29,4 @@ def configure(app: Flask, settings: Settings) -> None:
     https = settings.https
     app.config.update(SESSION_COOKIE_NAME=HOST_ONLY_NAME if https else NAME, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None,
-                      SESSION_COOKIE_SECURE=https or _legacy_secure_flag())
-
-
-def _legacy_secure_flag() -> bool:
-    return os.environ.get("LINCAH_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
+                      SESSION_COOKIE_SECURE=https or settings.secure_cookies)

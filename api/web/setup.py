@@ -43,9 +43,10 @@ DIST = PACKAGE.parent / "static" / "dist"
 def _secret_key(app: Flask) -> str:
     if app.config.get("SECRET_KEY"):
         return app.config["SECRET_KEY"]
-    if os.environ.get("LINCAH_SECRET_KEY"):
-        return os.environ["LINCAH_SECRET_KEY"]
-    path = Path(app.extensions["lincah"]["ctx"].settings.instance_path) / "secret_key"
+    settings = app.extensions["lincah"]["ctx"].settings
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.instance_path) / "secret_key"
     try:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:

@@ -12,7 +12,6 @@ a task completion.
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.config import Settings
 from engine.messaging.notifications import (
     ACTION_REQUIRED,
     APPROVED,
@@ -37,10 +37,6 @@ from engine.messaging.notifications import (
 )
 from engine.storage.locks import skip_locked
 from engine.storage.models import Notification
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -64,14 +60,16 @@ class MailSettings:
         return bool(self.host)
 
     @classmethod
+    def from_settings(cls, settings: Settings) -> MailSettings:
+        """The installation's ``LINCAH_SMTP_*``, ``LINCAH_MAIL_FROM`` and public URL (``engine.config``)."""
+        return cls(host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_user or None,
+                   password=settings.smtp_password or None, starttls=settings.smtp_starttls,
+                   use_ssl=settings.smtp_ssl, sender=settings.mail_from, timeout=settings.smtp_timeout,
+                   public_url=settings.public_url)
+
+    @classmethod
     def from_env(cls) -> MailSettings:
-        env = os.environ
-        return cls(host=env.get("LINCAH_SMTP_HOST", ""), port=int(env.get("LINCAH_SMTP_PORT", "25")),
-                   username=env.get("LINCAH_SMTP_USER") or None, password=env.get("LINCAH_SMTP_PASSWORD") or None,
-                   starttls=_flag(env.get("LINCAH_SMTP_STARTTLS")), use_ssl=_flag(env.get("LINCAH_SMTP_SSL")),
-                   sender=env.get("LINCAH_MAIL_FROM", cls.sender),
-                   timeout=float(env.get("LINCAH_SMTP_TIMEOUT", "10")),
-                   public_url=env.get("LINCAH_PUBLIC_URL", "").strip().rstrip("/"))
+        return cls.from_settings(Settings.from_env())
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ itself is the applicant's and keeps its own clock.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +36,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.config import Settings
 from engine.sla.calendar import Calendar
 from engine.storage import sql
 from engine.storage.locks import among_locked, skip_locked
@@ -61,9 +61,9 @@ class SlaPolicy:
     at_risk_share: float = 0.75
 
     @classmethod
-    def from_env(cls) -> SlaPolicy:
-        share = parse_share(os.environ.get("LINCAH_SLA_AT_RISK"))
-        return cls(at_risk_share=share if share is not None else cls.at_risk_share)
+    def from_settings(cls, settings: Settings) -> SlaPolicy:
+        """The installation's share (``LINCAH_SLA_AT_RISK``, read once by ``engine.config``)."""
+        return cls(at_risk_share=settings.sla_at_risk)
 
 
 def parse_share(text) -> float | None:

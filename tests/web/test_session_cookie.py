@@ -55,7 +55,6 @@ def test_an_https_installation_uses_a_host_only_secure_cookie(db, ctx):
     assert person.get("/applications").status_code == 200
 
 
-def test_the_older_secure_cookies_switch_still_adds_secure(db, ctx, monkeypatch):
-    monkeypatch.setenv("LINCAH_SECURE_COOKIES", "1")
-    name, flags = _signed_in_cookie(_app(db, ctx, ""))
+def test_the_older_secure_cookies_switch_still_adds_secure(db, ctx):
+    name, flags = _signed_in_cookie(_app(db, replace(ctx, settings=replace(ctx.settings, secure_cookies=True)), ""))
     assert name == "lincah_session" and flags["secure"] is True and flags["samesite"] == "Lax"
