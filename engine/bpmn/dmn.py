@@ -11,6 +11,7 @@ from engine.bpmn.problems import ProblemList
 from engine.bpmn.xml import load_xml
 from engine.decisions import Decision, is_dmn, read
 from engine.decisions.task import MAPPINGS, RESULT_LIST
+from engine.texts import N_
 
 
 def read_files(files: list[tuple[str, bytes | str]], problems: ProblemList, max_bytes: int) -> dict[str, Decision]:
@@ -27,10 +28,10 @@ def read_files(files: list[tuple[str, bytes | str]], problems: ProblemList, max_
                          element_id=problem.element_id, message_id=problem.message_id)
         for decision in found:
             if decision.id in decisions:
-                problems.error("decision_duplicate", f"Decision {decision.id!r} is in both {where[decision.id]} and "
-                               f"{name}; a deployment may hold each decision id once.", file=name,
-                               element_id=decision.id, message_id=f"Keputusan {decision.id!r} ada di "
-                               f"{where[decision.id]} dan {name}; setiap id keputusan hanya boleh sekali.")
+                problems.error("decision_duplicate", N_("Decision %(id)s is in both %(first)s and %(second)s; a "
+                                                        "deployment may hold each decision id once."), file=name,
+                               element_id=decision.id,
+                               params={"id": repr(decision.id), "first": where[decision.id], "second": name})
                 continue
             decisions[decision.id] = decision
             where[decision.id] = name

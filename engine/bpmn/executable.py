@@ -15,6 +15,7 @@ from engine.bpmn import multi_instance
 from engine.bpmn.names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.rewrite import ProcessGraph, condition_of, containers
+from engine.texts import INDONESIAN, N_, Text, render
 
 # Column sizes of the tables a definition and its tasks are kept in (engine.storage.models).
 MAX_ID = 200
@@ -38,30 +39,38 @@ def check_flows(process, problems: ProblemList, filename: str) -> None:
     for container in containers(process):
         graph = ProcessGraph.of(container)
         for flow in (child for child in container if is_bpmn(child, "sequenceFlow")):
-            for end, verb in (("sourceRef", "comes from"), ("targetRef", "goes to")):
+            for end in ("sourceRef", "targetRef"):
                 ref = (flow.get(end) or "").strip()
                 if ref in graph.nodes and local(graph.nodes[ref].tag) in FLOW_NODE_TAGS:
                     continue
-                problems.error("flow_end_missing", _dangling(flow, verb, ref, everywhere.get(ref), container),
-                               node=flow, file=filename,
-                               message_id=f"Alur {flow.get('id')!r} {'dari' if end == 'sourceRef' else 'menuju'} "
-                                          f"{ref!r}, yang tidak ada di (sub)proses yang sama.")
+                text, params = _dangling(flow, end == "sourceRef", ref, everywhere.get(ref), container)
+                problems.error("flow_end_missing", text, node=flow, file=filename, params=params)
 
 
-def _dangling(flow, verb: str, ref: str, node, container) -> str:
-    flow_id = flow.get("id")
+def _dangling(flow, source: bool, ref: str, node, container) -> tuple[str, dict]:
+    params = {"flow": repr(flow.get("id")), "ref": ref}
     if not ref:
-        return (f"Flow {flow_id!r} has no {'source' if verb == 'comes from' else 'target'}; connect both of its "
-                "ends in your modeler, or delete it.")
+        return (N_("Flow %(flow)s has no source; connect both of its ends in your modeler, or delete it.") if source
+                else N_("Flow %(flow)s has no target; connect both of its ends in your modeler, or delete it."),
+                params)
     if node is None:
-        return (f"Flow {flow_id!r} {verb} {ref}, which is not in the diagram. Connect the flow to an element that "
-                "is there, or delete it.")
+        return (N_("Flow %(flow)s comes from %(ref)s, which is not in the diagram. Connect the flow to an element "
+                   "that is there, or delete it.") if source else
+                N_("Flow %(flow)s goes to %(ref)s, which is not in the diagram. Connect the flow to an element that "
+                   "is there, or delete it."), params)
+    params.update(name=label(node), kind=local(node.tag))
     if local(node.tag) not in FLOW_NODE_TAGS:
-        return (f"Flow {flow_id!r} {verb} {label(node)}, a {local(node.tag)}, which sequence flows cannot connect. "
-                "Connect it to a task, event or gateway.")
-    return (f"Flow {flow_id!r} {verb} {label(node)}, which is outside {local(container.tag)} {label(container)}: a "
-            "sequence flow cannot cross the border of a process or sub-process. Connect the sub-process itself, "
-            "or move the element inside.")
+        return (N_("Flow %(flow)s comes from %(name)s, a %(kind)s, which sequence flows cannot connect. Connect it "
+                   "to a task, event or gateway.") if source else
+                N_("Flow %(flow)s goes to %(name)s, a %(kind)s, which sequence flows cannot connect. Connect it to "
+                   "a task, event or gateway."), params)
+    params.update(container=f"{local(container.tag)} {label(container)}")
+    return (N_("Flow %(flow)s comes from %(name)s, which is outside %(container)s: a sequence flow cannot cross the "
+               "border of a process or sub-process. Connect the sub-process itself, or move the element inside.")
+            if source else
+            N_("Flow %(flow)s goes to %(name)s, which is outside %(container)s: a sequence flow cannot cross the "
+               "border of a process or sub-process. Connect the sub-process itself, or move the element inside."),
+            params)
 
 
 def check_gateway_flows(process, problems: ProblemList, filename: str) -> None:
@@ -84,13 +93,13 @@ def check_gateway_flows(process, problems: ProblemList, filename: str) -> None:
             if not bare or nothing_at_all:
                 continue
             names = ", ".join(repr(f.get("id")) for f in bare)
-            dangling = (f" (its default mark names {marked!r}, which does not leave it)"
+            dangling = (Text(N_(" (its default mark names %(flow)s, which does not leave it)"), {"flow": repr(marked)})
                         if marked and default is None else "")
-            problems.error("gateway_flow_condition", f"Flow {names} out of gateway {label(node)} has no condition "
-                           f"and is not the gateway's default flow{dangling}, so the engine cannot tell when to "
-                           "take it. Write a condition on it, or mark it as the default.", node=bare[0],
-                           file=filename, message_id=f"Alur {names} dari gerbang {label(node)} tidak bersyarat dan "
-                                                     "bukan default.")
+            problems.error("gateway_flow_condition", N_("Flow %(flows)s out of gateway %(name)s has no condition and "
+                                                        "is not the gateway's default flow%(dangling)s, so the engine "
+                                                        "cannot tell when to take it. Write a condition on it, or "
+                                                        "mark it as the default."), node=bare[0], file=filename,
+                           params={"flows": names, "name": label(node), "dangling": dangling})
 
 
 def check_data_associations(process, problems: ProblemList, filename: str) -> None:
@@ -113,13 +122,14 @@ def check_data_associations(process, problems: ProblemList, filename: str) -> No
                 reference = references.get(ref_id)
                 if reference is not None and reference.get("dataObjectRef") in visible:
                     continue
-                what = ("a data object reference whose data object is not declared in this process"
-                        if reference is not None else "not a data object reference")
-                problems.error("data_association", f"{label(activity)} {verb} {ref_id!r}, which is {what}. Draw the "
-                               "data object in the same process (or remove the association: task data reaches the "
-                               "next step without it).", node=activity, file=filename,
-                               message_id=f"Asosiasi data pada {label(activity)} merujuk {ref_id!r}, yang bukan objek "
-                                          "data proses ini.")
+                what = (Text(N_("a data object reference whose data object is not declared in this process"))
+                        if reference is not None else Text(N_("not a data object reference")))
+                text = (N_("%(name)s reads %(ref)s, which is %(what)s. Draw the data object in the same process (or "
+                           "remove the association: task data reaches the next step without it).") if verb == "reads"
+                        else N_("%(name)s writes %(ref)s, which is %(what)s. Draw the data object in the same process "
+                                "(or remove the association: task data reaches the next step without it)."))
+                problems.error("data_association", text, node=activity, file=filename,
+                               params={"name": label(activity), "ref": repr(ref_id), "what": what})
 
 
 def check_sizes(process, problems: ProblemList, filename: str) -> None:
@@ -131,19 +141,21 @@ def check_sizes(process, problems: ProblemList, filename: str) -> None:
         name = (node.get("name") or "").strip()
         limit = MAX_OUTCOME if local(node.tag) == "endEvent" else MAX_NAME
         if len(element_id) > MAX_ID:
-            problems.error("id_too_long", f"The id of {local(node.tag)} {element_id[:40]!r}… is {len(element_id)} "
-                           f"characters; Lincah keeps at most {MAX_ID}. Give it a shorter id.", node=node,
-                           file=filename, message_id=f"Id elemen terlalu panjang (maksimal {MAX_ID} karakter).")
+            problems.error("id_too_long", N_("The id of %(kind)s %(id)s… is %(length)s characters; Lincah keeps at "
+                                             "most %(limit)s. Give it a shorter id."), node=node, file=filename,
+                           params={"kind": local(node.tag), "id": repr(element_id[:40]), "length": len(element_id),
+                                   "limit": MAX_ID})
         if len(name) > limit:
-            problems.error("name_too_long", f"The name of {local(node.tag)} {element_id!r} is {len(name)} "
-                           f"characters; Lincah keeps at most {limit}. Shorten it (a longer text belongs in the "
-                           "documentation).", node=node, file=filename,
-                           message_id=f"Nama elemen {element_id!r} terlalu panjang (maksimal {limit} karakter).")
+            problems.error("name_too_long", N_("The name of %(kind)s %(id)s is %(length)s characters; Lincah keeps at "
+                                               "most %(limit)s. Shorten it (a longer text belongs in the "
+                                               "documentation)."), node=node, file=filename,
+                           params={"kind": local(node.tag), "id": repr(element_id), "length": len(name),
+                                   "limit": limit})
     name = (process.get("name") or "").strip()
     if len(name) > MAX_NAME:
-        problems.error("name_too_long", f"The name of process {process.get('id')!r} is {len(name)} characters; "
-                       f"Lincah keeps at most {MAX_NAME}. Shorten it, or set name.id and name.en.", node=process,
-                       file=filename, message_id=f"Nama proses terlalu panjang (maksimal {MAX_NAME} karakter).")
+        problems.error("name_too_long", N_("The name of process %(id)s is %(length)s characters; Lincah keeps at most "
+                                           "%(limit)s. Shorten it, or set name.id and name.en."), node=process,
+                       file=filename, params={"id": repr(process.get("id")), "length": len(name), "limit": MAX_NAME})
 
 
 def check_service_tasks(process, problems: ProblemList, filename: str) -> None:
@@ -153,33 +165,30 @@ def check_service_tasks(process, problems: ProblemList, filename: str) -> None:
         if node.get(camunda("type")) == "external" or xpath(node, "./bpmn:extensionElements/camunda:connector"):
             continue
         java = next((a for a in ("class", "expression", "delegateExpression") if node.get(camunda(a))), None)
-        written = f" (camunda:{java} names Java code, which Lincah does not run)" if java else ""
-        problems.warning("service_task_no_worker", f"Service task {label(node)} names no work Lincah can hand out"
-                         f"{written}: an application that reaches it waits there. Set camunda:type=\"external\" and "
-                         "camunda:topic so that a worker does it, or use a script task.", node=node, file=filename,
-                         message_id=f"Tugas layanan {label(node)} tidak menyebut pekerja (camunda:type=\"external\" "
-                                    "dan camunda:topic); berkas akan menunggu di sana.")
+        written = (Text(N_(" (camunda:%(attribute)s names Java code, which Lincah does not run)"),
+                        {"attribute": java}) if java else "")
+        problems.warning("service_task_no_worker", N_("Service task %(name)s names no work Lincah can hand out"
+                                                      "%(written)s: an application that reaches it waits there. Set "
+                                                      "camunda:type=\"external\" and camunda:topic so that a worker "
+                                                      "does it, or use a script task."), node=node, file=filename,
+                         params={"name": label(node), "written": written})
 
 
-# What the parser still says, in the analyst's words: (pattern over its message, English, Indonesian).
+# What the parser still says, in the analyst's words: (pattern over its message, catalogue id with ``%(what)s``
+# and ``%(found)s``, what the pattern matched).
 _TRANSLATIONS = [
     (re.compile(r'No DMN Diagram available with id "([^"]*)"'),
-     "{what} uses the DMN decision {0!r}, which is in none of the files deployed. Deploy the DMN file that "
-     "defines it together with the diagram, or compute the result in a script task.",
-     "Keputusan DMN {0!r} yang dipakai {what} tidak ada pada berkas yang dipasang."),
+     N_("%(what)s uses the DMN decision %(found)s, which is in none of the files deployed. Deploy the DMN file that "
+        "defines it together with the diagram, or compute the result in a script task.")),
     (re.compile(r"The process '([^']*)' was not found"),
-     "{what} calls process {0!r}, which is in none of the files deployed. Deploy the file that contains it "
-     "together with this one, and check that the called element names its process id.",
-     "Proses {0!r} yang dipanggil {what} tidak ditemukan."),
+     N_("%(what)s calls process %(found)s, which is in none of the files deployed. Deploy the file that contains it "
+        "together with this one, and check that the called element names its process id.")),
     (re.compile(r"No Script Provided"),
-     "{what} has no script. Write the script in the task's script field (Python statements).",
-     "{what} tidak berisi skrip."),
+     N_("%(what)s has no script. Write the script in the task's script field (Python statements).")),
     (re.compile(r"Multiple outgoing flows are not supported"),
-     "{what} has several outgoing flows, which this kind of element cannot have. Put a gateway after it.",
-     "{what} memiliki beberapa alur keluar; pasang gerbang setelahnya."),
+     N_("%(what)s has several outgoing flows, which this kind of element cannot have. Put a gateway after it.")),
     (re.compile(r"There is no support implemented for this task type"),
-     "{what} is an element the engine cannot run. Use a task, user task, script task or sub-process instead.",
-     "{what} tidak dapat dijalankan mesin alur kerja."),
+     N_("%(what)s is an element the engine cannot run. Use a task, user task, script task or sub-process instead.")),
 ]
 
 
@@ -188,13 +197,15 @@ def library_problem(exc, element_id: str | None, roots: list) -> tuple[str, str]
     the files' ``roots``; ``None`` when the library named none)."""
     node = next((found[0] for root in roots if element_id
                  for found in [root.xpath("//*[@id=$id]", id=element_id)] if found), None)
-    text = str(getattr(exc, "error_msg", "") or exc).split("\n")[0].strip()
+    said = str(getattr(exc, "error_msg", "") or exc).split("\n")[0].strip()
     tag = getattr(exc, "tag", "") or (local(node.tag) if node is not None else "")
-    what = f"{tag.removeprefix('bpmn:')} {label(node)}" if node is not None else (tag or "The diagram")
-    for pattern, english, indonesian in _TRANSLATIONS:
-        match = pattern.search(text)
+    what = f"{tag.removeprefix('bpmn:')} {label(node)}" if node is not None else (tag or Text(N_("The diagram")))
+    text, params = (N_("The workflow engine cannot run %(what)s as drawn (it says: %(said)s). Check the element's "
+                       "settings; if they look right, report this to the Lincah team with the file."),
+                    {"what": what, "said": said})
+    for pattern, translation in _TRANSLATIONS:
+        match = pattern.search(said)
         if match:
-            return english.format(*match.groups(), what=what), indonesian.format(*match.groups(), what=what)
-    return (f"The workflow engine cannot run {what} as drawn (it says: {text}). Check the element's settings; if "
-            "they look right, report this to the Lincah team with the file.",
-            f"Mesin alur kerja tidak dapat menjalankan {what} seperti yang digambar.")
+            text, params = translation, {"what": what, "found": repr(match.group(1)) if match.groups() else ""}
+            break
+    return render(text, params), render(text, params, INDONESIAN)

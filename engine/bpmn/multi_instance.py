@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from engine.bpmn.expressions import juel_to_python, placeholder_name
 from engine.bpmn.names import camunda, is_bpmn, label, xpath
 from engine.bpmn.problems import ProblemList
+from engine.texts import N_, Text
 from engine.workflow.multi_instance_specs import LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -126,70 +127,65 @@ def check_loops(process, problems: ProblemList, filename: str, check_expression)
         condition = xpath(characteristics, "./bpmn:loopCondition")
         maximum = (characteristics.get("loopMaximum") or "").strip()
         if not condition and not maximum:
-            problems.error("loop_unbounded", f"Loop on {label(activity)} says neither when to stop (loop condition) "
-                           "nor how often at most (loopMaximum). Set one of them, or remove the loop marker.",
-                           node=activity, file=filename,
-                           message_id=f"Perulangan pada {label(activity)} tidak punya syarat berhenti atau batas "
-                                      "(loopMaximum).")
+            problems.error("loop_unbounded", N_("Loop on %(name)s says neither when to stop (loop condition) nor how "
+                                                "often at most (loopMaximum). Set one of them, or remove the loop "
+                                                "marker."), node=activity, file=filename,
+                           params={"name": label(activity)})
         elif maximum and not maximum.isdigit():
-            problems.error("loop_maximum", f"loopMaximum of {label(activity)} is {maximum!r}; write a whole number.",
-                           node=activity, file=filename,
-                           message_id=f"loopMaximum pada {label(activity)} harus bilangan bulat.")
+            problems.error("loop_maximum", N_("loopMaximum of %(name)s is %(value)s; write a whole number."),
+                           node=activity, file=filename, params={"name": label(activity), "value": repr(maximum)})
         if condition and (condition[0].text or "").strip():
-            _check_code(juel_to_python(condition[0].text), activity, "loop condition", problems, filename,
+            _check_code(juel_to_python(condition[0].text), activity, Text(N_("loop condition")), problems, filename,
                         check_expression)
 
 
 def _check_multi_instance(activity, loop: Loop, problems: ProblemList, filename: str, check_expression) -> None:
     if not is_bpmn(activity):
         return
-    what = f"Multi-instance {label(activity)}"
+    where = {"name": label(activity)}
     if loop.cardinality is None and loop.data_input is None:
-        problems.error("multi_instance_input", f"{what} does not say what to repeat over. Set camunda:collection to "
-                       "the variable holding the list (and camunda:elementVariable to the name each instance gives "
-                       "its item), or a loop cardinality (how many times), or loopDataInputRef and inputDataItem.",
-                       node=activity, file=filename,
-                       message_id=f"Multi-instance {label(activity)} tidak menyebut daftar yang diulang "
-                                  "(camunda:collection) atau jumlah pengulangan (loop cardinality).")
+        problems.error("multi_instance_input", N_("Multi-instance %(name)s does not say what to repeat over. Set "
+                                                  "camunda:collection to the variable holding the list (and "
+                                                  "camunda:elementVariable to the name each instance gives its "
+                                                  "item), or a loop cardinality (how many times), or "
+                                                  "loopDataInputRef and inputDataItem."),
+                       node=activity, file=filename, params=where)
         return
     if loop.cardinality is not None and loop.data_input is not None:
-        problems.error("multi_instance_input", f"{what} has both a loop cardinality and a collection; keep one of "
-                       "them.", node=activity, file=filename,
-                       message_id=f"Multi-instance {label(activity)} memiliki cardinality dan collection sekaligus; "
-                                  "pilih salah satu.")
-    names = [("collection", loop.data_input), ("element variable", loop.input_item),
-             ("output collection (loopDataOutputRef)", loop.data_output), ("output item", loop.output_item)]
+        problems.error("multi_instance_input", N_("Multi-instance %(name)s has both a loop cardinality and a "
+                                                  "collection; keep one of them."), node=activity, file=filename,
+                       params=where)
+    names = [(N_("collection"), loop.data_input), (N_("element variable"), loop.input_item),
+             (N_("output collection (loopDataOutputRef)"), loop.data_output), (N_("output item"), loop.output_item)]
     for what_name, value in names:
         if value is not None and not _NAME.fullmatch(value):
             shown = loop.camunda_collection if what_name == "collection" and loop.camunda_collection else value
-            problems.error("multi_instance_name", f"The {what_name} of {label(activity)} is {shown!r}; it must be "
-                           "the name of a process variable (letters, digits and '_', e.g. items or ${items}).",
-                           node=activity, file=filename,
-                           message_id=f"{what_name} pada multi-instance {label(activity)} harus nama variabel "
-                                      f"proses, bukan {shown!r}.")
+            problems.error("multi_instance_name", N_("The %(what)s of %(name)s is %(value)s; it must be the name of a "
+                                                     "process variable (letters, digits and '_', e.g. items or "
+                                                     "${items})."), node=activity, file=filename,
+                           params={**where, "what": Text(what_name), "value": repr(shown)})
     if (loop.data_output is None) != (loop.output_item is None):
-        problems.error("multi_instance_output", f"{what} names only one of loopDataOutputRef and outputDataItem: "
-                       "give both (the list that collects the results and the variable each instance sets) or "
-                       "neither.", node=activity, file=filename,
-                       message_id=f"Multi-instance {label(activity)} harus menyebut loopDataOutputRef dan "
-                                  "outputDataItem bersama-sama.")
+        problems.error("multi_instance_output", N_("Multi-instance %(name)s names only one of loopDataOutputRef and "
+                                                   "outputDataItem: give both (the list that collects the results "
+                                                   "and the variable each instance sets) or neither."),
+                       node=activity, file=filename, params=where)
     if loop.cardinality is not None:
-        _check_code(loop.cardinality, activity, "loop cardinality", problems, filename, check_expression)
+        _check_code(loop.cardinality, activity, Text(N_("loop cardinality")), problems, filename, check_expression)
     if loop.condition is not None:
-        _check_code(loop.condition, activity, "completion condition", problems, filename, check_expression)
+        _check_code(loop.condition, activity, Text(N_("completion condition")), problems, filename, check_expression)
 
 
-def _check_code(code: str, activity, what: str, problems: ProblemList, filename: str, check_expression) -> None:
+def _check_code(code: str, activity, what: Text, problems: ProblemList, filename: str, check_expression) -> None:
     camunda_variables = _CAMUNDA_LOOP_VARIABLES.findall(code)
+    where = {"what": what, "name": label(activity)}
     if camunda_variables:
-        problems.error("multi_instance_variables", f"The {what} of {label(activity)} uses Camunda's "
-                       f"{camunda_variables[0]}, which Lincah does not provide. Write it over the process data "
-                       "(e.g. a variable the instances set).", node=activity, file=filename,
-                       message_id=f"{what} pada {label(activity)} memakai variabel Camunda {camunda_variables[0]} "
-                                  "yang tidak tersedia.")
+        problems.error("multi_instance_variables", N_("The %(what)s of %(name)s uses Camunda's %(variable)s, which "
+                                                      "Lincah does not provide. Write it over the process data (e.g. "
+                                                      "a variable the instances set)."), node=activity,
+                       file=filename, params={**where, "variable": camunda_variables[0]})
         return
     message = check_expression(code)
     if message:
-        problems.error("code_invalid", f"The {what} of {label(activity)} is not allowed or does not compile: "
-                       f"{code!r} — {message}.", node=activity, file=filename,
-                       message_id=f"{what} pada {label(activity)} tidak valid: {code!r} — {message}")
+        problems.error("code_invalid", N_("The %(what)s of %(name)s is not allowed or does not compile: %(code)s — "
+                                          "%(reason)s."), node=activity, file=filename,
+                       params={**where, "code": repr(code), "reason": message})

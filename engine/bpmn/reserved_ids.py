@@ -19,6 +19,7 @@ import re
 from engine.bpmn.names import FLOW_NODE_TAGS, is_bpmn, local
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.xml import load_xml
+from engine.texts import N_
 
 RESERVED = frozenset({"Start", "End", "Root", "StartEventSplit", "StartEventJoin"})
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
@@ -59,10 +60,10 @@ def rename_reserved(text: str, problems: ProblemList, filename: str, max_bytes: 
         new = _free_name(old, taken)
         taken.add(new)
         text = _replace_references(text, old, new)
-        problems.warning("reserved_id", f"Element id {old!r} is a name the workflow engine uses for itself; it is "
-                         f"renamed {new!r} in the deployed diagram (and in its tasks). Rename it in your modeler "
-                         "to keep the two alike.", file=filename, element_id=new, line=_line_of(text, new),
-                         message_id=f"Id elemen {old!r} dipakai mesin alur kerja; diganti menjadi {new!r}.")
+        problems.warning("reserved_id", N_("Element id %(old)s is a name the workflow engine uses for itself; it is "
+                                           "renamed %(new)s in the deployed diagram (and in its tasks). Rename it in "
+                                           "your modeler to keep the two alike."), file=filename, element_id=new,
+                         line=_line_of(text, new), params={"old": repr(old), "new": repr(new)})
     return text
 
 

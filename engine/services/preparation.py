@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from engine.bpmn.compiler import Compiled, SourceFile
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.reserved_ids import might_hold_reserved_ids, rename_reserved
+from engine.texts import N_, Text
 from engine.workflow.spec_preparation import Unprepared, prepare
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -49,10 +50,11 @@ def prepare_spec(ctx: EngineContext, compiled: Compiled) -> None:
         compiled.spec = None
         element = exc.element_id or compiled.key
         compiled.problems.error(
-            "engine_prepare", f"The engine could not prepare {element!r} for running: {exc.reason}. Please "
-            "report this to the Lincah team with the file; meanwhile, drawing the element another way may help.",
+            "engine_prepare", N_("The engine could not prepare %(element)s for running: %(reason)s. Please report "
+                                 "this to the Lincah team with the file; meanwhile, drawing the element another way "
+                                 "may help."),
             file=compiled.main_file, element_id=element, line=_line_of(compiled, element),
-            message_id=f"Mesin alur kerja tidak dapat menyiapkan elemen {element!r}; laporkan ke tim Lincah.")
+            params={"element": repr(element), "reason": exc.reason})
 
 
 def guarded(main: SourceFile, check: Callable[[], Compiled]) -> Compiled:
@@ -63,13 +65,13 @@ def guarded(main: SourceFile, check: Callable[[], Compiled]) -> Compiled:
     except Exception as exc:  # noqa: BLE001 - the last resort: a located problem and a log entry, never a 500
         log.exception("lint of %s failed", main.name)
         element = _element_in_traceback(exc)
-        what = f"element {element!r}" if element else "this diagram"
+        what = Text(N_("element %(id)s"), {"id": repr(element)}) if element else Text(N_("this diagram"))
         compiled = Compiled(main.name)
         compiled.problems.error(
-            "engine_failure", f"The engine could not prepare {what}: {type(exc).__name__}: {exc}. Please report "
-            "this to the Lincah team with the file.",
+            "engine_failure", N_("The engine could not prepare %(what)s: %(error)s. Please report this to the Lincah "
+                                 "team with the file."),
             file=main.name, element_id=element, line=None if element else 1,
-            message_id="Mesin alur kerja gagal menyiapkan diagram ini; laporkan ke tim Lincah.")
+            params={"what": what, "error": f"{type(exc).__name__}: {exc}"})
         return compiled
 
 
