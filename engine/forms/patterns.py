@@ -25,11 +25,12 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend, validator_for
 
 from engine.forms.fields import DATA_KEYWORDS
+from engine.texts import N_, Text
 
 UNEXPECTED = "Additional properties are not allowed ("  # jsonschema's wording, which the messages read back
 PATTERN_PROPERTIES = "x-lincah-patternProperties"  # patternProperties, as the validator sees it (RE2 only)
-ADVICE = ("Form patterns run on RE2 (https://github.com/google/re2/wiki/Syntax): write it without backreferences "
-          "(\\1) and lookaround ((?=, (?!, (?<=, (?<!), e.g. list the alternatives or check the rule in a script")
+ADVICE = N_("Form patterns run on RE2 (https://github.com/google/re2/wiki/Syntax): write it without backreferences "
+            "(\\1) and lookaround ((?=, (?!, (?<=, (?<!), e.g. list the alternatives or check the rule in a script")
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a refused pattern is reported to the analyst, not printed on the server's stderr
@@ -124,11 +125,13 @@ def unsupported_patterns(schema: dict) -> list[str]:
     for where, pattern in patterns_of(schema):
         reason = problem(pattern)
         if reason is not None:
-            messages.append(f"the pattern {pattern!r} of field {field_of(where)} (at {where}) cannot be used: "
-                            f"{reason}. {ADVICE}")
+            messages.append(Text(N_("the pattern %(pattern)s of field %(field)s (at %(path)s) cannot be used: "
+                                    "%(reason)s. %(advice)s"),
+                                 {"pattern": repr(pattern), "field": field_of(where), "path": where,
+                                  "reason": reason, "advice": Text(ADVICE)}))
     if _has_keyword(schema, "patternProperties") and _has_keyword(schema, "unevaluatedProperties"):
-        messages.append("the form combines unevaluatedProperties with patternProperties, which cannot be checked "
-                        "safely: use additionalProperties instead of unevaluatedProperties")
+        messages.append(Text(N_("the form combines unevaluatedProperties with patternProperties, which cannot be "
+                                "checked safely: use additionalProperties instead of unevaluatedProperties")))
     return messages
 
 

@@ -98,43 +98,49 @@ def _inside(folder: Path, path: Path) -> bool:
 
 
 def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
-    """Parse and check a form; return the form or the messages that say what is wrong with it."""
+    """Parse and check a form; return the form or the messages (catalogue ``Text``) that say what is wrong with
+    it."""
+    origin = {"file": files.origin}
     try:
         schema = orjson.loads(files.schema_text)
     except orjson.JSONDecodeError as exc:
-        return None, [f"form file {files.origin} is not valid JSON: {exc}"]
+        return None, [Text(N_("form file %(file)s is not valid JSON: %(error)s"), {**origin, "error": str(exc)})]
     if not isinstance(schema, dict):
-        return None, [f"form file {files.origin} must contain a JSON object (a JSON Schema)"]
+        return None, [Text(N_("form file %(file)s must contain a JSON object (a JSON Schema)"), origin)]
     try:
         validator_for(schema, default=Draft202012Validator).check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path) or "(root)"
-        return None, [f"form file {files.origin} is not a valid JSON Schema at {path}: {exc.message}"]
+        return None, [Text(N_("form file %(file)s is not a valid JSON Schema at %(path)s: %(error)s"),
+                           {**origin, "path": path, "error": exc.message})]
     misordered = _misordered_dates_keyword(schema)
     if misordered is not None:
-        return None, [f"form file {files.origin}: {DATES_IN_ORDER} at {misordered} must be a list of [earlier, later] "
-                      "pairs of that object's own property names, e.g. [[\"start_date\", \"end_date\"]]"]
+        return None, [Text(N_("form file %(file)s: %(keyword)s at %(path)s must be a list of [earlier, later] pairs of "
+                              "that object's own property names, e.g. [[\"start_date\", \"end_date\"]]"),
+                           {**origin, "keyword": DATES_IN_ORDER, "path": misordered})]
     unresolved = fields.unresolved_reference(schema)
     if unresolved is not None:
         ref, where = unresolved
-        return None, [f"form file {files.origin}: the reference {ref!r} at {where} does not point inside the form; "
-                      "forms cannot load other files or addresses: put the definition under \"$defs\" and refer to "
-                      "it as \"#/$defs/<name>\""]
+        return None, [Text(N_("form file %(file)s: the reference %(ref)s at %(path)s does not point inside the form; "
+                              "forms cannot load other files or addresses: put the definition under \"$defs\" and "
+                              "refer to it as \"#/$defs/<name>\""), {**origin, "ref": repr(ref), "path": where})]
     unsafe = patterns.unsupported_patterns(schema)
     if unsafe:
-        return None, [f"form file {files.origin}: {message}" for message in unsafe]
+        return None, [Text(N_("form file %(file)s: %(problem)s"), {**origin, "problem": message}) for message in unsafe]
     declared = _reserved_field(schema)
     if declared is not None:
-        return None, [f"form file {files.origin} declares a field named {RESERVED_KEY!r} at {declared}, a name the "
-                      "workflow engine reserves for its own values: rename the field"]
+        return None, [Text(N_("form file %(file)s declares a field named %(name)s at %(path)s, a name the workflow "
+                              "engine reserves for its own values: rename the field"),
+                           {**origin, "name": repr(RESERVED_KEY), "path": declared})]
     ui_schema = None
     if files.ui_text is not None:
         try:
             ui_schema = orjson.loads(files.ui_text)
         except orjson.JSONDecodeError as exc:
-            return None, [f"UI schema of {files.key} is not valid JSON: {exc}"]
+            return None, [Text(N_("UI schema of %(key)s is not valid JSON: %(error)s"),
+                               {"key": files.key, "error": str(exc)})]
         if not isinstance(ui_schema, dict):
-            return None, [f"UI schema of {files.key} must be a JSON object"]
+            return None, [Text(N_("UI schema of %(key)s must be a JSON object"), {"key": files.key})]
     canonical = orjson.dumps({"schema": schema, "ui": ui_schema}, option=orjson.OPT_SORT_KEYS)
     return Form(files.key, schema, ui_schema, hashlib.sha256(canonical).hexdigest()), []
 
