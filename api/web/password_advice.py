@@ -1,19 +1,15 @@
-"""The password policy's answers (``engine.people.passwords``) in the visitor's language, for every form that sets a
-password: registration, an administrator creating an account or resetting a password."""
+"""The password policy (``engine.people.passwords``) on every form that sets a password — registration, an
+administrator creating an account or resetting a password: its hint, and its refusal in the visitor's language (the
+engine's own message, from the catalogue, so the page gives the same reason as the API)."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
 from engine.people import passwords
+from engine.texts import localized
 
-_ADVICE = {
-    passwords.TOO_SHORT: lambda: _("The password must have at least %(num)d characters.", num=passwords.MIN_PASSWORD),
-    passwords.CONTAINS_NAME: lambda: _("The password must not be or contain the username (or the person's name)."),
-    passwords.COMMON: lambda: _("This password is one of the most common ones, which attackers try first."),
-    passwords.GUESSABLE: lambda: _("This password is too easy to guess (a keyboard row, a repeat, a date or a word "
-                                   "with digits)."),
-}
+from . import i18n
 
 
 def hint() -> str:
@@ -22,12 +18,8 @@ def hint() -> str:
              "together only for you are easy to remember and hard to guess.", num=passwords.MIN_PASSWORD)
 
 
-def message(reason: str | None) -> str:
-    """Why the password is refused, and what to do instead."""
-    why = _ADVICE.get(reason or "", _ADVICE[passwords.TOO_SHORT])()
-    return why + " " + _("Choose a passphrase of three or four words, such as kopi-pagi-di-pelabuhan.")
-
-
 def for_error(error) -> str:
-    """The message for an ``InvalidInput`` about the password (a ``WeakPassword`` says which rule it broke)."""
-    return message(getattr(error, "reason", None))
+    """Why the password is refused and what to do instead: the refusal's ``details["password"]`` (a ``Text``) in the
+    page's language."""
+    details = error.details if isinstance(error.details, dict) else {}
+    return str(localized(details.get("password") or error.message, i18n.lang()))

@@ -22,6 +22,7 @@ from engine.services import definitions, office_rule
 from engine.sla import clocks
 from engine.storage import audit
 from engine.storage.models import Instance, Task
+from engine.texts import N_, Text
 from engine.workflow import runtime
 from engine.workflow.runtime import APPLICATION_FIELD
 from engine.workflow.serialization import SERIALIZER_VERSION
@@ -108,10 +109,10 @@ def resume(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     """
     instance = get(session, instance_id, actor)
     if not may_resume(actor, instance):
-        raise Forbidden("Only an administrator or a supervisor of the office can resume an application.")
+        raise Forbidden(Text(N_("Only an administrator or a supervisor of the office can resume an application.")))
     if instance.status != ERROR:
-        raise Conflict(f"Application {instance.registration_no} is {instance.status}; only an application stopped "
-                       "by an error can be resumed.")
+        raise Conflict(Text(N_("Application %(number)s is %(status)s; only an application stopped by an error can "
+                               "be resumed."), {"number": instance.registration_no, "status": instance.status}))
     now = ctx.now()
     audit.record(session, "resumed", actor=actor.username, at=now, instance_id=instance.id,
                  element_id=instance.error_element, failed=instance.error_message, note=note)
@@ -127,7 +128,7 @@ def get(session: Session, instance_id: int, actor: Actor) -> Instance:
     instance = session.get(Instance, instance_id)
     if instance is None or not may_view_file(session, actor, instance):
         # Same answer for "absent" and "not yours": no information leaks across offices.
-        raise NotFound(f"Application {instance_id} was not found.")
+        raise NotFound(Text(N_("Application %(id)s was not found."), {"id": instance_id}))
     return instance
 
 
@@ -153,20 +154,22 @@ def cancel(session: Session, ctx: EngineContext, instance_id: int, actor: Actor,
     """The applicant may withdraw before any decision; a supervisor of the office may cancel at any time."""
     instance = get(session, instance_id, actor)
     if instance.status in (COMPLETED, CANCELLED):
-        raise Conflict(f"Application {instance.registration_no} is already {instance.status}.")
+        raise Conflict(Text(N_("Application %(number)s is already %(status)s."),
+                            {"number": instance.registration_no, "status": instance.status}))
     is_owner = actor.username == instance.applicant
     is_supervisor = SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)
     if not is_supervisor:
         if not is_owner:
-            raise Forbidden("Only the applicant or a supervisor of the office can cancel this application.")
+            raise Forbidden(Text(N_("Only the applicant or a supervisor of the office can cancel this application.")))
         decided = session.scalar(select(Task.id).where(Task.instance_id == instance.id, Task.state == "completed",
                                                        Task.for_applicant.is_(False)).limit(1))
         if decided is not None:
-            raise Conflict("An officer has already decided on this application; ask the office to cancel it.")
+            raise Conflict(Text(N_("An officer has already decided on this application; ask the office to cancel "
+                                   "it.")))
     elif not is_owner and not reason.strip():
         # The office ends someone's file: the reason is what the applicant is told, and what the audit keeps.
-        raise InvalidData("Say why the office cancels this application: the applicant is told the reason.",
-                          {"reason": "Give the reason the applicant will read."})
+        raise InvalidData(Text(N_("Say why the office cancels this application: the applicant is told the reason.")),
+                          {"reason": Text(N_("Give the reason the applicant will read."))})
     now = ctx.now()
     # Tasks first, then the application: the order a completion takes its row locks in. The other order made a
     # cancellation and a completion at the same moment deadlock on PostgreSQL instead of one of them losing.

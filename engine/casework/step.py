@@ -32,6 +32,7 @@ from engine.observability import STEP_SECONDS
 from engine.sla import clocks
 from engine.storage import audit, sql
 from engine.storage.models import Instance, Task
+from engine.texts import N_, Text
 from engine.workflow import runtime
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -57,9 +58,10 @@ class Step:
         try:
             spiff_task = self.workflow.get_task_from_id(UUID(task_id))
         except Exception as exc:  # noqa: BLE001 - the projection points at a task the state no longer has
-            raise Conflict(f"Task {name!r} is no longer part of the application.") from exc
+            raise Conflict(Text(N_("Task %(task)s is no longer part of the application."),
+                                {"task": repr(name)})) from exc
         if spiff_task.state != runtime.TaskState.READY:
-            raise Conflict(f"Task {name!r} is no longer waiting for input.")
+            raise Conflict(Text(N_("Task %(task)s is no longer waiting for input."), {"task": repr(name)}))
         # The projection mirrors the ready human tasks, so these are the application's other open rows.
         self.others_open = set(runtime.ready_human_ids(self.workflow)) - {task_id}
         return spiff_task

@@ -75,7 +75,7 @@ def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
     else:
         task, instance = _load(session, str(task_id))
     if task is None or instance is None or not _visible(actor, task, instance):
-        raise NotFound(f"Task {task_id} was not found.")
+        raise NotFound(Text(N_("Task %(task_id)s was not found."), {"task_id": task_id}))
     return task, instance
 
 
@@ -100,8 +100,9 @@ def _load(session: Session, task_id: str) -> tuple[Task | None, Instance | None]
 def _require_worker(actor: Actor, task: Task, instance: Instance) -> None:
     if not may_work(actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
                     candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
-        groups = ", ".join(task.candidate_groups) or "a supervisor"
-        raise Forbidden(f"You may not work on task {task.name!r}: it is for {groups} in {task.jurisdiction}.")
+        groups = ", ".join(task.candidate_groups) or Text(N_("a supervisor"))
+        raise Forbidden(Text(N_("You may not work on task %(task)s: it is for %(groups)s in %(office)s."),
+                             {"task": repr(task.name), "groups": groups, "office": task.jurisdiction}))
 
 
 def _require_open(task: Task) -> None:
@@ -132,7 +133,7 @@ def unclaim(session: Session, ctx: EngineContext, task_id: str, actor: Actor) ->
     task, instance = get(session, task_id, actor)
     _require_open(task)
     if task.for_applicant:
-        raise InvalidInput("Tasks of the applicant cannot be unclaimed.")
+        raise InvalidInput(Text(N_("Tasks of the applicant cannot be unclaimed.")))
     if task.assignee is None:
         return task  # already back with the group: nothing to release, nothing to record
     if task.assignee != actor.username and not (SUPERVISOR in actor.roles and actor.covers(task.jurisdiction)):
@@ -153,15 +154,17 @@ def assign(session: Session, ctx: EngineContext, task_id: str, username: str, ac
     task, instance = get(session, task_id, actor)
     _require_open(task)
     if SUPERVISOR not in actor.roles or not actor.covers(task.jurisdiction):
-        raise Forbidden("Only a supervisor of this office can assign tasks.")
+        raise Forbidden(Text(N_("Only a supervisor of this office can assign tasks.")))
     user = session.query(User).filter_by(username=username, active=True).one_or_none()
     if user is None:
-        raise InvalidInput(f"There is no active user {username!r}.", {"username": "Unknown user."})
+        raise InvalidInput(Text(N_("There is no active user %(username)s."), {"username": repr(username)}),
+                           {"username": Text(N_("Unknown user."))})
     target = Actor.of(user.username, user.roles, user.groups, user.jurisdictions)
     if not may_work(target, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=None,
                     candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
-        raise InvalidInput(f"{username} may not work on {task.name!r} (wrong group or office).",
-                           {"username": "This user is not a candidate for the task."})
+        raise InvalidInput(Text(N_("%(username)s may not work on %(task)s (wrong group or office)."),
+                                {"username": username, "task": repr(task.name)}),
+                           {"username": Text(N_("This user is not a candidate for the task."))})
     now = ctx.now()
     previous = task.assignee
     _change_if_unchanged(session, task, {"state": "claimed", "assignee": username, "claimed_at": now},
@@ -211,8 +214,8 @@ def submission(session: Session, task_id: str, actor: Actor, data, expected_revi
     claimed by a colleague, application not running or changed since ``expected_revision``).
     """
     if not isinstance(data, dict):
-        raise InvalidData("The task data must be a JSON object of form fields.",
-                          {"data": "Send an object whose keys are the form's fields."})
+        raise InvalidData(Text(N_("The task data must be a JSON object of form fields.")),
+                          {"data": Text(N_("Send an object whose keys are the form's fields."))})
     task, instance = get(session, task_id, actor)
     _require_open(task)
     _require_worker(actor, task, instance)
@@ -291,7 +294,7 @@ def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, acto
     """Let the instance's due BPMN timers fire (according to ``ctx.clock``) and run to the next wait."""
     instance = session.get(Instance, instance_id)
     if instance is None:
-        raise NotFound(f"Application {instance_id} was not found.")
+        raise NotFound(Text(N_("Application %(id)s was not found."), {"id": instance_id}))
     if instance.status != RUNNING:
         return []
     try:

@@ -23,6 +23,7 @@ from engine.people import users as user_service
 from engine.people.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
 from engine.services import definitions
 from engine.storage.models import Instance, Task
+from engine.texts import N_, Text
 from engine.workflow import runtime
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -35,15 +36,17 @@ def _applicant_of(session: Session, actor: Actor, applicant: str | None) -> tupl
         if APPLICANT in actor.roles:
             return actor.username, None
         if actor.has_role(OFFICER, SUPERVISOR):
-            raise InvalidData("Name the applicant you are applying for.",
-                              {"applicant": "The username of the applicant (they register at /auth/register)."})
-        raise Forbidden("Only applicants and front-office officers can submit applications.")
+            raise InvalidData(Text(N_("Name the applicant you are applying for.")),
+                              {"applicant": Text(N_("The username of the applicant (they register at "
+                                                    "/auth/register)."))})
+        raise Forbidden(Text(N_("Only applicants and front-office officers can submit applications.")))
     if not actor.has_role(OFFICER, SUPERVISOR):
-        raise Forbidden("Only office staff can submit an application on behalf of someone else.")
+        raise Forbidden(Text(N_("Only office staff can submit an application on behalf of someone else.")))
     user = user_service.by_username(session, applicant.strip().lower())
     if user is None or not user.active or APPLICANT not in (user.roles or []):
-        raise InvalidData(f"There is no active applicant account {applicant!r}.",
-                          {"applicant": "Register the applicant first (POST /api/v1/auth/register)."})
+        raise InvalidData(Text(N_("There is no active applicant account %(applicant)s."),
+                               {"applicant": repr(applicant)}),
+                          {"applicant": Text(N_("Register the applicant first (POST /api/v1/auth/register)."))})
     return user.username, user.full_name or None
 
 
@@ -60,7 +63,8 @@ def start_application(session: Session, ctx: EngineContext, actor: Actor, *, ser
     instance = applications.start(session, ctx, service=service, data=data, actor=actor, applicant=username,
                                   applicant_name=full_name, version=definition.version)
     if username != actor.username and not (actor.covers(instance.jurisdiction) or ADMIN in actor.roles):
-        raise Forbidden(f"This application belongs to the {instance.jurisdiction} office, which you do not serve.")
+        raise Forbidden(Text(N_("This application belongs to the %(office)s office, which you do not serve."),
+                             {"office": instance.jurisdiction}))
     attachments.link(session, files, instance.id)
     return instance
 
@@ -79,8 +83,10 @@ def open_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor) 
     worker = may_work(actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
                       candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction)
     if not (worker or task.completed_by == actor.username or ADMIN in actor.roles):
-        raise Forbidden(f"Task {task.name!r} is for {', '.join(task.candidate_groups) or 'a supervisor'} in "
-                        f"{task.jurisdiction}; open the application instead.")
+        raise Forbidden(Text(N_("Task %(task)s is for %(groups)s in %(office)s; open the application instead."),
+                             {"task": repr(task.name),
+                              "groups": ", ".join(task.candidate_groups) or Text(N_("a supervisor")),
+                              "office": task.jurisdiction}))
     form = definitions.form_of(session, instance.definition, task.form_key)
     workflow = runtime.load(ctx, instance)
     try:

@@ -25,6 +25,7 @@ from engine.people import users as user_service
 from engine.people.access import ADMIN, APPLICANT, ROLES, Actor, may_work
 from engine.storage import audit
 from engine.storage.models import Instance, Task, User
+from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -42,14 +43,15 @@ def register_applicant(session: Session, ctx: EngineContext, *, username: str, p
 
 def _require_admin(actor: Actor) -> None:
     if ADMIN not in actor.roles:
-        raise Forbidden("Only an administrator can manage user accounts.")
+        raise Forbidden(Text(N_("Only an administrator can manage user accounts.")))
 
 
 def _check_jurisdictions(values) -> None:
     bad = [v for v in values or [] if not v or set(v) - _JURISDICTION_CHARS]
     if bad:
-        raise InvalidInput(f"Invalid jurisdiction code(s): {', '.join(map(repr, bad))}.",
-                           {"jurisdictions": "Use office codes such as sulsel, sinjai or bone ('*' for all)."})
+        raise InvalidInput(Text(N_("Invalid jurisdiction code(s): %(codes)s."), {"codes": ", ".join(map(repr, bad))}),
+                           {"jurisdictions": Text(N_("Use office codes such as sulsel, sinjai or bone ('*' for "
+                                                     "all)."))})
 
 
 def create(session: Session, ctx: EngineContext, actor: Actor, **fields) -> User:
@@ -62,7 +64,7 @@ def get(session: Session, actor: Actor, username: str) -> User:
     _require_admin(actor)
     user = user_service.by_username(session, (username or "").strip().lower())
     if user is None:
-        raise NotFound(f"There is no user {username!r}.")
+        raise NotFound(Text(N_("There is no user %(username)s."), {"username": repr(username)}))
     return user
 
 
@@ -92,11 +94,11 @@ def update(session: Session, ctx: EngineContext, actor: Actor, username: str, *,
     if roles is not None:
         roles = sorted({r.strip() for r in roles if r and r.strip()})
         if not roles or [r for r in roles if r not in ROLES]:
-            raise InvalidInput(f"Choose roles from: {', '.join(ROLES)}.",
-                               {"roles": f"Choose roles from: {', '.join(ROLES)}."})
+            choose = Text(N_("Choose roles from: %(roles)s."), {"roles": ", ".join(ROLES)})
+            raise InvalidInput(choose, {"roles": choose})
         if user.username == actor.username and ADMIN not in roles:
-            raise InvalidInput("You cannot remove your own administrator role; ask another administrator.",
-                               {"roles": "An administrator cannot demote themselves."})
+            raise InvalidInput(Text(N_("You cannot remove your own administrator role; ask another administrator.")),
+                               {"roles": Text(N_("An administrator cannot demote themselves."))})
         user.roles = roles
     if groups is not None:
         user.groups = sorted({g.strip() for g in groups if g and g.strip()})
@@ -111,7 +113,8 @@ def update(session: Session, ctx: EngineContext, actor: Actor, username: str, *,
         user.email = email.strip() or None
     if active is not None and active != user.active:
         if user.username == actor.username and not active:
-            raise InvalidInput("You cannot deactivate your own account.", {"active": "Ask another administrator."})
+            raise InvalidInput(Text(N_("You cannot deactivate your own account.")),
+                               {"active": Text(N_("Ask another administrator."))})
         user.active = active
         if not active:
             tokens.revoke_all(session, ctx, user.id)

@@ -24,6 +24,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from engine.errors import InvalidInput
+from engine.texts import N_, Text
 
 MIN_PASSWORD = 8
 # zxcvbn's score 2 and above: more than 10^6 estimated guesses.
@@ -38,23 +39,30 @@ CONTAINS_NAME = "contains_name"
 COMMON = "common"
 GUESSABLE = "guessable"
 
-ADVICE = "Choose a passphrase of three or four words that belong together only for you, such as kopi-pagi-di-pelabuhan."
+# Each reason says what to do too (a passphrase of a few words); one catalogue entry each, so a page says it whole.
 MESSAGES = {
-    TOO_SHORT: f"The password must have at least {MIN_PASSWORD} characters. " + ADVICE,
-    CONTAINS_NAME: "The password must not be or contain the username (or the person's name). " + ADVICE,
-    COMMON: "This password is one of the most common ones, which attackers try first. " + ADVICE,
-    GUESSABLE: "This password is too easy to guess (a keyboard row, a repeat, a date or a word with digits). "
-               + ADVICE,
+    TOO_SHORT: Text(N_("The password must have at least %(num)d characters. Choose a passphrase of three or four "
+                       "words that belong together only for you, such as kopi-pagi-di-pelabuhan."),
+                    {"num": MIN_PASSWORD}),
+    CONTAINS_NAME: Text(N_("The password must not be or contain the username (or the person's name). Choose a "
+                           "passphrase of three or four words that belong together only for you, such as "
+                           "kopi-pagi-di-pelabuhan.")),
+    COMMON: Text(N_("This password is one of the most common ones, which attackers try first. Choose a passphrase "
+                    "of three or four words that belong together only for you, such as kopi-pagi-di-pelabuhan.")),
+    GUESSABLE: Text(N_("This password is too easy to guess (a keyboard row, a repeat, a date or a word with "
+                       "digits). Choose a passphrase of three or four words that belong together only for you, such "
+                       "as kopi-pagi-di-pelabuhan.")),
 }
 
 
 class WeakPassword(InvalidInput):
     """A password the policy refuses; ``reason`` is one of ``TOO_SHORT``, ``CONTAINS_NAME``, ``COMMON``,
-    ``GUESSABLE``."""
+    ``GUESSABLE``. The message under ``details["password"]`` is a ``Text``: a page says it in its language."""
 
     def __init__(self, reason: str, *, message: str | None = None, details: dict | None = None):
         # ``message``/``details``: when other fields of the same form are wrong too, all of them are said at once.
-        super().__init__(message or f"password: {MESSAGES[reason]}", details or {"password": MESSAGES[reason]})
+        super().__init__(message or Text(N_("password: %(problem)s"), {"problem": MESSAGES[reason]}),
+                         details or {"password": MESSAGES[reason]})
         self.reason = reason
 
 

@@ -15,6 +15,7 @@ from engine.people import passwords
 from engine.people.access import ROLES, Actor
 from engine.storage import audit
 from engine.storage.models import User
+from engine.texts import N_, Text
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 MIN_PASSWORD = passwords.MIN_PASSWORD
@@ -37,7 +38,8 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
     username = (username or "").strip().lower()
     problems = {}
     if not valid_username(username):
-        problems["username"] = "Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
+        problems["username"] = Text(N_("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter "
+                                       "or digit."))
     weak = passwords.problem(password, username=username, names=(full_name, email))
     if weak is not None:
         problems["password"] = passwords.MESSAGES[weak]
@@ -46,14 +48,17 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
     roles = _clean_list(roles)
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:
-        problems["roles"] = f"Choose roles from: {', '.join(ROLES)}."
+        problems["roles"] = Text(N_("Choose roles from: %(roles)s."), {"roles": ", ".join(ROLES)})
     if problems:
-        message = "The user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items())
+        said = [Text(N_("%(field)s: %(problem)s"), {"field": k, "problem": v}) for k, v in problems.items()]
+        while len(said) > 1:  # "a; b; c", each problem in the reader's language
+            said[-2:] = [Text(N_("%(earlier)s; %(later)s"), {"earlier": said[-2], "later": said[-1]})]
+        message = Text(N_("The user cannot be created: %(problems)s"), {"problems": said[0]})
         if weak is not None:
             raise passwords.WeakPassword(weak, message=message, details=problems)
         raise InvalidInput(message, problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"The username {username!r} is taken. Choose another.")
+        raise Conflict(Text(N_("The username %(username)s is taken. Choose another."), {"username": repr(username)}))
     user = User(username=username, password_hash=generate_password_hash(password), full_name=full_name or username,
                 email=email, roles=roles, groups=_clean_list(groups), jurisdictions=_clean_list(jurisdictions),
                 active=True, created_at=at)

@@ -72,3 +72,16 @@ def test_an_officer_whose_completion_is_refused_reads_who_holds_the_task_in_indo
         with pytest.raises(Conflict) as api_refusal:
             tasks.claim(session, ctx, task_id, Actor.of(user.username, user.roles, user.groups, user.jurisdictions))
     assert api_refusal.value.to_dict()["message"] == "Task 'Verifikasi berkas' is already claimed by vera."
+
+
+def test_a_password_the_policy_refuses_is_explained_on_the_register_page_in_indonesian(visitor):
+    refused = visitor().post("/register", {"full_name": "Siti Rahma", "username": "siti", "password": "12345678"})
+    assert refused.status_code == 422
+    said = " ".join(page(refused).cssselect("#f-password-error")[0].text_content().split())
+    assert "Kata sandi ini termasuk yang paling umum, yang dicoba pertama kali oleh penyerang. Pilih frasa sandi " \
+           "dari tiga atau empat kata yang hanya bermakna bagi Anda, misalnya kopi-pagi-di-pelabuhan." in said
+    api = visitor().client.post("/api/v1/auth/register", json={"username": "siti", "password": "12345678"})
+    assert api.status_code == 422
+    assert api.get_json()["error"]["details"]["password"] == (
+        "This password is one of the most common ones, which attackers try first. Choose a passphrase of three or "
+        "four words that belong together only for you, such as kopi-pagi-di-pelabuhan.")
