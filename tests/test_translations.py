@@ -61,8 +61,8 @@ def test_the_committed_mo_is_compiled_from_the_po():
         return tuple(value) if isinstance(value, list | tuple) else value
 
     with (CATALOG / "messages.mo").open("rb") as compiled:
-        mo = {plain(m.id): plain(m.string) for m in read_mo(compiled) if m.id}
-    po = {plain(m.id): plain(m.string) for m in _po() if m.id and not m.fuzzy}
+        mo = {(m.context, plain(m.id)): plain(m.string) for m in read_mo(compiled) if m.id}
+    po = {(m.context, plain(m.id)): plain(m.string) for m in _po() if m.id and not m.fuzzy}
     assert mo == po, "run: pybabel compile -d engine/translations (see engine/translations/README.md)"
 
 

@@ -9,7 +9,7 @@ import { layoutProcess } from "bpmn-auto-layout";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { LincahPropertiesModule } from "./lincah-provider.js";
 import { PadMenusModule } from "./pad-menus.js";
-import { IndonesianTranslateModule } from "./translate-id.js";
+import { translateModule } from "./translate.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
 const T = config.texts || {};
@@ -23,7 +23,7 @@ const modeler = new Modeler({
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
     CamundaPlatformPropertiesProviderModule, LincahPropertiesModule, PadMenusModule,
-    ...(config.lang === "id" ? [IndonesianTranslateModule] : [])],
+    translateModule(config.bpmnTexts || {})],
   moddleExtensions: { camunda: camundaModdle },
 });
 window.lincahModeler = modeler;

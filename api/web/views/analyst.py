@@ -30,6 +30,7 @@ from .. import forms as form_renderer
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
 from ..security import csrf_token, current_actor, signed_in
+from . import bpmn_js_texts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web" / "analyst" / "bpmn"
 
@@ -151,7 +152,7 @@ def analyst_modeler():
     config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key,
               "basedOnVersion": version if key else None, "lang": i18n.lang(),
               "csrf": csrf_token(),
-              "texts": {text: _(text) for text in MODELER_TEXTS}}
+              "texts": {text: _(text) for text in MODELER_TEXTS}, "bpmnTexts": bpmn_js_texts.texts()}
     return render("web/analyst/modeler.html", config=config, title=title, key=key, version=version)
 
 
