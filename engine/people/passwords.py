@@ -11,9 +11,9 @@ A password is refused when it is
   word with a digit): the rate limits make an online guesser slow, not unable.
 
 The answer names what is wrong and what to do (a passphrase of a few words), as ``WeakPassword`` — an
-``InvalidInput`` whose ``details`` carry the message under ``password`` and whose ``reason`` lets the pages say it in
-the visitor's language. Why zxcvbn: it is maintained, pure Python, has no dependencies, and ships the frequency list,
-so the product does not keep its own copy of a leak list.
+``InvalidInput`` whose ``details`` carry the message under ``password`` (a catalogue ``Text``: the pages say it in
+the visitor's language) and whose ``reason`` names the rule. Why zxcvbn: it is maintained, pure Python, has no
+dependencies, and ships the frequency list, so the product does not keep its own copy of a leak list.
 """
 
 from __future__ import annotations
