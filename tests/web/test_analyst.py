@@ -252,7 +252,8 @@ def test_a_form_the_engine_refuses_says_which_field_is_wrong_in_the_form_editor(
     assert refused.status_code == 422
     problems = " ".join(e.text_content() for e in page(refused).cssselect(".schema-problems li"))
     assert "Formulir 'research_permit/sign' tidak valid" in problems
-    assert "/properties/typename" in problems and "rename the field" in problems, problems
+    # The engine's specific reason, in the page's language (it was English on Indonesian pages before).
+    assert "/properties/typename" in problems and "ganti nama isian itu" in problems, problems
     assert '"typename"' in page(refused).cssselect("textarea#schema")[0].text_content(), "the edit is kept"
     with db.transaction() as session:
         assert len(definitions.versions(session, "research_permit")) == 1
