@@ -117,7 +117,7 @@ def _navigation(actor) -> list[tuple[str, str, str]]:
         items.append(("web.admin_users", _("Users"), "/admin"))
     if actor.has_role(ANALYST):
         items.append(("web.analyst_services", _("Service design"), "/analyst"))
-    if actor.has_role(MANAGER):
+    if actor.has_role(MANAGER, SUPERVISOR):  # a supervisor's figures are their offices'
         items.append(("web.manager_dashboard", _("SLA dashboard"), "/manager"))
     return items
 

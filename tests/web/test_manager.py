@@ -137,8 +137,8 @@ def test_the_overdue_list_links_to_the_files_oldest_first(visitor, db, ctx, hist
     assert {a.get("href") for a in links} == {f"/applications/{history['a4']}", f"/applications/{history['b1']}"}
 
 
-@pytest.mark.parametrize("username", ["vera", "supri", "ana", "andi"])
-def test_only_managers_see_the_dashboard_and_its_exports(visitor, username):
+@pytest.mark.parametrize("username", ["vera", "ana", "andi"])
+def test_only_managers_and_supervisors_see_the_dashboard_and_its_exports(visitor, username):
     person = visitor(username)
     for path in ("/manager", "/manager/services/research_permit", "/manager/overdue", "/manager/export.csv",
                  "/manager/export.xlsx"):
@@ -171,3 +171,48 @@ def test_a_period_that_is_not_a_month_says_so_and_shows_this_month(visitor, hist
     for export in ("/manager/export.csv?month=2026-13", "/manager/export.xlsx?month=2026-13"):
         refused = mira.get(export)
         assert refused.status_code == 422 and "Periode “2026-13” bukan bulan" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["vera", "ana", "andi"])
+def test_officers_and_others_still_may_not_see_the_managers_pages(visitor, username):
+    person = visitor(username)
+    for path in ("/manager", "/manager/overdue", "/manager/satisfaction", "/manager/export.csv"):
+        assert person.get(path).status_code == 403, path
+
+
+def test_a_supervisor_sees_the_managers_pages_with_the_figures_of_their_offices_only(visitor, db, ctx, clock, history):
+    """A Sinjai supervisor sees Sinjai's fishing files, never Bone's nor the province's; the menu leads there."""
+    from tests import samples
+    from tests.drive import sla_pass, start, wita
+    from tests.people import add_people
+
+    clock.set(wita(2026, 6, 2, 9, 0))
+    bone = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("bone"))
+    clock.set(wita(2026, 6, 4, 11, 30))
+    sla_pass(db, ctx)
+    with db.transaction() as session:
+        add_people(session, {"sups": (["supervisor"], [], ["sinjai"], "Supervisor Sinjai")})
+    sups = visitor("sups")
+    mira_offices = {r.get("data-office") for r in page(visitor("mira").get("/manager?month=2026-06")).cssselect(
+        "table[data-table=offices] tbody tr")}
+    assert {"sinjai", "bone", "sulsel"} <= mira_offices
+    response = sups.get("/manager?month=2026-06")
+    assert response.status_code == 200
+    tree = page(response)
+    assert {r.get("data-office") for r in tree.cssselect("table[data-table=offices] tbody tr")} == {"sinjai"}
+    assert {r.get("data-service") for r in tree.cssselect("table[data-table=services] tbody tr")} == {
+        "fishing_vessel_permit"}
+    supervisor = Actor.of("sups", ["supervisor"], [], ["sinjai"])
+    with db.transaction() as session:
+        (fishing,) = reports.sla_report(session, ctx, supervisor, JUNE).files
+    shown = tree.cssselect("table[data-table=services] tbody tr")[0]
+    assert (shown.get("data-open"), shown.get("data-breached")) == (str(fishing.figures.open),
+                                                                    str(fishing.figures.open_breached))
+    assert shown.get("data-open") == "1"  # B1; the Bone file is open too, but not theirs
+    assert [o.get("value") for o in tree.cssselect("select#office option")] == ["", "sinjai"]
+    assert "/manager" in [a.get("href") for a in tree.cssselect("nav a")]
+    overdue = {a.get("href") for a in page(sups.get("/manager/overdue")).cssselect("table.overdue tbody td a.regno")}
+    assert overdue == {f"/applications/{history['b1']}"} and f"/applications/{bone}" not in overdue
+    assert sups.get("/manager/satisfaction").status_code == 200
+    exported = sups.get("/manager/export.csv?month=2026-06").get_data(as_text=True)
+    assert ",sinjai," in exported and ",bone," not in exported and ",sulsel," not in exported

@@ -1,5 +1,6 @@
 """The manager's pages (*kepala dinas*, *kabid*): the SLA dashboard per service, step and office, the heatmap of a
-service's diagram, the overdue list, and the CSV / Excel exports of the tables shown.
+service's diagram, the overdue list, and the CSV / Excel exports of the tables shown. Supervisors see them too, with
+the figures of their own offices only (the engine's reports narrow to the actor's offices, as the API's do).
 
 All figures come from ``engine.reporting.dashboard`` (itself ``engine.reporting.reports``): the CSV export *is* the
 report API's CSV
@@ -18,7 +19,7 @@ from flask_babel import gettext as _
 
 from engine.casework import staff
 from engine.errors import InvalidInput
-from engine.people.access import ALL_JURISDICTIONS, MANAGER
+from engine.people.access import ALL_JURISDICTIONS, MANAGER, SUPERVISOR
 from engine.reporting import dashboard, reports
 from engine.reporting.dashboard import Period
 from engine.services import definitions
@@ -112,7 +113,7 @@ def _page_context() -> None:
 
 
 @bp.route("/manager")
-@signed_in(MANAGER)
+@signed_in(MANAGER, SUPERVISOR)
 def manager_dashboard():
     _page_context()
     filters = _filters()
@@ -127,7 +128,7 @@ def _offices(report: reports.SlaReport) -> list[str]:
 
 
 @bp.route("/manager/services/<key>")
-@signed_in(MANAGER)
+@signed_in(MANAGER, SUPERVISOR)
 def manager_service(key: str):
     """A service's diagram with each step coloured by its share within SLA and labelled with its median."""
     _page_context()
@@ -147,7 +148,7 @@ def manager_service(key: str):
 
 
 @bp.route("/manager/overdue")
-@signed_in(MANAGER)
+@signed_in(MANAGER, SUPERVISOR)
 def manager_overdue():
     _page_context()
     filters = _filters()
@@ -166,7 +167,7 @@ def _report_csv(filters: dict) -> tuple[str, str]:
 
 
 @bp.route("/manager/export.csv")
-@signed_in(MANAGER)
+@signed_in(MANAGER, SUPERVISOR)
 def manager_export_csv():
     text, name = _report_csv(_filters(export=True))
     return Response("\ufeff" + text, mimetype="text/csv",
@@ -188,7 +189,7 @@ def _typed(column: str, value: str):
 
 
 @bp.route("/manager/export.xlsx")
-@signed_in(MANAGER)
+@signed_in(MANAGER, SUPERVISOR)
 def manager_export_xlsx():
     """The same rows as the CSV, typed as numbers, one sheet per table shown, plus the overdue list."""
     from openpyxl import Workbook

@@ -1,5 +1,5 @@
 """The satisfaction survey on the pages: the applicant answers it on the page of a finished application; managers
-read the index (IKM) per service."""
+read the index (IKM) per service, and supervisors their offices' index."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from engine.casework import applications
 from engine.errors import Conflict, InvalidData
-from engine.people.access import MANAGER
+from engine.people.access import MANAGER, SUPERVISOR
 from engine.reporting import satisfaction
 
 from ..blueprint import bp
@@ -43,7 +43,7 @@ def answer_survey(application_id: int):
 
 
 @bp.route("/manager/satisfaction")
-@signed_in(MANAGER)
+@signed_in(MANAGER, SUPERVISOR)
 def manager_satisfaction():
     g.staff_page = True
     overall, per_service = satisfaction.indexes(db(), current_actor())
