@@ -49,7 +49,8 @@ class InboxArgs(QueryArgs):
     assignee = fields.String(validate=validate.OneOf(["me", "none"]))
     sla = fields.String(validate=validate.OneOf(["at_risk", "breached"]))
     q = fields.String(validate=validate.Length(1, 200), metadata={
-        "description": "Part of the registration number, the applicant's name or the step name (case-insensitive)."})
+        "description": "Part of the registration number, the applicant's name (on the form, or their account), the "
+                       "step name, or the form's NIK or title (case-insensitive)."})
     sort = fields.String(validate=validate.OneOf(["due_at", "created_at", "completed_at"]), metadata={
         "description": "Default: due_at (soonest first); completed_at (newest first) for state=completed."})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))

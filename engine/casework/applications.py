@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.casework import external_outbox, projection, registration
+from engine.casework.projection import NAME_FIELDS
 from engine.casework.step import CANCELLED, COMPLETED, ERROR, RUNNING, Step, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from engine.forms import schemas
@@ -64,7 +65,7 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     _start_task(workflow).data.update(start_data)
     instance = Instance(
         definition_id=definition.id, definition=definition, service_key=definition.key, registration_no=number,
-        applicant=applicant, applicant_name=applicant_name or actor.full_name or _name_from(data) or applicant,
+        applicant=applicant, applicant_name=_name_from(data) or applicant_name or actor.full_name or applicant,
         jurisdiction=office, status=RUNNING, state=ctx.codec.dump_state(workflow),
         serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now,
         **clocks.file_clock(ctx, definition, now, jurisdiction=office))
@@ -88,7 +89,9 @@ def _start_task(workflow):
 
 
 def _name_from(data: dict) -> str | None:
-    for key in ("full_name", "name", "applicant_name", "owner_name", "company_name"):
+    """The applicant named on the form: what officers read in the inbox's "Applicant" column, before the account's
+    name (a counter clerk or a campus may fill in the form for someone else; the form names who applies)."""
+    for key in NAME_FIELDS:
         if isinstance(data.get(key), str) and data[key].strip():
             return data[key].strip()
     return None

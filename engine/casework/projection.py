@@ -99,9 +99,25 @@ def _columns(row: Task) -> dict:
     return {key: getattr(row, key) for key in _TASK_KEYS}
 
 
-def search_text(registration_no: str | None, applicant_name: str | None, step_name: str) -> str:
-    """What the inbox's ``q`` is matched against (see ``engine.casework.inbox``)."""
-    return " ".join(part for part in (registration_no, applicant_name, step_name) if part).lower()[:700]
+# The start form's fields that name the applicant (the first filled in is the file's applicant name) and the other
+# fields officers look a file up by: its NIK (and NIB) and its title. Their values go into the task row's search text.
+NAME_FIELDS = ("full_name", "name", "applicant_name", "owner_name", "company_name")
+LOOKUP_FIELDS = ("nik", "nib", *NAME_FIELDS, "research_title", "title", "vessel_name")
+
+
+def search_text(registration_no: str | None, applicant_name: str | None, step_name: str,
+                data: dict | None = None, account: str | None = None) -> str:
+    """What the inbox's ``q`` is matched against (see ``engine.casework.inbox``): the registration number, the
+    applicant's name and the step's, the applicant's account, then the ``LOOKUP_FIELDS`` the file's data holds (the
+    form's NIK, names, title)."""
+    text = " ".join(part for part in (registration_no, applicant_name, step_name, account) if part).lower()
+    for name in LOOKUP_FIELDS:
+        value = (data or {}).get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            value = " ".join(str(value).split()).lower()
+            if value and value not in text:
+                text = f"{text} {value}"
+    return text[:700]
 
 
 def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
@@ -121,7 +137,8 @@ def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict,
         decision_choices=list(settings.get("decisions") or []), created_at=now,
         claimed_at=now if state == "claimed" else None, sla=settings.get("sla"),
         sla_pause=bool(settings.get("sla_pause")),
-        search_text=search_text(instance.registration_no, instance.applicant_name, settings["name"]),
+        search_text=search_text(instance.registration_no, instance.applicant_name, settings["name"], data,
+                                instance.applicant),
     )
     clocks.start_task_clock(ctx, row, settings, instance.definition.meta.get("process", {}))
     return row

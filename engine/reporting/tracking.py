@@ -80,8 +80,10 @@ def search(session: Session, actor: Actor, *, status: str | None = None, service
         conditions.append(Instance.service_key == service)
     if q and q.strip():
         pattern = f"%{q.strip().lower()}%"
+        # the name on the form (``applicant_name``) or the account that applied
         conditions.append(or_(func.lower(Instance.registration_no).like(pattern),
-                              func.lower(Instance.applicant_name).like(pattern)))
+                              func.lower(Instance.applicant_name).like(pattern),
+                              func.lower(Instance.applicant).like(pattern)))
     total = session.scalar(select(func.count(Instance.id)).where(*conditions)) or 0
     rows = session.execute(select(*_COLUMNS).join(ServiceDefinition, ServiceDefinition.id == Instance.definition_id)
                            .where(*conditions).order_by(Instance.started_at.desc(), Instance.id.desc())

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from engine.storage.models import Attachment, Instance, Task
-from tests.web.conftest import apply, open_task_id, page, text_of, vessel_form
+from tests.web.conftest import apply, open_task_id, page, research_form, text_of, vessel_form
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
 
@@ -48,6 +48,28 @@ def test_the_inbox_searches_by_registration_number_or_name_and_filters(visitor, 
     assert page(vera.get("/inbox?assignee=me")).cssselect("table.inbox") == []
     assert page(vera.get("/inbox?service=fishing_vessel_permit")).cssselect("table.inbox") == []
     assert page(vera.get("/inbox?sort=created_at&state=bogus&cursor=garbage")).cssselect("table.inbox tbody tr")
+
+
+def test_the_inbox_finds_a_file_by_nik_form_name_and_title_and_shows_the_name_on_the_form(visitor, db):
+    """A campus or a relative may fill in the form from their own account: the officer looks the file up by what the
+    form says (NIK, name, research title) and reads the applicant named on it."""
+    apply(visitor("andi"))
+    theirs = apply(visitor("budi"), form=research_form(applicant_name="Siti Rahmawati", nik="7371999988887777",
+                                                         research_title="Terumbu karang Kepulauan Spermonde"))
+    vera = visitor("vera")
+    for q in ("7371999988887777", "rahmawati", "SITI RAHMAWATI", "karang kepulauan spermonde", "budi"):
+        rows = page(vera.get("/inbox", query_string={"q": q})).cssselect("table.inbox tbody tr")
+        assert [r.cssselect("td a")[0].text_content() for r in rows] == [_number(db, theirs)], q
+    assert len(page(vera.get("/inbox", query_string={"q": "7371010101010001"})).cssselect("table.inbox tbody tr")) == 1
+    header = [th.text_content().strip() for th in page(vera.get("/inbox")).cssselect("table.inbox thead th")]
+    column = header.index("Pemohon")
+    names = {r.cssselect("td a")[0].text_content(): r.cssselect("td")[column].text_content().strip()
+             for r in page(vera.get("/inbox")).cssselect("table.inbox tbody tr")}
+    assert names[_number(db, theirs)] == "Siti Rahmawati", "the name on the form, not the account's (Budi Santoso)"
+    sinjai = apply(visitor("andi"), "fishing_vessel_permit", vessel_form("sinjai", nik="7307012345678901"))
+    found = page(visitor("sinta").get("/inbox", query_string={"q": "7307012345678901"}))
+    assert [a.text_content() for a in found.cssselect("table.inbox tbody td a")] == [_number(db, sinjai)]
+    assert "Daeng Rahman" in found.cssselect("table.inbox tbody tr")[0].text_content()
 
 
 def test_an_overdue_task_carries_an_overdue_badge_in_working_hours(visitor, db, clock):
