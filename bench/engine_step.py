@@ -167,7 +167,10 @@ def time_steps(factory, contexts: dict, ids: dict[int, list[int]], states: dict[
         for start in range(0, per_kind, BLOCK):
             for loops, instance_ids in ids.items():
                 for number, kind in enumerate(KINDS):
-                    block = instance_ids[number * per_kind + start:number * per_kind + start + BLOCK]
+                    # Within this kind's own slice: the last block is short unless the samples are a multiple of
+                    # BLOCK (it used to step into the next kind's applications, already stepped: NotFound).
+                    first = number * per_kind
+                    block = instance_ids[first + start:first + min(start + BLOCK, per_kind)]
                     for instance_id in block:
                         durations[loops]["raw"].append(_timed(raw_step, states[instance_id]))
                     for instance_id in block:

@@ -25,7 +25,10 @@ from .service import Intervals, SchedulerService
 @click.option("--timers-every", default=15.0, show_default=True, help="Seconds between timer runs.")
 @click.option("--sla-every", default=60.0, show_default=True, help="Seconds between SLA passes.")
 @click.option("--mail-every", default=30.0, show_default=True, help="Seconds between e-mail deliveries.")
-def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float) -> None:
+@click.option("--unstaffed-every", default=300.0, show_default=True,
+              help="Seconds between looks for steps nobody can work (told to the administrators).")
+def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_every: float,
+                      unstaffed_every: float) -> None:
     # The scheduler's steps on a file (a timer, an escalation) are days apart, and its other steps happen in the
     # web processes: keeping workflows here would only hold memory, unless the environment asks for it.
     try:
@@ -40,7 +43,7 @@ def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_ev
     engine = engine_for(ctx.settings)  # with the installation's database timeouts
     service = SchedulerService.from_settings(ctx, make_session_factory(engine),
                                              Intervals(timers=timers_every, sla=sla_every,
-                                                       notifications=mail_every))
+                                                       notifications=mail_every, unstaffed=unstaffed_every))
     try:
         if once:
             try:
@@ -55,7 +58,7 @@ def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_ev
             click.echo(f"timers: {timers.instances} application(s), {timers.failed} failed; "
                        f"SLA: {passes.at_risk} step(s) at risk, {passes.breached} breached, "
                        f"{passes.files_breached} file(s) breached, {passes.escalated} escalated, "
-                       f"{passes.approved} approved automatically, {passes.unstaffed} with nobody to work them; "
+                       f"{passes.approved} approved automatically, {results['unstaffed']} with nobody to work them; "
                        f"e-mail: {mails.sent} sent, {mails.retrying} to retry, {mails.failed} failed; "
                        f"uploads never attached: {results['uploads']['forgotten']} forgotten")
             return

@@ -109,13 +109,19 @@ def _catch_up(session, ctx: EngineContext, instance_id: int) -> int:
 
 def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: int = 1000) -> PassResult:
     """One SLA pass at one instant: every at-risk mark due, every breach (in batches of ``batch`` steps and files,
-    each batch one transaction, until none is left), the automatic decisions owed, and a word to the administrators
-    about steps nobody can work (``engine.messaging.unstaffed``).
+    each batch one transaction, until none is left) and the automatic decisions owed. Its cost follows the work
+    due, not the open steps: the word about steps nobody can work, which looks at every recent open step, is a job
+    of its own (:func:`notify_unstaffed`).
     """
-    now = ctx.now()
-    total = _breaches_and_marks(factory, ctx, now, batch, max_batches)
-    total.unstaffed = _with_retry(lambda: _in_transaction(factory, unstaffed.notify_administrators, ctx, now=now))
-    return total
+    return _breaches_and_marks(factory, ctx, ctx.now(), batch, max_batches)
+
+
+def notify_unstaffed(factory, ctx: EngineContext) -> int:
+    """Tell the administrators, once per step, about recent steps nobody can work (``engine.messaging.unstaffed``);
+    return how many such steps there are. On a schedule of its own (``Intervals.unstaffed``), apart from the SLA
+    pass: it reads every step opened within ``unstaffed.LOOK_BACK``, because an office loses its last officer
+    after its steps opened."""
+    return _with_retry(lambda: _in_transaction(factory, unstaffed.notify_administrators, ctx))
 
 
 def clean_uploads(factory, ctx: EngineContext) -> dict:

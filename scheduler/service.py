@@ -41,6 +41,7 @@ class Intervals:
     notifications: float = 30
     uploads: float = 3600
     connectors: float = 5
+    unstaffed: float = 300  # steps nobody can work (jobs.notify_unstaffed): it reads every recent open step
 
 
 class SchedulerService:
@@ -86,10 +87,13 @@ class SchedulerService:
     def run_connectors(self):
         return jobs.run_connectors(self.factory, self.ctx, self.connectors)
 
+    def notify_unstaffed(self):
+        return jobs.notify_unstaffed(self.factory, self.ctx)
+
     def run_once(self) -> dict:
         """Each job once, in order (timers can open steps whose clocks the SLA job then reads)."""
         results = {}
-        for name in ("timers", "sla", "notifications", "uploads", "connectors"):
+        for name in ("timers", "sla", "unstaffed", "notifications", "uploads", "connectors"):
             with request_id_bound(f"{name}-{uuid.uuid4().hex[:12]}"):
                 results[name] = self._jobs()[name]()
             self.beat(name)
@@ -102,7 +106,7 @@ class SchedulerService:
 
     def _jobs(self) -> dict:
         return {"timers": self.fire_timers, "sla": self.advance_sla, "notifications": self.send_notifications,
-                "uploads": self.clean_uploads, "connectors": self.run_connectors}
+                "uploads": self.clean_uploads, "connectors": self.run_connectors, "unstaffed": self.notify_unstaffed}
 
     # --- running on intervals ----------------------------------------------------------------------------------
 
@@ -143,7 +147,7 @@ class SchedulerService:
                          job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         for name, seconds in (("timers", self.intervals.timers), ("sla", self.intervals.sla),
                               ("notifications", self.intervals.notifications), ("uploads", self.intervals.uploads),
-                              ("connectors", self.intervals.connectors)):
+                              ("connectors", self.intervals.connectors), ("unstaffed", self.intervals.unstaffed)):
             scheduler.add_job(self._guarded, "interval", args=[name], seconds=seconds, id=name, name=name,
                               next_run_time=datetime.now(UTC))  # APScheduler's own wall clock
         return scheduler

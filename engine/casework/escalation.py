@@ -62,7 +62,6 @@ class PassResult:
     notified: int = 0
     escalated: int = 0
     approved: int = 0
-    unstaffed: int = 0  # steps nobody can work, told to the administrators (engine.messaging.unstaffed)
     more: bool = False
 
     def add(self, other: PassResult) -> None:

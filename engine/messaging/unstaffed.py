@@ -1,10 +1,11 @@
 """Steps nobody can work: an office step waiting in an office where no active officer of its groups and no
 supervisor serves (a regency the service routes to before its staff were given accounts, an officer deactivated).
 
-Such a step is invisible in every inbox, and only an administrator can see the file, so the SLA pass tells the
+Such a step is invisible in every inbox, and only an administrator can see the file, so the scheduler tells the
 administrators, once per step, which office and groups are missing and what to do. It looks only at steps that
-opened in the last ``LOOK_BACK`` (every pass, cheaply: distinct offices and groups first, then the steps of the
-unserved ones).
+opened in the last ``LOOK_BACK`` (distinct offices and groups first, then the steps of the unserved ones). That
+still reads every recent open step, so it runs as a scheduler job of its own (``scheduler.jobs.notify_unstaffed``,
+every five minutes), not inside the SLA pass, whose cost must follow the work due.
 """
 
 from __future__ import annotations

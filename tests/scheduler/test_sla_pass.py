@@ -58,8 +58,8 @@ def test_a_step_nobody_can_work_is_told_to_the_administrators_once(db, ctx, cloc
     served = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
     stranded = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("takalar"))
     assert [r.jurisdiction for r in open_rows(db, stranded)] == ["takalar"]
-    assert jobs.advance_sla(db.factory, ctx).unstaffed == 1
-    assert jobs.advance_sla(db.factory, ctx).unstaffed == 1  # still nobody, but told only once
+    assert jobs.notify_unstaffed(db.factory, ctx) == 1
+    assert jobs.notify_unstaffed(db.factory, ctx) == 1  # still nobody, but told only once
     with db.transaction() as session:
         told = session.query(Notification).filter_by(kind="step_unstaffed").order_by(Notification.recipient).all()
         assert [(n.recipient, n.instance_id) for n in told] == [("adi", stranded), ("ani", stranded)]
@@ -68,7 +68,7 @@ def test_a_step_nobody_can_work_is_told_to_the_administrators_once(db, ctx, cloc
     # Once an officer serves Takalar, its next steps are nobody's problem.
     create_staff_in(db, ctx, "tala", ["officer"], ["regency_fisheries"], ["takalar"])
     start(db, ctx, "fishing_vessel_permit", samples.vessel_application("takalar"))
-    assert jobs.advance_sla(db.factory, ctx).unstaffed == 0
+    assert jobs.notify_unstaffed(db.factory, ctx) == 0
 
 
 def create_staff_in(db, ctx, name, roles, groups, offices) -> None:
