@@ -70,7 +70,9 @@ HOST = "127.0.0.1"
 PASSWORD = "bench-http-load"
 TARGET_RATE = 150.0
 TARGET_P95_MS = 50.0
-APPROVE = {"data": {"checklist": ["application_letter", "proposal", "ktp"], "note": "Berkas lengkap"},
+# approving needs every document of the checklist ticked (x-required-for in forms/research_permit/verify.json)
+APPROVE = {"data": {"checklist": ["application_letter", "campus_recommendation", "proposal", "ktp", "ktm",
+                                 "statement_letter"], "note": "Berkas lengkap"},
            "decision": "Setujui"}
 TEMPLATES = 10
 WARMUP_COMPLETIONS = 40

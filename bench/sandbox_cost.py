@@ -63,8 +63,8 @@ def _prepare(factory, ctx, count: int, *, at_signing: bool) -> list[int]:
                                              data=samples.research_application(), actor=APPLICANT).id
         if at_signing:
             with transaction(factory) as session:
-                tasks.complete(session, ctx, _open_task(factory, instance_id), VERIFIER, {"note": "Lengkap"},
-                               "Setujui")
+                tasks.complete(session, ctx, _open_task(factory, instance_id), VERIFIER,
+                               {**samples.VERIFIED, "note": "Lengkap"}, "Setujui")
         ids.append(instance_id)
     return ids
 

@@ -210,10 +210,13 @@ def _applications(session: Session, ctx: EngineContext, report: DemoReport) -> N
     returned = research("Pola migrasi ikan terbang di Teluk Bone")
     _step(session, ctx, returned, "Task_Verify", "verifikator",
           {"note": "Surat rekomendasi kampus belum ditandatangani dekan."}, "Kembalikan untuk perbaikan")
+    # approving needs the whole checklist ticked (x-required-for in forms/research_permit/verify.json)
+    checked = {"checklist": ["application_letter", "campus_recommendation", "proposal", "ktp", "ktm",
+                             "statement_letter"], "note": "Lengkap"}
     to_sign = research("Ekonomi rumah tangga nelayan Sinjai Utara")
-    _step(session, ctx, to_sign, "Task_Verify", "verifikator", {"note": "Lengkap"}, "Setujui")
+    _step(session, ctx, to_sign, "Task_Verify", "verifikator", checked, "Setujui")
     issued = research("Sejarah pelabuhan rakyat Lappa")
-    _step(session, ctx, issued, "Task_Verify", "verifikator", {"note": "Lengkap"}, "Setujui")
+    _step(session, ctx, issued, "Task_Verify", "verifikator", checked, "Setujui")
     _step(session, ctx, issued, "Task_Sign", "kepala.dinas", {"signature_confirmed": True})
 
     sinjai = vessel("KM Bintang Laut", "sinjai")

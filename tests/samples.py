@@ -61,3 +61,9 @@ def vessel_application(home_regency: str = "sinjai", **overrides) -> dict:
 INSPECTION = {"inspection_date": "2026-06-03", "measured_gt": 12, "findings": "Kapal sesuai dokumen"}
 SIGNATURE = {"signature_confirmed": True}
 REVISION = {"response_note": "Dokumen sudah diperbaiki"}
+
+
+# The research permit's verification with every document of the checklist ticked: approving needs it complete
+# (``x-required-for`` in forms/research_permit/verify.json).
+CHECKLIST = ["application_letter", "campus_recommendation", "proposal", "ktp", "ktm", "statement_letter"]
+VERIFIED = {"checklist": CHECKLIST}

@@ -15,11 +15,12 @@ from sqlalchemy import bindparam, inspect, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.bpmn import choices
 from engine.bpmn.rewrite import DECISION_FIELD
 from engine.casework.inbox import OPEN
 from engine.casework.step import RUNNING, Step, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
-from engine.forms import schemas
+from engine.forms import required_for, schemas
 from engine.messaging import notifications
 from engine.people.access import SUPERVISOR, Actor, may_work
 from engine.services import definitions
@@ -287,7 +288,24 @@ def _validated(submitted: Submission, data: dict, decision: str | None) -> dict:
     schemas.validate(form.schema if form else None, data,
                      what=Text(N_("form of %(task)s"), {"task": repr(task.name)}),
                      also=(DECISION_FIELD,) if task.decision_choices else ())
+    if decision is not None and form is not None:
+        _require_complete_for(submitted, form.schema, data, decision)
     return data
+
+
+def _require_complete_for(submitted: Submission, schema: dict, data: dict, decision: str) -> None:
+    """Refuse a choice whose meaning (approve, reject, return: ``engine.bpmn.choices``) needs fields of the form
+    complete (``x-required-for``, ``engine.forms.required_for``): a checklist with every item ticked."""
+    meta = submitted.instance.definition.meta or {}
+    settings = meta.get("tasks", {}).get(submitted.task.element_id) or {}
+    meaning = choices.choice_meaning(decision, settings, meta.get("process"))
+    missing = required_for.incomplete(schema, data, meaning, decision)
+    if missing:
+        name = next(iter(missing))  # the first (the details name every one)
+        raise InvalidData(Text(N_("Before choosing %(decision)s on %(task)s, complete %(field)s. %(missing)s"),
+                               {"decision": repr(decision), "task": repr(submitted.task.name),
+                                "field": required_for.title_of(schema, name), "missing": missing[name]}),
+                          missing)
 
 
 def fire_due_timers(session: Session, ctx: EngineContext, instance_id: int, actor: str = "system") -> list[Task]:

@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import extend, validator_for
 
 from engine.errors import InvalidData
-from engine.forms import fields, patterns
+from engine.forms import fields, patterns, required_for
 from engine.forms.fields import DATA_KEYWORDS
 from engine.texts import N_, Text
 from engine.workflow.serialization import RESERVED_KEY, reserved_key_path
@@ -118,6 +118,12 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
         return None, [Text(N_("form file %(file)s: %(keyword)s at %(path)s must be a list of [earlier, later] pairs of "
                               "that object's own property names, e.g. [[\"start_date\", \"end_date\"]]"),
                            {**origin, "keyword": DATES_IN_ORDER, "path": misordered})]
+    wrong = required_for.misused(schema)
+    if wrong is not None:
+        return None, [Text(N_("form file %(file)s: %(keyword)s at %(path)s must be a list of the choices' meanings "
+                              "(%(meanings)s) on a field of the form, e.g. [\"approve\"]"),
+                           {**origin, "keyword": required_for.REQUIRED_FOR, "path": wrong,
+                            "meanings": ", ".join(required_for.MEANINGS)})]
     unresolved = fields.unresolved_reference(schema)
     if unresolved is not None:
         ref, where = unresolved

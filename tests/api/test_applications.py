@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import samples
 from tests.api.conftest import apply, complete, open_task, research_data, upload, vessel_data
 from tests.people import PNG
 
@@ -142,7 +143,7 @@ def test_detail_shows_status_data_open_tasks_and_history(client, people):
     andi = people.headers("andi")
     created = apply(client, andi)
     task = open_task(client, andi, created["id"], "Task_Verify")
-    complete(client, people.headers("vera"), task["id"], {"note": "Lengkap"}, "Setujui")
+    complete(client, people.headers("vera"), task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui")
     sign = open_task(client, andi, created["id"], "Task_Sign")
     complete(client, people.headers("kadis"), sign["id"], {"signature_confirmed": True})
     detail = client.get(f"/api/v1/applications/{created['id']}", headers=andi).get_json()
@@ -186,7 +187,7 @@ def test_owner_withdraws_before_a_decision_but_not_after(client, people):
 
     late = apply(client, andi)
     task = open_task(client, andi, late["id"], "Task_Verify")
-    complete(client, people.headers("vera"), task["id"], {}, "Setujui")
+    complete(client, people.headers("vera"), task["id"], samples.VERIFIED, "Setujui")
     refused = client.post(f"/api/v1/applications/{late['id']}/cancel", headers=andi)
     assert refused.status_code == 409
     by_supervisor = client.post(f"/api/v1/applications/{late['id']}/cancel", headers=people.headers("supri"),

@@ -110,8 +110,8 @@ def _race(base: str, task_id: str, tokens_: list[str]) -> list[int]:
 
     def complete(token):
         barrier.wait()
-        status, _ = _call(f"{base}/tasks/{task_id}/complete", "POST", token, {"data": {"note": "ok"},
-                                                                              "decision": "Setujui"})
+        body = {"data": {**samples.VERIFIED, "note": "ok"}, "decision": "Setujui"}
+        status, _ = _call(f"{base}/tasks/{task_id}/complete", "POST", token, body)
         statuses.append(status)
 
     threads = [threading.Thread(target=complete, args=(t,)) for t in tokens_]

@@ -14,6 +14,7 @@ from api.schemas.tasks import CompleteResult, InboxPage
 from engine.casework import inbox, use_cases
 from engine.people.access import Actor
 from tests.api.conftest import apply, open_task
+from tests.samples import VERIFIED
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -47,8 +48,8 @@ def test_the_completion_answer_equals_the_schemas_dump(app, client, people, db, 
     application = apply(client, people.headers("andi"))
     task = open_task(client, people.headers("vera"), application["id"], "Task_Verify")
     with db.transaction() as session, app.app_context():
-        instance, open_rows = use_cases.complete_task(session, ctx, task["id"], VERA, data={"note": "Lengkap"},
-                                                     decision="Setujui")
+        instance, open_rows = use_cases.complete_task(session, ctx, task["id"], VERA,
+                                                     data={**VERIFIED, "note": "Lengkap"}, decision="Setujui")
         body = presenters.completion(instance, open_rows)
         assert json.loads(json_response(body).get_data()) == _schema_json(CompleteResult, body)
     assert [t["element_id"] for t in body["tasks"]] == ["Task_Sign"]

@@ -6,6 +6,7 @@ from alembic import command
 
 from api import create_app
 from engine.storage.db import alembic_config, head_revision, make_engine, make_session_factory, upgrade
+from tests import samples
 from tests.api.conftest import apply, complete, open_task
 
 
@@ -23,7 +24,7 @@ def test_reports_the_workflows_kept_for_their_next_step(client, people, deployed
     before = client.get("/api/v1/health").get_json()["kept_workflows"]
     application = apply(client, andi)
     task = open_task(client, vera, application["id"], "Task_Verify")
-    assert complete(client, vera, task["id"], {"note": "Lengkap"}, "Setujui").status_code == 200
+    assert complete(client, vera, task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui").status_code == 200
     after = client.get("/api/v1/health").get_json()["kept_workflows"]
     assert after["reused"] == before["reused"] + 1  # the verification started from what the start saved
     assert after["held"] >= 1 and after["limit"] == 256

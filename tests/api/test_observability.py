@@ -16,6 +16,7 @@ from engine.context import EngineContext
 from engine.observability import configure_logging
 from engine.storage.models import Event
 from scheduler.service import SchedulerService
+from tests import samples
 from tests.api.conftest import apply, complete, open_task
 
 
@@ -83,7 +84,8 @@ def test_the_audit_event_of_a_request_stores_its_request_id(db, client, people, 
     andi, vera = people.headers("andi"), people.headers("vera")
     application = apply(client, {**andi, "X-Request-ID": "counter-desk-0001"})
     task = open_task(client, vera, application["id"], "Task_Verify")
-    done = complete(client, {**vera, "X-Request-ID": "verify-0002"}, task["id"], {"note": "Lengkap"}, "Setujui")
+    done = complete(client, {**vera, "X-Request-ID": "verify-0002"}, task["id"],
+                    {**samples.VERIFIED, "note": "Lengkap"}, "Setujui")
     assert done.status_code == 200
     with db.factory() as session:
         events = session.scalars(select(Event).where(Event.instance_id == application["id"]).order_by(Event.id)).all()
@@ -111,7 +113,7 @@ def test_metrics_count_requests_steps_open_tasks_and_the_scheduler(db, ctx, clie
     client.get("/api/v1/health")
     application = apply(client, andi)
     task = open_task(client, vera, application["id"], "Task_Verify")
-    assert complete(client, vera, task["id"], {"note": "Lengkap"}, "Setujui").status_code == 200
+    assert complete(client, vera, task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui").status_code == 200
     SchedulerService(ctx, db.factory).run_once()
     client.application.extensions["lincah"]["operations"]._value = None  # past the few seconds' cache
     after = _metrics(client)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from api import create_app
 from engine.storage.db import Timeouts, make_engine, make_session_factory
+from tests import samples
 from tests.api.conftest import apply, complete, open_task
 from tests.outage import FreezableProxy, unreachable_postgres_url
 
@@ -99,7 +100,7 @@ def test_a_frozen_database_is_503_within_seconds_and_everything_recovers_when_it
             time.sleep(0.2)
         assert client.get("/services", headers=PAGE).status_code == 200
         task = open_task(client, vera, application["id"], "Task_Verify")
-        assert complete(client, vera, task["id"], {"note": "Lengkap"}, "Setujui").status_code == 200
+        assert complete(client, vera, task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui").status_code == 200
     finally:
         proxy.close()
         engine.dispose()

@@ -6,7 +6,7 @@ import pytest
 
 from engine.reporting import satisfaction
 from tests.api.conftest import apply, complete, open_task
-from tests.samples import SIGNATURE
+from tests.samples import SIGNATURE, VERIFIED
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("deployed")
 def _issued(client, people) -> int:
     andi, vera, kadis = (people.headers(who) for who in ("andi", "vera", "kadis"))
     application = apply(client, andi)
-    assert complete(client, vera, open_task(client, vera, application["id"], "Task_Verify")["id"], {},
+    assert complete(client, vera, open_task(client, vera, application["id"], "Task_Verify")["id"], VERIFIED,
                     "Setujui").status_code == 200
     assert complete(client, kadis, open_task(client, kadis, application["id"], "Task_Sign")["id"],
                     SIGNATURE).status_code == 200

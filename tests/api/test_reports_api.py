@@ -28,7 +28,7 @@ import pytest
 from engine.reporting.reports import CSV_COLUMNS
 from tests.api.conftest import apply, complete, open_task, vessel_data
 from tests.drive import sla_pass, wita
-from tests.samples import REVISION, SIGNATURE
+from tests.samples import REVISION, SIGNATURE, VERIFIED
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -66,7 +66,7 @@ def history(client, people, db, ctx, clock) -> History:
     (a4_verify,) = a4["tasks"]
     _done(client.post(f"/api/v1/tasks/{a4_verify['id']}/claim", headers=vera))
     at(2, 10)
-    step(vera, a1, "Task_Verify", decision="Setujui")
+    step(vera, a1, "Task_Verify", VERIFIED, "Setujui")
     at(2, 11)
     step(kadis, a1, "Task_Sign", SIGNATURE)
     at(2, 12)
@@ -74,7 +74,7 @@ def history(client, people, db, ctx, clock) -> History:
     at(2, 13)
     step(sinta, b1, "Task_Recommend", decision="Rekomendasikan")
     at(2, 14)
-    step(vera, a2, "Task_Verify", decision="Setujui")
+    step(vera, a2, "Task_Verify", VERIFIED, "Setujui")
     at(2, 15)
     step(kadis, a2, "Task_Sign", SIGNATURE)
     at(4, 8, 30)

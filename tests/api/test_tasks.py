@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from engine.storage.models import Instance
+from tests import samples
 from tests.api.conftest import apply, complete, open_task, vessel_data
 from tests.samples import INSPECTION, REVISION
 
@@ -108,7 +109,7 @@ def test_supervisor_assigns_to_an_officer_who_may_work_it(client, people):
 def test_complete_with_a_decision_moves_the_application_on(client, people):
     created = apply(client, people.headers("andi"))
     (task,) = created["tasks"]
-    response = complete(client, people.headers("vera"), task["id"], {"note": "Lengkap"}, "Setujui")
+    response = complete(client, people.headers("vera"), task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui")
     assert response.status_code == 200
     body = response.get_json()
     assert body["application"]["status"] == "running" and body["application"]["id"] == created["id"]
@@ -139,7 +140,7 @@ def test_second_completion_of_the_same_task_is_409_and_changes_nothing(client, p
     created = apply(client, people.headers("andi"))
     (task,) = created["tasks"]
     vera = people.headers("vera")
-    assert complete(client, vera, task["id"], {}, "Setujui").status_code == 200
+    assert complete(client, vera, task["id"], samples.VERIFIED, "Setujui").status_code == 200
     again = complete(client, vera, task["id"], {}, "Tolak")
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
     detail = client.get(f"/api/v1/applications/{created['id']}", headers=vera).get_json()
@@ -155,7 +156,7 @@ def test_stale_expected_revision_is_409(client, people):
                         json={"data": {}, "decision": "Setujui", "expected_revision": revision - 1})
     assert stale.status_code == 409
     fresh = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=vera,
-                        json={"data": {}, "decision": "Setujui", "expected_revision": revision})
+                        json={"data": samples.VERIFIED, "decision": "Setujui", "expected_revision": revision})
     assert fresh.status_code == 200
 
 
@@ -237,7 +238,7 @@ def test_history_is_newest_first_pages_without_gaps_and_caps_its_count(client, p
     for n in range(5):  # vera's own work and her colleague's: both reasons a finished task is in her history
         (task,) = apply(client, people.headers("andi"))["tasks"]
         who = vera if n % 2 == 0 else people.headers("veri2")
-        assert complete(client, who, task["id"], {"note": "Lengkap"}, "Setujui").status_code == 200
+        assert complete(client, who, task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui").status_code == 200
         finished.append(task["id"])
         clock.advance(timedelta(minutes=1))
     history = _inbox(client, vera, "?state=completed")

@@ -57,7 +57,7 @@ def research_states(db, ctx, deploy_service):
     loop = [("Task_Verify", VERIFIER, {"note": "Lengkapi proposal"}, RETURN),
             ("Task_Revise", APPLICANT, samples.REVISION, None)]
     return _states(db, ctx, "research_permit", samples.research_application(),
-                   [*loop * 3, ("Task_Verify", VERIFIER, {"checklist": ["ktp"], "note": "Lengkap"}, APPROVE)])
+                   [*loop * 3, ("Task_Verify", VERIFIER, {"checklist": samples.CHECKLIST, "note": "Lengkap"}, APPROVE)])
 
 
 def test_saving_writes_the_registrys_text_byte_for_byte(ctx, research_states):
@@ -84,7 +84,8 @@ def test_a_loaded_workflow_runs_on_exactly_as_the_registrys(ctx, research_states
     results = []
     for workflow in (runtime.load(ctx, _instance(state, definition_id)), _registry_load(ctx, state, definition_id)):
         (task,) = runtime.ready_human_tasks(workflow)
-        runtime.complete_task(ctx, workflow, task.id, {"checklist": ["ktp"], "note": "Lengkap", "decision": APPROVE})
+        runtime.complete_task(ctx, workflow, task.id,
+                              {"checklist": samples.CHECKLIST, "note": "Lengkap", "decision": APPROVE})
         results.append(_registry_dump(ctx, workflow))
     fast, slow = (_without_new_ids(orjson.loads(text)) for text in results)
     assert fast == slow

@@ -61,7 +61,7 @@ def history(db, ctx, clock, deploy_service) -> History:
         clock.set(wita(2026, 6, day, hour, minute))
 
     at(2, 10)
-    step(db, ctx, a1, "Task_Verify", VERIFIER, {}, "Setujui")
+    step(db, ctx, a1, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
     at(2, 11)
     step(db, ctx, a1, "Task_Sign", HEAD, samples.SIGNATURE)
     at(2, 12)
@@ -69,7 +69,7 @@ def history(db, ctx, clock, deploy_service) -> History:
     at(2, 13)
     step(db, ctx, b1, "Task_Recommend", SINJAI_FISHERIES, {}, "Rekomendasikan")
     at(2, 14)
-    step(db, ctx, a2, "Task_Verify", VERIFIER, {}, "Setujui")
+    step(db, ctx, a2, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
     at(2, 15)
     step(db, ctx, a2, "Task_Sign", HEAD, samples.SIGNATURE)
     at(4, 8, 30)

@@ -19,7 +19,7 @@ ALL_FOURS = dict.fromkeys(satisfaction.CODES, 4)
 
 def _finished(db, ctx, decision="Setujui") -> int:
     iid = start(db, ctx, "research_permit", samples.research_application())
-    step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkap"}, decision)
+    step(db, ctx, iid, "Task_Verify", VERIFIER, {**samples.VERIFIED, "note": "Lengkap"}, decision)
     if decision == "Setujui":
         step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
     return iid

@@ -85,7 +85,8 @@ class TestResearchPermit:
     def test_approved_without_revision_issues_a_numbered_permit(self, db, ctx):
         iid = _start(db, ctx, "research_permit", samples.research_application())
         assert [t[1:] for t in _open(db, iid)] == [("Task_Verify", "sulsel", None)]
-        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkap"}, "Setujui") == ["Task_Sign"]
+        verified = {**samples.VERIFIED, "note": "Lengkap"}
+        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, verified, "Setujui") == ["Task_Sign"]
         assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE) == []
         assert _instance(db, iid) == ("completed", "Izin penelitian terbit")
         data = _data(db, ctx, iid)
@@ -102,7 +103,7 @@ class TestResearchPermit:
         assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"},
                      "Kembalikan untuk perbaikan") == ["Task_Revise"]
         assert _step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION) == ["Task_Verify"]
-        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui") == ["Task_Sign"]
+        assert _step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui") == ["Task_Sign"]
         assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE) == []
         assert _instance(db, iid) == ("completed", "Izin penelitian terbit")
 
@@ -140,7 +141,7 @@ class TestResearchPermit:
 
     def test_every_step_is_in_the_audit_log_with_actor_and_data(self, db, ctx):
         iid = _start(db, ctx, "research_permit", samples.research_application())
-        _step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkap"}, "Setujui")
+        _step(db, ctx, iid, "Task_Verify", VERIFIER, {**samples.VERIFIED, "note": "Lengkap"}, "Setujui")
         with db.transaction() as session:
             events = session.query(Event).filter(Event.instance_id == iid).order_by(Event.id).all()
             kinds = [(e.kind, e.actor) for e in events]

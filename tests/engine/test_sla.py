@@ -73,7 +73,7 @@ class TestStepTransitions:
     def test_completed_in_time_is_met_with_the_working_time_taken(self, db, ctx, clock):
         iid = start(db, ctx, "research_permit", samples.research_application())
         clock.advance(timedelta(hours=1, minutes=30))
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         verify = _verify_row(db, iid)
         assert (verify.sla_state, verify.working_seconds) == ("met", 1.5 * H)
 
@@ -82,14 +82,14 @@ class TestStepTransitions:
         clock.set(wita(2026, 6, 2, 13, 0, 1))
         sla_pass(db, ctx)
         clock.set(wita(2026, 6, 2, 14, 0))
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         verify = _verify_row(db, iid)
         assert (verify.state, verify.sla_state, verify.working_seconds) == ("completed", "missed", 5 * H)
 
     def test_a_weekend_does_not_count(self, db, ctx, clock):
         clock.set(wita(2026, 6, 5, 15, 0))  # Friday afternoon
         iid = start(db, ctx, "research_permit", samples.research_application())
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         sign = row(db, iid, "Task_Sign")
         assert sign.due_at == wita(2026, 6, 8, 9, 0)  # one hour on Friday, one on Monday
         clock.set(wita(2026, 6, 8, 8, 30))
@@ -184,7 +184,7 @@ class TestPause:
         assert (revise.working_seconds, revise.sla_state) == (16 * H, None)
 
         clock.set(wita(2026, 6, 4, 11, 0))
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         clock.set(wita(2026, 6, 4, 12, 0))
         step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
         file = instance(db, iid)
@@ -247,7 +247,7 @@ class TestWholeFile:
     def test_completed_file_is_missed_when_late(self, db, ctx, clock):
         iid = start(db, ctx, "research_permit", samples.research_application())
         clock.set(wita(2026, 6, 3, 10, 0))
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
         file = instance(db, iid)
         assert (file.sla_state, file.working_seconds) == ("missed", 9 * H)
@@ -520,7 +520,7 @@ class TestApplicantHearsOfEveryStage:
         iid = start(db, ctx, "research_permit", samples.research_application())
         step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION)
-        step(db, ctx, iid, "Task_Verify", VERIFIER, {}, "Setujui")
+        step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
         email = "andi@example.ac.id"  # typed in the form; andi has no account e-mail here
         assert self._kinds(db) == [("application_received", "andi", email), ("returned_for_revision", "andi", email),

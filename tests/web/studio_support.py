@@ -52,10 +52,11 @@ def seed_history(db, ctx, clock) -> dict[str, int]:
     clock.set(wita(2026, 6, 2, 9, 0))
     a1, a2, a3, a4 = (start(db, ctx, "research_permit", samples.research_application()) for _ in range(4))
     b1 = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
+    checked, signed = samples.VERIFIED, samples.SIGNATURE
     for (day, hour), instance_id, element_id, data, decision in (
-            ((2, 10), a1, "Task_Verify", {}, "Setujui"), ((2, 11), a1, "Task_Sign", samples.SIGNATURE, None),
-            ((2, 14), a2, "Task_Verify", {}, "Setujui"), ((2, 15), a2, "Task_Sign", samples.SIGNATURE, None),
-            ((3, 10), a3, "Task_Verify", {}, "Setujui"), ((3, 11), a3, "Task_Sign", samples.SIGNATURE, None)):
+            ((2, 10), a1, "Task_Verify", checked, "Setujui"), ((2, 11), a1, "Task_Sign", signed, None),
+            ((2, 14), a2, "Task_Verify", checked, "Setujui"), ((2, 15), a2, "Task_Sign", signed, None),
+            ((3, 10), a3, "Task_Verify", checked, "Setujui"), ((3, 11), a3, "Task_Sign", signed, None)):
         clock.set(wita(2026, 6, day, hour, 0))
         step(db, ctx, instance_id, element_id, HEAD if element_id == "Task_Sign" else VERIFIER, data, decision)
     clock.set(wita(2026, 6, 4, 11, 30))

@@ -6,6 +6,7 @@ import pytest
 
 from engine.storage.models import Attachment, Instance
 from tests.people import PNG
+from tests.samples import CHECKLIST
 from tests.web.conftest import apply, document, open_task_id, page, research_form, text_of, vessel_form
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
@@ -162,7 +163,7 @@ def test_the_applicant_sees_issued_with_the_permit_number(visitor, db):
     andi = visitor("andi")
     application_id = apply(andi)
     visitor("vera").post(f"/tasks/{open_task_id(db, application_id, 'Task_Verify')}",
-                         {"_decision": "Setujui", "checklist": ["proposal", "ktp"]})
+                         {"_decision": "Setujui", "checklist": CHECKLIST})
     response = visitor("kadis").post(f"/tasks/{open_task_id(db, application_id, 'Task_Sign')}",
                                      {"signature_confirmed": "true"})
     assert response.status_code == 302
@@ -180,7 +181,8 @@ def test_the_applicant_may_withdraw_before_a_decision_but_not_after(visitor, db)
     assert andi.post(f"/applications/{first}/cancel", {"reason": "Salah layanan"}).status_code == 302
     assert page(andi.get(f"/applications/{first}")).cssselect(".badge")[0].text_content() == "Dibatalkan"
     second = apply(andi)
-    visitor("vera").post(f"/tasks/{open_task_id(db, second, 'Task_Verify')}", {"_decision": "Setujui"})
+    visitor("vera").post(f"/tasks/{open_task_id(db, second, 'Task_Verify')}",
+                         {"_decision": "Setujui", "checklist": CHECKLIST})
     assert not page(andi.get(f"/applications/{second}")).cssselect(".danger-zone")
     andi.post(f"/applications/{second}/cancel")
     assert "tidak dapat dibatalkan lagi" in text_of(andi.get(f"/applications/{second}"))

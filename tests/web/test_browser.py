@@ -297,6 +297,8 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     desk.click(f"text={registration_no}")
     expect(desk.locator(".summary")).to_contain_text("rekomendasi-bertanda-tangan.pdf")
     tour.look(desk)
+    for box in desk.locator("input[name=checklist]").all():  # approving needs every document ticked
+        box.check()
     desk.click("button[name=_decision]:has-text('Setujui')")
     expect(desk.locator(".flash")).to_contain_text("selesai")
     head = tour.open(browser, **DESK)

@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 
+from tests.samples import CHECKLIST
 from tests.web.conftest import apply, open_task_id, page, text_of
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("deployed", "people")
 def _issue(visitor, db) -> int:
     application_id = apply(visitor("andi"))
     visitor("vera").post(f"/tasks/{open_task_id(db, application_id, 'Task_Verify')}",
-                         {"_decision": "Setujui", "checklist": ["proposal", "ktp"]})
+                         {"_decision": "Setujui", "checklist": CHECKLIST})
     visitor("kadis").post(f"/tasks/{open_task_id(db, application_id, 'Task_Sign')}", {"signature_confirmed": "true"})
     return application_id
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from engine.storage.models import Attachment, Instance, Task
+from tests.samples import CHECKLIST
 from tests.web.conftest import apply, open_task_id, page, research_form, text_of, vessel_form
 
 pytestmark = pytest.mark.usefixtures("deployed", "people")
@@ -151,7 +152,7 @@ def test_releasing_a_task_a_colleague_finished_meanwhile_says_so_on_the_task_pag
     task_id = open_task_id(db, application_id, "Task_Verify")
     vera, supri = visitor("vera"), visitor("supri")
     vera.post(f"/tasks/{task_id}/claim")
-    vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1", "checklist": CHECKLIST})
     response = supri.post(f"/tasks/{task_id}/unclaim", {"next": "/inbox"})  # the supervisor's page was older
     assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{task_id}"
     assert "Tugas ini berubah pada saat yang sama" in text_of(supri.get(f"/tasks/{task_id}"))
@@ -162,7 +163,7 @@ def test_completing_a_task_leads_to_the_next_task_in_the_queue(visitor, db):
     second = apply(visitor("budi"))
     vera = visitor("vera")
     response = vera.post(f"/tasks/{open_task_id(db, first, 'Task_Verify')}",
-                         {"_decision": "Setujui", "_queue": "service=research_permit"})
+                         {"_decision": "Setujui", "_queue": "service=research_permit", "checklist": CHECKLIST})
     following = open_task_id(db, second, "Task_Verify")
     assert response.headers["Location"] == f"/tasks/{following}?queue=service%3Dresearch_permit"
     assert "Berikut tugas berikutnya di antrean Anda." in text_of(vera.get(response.headers["Location"]))
@@ -185,6 +186,23 @@ def test_rejecting_without_the_note_the_applicant_will_read_is_refused_on_the_no
     with db.transaction() as session:
         assert session.get(Instance, application_id).status == "running"
     assert vera.post(f"/tasks/{task_id}", {"_decision": "Tolak", "note": "KTP tidak terbaca."}).status_code == 302
+
+
+def test_approving_needs_the_whole_checklist_ticked_returning_does_not(visitor, db):
+    application_id = apply(visitor("andi"))
+    task_id = open_task_id(db, application_id, "Task_Verify")
+    vera = visitor("vera")
+    refused = vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "checklist": "ktp"})
+    assert refused.status_code == 422
+    (error,) = page(refused).cssselect("#f-checklist-error")
+    said = " ".join(error.text_content().split())
+    assert "Centang semua butir sebelum memilih 'Setujui'" in said and "Surat permohonan" in said
+    assert "KTM (mahasiswa)" in said and "KTP," not in said
+    assert page(refused).cssselect("input[name=checklist][value=ktp]")[0].get("checked") is not None
+    assert open_task_id(db, application_id, "Task_Verify") == task_id, "still waiting for verification"
+    returned = vera.post(f"/tasks/{task_id}", {"_decision": "Kembalikan untuk perbaikan", "checklist": "ktp",
+                                               "note": "Lampirkan surat rekomendasi kampus."})
+    assert returned.status_code == 302 and open_task_id(db, application_id, "Task_Revise")
 
 
 def test_a_decision_must_be_one_of_the_flows_and_a_stale_page_is_told_so(visitor, db):
@@ -254,14 +272,14 @@ def test_a_completed_task_shows_how_long_it_took_against_its_target_not_time_lef
     task_id = open_task_id(db, application_id, "Task_Verify")
     vera = visitor("vera")
     clock.advance(timedelta(hours=1))
-    vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1"})
+    vera.post(f"/tasks/{task_id}", {"_decision": "Setujui", "_revision": "1", "checklist": CHECKLIST})
     badge = page(vera.get(f"/tasks/{task_id}")).cssselect(".facts .badge")[0]
     assert badge.text_content() == "Selesai dalam 1 jam · sesuai target" and "sla-met" in badge.get("class")
 
     late = apply(visitor("budi"))
     late_task = open_task_id(db, late, "Task_Verify")
     clock.advance(timedelta(hours=6))  # the 4-hour verification takes 6 working hours
-    vera.post(f"/tasks/{late_task}", {"_decision": "Setujui", "_revision": "1"})
+    vera.post(f"/tasks/{late_task}", {"_decision": "Setujui", "_revision": "1", "checklist": CHECKLIST})
     text = page(vera.english().get(f"/tasks/{late_task}")).cssselect(".facts .badge")[0].text_content()
     assert text == "Completed in 6 h · over target" and "left" not in text
 
