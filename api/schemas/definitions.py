@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from .common import QueryArgs
 
@@ -69,3 +69,50 @@ class DefinitionSchema(Schema):
     deployed_at = fields.DateTime(required=True)
     published_at = fields.DateTime(allow_none=True)
     warnings = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class DiffQuery(QueryArgs):
+    from_version = fields.Integer(required=True, data_key="from", strict=False, validate=validate.Range(1, 2147483647),
+                                  metadata={"description": "The version compared from (usually the older)."})
+    to_version = fields.Integer(required=True, data_key="to", strict=False, validate=validate.Range(1, 2147483647),
+                                metadata={"description": "The version compared to."})
+
+
+class FieldChangeSchema(Schema):
+    field = fields.String(required=True, metadata={
+        "description": "type, name, form_key, candidate_groups, assignee, lane, sla, sla_pause, sla_escalate, "
+                       "calendar, jurisdiction, properties, choices ('name (meaning)'), default, source, target, "
+                       "condition, meaning, timer, script — or a process setting's name"})
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+
+
+class DiffElementSchema(Schema):
+    element_id = fields.String(required=True)
+    type = fields.String(required=True, metadata={"description": "The BPMN tag: userTask, sequenceFlow, …"})
+    name = fields.String(allow_none=True)
+
+
+class DiffChangedSchema(DiffElementSchema):
+    changes = fields.List(fields.Nested(FieldChangeSchema), required=True)
+
+
+class DiffFormSchema(Schema):
+    form_key = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "added, removed or changed"})
+    before = fields.String(allow_none=True, metadata={"description": "Snapshot hash in the 'from' version."})
+    after = fields.String(allow_none=True, metadata={"description": "Snapshot hash in the 'to' version."})
+    fields_added = fields.List(fields.String(), required=True, metadata={"description": "Top-level fields."})
+    fields_removed = fields.List(fields.String(), required=True)
+
+
+class VersionDiffSchema(Schema):
+    key = fields.String(required=True)
+    from_version = fields.Integer(required=True)
+    to_version = fields.Integer(required=True)
+    added = fields.List(fields.Nested(DiffElementSchema), required=True)
+    removed = fields.List(fields.Nested(DiffElementSchema), required=True)
+    changed = fields.List(fields.Nested(DiffChangedSchema), required=True)
+    process = fields.List(fields.Nested(FieldChangeSchema), required=True, metadata={
+        "description": "Changed settings of the service itself (camunda:properties of the process)."})
+    forms = fields.List(fields.Nested(DiffFormSchema), required=True)

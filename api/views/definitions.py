@@ -13,13 +13,21 @@ from flask import Response
 from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidData, NotFound
 from engine.forms.schemas import FormSource
-from engine.people.access import ANALYST, OFFICER, SUPERVISOR
-from engine.services import decisions, definitions
+from engine.people.access import ANALYST, MANAGER, OFFICER, SUPERVISOR
+from engine.services import decisions, definitions, version_diff
 
 from .. import presenters
 from ..auth import current_actor, login_required
 from ..json_body import Blueprint
-from ..schemas.definitions import DefinitionSchema, DefinitionUpload, DeployQuery, DeployResult, LintResult
+from ..schemas.definitions import (
+    DefinitionSchema,
+    DefinitionUpload,
+    DeployQuery,
+    DeployResult,
+    DiffQuery,
+    LintResult,
+    VersionDiffSchema,
+)
 from ..unit_of_work import engine_context, session
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
@@ -140,3 +148,14 @@ def publish(key: str, version: int):
     definition = definitions.publish_version(session(), engine_context(), key, version,
                                              actor=current_actor().username)
     return presenters.definition(definition)
+
+
+@blp.route("/definitions/<string:key>/diff")
+@login_required(ANALYST, MANAGER)
+@blp.arguments(DiffQuery, location="query", as_kwargs=True)
+@blp.response(200, VersionDiffSchema)
+def diff(key: str, from_version: int, to_version: int):
+    """What changed from one version of a service to another: elements added, removed and changed (type, name, form,
+    who works it, lane, SLA, choices and their meanings, conditions, timers, scripts), the service's settings and
+    its forms (by snapshot hash, with the top-level fields added and removed)."""
+    return version_diff.diff_versions(session(), key, from_version, to_version).to_dict()
