@@ -117,7 +117,7 @@ def fetch_and_lock(session: Session, ctx: EngineContext, caller: Caller, worker_
     return found
 
 
-def _spec_of(session: Session, ctx: EngineContext, row: ExternalTask):
+def spec_of(session: Session, ctx: EngineContext, row: ExternalTask):
     """The task spec of the row's element, from the definition's (cached) spec."""
     spec, subprocess_specs = ctx.codec.load_spec(
         row.definition_id, lambda: session.get(ServiceDefinition, row.definition_id).spec_json)
@@ -129,7 +129,7 @@ def _spec_of(session: Session, ctx: EngineContext, row: ExternalTask):
 
 
 def _shown(session: Session, ctx: EngineContext, row: ExternalTask, topic: TopicRequest) -> dict:
-    return typed.shown(_spec_of(session, ctx, row), row.variables or {}, topic.variables,
+    return typed.shown(spec_of(session, ctx, row), row.variables or {}, topic.variables,
                        local_only=topic.local_variables)
 
 

@@ -40,7 +40,7 @@ from engine.integration.clients import Caller
 from engine.integration.connector_guard import ConnectorSettings, Refused
 from engine.integration.external_tasks import TopicRequest
 from engine.integration.variables import typed_all
-from engine.storage.models import ExternalTask, Instance, ServiceDefinition
+from engine.storage.models import ExternalTask, Instance
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -99,18 +99,8 @@ def claim(session: Session, ctx: EngineContext, settings: ConnectorSettings, *, 
     return prepared
 
 
-def _spec(session: Session, ctx: EngineContext, row: ExternalTask):
-    spec, subprocess_specs = ctx.codec.load_spec(
-        row.definition_id, lambda: session.get(ServiceDefinition, row.definition_id).spec_json)
-    for process in (spec, *subprocess_specs.values()):
-        found = process.task_specs.get(row.element_id)
-        if found is not None:
-            return found
-    return None
-
-
 def _prepare(session: Session, ctx: EngineContext, row: ExternalTask) -> Request:
-    config = connector_settings(_spec(session, ctx, row)) or {}
+    config = connector_settings(external_tasks.spec_of(session, ctx, row)) or {}
     data = dict(row.variables or {})
     request = Request(row.id, row.element_id, row.retries, data, config.get("outputs") or {})
     if config.get("id") != HTTP_CONNECTOR:
