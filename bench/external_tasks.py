@@ -23,7 +23,7 @@ through the engine would cost the measured time per start times the count, which
    the baseline of a trivial request.
 
 gunicorn (``api.wsgi:app``, as ``lincah serve`` runs it) is started on a free port of 127.0.0.1 and always stopped;
-nothing else is contacted. The PostgreSQL database (default ``lincah_bench``) is created through the ``postgres``
+nothing else is contacted. The PostgreSQL database (default ``lincah_bench_external``) is created through the ``postgres``
 maintenance database when missing and its public schema is dropped and migrated at the start: never point
 ``--postgres`` at a database you use. Targets (issue 16): ≥ 500 completions/s on 2 cores, fetch p95 ≤ 20 ms. As in
 ``bench/http_load.py``, each row gives the CPU time gunicorn, PostgreSQL and this client process spent per completion
@@ -69,7 +69,8 @@ from engine.people.access import Actor  # noqa: E402
 from engine.services import definitions  # noqa: E402
 from engine.storage.db import make_engine, make_session_factory, transaction  # noqa: E402
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/lincah_bench"
+# Its own database: bench/engine_step.py drops the schema of lincah_bench, and the two may run side by side.
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/lincah_bench_external"
 TOPIC = "bench"
 CLIENT = "bench-worker"
 TARGET_RATE = 500.0
