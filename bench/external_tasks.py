@@ -23,8 +23,8 @@ through the engine would cost the measured time per start times the count, which
    the baseline of a trivial request.
 
 gunicorn (``api.wsgi:app``, as ``lincah serve`` runs it) is started on a free port of 127.0.0.1 and always stopped;
-nothing else is contacted. The PostgreSQL database (default ``lincah_bench_external``) is created through the ``postgres``
-maintenance database when missing and its public schema is dropped and migrated at the start: never point
+nothing else is contacted. The PostgreSQL database (default ``lincah_bench_external``) is created through the
+``postgres`` maintenance database when missing and its public schema is dropped and migrated at the start: never point
 ``--postgres`` at a database you use. Targets (issue 16): ≥ 500 completions/s on 2 cores, fetch p95 ≤ 20 ms. As in
 ``bench/http_load.py``, each row gives the CPU time gunicorn, PostgreSQL and this client process spent per completion
 (read from /proc), which other work on the shared machine does not change, and the rate the cores could sustain at
