@@ -551,3 +551,50 @@ class IssuedLetter(Base):
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(100))
     revoke_reason: Mapped[str | None] = mapped_column(String(1000))
+
+
+class FormDraft(Base):
+    """What a person typed into a form and has not sent yet (``engine.casework.drafts``): saved as they type, per
+    account and form (``scope``: ``start:<service key>`` or ``task:<task id>``), restored on any device. Only a
+    convenience: sending the form validates it as if no draft existed. ``fields`` holds the form's inputs as
+    ``[name, value]`` pairs, bounded in number and size; the draft goes at ``expires_at``."""
+
+    __tablename__ = "form_draft"
+    __table_args__ = (UniqueConstraint("owner", "scope", name="uq_form_draft_owner_scope"),
+                      Index("ix_form_draft_expires", "expires_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(250))
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # When the owner was told the draft is about to go (once per draft life; a save clears it).
+    expiry_notified_at: Mapped[datetime | None]
+
+
+class FormDraftFile(Base):
+    """An upload a draft refers to: kept from the unattached-upload cleanup while the draft lives."""
+
+    __tablename__ = "form_draft_file"
+    __table_args__ = (Index("ix_form_draft_file_attachment", "attachment_id"),)
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("form_draft.id", ondelete="CASCADE"), primary_key=True)
+    attachment_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class PasswordResetToken(Base):
+    """A forgot-password link (``engine.people.password_reset``): only the SHA-256 of its secret is stored; good
+    once, until ``expires_at``."""
+
+    __tablename__ = "password_reset_token"
+    __table_args__ = (Index("ix_password_reset_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
