@@ -21,6 +21,7 @@ from engine.storage.db import engine_for, make_session_factory, transaction, upg
 from scheduler.cli import scheduler_command
 
 from .app import check_calendars, create_app
+from .backup_cli import backup_command, restore_command
 from .calendar_cli import calendar_command
 from .clients_cli import clients_command
 from .config_cli import config_command
@@ -270,6 +271,8 @@ main.add_command(calendar_command)
 main.add_command(clients_command)
 main.add_command(config_command)
 main.add_command(offices_command)
+main.add_command(backup_command)
+main.add_command(restore_command)
 users.add_command(profile_command)
 
 if __name__ == "__main__":
