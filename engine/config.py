@@ -109,6 +109,14 @@ class Settings:
     connector_retries: int = 3
     connector_backoff: float = 30.0
     connector_secret_values: dict = field(default_factory=dict, repr=False, compare=False)
+    # Electronic signatures on permit letters (engine/documents/signing): the office's PKCS#12 certificate, its
+    # passphrase as the name of a LINCAH_SECRET_<NAME> variable, a timestamp authority; or the national BSrE service.
+    signing_pkcs12: str = ""
+    signing_passphrase_secret: str = ""
+    signing_tsa_url: str = ""
+    bsre_url: str = ""
+    bsre_user: str = ""
+    bsre_password: str = field(default="", repr=False)
     # Names of the fields the environment set (``lincah config`` shows where a value came from).
     from_environment: frozenset = field(default_factory=frozenset, repr=False, compare=False)
 
@@ -316,6 +324,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("connector_retries", "LINCAH_CONNECTOR_RETRIES", _at_least(1), "HTTP connector attempts."),
     Setting("connector_backoff", "LINCAH_CONNECTOR_BACKOFF", _seconds, "Seconds before the connector's first retry "
             "(doubled each time)."),
+    Setting("signing_pkcs12", "LINCAH_SIGNING_PKCS12", _text, "The office's certificate and key (PKCS#12 file) "
+            "that signs permit letters (PAdES).", default_text="none: letters are not signed"),
+    Setting("signing_passphrase_secret", "LINCAH_SIGNING_PASSPHRASE_SECRET", _text, "Name of the "
+            "`LINCAH_SECRET_<NAME>` variable that holds the PKCS#12 passphrase.", default_text="none"),
+    Setting("signing_tsa_url", "LINCAH_SIGNING_TSA_URL", _url, "Timestamp authority (RFC 3161) for the "
+            "signature's trusted time.", default_text="none"),
+    Setting("bsre_url", "LINCAH_BSRE_URL", _url, "BSrE eSign API base URL: letters are signed with the signer's "
+            "own certificate (NIK + passphrase at the signing step); wins over the PKCS#12 file.",
+            default_text="none"),
+    Setting("bsre_user", "LINCAH_BSRE_USER", _text, "The application's BSrE account (HTTP Basic).",
+            default_text="none"),
+    Setting("bsre_password", "LINCAH_BSRE_PASSWORD", _text, "Password of that account.", secret=True,
+            default_text="none"),
 )
 
 # LINCAH_SECRET_KEY is the session key, not a connector secret named KEY.

@@ -1,0 +1,23 @@
+"""The signer an installation's settings name: BSrE when its URL is set, else the office's PKCS#12 certificate,
+else none (a letter is issued unsigned: a demo or a test installation)."""
+
+from __future__ import annotations
+
+from engine.config import Settings
+from engine.documents.signing.bsre import BsreSigner
+from engine.documents.signing.pades import PadesSigner
+from engine.documents.signing.port import DocumentSigner, SigningFailed
+
+
+def signer_from_settings(settings: Settings) -> DocumentSigner | None:
+    """``SigningFailed`` naming the setting when the configured certificate cannot be read."""
+    if settings.bsre_url:
+        return BsreSigner(settings.bsre_url, user=settings.bsre_user, password=settings.bsre_password)
+    if settings.signing_pkcs12:
+        name = settings.signing_passphrase_secret
+        passphrase = settings.connector_secret_values.get(name) if name else None
+        if name and passphrase is None:
+            raise SigningFailed(f"LINCAH_SIGNING_PASSPHRASE_SECRET names {name}, but LINCAH_SECRET_{name} is not "
+                                "set; ask the administrator to set it.")
+        return PadesSigner.from_file(settings.signing_pkcs12, passphrase, tsa_url=settings.signing_tsa_url)
+    return None
