@@ -80,6 +80,7 @@ class Settings:
     public_url: str = ""
     # Logging (engine/observability.py): text or json lines (LINCAH_LOG_FORMAT), lincah.* at LINCAH_LOG_LEVEL.
     log_format: str = "text"
+    attachment_store: str = "auto"
     log_level: str = "INFO"
     # GET /metrics answers a request carrying "Authorization: Bearer <this>" (LINCAH_METRICS_TOKEN); without a token,
     # only one from this machine that no proxy forwarded (api/observability.py).
@@ -101,6 +102,10 @@ class Settings:
     secure_cookies: bool = False
     # Share of a step's SLA target after which it is "at risk" (engine/sla/clocks.py).
     sla_at_risk: float = 0.75
+    # Form drafts (engine/casework/drafts.py): kept this many days after the last save; the owner is told this many
+    # days before one goes.
+    draft_lifetime_days: int = 30
+    draft_notice_days: int = 3
     # The HTTP connector (engine/integration/connector_guard.py checks and reads these).
     connector_allowed_hosts: str = ""
     connector_allowed_networks: str = ""
@@ -125,6 +130,8 @@ class Settings:
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.instance_path) / 'lincah.db'}")
         if self.calendars_path is None:
             object.__setattr__(self, "calendars_path", Path(self.instance_path) / "calendars.toml")
+        if self.attachment_store not in ("auto", "database", "folder"):
+            raise ValueError(f"LINCAH_ATTACHMENT_STORE must be auto, database or folder, not {self.attachment_store!r}.")
         if self.log_format not in ("text", "json"):
             raise ValueError(f"LINCAH_LOG_FORMAT must be text or json, not {self.log_format!r}.")
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -293,6 +300,10 @@ SETTINGS: tuple[Setting, ...] = (
                    "limit_upload_per_address", "limit_permit_check_per_address")),
     Setting("sla_at_risk", "LINCAH_SLA_AT_RISK", _share, "Share of a step's SLA target after which it is at risk "
             "(`0.75` or `75%`)."),
+    Setting("draft_lifetime_days", "LINCAH_DRAFT_LIFETIME_DAYS", _at_least(1), "Days an unsent form's draft is "
+            "kept after its last save."),
+    Setting("draft_notice_days", "LINCAH_DRAFT_NOTICE_DAYS", _count, "Days before a draft goes that its owner is "
+            "told (0: no notice)."),
     Setting("smtp_host", "LINCAH_SMTP_HOST", _text, "SMTP server for e-mail; without it notifications stay in the "
             "app.", default_text="none"),
     Setting("smtp_port", "LINCAH_SMTP_PORT", _count, "SMTP port."),
@@ -307,6 +318,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secure_cookies", "LINCAH_SECURE_COOKIES", _flag, "Older switch: Secure session cookie behind an https "
             "proxy; set LINCAH_PUBLIC_URL instead."),
     Setting("log_format", "LINCAH_LOG_FORMAT", _lower, "`text`, or `json` (one object per line)."),
+    Setting("attachment_store", "LINCAH_ATTACHMENT_STORE", _lower, "Where uploaded documents' bytes live: "
+            "`database` (every app host serves every document), `folder` (the instance folder of one host), or "
+            "`auto`: the database on PostgreSQL, the folder on SQLite."),
     Setting("log_level", "LINCAH_LOG_LEVEL", _upper, "Level of Lincah's own loggers."),
     Setting("metrics_token", "LINCAH_METRICS_TOKEN", _text, "Bearer token `GET /metrics` requires; without it only "
             "unproxied requests from this machine are answered.", secret=True, default_text="none"),
