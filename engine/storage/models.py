@@ -297,6 +297,23 @@ class User(Base):
     jurisdictions: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # How the account wants its notifications outside the app (engine/messaging/channels.py): email | sms |
+    # whatsapp, NULL for e-mail; the phone in E.164 (+62…), checked by engine/messaging/phones.py.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    notify_channel: Mapped[str | None] = mapped_column(String(20))
+
+
+class StaffGroup(Base):
+    """A candidate group staff can belong to (``verifier``, ``head``): the managed list account groups are chosen
+    from, and that deploy checks a diagram's ``camunda:candidateGroups`` against (engine/people/groups.py). The name
+    is what diagrams say, so it never changes; the title is what people read. Retired groups stay for history."""
+
+    __tablename__ = "staff_group"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -350,6 +367,28 @@ class Attachment(Base):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
 
 
+class AttachmentContent(Base):
+    """The bytes of uploaded documents under their SHA-256, where documents are kept in the database
+    (``engine/documents/file_store.py``: several app hosts on one PostgreSQL)."""
+
+    __tablename__ = "attachment_content"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class InstallationFile(Base):
+    """What every app host of an installation must share besides rows: the generated session key and the offices'
+    calendars (``engine/storage/installation_files.py``)."""
+
+    __tablename__ = "installation_file"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
+
+
 class Notification(Base):
     """The outbox: one row per recipient and message, shown in the app and (when an address is known) e-mailed.
 
@@ -387,6 +426,11 @@ class Notification(Base):
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The channel the columns above deliver through (engine/messaging/channels.py): email (also when NULL, rows from
+    # before channels), sms or whatsapp, whose number is ``phone``. ``email_status`` is the delivery status of
+    # whichever channel it is.
+    channel: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
 
 
 # The inbox's index (engine.casework.inbox): only open tasks, with every column the inbox filters on, so a page of an
