@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn import choices, dmn, executable, lint, meaning_lint, messages, settings, sla_lint
+from engine.bpmn import choices, dmn, executable, external, lint, meaning_lint, messages, settings, sla_lint
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.parser import LincahParser
 from engine.bpmn.problems import ProblemList
@@ -80,7 +80,9 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
     if not problems.errors:
         _parse(result, root, other_roots)
     form_keys = [k for k in [result.meta["start_form"], *(t["form_key"] for t in result.meta["tasks"].values())] if k]
-    result.forms = _resolve_forms(sorted(set(form_keys)), forms, process, problems, main.name)
+    named_elsewhere = _forms_named_outside_tasks([process.getroottree().getroot(), *(r for _, r in other_roots)])
+    result.forms = _resolve_forms(sorted(set(form_keys) | set(named_elsewhere)), forms, process, problems, main.name,
+                                  named_elsewhere)
     _check_decision_forms(result, process, problems, main.name)
     return result
 
@@ -322,10 +324,29 @@ def _check_decision_forms(result: Compiled, process, problems: ProblemList, file
                            node=node, file=filename, params={"form": repr(task["form_key"]), "name": label(node)})
 
 
-def _resolve_forms(keys: list[str], source: FormSource, process, problems: ProblemList, filename: str) -> dict:
+def _forms_named_outside_tasks(roots: list) -> dict[str, object]:
+    """Form key -> the element naming it, for forms no human task names but the engine validates with all the same:
+    what a message brings to its catching element (``camunda:formKey`` on a receive task or catch event) and what a
+    worker may set on an external task (``variablesSchema``). They are snapshotted with the definition like task
+    forms, since a version must keep validating with the forms it was deployed with."""
+    found: dict[str, object] = {}
+    for root in roots:
+        nodes = {n.get("id"): n for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+        for receiver in messages.receivers(root):
+            if receiver.form_key:
+                found.setdefault(receiver.form_key, nodes.get(receiver.element_id))
+        for key, node in external.variables_schema_keys(root).items():
+            found.setdefault(key, node)
+    return found
+
+
+def _resolve_forms(keys: list[str], source: FormSource, process, problems: ProblemList, filename: str,
+                   named_elsewhere: dict | None = None) -> dict:
     forms = {}
     for key in keys:
         nodes = [n for n in process.iter() if isinstance(n.tag, str) and n.get(camunda("formKey")) == key]
+        if not nodes and (named_elsewhere or {}).get(key) is not None:
+            nodes = [named_elsewhere[key]]
         where = {"node": nodes[0], "file": filename} if nodes else {"file": filename}
         if ":" in key:
             problems.error("form_unsupported", N_("Form key %(key)s points to a Camunda-specific form (embedded HTML "

@@ -9,7 +9,10 @@ which survive serialization:
 - ``camunda:inputs`` — ``camunda:inputParameter`` name -> text (``${field}`` or a literal): what the worker is shown
   besides the variables it asks for by name;
 - ``camunda:outputs`` — ``camunda:outputParameter`` name -> text: the variables a worker may set (``${x}`` takes
-  the worker's ``x`` into the process variable ``name``; an empty text takes the worker's ``name``).
+  the worker's ``x`` into the process variable ``name``; an empty text takes the worker's ``name``);
+- or, instead of output parameters, ``camunda:property name="variablesSchema" value="FORM"``: the variables a worker
+  may set are the fields of the JSON Schema form ``FORM`` (named and found like a ``camunda:formKey``, snapshotted
+  with the definition), checked like a person's form data.
 """
 
 from __future__ import annotations
@@ -25,12 +28,32 @@ from engine.bpmn.names import CAMUNDA_NS
 
 EXTERNAL = "external"
 TOPIC, PRIORITY, INPUTS, OUTPUTS = "camunda:topic", "camunda:taskPriority", "camunda:inputs", "camunda:outputs"
+VARIABLES_SCHEMA = "variablesSchema"  # a camunda:property: the form declaring what a worker may set
 
 
 def external_topic(spec) -> str | None:
     """The topic of an element a worker outside does, or ``None`` for any other task spec."""
     extensions = getattr(spec, "extensions", None) or {}
     return extensions.get(TOPIC) if extensions.get("camunda:type") == EXTERNAL else None
+
+
+def variables_schema(spec) -> str | None:
+    """The form key declaring what a worker may set on ``spec`` (``camunda:property name="variablesSchema"``)."""
+    key = ((getattr(spec, "extensions", None) or {}).get(VARIABLES_SCHEMA) or "").strip()
+    return key or None
+
+
+def variables_schema_keys(root) -> dict[str, object]:
+    """Form key -> the first element naming it as its ``variablesSchema``, in a whole BPMN document."""
+    found: dict[str, object] = {}
+    for prop in root.iter(f"{{{CAMUNDA_NS}}}property"):
+        key = (prop.get("value") or "").strip()
+        element = prop
+        for _ in range(3):  # property < properties < extensionElements < the element
+            element = element.getparent() if element is not None else None
+        if prop.get("name") == VARIABLES_SCHEMA and key and element is not None:
+            found.setdefault(key, element)
+    return found
 
 
 def _camunda(node, name: str) -> str | None:

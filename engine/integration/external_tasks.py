@@ -22,14 +22,17 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from engine.bpmn.external import variables_schema
 from engine.casework.applications import get as get_application
 from engine.casework.applications import may_resume
 from engine.casework.external_outbox import CANCELLED, DONE, INCIDENT, OPEN
 from engine.casework.step import ERROR, RUNNING, Step, advancing, flag_error
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcessError
+from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
+from engine.forms import schemas
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
 from engine.people.access import Actor
+from engine.services import definitions
 from engine.storage import audit
 from engine.storage.locks import skip_locked
 from engine.storage.models import ExternalTask, Instance, ServiceDefinition
@@ -174,6 +177,23 @@ def _waiting(step: Step, row: ExternalTask):
     return spiff_task
 
 
+def _accepted(session: Session, row: ExternalTask, spec, values: dict) -> dict:
+    """The process variables the worker's ``values`` set: checked like form data against the element's
+    ``variablesSchema`` form when it declares one (undeclared fields refused by name), else mapped by its output
+    parameters (``engine.integration.variables.accepted``)."""
+    form_key = variables_schema(spec)
+    if form_key is None:
+        return typed.accepted(spec, values)
+    definition = session.get(ServiceDefinition, row.definition_id)
+    form = definitions.form_of(session, definition, form_key)
+    if form is None:  # deployed before variablesSchema was snapshotted: nothing to check against, so nothing taken
+        raise InvalidData(f"Step {row.element_id!r} declares its variables with the form {form_key!r}, which this "
+                          "version of the service does not hold. Deploy the service again with the form.",
+                          {name: "No form to check it against." for name in values})
+    schemas.validate(form.schema, values, what=f"variables of step {row.element_id!r}")
+    return dict(values)
+
+
 def _close(session: Session, ctx: EngineContext, row: ExternalTask, worker_id: str) -> None:
     """Mark the row done if it is still open and still this worker's; ``Conflict`` after a lost race."""
     now = ctx.now()
@@ -195,7 +215,7 @@ def complete(session: Session, ctx: EngineContext, caller: Caller, task_id: str,
     values = {**typed.plain(variables), **typed.plain(local_variables, field="localVariables")}
     with advancing(session, ctx, instance, actor=caller.actor) as step:
         spiff_task = _waiting(step, row)
-        data = typed.accepted(spiff_task.task_spec, values)
+        data = _accepted(session, row, spiff_task.task_spec, values)
         spiff_task.data.update(data)
         try:
             with use_clock(ctx.clock):
@@ -221,7 +241,7 @@ def handle_bpmn_error(session: Session, ctx: EngineContext, caller: Caller, task
     values = typed.plain(variables)
     with advancing(session, ctx, instance, actor=caller.actor) as step:
         spiff_task = _waiting(step, row)
-        data = typed.accepted(spiff_task.task_spec, values)
+        data = _accepted(session, row, spiff_task.task_spec, values)
         spiff_task.data.update(data)
         pending = len(step.workflow.bpmn_events)
         with use_clock(ctx.clock):
