@@ -33,8 +33,8 @@ def upload(files):
     content_type: {"schema": {"type": "string", "format": "binary"}} for content_type in attachments.SIGNATURES}}})
 def download(attachment_id: str):
     """The file, to its uploader and to whoever may see the application it belongs to."""
-    row, path = attachments.for_download(session(), engine_context(), attachment_id, current_actor())
-    response = send_file(path, mimetype=row.content_type, download_name=row.name, as_attachment=True,
+    row, content = attachments.for_download(session(), engine_context(), attachment_id, current_actor())
+    response = send_file(content, mimetype=row.content_type, download_name=row.name, as_attachment=True,
                          etag=row.sha256, conditional=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"

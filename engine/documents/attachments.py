@@ -1,7 +1,8 @@
-"""The attachment store: uploaded documents (PDF, JPEG, PNG) kept on disk under their SHA-256.
+"""The attachment store: uploaded documents (PDF, JPEG, PNG) kept under their SHA-256.
 
-Bytes live in ``<instance>/attachments/<2 hex>/<sha256>`` — identical uploads share one file — and each upload gets
-its own ``attachment`` row (name, size, type, checksum, uploader). The type is decided by the file's first bytes,
+Bytes live in ``<instance>/attachments/<2 hex>/<sha256>`` or, with several app hosts on PostgreSQL, in the database
+(``engine/documents/file_store.py``) — identical uploads share one copy — and each upload gets its own ``attachment``
+row (name, size, type, checksum, uploader). The type is decided by the file's first bytes,
 never by the name or the client's header, and only the allowlist is accepted.
 
 Form data holds references (``{"id", "name", "size", "content_type"}``), not bytes. When an application is started
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import unicodedata
 import uuid
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from engine.documents import file_store
 from engine.errors import Conflict, InvalidData, LincahError, NotFound, TooLarge
 from engine.forms.schemas import ATTACHMENT_FORMAT
 from engine.people.access import Actor, may_view_file
@@ -61,22 +62,16 @@ def clean_name(name: str | None) -> str:
     return (name or "dokumen")[:200]
 
 
-def store_root(ctx: EngineContext) -> Path:
-    return Path(ctx.settings.instance_path) / "attachments"
-
-
 def path_of(ctx: EngineContext, attachment: Attachment) -> Path:
-    return store_root(ctx) / attachment.sha256[:2] / attachment.sha256
+    """Where ``attachment``'s bytes are in the instance folder, when documents are kept there."""
+    return file_store.folder(ctx) / attachment.sha256[:2] / attachment.sha256
 
 
 def store(session: Session, ctx: EngineContext, *, name: str | None, stream: BinaryIO, actor: Actor,
           max_bytes: int = MAX_BYTES) -> Attachment:
     """Save an upload; raise ``TooLarge`` or ``UnsupportedType`` (nothing is kept then)."""
-    root = store_root(ctx)
-    root.mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
-    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")
-    tmp = Path(tmp_name)
+    fd, tmp = file_store.spool(session, ctx)
     try:
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
@@ -95,12 +90,7 @@ def store(session: Session, ctx: EngineContext, *, name: str | None, stream: Bin
         if size == 0:
             raise UnsupportedType("The file is empty.", {"accepted": sorted(SIGNATURES)})
         sha = digest.hexdigest()
-        final = root / sha[:2] / sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
-            tmp.unlink()
-        else:
-            os.replace(tmp, final)
+        file_store.keep(session, ctx, sha, tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -117,18 +107,20 @@ def reference(attachment: Attachment) -> dict:
             "content_type": attachment.content_type}
 
 
-def for_download(session: Session, ctx: EngineContext, attachment_id: str, actor: Actor) -> tuple[Attachment, Path]:
-    """The attachment and its file, if the actor may see it; ``NotFound`` otherwise (same answer as absent)."""
+def for_download(session: Session, ctx: EngineContext, attachment_id: str, actor: Actor
+                 ) -> tuple[Attachment, BinaryIO]:
+    """The attachment and its bytes (a readable file, for the caller to close), if the actor may see it;
+    ``NotFound`` otherwise (same answer as absent)."""
     attachment = session.get(Attachment, attachment_id) if isinstance(attachment_id, str) else None
     allowed = attachment is not None and attachment.uploaded_by == actor.username
     if attachment is not None and not allowed and attachment.instance_id is not None:
         allowed = _may_see_files_of(session, actor, attachment.instance_id)
     if not allowed:
         raise NotFound(f"Attachment {attachment_id} was not found.")
-    path = path_of(ctx, attachment)
-    if not path.is_file():
+    content = file_store.open_bytes(session, ctx, attachment.sha256)
+    if content is None:
         raise NotFound(f"The file of attachment {attachment_id} is missing from the store; ask an administrator.")
-    return attachment, path
+    return attachment, content
 
 
 def _may_see_files_of(session: Session, actor: Actor, instance_id: int) -> bool:

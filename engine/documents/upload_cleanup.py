@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.documents.attachments import store_root
+from engine.documents import file_store
 from engine.storage.models import Attachment
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -40,10 +40,4 @@ def remove_unused_files(session: Session, ctx: EngineContext, checksums: set[str
     if not checksums:
         return 0
     still_used = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(sorted(checksums)))))
-    removed = 0
-    for sha in sorted(checksums - still_used):
-        path = store_root(ctx) / sha[:2] / sha
-        if path.exists():
-            path.unlink()
-            removed += 1
-    return removed
+    return file_store.remove(session, ctx, sorted(checksums - still_used))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import replace
 
 import pytest
 
 from api import create_app
-from engine.storage.models import Attachment
+from engine.documents import file_store
+from engine.storage.models import Attachment, AttachmentContent
 from tests.api.conftest import apply, complete, open_task, research_data, upload, vessel_data
 from tests.people import PDF, PNG
 from tests.samples import INSPECTION
@@ -23,11 +25,35 @@ def test_upload_stores_the_bytes_under_their_checksum(client, people, ctx, db):
     body = upload(client, people.headers("andi"), PDF, "../../etc/surat permohonan.pdf")
     assert body["content_type"] == "application/pdf" and body["size"] == len(PDF)
     assert body["sha256"] == hashlib.sha256(PDF).hexdigest() and body["name"] == "surat permohonan.pdf"
-    stored = ctx.settings.instance_path / "attachments" / body["sha256"][:2] / body["sha256"]
-    assert stored.read_bytes() == PDF
+    with db.transaction() as session:
+        assert file_store.open_bytes(session, ctx, body["sha256"]).read() == PDF
     again = upload(client, people.headers("budi"), PDF, "lagi.pdf")
-    assert again["id"] != body["id"] and again["sha256"] == body["sha256"]  # one file on disk, two records
-    assert len(list(stored.parent.iterdir())) == 1
+    assert again["id"] != body["id"] and again["sha256"] == body["sha256"]  # one stored copy, two records
+    with db.transaction() as session:
+        assert session.query(Attachment).count() == 2
+        if file_store.in_database(session, ctx):
+            assert session.query(AttachmentContent).count() == 1
+            assert not (ctx.settings.instance_path / "attachments").exists()  # nothing on this host's disk
+        else:
+            stored = ctx.settings.instance_path / "attachments" / body["sha256"][:2]
+            assert [p.name for p in stored.iterdir()] == [body["sha256"]]
+
+
+def test_with_documents_in_the_database_another_host_serves_an_upload(db, ctx, people, tmp_path):
+    """Two app hosts: each its own instance folder, one database. A document uploaded on one downloads from the
+    other when documents are kept in the database (PostgreSQL's default)."""
+
+    def host(folder: str):
+        settings = replace(ctx.settings, instance_path=tmp_path / folder, attachment_store="database")
+        return create_app({"TESTING": True}, context=replace(ctx, settings=settings),
+                          session_factory=db.factory).test_client()
+
+    first, second = host("host-a"), host("host-b")
+    body = upload(first, people.headers("andi"), PDF, "surat.pdf")
+    download = second.get(f"/api/v1/attachments/{body['id']}", headers=people.headers("andi"))
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert not (tmp_path / "host-a" / "attachments").exists()
 
 
 def test_the_type_is_decided_by_the_content_not_the_name(client, people):

@@ -20,8 +20,8 @@ from ..security import current_actor, signed_in
 @bp.route("/files/<attachment_id>")
 @signed_in()
 def document(attachment_id: str):
-    row, path = attachments.for_download(db(), ctx(), attachment_id[:64], current_actor())
-    response = send_file(path, mimetype=row.content_type, download_name=row.name, as_attachment=False,
+    row, content = attachments.for_download(db(), ctx(), attachment_id[:64], current_actor())
+    response = send_file(content, mimetype=row.content_type, download_name=row.name, as_attachment=False,
                          etag=row.sha256, conditional=True, max_age=0)
     # Only PDF, JPEG and PNG ever get here (the store sniffs the bytes); never let a browser guess another type.
     # Images are also sandboxed; a PDF cannot be, because browsers refuse to show PDFs in a sandbox.
