@@ -131,7 +131,8 @@ class Settings:
         if self.calendars_path is None:
             object.__setattr__(self, "calendars_path", Path(self.instance_path) / "calendars.toml")
         if self.attachment_store not in ("auto", "database", "folder"):
-            raise ValueError(f"LINCAH_ATTACHMENT_STORE must be auto, database or folder, not {self.attachment_store!r}.")
+            raise ValueError("LINCAH_ATTACHMENT_STORE must be auto, database or folder, not "
+                             f"{self.attachment_store!r}.")
         if self.log_format not in ("text", "json"):
             raise ValueError(f"LINCAH_LOG_FORMAT must be text or json, not {self.log_format!r}.")
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
