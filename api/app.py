@@ -17,7 +17,7 @@ from engine.context import EngineContext
 from engine.sandbox import shared_pool
 from engine.storage.db import engine_for, make_session_factory
 
-from . import docs, engine_rest, errors, observability, rate_limits, security_headers, web
+from . import docs, engine_rest, errors, installation_sync, observability, rate_limits, security_headers, web
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
@@ -45,9 +45,10 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     app.config.update(docs.CONFIG, MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
     app.config.update(config or {})
     ctx = context or EngineContext(settings=settings or Settings.from_env())
-    check_calendars(ctx)
     if session_factory is None:
         session_factory = make_session_factory(engine_for(ctx.settings))  # with the installation's DB timeouts
+    installation_sync.refresh_calendars(ctx, session_factory)  # several hosts: the database has the calendars
+    check_calendars(ctx)
     if context is None:
         shared_pool().warm()  # a sandbox worker ready before the first script that needs one
     app.extensions["lincah"] = {"ctx": ctx, "session_factory": session_factory, "scheduler": None}

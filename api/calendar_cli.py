@@ -8,12 +8,15 @@ Registered in ``api/cli.py`` with ``main.add_command(calendar_command)``.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 
 from engine.config import Settings
 from engine.sla.calendar import WEEKDAY_NAMES
 from engine.sla.office_calendars import OfficeCalendars, year_overview
+from engine.storage import installation_files
+from engine.storage.db import engine_for, make_session_factory, transaction
 
 
 def _calendars() -> OfficeCalendars:
@@ -82,3 +85,30 @@ def due(office: str, sla: str, started: str | None) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{deadline:%Y-%m-%d %H:%M %Z} ({deadline.isoformat()})")
+
+
+@calendar_command.command("publish", help="Check FILE (default: this host's calendars file) and make it every "
+                          "host's calendars: on PostgreSQL it is stored in the database, and each app host picks it "
+                          "up within a minute; on SQLite it becomes the instance folder's calendars file.")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def publish(file: Path | None) -> None:
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    source = file or settings.calendars_path
+    if source is None or not Path(source).is_file():
+        raise click.ClickException(f"{source}: no such file; give the calendars file to publish")
+    try:
+        checked = OfficeCalendars(source, settings.timezone)
+    except ValueError as exc:
+        raise click.ClickException(f"not published: {exc}") from None
+    content = Path(source).read_bytes()
+    factory = make_session_factory(engine_for(settings))
+    with transaction(factory) as session:
+        in_database = installation_files.shared(session)
+        if in_database:
+            installation_files.write(session, installation_files.CALENDARS, content)
+    installation_files.copy_to(settings.calendars_path, content)
+    where = "the database (every app host within a minute)" if in_database else str(settings.calendars_path)
+    click.echo(f"published {source} ({len(checked.offices)} office(s) with a calendar of their own) to {where}")

@@ -9,8 +9,6 @@ own routes (the API keeps its JSON errors).
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import uuid
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SU
 from engine.people.tokens import Throttled, Unauthenticated
 from engine.storage import db
 
-from .. import errors
+from .. import errors, installation_sync
 from ..errors import status_of
 from ..unit_of_work import session
 from . import i18n, labels, session_cookie
@@ -46,24 +44,20 @@ def _secret_key(app: Flask) -> str:
     settings = app.extensions["lincah"]["ctx"].settings
     if settings.secret_key:
         return settings.secret_key
-    path = Path(settings.instance_path) / "secret_key"
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        try:
-            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-                out.write(key)
-        except FileExistsError:  # another worker wrote it first: use theirs
-            pass
-        return path.read_text(encoding="utf-8").strip()
+    # Generated once per installation: on PostgreSQL every host adopts the one in the database (api/installation_sync).
+    return installation_sync.local_session_key(Path(settings.instance_path) / "secret_key")
+
+
+def _generates_its_key(app: Flask) -> bool:
+    return not app.config.get("SECRET_KEY") and not app.extensions["lincah"]["ctx"].settings.secret_key
 
 
 def register_web(app: Flask) -> None:
     from . import views  # noqa: F401 - attaches the routes to ``bp``
 
+    generated = _generates_its_key(app)
     app.secret_key = _secret_key(app)
+    installation_sync.register(app, share_session_key=generated)
     ctx = app.extensions["lincah"]["ctx"]
     session_cookie.configure(app, ctx.settings)  # __Host-, Secure on an https public URL; always HttpOnly, Lax
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
