@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from engine.storage import installation_files
 from engine.storage.models import AttachmentContent
 from engine.storage.sql import InsertRows
 
@@ -34,10 +35,7 @@ _INSERT = InsertRows(AttachmentContent.__table__, ("sha256", "size", "content"),
 
 def in_database(session: Session, ctx: EngineContext) -> bool:
     """Whether this installation keeps documents in the database (``LINCAH_ATTACHMENT_STORE``)."""
-    choice = ctx.settings.attachment_store
-    if choice == "auto":
-        return session.get_bind().dialect.name == "postgresql"
-    return choice == "database"
+    return installation_files.documents_in_database(ctx.settings, session.get_bind().dialect.name)
 
 
 def folder(ctx: EngineContext) -> Path:

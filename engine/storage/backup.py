@@ -35,7 +35,8 @@ from sqlalchemy.types import JSON, Date, DateTime, LargeBinary, Numeric
 
 from engine.config import Settings
 from engine.errors import LincahError
-from engine.storage.models import Base, UTCDateTime
+from engine.storage.installation_files import documents_in_database
+from engine.storage.models import AttachmentContent, Base, UTCDateTime
 
 FORMAT = "lincah-backup/1"
 BATCH = 500
@@ -213,13 +214,31 @@ def restore(engine: Engine, settings: Settings, source: Path, progress: Progress
                 _load_table(connection, table, source / "db" / f"{table.name}.jsonl.gz", progress)
         if engine.dialect.name == "postgresql":
             _advance_sequences(connection)
+        into_database = documents_in_database(settings, engine.dialect.name)
+        documents = [relative for relative in manifest["files"] if into_database and _is_document(relative)]
+        for relative in documents:
+            # A backup of an installation that kept documents on disk, restored where they go in the database.
+            sha = Path(relative).name
+            if connection.execute(select(AttachmentContent.sha256).where(AttachmentContent.sha256 == sha)).first():
+                continue  # the backup's own attachment_content table had it
+            content = (source / "files" / relative).read_bytes()
+            connection.execute(AttachmentContent.__table__.insert(),
+                               {"sha256": sha, "size": len(content), "content": content})
+            progress("files", 1)
     for relative in manifest["files"]:
+        if relative in documents:
+            continue
         target = instance / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / "files" / relative, target)
         progress("files", 1)
     return Summary(tables={name: entry["rows"] for name, entry in manifest["tables"].items()},
                    files=len(manifest["files"]), revision=manifest["revision"])
+
+
+def _is_document(relative: str) -> bool:
+    parts = Path(relative).parts
+    return len(parts) == 3 and parts[0] == "attachments" and len(parts[2]) == 64 and parts[2].startswith(parts[1])
 
 
 def _load_table(connection: Connection, table: Table, path: Path, progress: Progress) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.config import Settings
 from engine.storage.models import InstallationFile
 from engine.storage.sql import InsertRows
 
@@ -22,6 +23,14 @@ SESSION_KEY = "secret_key"
 CALENDARS = "calendars.toml"
 
 _INSERT = InsertRows(InstallationFile.__table__, ("name", "content", "updated_at"), skip_duplicates_of="name")
+
+
+def documents_in_database(settings: Settings, dialect_name: str) -> bool:
+    """Whether uploaded documents' bytes are kept in the database (``LINCAH_ATTACHMENT_STORE``; auto: on
+    PostgreSQL) rather than in the instance folder."""
+    if settings.attachment_store == "auto":
+        return dialect_name == "postgresql"
+    return settings.attachment_store == "database"
 
 
 def shared(session: Session) -> bool:

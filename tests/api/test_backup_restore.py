@@ -16,7 +16,7 @@ from api.cli import main
 from engine.people import tokens
 from engine.storage import backup as backups
 from engine.storage.db import make_engine, make_session_factory
-from engine.storage.models import Instance
+from engine.storage.models import Attachment, Instance
 from tests.api.conftest import apply, complete, open_task, vessel_data
 from tests.conftest import POSTGRES_URL, _postgres_schema
 from tests.people import account
@@ -115,31 +115,51 @@ def test_backup_never_writes_into_a_folder_that_holds_something(db, ctx, tmp_pat
     assert (tmp_path / "backup" / "older.txt").read_text() == "an earlier backup"
 
 
+def _signed_in(factory, ctx, username: str) -> dict:
+    with factory.begin() as session:
+        user = account(username, ["applicant"])
+        session.add(user)
+        session.flush()
+        return {"Authorization": f"Bearer {tokens.issue(session, ctx, user).token}"}
+
+
+def _app_on(url: str, ctx, instance):
+    engine = make_engine(url)
+    settings = replace(ctx.settings, instance_path=instance)
+    return engine, create_app({"TESTING": True}, context=replace(ctx, settings=settings),
+                              session_factory=make_session_factory(engine))
+
+
 @pytest.mark.postgresql_only
 def test_an_embedded_installation_moves_to_postgresql(database, ctx, tmp_path, new_database):
     sqlite_url, instance = f"sqlite:///{tmp_path / 'embedded.db'}", tmp_path / "embedded"
     for args in (["db", "upgrade"], ["deploy", "processes/"]):
         assert _run(args, sqlite_url, instance).exit_code == 0
-    source = make_engine(sqlite_url)
+    source, embedded = _app_on(sqlite_url, ctx, instance)
+    andi = _signed_in(make_session_factory(source), ctx, "andi")
+    client = embedded.test_client()
+    data = vessel_data(client, andi, "sinjai")
+    created = apply(client, andi, "fishing_vessel_permit", data)
+    assert (instance / "attachments").is_dir()  # on SQLite the documents are files
     before = _counts(source)
     source.dispose()
+
     assert _run(["backup", str(tmp_path / "backup")], sqlite_url, instance).exit_code == 0
     assert _run(["restore", str(tmp_path / "backup")], new_database, tmp_path / "server").exit_code == 0
-    engine = make_engine(new_database)
+    engine, server = _app_on(new_database, ctx, tmp_path / "server")
     try:
-        assert _counts(engine) == before and before["service_definition"] >= 2
-        factory = make_session_factory(engine)
-        with factory.begin() as session:
-            andi = account("andi", ["applicant"])
-            session.add(andi)
-            session.flush()
-            token = tokens.issue(session, ctx, andi).token
-        app = create_app({"TESTING": True}, context=replace(ctx, settings=replace(
-            ctx.settings, instance_path=tmp_path / "server")), session_factory=factory)
-        # The services deployed on SQLite take applications on PostgreSQL.
-        client = app.test_client()
-        headers = {"Authorization": f"Bearer {token}"}
-        created = apply(client, headers, "fishing_vessel_permit", vessel_data(client, headers, "sinjai"))
-        assert created["registration_no"]
+        after = _counts(engine)
+        # On PostgreSQL the documents went into the database, not into the new host's folder.
+        with engine.connect() as connection:
+            distinct = connection.execute(select(func.count(func.distinct(Attachment.sha256)))).scalar_one()
+        assert after.pop("attachment_content") == distinct > 0
+        before.pop("attachment_content")
+        assert after == before and before["service_definition"] >= 2
+        assert not (tmp_path / "server" / "attachments").exists()
+        client = server.test_client()
+        assert client.get(f"/api/v1/attachments/{data['ktp']['id']}", headers=andi).data[:5] == b"%PDF-"
+        assert client.get(f"/api/v1/applications/{created['id']}", headers=andi).status_code == 200
+        # The services deployed on SQLite take new applications on PostgreSQL.
+        assert apply(client, andi, "fishing_vessel_permit", vessel_data(client, andi, "sinjai"))["registration_no"]
     finally:
         engine.dispose()
