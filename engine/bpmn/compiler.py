@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn import choices, dmn, executable, external, lint, meaning_lint, messages, settings, sla_lint
+from engine.bpmn import (
+    choices,
+    dmn,
+    executable,
+    external,
+    lint,
+    meaning_lint,
+    messages,
+    settings,
+    sla_lint,
+    spiff_flavour,
+)
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.parser import LincahParser
 from engine.bpmn.problems import ProblemList
@@ -43,6 +54,12 @@ class Compiled:
     problems: ProblemList = field(default_factory=ProblemList)
     decisions: dict = field(default_factory=dict)  # DMN decision id -> engine.decisions.Decision
     decision_texts: dict[str, str] = field(default_factory=dict)  # every DMN file deployed: name -> text
+    spiff: spiff_flavour.Reading = field(default_factory=spiff_flavour.Reading)  # spiff-arena extensions read
+
+    @property
+    def flavour(self) -> str:
+        """Whose extensions the files use: camunda, spiff, camunda+spiff or plain (said by lint)."""
+        return self.spiff.flavour
 
     @property
     def ok(self) -> bool:
@@ -71,11 +88,15 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
     result.key = process.get("id")
     if not _check_service_key(process, problems, main.name):
         return result
+    spiff_flavour.translate(root, problems, main.name, check_script, result.spiff)
     decisions = rewrite(root, problems, main.name, options.timezone)
     other_roots = _supporting_roots(process, supporting, problems, options, result)
     for other_name, other in other_roots:
+        spiff_flavour.translate(other, problems, other_name, check_script, result.spiff)
         decisions.update(rewrite(other, problems, other_name, options.timezone))
     result.meta = _read_meta(process, decisions, problems, main.name, options)
+    spiff_flavour.add_instructions(result.meta, result.spiff)
+    forms = spiff_flavour.forms_with_ui(forms, result.spiff)
     _lint(process, problems, main.name, options)
     if not problems.errors:
         _parse(result, root, other_roots)
@@ -274,6 +295,7 @@ def _parse(result: Compiled, root, other_roots) -> None:
             parser.add_bpmn_xml(other, filename=other_name)
         result.spec = parser.get_spec(result.key)
         result.subprocess_specs = parser.get_subprocess_specs(result.key)
+        spiff_flavour.attach_scripts(result.spec, result.subprocess_specs, result.spiff)
     except ValidationException as exc:
         element = getattr(exc, "id", "") or _element_named_in(str(exc), root, other_roots)
         result.spec = None

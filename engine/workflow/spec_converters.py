@@ -29,6 +29,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 
 from engine.decisions import task as decision_task
+from engine.workflow import script_hooks
 from engine.workflow.multi_instance_specs import LincahParallelMultiInstanceTask, LincahSequentialMultiInstanceTask
 
 # class -> (converter, typename); the typename is what a stored spec names the class by and must never change.
@@ -51,4 +52,5 @@ def configure(registry) -> object:
         converter_class(target_class, registry)
     for target_class, (converter_class, typename) in STANDARD_CLASSES.items():
         converter_class(target_class, registry, typename)
+    script_hooks.register(registry)  # last: every class above gets its twin with pre-/post-scripts
     return registry

@@ -1,0 +1,188 @@
+"""Diagrams drawn for spiff-arena, SpiffWorkflow's own server: its extensions read as the Camunda ones Lincah knows.
+
+spiff-arena's modeler writes ``spiffworkflow:`` extension elements where Camunda Modeler writes ``camunda:``
+attributes. Each one is translated on the loaded tree (the stored text stays as the analyst drew it), before the
+lint rules and the parser see it, so a spiff-arena model meets exactly the rules and the runtime of a Camunda one:
+
+* ``spiffworkflow:calledDecisionId`` names the business rule task's table → ``camunda:decisionRef`` without a result
+  variable, so the decision's outputs go into the task data under their own names, as spiff-arena puts them;
+* ``spiffworkflow:properties`` ``formJsonSchemaFilename`` / ``formUiSchemaFilename`` name the JSON files beside the
+  diagram → ``camunda:formKey`` (the schema's file name), the UI schema found by its own name (:func:`forms_with_ui`);
+* ``spiffworkflow:preScript`` / ``postScript`` are checked in the sandbox here and attached to the parsed task specs
+  (:func:`attach_scripts`, run by :mod:`engine.workflow.script_hooks` with the workflow's sandboxed script engine);
+* ``spiffworkflow:instructionsForEndUser`` (Markdown) goes into the task's settings as ``instructions``;
+* lanes are candidate groups (as for Camunda diagrams); a human task in no lane is, in spiff-arena, the process
+  initiator's — here the applicant's (``camunda:assignee="${initiator}"``).
+
+:func:`flavour_of` says which flavour a diagram is written in, so that lint can say what it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from engine.bpmn.names import CAMUNDA_NS, HUMAN_TASK_TAGS, camunda, is_bpmn, label, local, xpath
+from engine.bpmn.problems import ProblemList
+from engine.forms.schemas import FormFiles, FormSource
+from engine.texts import N_
+from engine.workflow import script_hooks
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA, SPIFF, BOTH, PLAIN = "camunda", "spiff", "camunda+spiff", "plain"
+SCRIPT_KINDS = {"preScript": script_hooks.PRE_SCRIPT, "postScript": script_hooks.POST_SCRIPT}
+INSTRUCTIONS = "instructionsForEndUser"
+_SHOWN = 80  # characters of a refused script quoted in a problem
+
+
+def _spiff(tag: str) -> str:
+    return f"{{{SPIFF_NS}}}{tag}"
+
+
+def uses_namespace(root, namespace: str) -> bool:
+    """Whether an element or attribute of ``root`` is in ``namespace`` (declaring it is not enough: bpmn-js
+    declares ``camunda:`` in files that never use it)."""
+    prefix = f"{{{namespace}}}"
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag.startswith(prefix) or any(name.startswith(prefix) for name in node.attrib):
+            return True
+    return False
+
+
+def flavour_of(roots) -> str:
+    """``camunda``, ``spiff``, ``camunda+spiff`` or ``plain``: whose extensions the diagrams use."""
+    has_camunda = any(uses_namespace(root, CAMUNDA_NS) for root in roots)
+    has_spiff = any(uses_namespace(root, SPIFF_NS) for root in roots)
+    return {(True, True): BOTH, (True, False): CAMUNDA, (False, True): SPIFF}.get((has_camunda, has_spiff), PLAIN)
+
+
+@dataclass
+class Reading:
+    """What the translation of one or more files found besides what it wrote into the trees."""
+
+    ui_schemas: dict[str, str] = field(default_factory=dict)  # form key (schema file) -> UI schema file
+    instructions: dict[str, str] = field(default_factory=dict)  # element id -> Markdown text
+    scripts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (file, element id) -> scripts
+    flavours: list[str] = field(default_factory=list)  # of each file translated, read before translating it
+
+    @property
+    def flavour(self) -> str:
+        found = set(self.flavours) - {PLAIN}
+        if not found:
+            return PLAIN
+        if BOTH in found or found == {CAMUNDA, SPIFF}:
+            return BOTH
+        return found.pop()
+
+
+def _extension(node, name: str):
+    found = xpath(node, f"./bpmn:extensionElements/*[local-name()='{name}' and namespace-uri()='{SPIFF_NS}']")
+    return found[0] if found else None
+
+
+def _text(node) -> str:
+    return (node.text or "").strip() if node is not None else ""
+
+
+def spiff_properties(node) -> dict[str, str]:
+    """``spiffworkflow:properties`` of an element's own extensionElements."""
+    holder = _extension(node, "properties")
+    if holder is None:
+        return {}
+    return {(p.get("name") or "").strip(): p.get("value") if p.get("value") is not None else (p.text or "")
+            for p in holder.iter(_spiff("property")) if (p.get("name") or "").strip()}
+
+
+def translate(root, problems: ProblemList, filename: str, check_script, reading: Reading) -> None:
+    """Write the Camunda equivalents of ``root``'s spiff extensions into it; collect the rest into ``reading``;
+    refuse scripts the sandbox refuses, located."""
+    reading.flavours.append(flavour_of([root]))
+    if reading.flavours[-1] not in (SPIFF, BOTH):
+        return
+    # A lane without a name is drawn for the picture only: it names no group (engine.bpmn.settings.lane_of).
+    in_lane = {(ref.text or "").strip() for ref in xpath(root, ".//bpmn:lane/bpmn:flowNodeRef")
+               if (ref.getparent().get("name") or "").strip()}
+    for node in root.iter():
+        if not isinstance(node.tag, str) or not is_bpmn(node):
+            continue
+        tag = local(node.tag)
+        if tag == "businessRuleTask":
+            decision = _text(_extension(node, "calledDecisionId"))
+            if decision and not node.get(camunda("decisionRef")):
+                node.set(camunda("decisionRef"), decision)
+        if tag in HUMAN_TASK_TAGS:
+            _read_form(node, reading)
+            if node.get("id") not in in_lane and not node.get(camunda("assignee")) \
+                    and not node.get(camunda("candidateGroups")):
+                node.set(camunda("assignee"), "${initiator}")
+        instructions = _extension(node, INSTRUCTIONS)
+        if instructions is not None and (instructions.text or "").strip():
+            reading.instructions[node.get("id")] = instructions.text.strip()
+        for kind, key in SCRIPT_KINDS.items():
+            script = _extension(node, kind)
+            if script is None or not (script.text or "").strip():
+                continue
+            message = check_script(script.text)
+            if message:
+                code = " ".join(script.text.split())
+                problems.error("code_invalid", N_("The %(kind)s of %(name)s is not allowed or does not compile: "
+                                                  "%(code)s — %(reason)s. Pre- and post-scripts are Python statements "
+                                                  "that set process variables, e.g. biaya = 0; they run in the same "
+                                                  "sandbox as script tasks."), node=script, file=filename,
+                               element_id=node.get("id"),
+                               params={"kind": f"spiffworkflow:{kind}", "name": label(node),
+                                       "code": repr(code if len(code) <= _SHOWN else code[:_SHOWN - 1] + "…"),
+                                       "reason": message})
+                continue
+            reading.scripts.setdefault((filename, node.get("id")), {})[key] = script.text
+
+
+def _read_form(node, reading: Reading) -> None:
+    properties = spiff_properties(node)
+    schema = (properties.get("formJsonSchemaFilename") or "").strip()
+    if not schema or node.get(camunda("formKey")):
+        return
+    node.set(camunda("formKey"), schema)
+    ui = (properties.get("formUiSchemaFilename") or "").strip()
+    if ui:
+        reading.ui_schemas[schema] = ui
+
+
+class _SpiffForms(FormSource):
+    """A form source whose UI schemas may have names of their own (``formUiSchemaFilename``)."""
+
+    def __init__(self, source: FormSource, ui_schemas: dict[str, str]):
+        super().__init__()
+        self.uploads, self.folders = source.uploads, source.folders
+        self._source, self._ui_schemas = source, ui_schemas
+
+    def find(self, key: str, all_keys: list[str] | None = None) -> FormFiles | None:
+        files = self._source.find(key, all_keys)
+        ui_name = self._ui_schemas.get(key)
+        if files is None or ui_name is None:
+            return files
+        ui = self._source.find(ui_name, [ui_name])
+        return replace(files, ui_text=ui.schema_text) if ui is not None else files
+
+
+def forms_with_ui(source: FormSource, reading: Reading) -> FormSource:
+    return _SpiffForms(source, reading.ui_schemas) if reading.ui_schemas else source
+
+
+def add_instructions(meta: dict, reading: Reading) -> None:
+    """Each human task's ``instructions`` (Markdown, rendered escaped on the task page), or None."""
+    for element_id, task in (meta.get("tasks") or {}).items():
+        task["instructions"] = reading.instructions.get(element_id)
+
+
+def attach_scripts(spec, subprocess_specs: dict, reading: Reading) -> None:
+    """Give the parsed task specs their pre- and post-scripts (the spec of each process knows its file)."""
+    if not reading.scripts:
+        return
+    for process_spec in [spec, *subprocess_specs.values()]:
+        filename = getattr(process_spec, "file", None)
+        for task_spec in process_spec.task_specs.values():
+            scripts = reading.scripts.get((filename, getattr(task_spec, "bpmn_id", None)))
+            if scripts and task_spec.name == task_spec.bpmn_id:
+                script_hooks.attach(task_spec, scripts)
