@@ -28,8 +28,7 @@ class DecisionFailed(InvalidInput):
 def evaluate(decision: Decision, variables: dict) -> list[dict]:
     """The result of ``decision`` for ``variables`` (task data or a request's variables): a list of result maps.
     Raises :class:`DecisionFailed`."""
-    values = [_input_value(decision, column, variables) for column in decision.inputs]
-    matched = [rule for rule in decision.rules if _matches(decision, rule, values, variables)]
+    matched = matching_rules(decision, variables)
     policy = decision.hit_policy
     if policy == UNIQUE and len(matched) > 1:
         raise DecisionFailed(
@@ -53,6 +52,13 @@ def evaluate(decision: Decision, variables: dict) -> list[dict]:
     elif policy not in (RULE_ORDER, COLLECT):
         raise DecisionFailed(f"Decision {decision.id!r} has the unknown hit policy {policy!r}.")
     return [_as_json(decision, result) for _, result in results]
+
+
+def matching_rules(decision: Decision, variables: dict) -> list[Rule]:
+    """The rules whose every input entry matches ``variables``, in rule order, before the hit policy has its say.
+    Raises :class:`DecisionFailed` when an input is not of its column's type."""
+    values = [_input_value(decision, column, variables) for column in decision.inputs]
+    return [rule for rule in decision.rules if _matches(decision, rule, values, variables)]
 
 
 def _input_value(decision: Decision, column, variables: dict):

@@ -116,6 +116,24 @@ def latest(session: Session, key: str) -> DecisionDefinition:
     return found
 
 
+def get_version(session: Session, key: str, version: int) -> DecisionDefinition:
+    found = session.scalar(select(DecisionDefinition).where(DecisionDefinition.key == key,
+                                                            DecisionDefinition.version == version))
+    if found is None:
+        raise NotFound(f"Decision {key!r} has no version {version}. The list of decisions shows the deployed ones.")
+    return found
+
+
+def latest_of_each(session: Session) -> list[DecisionDefinition]:
+    """The latest version of every decision key, by key."""
+    newest = (select(DecisionDefinition.key, func.max(DecisionDefinition.version).label("version"))
+              .group_by(DecisionDefinition.key).subquery())
+    return list(session.scalars(
+        select(DecisionDefinition).join(newest, (DecisionDefinition.key == newest.c.key)
+                                        & (DecisionDefinition.version == newest.c.version))
+        .order_by(DecisionDefinition.key)).all())
+
+
 def versions(session: Session, key: str | None = None) -> list[DecisionDefinition]:
     query = select(DecisionDefinition).order_by(DecisionDefinition.key, DecisionDefinition.version)
     if key is not None:

@@ -9,6 +9,8 @@ from . import (
     admin_offices,
     analyst,
     applicant,
+    decision_tables,
+    dmn_modeler,
     files,
     incidents,
     manager,
@@ -18,5 +20,5 @@ from . import (
     work,
 )
 
-__all__ = ["account", "admin", "admin_clients", "admin_offices", "analyst", "applicant", "files", "incidents",
-           "manager", "permits", "public", "satisfaction", "work"]
+__all__ = ["account", "admin", "admin_clients", "admin_offices", "analyst", "applicant", "decision_tables",
+           "dmn_modeler", "files", "incidents", "manager", "permits", "public", "satisfaction", "work"]

@@ -1,0 +1,128 @@
+"""Trying a decision table by hand: which inputs it asks for, the analyst's typed-in values read as those inputs,
+and what the table makes of them — the rules that matched (before the hit policy chose) and the result or the
+reason there is none.
+
+A field per variable the input expressions read (``income``, ``applicant.age``): a column whose expression is just
+that variable gives the field its type; a variable used inside arithmetic (``income * 12``) is a number. Values come
+as the texts of a web form; an empty field is FEEL's ``null``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from engine.decisions import types
+from engine.decisions.evaluation import DecisionFailed, evaluate, matching_rules
+from engine.decisions.model import Decision, Rule
+
+NUMBER, STRING, BOOLEAN, DATE, DATE_TIME, ANY = "number", "string", "boolean", "date", "datetime", "any"
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One value the analyst types in."""
+
+    name: str  # the variable's dotted path, also the form field's name
+    label: str  # the input column's label (or its expression)
+    kind: str  # number | string | boolean | date | datetime | any
+    type_ref: str | None  # the column's declared type, as written
+
+
+@dataclass
+class Outcome:
+    """What the table gave for one set of values."""
+
+    variables: dict
+    matched: list[Rule] = field(default_factory=list)
+    result: list[dict] | None = None
+    error: DecisionFailed | None = None
+
+    @property
+    def matched_ids(self) -> set[str]:
+        return {rule.id for rule in self.matched}
+
+
+def _kind(type_ref: str | None) -> str:
+    canonical = types.canonical(type_ref)
+    if types.family(type_ref) == "number":
+        return NUMBER
+    return {types.STRING: STRING, types.BOOLEAN: BOOLEAN, types.DATE: DATE, types.DATE_TIME: DATE_TIME}.get(
+        canonical, ANY)
+
+
+def _variables(tree) -> list[tuple]:
+    if tree is None:
+        return []
+    if tree[0] == "var":
+        return [tree[1]]
+    return [path for part in tree[1:] if isinstance(part, tuple) for path in _variables(part)]
+
+
+def input_fields(decision: Decision) -> list[InputField]:
+    """The fields of the try-out form, one per variable the input expressions read, in column order."""
+    found: dict[str, InputField] = {}
+    for column in decision.inputs:
+        bare = column.tree is not None and column.tree[0] == "var"
+        for path in _variables(column.tree):
+            name = ".".join(path)
+            if name not in found:
+                found[name] = InputField(name, column.title if bare else name,
+                                         _kind(column.type_ref) if bare else NUMBER,
+                                         column.type_ref if bare else None)
+    return list(found.values())
+
+
+def read_values(decision: Decision, form: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
+    """The variables the form's texts give (nested by dotted name) and the fields that cannot be read: field name ->
+    what is wrong, in English (the page says its own words by the field's kind)."""
+    variables: dict = {}
+    errors: dict[str, str] = {}
+    for item in input_fields(decision):
+        text = (form.get(item.name) or "").strip()
+        try:
+            value = _value(item.kind, text)
+        except ValueError as exc:
+            errors[item.name] = str(exc)
+            continue
+        target = variables
+        *parents, last = item.name.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+    return variables, errors
+
+
+def _value(kind: str, text: str):
+    if not text:
+        return None
+    if kind == NUMBER:
+        try:
+            number = Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError(f"{text!r} is not a number")
+        return types.tidy_number(number)
+    if kind == BOOLEAN:
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"{text!r} is not true or false")
+        return text.lower() == "true"
+    if kind in (DATE, DATE_TIME):
+        try:
+            (types.parse_date if kind == DATE else types.parse_datetime)(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a {kind}") from None
+    return text
+
+
+def try_table(decision: Decision, variables: dict) -> Outcome:
+    """The rules that match ``variables`` and the table's result for them, or the error that stops it."""
+    outcome = Outcome(variables)
+    try:
+        outcome.matched = matching_rules(decision, variables)
+        outcome.result = evaluate(decision, variables)
+    except DecisionFailed as exc:
+        outcome.error = exc
+    return outcome
