@@ -25,6 +25,7 @@ from .backup_cli import backup_command, restore_command
 from .calendar_cli import calendar_command
 from .clients_cli import clients_command
 from .config_cli import config_command
+from .fakes_cli import fakes_command
 from .offices_cli import offices_command, profile_command
 from .server import require_free_port
 from .server import run as run_server
@@ -270,6 +271,7 @@ main.add_command(scheduler_command)
 main.add_command(calendar_command)
 main.add_command(clients_command)
 main.add_command(config_command)
+main.add_command(fakes_command)
 main.add_command(offices_command)
 main.add_command(backup_command)
 main.add_command(restore_command)

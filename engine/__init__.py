@@ -20,5 +20,6 @@ Packages, each depending only on those before it (``tests/engine/test_layers.py`
 14. ``integration`` — programs outside: API clients, external tasks over Camunda 7's contract, incidents;
 15. ``reporting`` — SLA reports, dashboard, satisfaction survey, tracking, timelines, queue counts;
 16. ``context`` assembles what an operation needs besides the session (settings, clock, codec, sandbox, calendars)
-    from the packages above; they name ``EngineContext`` only in type hints. ``demo`` builds demo data from all.
+    from the packages above; they name ``EngineContext`` only in type hints. ``demo`` builds demo data from all;
+    ``demo_fakes`` stands in for the outside systems the demo's third service talks to (registry, bank).
 """

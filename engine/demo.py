@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.compiler import SourceFile
 from engine.casework import use_cases
+from engine.demo_fakes import clients as demo_clients
 from engine.documents import attachments
 from engine.people import offices, profiles
 from engine.people import users as user_service
@@ -69,6 +70,7 @@ class DemoReport:
     users_created: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     applications: list[str] = field(default_factory=list)
+    clients: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"services: {', '.join(self.services) or '-'}",
@@ -77,6 +79,8 @@ class DemoReport:
             where = f" in {', '.join(user.jurisdictions)}" if user.jurisdictions else ""
             groups = f" [{', '.join(user.groups)}]" if user.groups else ""
             out.append(f"  {user.username:<15} {'/'.join(user.roles)}{groups}{where}")
+        out.append(f"API clients (new: {', '.join(self.clients) or 'none'}): {', '.join(demo_clients.SCOPES)} — "
+                   "`lincah fakes` gives them secrets and runs the fake registry and bank")
         out.append("applications: " + ("; ".join(self.applications) if self.applications else
                                        "already there (demo applicants have applications)"))
         return out
@@ -173,14 +177,16 @@ def _office(session: Session, ctx: EngineContext) -> None:
                  address="Jl. Bougenville No. 5, Makassar 90222 — Telp. (0411) 441077", place="Makassar",
                  public_url="https://izin.sulselprov.go.id", emblem=emblem_png(),
                  letter_numbers={"research_permit": "503/{seq:05d}/IP/DPM-PTSP/{year}",
-                                 "fishing_vessel_permit": "503/{seq:05d}/SIPI/DPM-PTSP/{year}"})
+                                 "fishing_vessel_permit": "503/{seq:05d}/SIPI/DPM-PTSP/{year}",
+                                 "fishery_business_permit": "503/{seq:05d}/IUP/DPM-PTSP/{year}"})
     profiles.save(session, "kepala.dinas", actor="demo", at=ctx.now(), position="Kepala Dinas",
                   rank="Pembina Utama Muda (IV/c)", nip="197003121995031002")
 
 
 def _services(session: Session, ctx: EngineContext, report: DemoReport) -> None:
     for path in sorted(ctx.settings.processes_dir.glob("*.bpmn")):
-        result = definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+        tables = [SourceFile(p.name, p.read_bytes()) for p in sorted(path.parent.glob("*.dmn"))]  # as lincah deploy
+        result = definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), tables,
                                     definitions.form_source(ctx, path), actor="demo", publish=True)
         report.services.append(f"{result.definition.key} v{result.definition.version}")
 
@@ -238,6 +244,8 @@ def install(session: Session, ctx: EngineContext) -> DemoReport:
     _users(session, ctx, report)
     _office(session, ctx)
     _services(session, ctx, report)
+    # the NIK worker and the bank's callback of the fishery business permit; `lincah fakes` gives them secrets
+    report.clients = demo_clients.ensure(session, ctx)
     session.flush()
     _applications(session, ctx, report)
     return report

@@ -18,6 +18,7 @@ def test_demo_creates_people_services_and_applications_once(db, tmp_path):
     first = runner.invoke(cli, ["demo"], env=env)
     assert first.exit_code == 0, first.output
     assert "lincah-demo" in first.output and "petugas.bone" in first.output
+    assert "fishery_business_permit v1" in first.output and "dukcapil-demo, bank-demo" in first.output
     second = runner.invoke(cli, ["demo"], env=env)
     assert second.exit_code == 0, second.output
     assert "already there" in second.output and "new: none" in second.output

@@ -14,7 +14,7 @@ LAYERS = [
     {"errors", "config", "clock", "texts", "observability"}, {"storage"}, {"decisions"}, {"workflow"}, {"forms"},
     {"people"}, {"sla"},
     {"sandbox"}, {"bpmn"}, {"services"}, {"messaging"}, {"documents"}, {"casework"}, {"integration"}, {"reporting"},
-    {"context"}, {"demo"},
+    {"context"}, {"demo", "demo_fakes"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
