@@ -64,6 +64,7 @@ REGISTER = "register"
 UPLOAD_ACCOUNT = "upload-account"
 UPLOAD_ADDRESS = "upload-address"
 PERMIT_CHECK = "permit-check"
+PASSWORD_RESET = "password-reset"
 
 
 def client_address() -> str:
@@ -128,6 +129,8 @@ REGISTER_RULES = (Rule("limit_register_per_address", REGISTER, client_address),)
 UPLOAD_RULES = (Rule("limit_upload_per_account", UPLOAD_ACCOUNT, uploader),
                 Rule("limit_upload_per_address", UPLOAD_ADDRESS, client_address))
 PERMIT_CHECK_RULES = (Rule("limit_permit_check_per_address", PERMIT_CHECK, client_address),)
+# Asking for a reset link and using one share a counter: both probe accounts (the engine caps links per account).
+PASSWORD_RESET_RULES = (Rule("limit_password_reset_per_address", PASSWORD_RESET, client_address),)
 
 # endpoint → its rules; only the method that does the work is counted (a page's GET shows the form for free).
 LIMITED = {
@@ -138,6 +141,8 @@ LIMITED = {
     "attachments.upload": UPLOAD_RULES,
     "web.upload": UPLOAD_RULES,
     "web.permit_check": PERMIT_CHECK_RULES,
+    "web.forgot_password": PASSWORD_RESET_RULES,
+    "web.reset_password": PASSWORD_RESET_RULES,
 }
 METHODS = {"web.permit_check": ["GET"]}
 
@@ -190,6 +195,7 @@ _API_MESSAGES = {
     UPLOAD_ACCOUNT: "Too many uploads. Wait {wait} seconds, then upload the rest.",
     UPLOAD_ADDRESS: "Too many uploads from your network. Wait {wait} seconds, then upload the rest.",
     PERMIT_CHECK: "Too many permit checks from your network. Wait {wait} seconds, then try again.",
+    PASSWORD_RESET: "Too many password requests from your network. Wait {wait} seconds, then try again.",
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine.casework import escalation, tasks
+from engine.casework import drafts, escalation, tasks
 from engine.casework.escalation import PassResult
 from engine.context import EngineContext
 from engine.documents import upload_cleanup
@@ -122,6 +122,14 @@ def notify_unstaffed(factory, ctx: EngineContext) -> int:
     pass: it reads every step opened within ``unstaffed.LOOK_BACK``, because an office loses its last officer
     after its steps opened."""
     return _with_retry(lambda: _in_transaction(factory, unstaffed.notify_administrators, ctx))
+
+
+def expire_drafts(factory, ctx: EngineContext) -> dict:
+    """Tell owners about form drafts that go soon, then delete the expired ones (``engine.casework.drafts``), before
+    the upload cleanup: an expired draft's documents become ordinary unattached uploads."""
+    warned = _with_retry(lambda: _in_transaction(factory, drafts.warn_expiring, ctx))
+    expired = _with_retry(lambda: _in_transaction(factory, drafts.purge_expired, ctx))
+    return {"warned": warned, "expired": expired}
 
 
 def clean_uploads(factory, ctx: EngineContext) -> dict:

@@ -82,7 +82,8 @@ class SchedulerService:
         return jobs.send_notifications(self.factory, self.ctx, self.mailer, policy=self.retry)
 
     def clean_uploads(self):
-        return jobs.clean_uploads(self.factory, self.ctx)
+        # Drafts first: an expired draft's documents are then cleaned up like any unattached upload.
+        return {"drafts": jobs.expire_drafts(self.factory, self.ctx), **jobs.clean_uploads(self.factory, self.ctx)}
 
     def run_connectors(self):
         return jobs.run_connectors(self.factory, self.ctx, self.connectors)

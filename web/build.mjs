@@ -3,7 +3,8 @@
 // - copied as they are from node_modules: htmx and the bpmn-js viewer with its styles (every page that shows a
 //   diagram loads them);
 // - bundled with esbuild from src/ into editor/: the analyst's modeler (bpmn-js Modeler + properties panel + Camunda 7
-//   moddle + the Lincah group) and the manager dashboard (chart.js + the bpmn-js viewer), with the styles they use.
+//   moddle + the Lincah group), the manager dashboard (chart.js + the bpmn-js viewer) and the analyst's table editor
+//   (dmn-js, its decision table view first), with the styles they use.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -24,10 +25,17 @@ const COPIED = [
   ["bpmn-js/dist/assets/bpmn-js.css", "editor/bpmn-js.css"],
   ["bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css", "editor/bpmn-embedded.css"],
   ["@bpmn-io/properties-panel/dist/assets/properties-panel.css", "editor/properties-panel.css"],
+  // the table editor (dmn-js): its views' styles and its icon font, embedded in the CSS
+  ["dmn-js/dist/assets/dmn-js-shared.css", "editor/dmn-js-shared.css"],
+  ["dmn-js/dist/assets/dmn-js-decision-table.css", "editor/dmn-js-decision-table.css"],
+  ["dmn-js/dist/assets/dmn-js-decision-table-controls.css", "editor/dmn-js-decision-table-controls.css"],
+  ["dmn-js/dist/assets/dmn-js-drd.css", "editor/dmn-js-drd.css"],
+  ["dmn-js/dist/assets/dmn-js-literal-expression.css", "editor/dmn-js-literal-expression.css"],
+  ["dmn-js/dist/assets/dmn-font/css/dmn-embedded.css", "editor/dmn-font.css"],
 ];
 
 // esbuild entry points, each written to api/static/dist/editor/<name>.js
-const BUNDLES = { modeler: "src/modeler.js", dashboard: "src/dashboard.js" };
+const BUNDLES = { modeler: "src/modeler.js", dashboard: "src/dashboard.js", "dmn-modeler": "src/dmn-modeler.js" };
 
 rmSync(out, { recursive: true, force: true });
 for (const [source, target] of COPIED) {

@@ -16,6 +16,7 @@ _EXPLANATIONS = {
     "upload-account": lambda: _("You uploaded many documents in a short time."),
     "upload-address": lambda: _("Many documents were uploaded from your network in a short time."),
     "permit-check": lambda: _("Too many permits were checked from your network."),
+    "password-reset": lambda: _("Too many password links were asked for from your network."),
 }
 
 

@@ -52,6 +52,9 @@ class Step:
     actor: str
     # Ids of the application's task rows known to stay open after this step (None: look them up when finishing).
     others_open: set[str] | None = None
+    # The note the person completing a task wrote (the officer's reason for a return or a rejection): the
+    # applicant's message says it instead of pointing at the history.
+    note: str = ""
 
     def ready_task(self, task_id: str, *, name: str):
         """The workflow's task behind the task row ``task_id``, still waiting for input; ``Conflict`` otherwise."""
@@ -96,7 +99,7 @@ class Step:
             external_outbox.sync(self.session, self.ctx, instance, workflow)  # work for programs outside
             waiting.sync(self.session, self.ctx, instance, workflow)  # what it waits for from outside
             notifications.after_step(self.session, self.ctx, instance, still_open,
-                                     workflow.last_task.data if workflow.last_task else {})
+                                     workflow.last_task.data if workflow.last_task else {}, reason=self.note)
             if completed:
                 audit.record(self.session, "completed", actor=self.actor, at=self.ctx.now(), instance_id=instance.id,
                              outcome=instance.outcome)

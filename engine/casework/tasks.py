@@ -263,6 +263,8 @@ def _close(session: Session, ctx: EngineContext, step: Step, task: Task, actor: 
         if decision is not None:
             events.append(audit.entry("decision", decision=decision, **where))
         audit.record_all(session, *events)
+        if not task.for_applicant:
+            step.note = notifications.note_of(data)
         return step.finish()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.documents import file_store
-from engine.storage.models import Attachment
+from engine.storage.models import Attachment, FormDraftFile
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -28,7 +28,9 @@ def forget_unattached(session: Session, ctx: EngineContext, *, kept_for: timedel
     """Delete the rows of uploads unattached for ``kept_for``; return how many, and the checksums whose files may
     now be unused."""
     cutoff = ctx.now() - kept_for
-    stale = (Attachment.instance_id.is_(None), Attachment.uploaded_at < cutoff)
+    # An upload a live form draft refers to (engine.casework.drafts) waits for its draft to be sent or to expire.
+    stale = (Attachment.instance_id.is_(None), Attachment.uploaded_at < cutoff,
+             Attachment.id.not_in(select(FormDraftFile.attachment_id)))
     checksums = set(session.scalars(select(Attachment.sha256).where(*stale)))
     if not checksums:
         return 0, set()

@@ -150,8 +150,8 @@ _STAGE_TEXTS = {
                N_("Your application for %(service)s has been received under registration number %(reg)s. Keep this "
                   "number to track it.")),
     RETURNED: (N_("Application %(reg)s returned for revision"),
-               N_("An officer returned application %(reg)s (%(service)s) for revision. Open the task \"%(step)s\" and "
-                  "complete the file%(deadline)s. The service clock stops while we wait for you.")),
+               N_("An officer returned application %(reg)s (%(service)s) for revision.%(reason_text)s Open the task "
+                  "\"%(step)s\" and complete the file%(deadline)s. The service clock stops while we wait for you.")),
     ACTION_REQUIRED: (N_("Application %(reg)s needs your action"),
                       N_("Application %(reg)s (%(service)s) is waiting for you: open the task "
                          "\"%(step)s\"%(deadline)s.")),
@@ -159,8 +159,8 @@ _STAGE_TEXTS = {
                N_("Application %(reg)s (%(service)s) is complete: %(outcome)s.%(permit)s Download the document from "
                   "the tracking page. %(survey)s")),
     REJECTED: (N_("Application %(reg)s rejected"),
-               N_("Application %(reg)s (%(service)s) was not approved: %(outcome)s. See the application's history for "
-                  "the reason; complaints go through the service's complaints channel. %(survey)s")),
+               N_("Application %(reg)s (%(service)s) was not approved: %(outcome)s.%(reason_text)s Complaints go "
+                  "through the service's complaints channel. %(survey)s")),
     CANCELLED_BY_OFFICE: (N_("Application %(reg)s cancelled"),
                           N_("The office cancelled application %(reg)s (%(service)s). Reason: %(reason)s. Questions "
                              "and complaints go through the service's complaints channel.")),
@@ -202,6 +202,7 @@ def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: s
         if due_at else "",
         "permit": Text(N_(" Permit number: %(permit)s."), {"permit": permit}) if permit else "",
         "survey": Text(_SURVEY),
+        "reason_text": Text(N_(" The officer's note: \"%(note)s\"."), {"note": reason}) if reason else "",
     }
     names = {INDONESIAN: {"service": instance.definition.name_id or instance.service_key},
              ENGLISH: {"service": instance.definition.name_en or instance.service_key}}
@@ -264,8 +265,21 @@ def application_stopped(session: Session, ctx: EngineContext, instance: Instance
         for person in recipients])
 
 
-def after_step(session: Session, ctx: EngineContext, instance: Instance, open_rows: list[Task], data: dict) -> None:
-    """Tell the applicant what the step changed for them: a task of theirs opened, or the file ended."""
+# The field of an officer's form that holds what the applicant should read (the reason for a return or a refusal).
+NOTE_FIELD = "note"
+MAX_REASON = 2000
+
+
+def note_of(data: dict | None) -> str:
+    """The note an officer wrote in the data of the task they completed, or ''."""
+    note = (data or {}).get(NOTE_FIELD)
+    return note.strip()[:MAX_REASON] if isinstance(note, str) else ""
+
+
+def after_step(session: Session, ctx: EngineContext, instance: Instance, open_rows: list[Task], data: dict, *,
+               reason: str = "") -> None:
+    """Tell the applicant what the step changed for them: a task of theirs opened, or the file ended. ``reason`` is
+    the note of the officer whose decision caused it: a return or a refusal says it first-hand."""
     messages = []
     email = None
     # Rows the step created are stamped after the state was saved (updated_at); older ones were told already.
@@ -276,10 +290,11 @@ def after_step(session: Session, ctx: EngineContext, instance: Instance, open_ro
     for row in new_for_applicant:
         kind = RETURNED if row.sla_pause else ACTION_REQUIRED
         messages.append(stage_message(ctx, instance, kind, email=email, step=row.name, due_at=row.due_at,
-                                      task_id=row.id))
+                                      task_id=row.id, reason=reason if kind == RETURNED else ""))
     if instance.status == "completed":
-        messages.append(stage_message(ctx, instance, outcome_kind(instance.outcome, data, instance.definition.meta),
-                                      email=email, data=data))
+        ended = outcome_kind(instance.outcome, data, instance.definition.meta)
+        messages.append(stage_message(ctx, instance, ended, email=email, data=data,
+                                      reason=reason if ended == REJECTED else ""))
     if messages:
         enqueue(session, ctx, messages)
 

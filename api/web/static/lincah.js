@@ -195,6 +195,8 @@
     input.value = "";
     input.removeAttribute("required");
     input.setAttribute("data-uploaded", data.id);
+    // drafts.js keeps the reference in the form's draft.
+    input.dispatchEvent(new CustomEvent("lincah:uploaded", {bubbles: true}));
   }
 
   // The refusal is announced (role=alert) and stays tied to its input, so a screen reader on the field reads it.

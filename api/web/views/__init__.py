@@ -11,9 +11,11 @@ from . import (
     applicant,
     decision_tables,
     dmn_modeler,
+    drafts,
     files,
     incidents,
     manager,
+    password_reset,
     permits,
     public,
     satisfaction,
@@ -21,4 +23,5 @@ from . import (
 )
 
 __all__ = ["account", "admin", "admin_clients", "admin_offices", "analyst", "applicant", "decision_tables",
-           "dmn_modeler", "files", "incidents", "manager", "permits", "public", "satisfaction", "work"]
+           "dmn_modeler", "drafts", "files", "incidents", "manager", "password_reset", "permits", "public",
+           "satisfaction", "work"]

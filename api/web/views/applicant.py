@@ -7,12 +7,12 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.casework import applications, use_cases
+from engine.casework import applications, drafts, use_cases
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
 from engine.messaging import notifications
 from engine.people import users
 from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
-from engine.reporting import timeline, tracking
+from engine.reporting import reasons, timeline, tracking
 from engine.services import definitions
 from engine.storage.models import Task
 
@@ -21,6 +21,7 @@ from ..blueprint import bp
 from ..pages import FormPage, ctx, db, engine_step, render, service_names
 from ..security import current_actor, signed_in
 from ..survey import survey_for
+from .drafts import discard_sent, restore
 from .incidents import incidents_of
 from .public import steps_of
 
@@ -41,11 +42,13 @@ def apply(key: str):
     page = _start_form(definition)
     on_behalf = APPLICANT not in actor.roles  # front office staff apply at the counter for a registered applicant
     applicant = (request.form.get(APPLICANT_FIELD) or "").strip()
+    scope = drafts.scope_for_start(definition.key)
     context = {"definition": definition, "on_behalf": on_behalf, "applicant": applicant,
-               "service_name": i18n.service_name(definition)}
+               "service_name": i18n.service_name(definition), "draft": {"scope": scope, "restored_at": None}}
     if request.method == "GET":
         if not on_behalf:
             page.data = _from_account(page.schema, actor)
+        context["draft"] = restore(page, actor, scope)
         return render("web/apply.html", form=page.build(), **context)
     submission = page.read(request)
     if submission.action:
@@ -63,6 +66,7 @@ def apply(key: str):
                 page.errors[APPLICANT_FIELD] = _("There is no active applicant account with this username.")
                 page.errors.pop(APPLICANT_FIELD[1:])
         else:
+            discard_sent(actor, scope)
             flash(_("Your application has been sent. Registration number: %(number)s.",
                     number=instance.registration_no), "success")
             return redirect(url_for("web.application", application_id=instance.id))
@@ -142,11 +146,14 @@ def application_page(instance, actor, *, survey: dict | None, http_status: int =
     summary = FormPage(start.schema, start.ui_schema, data, readonly=True).build()
     g.staff_page = actor.is_staff
     incidents, incidents_retryable = incidents_of(instance, actor)
+    status = timeline.status(instance, open_tasks, data)
+    reason = (reasons.for_applicant(instance, events, open_tasks, status, actor.username)
+              if actor.username == instance.applicant else None)
     cancellable = instance.status == "running" and (
         (actor.username == instance.applicant and not any(e.kind == "decision" for e in events))
         or (SUPERVISOR in actor.roles and actor.covers(instance.jurisdiction)))
     return render("web/application.html", http_status, instance=instance, data=data, summary=summary,
-                  status=timeline.status(instance, open_tasks, data),
+                  status=status, reason=reason,
                   stages=timeline.stages(instance, events, open_tasks), events=events, open_tasks=open_tasks,
                   service_name=i18n.service_name(instance.definition), steps=steps_of(instance.definition),
                   cancellable=cancellable, permit_number=data.get("permit_number"),

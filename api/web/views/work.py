@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine.casework import applications, inbox, staff, tasks, use_cases
+from engine.casework import applications, drafts, inbox, staff, tasks, use_cases
 from engine.errors import Conflict, InvalidData, InvalidInput
 from engine.people.access import OFFICER, SUPERVISOR, may_work
 from engine.reporting import queue_counts, timeline, tracking
@@ -25,6 +25,7 @@ from ..labels import sla_badge
 from ..pages import FormPage, ctx, db, decision_buttons, engine_step, render, service_names
 from ..security import current_actor, safe_next, signed_in
 from .applicant import _start_form, _step_names
+from .drafts import discard_sent, restore
 from .public import steps_of
 
 PAGE_SIZE = 25
@@ -125,7 +126,7 @@ def _task_form(opened) -> FormPage:
     return FormPage(form.schema if form else None, form.ui_schema if form else None)
 
 
-def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None = None):
+def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None = None, draft: dict | None = None):
     """The task page: for the applicant a revision request on a phone; for officers the whole file beside the
     form."""
     actor = current_actor()
@@ -137,7 +138,8 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
                "revision": request.form.get(REVISION_FIELD) if conflict is None and request.method == "POST"
                else instance.revision,
                "queue": request.values.get(QUEUE_FIELD) or request.args.get("queue") or "",
-               "decisions": decision_buttons(task, instance.definition)}
+               "decisions": decision_buttons(task, instance.definition),
+               "draft": draft or {"scope": drafts.scope_for_task(task.id), "restored_at": None}}
     if task.for_applicant:
         context["note"] = timeline.last_note_before(events, task)
         return render("web/task_applicant.html", http_status, **context)
@@ -172,7 +174,9 @@ def task(task_id: str):
     start = _start_form(opened.instance.definition)
     shared = set((start.schema or {}).get("properties") or {})
     page.data = {name: value for name, value in opened.data.items() if name in shared}
-    return _page(opened, page)
+    draft = restore(page, current_actor(), drafts.scope_for_task(opened.task.id)) if opened.task.state in (
+        "ready", "claimed") else None
+    return _page(opened, page, draft=draft)
 
 
 def _next_task(actor, queue: str, done_id: str) -> str | None:
@@ -231,6 +235,7 @@ def complete(task_id: str):
         db().refresh(opened.instance)
         db().refresh(opened.task)
         return _page(opened, page, 409, conflict=_lost_race(opened.task, decision if choices else None, refused))
+    discard_sent(actor, drafts.scope_for_task(task_id))
     if opened.task.for_applicant:
         flash(_("Your revision has been sent to the office."), "success")
         return redirect(url_for("web.application", application_id=instance.id))
