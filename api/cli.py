@@ -15,6 +15,7 @@ from engine.config import Settings
 from engine.context import EngineContext
 from engine.errors import LincahError
 from engine.observability import configure_logging
+from engine.people import groups as group_list
 from engine.people import users as user_service
 from engine.services import decisions, definitions
 from engine.storage.db import engine_for, make_session_factory, transaction, upgrade
@@ -26,6 +27,7 @@ from .calendar_cli import calendar_command
 from .clients_cli import clients_command
 from .config_cli import config_command
 from .fakes_cli import fakes_command
+from .groups_cli import groups_command
 from .offices_cli import offices_command, profile_command
 from .server import require_free_port
 from .server import run as run_server
@@ -209,13 +211,14 @@ def users_add(username, password, roles, groups, jurisdictions, full_name, email
     ctx = _context()
     try:
         with transaction(_factory(ctx)) as session:
+            groups = group_list.check_assignable(session, groups) if groups else groups
             user = user_service.create(session, username=username, password=password, roles=roles, groups=groups,
                                        jurisdictions=jurisdictions, full_name=full_name, email=email, actor="cli",
                                        at=ctx.now())
             click.echo(f"created {user.username}: roles {', '.join(user.roles)}; groups "
                        f"{', '.join(user.groups) or '-'}; jurisdictions {', '.join(user.jurisdictions) or '-'}")
     except LincahError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(exc.localized("en")) from exc
 
 
 
@@ -273,6 +276,7 @@ main.add_command(clients_command)
 main.add_command(config_command)
 main.add_command(fakes_command)
 main.add_command(offices_command)
+main.add_command(groups_command)
 main.add_command(backup_command)
 main.add_command(restore_command)
 users.add_command(profile_command)

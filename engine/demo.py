@@ -23,7 +23,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.casework import use_cases
 from engine.demo_fakes import clients as demo_clients
 from engine.documents import attachments
-from engine.people import offices, profiles
+from engine.people import groups, offices, profiles
 from engine.people import users as user_service
 from engine.people.access import Actor
 from engine.services import definitions
@@ -140,6 +140,8 @@ def vessel_data(session: Session, ctx: EngineContext, owner: Actor, vessel: str,
 
 
 def _users(session: Session, ctx: EngineContext, report: DemoReport) -> None:
+    # The demo's groups go on the managed list first: accounts are given groups only from it (engine.people.groups).
+    groups.ensure(session, ctx, [name for user in USERS for name in user.groups], actor="demo")
     for user in USERS:
         if user_service.by_username(session, user.username) is None:
             user_service.create(session, username=user.username, password=PASSWORD, roles=user.roles,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from werkzeug.security import generate_password_hash
 
-from engine.storage.models import User
+from engine.storage.models import StaffGroup, User
 from tests.conftest import T0
 
 PASSWORD = "rahasia-sekali"
@@ -42,7 +42,16 @@ def account(username: str, roles, groups=(), jurisdictions=(), full_name: str = 
                 groups=list(groups), jurisdictions=list(jurisdictions), active=active, created_at=T0)
 
 
+def list_groups(session, people: dict = PEOPLE) -> None:
+    """Put the groups the people hold on the managed list (engine.people.groups), as an office's setup would."""
+    for name in sorted({group for _roles, groups, _offices, _name in people.values() for group in groups}):
+        if session.get(StaffGroup, name) is None:
+            session.add(StaffGroup(name=name, title=name, created_at=T0))
+    session.flush()
+
+
 def add_people(session, people: dict) -> None:
-    """Add an account for each entry of a table shaped like ``PEOPLE``."""
+    """Add an account for each entry of a table shaped like ``PEOPLE``, their groups on the managed list."""
+    list_groups(session, people)
     for username, (roles, groups, jurisdictions, full_name) in people.items():
         session.add(account(username, roles, groups, jurisdictions, full_name))

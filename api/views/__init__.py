@@ -7,6 +7,7 @@ from . import (
     attachments,
     auth,
     definitions,
+    groups,
     health,
     integration,
     notifications,
@@ -16,5 +17,6 @@ from . import (
     users,
 )
 
-BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, attachments.blp,
-              reports.blp, notifications.blp, health.blp, integration.clients_blp, integration.incidents_blp)
+BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
+              attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
+              integration.incidents_blp)

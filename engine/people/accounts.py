@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.forms.schemas import EMAIL_ADVICE, looks_like_email
+from engine.people import groups as group_list
 from engine.people import passwords, tokens
 from engine.people import users as user_service
 from engine.people.access import ADMIN, APPLICANT, ROLES, Actor, may_work
@@ -57,6 +58,8 @@ def _check_jurisdictions(values) -> None:
 def create(session: Session, ctx: EngineContext, actor: Actor, **fields) -> User:
     _require_admin(actor)
     _check_jurisdictions(fields.get("jurisdictions"))
+    if fields.get("groups"):
+        fields["groups"] = group_list.check_assignable(session, fields["groups"])
     return user_service.create(session, actor=actor.username, at=ctx.now(), **fields)
 
 
@@ -101,7 +104,7 @@ def update(session: Session, ctx: EngineContext, actor: Actor, username: str, *,
                                {"roles": Text(N_("An administrator cannot demote themselves."))})
         user.roles = roles
     if groups is not None:
-        user.groups = sorted({g.strip() for g in groups if g and g.strip()})
+        user.groups = group_list.check_assignable(session, groups, held=user.groups or ())
     if jurisdictions is not None:
         _check_jurisdictions(jurisdictions)
         user.jurisdictions = sorted({j.strip() for j in jurisdictions if j and j.strip()})

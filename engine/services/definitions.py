@@ -22,9 +22,11 @@ from engine.bpmn.encoding import as_utf8
 from engine.bpmn.problems import ProblemList
 from engine.errors import InvalidDefinition, NotFound
 from engine.forms.schemas import Form, FormSource
+from engine.people import groups
 from engine.services import decisions, office_rule, preparation
 from engine.storage import audit
 from engine.storage.models import FormSnapshot, ServiceDefinition
+from engine.texts import N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -106,6 +108,19 @@ def _check_office_rule(compiled: Compiled) -> None:
                                     params=params)
 
 
+def _check_groups(session: Session, compiled: Compiled) -> None:
+    """Warn (never refuse: the groups may be added after the deploy) about each step's candidate group that is not on
+    the managed list or that no active account has: such a step would wait in nobody's inbox."""
+    for found in groups.diagram_groups(session, compiled.meta or {}):
+        said = (N_("No active account has candidate group %(group)s, so this step would wait in nobody's inbox: give "
+                   "the group to an officer (Admin → Users).") if found.listed else
+                N_("Candidate group %(group)s is not on the list of groups: correct the name in the diagram, or add "
+                   "the group (Admin → Groups, lincah groups add) and give it to an officer."))
+        compiled.problems.warning("candidate_group_unknown" if not found.listed else "candidate_group_unstaffed",
+                                  said, file=compiled.main_file, element_id=found.element_id,
+                                  params={"group": found.group})
+
+
 def content_hash(compiled: Compiled) -> str:
     """What makes two deploys the same: the diagram's text, the texts of the files it calls and the forms — not
     the names the files were uploaded under (the modeler and the command line name the same diagram differently)."""
@@ -161,6 +176,7 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
         select(ServiceDefinition).where(ServiceDefinition.key == compiled.key,
                                         ServiceDefinition.sha256.in_((sha, _named_content_hash(compiled))))
         .order_by(ServiceDefinition.version.desc())).first()
+    _check_groups(session, compiled)
     warnings = [p.to_dict() for p in compiled.problems.warnings]
     if existing is not None:
         if publish and existing.status == DRAFT:

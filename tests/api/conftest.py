@@ -19,7 +19,7 @@ from engine.storage.models import User
 from tests import people as shared
 from tests import samples
 from tests.conftest import PROJECT_ROOT
-from tests.people import PDF, RESEARCH_FILES, VESSEL_FILES, account
+from tests.people import PDF, RESEARCH_FILES, VESSEL_FILES, account, list_groups
 
 # username: (roles, groups, jurisdictions, full name)
 PEOPLE = {
@@ -56,6 +56,7 @@ class People:
         with self.db.transaction() as session:
             user = session.query(User).filter_by(username=username).one_or_none()
             if user is None:
+                list_groups(session)
                 user = account(username, *PEOPLE[username])
                 session.add(user)
                 session.flush()

@@ -6,6 +6,7 @@ from . import (
     account,
     admin,
     admin_clients,
+    admin_groups,
     admin_offices,
     analyst,
     applicant,
@@ -22,6 +23,6 @@ from . import (
     work,
 )
 
-__all__ = ["account", "admin", "admin_clients", "admin_offices", "analyst", "applicant", "decision_tables",
-           "dmn_modeler", "drafts", "files", "incidents", "manager", "password_reset", "permits", "public",
-           "satisfaction", "work"]
+__all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "analyst", "applicant",
+           "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager", "password_reset", "permits",
+           "public", "satisfaction", "work"]

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from engine.casework import staff
 from engine.errors import Conflict, InvalidInput
 from engine.people import accounts
+from engine.people import groups as group_list
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, ROLES
 from engine.people.users import MIN_PASSWORD
 
-from .. import password_advice
+from .. import i18n, password_advice
 from ..blueprint import bp
 from ..labels import ROLE
 from ..pages import FormPage, ctx, db, engine_step, render
@@ -26,8 +27,9 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
 
-def user_form(*, create: bool) -> FormPage:
-    groups = staff.known_groups(db())
+def user_form(*, create: bool, held=()) -> FormPage:
+    # Groups come from the managed list (Admin → Groups); a retired one the account still has stays on its form.
+    groups = sorted(set(group_list.active_names(db())) | set(held))
     offices = sorted(set(staff.known_offices(db())) | {ctx().settings.default_jurisdiction})
     office_choices = [{"const": ALL_JURISDICTIONS, "title": _("All offices (*)")}] + [
         {"const": code, "title": code} for code in offices if code != ALL_JURISDICTIONS]
@@ -53,7 +55,8 @@ def user_form(*, create: bool) -> FormPage:
         properties["active"] = {"type": "boolean", "title": _("Active (may sign in)")}
     required = ["username", "password", "roles"] if create else ["roles"]
     ui = {"password": {"ui:widget": "password", "ui:autocomplete": "new-password"},
-          "groups": {"ui:help": _("The BPMN's candidate groups: which steps this person may work.")},
+          "groups": {"ui:help": _("The BPMN's candidate groups: which steps this person may work. The list is kept "
+                                   "under Admin → Groups.")},
           "other_groups": {"ui:help": _("Separate several with commas.")},
           "other_offices": {"ui:help": _("Office codes such as sinjai or bone, separated with commas.")}}
     return FormPage({"type": "object", "properties": properties, "required": required}, ui)
@@ -68,7 +71,7 @@ def _values(data: dict) -> dict:
 
 
 def _problems(page: FormPage, error: InvalidInput) -> None:
-    for name, message in (error.details or {}).items():
+    for name, message in (error.localized_details(i18n.lang()) or {}).items():
         target = {"jurisdictions": "other_offices"}.get(name, name)
         page.errors[target if target in page.schema["properties"] else "(form)"] = {
             "username": _("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."),
@@ -123,7 +126,7 @@ def admin_user_new():
 @signed_in(ADMIN)
 def admin_user(username: str):
     user = accounts.get(db(), current_actor(), username)
-    page = user_form(create=False)
+    page = user_form(create=False, held=user.groups or ())
     g.staff_page = True
     if request.method == "POST":
         page.read(request, store=None)
