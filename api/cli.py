@@ -28,6 +28,7 @@ from .clients_cli import clients_command
 from .config_cli import config_command
 from .fakes_cli import fakes_command
 from .groups_cli import groups_command
+from .model_folder_cli import deploy_folder, lint_folder, model_folders
 from .offices_cli import offices_command, profile_command
 from .server import require_free_port
 from .server import run as run_server
@@ -121,8 +122,13 @@ def _safe_url(url: str) -> str:
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
 def lint(paths, forms_dir, quiet) -> None:
     ctx = _context()
-    files = bpmn_files(paths)
+    folders = model_folders(paths)  # a spiff-arena model folder is one service (api.model_folder_cli)
+    files = [p for p in bpmn_files(paths) if p.parent not in folders]
     errors = warnings = failed_files = 0
+    for folder in folders:
+        folder_errors, folder_warnings = lint_folder(ctx, folder, quiet)
+        errors, warnings, failed_files = errors + folder_errors, warnings + folder_warnings, \
+            failed_files + bool(folder_errors)
     show_progress = len(files) > 20 and sys.stderr.isatty()
     with click.progressbar(files, label="linting", file=sys.stderr, show_pos=True) if show_progress else \
             _plain(files) as items:
@@ -132,10 +138,14 @@ def lint(paths, forms_dir, quiet) -> None:
             for problem in compiled.problems.sorted():
                 if not quiet:
                     click.echo(problem.as_line())
+            if not quiet:
+                click.echo(f"{path}: read as {compiled.flavour} BPMN")
             errors += len(compiled.problems.errors)
             warnings += len(compiled.problems.warnings)
             failed_files += bool(compiled.problems.errors)
-    click.echo(f"{len(files)} file(s): {len(files) - failed_files} deployable, {failed_files} with errors; "
+    units = len(files) + len(folders)
+    click.echo(f"{len(files)} file(s){f' and {len(folders)} model folder(s)' if folders else ''}: "
+               f"{units - failed_files} deployable, {failed_files} with errors; "
                f"{errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if errors else 0)
 
@@ -167,10 +177,12 @@ def deploy(paths, bundled, draft, forms_dir, actor) -> None:
         raise click.UsageError("Give the BPMN files or folders to deploy, or --bundled for the services that come "
                                "with Lincah.")
     factory = _factory(ctx)
-    files = bpmn_files(paths)
+    folders = model_folders(paths)  # a spiff-arena model folder is one service (api.model_folder_cli)
+    files = [p for p in bpmn_files(paths) if p.parent not in folders]
     tables = [p for p in files if p.suffix.lower() == ".dmn"]
     files = [p for p in files if p not in tables]
-    failed = _deploy_decisions(ctx, factory, tables, actor) if tables and not files else 0
+    failed = _deploy_decisions(ctx, factory, tables, actor) if tables and not files and not folders else 0
+    failed += sum(not deploy_folder(ctx, factory, folder, draft=draft, actor=actor) for folder in folders)
     for path in files:
         main_file, supporting = _sources(path, files, tables)
         try:

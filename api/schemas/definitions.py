@@ -18,6 +18,10 @@ class DefinitionUpload(Schema):
                        "only DMN files are deployed."})
     forms = fields.List(Upload(), load_default=list, metadata={
         "description": "Form files: '<formKey>.json' / '<formKey>.ui.json', or the key's last segment."})
+    model = Upload(load_default=None, metadata={
+        "description": "A model folder packed as a .zip (spiff-arena's layout: the diagrams that call each other, "
+                       "their DMN tables and JSON forms side by side, process_model.json naming the primary file), "
+                       "deployed as one service; instead of 'bpmn', 'forms' and 'dmn'."})
     dmn = fields.List(Upload(), load_default=list, metadata={
         "description": "DMN files: the decision tables the diagram's business rule tasks name, versioned with it; "
                        "alone (without 'bpmn'), decisions callable by key."})
@@ -54,6 +58,8 @@ class DecisionVersionSchema(Schema):
 class LintResult(Schema):
     key = fields.String(allow_none=True)
     ok = fields.Boolean(required=True)
+    flavour = fields.String(metadata={"description": "Whose BPMN extensions were read: camunda, spiff (spiff-arena's "
+                                                     "spiffworkflow:), camunda+spiff or plain."})
     problems = fields.List(fields.Nested(ProblemSchema), required=True)
 
 

@@ -1,7 +1,8 @@
 """Deploying, linting, listing and publishing service definitions (analysts).
 
 The request is multipart: ``bpmn`` (the diagram, then any files its call activities need) and ``forms`` (JSON
-Schema and UI schema files). Everything else — checking, versioning, the no-op redeploy — is the engine's.
+Schema and UI schema files), or ``model``: a zipped model folder (``engine.services.model_folder``). Everything
+else — checking, versioning, the no-op redeploy — is the engine's.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidData, NotFound
 from engine.forms.schemas import FormSource
 from engine.people.access import ANALYST, MANAGER, OFFICER, SUPERVISOR
-from engine.services import decisions, definitions, version_diff
+from engine.services import decisions, definitions, model_folder, version_diff
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -53,6 +54,10 @@ def _only_dmn(files: dict) -> bool:
 
 
 def _sources(files: dict) -> tuple[SourceFile, list[SourceFile], FormSource]:
+    if files.get("model") is not None:
+        upload = files["model"]
+        folder = model_folder.from_zip(_file_name(upload, "model.zip"), upload.read(model_folder.MAX_ZIP_BYTES + 1))
+        return folder.main, folder.supporting, folder.forms
     bpmn = [f for f in files.get("bpmn") or [] if f is not None]
     if not bpmn:
         raise InvalidData("Attach the BPMN file in the multipart field 'bpmn' (or only DMN files in 'dmn').",
@@ -107,7 +112,8 @@ def lint(files):
                 "problems": [p.to_dict() for p in problems.sorted()]}
     main, supporting, forms = _sources(files)
     compiled = definitions.lint(engine_context(), main, supporting, forms)
-    return {"key": compiled.key, "ok": compiled.ok, "problems": [p.to_dict() for p in compiled.problems.sorted()]}
+    return {"key": compiled.key, "ok": compiled.ok, "flavour": compiled.flavour,
+            "problems": [p.to_dict() for p in compiled.problems.sorted()]}
 
 
 @blp.route("/definitions")

@@ -40,6 +40,7 @@ KINDS = (".bpmn", ".dmn", ".json")
 MAX_FILES = 200
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
+MAX_ZIP_BYTES = 16 * 1024 * 1024  # the archive itself, as uploaded
 _CHUNK = 64 * 1024
 
 
@@ -71,11 +72,17 @@ class ModelFolder:
 
 
 def is_model_folder(path: Path) -> bool:
-    """``path`` holds ``process_model.json``, or diagrams drawn for spiff-arena (its namespace in their text)."""
+    """``path`` holds ``process_model.json``, or diagrams drawn for spiff-arena of which exactly one is not called
+    by another: the service, with the files it calls, its tables and forms (a folder of unrelated spiff-arena
+    diagrams stays a folder of services, each deployed on its own)."""
     if (path / MARKER).is_file():
         return True
-    marker = SPIFF_NS.encode()
-    return any(marker in p.read_bytes()[:MAX_FILE_BYTES] for p in sorted(path.glob("*.bpmn")) if p.is_file())
+    texts = {p.name: p.read_bytes() for p in sorted(path.glob("*.bpmn"))
+             if p.is_file() and p.stat().st_size <= MAX_FILE_BYTES}
+    if not any(SPIFF_NS.encode() in text for text in texts.values()):
+        return False
+    processes, called = _processes_and_calls(texts)
+    return sum(1 for ids in processes.values() if ids - called) == 1
 
 
 def from_directory(path: Path) -> ModelFolder:
@@ -88,6 +95,9 @@ def from_directory(path: Path) -> ModelFolder:
 def from_zip(name: str, data: bytes) -> ModelFolder:
     """The model folder packed in a zip upload (flat, or one folder at the top). Raises ``InvalidDefinition``."""
     problems = ProblemList()
+    if len(data) > MAX_ZIP_BYTES:
+        raise _refusal(name, problems, "zip_too_large", _TEXTS["zip_too_large"],
+                       {"file": name, "limit": f"{MAX_ZIP_BYTES:,}"})
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -212,19 +222,25 @@ def _primary(name: str, by_name: dict[str, bytes], diagrams: list[str], problems
                            {"marker": MARKER, "entry": repr(primary), "folder": name}, file=MARKER)
     if len(diagrams) == 1:
         return diagrams[0]
-    processes, called = {}, set()
-    for diagram in diagrams:
-        tree = load_xml(by_name[diagram], diagram, ProblemList(), MAX_FILE_BYTES)
-        if tree is None:
-            continue
-        processes[diagram] = set(xpath(tree.getroot(), "./bpmn:process/@id"))
-        called |= set(xpath(tree.getroot(), ".//bpmn:callActivity/@calledElement"))
+    processes, called = _processes_and_calls({d: by_name[d] for d in diagrams})
     # A diagram every process of which some other diagram calls is a part; the rest are services.
     uncalled = [d for d in diagrams if d in processes and processes[d] - called]
     if len(uncalled) == 1:
         return uncalled[0]
     raise _refusal(name, problems, "model_primary", _TEXTS["model_primary_2"],
                    {"folder": name, "count": len(uncalled), "files": ", ".join(uncalled) or "-", "marker": MARKER})
+
+
+def _processes_and_calls(texts: dict[str, bytes]) -> tuple[dict[str, set[str]], set[str]]:
+    """The process ids of each diagram that loads, and every process id some call activity calls."""
+    processes, called = {}, set()
+    for name, text in texts.items():
+        tree = load_xml(text, name, ProblemList(), MAX_FILE_BYTES)
+        if tree is None:
+            continue
+        processes[name] = set(xpath(tree.getroot(), "./bpmn:process/@id"))
+        called |= set(xpath(tree.getroot(), ".//bpmn:callActivity/@calledElement"))
+    return processes, called
 
 
 def _refusal(name: str, problems: ProblemList, code: str, message: str, params: dict,

@@ -122,7 +122,8 @@ def test_xxe_file_from_the_corpus_is_refused(client, corpus, people):
 def test_lint_only_checks(client, people):
     analyst = people.headers("analis")
     ok = client.post("/api/v1/lint", headers=analyst, data=_files(), content_type="multipart/form-data")
-    assert ok.status_code == 200 and ok.get_json() == {"key": "izin_uji", "ok": True, "problems": []}
+    assert ok.status_code == 200 and ok.get_json() == {"key": "izin_uji", "ok": True, "flavour": "camunda",
+                                                 "problems": []}
     bad = client.post("/api/v1/lint", headers=analyst, content_type="multipart/form-data",
                       data=_files(bpmn=DIAGRAM.replace('targetRef="ok"', 'targetRef="nowhere"')))
     assert bad.status_code == 200 and bad.get_json()["ok"] is False and bad.get_json()["problems"]
