@@ -36,6 +36,7 @@ def process_settings(process) -> dict:
         "output": {"id": single.get("output.id", ""), "en": single.get("output.en", "")},
         "legal_basis": single.get("legal_basis", ""),
         "complaints": single.get("complaints", ""),
+        "letter_copies": repeated.get("letter.cc", []),  # the permit letter's tembusan, in order
         "sla": single.get("sla") or None,
         "public": _truthy(single.get("public", "true")),
         "jurisdiction": single.get("jurisdiction") or None,

@@ -26,6 +26,7 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from engine.casework import external_outbox, projection, waiting
+from engine.documents import issued_letters
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
 from engine.observability import STEP_SECONDS
@@ -103,6 +104,8 @@ class Step:
             if completed:
                 audit.record(self.session, "completed", actor=self.actor, at=self.ctx.now(), instance_id=instance.id,
                              outcome=instance.outcome)
+        if completed:  # the permit letter, rendered and stored once (engine.documents.issued_letters)
+            issued_letters.issue_on_completion(self.session, self.ctx, instance, workflow, actor=self.actor)
         for receiver in receivers:
             _deliver_inside(self.session, self.ctx, receiver, actor=self.actor)
         return still_open

@@ -23,7 +23,8 @@ from engine.bpmn.problems import ProblemList
 from engine.errors import InvalidDefinition, NotFound
 from engine.forms.schemas import Form, FormSource
 from engine.people import groups
-from engine.services import decisions, office_rule, preparation
+from engine.services import decisions, letter_templates, office_rule, preparation
+from engine.services.letter_templates import LetterSource
 from engine.storage import audit
 from engine.storage.models import FormSnapshot, ServiceDefinition
 from engine.texts import N_
@@ -53,14 +54,25 @@ def form_source(ctx: EngineContext, bpmn_path: Path | None = None, forms_dir: Pa
     return FormSource(uploads, folders)
 
 
-def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
+def letter_source(forms: FormSource) -> LetterSource:
+    """A service's letter template is ``letters/<key>.html`` beside the forms folders used (``processes/letters``
+    for ``processes/forms``), or an upload named ``letter.html`` among the form uploads."""
+    upload = forms.uploads.get("letter.html")
+    return LetterSource(upload, [folder.parent for folder in forms.folders], forms.uploads.get("letter.css"),
+                        upload_name="upload:letter.html")
+
+
+def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource,
+         letters: LetterSource | None = None) -> Compiled:
     """Check the files; what is deployed is exactly what was checked, so a file that lints clean deploys, and one
     the deploy refuses is refused here with the same problems. Never raises: whatever the files hold, the answer
     is a compiled definition or located problems (``engine.services.preparation``)."""
-    return preparation.guarded(main, lambda: _lint(ctx, main, supporting, forms))
+    letters = letters if letters is not None else letter_source(forms)
+    return preparation.guarded(main, lambda: _lint(ctx, main, supporting, forms, letters))
 
 
-def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource) -> Compiled:
+def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], forms: FormSource,
+          letters: LetterSource) -> Compiled:
     notes = ProblemList()
     options = ctx.compile_options()
     main = preparation.without_reserved_ids(_in_utf8(main, notes), notes, options.max_bytes)
@@ -68,8 +80,22 @@ def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], fo
     compiled = compile_definition(main, supporting, forms, options)
     compiled.problems.extend(notes.warnings)
     _check_office_rule(compiled)
+    _check_letter(compiled, letters)
     preparation.prepare_spec(ctx, compiled)
     return compiled
+
+
+def _check_letter(compiled: Compiled, letters: LetterSource) -> None:
+    """The service's letter template, checked against its forms and named in ``meta["letter"]`` by content hash
+    (so a changed template is a new version); a service without one letters with the engine's own."""
+    if not compiled.key or not compiled.meta:
+        return
+    found = letters.find(compiled.key)
+    if found is None:
+        return
+    letter_templates.check(found, compiled, compiled.problems)
+    name = found.origin.rsplit("/", 1)[-1].removeprefix("upload:")
+    compiled.meta["letter"] = {"sha256": found.sha256, "file": name}
 
 
 def _in_utf8(source: SourceFile, notes: ProblemList) -> SourceFile:
@@ -144,6 +170,9 @@ def _with_forms(digest, compiled: Compiled) -> str:
         digest.update(key.encode() + b"\0" + compiled.forms[key].sha256.encode() + b"\0")
     for table in sorted(compiled.decision_texts.values()):  # none before DMN files could be deployed
         digest.update(b"dmn\0" + table.encode() + b"\0")
+    letter = (compiled.meta or {}).get("letter")
+    if letter:  # none before letter templates were deployed
+        digest.update(b"letter\0" + letter["sha256"].encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -161,9 +190,11 @@ def _one_change_at_a_time(session: Session, key: str) -> None:
 
 
 def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: list[SourceFile],
-           forms: FormSource, *, actor: str | None, publish: bool = True) -> DeployResult:
+           forms: FormSource, *, actor: str | None, publish: bool = True,
+           letters: LetterSource | None = None) -> DeployResult:
     """Deploy a BPMN file as a new version of its service; raise ``InvalidDefinition`` with the problems."""
-    compiled = lint(ctx, main, supporting, forms)
+    letters = letters if letters is not None else letter_source(forms)
+    compiled = lint(ctx, main, supporting, forms, letters)
     if not compiled.ok:
         problems = [p.to_dict() for p in compiled.problems.sorted()]
         errors = len(compiled.problems.errors)
@@ -185,6 +216,8 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
 
     spec_json = compiled.spec_json  # stored, restored and started once by lint
     form_hashes = {key: _snapshot(session, ctx, form) for key, form in compiled.forms.items()}
+    if compiled.meta.get("letter"):
+        letter_templates.snapshot(session, ctx, letters.find(compiled.key))
     meta = compiled.meta
     process = meta["process"]
     for attempt in range(5):

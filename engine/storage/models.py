@@ -588,6 +588,9 @@ class IssuedLetter(Base):
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), primary_key=True)
     permit_number: Mapped[str] = mapped_column(String(200))
+    # What the QR code's address names (``<office public URL>/verify/<token>``): random, so letters cannot be
+    # listed by counting; NULL only for rows from before letters were stored.
+    verify_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     issued_at: Mapped[datetime]

@@ -1,0 +1,93 @@
+"""A letter template and what a letter is given, rendered to PDF by WeasyPrint.
+
+Fonts are bundled (Noto Sans, Noto Sans Symbols, Noto Emoji and the scripts Latin faces lack, from the
+``manimgx-fonts`` package, SIL OFL 1.1) and named by ``@font-face`` file URLs, so a letter looks the same on every
+machine and any name prints — an emoji included, in Noto Emoji's outline. The renderer fetches nothing but those
+font files and ``data:`` URLs: a template naming ``http://…`` gets no image rather than making the server call out.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from urllib.parse import unquote
+
+import manimgx_fonts
+import segno
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from engine.services.letter_templates import LetterFiles, compile_template
+
+FONTS = Path(manimgx_fonts.__file__).parent
+# Family "Letter" falls back face by face, so a character the text face lacks comes from the next.
+_FACES = ("NotoSans[wght].ttf", "NotoSansSymbols[wght].ttf", "NotoEmoji[wght].ttf", "NotoSansArabic[wght].ttf",
+          "NotoSansDevanagari[wght].ttf", "NotoSansThai[wght].ttf", "NotoSansHebrew[wght].ttf")
+FONT_FAMILY = ", ".join(f'"Letter{i}"' for i in range(len(_FACES)))
+
+
+def font_css() -> str:
+    faces = []
+    for i, name in enumerate(_FACES):
+        faces.append(f'@font-face {{ font-family: "Letter{i}"; src: url("{(FONTS / name).as_uri()}"); '
+                     "font-style: normal; }")
+    faces.append(f'@font-face {{ font-family: "Letter0"; src: url("{(FONTS / "NotoSans-Italic[wght].ttf").as_uri()}"); '
+                 "font-style: italic; }")
+    faces.append(f"html, body {{ font-family: {FONT_FAMILY}; }}")
+    return "\n".join(faces)
+
+
+_BASE_CSS = """
+@page { size: A4; margin: 18mm 20mm 20mm 22mm; }
+body { font-size: 11pt; line-height: 1.35; color: #000; }
+p, td { text-align: left; }
+.draft-mark { position: fixed; top: 40%; left: 0; right: 0; text-align: center; font-size: 110pt;
+  color: rgba(200, 0, 0, 0.18); transform: rotate(-35deg); font-weight: 700; }
+"""
+
+
+class _LocalOnly(URLFetcher):
+    """Only the bundled fonts and inline ``data:`` images; anything else is refused (WeasyPrint then skips it)."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            path = Path(unquote(url.split("?", 1)[0].removeprefix("file://"))).resolve()
+            if path.parent == FONTS.resolve() and path.suffix == ".ttf":
+                return super().fetch(path.as_uri(), headers)
+        raise ValueError(f"A letter may only use inline images and the bundled fonts, not {url[:80]!r}.")
+
+
+def qr_data_url(address: str) -> str:
+    """The QR code of ``address`` as an SVG ``data:`` URL (medium error correction, quiet zone kept)."""
+    buffer = io.BytesIO()
+    segno.make(address, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def image_data_url(data: bytes | None, media_type: str | None) -> str:
+    if not data or not media_type:
+        return ""
+    return f"data:{media_type};base64," + base64.b64encode(data).decode()
+
+
+def render_html(files: LetterFiles, context: dict) -> str:
+    """The template filled in (autoescaped): the HTML WeasyPrint lays out."""
+    return compile_template(files).render(**context)
+
+
+def render_pdf(files: LetterFiles, context: dict) -> bytes:
+    """The letter as PDF bytes. A draft (``context["draft"]``) carries a "DRAF" watermark on every page."""
+    html = render_html(files, context)
+    if context.get("draft"):
+        html = html.replace("<body>", '<body><div class="draft-mark">DRAF</div>', 1) if "<body>" in html else (
+            '<div class="draft-mark">DRAF</div>' + html)
+    fetcher = _LocalOnly(timeout=5)
+    fonts = FontConfiguration()  # the @font-face rules load into this; the layout must use the same one
+    stylesheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)
+                   for css in (font_css(), _BASE_CSS, files.css) if css]
+    document = HTML(string=html, base_url=FONTS.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=stylesheets, font_config=fonts)
