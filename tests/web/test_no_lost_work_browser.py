@@ -1,0 +1,195 @@
+"""Nobody loses work (issue 18), in a real browser (Debian's Chromium driven by Playwright) against a real server:
+
+- an applicant on a phone fills half the research permit form and uploads a document, loses the connection, and the
+  page warns before it is left with something unsaved; on a laptop (another browser, nothing shared but the
+  account) the form comes back with every saved field and the document, and says so;
+- a rejected applicant sees the officer's reason at the top of the page, before the satisfaction survey;
+- forgot password: the link is read from the mail the local SMTP server received, opened, a new password set, and
+  the applicant signs in with it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from api import create_app
+from engine.bpmn.compiler import SourceFile
+from engine.clock import FrozenClock
+from engine.config import Settings
+from engine.context import EngineContext
+from engine.services import definitions
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.models import FormDraft, Task, User
+from tests.conftest import PROJECT_ROOT, T0
+from tests.people import add_people
+from tests.scheduler.conftest import Mailbox, free_port
+from tests.web.conftest import PEOPLE, Visitor, research_form
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _QuietHandler, pdf, sign_in
+
+NEW_PASSWORD = "layar-terkembang-di-selat-makassar"
+# Whether the page would ask before it is left: the beforeunload handlers' answer, without a real dialog.
+LEAVING = """() => { const event = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(event);
+                     return event.defaultPrevented; }"""
+
+
+@pytest.fixture(scope="module")
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, mailbox):
+    folder = tmp_path_factory.mktemp("no-lost-work")
+    url = f"sqlite:///{folder / 'lincah.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, instance_path=folder, smtp_host="127.0.0.1", smtp_port=mailbox[1])
+    ctx = EngineContext(settings=settings, clock=FrozenClock(T0))
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
+        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                           definitions.form_source(ctx, path), actor="analis")
+        add_people(session, {name: PEOPLE[name] for name in ("andi", "budi", "vera")})
+        session.query(User).filter_by(username="budi").one().email = "budi@example.com"
+    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory, "app": app}
+    http.shutdown()
+    thread.join(timeout=5)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, server, **options):
+    context = browser.new_context(base_url=server["base"], **options)
+    context.set_default_timeout(15_000)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
+def test_a_lost_connection_loses_nothing_and_another_browser_finds_it_all(server, browser):
+    phone_context, phone, errors = _open(browser, server, **PHONE)
+    sign_in(phone, "andi")
+    phone.goto("/services/research_permit/apply")
+    phone.fill("#f-research_title", "Kajian mangrove pesisir Sinjai")
+    phone.fill("#f-nik", "7371010101010001")
+    phone.fill("#f-research_method", "Survei lapangan dan wawancara")
+    phone.set_input_files("#f-proposal", files=[pdf("proposal-mangrove.pdf")])
+    expect(phone.locator("#f-proposal-current")).to_contain_text("proposal-mangrove.pdf")
+    status = phone.locator("[data-draft-status]")
+    expect(status).to_have_attribute("data-state", "saved")
+    expect(status).to_contain_text("Draf tersimpan")
+
+    phone_context.set_offline(True)
+    phone.fill("#f-location_detail", "Kecamatan Sinjai Timur")
+    phone.locator("#f-location_detail").blur()
+    expect(status).to_have_attribute("data-state", "offline")
+    expect(status).to_contain_text("tidak ada koneksi")
+    assert phone.evaluate(LEAVING), "leaving with unsaved typing asks first"
+    phone_context.close()
+    assert not errors
+
+    laptop_context, laptop, errors = _open(browser, server, **DESK)
+    sign_in(laptop, "andi")
+    laptop.goto("/services/research_permit/apply")
+    expect(laptop.locator("#draft-restored")).to_be_visible()
+    expect(laptop.locator("#f-research_title")).to_have_value("Kajian mangrove pesisir Sinjai")
+    expect(laptop.locator("#f-nik")).to_have_value("7371010101010001")
+    expect(laptop.locator("#f-research_method")).to_have_value("Survei lapangan dan wawancara")
+    expect(laptop.locator("#f-proposal-current")).to_contain_text("proposal-mangrove.pdf")
+    with laptop.expect_popup() as opened:
+        laptop.click("#f-proposal-current a")
+    assert opened.value.url.split("/files/")[1], "the restored document opens"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    laptop.screenshot(path=str(SHOTS / "draft-restored.png"))
+    assert not laptop.evaluate(LEAVING), "nothing typed yet on the laptop: leaving asks nothing"
+    laptop.fill("#f-location_detail", "Kecamatan Sinjai Timur")
+    expect(laptop.locator("[data-draft-status]")).to_have_attribute("data-state", "saved")
+    assert not laptop.evaluate(LEAVING), "saved: nothing to lose"
+    laptop.goto("/applications")
+    expect(laptop.locator("h1")).to_be_visible()
+    laptop_context.close()
+    assert not errors
+    with transaction(server["factory"]) as session:
+        assert [d.owner for d in session.query(FormDraft)] == ["andi"]
+
+
+def test_a_rejected_applicant_sees_the_reason_before_the_survey(server, browser):
+    app = server["app"]
+    budi = Visitor(app.test_client())
+    budi.sign_in("budi")
+    application_id = int(budi.post("/services/research_permit/apply", research_form())
+                         .headers["Location"].rsplit("/", 1)[1])
+    with transaction(server["factory"]) as session:
+        task_id = session.query(Task.id).filter_by(instance_id=application_id, element_id="Task_Verify").scalar()
+    vera = Visitor(app.test_client())
+    vera.sign_in("vera")
+    assert vera.post(f"/tasks/{task_id}", {"_decision": "Tolak", "note": "Lokasi bukan kewenangan provinsi; "
+                                                                          "ajukan ke DPM-PTSP Kabupaten Sinjai."}
+                     ).status_code == 302
+    context, phone, errors = _open(browser, server, **PHONE)
+    sign_in(phone, "budi")
+    phone.goto(f"/applications/{application_id}")
+    reason = phone.locator("#office-reason")
+    expect(reason).to_be_in_viewport()
+    expect(reason).to_contain_text("ajukan ke DPM-PTSP Kabupaten Sinjai")
+    survey = phone.locator("#survey")
+    expect(survey).to_be_attached()
+    assert reason.bounding_box()["y"] < survey.bounding_box()["y"], "the reason first, the survey after"
+    phone.screenshot(path=str(SHOTS / "reason-first-phone.png"))
+    phone.goto("/notifications")
+    expect(phone.locator("main")).to_contain_text("ajukan ke DPM-PTSP Kabupaten Sinjai")
+    context.close()
+    assert not errors
+
+
+def test_forgot_password_from_the_mail_to_signing_in(server, browser, mailbox):
+    box, _port = mailbox
+    context, phone, errors = _open(browser, server, **PHONE)
+    phone.goto("/signin")
+    phone.click("#forgot-password")
+    phone.fill("#f-email", "budi@example.com")
+    phone.click("form[data-form] button.primary")
+    expect(phone.locator("#reset-sent")).to_be_visible()
+    for _ in range(200):
+        if box.received:
+            break
+        time.sleep(0.05)
+    (message,) = box.messages()
+    link = re.search(r"http://127\.0\.0\.1:\d+(/reset-password/\S+)", message.get_content()).group(1)
+    phone.goto(link)
+    phone.fill("#f-password", "budi1234")
+    phone.click("form[data-form] button.primary")
+    expect(phone.locator("#f-password-error")).to_be_visible()
+    phone.fill("#f-password", NEW_PASSWORD)
+    phone.click("form[data-form] button.primary")
+    expect(phone.locator(".flash")).to_contain_text("kata sandi")
+    sign_in(phone, "budi", NEW_PASSWORD)
+    phone.goto(link)
+    expect(phone.locator(".notice.error")).to_contain_text("kedaluwarsa")
+    context.close()
+    assert not errors
