@@ -13,6 +13,9 @@ Why each one is there:
   page, so it follows the library. The analyst's modeler: bpmn-js-properties-panel and diagram-js build a few
   elements from markup with a ``style`` attribute; exactly those declarations are allowed (``'unsafe-hashes'`` with
   their hashes allows nothing else), and studio.css repeats the panel's for browsers that block them anyway.
+  The analyst's table editor likewise allows dmn-js's two fixed ``style`` attributes by hash; its FEEL cell editor
+  (CodeMirror) writes its theme into a ``<style>`` element whose text grows as editors mount, which no hash can
+  follow, so that one page allows inline style *elements* (``style-src-elem``) — styles only, scripts stay strict.
 - PDFs get no policy: they run none of our scripts, and a policy on them keeps some browsers' PDF viewers (a plugin
   to ``object-src``) from showing the document an officer opened in a new tab.
 - ``X-Frame-Options: DENY``: ``frame-ancestors`` for browsers that predate it.
@@ -64,10 +67,19 @@ MODELER_STYLE_ATTRIBUTES = (
     "stroke:currentColor;stroke-width:100;stroke-linecap:round;",
 )
 
+# The style attributes in the table editor bundle's markup: dmn-js's "powered by" badge and its logo.
+TABLE_EDITOR_STYLE_ATTRIBUTES = (
+    "position: absolute; bottom: 15px; right: 15px; z-index: 100;",
+    "vertical-align:middle",
+)
+
 # Sources a page needs beyond the policy, by endpoint (see the module's docstring).
 PAGE_SOURCES = {
     "web.analyst_modeler": {"style-src-attr": " ".join(
         ["'unsafe-hashes'", *map(source_hash, MODELER_STYLE_ATTRIBUTES)])},
+    "web.analyst_dmn_modeler": {
+        "style-src-attr": " ".join(["'unsafe-hashes'", *map(source_hash, TABLE_EDITOR_STYLE_ATTRIBUTES)]),
+        "style-src-elem": "'self' 'unsafe-inline'"},
 }
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)

@@ -14,6 +14,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.services import decisions
 from tests.conftest import PROJECT_ROOT
 from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.test_content_security_policy_browser import REPORTED, _watch
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -33,6 +34,8 @@ def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tm
             decisions.deploy(session, server.ctx, [SourceFile("fee.dmn", FEES)], actor="ana")
         assert _fee(server, 150) == [{"fee": 250000}]
         page = open_page(browser, server, "ana", errors)
+        violations: list[str] = []
+        _watch(page, violations)  # the editor works under the pages' Content-Security-Policy, nothing blocked
         page.goto("/analyst/dmn-modeler?key=fee&version=1")
         expect(page.locator("body[data-table-opened=true]")).to_have_count(1)
         cell = page.locator('td[data-row-id="Rule_large"][data-col-id="Output_fee"] [contenteditable]')
@@ -47,6 +50,7 @@ def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tm
         expect(page.locator("#modeler-status.status-success")).to_have_count(1)
         assert _fee(server, 150) == [{"fee": 300000}]
         assert _fee(server, 50) == [{"fee": 0}]
+        assert violations + page.evaluate(REPORTED) == []
 
         page.click("#deployed-info a")
         page.fill("input[name=area]", "150")
