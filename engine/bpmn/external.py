@@ -1,7 +1,7 @@
 """Elements a program outside does: Camunda's ``camunda:type="external" camunda:topic="NAME"``.
 
-A service task, a send task and an intermediate message throw event marked so become a SpiffWorkflow
-``ServiceTask``, which waits (STARTED) for the host to finish it: the engine hands it to a worker over
+A service task, a send task, an intermediate message throw event and a message end event marked so become a
+SpiffWorkflow ``ServiceTask``, which waits (STARTED) for the host to finish it: the engine hands it to a worker over
 ``/engine-rest`` (``engine.integration``). What the worker needs and may answer is kept in the spec's extensions,
 which survive serialization:
 
@@ -20,11 +20,12 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.parser.event_parsers import MESSAGE_EVENT_XPATH, SendTaskParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
-from SpiffWorkflow.camunda.parser.event_parsers import CamundaIntermediateThrowEventParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser, CamundaIntermediateThrowEventParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from engine.bpmn import connector
 from engine.bpmn.names import CAMUNDA_NS
+from engine.workflow.runtime import ENDS_PATH
 
 EXTERNAL = "external"
 TOPIC, PRIORITY, INPUTS, OUTPUTS = "camunda:topic", "camunda:taskPriority", "camunda:inputs", "camunda:outputs"
@@ -105,9 +106,44 @@ class SendTaskParser(_ExternalParser, SendTaskParser):
         return super().create_task()
 
 
-class IntermediateThrowEventParser(_ExternalParser, CamundaIntermediateThrowEventParser):
+class _MessageWithoutPayload:
+    """A message throw without ``camunda:expression`` sends no variables.
+
+    SpiffWorkflow's Camunda message evaluates its expression when thrown, and an absent one stopped the application
+    there ("Error evaluating expression 'None'"). Camunda 7 reads the element as a plain throw; Lincah delivers the
+    message as it delivers any other (``engine.casework.waiting``), carrying nothing but its name."""
+
+    def parse_message_event(self, message_event):
+        definition = super().parse_message_event(message_event)
+        if getattr(definition, "expression", "") is None:
+            definition.expression = "{}"
+        return definition
+
+
+def _external_message(parser) -> bool:
+    message = first(parser.xpath(MESSAGE_EVENT_XPATH))
+    return message is not None and _camunda(message, "type") == EXTERNAL
+
+
+class IntermediateThrowEventParser(_MessageWithoutPayload, _ExternalParser, CamundaIntermediateThrowEventParser):
     def create_task(self):
-        message = first(self.xpath(MESSAGE_EVENT_XPATH))
-        if message is not None and _camunda(message, "type") == EXTERNAL:
+        if _external_message(self):
             return ServiceTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
         return super().create_task()
+
+
+class EndEventParser(_MessageWithoutPayload, _ExternalParser, CamundaEndEventParser):
+    """A message end event with ``camunda:type="external"`` is, as in Camunda 7, an external task — one that ends
+    its path when the worker completes it (marked so that the application's outcome is still its name)."""
+
+    def create_task(self):
+        if not _external_message(self):
+            return super().create_task()
+        task = ServiceTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+        task.connect(self.spec.end)
+        return task
+
+    def parse_extensions(self, node=None):
+        if not _external_message(self):  # any other end event keeps what the library reads for it
+            return CamundaEndEventParser.parse_extensions(self, node)
+        return {**super().parse_extensions(node), ENDS_PATH: True}

@@ -70,8 +70,29 @@ def receivers(process) -> list[Receiver]:
     return found
 
 
+def _unnamed_throws(process) -> list:
+    """Message throw and end events that name no message (no ``messageRef``, no element name to stand for it) and
+    are not a worker's (``camunda:type="external"``): nothing could ever receive what they send."""
+    found = []
+    for node in process.iter():
+        if not isinstance(node.tag, str) or local(node.tag) not in ("intermediateThrowEvent", "endEvent"):
+            continue
+        for definition in xpath(node, "./bpmn:messageEventDefinition"):
+            if definition.get(camunda("type")) != "external" and not definition.get("messageRef") \
+                    and not (node.get("name") or "").strip():
+                found.append(node)
+    return found
+
+
 def check_messages(process, problems: ProblemList, filename: str) -> None:
-    """An informative note per message and signal the diagram waits for, on the first element that waits."""
+    """An informative note per message and signal the diagram waits for, on the first element that waits; an error
+    on a message throw that names no message."""
+    for node in _unnamed_throws(process):
+        problems.error("message_throw_unnamed",
+                       N_("%(element)s sends a message without naming it, so nothing can receive it. Choose the "
+                          "message it sends (messageRef, a bpmn:message with a name), or mark it "
+                          "camunda:type=\"external\" with a camunda:topic for a worker outside to do."),
+                       node=node, file=filename, params={"element": label(node)})
     first: dict[tuple[str, str], object] = {}
     nodes = {node.get("id"): node for node in process.iter() if isinstance(node.tag, str) and node.get("id")}
     for receiver in receivers(process):

@@ -11,7 +11,7 @@ the one listed first wins, and moving a box in the modeler never changes where a
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
-from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent, SendTask, ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, IntermediateThrowEvent, SendTask, ServiceTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
@@ -41,6 +41,7 @@ class LincahParser(CamundaParser):
         full_tag("serviceTask"): (external.ServiceTaskParser, ServiceTask),
         full_tag("sendTask"): (external.SendTaskParser, SendTask),
         full_tag("intermediateThrowEvent"): (external.IntermediateThrowEventParser, IntermediateThrowEvent),
+        full_tag("endEvent"): (external.EndEventParser, EndEvent),
         # camunda:decisionRef: a table deployed with the diagram, evaluated by engine.decisions
         full_tag("businessRuleTask"): (dmn.BusinessRuleTaskParser, DecisionTask),
     })

@@ -176,12 +176,20 @@ def all_tasks(workflow: BpmnWorkflow):
         yield from subprocess.tasks.values()
 
 
+# In a task spec's extensions: this step ends its path (a message end event a worker outside does, engine.bpmn.external)
+ENDS_PATH = "lincah:endEvent"
+
+
+def _ends_path(spec) -> bool:
+    return spec.__class__.__name__ == "EndEvent" or bool((getattr(spec, "extensions", None) or {}).get(ENDS_PATH))
+
+
 def outcome(workflow: BpmnWorkflow) -> str | None:
     """Name of the end event the top-level process finished on (e.g. 'Izin penelitian terbit')."""
     if not workflow.is_completed():
         return None
     ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
-            if t.task_spec.__class__.__name__ == "EndEvent" and t.workflow is workflow]
+            if _ends_path(t.task_spec) and t.workflow is workflow]
     if not ends:
         return None
     last = max(ends, key=lambda t: t.last_state_change)
