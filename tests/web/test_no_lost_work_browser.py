@@ -61,7 +61,8 @@ def server(tmp_path_factory, mailbox):
         path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
         definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
                            definitions.form_source(ctx, path), actor="analis")
-        add_people(session, {name: PEOPLE[name] for name in ("andi", "budi", "vera")})
+        add_people(session, {**{name: PEOPLE[name] for name in ("andi", "budi", "vera")},
+                             "citra": (["applicant"], [], [], "Citra Dewi")})
         session.query(User).filter_by(username="budi").one().email = "budi@example.com"
     app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
@@ -136,6 +137,30 @@ def test_a_lost_connection_loses_nothing_and_another_browser_finds_it_all(server
     assert not errors
     with transaction(server["factory"]) as session:
         assert [d.owner for d in session.query(FormDraft)] == ["andi"]
+
+
+def test_typing_after_the_session_ended_comes_back_after_signing_in_again(server, browser):
+    context, phone, errors = _open(browser, server, **PHONE)
+    sign_in(phone, "citra")
+    phone.goto("/services/research_permit/apply")
+    phone.fill("#f-research_title", "Terumbu karang Spermonde")
+    status = phone.locator("[data-draft-status]")
+    expect(status).to_have_attribute("data-state", "saved")
+    context.clear_cookies()  # the session ends (expired, or signed out elsewhere)
+    phone.fill("#f-nik", "7371010101010009")
+    phone.locator("#f-nik").blur()
+    expect(status).to_have_attribute("data-state", "signed-out")
+    expect(status).to_contain_text("sesi Anda telah berakhir")
+    sign_in(phone, "citra")
+    phone.goto("/services/research_permit/apply")
+    expect(phone.locator("#f-nik")).to_have_value("7371010101010009")
+    expect(phone.locator("#f-research_title")).to_have_value("Terumbu karang Spermonde")
+    expect(phone.locator("#draft-restored")).to_be_visible()
+    phone.click("[data-draft-discard]")
+    expect(phone.locator("#draft-restored")).to_have_count(0)
+    expect(phone.locator("#f-nik")).to_have_value("")
+    context.close()
+    assert not errors
 
 
 def test_a_rejected_applicant_sees_the_reason_before_the_survey(server, browser):

@@ -2,6 +2,8 @@
 // key, when a field loses focus, when an upload finishes), so a refresh, a dropped connection, an expired session
 // or another device loses nothing; the form's page draws the draft again (api/web/views/drafts.py). While something
 // is not saved yet, leaving the page asks first. Sending the form validates everything as if there were no draft.
+// What could not reach the server (no connection, an ended session) waits in this browser's storage, under the
+// account's name, and is sent as soon as that account opens the form again here — then the page is drawn anew.
 (function () {
   "use strict";
   var DELAY = 2000;
@@ -22,14 +24,37 @@
     this.status.setAttribute("data-state", kind);
   };
 
-  Draft.prototype.body = function () {
-    var data = new FormData(this.form);
-    var body = new FormData();
-    data.forEach(function (value, name) {
-      if (typeof value === "string") { body.append(name, value); }
+  Draft.prototype.pairs = function () {
+    var pairs = [];
+    new FormData(this.form).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "_csrf") { pairs.push([name, value]); }
     });
+    return pairs;
+  };
+
+  Draft.prototype.body = function (pairs) {
+    var body = new FormData();
+    pairs.forEach(function (pair) { body.append(pair[0], pair[1]); });
     body.append("_scope", this.form.getAttribute("data-draft-scope"));
     return body;
+  };
+
+  // The browser's copy of what the server does not have yet: per account and form.
+  Draft.prototype.key = function () {
+    return "lincah-draft:" + this.form.getAttribute("data-draft-owner") + ":" +
+      this.form.getAttribute("data-draft-scope");
+  };
+
+  Draft.prototype.keep = function (pairs) {
+    try { window.localStorage.setItem(this.key(), JSON.stringify(pairs)); } catch { /* storage off */ }
+  };
+
+  Draft.prototype.forget = function () {
+    try { window.localStorage.removeItem(this.key()); } catch { /* storage off */ }
+  };
+
+  Draft.prototype.kept = function () {
+    try { return JSON.parse(window.localStorage.getItem(this.key()) || "null"); } catch { return null; }
   };
 
   Draft.prototype.changed = function (soon) {
@@ -45,28 +70,36 @@
 
   Draft.prototype.unsaved = function () { return this.version > this.saved; };
 
+  Draft.prototype.send = function (pairs) {
+    var csrf = this.form.querySelector("input[name=_csrf]");
+    return fetch(this.form.getAttribute("data-draft-url"), {
+      method: "POST", body: this.body(pairs), credentials: "same-origin", redirect: "error",
+      headers: {"Accept": "application/json", "X-CSRF-Token": csrf ? csrf.value : ""}
+    });
+  };
+
   Draft.prototype.save = function () {
     var self = this;
     if (this.busy || !this.unsaved() || leaving) { return; }
     var version = this.version;
-    var csrf = this.form.querySelector("input[name=_csrf]");
+    var pairs = this.pairs();
     this.busy = true;
     this.say(this.form.getAttribute("data-draft-saving"), "saving");
-    fetch(this.form.getAttribute("data-draft-url"), {
-      method: "POST", body: this.body(), credentials: "same-origin", redirect: "error",
-      headers: {"Accept": "application/json", "X-CSRF-Token": csrf ? csrf.value : ""}
-    }).then(function (response) {
+    this.send(pairs).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
           self.saved = Math.max(self.saved, version);
+          self.forget();
           self.say(self.form.getAttribute("data-draft-saved") + " " + (data.saved_text || ""), "saved");
         } else if (response.status === 401 || response.status === 400) {
+          self.keep(pairs);
           self.say(self.form.getAttribute("data-draft-signed-out"), "signed-out");
         } else {
           self.say(data.error || self.form.getAttribute("data-draft-offline"), "refused");
         }
       });
     }, function () {
+      self.keep(pairs);
       self.say(self.form.getAttribute("data-draft-offline"), "offline");
     }).then(function () {
       self.busy = false;
@@ -87,9 +120,26 @@
     return null;
   }
 
+  // Typing this browser kept while it could not save (offline, signed out) goes to the server now; the page is
+  // then drawn again from the draft, as on any other device, and says it restored it.
+  Draft.prototype.catchUp = function () {
+    var self = this;
+    var pairs = this.kept();
+    if (!pairs || !pairs.length) { return; }
+    this.send(pairs).then(function (response) {
+      if (response.ok) {
+        self.forget();
+        leaving = true;
+        window.location.reload();
+      }
+    }, function () { /* still offline: the copy stays for the next visit */ });
+  };
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft-url]"), function (form) {
-      drafts.push(new Draft(form));
+      var draft = new Draft(form);
+      drafts.push(draft);
+      draft.catchUp();
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
@@ -126,7 +176,13 @@
 
   // Sending the form (or discarding the draft) leaves the page on purpose.
   document.addEventListener("submit", function (event) {
-    if (!event.defaultPrevented) { leaving = true; }
+    if (event.defaultPrevented) { return; }
+    leaving = true;
+    var draft = draftOf(event.target);
+    if (draft) { draft.forget(); }  // the form itself now goes to the server
+    if (event.target.classList && event.target.classList.contains("draft-discard")) {
+      drafts.forEach(function (each) { each.forget(); });  // thrown away here too, not sent back on return
+    }
   });
   window.addEventListener("pageshow", function () { leaving = false; });
 
