@@ -40,6 +40,9 @@ def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tm
         expect(page.locator("body[data-table-opened=true]")).to_have_count(1)
         cell = page.locator('td[data-row-id="Rule_large"][data-col-id="Output_fee"] [contenteditable]')
         expect(cell).to_have_text("250000")
+        # dmn-js's own words come from the catalogue: the page is in Indonesian
+        expect(page.locator("#dmn-canvas .hit-policy")).to_contain_text("Kebijakan kecocokan")
+        expect(page.locator("#dmn-canvas th.input-cell").first).to_contain_text("Jika")
         cell.click()
         page.keyboard.press("Control+A")
         page.keyboard.type("300000")

@@ -2,6 +2,7 @@
 // view, and the edited file is deployed to the server (multipart "dmn"), which answers with the new versions or
 // with problems naming the decision, rule and column. Nothing here decides anything: the server reads the table.
 import DmnModeler from "dmn-js/lib/Modeler";
+import { translateModule } from "./translate.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
 const T = config.texts || {};
@@ -9,7 +10,14 @@ const T = config.texts || {};
 const t = (text) => T[text] || text;
 const $ = (selector) => document.querySelector(selector);
 
-const modeler = new DmnModeler({ container: "#dmn-canvas", common: { keyboard: { bindTo: window } } });
+// dmn-js's own words (headings, menus, cell editors) from the catalogue too (dmn_js_texts.py). Each view takes its
+// modules from its own options: dmn-js replaces, not merges, the "common" options' additionalModules.
+const translated = { additionalModules: [translateModule(config.dmnTexts || {})] };
+const modeler = new DmnModeler({
+  container: "#dmn-canvas",
+  common: { keyboard: { bindTo: window } },
+  drd: translated, decisionTable: translated, literalExpression: translated, boxedExpression: translated,
+});
 window.lincahDmnModeler = modeler;
 
 let changes = 0;

@@ -22,6 +22,7 @@ from .. import i18n
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
 from ..security import csrf_token, current_actor, signed_in
+from . import dmn_js_texts
 
 BLANK = Path(__file__).resolve().parent.parent / "templates" / "web" / "analyst" / "dmn" / "blank.dmn"
 MAX_FILES = 10
@@ -69,7 +70,7 @@ def analyst_dmn_modeler():
         xml_url, title, service = url_for("web.analyst_blank_dmn"), _("New decision table"), None
     config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_dmn_deploy"), "csrf": csrf_token(),
               "lang": i18n.lang(), "fileName": f"{key or 'decision'}.dmn",
-              "texts": {text: _(text) for text in EDITOR_TEXTS}}
+              "texts": {text: _(text) for text in EDITOR_TEXTS}, "dmnTexts": dmn_js_texts.texts()}
     return render("web/analyst/dmn_modeler.html", config=config, title=title, key=key, version=version,
                   service=service)
 
