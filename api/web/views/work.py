@@ -21,6 +21,7 @@ from engine.texts import Text
 
 from .. import i18n, records  # noqa: F401 - records: what each step recorded, in the files' history
 from ..blueprint import bp
+from ..instructions import render as instructions_html
 from ..labels import sla_badge
 from ..pages import FormPage, ctx, db, decision_buttons, engine_step, render, service_names
 from ..security import current_actor, safe_next, signed_in
@@ -140,6 +141,9 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
                "queue": request.values.get(QUEUE_FIELD) or request.args.get("queue") or "",
                "decisions": decision_buttons(task, instance.definition),
                "draft": draft or {"scope": drafts.scope_for_task(task.id), "restored_at": None}}
+    # spiff-arena's instructionsForEndUser, filled from the step's data and rendered with HTML off
+    step = (instance.definition.meta.get("tasks") or {}).get(task.element_id) or {}
+    context["instructions"] = instructions_html(step.get("instructions"), opened.data)
     if task.for_applicant:
         context["note"] = timeline.last_note_before(events, task)
         return render("web/task_applicant.html", http_status, **context)
