@@ -122,11 +122,11 @@ def test_a_lost_connection_loses_nothing_and_another_browser_finds_it_all(server
     expect(laptop.locator("#f-nik")).to_have_value("7371010101010001")
     expect(laptop.locator("#f-research_method")).to_have_value("Survei lapangan dan wawancara")
     expect(laptop.locator("#f-proposal-current")).to_contain_text("proposal-mangrove.pdf")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    laptop.screenshot(path=str(SHOTS / "draft-restored.png"))
     with laptop.expect_popup() as opened:
         laptop.click("#f-proposal-current a")
     assert opened.value.url.split("/files/")[1], "the restored document opens"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    laptop.screenshot(path=str(SHOTS / "draft-restored.png"))
     assert not laptop.evaluate(LEAVING), "nothing typed yet on the laptop: leaving asks nothing"
     laptop.fill("#f-location_detail", "Kecamatan Sinjai Timur")
     expect(laptop.locator("[data-draft-status]")).to_have_attribute("data-state", "saved")
