@@ -133,3 +133,22 @@ def test_drafts_expire_with_a_notice_first_and_keep_their_uploads_until_then(vis
         forgotten, _checksums = upload_cleanup.forget_unattached(session, ctx)
         assert forgotten == 1, "once the draft is gone its upload is an ordinary unattached one"
     assert "draft-restored" not in text_of(andi.get("/services/research_permit/apply"))
+
+
+def test_the_applicants_revision_form_keeps_its_draft_until_the_revision_is_sent(visitor, db, deployed, people):
+    andi = visitor("andi")
+    application_id = apply(andi)
+    visitor("vera").post(f"/tasks/{open_task_id(db, application_id, 'Task_Verify')}",
+                         {"_decision": "Kembalikan untuk perbaikan", "note": "Judul kurang jelas."})
+    revise = open_task_id(db, application_id, "Task_Revise")
+    assert _save(andi, {"research_title": "Judul yang diperbaiki", "response_note": "Sudah saya perjelas."},
+                 f"task:{revise}").status_code == 200
+    assert _save(visitor("budi"), {"research_title": "x"}, f"task:{revise}").status_code == 404
+    restored = page(visitor("andi").get(f"/tasks/{revise}"))
+    assert restored.get_element_by_id("draft-restored") is not None
+    assert restored.get_element_by_id("f-research_title").get("value") == "Judul yang diperbaiki"
+    sent = andi.post(f"/tasks/{revise}", {**research_form(research_title="Judul yang diperbaiki"),
+                                          "response_note": "Sudah saya perjelas.", "_revision": "2"})
+    assert sent.status_code == 302, text_of(sent)
+    with db.transaction() as session:
+        assert session.query(FormDraft).count() == 0
