@@ -141,10 +141,11 @@ LIMITED = {
     "attachments.upload": UPLOAD_RULES,
     "web.upload": UPLOAD_RULES,
     "web.permit_check": PERMIT_CHECK_RULES,
+    "web.permit_verify": PERMIT_CHECK_RULES,
     "web.forgot_password": PASSWORD_RESET_RULES,
     "web.reset_password": PASSWORD_RESET_RULES,
 }
-METHODS = {"web.permit_check": ["GET"]}
+METHODS = {"web.permit_check": ["GET"], "web.permit_verify": ["GET", "POST"]}
 
 
 def check_settings(settings: Settings) -> None:

@@ -22,6 +22,10 @@ class DefinitionUpload(Schema):
         "description": "A model folder packed as a .zip (spiff-arena's layout: the diagrams that call each other, "
                        "their DMN tables and JSON forms side by side, process_model.json naming the primary file), "
                        "deployed as one service; instead of 'bpmn', 'forms' and 'dmn'."})
+    letter = Upload(load_default=None, metadata={
+        "description": "The service's permit letter template (Jinja2 HTML, UTF-8); instead of "
+                       "letters/<key>.html beside the forms."})
+    letter_css = Upload(load_default=None, metadata={"description": "The letter template's CSS (optional)."})
     dmn = fields.List(Upload(), load_default=list, metadata={
         "description": "DMN files: the decision tables the diagram's business rule tasks name, versioned with it; "
                        "alone (without 'bpmn'), decisions callable by key."})

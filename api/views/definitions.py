@@ -76,6 +76,15 @@ def _sources(files: dict) -> tuple[SourceFile, list[SourceFile], FormSource]:
         if not name:
             raise InvalidData("Every form file needs a file name ('<formKey>.json').", {"forms": "File name missing."})
         uploads[name] = content
+    for field, name in (("letter", "letter.html"), ("letter_css", "letter.css")):
+        if files.get(field) is not None:
+            content = files[field].read()
+            try:
+                content.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidData(f"The letter file in {field!r} is not UTF-8 text.",
+                                  {field: "Save the template as UTF-8."}) from None
+            uploads[name] = content  # engine.services.definitions.letter_source reads it from the uploads
     return sources[0], sources[1:], FormSource(uploads, [])
 
 

@@ -30,6 +30,7 @@ from engine.services import letter_templates
 from engine.services.letter_templates import LetterFiles
 from engine.storage import audit
 from engine.storage.models import Instance, IssuedLetter
+from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -149,18 +150,19 @@ def status(ctx: EngineContext, letter: IssuedLetter, instance: Instance) -> str:
 def revoke(session: Session, ctx: EngineContext, instance: Instance, actor: Actor, reason: str) -> IssuedLetter:
     """A supervisor of the file's office revokes its letter, saying why (audited); the bytes stay as issued."""
     if SUPERVISOR not in actor.roles or not actor.covers(instance.jurisdiction):
-        raise Forbidden("Only a supervisor of the office that handled the file may revoke its permit.")
+        raise Forbidden(Text(N_("Only a supervisor of the office that handled the file may revoke its permit.")))
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why the permit is revoked: the reason is shown on the verification page.",
+        raise InvalidInput(Text(N_("Say why the permit is revoked: the reason is shown on the verification page.")),
                            {"reason": "required"})
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.", {"reason": "too long"})
+        raise InvalidInput(Text(N_("Keep the reason under %(limit)s characters."), {"limit": MAX_REASON}),
+                           {"reason": "too long"})
     letter = of(session, instance.id)
     if letter is None:
         raise NotFound(f"Application {instance.registration_no} has no issued letter to revoke.")
     if letter.revoked_at is not None:
-        raise Conflict(f"The permit {letter.permit_number} was already revoked.")
+        raise Conflict(Text(N_("Permit %(number)s was already revoked."), {"number": letter.permit_number}))
     letter.revoked_at, letter.revoked_by, letter.revoke_reason = ctx.now(), actor.username, reason
     session.flush()
     audit.record(session, "letter_revoked", actor=actor.username, at=letter.revoked_at, instance_id=instance.id,

@@ -105,6 +105,11 @@ def environment() -> ImmutableSandboxedEnvironment:
 _ENV = environment()
 
 
+def parse(files: LetterFiles) -> nodes.Template:
+    """The template's syntax tree; ``TemplateSyntaxError`` when it does not parse."""
+    return _ENV.parse(files.html)
+
+
 def compile_template(files: LetterFiles):
     """The template ready to render; ``TemplateSyntaxError`` if it does not parse (lint reports that first)."""
     return _ENV.from_string(files.html)
@@ -167,6 +172,18 @@ def data_fields(tree: nodes.Template) -> list[tuple[str, int]]:
         if (isinstance(target, nodes.Getattr) and target.attr == "get" and isinstance(target.node, nodes.Name)
                 and target.node.name in FIELD_MAPS and call.args and isinstance(call.args[0], nodes.Const)):
             found.append((str(call.args[0].value), call.lineno))
+    return found
+
+
+def fallbacks(tree: nodes.Template) -> dict[str, str]:
+    """``{b: a}`` for each ``data.a or data.b`` (``fields`` too): ``b`` is printed only when ``a`` is empty."""
+    found = {}
+    for node in tree.find_all(nodes.Or):
+        left, right = data_fields(nodes.Template([nodes.Output([node.left])])), \
+            data_fields(nodes.Template([nodes.Output([node.right])]))
+        if left:
+            for name, _line in right:
+                found.setdefault(name, left[0][0])
     return found
 
 
