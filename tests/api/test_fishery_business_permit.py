@@ -164,6 +164,13 @@ def test_apply_check_bill_pay_sign_issue(office):
     with office.db.transaction() as session:
         kinds = [e.kind for e in session.query(Event).filter_by(instance_id=applied["id"]).order_by(Event.id)]
     assert "message_correlated" in kinds
+    # the managers' SLA report counts its officers' steps and the whole file, like the other services'
+    status, report = office.api("GET", "/reports/sla", "manajer")
+    assert status == 200, report
+    steps = [r["step"] for r in report["steps"] if r["service"] == SERVICE]
+    assert steps == ["Task_Verify", "Task_Sign"]
+    (whole,) = [r for r in report["files"] if r["service"] == SERVICE]
+    assert whole["sla"] == "P5D"
 
 
 def test_an_unpaid_bill_closes_the_file_when_its_deadline_passes(office, clock):
