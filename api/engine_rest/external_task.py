@@ -13,6 +13,7 @@ from flask import current_app, request
 
 from engine.errors import InvalidInput, NotFound
 from engine.integration import external_tasks
+from engine.integration.external_rows import FetchedTask
 from engine.integration.external_tasks import TopicRequest
 from engine.integration.variables import camunda_time, typed_all
 from engine.storage.db import transaction
@@ -25,7 +26,7 @@ MAX_ASYNC_RESPONSE_MS = 30_000  # a worker asking to wait longer is answered aft
 POLL_INTERVAL = 0.5
 
 
-def present(row: ExternalTask) -> dict:
+def present(row: ExternalTask | FetchedTask) -> dict:
     """Camunda's ``ExternalTaskDto``."""
     locked_until = row.lock_expires_at or row.retry_at
     return {
@@ -72,18 +73,28 @@ def fetch_and_lock():
     wait_ms = min(_whole(data.get("asyncResponseTimeout"), "asyncResponseTimeout", 0), MAX_ASYNC_RESPONSE_MS)
     use_priority = bool(data.get("usePriority"))
     ctx, factory = engine_context(), current_app.extensions["lincah"]["session_factory"]
-    commit_now()  # the client's look-up ends its transaction: nothing is held while the request waits
+
+    def attempt(using) -> list[dict]:
+        locked = external_tasks.fetch_and_lock(using, ctx, client, worker_id, max_tasks, topics,
+                                               use_priority=use_priority)
+        return [{**present(item.row), "variables": typed_all(item.variables), "extensionProperties": {}}
+                for item in locked]
+
+    # The first attempt shares the request's transaction with the client's sign-in: one commit, not two.
+    answer = attempt(session())
+    if answer or wait_ms <= 0 or max_tasks == 0:
+        return answer
+    commit_now()  # nothing is held while the request waits
     deadline = time.monotonic() + wait_ms / 1000
     while True:
-        with transaction(factory) as attempt:
-            locked = external_tasks.fetch_and_lock(attempt, ctx, client, worker_id, max_tasks, topics,
-                                                   use_priority=use_priority)
-            answer = [{**present(item.row), "variables": typed_all(item.variables),
-                       "extensionProperties": {}} for item in locked]
         remaining = deadline - time.monotonic()
-        if answer or remaining <= 0 or max_tasks == 0:
+        if remaining <= 0:
             return answer
         time.sleep(min(POLL_INTERVAL, remaining))
+        with transaction(factory) as later:
+            answer = attempt(later)
+        if answer:
+            return answer
 
 
 @blp.route("/external-task/<task_id>/complete", methods=["POST"])

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.external import variables_schema
@@ -29,12 +29,13 @@ from engine.casework.external_outbox import CANCELLED, DONE, INCIDENT, OPEN
 from engine.casework.step import ERROR, RUNNING, Step, advancing, flag_error
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
 from engine.forms import schemas
+from engine.integration import external_rows
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
+from engine.integration.external_rows import FetchedTask
 from engine.people.access import Actor
 from engine.services import definitions
-from engine.storage import audit
-from engine.storage.locks import skip_locked
+from engine.storage import audit, sql
 from engine.storage.models import ExternalTask, Instance, ServiceDefinition
 from engine.workflow import runtime
 from engine.workflow.timeshift import use_clock
@@ -65,9 +66,9 @@ class TopicRequest:
 
 @dataclass(frozen=True)
 class Locked:
-    """A task a fetch locked, with the process variables its worker may see."""
+    """A task a fetch locked (its row as locked, read-only), with the process variables its worker may see."""
 
-    row: ExternalTask
+    row: FetchedTask
     variables: dict
 
 
@@ -95,32 +96,26 @@ def fetch_and_lock(session: Session, ctx: EngineContext, caller: Caller, worker_
                         "an administrator grants topics with 'lincah clients'.")
     now = ctx.now()
     found: list[Locked] = []
-    for topic in topics:
-        remaining = min(max_tasks, MAX_TASKS) - len(found)
-        if remaining <= 0:
-            break
-        until = now + _duration(topic.lock_duration_ms, "lockDuration")
-        query = select(ExternalTask).where(ExternalTask.topic == topic.name, ExternalTask.state == OPEN,
-                                           ExternalTask.available_at <= now)
-        if topic.business_key is not None:
-            query = query.where(ExternalTask.business_key == topic.business_key)
-        if caller.jurisdictions:
-            query = query.where(ExternalTask.jurisdiction.in_(sorted(caller.jurisdictions)))
-        order = (ExternalTask.priority.desc(),) if use_priority else ()
-        query = query.order_by(*order, ExternalTask.available_at, ExternalTask.id).limit(remaining)
-        for row in session.scalars(skip_locked(query)).all():
-            row.worker_id, row.client, row.lock_expires_at, row.available_at = worker_id, caller.name, until, until
-            found.append(Locked(row, _shown(session, ctx, row, topic)))
-    if found:
-        audit.record_all(session, *(
-            audit.entry("external_task_locked", actor=caller.actor, at=now, instance_id=item.row.instance_id,
-                        task_id=item.row.task_id, element_id=item.row.element_id, external_task=item.row.id,
-                        topic=item.row.topic, worker=worker_id, until=item.row.lock_expires_at.isoformat())
-            for item in found))
+    with sql.batch(session):  # the locks and their audit events go to the database together
+        for topic in topics:
+            remaining = min(max_tasks, MAX_TASKS) - len(found)
+            if remaining <= 0:
+                break
+            until = now + _duration(topic.lock_duration_ms, "lockDuration")
+            rows = external_rows.lock_fetchable(session, topic.name, now, remaining, worker_id=worker_id,
+                                                client=caller.name, until=until, business_key=topic.business_key,
+                                                jurisdictions=caller.jurisdictions, by_priority=use_priority)
+            found += [Locked(row, _shown(session, ctx, row, topic)) for row in rows]
+        if found:
+            audit.record_all(session, *(
+                audit.entry("external_task_locked", actor=caller.actor, at=now, instance_id=item.row.instance_id,
+                            task_id=item.row.task_id, element_id=item.row.element_id, external_task=item.row.id,
+                            topic=item.row.topic, worker=worker_id, until=item.row.lock_expires_at.isoformat())
+                for item in found))
     return found
 
 
-def spec_of(session: Session, ctx: EngineContext, row: ExternalTask):
+def spec_of(session: Session, ctx: EngineContext, row: ExternalTask | FetchedTask):
     """The task spec of the row's element, from the definition's (cached) spec."""
     spec, subprocess_specs = ctx.codec.load_spec(
         row.definition_id, lambda: session.get(ServiceDefinition, row.definition_id).spec_json)
@@ -131,35 +126,37 @@ def spec_of(session: Session, ctx: EngineContext, row: ExternalTask):
     return None
 
 
-def _shown(session: Session, ctx: EngineContext, row: ExternalTask, topic: TopicRequest) -> dict:
+def _shown(session: Session, ctx: EngineContext, row: FetchedTask, topic: TopicRequest) -> dict:
     return typed.shown(spec_of(session, ctx, row), row.variables or {}, topic.variables,
                        local_only=topic.local_variables)
 
 
-def _visible(session: Session, caller: Caller, task_id: str) -> ExternalTask:
-    """The client's task ``task_id``: of one of its topics and offices, not finished. Others do not exist for it."""
-    row = session.get(ExternalTask, str(task_id))
+def _visible(session: Session, caller: Caller, task_id: str) -> tuple[ExternalTask, Instance]:
+    """The client's task ``task_id`` (of one of its topics and offices, not finished) and its application. Others
+    do not exist for it."""
+    found = external_rows.load(session, str(task_id))
+    row = found[0] if found else None
     if row is None or row.topic not in caller.topics or not caller.covers(row.jurisdiction) \
             or row.state in (DONE, CANCELLED):
         raise NotFound(f"External task with id {task_id} does not exist")
-    return row
+    return found
 
 
-def _own(session: Session, caller: Caller, task_id: str, worker_id: str, doing: str) -> ExternalTask:
-    """The task, if ``worker_id`` holds its lock; ``WrongWorker`` otherwise."""
+def _own(session: Session, caller: Caller, task_id: str, worker_id: str, doing: str
+         ) -> tuple[ExternalTask, Instance]:
+    """The task and its application, if ``worker_id`` holds its lock; ``WrongWorker`` otherwise."""
     _require_worker_id(worker_id)
-    row = _visible(session, caller, task_id)
+    row, instance = _visible(session, caller, task_id)
     if row.state == INCIDENT:
         raise WrongWorker(f"External task {row.id} has an incident; a person must retry it before it can be "
                           f"{doing}.")
     if row.worker_id != worker_id or row.client != caller.name:
         holder = f"It is locked by worker '{row.worker_id}'." if row.worker_id else "It is not locked."
         raise WrongWorker(f"External Task {row.id} cannot be {doing} by worker '{worker_id}'. {holder}")
-    return row
+    return row, instance
 
 
-def _running(session: Session, row: ExternalTask) -> Instance:
-    instance = session.get(Instance, row.instance_id)
+def _running(instance: Instance) -> Instance:
     if instance.status != RUNNING:
         raise InvalidInput(f"Application {instance.registration_no} is {instance.status}; its external tasks "
                            "wait until an administrator or supervisor deals with it.")
@@ -174,6 +171,9 @@ def _waiting(step: Step, row: ExternalTask):
         raise Conflict(f"External task {row.id} is no longer part of the application.") from exc
     if spiff_task.state != runtime.TaskState.STARTED:
         raise Conflict(f"External task {row.id} no longer waits for a worker.")
+    # The task table mirrors the ready human tasks, so these are the application's open rows: with none (the usual
+    # case of a file waiting for a program) finishing the step need not look them up.
+    step.others_open = set(runtime.ready_human_ids(step.workflow))
     return spiff_task
 
 
@@ -196,22 +196,15 @@ def _accepted(session: Session, row: ExternalTask, spec, values: dict) -> dict:
 
 def _close(session: Session, ctx: EngineContext, row: ExternalTask, worker_id: str) -> None:
     """Mark the row done if it is still open and still this worker's; ``Conflict`` after a lost race."""
-    now = ctx.now()
-    changed = session.execute(
-        update(ExternalTask).where(ExternalTask.id == row.id, ExternalTask.state == OPEN,
-                                   ExternalTask.worker_id == worker_id)
-        .values(state=DONE, ended_at=now, lock_expires_at=None).execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        raise Conflict(f"External task {row.id} was completed or unlocked at the same moment.")
-    session.expire(row)
+    external_rows.close(session, row, worker_id, ctx.now(),
+                        Conflict(f"External task {row.id} was completed or unlocked at the same moment."))
 
 
 def complete(session: Session, ctx: EngineContext, caller: Caller, task_id: str, worker_id: str,
              variables=None, local_variables=None) -> None:
     """Complete the task with the worker's variables and run the application to its next wait, in one step."""
-    row = _own(session, caller, task_id, worker_id, "completed")
-    instance = _running(session, row)
+    row, instance = _own(session, caller, task_id, worker_id, "completed")
+    _running(instance)
     values = {**typed.plain(variables), **typed.plain(local_variables, field="localVariables")}
     with advancing(session, ctx, instance, actor=caller.actor) as step:
         spiff_task = _waiting(step, row)
@@ -223,11 +216,12 @@ def complete(session: Session, ctx: EngineContext, caller: Caller, task_id: str,
         except SpiffWorkflowException as exc:
             raise ProcessError(str(exc), element_id=row.element_id) from exc
         step.run()
-        audit.record(session, "external_task_completed", actor=caller.actor, at=ctx.now(), instance_id=instance.id,
-                     task_id=row.task_id, element_id=row.element_id, external_task=row.id, topic=row.topic,
-                     worker=worker_id, data=data)
-        _close(session, ctx, row, worker_id)
-        step.finish()
+        with sql.batch(session):  # the audit event and the closed row go with the step's writes
+            audit.record(session, "external_task_completed", actor=caller.actor, at=ctx.now(),
+                         instance_id=instance.id, task_id=row.task_id, element_id=row.element_id,
+                         external_task=row.id, topic=row.topic, worker=worker_id, data=data)
+            _close(session, ctx, row, worker_id)
+            step.finish()
 
 
 def handle_bpmn_error(session: Session, ctx: EngineContext, caller: Caller, task_id: str, worker_id: str,
@@ -236,8 +230,8 @@ def handle_bpmn_error(session: Session, ctx: EngineContext, caller: Caller, task
     code (or any code) takes the application on from there. Caught by none, the task becomes an incident."""
     if not isinstance(error_code, str) or not error_code:
         raise InvalidInput("errorCode is required.", {"errorCode": "Required."})
-    row = _own(session, caller, task_id, worker_id, "failed with a BPMN error")
-    instance = _running(session, row)
+    row, instance = _own(session, caller, task_id, worker_id, "failed with a BPMN error")
+    _running(instance)
     values = typed.plain(variables)
     with advancing(session, ctx, instance, actor=caller.actor) as step:
         spiff_task = _waiting(step, row)
@@ -268,7 +262,7 @@ def handle_failure(session: Session, ctx: EngineContext, caller: Caller, task_id
                    retry_timeout_ms=None) -> None:
     """Record a worker's failure. With ``retries`` left the task is fetchable again after ``retry_timeout_ms``;
     at 0 (or none given, as in Camunda) it becomes an incident."""
-    row = _own(session, caller, task_id, worker_id, "failed")
+    row, instance = _own(session, caller, task_id, worker_id, "failed")  # the application, held for an incident
     if retries is not None and (not isinstance(retries, int) or isinstance(retries, bool) or retries < 0):
         raise InvalidInput("retries must be a whole number, 0 or more.", {"retries": "0 or more."})
     now = ctx.now()
@@ -299,7 +293,7 @@ def _incident(session: Session, ctx: EngineContext, row: ExternalTask, *, actor:
 
 def extend_lock(session: Session, ctx: EngineContext, caller: Caller, task_id: str, worker_id: str,
                 new_duration_ms) -> None:
-    row = _own(session, caller, task_id, worker_id, "extended")
+    row, _ = _own(session, caller, task_id, worker_id, "extended")
     now = ctx.now()
     if row.lock_expires_at is None or row.lock_expires_at <= now:
         raise WrongWorker(f"Cannot extend a lock that expired: external task {row.id} may be fetched by another "
@@ -310,7 +304,7 @@ def extend_lock(session: Session, ctx: EngineContext, caller: Caller, task_id: s
 
 
 def unlock(session: Session, ctx: EngineContext, caller: Caller, task_id: str) -> None:
-    row = _visible(session, caller, task_id)
+    row, _ = _visible(session, caller, task_id)
     if row.state != OPEN:
         raise WrongWorker(f"External task {row.id} has an incident; a person must retry it.")
     now = ctx.now()
@@ -321,7 +315,7 @@ def unlock(session: Session, ctx: EngineContext, caller: Caller, task_id: str) -
 
 
 def get(session: Session, caller: Caller, task_id: str) -> ExternalTask:
-    return _visible(session, caller, task_id)
+    return _visible(session, caller, task_id)[0]
 
 
 def query(session: Session, caller: Caller, *, topic: str | None = None, worker_id: str | None = None,
