@@ -97,6 +97,18 @@ class Settings:
     smtp_ssl: bool = False
     smtp_timeout: float = 10.0
     mail_from: str = "Lincah DPM-PTSP <noreply@localhost>"
+    # SMS and WhatsApp through the office's HTTP gateway (engine/messaging/channels.py): without a URL that channel is
+    # off and applicants who chose it get e-mail. The body is JSON with {phone} (E.164) and {text} filled in; the
+    # auth header's value is the connector secret named here (LINCAH_SECRET_<NAME>).
+    sms_gateway_url: str = ""
+    sms_gateway_body: str = '{"to": "{phone}", "text": "{text}"}'
+    sms_gateway_auth_header: str = "Authorization"
+    sms_gateway_secret: str = ""
+    whatsapp_gateway_url: str = ""
+    whatsapp_gateway_body: str = '{"to": "{phone}", "type": "text", "text": "{text}"}'
+    whatsapp_gateway_auth_header: str = "Authorization"
+    whatsapp_gateway_secret: str = ""
+    gateway_timeout: float = 10.0
     # Signs the session cookie (api/web/setup.py); empty: one generated once and kept in the instance folder.
     secret_key: str = ""
     # Older installations' switch: Secure session cookie behind an https proxy without a public URL.
@@ -316,6 +328,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_ssl", "LINCAH_SMTP_SSL", _flag, "SMTP over TLS from the start (1/0)."),
     Setting("smtp_timeout", "LINCAH_SMTP_TIMEOUT", _seconds, "SMTP timeout, seconds."),
     Setting("mail_from", "LINCAH_MAIL_FROM", _text, "Sender of e-mails."),
+    *(setting for channel, label in (("sms", "SMS"), ("whatsapp", "WhatsApp")) for setting in (
+        Setting(f"{channel}_gateway_url", f"LINCAH_{channel.upper()}_GATEWAY_URL", _url, f"{label} gateway: the URL "
+                f"notices are POSTed to; without it applicants who chose {label} get e-mail.", default_text="none"),
+        Setting(f"{channel}_gateway_body", f"LINCAH_{channel.upper()}_GATEWAY_BODY", _text, f"{label} gateway: the "
+                "JSON body, `{phone}` (E.164, +62…) and `{text}` filled in."),
+        Setting(f"{channel}_gateway_auth_header", f"LINCAH_{channel.upper()}_GATEWAY_AUTH_HEADER", _text,
+                f"{label} gateway: the header that carries its key."),
+        Setting(f"{channel}_gateway_secret", f"LINCAH_{channel.upper()}_GATEWAY_SECRET", _text, f"{label} gateway: "
+                "the NAME of the connector secret (`LINCAH_SECRET_<NAME>`) sent in that header.",
+                default_text="none"))),
+    Setting("gateway_timeout", "LINCAH_GATEWAY_TIMEOUT", _seconds, "SMS/WhatsApp gateway timeout, seconds; failures "
+            "are retried with the e-mail backoff."),
     Setting("secret_key", "LINCAH_SECRET_KEY", _text, "Signs the session cookie; set the same on every host.",
             secret=True, default_text="generated once into `secret_key` in the instance folder"),
     Setting("secure_cookies", "LINCAH_SECURE_COOKIES", _flag, "Older switch: Secure session cookie behind an https "

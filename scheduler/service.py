@@ -21,7 +21,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.context import EngineContext
 from engine.integration.connector_guard import ConnectorSettings
-from engine.messaging.mail import MailSettings, RetryPolicy, SmtpMailer
+from engine.messaging.channels import Channels
+from engine.messaging.mail import RetryPolicy
 from engine.observability import request_id_bound
 from engine.storage import heartbeat
 from engine.storage.db import over_time_limit, transaction, unavailable
@@ -64,11 +65,13 @@ class SchedulerService:
     @classmethod
     def from_settings(cls, ctx: EngineContext, session_factory, intervals: Intervals = Intervals()
                       ) -> SchedulerService:
-        """E-mail from ``LINCAH_SMTP_*``; without ``LINCAH_SMTP_HOST`` notifications stay in the app. The HTTP
-        connector from ``LINCAH_CONNECTOR_*`` (``engine.integration.connector_guard``)."""
-        settings = MailSettings.from_settings(ctx.settings)
-        return cls(ctx, session_factory, mailer=SmtpMailer(settings) if settings.enabled else None,
-                   intervals=intervals, connectors=ConnectorSettings.from_env(ctx.settings.connector_environment()))
+        """E-mail from ``LINCAH_SMTP_*``, SMS and WhatsApp from ``LINCAH_*_GATEWAY_*`` (``engine.messaging.channels``);
+        with none of them notifications stay in the app. The HTTP connector from ``LINCAH_CONNECTOR_*``
+        (``engine.integration.connector_guard``), whose secrets also hold the gateways' keys."""
+        connectors = ConnectorSettings.from_env(ctx.settings.connector_environment())
+        channels = Channels.from_settings(ctx.settings, connectors.secrets)
+        return cls(ctx, session_factory, mailer=channels if channels.enabled else None, intervals=intervals,
+                   connectors=connectors)
 
     # --- the jobs --------------------------------------------------------------------------------------------
 

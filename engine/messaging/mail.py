@@ -96,6 +96,9 @@ class Outgoing:
     kind: str | None = None
     instance_id: int | None = None
     task_id: str | None = None
+    # Which channel delivers it (engine/messaging/channels.py; None: e-mail) and, for SMS/WhatsApp, the number.
+    channel: str | None = None
+    phone: str | None = None
 
 
 # The applicant's stage messages: their mail links to the file (or the task) on the pages.
@@ -190,10 +193,11 @@ _TABLE = Notification.__table__
 
 def claim_outgoing(session: Session, now: datetime, *, limit: int = 50, policy: RetryPolicy = RetryPolicy()
                    ) -> list[Outgoing]:
-    """Lease up to ``limit`` e-mails that are due, oldest first; rows leased or locked elsewhere are skipped."""
+    """Lease up to ``limit`` messages that are due (every channel: ``email_status`` is the delivery status of the
+    row's channel), oldest first; rows leased or locked elsewhere are skipped."""
     due = skip_locked(
         select(_TABLE.c.id, _TABLE.c.email, _TABLE.c.subject, _TABLE.c.body, _TABLE.c.attempts, _TABLE.c.kind,
-               _TABLE.c.instance_id, _TABLE.c.task_id)
+               _TABLE.c.instance_id, _TABLE.c.task_id, _TABLE.c.channel, _TABLE.c.phone)
         .where(_TABLE.c.email_status == PENDING, _TABLE.c.next_attempt_at <= now,
                or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until <= now))
         .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id).limit(limit))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import choices
 from engine.errors import InvalidInput
+from engine.messaging.preferences import route_to_applicant
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
 from engine.storage.models import Instance, Notification, Task, User
 from engine.storage.sql import Prepared, insert_rows
@@ -56,6 +57,9 @@ class Message:
     task_id: str | None = None
     data: dict = field(default_factory=dict)
     dedupe_key: str | None = None
+    # SMS or WhatsApp and the number (engine/messaging/preferences.py); None: e-mail to ``email`` when there is one.
+    channel: str | None = None
+    phone: str | None = None
 
 
 _TABLE = Notification.__table__
@@ -67,11 +71,16 @@ def enqueue(session: Session, ctx: EngineContext, messages: Iterable[Message]) -
     # Columns that start empty (read_at, sent_at, claimed_until, last_error) are left to their defaults.
     rows = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject[:300], "body": m.body,
              "created_at": now, "instance_id": m.instance_id, "task_id": m.task_id, "data": m.data,
-             "dedupe_key": m.dedupe_key, "email": m.email, "email_status": PENDING if m.email else None,
-             "attempts": 0, "next_attempt_at": now if m.email else None} for m in messages]
+             "dedupe_key": m.dedupe_key, "email": m.email, "email_status": PENDING if _address(m) else None,
+             "attempts": 0, "next_attempt_at": now if _address(m) else None, "channel": m.channel or (
+                 "email" if m.email else None), "phone": m.phone} for m in messages]
     # Duplicates (same dedupe_key) are skipped by the database itself, also against a concurrent transaction.
     insert_rows(session, _TABLE, rows, skip_duplicates_of="dedupe_key")
     return len(rows)
+
+
+def _address(message: Message) -> str | None:
+    return message.phone if message.channel in ("sms", "whatsapp") else message.email
 
 
 # --- who receives what --------------------------------------------------------------------------------------------
@@ -238,12 +247,16 @@ def applicant_email(session: Session, instance: Instance, data: dict | None = No
 
 def application_cancelled(session: Session, ctx: EngineContext, instance: Instance, reason: str) -> None:
     """The applicant hears that the office cancelled their file, and why."""
-    enqueue(session, ctx, [stage_message(ctx, instance, CANCELLED_BY_OFFICE, email=applicant_email(session, instance),
-                                         reason=reason.strip().rstrip("."))])
+    messages = [stage_message(ctx, instance, CANCELLED_BY_OFFICE, email=applicant_email(session, instance),
+                              reason=reason.strip().rstrip("."))]
+    route_to_applicant(session, ctx, instance.applicant, None, messages)
+    enqueue(session, ctx, messages)
 
 
 def application_received(session: Session, ctx: EngineContext, instance: Instance, data: dict) -> None:
-    enqueue(session, ctx, [stage_message(ctx, instance, RECEIVED, email=applicant_email(session, instance, data))])
+    messages = [stage_message(ctx, instance, RECEIVED, email=applicant_email(session, instance, data))]
+    route_to_applicant(session, ctx, instance.applicant, data, messages)
+    enqueue(session, ctx, messages)
 
 
 def application_stopped(session: Session, ctx: EngineContext, instance: Instance, element_id: str | None,
@@ -296,6 +309,7 @@ def after_step(session: Session, ctx: EngineContext, instance: Instance, open_ro
         messages.append(stage_message(ctx, instance, ended, email=email, data=data,
                                       reason=reason if ended == REJECTED else ""))
     if messages:
+        route_to_applicant(session, ctx, instance.applicant, data, messages)
         enqueue(session, ctx, messages)
 
 

@@ -8,6 +8,7 @@ from . import (
     admin_clients,
     admin_groups,
     admin_offices,
+    admin_outbox,
     analyst,
     applicant,
     decision_tables,
@@ -16,6 +17,7 @@ from . import (
     files,
     incidents,
     manager,
+    notify_settings,
     password_reset,
     permits,
     public,
@@ -23,6 +25,6 @@ from . import (
     work,
 )
 
-__all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "analyst", "applicant",
-           "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager", "password_reset", "permits",
-           "public", "satisfaction", "work"]
+__all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
+           "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager",
+           "notify_settings", "password_reset", "permits", "public", "satisfaction", "work"]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine.casework import applications, drafts, use_cases
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
-from engine.messaging import notifications
+from engine.messaging import deliveries, notifications
 from engine.people import users
 from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
 from engine.reporting import reasons, timeline, tracking
@@ -18,6 +18,7 @@ from engine.storage.models import Task
 
 from .. import i18n
 from ..blueprint import bp
+from ..delivery_labels import delivery_labels
 from ..pages import FormPage, ctx, db, engine_step, render, service_names
 from ..security import current_actor, signed_in
 from ..survey import survey_for
@@ -161,7 +162,8 @@ def application_page(instance, actor, *, survey: dict | None, http_status: int =
                   resumable=instance.status == applications.ERROR and applications.may_resume(actor, instance),
                   survey=survey, cancel_error=cancel_error, incidents=incidents,
                   incidents_retryable=incidents_retryable,
-                  file_sla=((instance.definition.meta or {}).get("process") or {}).get("sla"))
+                  file_sla=((instance.definition.meta or {}).get("process") or {}).get("sla"),
+                  deliveries=deliveries.for_application(session, actor, instance), **delivery_labels())
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/cancel", methods=["POST"])
