@@ -225,7 +225,7 @@ def _applications(session: Session, ctx: EngineContext, report: DemoReport) -> N
     _step(session, ctx, to_sign, "Task_Verify", "verifikator", checked, "Setujui")
     issued = research("Sejarah pelabuhan rakyat Lappa")
     _step(session, ctx, issued, "Task_Verify", "verifikator", checked, "Setujui")
-    _step(session, ctx, issued, "Task_Sign", "kepala.dinas", {"signature_confirmed": True})
+    _step(session, ctx, issued, "Task_Sign", "kepala.dinas", {}, "Tandatangani")
 
     sinjai = vessel("KM Bintang Laut", "sinjai")
     bone = vessel("KM Harapan Bone", "bone")

@@ -59,7 +59,8 @@ def vessel_application(home_regency: str = "sinjai", **overrides) -> dict:
 
 
 INSPECTION = {"inspection_date": "2026-06-03", "measured_gt": 12, "findings": "Kapal sesuai dokumen"}
-SIGNATURE = {"signature_confirmed": True}
+SIGNATURE = {"note": "Draf sesuai"}
+SIGN = "Tandatangani"  # the signing step's approving choice (the others: return to the verifier, refuse)
 REVISION = {"response_note": "Dokumen sudah diperbaiki"}
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import choices
 from engine.bpmn.rewrite import DECISION_FIELD
+from engine.casework import signing_step
 from engine.casework.inbox import OPEN
 from engine.casework.step import RUNNING, Step, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
@@ -236,7 +237,9 @@ def commit(session: Session, ctx: EngineContext, submitted: Submission, actor: A
     """Validate ``data`` and ``decision`` against the submitted task's choices and form, then complete it in one
     step; return the instance and its open tasks after the step."""
     task, instance = submitted.task, submitted.instance
+    data, credentials = signing_step.take_credentials(data)
     data = _validated(submitted, data, decision)
+    data = signing_step.sign_on_approval(session, ctx, task, instance, actor.username, data, decision, credentials)
     with advancing(session, ctx, instance, actor=actor.username) as step:
         step.complete(step.ready_task(task.id, name=task.name), data)
         return instance, _close(session, ctx, step, task, actor, data, decision)

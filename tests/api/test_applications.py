@@ -145,15 +145,16 @@ def test_detail_shows_status_data_open_tasks_and_history(client, people):
     task = open_task(client, andi, created["id"], "Task_Verify")
     complete(client, people.headers("vera"), task["id"], {**samples.VERIFIED, "note": "Lengkap"}, "Setujui")
     sign = open_task(client, andi, created["id"], "Task_Sign")
-    complete(client, people.headers("kadis"), sign["id"], {"signature_confirmed": True})
+    complete(client, people.headers("kadis"), sign["id"], {}, "Tandatangani")
     detail = client.get(f"/api/v1/applications/{created['id']}", headers=andi).get_json()
     assert detail["status"] == "completed" and detail["outcome"] == "Izin penelitian terbit"
     assert detail["service"] == "research_permit" and detail["version"] == 1
     assert detail["data"]["permit_number"].startswith("503/00001/IP/") and detail["data"]["nik"]
     assert detail["tasks"] == []
     assert [(e["kind"], e["actor"]) for e in detail["history"]] == [
-        ("started", "andi"), ("task_completed", "vera"), ("decision", "vera"), ("task_completed", "kadis"),
-        ("completed", "kadis")]
+        ("started", "andi"), ("task_completed", "vera"), ("decision", "vera"),
+        ("permit_number_reserved", "kadis"), ("letter_issued", "kadis"), ("letter_signed", "kadis"),
+        ("task_completed", "kadis"), ("decision", "kadis"), ("completed", "kadis")]
     assert all(e["at"] for e in detail["history"])
 
 

@@ -19,7 +19,7 @@ def test_analysts_and_managers_read_the_diff(client, people, two_versions):
         body = response.get_json()
         assert (body["key"], body["from_version"], body["to_version"]) == ("research_permit", 1, 2)
         assert [e["element_id"] for e in body["added"]] == ["Flow_Archived", "Task_Archive"]
-        assert [c["element_id"] for c in body["changed"]] == ["Flow_Return", "Flow_Signed", "Task_Verify"]
+        assert [c["element_id"] for c in body["changed"]] == ["Flow_Return", "Flow_SignApprove", "Task_Verify"]
         assert body["changed"][0]["changes"] == [
             {"field": "name", "before": "Kembalikan untuk perbaikan", "after": "Minta perbaikan"}]
         assert [(f["form_key"], f["fields_added"]) for f in body["forms"]] == [

@@ -17,7 +17,7 @@ def _issued(client, people) -> int:
     assert complete(client, vera, open_task(client, vera, application["id"], "Task_Verify")["id"], VERIFIED,
                     "Setujui").status_code == 200
     assert complete(client, kadis, open_task(client, kadis, application["id"], "Task_Sign")["id"],
-                    SIGNATURE).status_code == 200
+                    SIGNATURE, "Tandatangani").status_code == 200
     return application["id"]
 
 

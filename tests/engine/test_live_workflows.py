@@ -152,7 +152,7 @@ def test_an_application_kept_in_memory_saves_what_one_restored_every_step_saves(
              ("Task_Verify", VERIFIER, {"note": "Lengkapi dokumen"}, "Kembalikan untuk perbaikan"),
              ("Task_Revise", APPLICANT, samples.REVISION, None),
              ("Task_Verify", VERIFIER, {**samples.VERIFIED, "note": "Lengkap"}, "Setujui"),
-             ("Task_Sign", HEAD, samples.SIGNATURE, None)]
+             ("Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)]
     runs = {}
     for name, ctx in (("warm", warm), ("cold", cold)):
         iid = _start(db, ctx, "research_permit", samples.research_application())

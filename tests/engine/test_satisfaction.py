@@ -21,7 +21,7 @@ def _finished(db, ctx, decision="Setujui") -> int:
     iid = start(db, ctx, "research_permit", samples.research_application())
     step(db, ctx, iid, "Task_Verify", VERIFIER, {**samples.VERIFIED, "note": "Lengkap"}, decision)
     if decision == "Setujui":
-        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
+        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)
     return iid
 
 

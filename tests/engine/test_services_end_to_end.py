@@ -87,7 +87,7 @@ class TestResearchPermit:
         assert [t[1:] for t in _open(db, iid)] == [("Task_Verify", "sulsel", None)]
         verified = {**samples.VERIFIED, "note": "Lengkap"}
         assert _step(db, ctx, iid, "Task_Verify", VERIFIER, verified, "Setujui") == ["Task_Sign"]
-        assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE) == []
+        assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN) == []
         assert _instance(db, iid) == ("completed", "Izin penelitian terbit")
         data = _data(db, ctx, iid)
         assert data["permit_number"] == "503/00001/IP/DPM-PTSP/2026"
@@ -104,7 +104,7 @@ class TestResearchPermit:
                      "Kembalikan untuk perbaikan") == ["Task_Revise"]
         assert _step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION) == ["Task_Verify"]
         assert _step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui") == ["Task_Sign"]
-        assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE) == []
+        assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN) == []
         assert _instance(db, iid) == ("completed", "Izin penelitian terbit")
 
     def test_rejected_ends_without_a_permit(self, db, ctx):
@@ -180,7 +180,7 @@ class TestFishingVesselPermit:
         assert [t[1:3] for t in _open(db, iid)] == [("Task_Review", "sulsel")]
         assert _step(db, ctx, iid, "Task_Review", REVIEWER, {}, "Setujui") == ["Task_Sign"]
         assert [t[2] for t in _open(db, iid)] == ["sulsel"]
-        assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE) == []
+        assert _step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN) == []
         assert _instance(db, iid) == ("completed", "SIPI terbit")
         assert _data(db, ctx, iid)["permit_number"].startswith("503/00001/SIPI/")
 

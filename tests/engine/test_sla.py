@@ -94,7 +94,7 @@ class TestStepTransitions:
         assert sign.due_at == wita(2026, 6, 8, 9, 0)  # one hour on Friday, one on Monday
         clock.set(wita(2026, 6, 8, 8, 30))
         assert sla_pass(db, ctx).breached == 0
-        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
+        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)
         assert (row(db, iid, "Task_Sign").sla_state, row(db, iid, "Task_Sign").working_seconds) == ("met", 1.5 * H)
 
     def test_the_at_risk_share_is_configurable(self, db, settings, clock):
@@ -186,7 +186,7 @@ class TestPause:
         clock.set(wita(2026, 6, 4, 11, 0))
         step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
         clock.set(wita(2026, 6, 4, 12, 0))
-        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
+        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)
         file = instance(db, iid)
         assert (file.status, file.sla_state, file.working_seconds) == ("completed", "met", 3 * H)
 
@@ -248,7 +248,7 @@ class TestWholeFile:
         iid = start(db, ctx, "research_permit", samples.research_application())
         clock.set(wita(2026, 6, 3, 10, 0))
         step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
-        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
+        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)
         file = instance(db, iid)
         assert (file.sla_state, file.working_seconds) == ("missed", 9 * H)
 
@@ -521,7 +521,7 @@ class TestApplicantHearsOfEveryStage:
         step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi"}, "Kembalikan untuk perbaikan")
         step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION)
         step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
-        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE)
+        step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)
         email = "andi@example.ac.id"  # typed in the form; andi has no account e-mail here
         assert self._kinds(db) == [("application_received", "andi", email), ("returned_for_revision", "andi", email),
                                    ("application_approved", "andi", email)]

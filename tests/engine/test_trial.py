@@ -44,13 +44,15 @@ def test_a_draft_runs_to_its_first_human_task_without_creating_an_application(db
 
 def test_choosing_decisions_follows_the_flows_and_runs_the_scripts_to_the_end(db, ctx, draft):
     steps = [TrialStep("Task_Verify", "Kembalikan untuk perbaikan"), TrialStep("Task_Revise"),
-             TrialStep("Task_Verify", "Setujui"), TrialStep("Task_Sign", data=samples.SIGNATURE)]
+             TrialStep("Task_Verify", "Setujui"), TrialStep("Task_Sign", samples.SIGN, data=samples.SIGNATURE)]
     result = _run(db, ctx, draft, steps)
     assert result.finished and result.outcome == "Izin penelitian terbit"
-    assert [p["element_id"] for p in result.path if p["decision"]] == ["Task_Verify", "Task_Verify"]
-    assert [p["decision"] for p in result.path if p["decision"]] == ["Kembalikan untuk perbaikan", "Setujui"]
+    assert [p["element_id"] for p in result.path if p["decision"]] == ["Task_Verify", "Task_Verify", "Task_Sign"]
+    assert [p["decision"] for p in result.path if p["decision"]] == [
+        "Kembalikan untuk perbaikan", "Setujui", "Tandatangani"]
     assert "Task_IssueNumber" in result.visited and result.visited[-1] == "EndEvent_Issued"
-    assert result.data["permit_number"] == f"503/00001/IP/DPM-PTSP/{ctx.now().year}"
+    # A test run signs nothing: the permit number is reserved when the head of office signs (signing_step).
+    assert result.data["issued"] is True and "permit_number" not in result.data
 
 
 def test_rejecting_ends_on_the_rejection(db, ctx, draft):

@@ -20,9 +20,11 @@ def changed_research_permit(folder: Path) -> tuple[str, Path]:
     verification form, and the return choice renamed (in the diagram and in the form that names it)."""
     bpmn = RESEARCH.read_text(encoding="utf-8")
     bpmn = bpmn.replace(
-        '<bpmn:sequenceFlow id="Flow_Signed" sourceRef="Task_Sign" targetRef="Task_IssueNumber" />',
-        '<bpmn:sequenceFlow id="Flow_Signed" sourceRef="Task_Sign" targetRef="Task_Archive" />\n'
-        '    <bpmn:sequenceFlow id="Flow_Archived" sourceRef="Task_Archive" targetRef="Task_IssueNumber" />')
+        '<bpmn:sequenceFlow id="Flow_SignApprove" name="Tandatangani" sourceRef="Gateway_SignDecision" '
+        'targetRef="Task_IssueNumber">',
+        '<bpmn:sequenceFlow id="Flow_Archived" sourceRef="Task_Archive" targetRef="Task_IssueNumber" />\n'
+        '    <bpmn:sequenceFlow id="Flow_SignApprove" name="Tandatangani" sourceRef="Gateway_SignDecision" '
+        'targetRef="Task_Archive">')
     bpmn = bpmn.replace(
         '<bpmn:scriptTask id="Task_IssueNumber"',
         '<bpmn:userTask id="Task_Archive" name="Arsipkan berkas" camunda:candidateGroups="verifier">\n'
@@ -65,7 +67,7 @@ def test_the_diff_lists_exactly_the_step_added_the_field_added_and_the_choice_re
     changed = {c.element_id: c.changes for c in diff.changed}
     assert changed == {
         "Flow_Return": [FieldChange("name", OLD_CHOICE, NEW_CHOICE)],
-        "Flow_Signed": [FieldChange("target", "Task_IssueNumber", "Task_Archive")],
+        "Flow_SignApprove": [FieldChange("target", "Task_IssueNumber", "Task_Archive")],
         "Task_Verify": [FieldChange("choices", ["Setujui (approve)", f"{OLD_CHOICE} (return)", "Tolak (reject)"],
                                     ["Setujui (approve)", f"{NEW_CHOICE} (return)", "Tolak (reject)"])],
     }

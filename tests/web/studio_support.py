@@ -54,9 +54,9 @@ def seed_history(db, ctx, clock) -> dict[str, int]:
     b1 = start(db, ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))
     checked, signed = samples.VERIFIED, samples.SIGNATURE
     for (day, hour), instance_id, element_id, data, decision in (
-            ((2, 10), a1, "Task_Verify", checked, "Setujui"), ((2, 11), a1, "Task_Sign", signed, None),
-            ((2, 14), a2, "Task_Verify", checked, "Setujui"), ((2, 15), a2, "Task_Sign", signed, None),
-            ((3, 10), a3, "Task_Verify", checked, "Setujui"), ((3, 11), a3, "Task_Sign", signed, None)):
+            ((2, 10), a1, "Task_Verify", checked, "Setujui"), ((2, 11), a1, "Task_Sign", signed, samples.SIGN),
+            ((2, 14), a2, "Task_Verify", checked, "Setujui"), ((2, 15), a2, "Task_Sign", signed, samples.SIGN),
+            ((3, 10), a3, "Task_Verify", checked, "Setujui"), ((3, 11), a3, "Task_Sign", signed, samples.SIGN)):
         clock.set(wita(2026, 6, day, hour, 0))
         step(db, ctx, instance_id, element_id, HEAD if element_id == "Task_Sign" else VERIFIER, data, decision)
     clock.set(wita(2026, 6, 4, 11, 30))

@@ -165,7 +165,7 @@ def test_the_applicant_sees_issued_with_the_permit_number(visitor, db):
     visitor("vera").post(f"/tasks/{open_task_id(db, application_id, 'Task_Verify')}",
                          {"_decision": "Setujui", "checklist": CHECKLIST})
     response = visitor("kadis").post(f"/tasks/{open_task_id(db, application_id, 'Task_Sign')}",
-                                     {"signature_confirmed": "true"})
+                                     {"_decision": "Tandatangani"})
     assert response.status_code == 302
     tree = page(andi.get(f"/applications/{application_id}"))
     assert tree.cssselect(".badge")[0].text_content() == "Terbit"

@@ -306,8 +306,7 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     head.click(f"text={registration_no}")
     expect(head.locator("h1")).to_contain_text("Tanda tangan izin")
     tour.look(head)
-    head.check("#f-signature_confirmed")
-    head.click("form[data-form] button:has-text('Selesaikan')")
+    head.click("button[name=_decision]:has-text('Tandatangani')")
     expect(head.locator(".flash")).to_contain_text("selesai")
 
     # The applicant sees the permit issued, with its number.

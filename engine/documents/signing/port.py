@@ -11,16 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from engine.errors import LincahError
+from engine.errors import ProcessError
 
 
-class SigningFailed(LincahError):
-    """The letter could not be signed; ``reason`` says why and what to do next. The file is left as it was."""
+class SigningFailed(ProcessError):
+    """The letter could not be signed; ``reason`` says why and what to do next. The step stays open.
+
+    A ``ProcessError`` so that every transaction boundary (``engine.storage.db.transaction``, the web's savepoint,
+    the request's unit of work) keeps what was written before it — the permit number reserved for the letter and
+    the audited failure — and a retry signs under the same number. Unlike a failing script it does not flag the
+    application: the signing step raises it before the workflow moves."""
 
     code = "signing_failed"
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
+    def __init__(self, reason: str, element_id: str | None = None):
+        super().__init__(reason, element_id=element_id)
         self.reason = reason
 
 
