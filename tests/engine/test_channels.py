@@ -52,8 +52,8 @@ def test_an_sms_goes_to_the_gateway_with_the_number_the_text_and_the_key(db, ctx
     assert (report.sent, report.failed, report.retrying) == (1, 0, 0)
     (request,) = gateway.received
     assert request.headers["X-Api-Key"] == "kunci-rahasia" and request.path == "/api/send"
-    assert request.body == {"to": "+6281234567890",
-                            "text": "Permohonan diterima / Application received\nNomor registrasi DPMPTSP/IP/2026/00001"}
+    assert request.body == {"to": "+6281234567890", "text": "Permohonan diterima / Application received\n"
+                                                            "Nomor registrasi DPMPTSP/IP/2026/00001"}
     row = _row(db, row_id)
     assert (row.channel, row.email_status, row.attempts, row.last_error) == ("sms", "sent", 1, None)
     assert row.sent_at == ctx.now()
@@ -66,8 +66,9 @@ def test_the_body_template_is_the_gateways_own_json_with_quotes_in_the_text_kept
         session.query(Notification).update({"body": 'Alasan: "berkas kurang"'})
     with fake_gateway() as gateway:
         jobs.send_notifications(db.factory, ctx, _channels(gateway, body=template), policy=POLICY)
-    assert gateway.received[0].body == {"recipient": {"wa_id": "+6281234567890"}, "channel": "wa",
-                                        "message": 'Permohonan diterima / Application received\nAlasan: "berkas kurang"'}
+    assert gateway.received[0].body == {
+        "recipient": {"wa_id": "+6281234567890"}, "channel": "wa",
+        "message": 'Permohonan diterima / Application received\nAlasan: "berkas kurang"'}
 
 
 def test_a_gateway_error_is_retried_after_the_backoff_and_then_sent(db, ctx, clock):
