@@ -24,7 +24,7 @@ from api.cli import main as cli
 from engine.casework import applications
 from engine.demo_fakes import FakeGateway, FakeRegistry
 from engine.integration.connector_guard import ConnectorSettings
-from engine.storage.models import Event, Instance
+from engine.storage.models import Event, ExternalTask, Instance
 from scheduler import jobs
 from tests.conftest import PROJECT_ROOT
 
@@ -205,3 +205,17 @@ def test_a_micro_business_pays_nothing_and_goes_straight_to_signing(office):
     assert [t["element_id"] for t in office.detail(applied["id"], "kadis")["tasks"]] == ["Task_Sign"]
     assert jobs.run_connectors(office.db.factory, office.ctx, office.connector).completed == 0
     assert office.gateway.bills == {}
+
+
+def test_a_registry_that_cannot_be_reached_is_a_failure_counted_down_and_fetched_again_later(office, clock):
+    applied = office.apply()
+    lincah = nik_worker.Lincah(f"{office.base}/engine-rest", "dukcapil", office.secrets["dukcapil"], "nik-worker-1")
+    registry_down = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    assert nik_worker.run(lincah, registry_down, once=True, wait_ms=0) == 1
+    with office.db.transaction() as session:
+        row = session.query(ExternalTask).filter_by(instance_id=applied["id"]).one()
+        assert (row.retries, row.error_message) == (3, "The population registry could not be reached.")
+    assert nik_worker.run(lincah, office.registry.url, once=True, wait_ms=0) == 0  # waits out its retryTimeout
+    clock.advance(timedelta(seconds=61))
+    assert office.work_nik_checks() == 1
+    assert office.data(applied["id"])["nik_verified"] is True
