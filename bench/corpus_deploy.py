@@ -33,6 +33,11 @@ from engine.services import definitions  # noqa: E402
 from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
 
 
+def forms_of(ctx: EngineContext, path: Path):
+    """The forms a file names: in a ``forms/`` folder beside it, or (spiff-arena's layout) the JSON files beside it."""
+    return definitions.form_source(ctx, path, uploads={p.name: p.read_bytes() for p in path.parent.glob("*.json")})
+
+
 def deploy_file(ctx: EngineContext, factory, path: Path, corpus: Path) -> tuple[str, object]:
     """``(outcome, detail)``: ``("deployed", definition key)``, ``("rejected", problems)`` or ``("crashed",
     traceback)``."""
@@ -42,7 +47,7 @@ def deploy_file(ctx: EngineContext, factory, path: Path, corpus: Path) -> tuple[
     try:
         with transaction(factory) as session:
             result = definitions.deploy(session, ctx, SourceFile(name, path.read_bytes()), siblings,
-                                        definitions.form_source(ctx, path), actor="corpus")
+                                        forms_of(ctx, path), actor="corpus")
             return "deployed", result.definition.key
     except InvalidDefinition as refused:
         return "rejected", refused.problems
@@ -72,7 +77,7 @@ def main() -> int:
             siblings = [SourceFile(str(p.relative_to(corpus)), p.read_bytes())
                         for p in sorted(path.parent.glob("*.bpmn")) if p != path]
             clean = definitions.lint(ctx, SourceFile(str(path.relative_to(corpus)), path.read_bytes()), siblings,
-                                     definitions.form_source(ctx, path)).ok
+                                     forms_of(ctx, path)).ok
             lint_clean += clean
             kind, detail = deploy_file(ctx, factory, path, corpus)
             outcome[kind] += 1

@@ -190,35 +190,48 @@ def _choose_process(root, problems: ProblemList, filename: str):
 
 
 def _supporting_roots(process, supporting: list[SourceFile], problems, options, result) -> list:
-    """Load the other files only when the service's call activities need them."""
+    """Load the other files only when the service's call activities need them — or the call activities of a file
+    loaded so (a model folder's chain: the service calls a, a calls b)."""
     needed = {c.get("calledElement") for c in xpath(process, ".//bpmn:callActivity") if c.get("calledElement")}
     local_processes = {p.get("id"): p for p in xpath(process.getroottree().getroot(), "./bpmn:process")}
     for called in needed & set(local_processes):
         _mark_executable(local_processes[called])
     needed -= set(local_processes)
-    roots, found = [], set()
-    for source in supporting:
-        if not needed - found:
-            break
-        scratch = ProblemList()
-        tree = load_xml(source.data, source.name, scratch, options.max_bytes)
-        if tree is None:
-            continue
-        processes = {p.get("id"): p for p in xpath(tree.getroot(), "./bpmn:process")}
-        wanted = set(processes) & (needed - found)
-        if wanted:
-            found |= wanted
-            for called in wanted:
-                _mark_executable(processes[called])
-            problems.extend(scratch)
-            result.texts[source.name] = source.data.decode("utf-8", errors="replace")
-            roots.append((source.name, tree.getroot()))
+    roots, found, pending, progress = [], set(), list(supporting), True
+    while needed - found and progress:
+        progress = False
+        for source in list(pending):
+            if not needed - found:
+                break
+            scratch = ProblemList()
+            tree = load_xml(source.data, source.name, scratch, options.max_bytes)
+            if tree is None:
+                pending.remove(source)
+                continue
+            processes = {p.get("id"): p for p in xpath(tree.getroot(), "./bpmn:process")}
+            wanted = set(processes) & (needed - found)
+            if wanted:
+                pending.remove(source)
+                progress = True
+                found |= wanted
+                for called in wanted:
+                    _mark_executable(processes[called])
+                calls = set(xpath(tree.getroot(), ".//bpmn:callActivity/@calledElement"))
+                for called in calls & set(processes):
+                    _mark_executable(processes[called])
+                found |= set(processes) & calls
+                needed |= calls
+                problems.extend(scratch)
+                result.texts[source.name] = source.data.decode("utf-8", errors="replace")
+                roots.append((source.name, tree.getroot()))
+    callers = [(result.main_file, c) for c in xpath(process, ".//bpmn:callActivity")]
+    callers += [(name, c) for name, root in roots for c in xpath(root, ".//bpmn:callActivity")]
     for missing in sorted(needed - found):
-        node = next(c for c in xpath(process, ".//bpmn:callActivity") if c.get("calledElement") == missing)
+        caller_file, node = next((f, c) for f, c in callers if c.get("calledElement") == missing)
         problems.error("call_activity_missing", N_("Call activity %(name)s calls process %(process)s, which is in "
                                                    "none of the files deployed. Deploy the file that contains it "
                                                    "together with this one."),
-                       node=node, file=result.main_file, params={"name": label(node), "process": repr(missing)})
+                       node=node, file=caller_file, params={"name": label(node), "process": repr(missing)})
     return roots
 
 

@@ -111,6 +111,8 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
             decision = _text(_extension(node, "calledDecisionId"))
             if decision and not node.get(camunda("decisionRef")):
                 node.set(camunda("decisionRef"), decision)
+        if tag == "startEvent":
+            _read_form(node, reading)  # the form that starts the file (a message start event's, in spiff-arena)
         if tag in HUMAN_TASK_TAGS:
             _read_form(node, reading)
             if node.get("id") not in in_lane and not node.get(camunda("assignee")) \

@@ -204,3 +204,33 @@ def test_spiff_arena_corpus_models_deploy_and_run(db, ctx):
         instance = applications.start(session, ctx, service="Process_WithForm", data={}, actor=APPLICANT)
         (task,) = open_task_rows(session, instance.id)
         assert (task.element_id, task.for_applicant) == ("Activity_SimpleForm", True)
+
+
+def test_a_chain_of_called_files_in_the_folder_deploys_and_runs(db, ctx):
+    def calling(process_id: str, called: str) -> bytes:
+        return spiff_diagram(f"""
+        <bpmn:startEvent id="s_{process_id}"/><bpmn:sequenceFlow id="f0" sourceRef="s_{process_id}" targetRef="c"/>
+        <bpmn:callActivity id="c" name="Panggil" calledElement="{called}"/>
+        <bpmn:sequenceFlow id="f1" sourceRef="c" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""",
+                             process_id=process_id).encode()
+    last = spiff_diagram("""
+        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="t"/>
+        <bpmn:scriptTask id="t"><bpmn:script>sampai = "ujung"</bpmn:script></bpmn:scriptTask>
+        <bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>""", process_id="ujung")
+    folder = model_folder.from_files("rantai", [("layanan.bpmn", calling("rantai", "tengah")),
+                                                ("tengah.bpmn", calling("tengah", "ujung")),
+                                                ("ujung.bpmn", last.encode())])
+    assert folder.main.name == "layanan.bpmn"
+    with db.transaction() as session:
+        definition = definitions.deploy(session, ctx, folder.main, folder.supporting, folder.forms,
+                                        actor="analyst").definition
+        assert set(definition.extra_bpmn) == {"tengah.bpmn", "ujung.bpmn"}
+        instance = applications.start(session, ctx, service="rantai", data={}, actor=APPLICANT)
+    with db.transaction() as session:
+        finished = session.get(Instance, instance.id)
+        assert finished.outcome == "Selesai"
+        assert runtime.load(ctx, finished).last_task.data["sampai"] == "ujung"
+    # Without the last file, the call activity that needs it is named, in the file that holds it.
+    compiled = definitions.lint(ctx, folder.main, folder.supporting[:1], folder.forms)
+    (problem,) = compiled.problems.errors
+    assert (problem.code, problem.file, problem.element_id) == ("call_activity_missing", "tengah.bpmn", "c")
