@@ -1,0 +1,306 @@
+"""Moving running applications from one version of a service to another, keeping everything they have.
+
+SpiffWorkflow's own ``migrate_workflow`` resets every ready and waiting task: timers start again from zero and what an
+officer typed into a ready step is dropped (SPIFFWORKFLOW.md). This module moves the stored state itself instead:
+
+1. The state's tasks name their BPMN elements; a **plan** maps each element of version A to one of version B (by id
+   by default; the analyst edits the mapping for a renamed or split step).
+2. Every task the application has not reached yet (future and predicted ones) is dropped: version B predicts its own
+   when the application next moves. Every task it has reached — done, ready, waiting — is kept as it is: the same
+   task ids (so task rows, claims, assignees, drafts and SLA clocks stay attached), the same data, the same internal
+   data (so a timer keeps the due time it had: never restarted).
+3. The state is loaded on version B's spec and saved under the optimistic lock, the open task rows take B's names,
+   forms, groups and choices, and an audit event records the move (and lets it be undone while nothing happened).
+
+An application cannot move — and the dry run says why, naming the step or field — when a step it is at or has passed
+is not in B and the plan maps it nowhere, when a step it has passed now asks for a required field its data lacks
+(the applicant would have to redo it), or when it is not running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import orjson
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from engine.casework import external_outbox, projection, waiting
+from engine.errors import Conflict, InvalidData
+from engine.services import definitions
+from engine.storage import audit
+from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate
+from engine.workflow import runtime
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_UNREACHED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
+_DONE = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+
+
+@dataclass
+class Plan:
+    """Move applications of ``service`` from version ``source`` to ``target``; ``mapping``: element of A → element
+    of B, or ``None`` where A's element has no place in B."""
+
+    service: str
+    source: int
+    target: int
+    mapping: dict[str, str | None] = field(default_factory=dict)
+
+    def reversed(self) -> Plan:
+        back = {new: old for old, new in self.mapping.items() if new is not None}
+        return Plan(self.service, self.target, self.source, back)
+
+
+@dataclass
+class Verdict:
+    """What the dry run says of one application."""
+
+    instance_id: int
+    registration_no: str
+    steps: list[str]  # the elements it is at (open steps, waiting events)
+    reasons: list[str]  # empty: it can move
+
+    @property
+    def movable(self) -> bool:
+        return not self.reasons
+
+
+def elements(definition: ServiceDefinition, ctx: EngineContext) -> dict[str, str]:
+    """The BPMN elements of a version that tasks can stand on: id → name."""
+    spec, _ = ctx.codec.load_spec(definition.id, lambda: definition.spec_json)
+    return {name: (getattr(task_spec, "bpmn_name", None) or name) for name, task_spec in spec.task_specs.items()
+            if getattr(task_spec, "bpmn_id", None)}
+
+
+def default_plan(session: Session, ctx: EngineContext, service: str, source: int, target: int) -> Plan:
+    """Every element of ``source`` mapped to the element of ``target`` with the same id, or to nothing."""
+    a, b = _versions(session, service, source, target)
+    in_b = elements(b, ctx)
+    return Plan(service, source, target, {element: (element if element in in_b else None)
+                                          for element in sorted(elements(a, ctx))})
+
+
+def check_plan(session: Session, ctx: EngineContext, plan: Plan) -> None:
+    """``InvalidData`` naming each mapping entry that names an element one of the versions does not have."""
+    a, b = _versions(session, plan.service, plan.source, plan.target)
+    in_a, in_b = elements(a, ctx), elements(b, ctx)
+    problems = {}
+    for old, new in plan.mapping.items():
+        if old not in in_a:
+            problems[f"mapping.{old}"] = f"version {plan.source} has no element {old!r}"
+        elif new is not None and new not in in_b:
+            problems[f"mapping.{old}"] = f"version {plan.target} has no element {new!r} to map {old!r} to"
+    if problems:
+        raise InvalidData("The migration plan names elements the versions do not have.", problems)
+
+
+def _versions(session: Session, service: str, source: int, target: int):
+    if source == target:
+        raise InvalidData("Choose two different versions to move applications between.",
+                          {"to": f"the same as from ({source})"})
+    return definitions.get_version(session, service, source), definitions.get_version(session, service, target)
+
+
+def judge(session: Session, ctx: EngineContext, plan: Plan, instance: Instance) -> Verdict:
+    """Whether ``instance`` can move under ``plan``, and why not (nothing is changed)."""
+    target = definitions.get_version(session, plan.service, plan.target)
+    tasks = orjson.loads(instance.state)["tasks"] if instance.state else {}
+    steps = sorted({t["task_spec"] for t in tasks.values() if t["state"] & _LIVE and _is_element(t)})
+    reasons = _reasons(session, ctx, plan, instance, target, tasks)
+    return Verdict(instance.id, instance.registration_no, steps, reasons)
+
+
+def renamed(name: str, mapping: dict) -> str | None:
+    """The name in version B of the task spec ``name`` of version A. Specs SpiffWorkflow derives from an element
+    (``review.BoundaryEventSplit``) follow their element."""
+    if name in mapping:
+        return mapping[name]
+    element, dot, rest = name.partition(".")
+    if dot and element in mapping:
+        return f"{mapping[element]}.{rest}" if mapping[element] is not None else None
+    return name
+
+
+def _is_element(task: dict) -> bool:
+    name = task["task_spec"]
+    return not (name in ("Root", "Start", "End") or name.endswith((".EndJoin", "]")))
+
+
+def _reasons(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, target: ServiceDefinition,
+             tasks: dict) -> list[str]:
+    if instance.status != "running":
+        return [f"it is {instance.status}, not running"]
+    source = definitions.get_version(session, plan.service, plan.source)
+    if instance.definition_id != source.id:
+        return [f"it is not on version {plan.source}"]
+    spec, _ = ctx.codec.load_spec(target.id, lambda: target.spec_json)
+    reasons = []
+    for name in sorted({t["task_spec"] for t in tasks.values() if not t["state"] & _UNREACHED}):
+        new = renamed(name, plan.mapping)
+        if new is None or new not in spec.task_specs:
+            live = any(t["task_spec"] == name and t["state"] & _LIVE for t in tasks.values())
+            reasons.append(f"its current step {name!r} is not in version {plan.target} and the plan maps it nowhere"
+                           if live else f"it passed step {name!r}, which version {plan.target} does not have; map "
+                           "it to a step of the new version")
+    reasons.extend(_missing_fields(session, source, target, plan, tasks))
+    return reasons
+
+
+def _missing_fields(session: Session, source: ServiceDefinition, target: ServiceDefinition, plan: Plan,
+                    tasks: dict) -> list[str]:
+    """Steps already done whose form in B requires a field their data lacks: moving would ask for it again."""
+    done, latest = _done_data(tasks)
+    forms = [(element, _form_key(source, element), _form_key(target, plan.mapping.get(element, element)), data)
+             for element, data in done.items() if plan.mapping.get(element, element) is not None]
+    # The start form was filled in before any step: the file's data as it stands now holds its fields.
+    forms.append((N_START, source.meta.get("start_form"), target.meta.get("start_form"), latest))
+    reasons = []
+    for element, old_key, new_key, data in forms:
+        new_form = definitions.form_of(session, target, new_key)
+        if new_form is None:
+            continue
+        old_form = definitions.form_of(session, source, old_key)
+        if old_form is not None and old_form.sha256 == new_form.sha256:
+            continue
+        missing = [name for name in new_form.schema.get("required", []) if data.get(name) in (None, "")]
+        if missing:
+            reasons.append(f"{'the application form' if element == N_START else f'step {element!r}'} was filled "
+                           f"in, but version {plan.target}'s form requires {', '.join(missing)}, which it lacks")
+    return reasons
+
+
+N_START = "(start)"
+
+
+def _form_key(definition: ServiceDefinition, element: str | None) -> str | None:
+    settings = definition.meta.get("tasks", {}).get(element) if element else None
+    return settings.get("form_key") if settings is not None else None
+
+
+def _done_data(tasks: dict) -> tuple[dict[str, dict], dict]:
+    """The data each completed element's task holds (deltas applied from the root down), and the latest data."""
+    data: dict[str, dict] = {}
+    resolved: dict[str, dict] = {}
+    latest: dict = {}
+    for task_id, task in tasks.items():  # parents come before their children
+        parent = resolved.get(task["parent"]) if task["parent"] else None
+        delta = task.get("delta") or {}
+        if delta and parent is not None:
+            merged = {**parent, **delta.get("updates", {})}
+            for key in delta.get("deletions", []):
+                merged.pop(key, None)
+        else:
+            merged = task.get("data") or {}
+        resolved[task_id] = merged
+        if task["state"] & TaskState.COMPLETED:
+            latest = merged
+            if _is_element(task):
+                data[task["task_spec"]] = merged
+    return data, latest
+
+
+MOVED, MOVED_BACK = "migrated", "migration_rolled_back"
+
+
+def move(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, *, actor: str,
+         note: str = "", kind: str = MOVED) -> None:
+    """Move ``instance`` under ``plan`` in the caller's transaction; ``Conflict`` (nothing changed) if it cannot
+    move, naming why."""
+    verdict = judge(session, ctx, plan, instance)
+    if not verdict.movable:
+        raise Conflict(f"Application {instance.registration_no} cannot move to version {plan.target}: "
+                       + "; ".join(verdict.reasons) + ".")
+    target = definitions.get_version(session, plan.service, plan.target)
+    state = orjson.loads(instance.state)
+    _keep_reached(state["tasks"], plan.mapping)
+    spec, subprocess_specs = ctx.codec.load_spec(target.id, lambda: target.spec_json)
+    workflow = ctx.codec.load_state(orjson.dumps(state).decode(), spec, subprocess_specs, ctx.script_engine)
+    _predict(workflow)
+    timers_before = runtime.next_timer_at(workflow)
+    runtime.save(session, ctx, instance, workflow, definition_id=target.id)
+    session.expire(instance, ["definition"])
+    _retitle_open_rows(session, ctx, instance, workflow, plan.mapping)
+    projection.reconcile(session, ctx, instance, workflow)
+    external_outbox.sync(session, ctx, instance, workflow)
+    waiting.sync(session, ctx, instance, workflow)
+    audit.record(session, kind, actor=actor, at=ctx.now(), instance_id=instance.id,
+                 definition_id=target.id, service=plan.service, from_version=plan.source,
+                 to_version=plan.target, mapping={k: v for k, v in plan.mapping.items() if v != k},
+                 revision=instance.revision, next_timer_at=timers_before.isoformat() if timers_before else None,
+                 note=note[:500])
+
+
+def _keep_reached(tasks: dict, mapping: dict) -> None:
+    """Drop the tasks the application has not reached (B predicts its own) and rename the rest's elements."""
+    doomed: set[str] = set()
+    pending = [child for task in tasks.values() if task["state"] & _LIVE for child in task["children"]
+               if tasks[child]["state"] & _UNREACHED]
+    while pending:
+        task_id = pending.pop()
+        if task_id not in doomed:
+            doomed.add(task_id)
+            pending.extend(tasks[task_id]["children"])
+    for task_id in doomed:
+        del tasks[task_id]
+    for task in tasks.values():
+        task["children"] = [child for child in task["children"] if child not in doomed]
+        new = renamed(task["task_spec"], mapping)
+        if new is not None:
+            task["task_spec"] = new
+
+
+def _predict(workflow) -> None:
+    # A task's children come only from prediction (SpiffWorkflow predicts a task's outputs before it runs, never when
+    # it completes), so the tasks dropped above must be predicted again from version B's spec, as a new workflow
+    # predicts its tree (every state not finished).
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
+
+
+def _retitle_open_rows(session: Session, ctx: EngineContext, instance: Instance, workflow, mapping: dict) -> None:
+    """The open rows keep their ids, claims, assignees and clocks; they take B's element, name, form, groups and
+    choices."""
+    ready = runtime.ready_human_ids(workflow)
+    rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                              Task.state.in_(projection.OPEN_STATES))).all()
+    for row in rows:
+        spiff_task = ready.get(row.id)
+        if spiff_task is None:
+            continue
+        settings = projection.task_settings(instance.definition, spiff_task)
+        groups = [g for g in (settings.get("candidate_groups") or [])]
+        session.execute(update(Task).where(Task.id == row.id).values(
+            element_id=settings["element_id"], name=settings["name"], form_key=settings.get("form_key"),
+            candidate_groups=groups, decision_choices=list(settings.get("decisions") or [])))
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+        for group in groups:
+            session.add(TaskCandidate(task_id=row.id, group_name=group))
+    session.flush()
+    session.expire_all()
+
+
+def last_move(session: Session, instance_id: int) -> Event | None:
+    """The latest move of the application to another version (or back), or ``None``."""
+    return session.scalars(select(Event).where(Event.instance_id == instance_id, Event.kind.in_((MOVED, MOVED_BACK)))
+                           .order_by(Event.id.desc())).first()
+
+
+def roll_back(session: Session, ctx: EngineContext, instance: Instance, *, actor: str) -> None:
+    """Move ``instance`` back to the version it came from, while it has not advanced since it moved; ``Conflict``
+    otherwise."""
+    moved = last_move(session, instance.id)
+    if moved is None or moved.kind != MOVED:
+        raise Conflict(f"Application {instance.registration_no} was not moved to another version, or was moved "
+                       "back already.")
+    if moved.data.get("revision") != instance.revision:
+        raise Conflict(f"Application {instance.registration_no} has moved on since it was migrated (a step was "
+                       "taken on the new version); it cannot go back.")
+    data = moved.data
+    forward = Plan(data["service"], data["from_version"], data["to_version"], dict(data.get("mapping") or {}))
+    move(session, ctx, forward.reversed(), instance, actor=actor, note="rollback", kind=MOVED_BACK)

@@ -1,0 +1,177 @@
+"""Moving running applications to a new version of their service: what they had stays exactly (timer due times, SLA
+clocks, claims, task ids, data), the new version's steps apply from there on, and what cannot move is said and left
+alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine.casework import migration, migration_batch, tasks
+from engine.errors import Conflict
+from engine.storage.models import Event, Instance, Task
+from scheduler import jobs
+from tests.drive import instance, open_rows, start, step
+from tests.engine.conftest import VERIFIER, diagram, fields_form
+
+
+def _review(*, after: str = "", timer: str = "P5D", review_id: str = "review", sla: str = "P2D") -> str:
+    following = (f'<bpmn:sequenceFlow id="f1" sourceRef="{review_id}" targetRef="{after}"/>'
+                 f'<bpmn:userTask id="{after}" name="Setujui" camunda:candidateGroups="verifier"/>'
+                 f'<bpmn:sequenceFlow id="f1b" sourceRef="{after}" targetRef="done"/>') if after else \
+        f'<bpmn:sequenceFlow id="f1" sourceRef="{review_id}" targetRef="done"/>'
+    return diagram(f"""
+    <bpmn:startEvent id="s" camunda:formKey="apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="{review_id}"/>
+    <bpmn:userTask id="{review_id}" name="Telaah" camunda:candidateGroups="verifier">
+      <bpmn:extensionElements><camunda:properties><camunda:property name="sla" value="{sla}"/></camunda:properties>
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    {following}
+    <bpmn:endEvent id="done" name="Selesai"/>
+    <bpmn:boundaryEvent id="remind_timer" name="Pengingat" attachedToRef="{review_id}" cancelActivity="false">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>{timer}</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="remind_timer" targetRef="remind"/>
+    <bpmn:userTask id="remind" name="Tindak lanjut" camunda:candidateGroups="verifier"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="remind" targetRef="reminded"/>
+    <bpmn:endEvent id="reminded" name="Diingatkan"/>""",
+                   process_id="pengujian")
+
+
+APPLY = fields_form(title="string")
+APPLY_WITH_PHONE = {**fields_form(title="string", phone="string"), "required": ["title", "phone"]}
+
+
+@pytest.fixture
+def two_versions(db, ctx, clock, deploy):
+    """Version 1 (review, then done) with two applications at review, one claimed; version 2 adds an approval step
+    after review and a longer reminder timer."""
+    deploy(_review(), forms={"apply": APPLY})
+    first = start(db, ctx, "pengujian", {"title": "Terumbu karang"})
+    second = start(db, ctx, "pengujian", {"title": "Mangrove"})
+    clock.advance(timedelta(hours=3))
+    (row,) = open_rows(db, first)
+    with db.transaction() as session:
+        tasks.claim(session, ctx, row.id, VERIFIER)
+    deploy(_review(after="approve", timer="P10D"), forms={"apply": APPLY})
+    return first, second
+
+
+def _plan(db, ctx, **mapping) -> migration.Plan:
+    with db.transaction() as session:
+        plan = migration.default_plan(session, ctx, "pengujian", 1, 2)
+    plan.mapping.update(mapping)
+    return plan
+
+
+def _snapshot(db, instance_id: int):
+    row = next(r for r in open_rows(db, instance_id) if r.element_id in ("review", "check"))
+    app = instance(db, instance_id)
+    return {"task_id": row.id, "assignee": row.assignee, "due_at": row.due_at, "created_at": row.created_at,
+            "sla_due_at": app.sla_due_at, "next_timer_at": app.next_timer_at}
+
+
+def test_moved_applications_keep_timer_due_times_clocks_claims_and_take_the_new_steps(db, ctx, clock, two_versions):
+    first, second = two_versions
+    before = {iid: _snapshot(db, iid) for iid in (first, second)}
+    plan = _plan(db, ctx)
+    with db.transaction() as session:
+        dry = migration_batch.dry_run(session, ctx, plan)
+    assert dry.movable == 2 and dry.by_step() == {"remind_timer": {"movable": 2, "blocked": 0},
+                                                  "review": {"movable": 2, "blocked": 0}}
+    report = migration_batch.run(db.factory, ctx, plan, actor="analis", note="Perda 2026")
+    assert sorted(report.moved) == [first, second] and not report.refused
+    for iid in (first, second):
+        assert instance(db, iid).definition.version == 2
+        assert _snapshot(db, iid) == before[iid]  # same task, same claim, same SLA due, same timer due
+    # The timer keeps the due time version 1 gave it (5 days), though version 2 says 10: never restarted.
+    assert before[first]["next_timer_at"] == before[first]["created_at"] + timedelta(days=5)
+    # Version 2's flow applies from the step the application is at: after review comes the new approval.
+    assert "approve" in step(db, ctx, first, "review", VERIFIER)
+    clock.advance(timedelta(days=5, seconds=1))
+    jobs.fire_timers(db.factory, ctx)
+    assert "remind" in [r.element_id for r in open_rows(db, second)]
+    with db.transaction() as session:
+        (event,) = session.scalars(select(Event).where(Event.instance_id == second, Event.kind == "migrated"))
+        assert (event.actor, event.data["from_version"], event.data["to_version"]) == ("analis", 1, 2)
+        assert event.data["note"] == "Perda 2026"
+
+
+def test_a_removed_step_without_mapping_is_refused_and_the_application_left_untouched(db, ctx, deploy, clock):
+    deploy(_review(), forms={"apply": APPLY})
+    iid = start(db, ctx, "pengujian", {"title": "Padang lamun"})
+    deploy(_review(review_id="check"), forms={"apply": APPLY})
+    state_before, revision_before = instance(db, iid).state, instance(db, iid).revision
+    plan = _plan(db, ctx)
+    assert plan.mapping["review"] is None
+    with db.transaction() as session:
+        (verdict,) = migration_batch.dry_run(session, ctx, plan).verdicts
+    assert not verdict.movable and "'review'" in verdict.reasons[0] and "maps it nowhere" in verdict.reasons[0]
+    report = migration_batch.run(db.factory, ctx, plan, actor="analis")
+    assert report.moved == [] and "'review'" in report.refused[iid]
+    assert (instance(db, iid).state, instance(db, iid).revision) == (state_before, revision_before)
+    assert instance(db, iid).definition.version == 1
+    # Mapped to its new id, it moves: the open row keeps its id and takes the new element.
+    row_id = open_rows(db, iid)[0].id
+    report = migration_batch.run(db.factory, ctx, _plan(db, ctx, review="check"), actor="analis")
+    assert report.moved == [iid]
+    (row,) = [r for r in open_rows(db, iid) if r.id == row_id]
+    assert row.element_id == "check"
+    assert step(db, ctx, iid, "check", VERIFIER) == []
+    assert instance(db, iid).status == "completed"
+
+
+def test_a_new_required_field_of_a_form_already_filled_in_blocks_the_move(db, ctx, deploy):
+    deploy(_review(), forms={"apply": APPLY})
+    start(db, ctx, "pengujian", {"title": "Padang lamun"})
+    deploy(_review(), forms={"apply": APPLY_WITH_PHONE})
+    with db.transaction() as session:
+        (verdict,) = migration_batch.dry_run(session, ctx, _plan(db, ctx)).verdicts
+    assert not verdict.movable and "phone" in verdict.reasons[0] and "application form" in verdict.reasons[0]
+
+
+def test_a_crash_half_way_keeps_what_moved_and_a_second_run_moves_only_the_rest(db, ctx, two_versions, monkeypatch):
+    first, second = two_versions
+    real_move, calls = migration.move, []
+
+    def crashing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the server lost power")
+        return real_move(*args, **kwargs)
+
+    monkeypatch.setattr(migration, "move", crashing)
+    with pytest.raises(RuntimeError):
+        migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis")
+    assert [instance(db, iid).definition.version for iid in (first, second)] == [2, 1]
+    monkeypatch.setattr(migration, "move", real_move)
+    report = migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis")
+    assert report.moved == [second]
+    with db.transaction() as session:
+        moves = session.scalars(select(Event.instance_id).where(Event.kind == "migrated")).all()
+    assert sorted(moves) == sorted([first, second])  # each moved exactly once
+
+
+def test_rollback_while_nothing_happened_and_not_after(db, ctx, two_versions):
+    first, second = two_versions
+    before = _snapshot(db, first)
+    migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis")
+    with db.transaction() as session:
+        migration.roll_back(session, ctx, session.get(Instance, first), actor="analis")
+    assert instance(db, first).definition.version == 1 and _snapshot(db, first) == before
+    with db.transaction() as session, pytest.raises(Conflict, match="moved back already"):
+        migration.roll_back(session, ctx, session.get(Instance, first), actor="analis")
+    step(db, ctx, second, "review", VERIFIER)  # a step on version 2
+    with db.transaction() as session, pytest.raises(Conflict, match="moved on"):
+        migration.roll_back(session, ctx, session.get(Instance, second), actor="analis")
+    assert instance(db, second).definition.version == 2
+
+
+def test_open_steps_count_the_applications_a_change_would_touch(db, ctx, two_versions):
+    with db.transaction() as session:
+        assert migration_batch.open_steps(session, "pengujian", 1) == {"review": 2}
+        assert migration_batch.open_steps(session, "pengujian", 2) == {}
+    with db.transaction() as session:
+        assert session.scalar(select(Task.id).where(Task.element_id == "review")) is not None
