@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from engine.bpmn.compiler import SourceFile
 from engine.services import decisions
 from tests.conftest import PROJECT_ROOT
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import chromium, live_server, open_page, shot
 from tests.web.test_content_security_policy_browser import REPORTED, _watch
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -43,6 +43,7 @@ def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tm
         # dmn-js's own words come from the catalogue: the page is in Indonesian
         expect(page.locator("#dmn-canvas .hit-policy")).to_contain_text("Kebijakan kecocokan")
         expect(page.locator("#dmn-canvas th.input-cell").first).to_contain_text("Jika")
+        shot(page, "analyst-table-editor.png")
         cell.click()
         page.keyboard.press("Control+A")
         page.keyboard.type("300000")
@@ -60,6 +61,7 @@ def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tm
         page.click("form.decision-try button[type=submit]")
         expect(page.locator("table.decision-result")).to_contain_text("300000")
         expect(page.locator("table.decision-table tr.rule-matched")).to_have_attribute("data-rule-id", "Rule_large")
+        shot(page, "analyst-decision-try.png")
     assert errors == []
 
 
