@@ -10,6 +10,7 @@ from . import (
     groups,
     health,
     integration,
+    migrations,
     notifications,
     reports,
     services,
@@ -19,4 +20,4 @@ from . import (
 
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
               attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
-              integration.incidents_blp)
+              integration.incidents_blp, migrations.blp)

@@ -45,6 +45,7 @@ class Report:
     moved: list[int] = field(default_factory=list)
     refused: dict[int, str] = field(default_factory=dict)  # instance id → why it stayed
     busy: list[int] = field(default_factory=list)  # someone was working on it: left for the next run
+    remaining: int = 0  # not looked at in this run (its limit): run again
 
 
 def waiting_on(session: Session, service: str, version: int) -> list[int]:
@@ -63,12 +64,14 @@ def dry_run(session: Session, ctx: EngineContext, plan: migration.Plan) -> DryRu
 
 
 def run(factory, ctx: EngineContext, plan: migration.Plan, *, actor: str, note: str = "",
-        progress: Callable[[int], None] = lambda done: None) -> Report:
-    """Move every application of the source version that can move, one transaction each; report the rest."""
+        progress: Callable[[int], None] = lambda done: None, limit: int | None = None) -> Report:
+    """Move every application of the source version that can move (the first ``limit`` of them), one transaction
+    each; report the rest."""
     with transaction(factory) as session:
         migration.check_plan(session, ctx, plan)
         pending = waiting_on(session, plan.service, plan.source)
-    report = Report()
+    report = Report(remaining=max(len(pending) - limit, 0) if limit is not None else 0)
+    pending = pending[:limit] if limit is not None else pending
     for instance_id in pending:
         try:
             with transaction(factory) as session:
