@@ -234,3 +234,18 @@ def test_a_chain_of_called_files_in_the_folder_deploys_and_runs(db, ctx):
     compiled = definitions.lint(ctx, folder.main, folder.supporting[:1], folder.forms)
     (problem,) = compiled.problems.errors
     assert (problem.code, problem.file, problem.element_id) == ("call_activity_missing", "tengah.bpmn", "c")
+
+
+def test_a_spiff_start_event_form_is_the_start_form_with_its_own_ui_schema(ctx):
+    xml = spiff_diagram("""
+    <bpmn:startEvent id="s"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formJsonSchemaFilename" value="mulai-schema.json"/>
+      <spiffworkflow:property name="formUiSchemaFilename" value="mulai-uischema.json"/>
+    </spiffworkflow:properties></bpmn:extensionElements></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/><bpmn:endEvent id="e"/>""")
+    forms = FormSource({"mulai-schema.json": b'{"type": "object", "properties": {"nama": {"type": "string"}}}',
+                        "mulai-uischema.json": b'{"nama": {"ui:autofocus": true}}'}, [])
+    compiled = definitions.lint(ctx, SourceFile("p.bpmn", xml.encode()), [], forms)
+    assert compiled.ok, [p.as_line() for p in compiled.problems]
+    assert compiled.meta["start_form"] == "mulai-schema.json"
+    assert compiled.forms["mulai-schema.json"].ui_schema == {"nama": {"ui:autofocus": True}}
