@@ -283,6 +283,7 @@ def _lint(process, problems: ProblemList, filename: str, options) -> None:
     lint.check_code(process, problems, filename, check_expression, check_script)
     executable.check_executable(process, problems, filename, check_expression)
     messages.check_messages(process, problems, filename)  # which messages and signals it waits for (info)
+    external.check_variables_schema(process, problems, filename)
 
 
 def _read_decisions(supporting: list[SourceFile], result: Compiled, options) -> list[SourceFile]:

@@ -24,7 +24,9 @@ from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser, Ca
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from engine.bpmn import connector
-from engine.bpmn.names import CAMUNDA_NS
+from engine.bpmn.names import CAMUNDA_NS, label, xpath
+from engine.bpmn.problems import ProblemList
+from engine.texts import N_
 from engine.workflow.runtime import ENDS_PATH
 
 EXTERNAL = "external"
@@ -44,17 +46,41 @@ def variables_schema(spec) -> str | None:
     return key or None
 
 
-def variables_schema_keys(root) -> dict[str, object]:
-    """Form key -> the first element naming it as its ``variablesSchema``, in a whole BPMN document."""
-    found: dict[str, object] = {}
+def _schema_elements(root):
+    """(form key, element) of every ``variablesSchema`` property under ``root``."""
     for prop in root.iter(f"{{{CAMUNDA_NS}}}property"):
         key = (prop.get("value") or "").strip()
         element = prop
         for _ in range(3):  # property < properties < extensionElements < the element
             element = element.getparent() if element is not None else None
         if prop.get("name") == VARIABLES_SCHEMA and key and element is not None:
-            found.setdefault(key, element)
+            yield key, element
+
+
+def variables_schema_keys(root) -> dict[str, object]:
+    """Form key -> the first element naming it as its ``variablesSchema``, in a whole BPMN document."""
+    found: dict[str, object] = {}
+    for key, element in _schema_elements(root):
+        found.setdefault(key, element)
     return found
+
+
+def check_variables_schema(process, problems: ProblemList, filename: str) -> None:
+    """A ``variablesSchema`` where no worker completes the element, or beside output parameters it overrides, is a
+    warning on the element: the analyst meant something the engine will not do."""
+    for key, node in _schema_elements(process):
+        if _external_node(node) is None and not xpath(node, "./bpmn:extensionElements/camunda:connector"):
+            problems.warning("variables_schema_unused",
+                             N_("%(element)s declares the worker variables form %(form)s, but no worker completes "
+                                "it. Make it an external task (camunda:type=\"external\" with a topic) or remove "
+                                "the property variablesSchema."),
+                             node=node, file=filename, params={"element": label(node), "form": repr(key)})
+        elif xpath(node, "./bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter"):
+            problems.warning("variables_schema_with_outputs",
+                             N_("%(element)s declares both output parameters and the worker variables form "
+                                "%(form)s; the form decides what a worker may set and the output parameters are "
+                                "not used. Keep one of the two."),
+                             node=node, file=filename, params={"element": label(node), "form": repr(key)})
 
 
 def _camunda(node, name: str) -> str | None:

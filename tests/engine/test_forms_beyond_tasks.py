@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from engine.bpmn.compiler import SourceFile
 from engine.casework import applications
 from engine.errors import InvalidData, InvalidDefinition
+from engine.forms.schemas import FormSource
 from engine.integration import external_tasks, messages
 from engine.integration.clients import Caller
 from engine.integration.external_tasks import TopicRequest
+from engine.services import definitions
 from engine.storage.models import Event, FormSnapshot, Instance
-from tests.engine.conftest import APPLICANT, diagram, fields_form
+from tests.engine.conftest import APPLICANT, diagram, fields_form, form_uploads
 
 START = '<bpmn:startEvent id="s" camunda:formKey="apply"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="{}"/>'
 RECEIPT_FORM = {"type": "object", "required": ["amount"],
@@ -120,3 +123,22 @@ def test_a_variables_schema_that_is_not_there_is_a_located_deploy_problem(deploy
         deploy(WORKER, FORMS)
     (problem,) = [p for p in refused.value.problems if p["code"] == "form_missing"]
     assert problem["element_id"] == "check" and "nik_result" in problem["message"]
+
+
+def _lint_problems(ctx, xml: str, forms: dict) -> list:
+    compiled = definitions.lint(ctx, SourceFile("p.bpmn", xml.encode()), [], FormSource(form_uploads(forms), []))
+    return [p.to_dict() for p in compiled.problems]
+
+
+def test_lint_warns_of_a_variables_schema_no_worker_uses_or_one_beside_output_parameters(ctx):
+    on_a_person = WORKER.replace('camunda:type="external" camunda:topic="nik-check"', "").replace(
+        "bpmn:serviceTask", "bpmn:userTask")
+    (unused,) = [p for p in _lint_problems(ctx, on_a_person, {**FORMS, "nik_result": NIK_RESULT})
+                 if p["code"] == "variables_schema_unused"]
+    assert unused["element_id"] == "check" and unused["severity"] == "warning" and "nik_result" in unused["message"]
+    both = WORKER.replace("</camunda:properties>", '</camunda:properties><camunda:inputOutput>'
+                          '<camunda:outputParameter name="nik_valid"/></camunda:inputOutput>')
+    codes = [p["code"] for p in _lint_problems(ctx, both, {**FORMS, "nik_result": NIK_RESULT})]
+    assert "variables_schema_with_outputs" in codes and "variables_schema_unused" not in codes
+    assert not [p for p in _lint_problems(ctx, WORKER, {**FORMS, "nik_result": NIK_RESULT})
+                if p["code"].startswith("variables_schema")]
