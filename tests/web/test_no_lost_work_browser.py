@@ -62,7 +62,8 @@ def server(tmp_path_factory, mailbox):
         definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
                            definitions.form_source(ctx, path), actor="analis")
         add_people(session, {**{name: PEOPLE[name] for name in ("andi", "budi", "vera")},
-                             "citra": (["applicant"], [], [], "Citra Dewi")})
+                             "citra": (["applicant"], [], [], "Citra Dewi"),
+                             "dewi": (["applicant"], [], [], "Dewi Lestari")})
         session.query(User).filter_by(username="budi").one().email = "budi@example.com"
     app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
@@ -137,6 +138,33 @@ def test_a_lost_connection_loses_nothing_and_another_browser_finds_it_all(server
     assert not errors
     with transaction(server["factory"]) as session:
         assert [d.owner for d in session.query(FormDraft)] == ["andi"]
+
+
+def test_a_page_closed_right_after_typing_still_sends_what_was_typed(server, browser):
+    context, phone, errors = _open(browser, server, **PHONE)
+    sign_in(phone, "dewi")
+    phone.goto("/services/research_permit/apply")
+    phone.click("#f-research_title")
+    phone.keyboard.type("Ekologi padang lamun")
+    assert phone.evaluate(LEAVING), "typed a moment ago: not saved yet"
+    dialogs: list[str] = []
+
+    def leave(dialog):
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    phone.on("dialog", leave)
+    with phone.expect_event("close"):
+        phone.close(run_before_unload=True)
+    assert dialogs == ["beforeunload"], "leaving with unsaved typing asks first"
+    context.close()
+    assert not errors
+
+    laptop_context, laptop, errors = _open(browser, server, **DESK)
+    sign_in(laptop, "dewi")
+    laptop.goto("/services/research_permit/apply")
+    expect(laptop.locator("#f-research_title")).to_have_value("Ekologi padang lamun")
+    laptop_context.close()
 
 
 def test_typing_after_the_session_ended_comes_back_after_signing_in_again(server, browser):

@@ -46,7 +46,8 @@
   };
 
   Draft.prototype.keep = function (pairs) {
-    try { window.localStorage.setItem(this.key(), JSON.stringify(pairs)); } catch { /* storage off */ }
+    var copy = {at: Date.now(), pairs: pairs};
+    try { window.localStorage.setItem(this.key(), JSON.stringify(copy)); } catch { /* storage off */ }
   };
 
   Draft.prototype.forget = function () {
@@ -122,11 +123,17 @@
 
   // Typing this browser kept while it could not save (offline, signed out) goes to the server now; the page is
   // then drawn again from the draft, as on any other device, and says it restored it.
+  // A copy older than the server's draft (saved since, here or on another device) is stale and goes.
   Draft.prototype.catchUp = function () {
     var self = this;
-    var pairs = this.kept();
-    if (!pairs || !pairs.length) { return; }
-    this.send(pairs).then(function (response) {
+    var copy = this.kept();
+    if (!copy || !copy.pairs || !copy.pairs.length) { return; }
+    var serverAt = Date.parse(this.form.getAttribute("data-draft-saved-at") || "");
+    if (!isNaN(serverAt) && serverAt >= copy.at) {
+      this.forget();
+      return;
+    }
+    this.send(copy.pairs).then(function (response) {
       if (response.ok) {
         self.forget();
         leaving = true;
@@ -185,6 +192,21 @@
     }
   });
   window.addEventListener("pageshow", function () { leaving = false; });
+
+  // The page goes anyway (the person confirmed, the tab was closed, the phone put the browser away): what was not
+  // saved yet leaves with the page as a beacon, and stays in this browser in case the beacon is lost.
+  window.addEventListener("pagehide", function () {
+    if (leaving || !navigator.sendBeacon) { return; }
+    drafts.forEach(function (draft) {
+      if (!draft.unsaved()) { return; }
+      var pairs = draft.pairs();
+      draft.keep(pairs);
+      var body = draft.body(pairs);
+      var csrf = draft.form.querySelector("input[name=_csrf]");
+      body.append("_csrf", csrf ? csrf.value : "");
+      navigator.sendBeacon(draft.form.getAttribute("data-draft-url"), body);
+    });
+  });
 
   window.addEventListener("beforeunload", function (event) {
     if (leaving) { return undefined; }
