@@ -18,6 +18,10 @@ $(STAMP): $(BIN)/python setup.cfg
 	touch $(STAMP)
 
 install: $(STAMP)
+	@# WeasyPrint (the permit letters) needs Pango; installed here only where it is missing and apt-get may run.
+	@ldconfig -p | grep -q libpango-1.0 || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0; \
+	  else echo "WeasyPrint needs libpango-1.0-0 and libpangoft2-1.0-0: apt-get install them (as root)."; fi; }
 
 run: install web
 	$(BIN)/lincah db upgrade
