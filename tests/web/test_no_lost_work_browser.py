@@ -28,9 +28,9 @@ from engine.services import definitions
 from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
 from engine.storage.models import FormDraft, Task, User
 from tests.conftest import PROJECT_ROOT, T0
-from tests.people import add_people
+from tests.people import PNG, add_people
 from tests.scheduler.conftest import Mailbox, free_port
-from tests.web.conftest import PEOPLE, Visitor, research_form
+from tests.web.conftest import PEOPLE, Visitor, research_form, vessel_form
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _QuietHandler, pdf, sign_in
 
 NEW_PASSWORD = "layar-terkembang-di-selat-makassar"
@@ -58,10 +58,11 @@ def server(tmp_path_factory, mailbox):
     engine = make_engine(url)
     factory = make_session_factory(engine)
     with transaction(factory) as session:
-        path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
-        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                           definitions.form_source(ctx, path), actor="analis")
-        add_people(session, {**{name: PEOPLE[name] for name in ("andi", "budi", "vera")},
+        for key in ("research_permit", "fishing_vessel_permit"):
+            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
+            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                               definitions.form_source(ctx, path), actor="analis")
+        add_people(session, {**{name: PEOPLE[name] for name in ("andi", "budi", "vera", "sinta")},
                              "citra": (["applicant"], [], [], "Citra Dewi"),
                              "dewi": (["applicant"], [], [], "Dewi Lestari")})
         session.query(User).filter_by(username="budi").one().email = "budi@example.com"
@@ -244,5 +245,41 @@ def test_forgot_password_from_the_mail_to_signing_in(server, browser, mailbox):
     sign_in(phone, "budi", NEW_PASSWORD)
     phone.goto(link)
     expect(phone.locator(".notice.error")).to_contain_text("kedaluwarsa")
+    context.close()
+    assert not errors
+
+
+def test_an_officers_half_done_inspection_keeps_its_photos_for_the_next_browser(server, browser):
+    app = server["app"]
+    andi = Visitor(app.test_client())
+    andi.sign_in("andi")
+    application_id = int(andi.post("/services/fishing_vessel_permit/apply", vessel_form("sinjai"))
+                         .headers["Location"].rsplit("/", 1)[1])
+    sinta = Visitor(app.test_client())
+    sinta.sign_in("sinta")
+    with transaction(server["factory"]) as session:
+        recommend = session.query(Task.id).filter_by(instance_id=application_id, element_id="Task_Recommend").scalar()
+    sinta.post(f"/tasks/{recommend}", {"_decision": "Rekomendasikan", "recommendation_number": "523/045/DKP-SJ/2026"})
+    with transaction(server["factory"]) as session:
+        inspect = session.query(Task.id).filter_by(instance_id=application_id, element_id="Task_Inspect").scalar()
+
+    context, desk, errors = _open(browser, server, **DESK)
+    sign_in(desk, "sinta")
+    desk.goto(f"/tasks/{inspect}")
+    desk.fill("#f-findings", "Lambung retak ringan di buritan")
+    photos = [{"name": f"foto-{n}.png", "mimeType": "image/png", "buffer": PNG} for n in (1, 2)]
+    desk.set_input_files("#f-photos", files=photos)
+    expect(desk.locator("#f-photos-field ul.file-list li")).to_have_count(2)
+    expect(desk.locator("[data-draft-status]")).to_have_attribute("data-state", "saved")
+    context.close()
+    assert not errors
+
+    context, other, errors = _open(browser, server, **DESK)
+    sign_in(other, "sinta")
+    other.goto(f"/tasks/{inspect}")
+    expect(other.locator("#draft-restored")).to_be_visible()
+    expect(other.locator("#f-findings")).to_have_value("Lambung retak ringan di buritan")
+    expect(other.locator("#f-photos-field ul.file-list li")).to_have_count(2)
+    expect(other.locator("#f-photos-field ul.file-list")).to_contain_text("foto-2.png")
     context.close()
     assert not errors

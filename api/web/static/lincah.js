@@ -245,6 +245,78 @@
       .then(function () { input.removeAttribute("aria-busy"); });
   });
 
+  // Several documents in one field: each is uploaded as soon as it is chosen too, and the form keeps its reference
+  // as the next item of the list (``<field>.<n>.__id``), so a draft keeps them and nothing is sent twice.
+  function nextIndex(form, name) {
+    var highest = -1;
+    var prefix = name + ".";
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (input) {
+      if (input.name.indexOf(prefix) !== 0) { return; }
+      var head = input.name.slice(prefix.length).split(".")[0];
+      if (/^\d+$/.test(head)) { highest = Math.max(highest, parseInt(head, 10)); }
+    });
+    return highest + 1;
+  }
+
+  function listed(input, data) {
+    var form = input.form;
+    var index = nextIndex(form, input.name);
+    hidden(form, input.name + "." + index + ".__id", data.id);
+    hidden(form, input.name + "." + index + ".__name", data.name);
+    var list = input.parentNode.querySelector("ul.file-list");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "file-list";
+      list.setAttribute("aria-live", "polite");
+      input.parentNode.insertBefore(list, input);
+    }
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = data.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = data.name;
+    item.appendChild(link);
+    list.appendChild(item);
+    input.dispatchEvent(new CustomEvent("lincah:uploaded", {bubbles: true}));
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("form[data-upload-url] input[type=file][multiple]")) { return; }
+    if (!input.files || !input.files.length || !window.fetch || !window.FormData) { return; }
+    if (input.parentNode.querySelector(".size-warning")) { return; }
+    var form = input.form;
+    var files = Array.prototype.slice.call(input.files);
+    var old = input.parentNode.querySelector(".upload-error");
+    if (old) {
+      old.remove();
+      input.removeAttribute("aria-invalid");
+      describe(input, input.id + "-upload-error", false);
+    }
+    input.setAttribute("aria-busy", "true");
+    // One after another: the references are numbered in the order chosen.
+    files.reduce(function (previous, file) {
+      return previous.then(function () {
+        var body = new FormData();
+        body.append("file", file);
+        body.append("accept", input.getAttribute("accept") || "");
+        body.append("_csrf", form.querySelector("input[name=_csrf]").value);
+        return fetch(form.getAttribute("data-upload-url"), {method: "POST", body: body, credentials: "same-origin",
+                                                           headers: {"Accept": "application/json"}})
+          .then(function (response) {
+            return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+          })
+          .then(function (answer) {
+            if (answer.ok) { listed(input, answer.data); } else { uploadError(input, answer.data.error); }
+          });
+      });
+    }, Promise.resolve())
+      .then(function () { input.value = ""; })  // each file is listed above, or its refusal is said
+      .catch(function () { /* the files stay in the input and are sent with the form */ })
+      .then(function () { input.removeAttribute("aria-busy"); });
+  });
+
   // After a refused submission, take the person to the list of what to correct.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
