@@ -77,17 +77,42 @@ def lock_fetchable(session: Session, topic: str, now: datetime, limit: int, *, w
     return rows
 
 
-_LAYOUT = (
-    (ExternalTask, [c.key for c in _TASKS.columns]),
+# An application as a step needs it: its row, its definition's (but the large texts), the applicant's address.
+APPLICATION_LAYOUT = (
     (Instance, [c.key for c in _INSTANCES.columns]),
     (ServiceDefinition, [p.key for p in inspect(ServiceDefinition).column_attrs if not p.deferred]),
 )
-_LOAD = Prepared(
-    select(*_TASKS.columns, *_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in _LAYOUT[2][1]), _USERS.c.email)
-    .select_from(_TASKS.join(_INSTANCES, _INSTANCES.c.id == _TASKS.c.instance_id)
-                 .join(_DEFINITIONS, _DEFINITIONS.c.id == _INSTANCES.c.definition_id)
-                 .outerjoin(_USERS, _USERS.c.username == _INSTANCES.c.applicant))
-    .where(_TASKS.c.id == bindparam("b_id")))
+APPLICATION_COLUMNS = (*_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in APPLICATION_LAYOUT[1][1]),
+                       _USERS.c.email)
+
+
+def with_application(table):
+    """``table`` joined to its application (``table.c.instance_id``), the definition and the applicant's account."""
+    return (table.join(_INSTANCES, _INSTANCES.c.id == table.c.instance_id)
+            .join(_DEFINITIONS, _DEFINITIONS.c.id == _INSTANCES.c.definition_id)
+            .outerjoin(_USERS, _USERS.c.username == _INSTANCES.c.applicant))
+
+
+def attach_application(session: Session, values: tuple) -> Instance:
+    """The application read with ``APPLICATION_COLUMNS`` (``values``, in that order) as the ORM object the session
+    holds — the one it already holds, if any (it may carry unflushed changes) — with its definition; the
+    applicant's address is remembered for the step's notifications."""
+    found, start = [], 0
+    for cls, keys in APPLICATION_LAYOUT:
+        columns = dict(zip(keys, values[start:start + len(keys)], strict=True))
+        start += len(keys)
+        held = session.identity_map.get(session.identity_key(cls, columns["id"]))
+        found.append(held if held is not None else attach(session, cls, columns))
+    instance, definition = found
+    if "definition" not in instance.__dict__:
+        set_committed_value(instance, "definition", definition)
+    notifications.remember_email(session, instance.applicant, values[-1])
+    return instance
+
+
+_TASK_KEYS = [c.key for c in _TASKS.columns]
+_LOAD = Prepared(select(*_TASKS.columns, *APPLICATION_COLUMNS).select_from(with_application(_TASKS))
+                 .where(_TASKS.c.id == bindparam("b_id")))
 
 
 def load(session: Session, task_id: str) -> tuple[ExternalTask, Instance] | None:
@@ -100,17 +125,9 @@ def load(session: Session, task_id: str) -> tuple[ExternalTask, Instance] | None
     rows = _LOAD.rows(session, {"b_id": task_id})
     if not rows:
         return None
-    found, start = [], 0
-    for cls, keys in _LAYOUT:
-        values = dict(zip(keys, rows[0][start:start + len(keys)], strict=True))
-        start += len(keys)
-        held = session.identity_map.get(session.identity_key(cls, values["id"]))
-        found.append(held if held is not None else attach(session, cls, values))
-    row, instance, definition = found
-    if "definition" not in instance.__dict__:
-        set_committed_value(instance, "definition", definition)
-    notifications.remember_email(session, instance.applicant, rows[0][-1])
-    return row, instance
+    columns = dict(zip(_TASK_KEYS, rows[0][:len(_TASK_KEYS)], strict=True))
+    row = attach(session, ExternalTask, columns)
+    return row, attach_application(session, rows[0][len(_TASK_KEYS):])
 
 
 _CLOSE = Prepared(update(_TASKS).where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == OPEN,

@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session
 from engine.casework import applications, message_inputs, waiting
 from engine.casework.step import Step, advancing
 from engine.errors import Forbidden, InvalidData, InvalidInput, ProcessError
+from engine.integration import message_rows
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
+from engine.integration.message_rows import WaitingRow
 from engine.people.access import Actor
 from engine.services import definitions, office_rule
 from engine.storage import audit
@@ -85,15 +87,17 @@ def _start_events(session: Session, ctx: EngineContext, kind: str, name: str) ->
     return found
 
 
-def _deliver(session: Session, ctx: EngineContext, row: WaitingEvent, values: dict, *, actor: str,
-             audit_kind: str, extra: dict) -> Correlated:
+def _deliver(session: Session, ctx: EngineContext, row: WaitingEvent | WaitingRow, instance: Instance,
+             values: dict, *, actor: str, audit_kind: str, extra: dict) -> Correlated:
     """One delivery to a waiting application: its step, in the caller's transaction."""
-    instance = session.get(Instance, row.instance_id)
     with advancing(session, ctx, instance, actor=actor) as step:
         targets = waiting.find(step.workflow, row.kind, row.name, row.task_id)
         if not targets:  # the index is kept by every step, so only a concurrent step can have taken it away
             raise MismatchingMessageCorrelation(f"Application {instance.registration_no} no longer waits for the "
                                                 f"{row.kind} {row.name!r}.")
+        # The task table mirrors the ready human tasks, so these are the application's open rows: with none (a
+        # file waiting for a payment) finishing the step need not look them up.
+        step.others_open = set(runtime.ready_human_ids(step.workflow))
         waiting.deliver(ctx, targets[0], values)
         audit.record(session, audit_kind, actor=actor, at=ctx.now(), instance_id=instance.id,
                      element_id=row.element_id, name=row.name, data=values, **extra)
@@ -164,22 +168,28 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
               **typed.plain(process_variables_local, field="processVariablesLocal")}
     keys = {**typed.plain(correlation_keys, field="correlationKeys"),
             **typed.plain(local_correlation_keys, field="localCorrelationKeys")}
-    rows = waiting.matching(waiting.candidates(session, MESSAGE, name, business_key=business_key,
-                                               jurisdictions=caller.jurisdictions), keys)
+    # Each waiting row with its application, held here: the session keeps unchanged objects only weakly.
+    if business_key is not None:
+        found = message_rows.waiting_by_business_key(session, MESSAGE, name, business_key, caller.jurisdictions)
+    else:
+        found = [(row, session.get(Instance, row.instance_id))
+                 for row in waiting.candidates(session, MESSAGE, name, jurisdictions=caller.jurisdictions)]
+    applications_of = {id(row): instance for row, instance in found}
+    rows = waiting.matching([row for row, _ in found], keys)
     starts = [] if rows and not correlate_all or business_key is not None else \
         _start_events(session, ctx, MESSAGE, name)
     _check_count(name, business_key, keys, rows, starts, correlate_all)
     # Every receiver's variables are checked before the first delivery: a refusal changes nothing.
-    accepted = [message_inputs.accepted(session, session.get(Instance, row.instance_id).definition, row.element_id,
-                                        MESSAGE, name, values) for row in rows]
+    accepted = [message_inputs.accepted(session, applications_of[id(row)].definition, row.element_id, MESSAGE, name,
+                                        values) for row in rows]
     accepted_starts = [message_inputs.accepted(session, start.definition, start.element_id, MESSAGE, name, values)
                        for start in starts]
     extra = {"client": caller.name, "business_key": business_key, "correlation_keys": keys}
     results = []
     for row, data in zip(rows, accepted, strict=True):
-        results += _one(lambda row=row, data=data: _deliver(session, ctx, row, data, actor=caller.actor,
-                                                            audit_kind="message_correlated", extra=extra),
-                        alone=len(rows) + len(starts) == 1)
+        results += _one(lambda row=row, data=data: _deliver(
+            session, ctx, row, applications_of[id(row)], data, actor=caller.actor, audit_kind="message_correlated",
+            extra=extra), alone=len(rows) + len(starts) == 1)
     for start, data in zip(starts, accepted_starts, strict=True):
         results += _one(lambda start=start, data=data: _start(
             session, ctx, start, MESSAGE, name, data, actor=caller.actor, jurisdictions=caller.jurisdictions,
@@ -231,13 +241,15 @@ def signal(session: Session, ctx: EngineContext, caller: Caller, signal_name, *,
     extra = {"client": caller.name}
     results = []
     for row in rows:
+        instance = session.get(Instance, row.instance_id)
         try:
-            data = message_inputs.accepted(session, session.get(Instance, row.instance_id).definition,
-                                           row.element_id, SIGNAL, name, values, strict=False)
+            data = message_inputs.accepted(session, instance.definition, row.element_id, SIGNAL, name, values,
+                                           strict=False)
         except InvalidData:
             continue
-        results += _one(lambda row=row, data=data: _deliver(session, ctx, row, data, actor=caller.actor,
-                                                            audit_kind="signal_received", extra=extra), alone=False)
+        results += _one(lambda row=row, instance=instance, data=data: _deliver(
+            session, ctx, row, instance, data, actor=caller.actor, audit_kind="signal_received", extra=extra),
+            alone=False)
     for start in starts:
         try:
             data = message_inputs.accepted(session, start.definition, start.element_id, SIGNAL, name, values,
