@@ -5,15 +5,19 @@ copy list; its QR code opens the office's verification page; the stored bytes ne
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+import orjson
 import pytest
+from click.testing import CliRunner
 
+from api.cli import main as cli
 from engine.bpmn.compiler import SourceFile
 from engine.casework import applications, tasks
 from engine.documents import issued_letters
-from engine.errors import InvalidDefinition
+from engine.errors import Conflict, Forbidden, InvalidDefinition
 from engine.forms.schemas import FormSource
-from engine.services import definitions
+from engine.services import definitions, letter_templates
 from engine.services.letter_templates import tanggal
 from engine.storage.models import Event, IssuedLetter
 from tests import samples
@@ -23,6 +27,7 @@ from tests.engine.conftest import (
     HEAD,
     REVIEWER,
     SINJAI_FISHERIES,
+    SUPERVISOR,
     VERIFIER,
     diagram,
     form_uploads,
@@ -255,3 +260,55 @@ def test_the_bundled_templates_lint_clean(ctx):
                                     definitions.form_source(ctx, path))
         assert [p for p in compiled.problems if p.code.startswith("letter_")] == []
         assert compiled.meta["letter"]["file"] == f"{key}.html"
+
+
+def test_lincah_deploy_takes_the_letter_beside_the_diagram_and_refuses_a_bad_one_with_its_line(db, tmp_path):
+    folder = tmp_path / "processes"
+    (folder / "forms").mkdir(parents=True)
+    (folder / "letters").mkdir()
+    (folder / "trial.bpmn").write_text(ISSUING, encoding="utf-8")
+    for key, schema in TRIAL_FORMS.items():
+        (folder / "forms" / f"{key}.json").write_text(orjson.dumps(schema).decode(), encoding="utf-8")
+    env = {"LINCAH_DATABASE_URL": db.url, "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")}
+    (folder / "letters" / "trial_permit.html").write_text("<p>{{ data.area }}</p>\n<p>{{ data.aera }}</p>")
+    refused = CliRunner().invoke(cli, ["deploy", str(folder)], env=env)
+    assert refused.exit_code == 1
+    assert "trial_permit.html:2: trial_permit: error:" in refused.output and "'aera'" in refused.output
+    (folder / "letters" / "trial_permit.html").write_text(TRIAL_LETTER)
+    (folder / "letters" / "trial_permit.css").write_text("h1 { font-size: 14pt; }")
+    deployed = CliRunner().invoke(cli, ["deploy", str(folder)], env=env)
+    assert deployed.exit_code == 0, deployed.output
+    with db.transaction() as session:
+        definition = definitions.latest_published(session, "trial_permit")
+        files = letter_templates.stored(session, definition.meta["letter"]["sha256"])
+        assert files.html == TRIAL_LETTER and files.css == "h1 { font-size: 14pt; }"
+
+
+def test_the_signers_draft_is_watermarked_and_stores_nothing(db, ctx):
+    _deploy_trial(db, ctx)
+    iid = _start(db, ctx, "trial_permit", {"holder_name": "Nelayan Bersatu"})
+    with db.transaction() as session:
+        instance = session.get(applications.Instance, iid)
+        draft = issued_letters.draft(session, ctx, instance, {"holder_name": "Nelayan Bersatu", "area": "WPP 713"},
+                                     signer="kadis")
+        assert issued_letters.of(session, iid) is None
+    text = text_of_pdf(draft)
+    assert "DRAF" in text and "Pemegang: Nelayan Bersatu" in text and f"NIP. {NIP}" in text
+
+
+def test_a_letter_past_its_validity_is_expired_and_a_revoked_one_says_so(db, ctx, clock):
+    _deploy_trial(db, ctx)
+    iid = _start(db, ctx, "trial_permit", {"holder_name": "Nelayan Bersatu"})
+    _step(db, ctx, iid, "approve", HEAD, {"area": "WPP 713"})
+    with db.transaction() as session:
+        instance = session.get(applications.Instance, iid)
+        letter = issued_letters.of(session, iid)
+        assert issued_letters.status(ctx, letter, instance) == "valid"
+        clock.advance(timedelta(days=200))  # P6M from the issue date
+        assert issued_letters.status(ctx, letter, instance) == "expired"
+        with pytest.raises(Forbidden):
+            issued_letters.revoke(session, ctx, instance, HEAD, "Data palsu")
+        issued_letters.revoke(session, ctx, instance, SUPERVISOR, "Data kapal palsu")
+        assert issued_letters.status(ctx, letter, instance) == "revoked"
+        with pytest.raises(Conflict):
+            issued_letters.revoke(session, ctx, instance, SUPERVISOR, "Sekali lagi")
