@@ -8,6 +8,7 @@ A 88.31–100, B 76.61–88.30, C 65.00–76.60, D 25.00–64.99. One response p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -102,13 +103,39 @@ def _index(service: str | None, rows: list[dict]) -> Index:
     return result
 
 
-def indexes(session: Session, actor: Actor) -> tuple[Index, list[Index]]:
-    """The index over every response the actor may see, then per service (by key)."""
+@dataclass(frozen=True)
+class SurveyFilter:
+    """Which responses: one service or all; submitted in ``[date_from, date_to)`` (both optional); with a rating —
+    a response's own mean of its nine answers, rounded half up to 1–4 — for reading comments."""
+
+    service: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    rating: int | None = None
+
+
+def require_reader(actor: Actor) -> None:
     if not actor.has_role(MANAGER, SUPERVISOR, ADMIN):
         raise Forbidden("The satisfaction index is for managers, supervisors and administrators.")
-    query = select(SurveyResponse.service_key, SurveyResponse.answers)
+
+
+def visible(query, actor: Actor, filters: SurveyFilter):
+    """``query`` narrowed to the actor's offices and the filter's service and period."""
     if ALL_JURISDICTIONS not in actor.jurisdictions:
         query = query.where(SurveyResponse.jurisdiction.in_(sorted(actor.jurisdictions)))
+    if filters.service:
+        query = query.where(SurveyResponse.service_key == filters.service)
+    if filters.date_from is not None:
+        query = query.where(SurveyResponse.submitted_at >= filters.date_from)
+    if filters.date_to is not None:
+        query = query.where(SurveyResponse.submitted_at < filters.date_to)
+    return query
+
+
+def indexes(session: Session, actor: Actor, filters: SurveyFilter = SurveyFilter()) -> tuple[Index, list[Index]]:
+    """The index over every response the actor may see (of the filter's service and period), then per service."""
+    require_reader(actor)
+    query = visible(select(SurveyResponse.service_key, SurveyResponse.answers), actor, filters)
     by_service: dict[str, list[dict]] = {}
     for service, answers in session.execute(query):
         by_service.setdefault(service, []).append(answers)

@@ -9,7 +9,7 @@ from engine.reporting import satisfaction
 from engine.storage.models import SurveyResponse
 from tests.web.conftest import apply, page
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture
-from tests.web.test_permits import _issue
+from tests.web.test_permits import issue as _issue
 
 pytestmark = pytest.mark.usefixtures("deployed", "studio_people")
 
@@ -72,6 +72,32 @@ def test_the_manager_reads_the_index_per_service(visitor, db):
     tree = page(visitor("mira").get("/manager/satisfaction"))
     (row,) = tree.cssselect("tr[data-service=research_permit]")
     # eight items at 4 and one at 3: mean 3.8889 × 25 = 97.22, grade A
-    assert row.cssselect(".ikm")[0].text_content() == "97.22" and row.cssselect(".grade")[0].text_content() == "A"
+    # in the page's language: a decimal comma in Indonesian, a point in English
+    assert row.cssselect(".ikm")[0].text_content() == "97,22" and row.cssselect(".grade")[0].text_content() == "A"
+    english = page(visitor("mira").english().get("/manager/satisfaction"))
+    assert english.cssselect("tr[data-service=research_permit] .ikm")[0].text_content() == "97.22"
     assert "Izin Penelitian" in row.text_content()
     assert visitor("andi").get("/manager/satisfaction").status_code in (302, 403)
+
+
+def test_the_manager_reads_comments_filtered_by_service_period_and_rating(visitor, db):
+    kind, harsh = _issue(visitor, db), _issue(visitor, db)
+    andi = visitor("andi")
+    andi.post(f"/applications/{kind}/survey", {**_answers(4), "comment": "Petugas ramah dan cepat"})
+    andi.post(f"/applications/{harsh}/survey",
+              {**_answers(1), "requirements": "2", "comment": "Syarat <b>terlalu</b> banyak"})
+    mira = visitor("mira")
+    comments = page(mira.get("/manager/satisfaction")).cssselect(".survey-comment")
+    assert sorted(c.get("data-rating") for c in comments) == ["1", "4"]
+    low = page(mira.get("/manager/satisfaction?rating=1")).cssselect(".survey-comment")
+    assert len(low) == 1 and low[0].cssselect(".comment-text")[0].text_content() == "Syarat <b>terlalu</b> banyak"
+    assert "rata-rata 1,11" in low[0].cssselect(".comment-rating")[0].text_content()
+    with db.transaction() as session:
+        month = session.query(SurveyResponse).first().submitted_at.strftime("%Y-%m")
+    assert len(page(mira.get(f"/manager/satisfaction?month={month}&service=research_permit"))
+               .cssselect(".survey-comment")) == 2
+    other = page(mira.get("/manager/satisfaction?month=2020-01"))
+    assert not other.cssselect(".survey-comment") and not other.cssselect("tr[data-service]")
+    assert page(mira.get("/manager/satisfaction?service=fishing_vessel_permit")).cssselect(".survey-comment") == []
+    wrong = mira.get("/manager/satisfaction?month=2026-13&rating=9")
+    assert wrong.status_code == 200 and len(page(wrong).cssselect(".survey-comment")) == 2

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from engine.casework import staff
 from engine.errors import InvalidInput
 from engine.people.access import ALL_JURISDICTIONS, MANAGER, SUPERVISOR
-from engine.reporting import dashboard, reports
+from engine.reporting import dashboard, outcomes, reports
 from engine.reporting.dashboard import Period
 from engine.services import definitions
 
@@ -120,7 +120,14 @@ def manager_dashboard():
     board = _build(filters)
     return render("web/manager/dashboard.html", board=board, filters=filters, qs=_query_string(filters),
                   period_label=_period_label(board.period), trend=_trend_data(board.trend),
+                  outcomes=_outcomes(board, filters["service"], filters),
                   hours=hours, share=share, offices=_offices(board.report), office_choices=_office_choices())
+
+
+def _outcomes(board: dashboard.Dashboard, service: str | None, filters: dict) -> outcomes.Outcomes:
+    """How files and decisions ended, for the board's period, service and office (``engine.reporting.outcomes``)."""
+    return outcomes.outcomes(db(), ctx(), current_actor(), reports.ReportQuery(
+        service=service, jurisdiction=filters["office"], date_from=board.period.start, date_to=board.period.end))
 
 
 def _offices(report: reports.SlaReport) -> list[str]:
@@ -144,7 +151,7 @@ def manager_service(key: str):
                   steps=steps, by_office=[r for r in board.report.steps_by_jurisdiction if r.service == key],
                   heat=heat, heat_config=config, filters=filters,
                   qs=_query_string({**filters, "service": key}), period_label=_period_label(board.period),
-                  hours=hours, share=share)
+                  hours=hours, share=share, outcomes=_outcomes(board, key, filters))
 
 
 @bp.route("/manager/overdue")
