@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidInput
+from engine.errors import Conflict, InvalidInput
 from engine.messaging import notifications
 from engine.people.access import Actor
 from engine.storage import audit
@@ -114,9 +115,14 @@ def save(session: Session, ctx: EngineContext, actor: Actor, scope: str, pairs) 
                                    "shorten the longest texts."), {"num": MAX_BYTES // 1024}), {"fields": size})
     now = ctx.now()
     expires = now + timedelta(days=ctx.settings.draft_lifetime_days)
-    draft = session.scalar(select(FormDraft).where(FormDraft.owner == actor.username, FormDraft.scope == scope)
-                           .with_for_update())
-    if draft is None:
+    for _attempt in range(3):
+        draft = session.scalar(select(FormDraft).where(FormDraft.owner == actor.username, FormDraft.scope == scope)
+                               .with_for_update())
+        if draft is not None:
+            draft.fields, draft.size, draft.updated_at, draft.expires_at = fields, size, now, expires
+            draft.expiry_notified_at = None
+            session.flush()
+            break
         held = session.scalar(select(func.count(FormDraft.id)).where(FormDraft.owner == actor.username,
                                                                      FormDraft.expires_at > now)) or 0
         if held >= MAX_DRAFTS:
@@ -124,11 +130,15 @@ def save(session: Session, ctx: EngineContext, actor: Actor, scope: str, pairs) 
                                        "discard some of them first."), {"num": MAX_DRAFTS}), {"scope": scope})
         draft = FormDraft(owner=actor.username, scope=scope, fields=fields, size=size, created_at=now,
                           updated_at=now, expires_at=expires)
-        session.add(draft)
+        try:
+            with session.begin_nested():  # two tabs saving the first draft at once: the second updates it
+                session.add(draft)
+                session.flush()
+            break
+        except IntegrityError:
+            continue
     else:
-        draft.fields, draft.size, draft.updated_at, draft.expires_at = fields, size, now, expires
-        draft.expiry_notified_at = None
-    session.flush()
+        raise Conflict(Text(N_("The draft was saved from another tab at the same moment. Type on; it saves again.")))
     _keep_uploads(session, actor, draft, fields)
     return draft
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.casework import drafts, tasks
-from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.people.access import APPLICANT, OFFICER, SUPERVISOR, may_work
 from engine.services import definitions
 
@@ -56,6 +56,8 @@ def save_draft():
         return jsonify({"error": _("This form cannot keep a draft.")}), 404
     except InvalidInput as refused:
         return jsonify({"error": refused.localized(i18n.lang())}), 422
+    except Conflict as raced:
+        return jsonify({"error": raced.localized(i18n.lang())}), 409
     return jsonify({"saved_at": draft.updated_at.isoformat(), "saved_text": i18n.when(draft.updated_at)})
 
 
