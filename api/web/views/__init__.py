@@ -17,6 +17,7 @@ from . import (
     files,
     incidents,
     manager,
+    model_upload,
     notify_settings,
     password_reset,
     permits,
@@ -26,5 +27,5 @@ from . import (
 )
 
 __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
-           "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager",
+           "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager", "model_upload",
            "notify_settings", "password_reset", "permits", "public", "satisfaction", "work"]
