@@ -54,11 +54,14 @@ def form_source(ctx: EngineContext, bpmn_path: Path | None = None, forms_dir: Pa
     return FormSource(uploads, folders)
 
 
-def letter_source(forms: FormSource) -> LetterSource:
-    """A service's letter template is ``letters/<key>.html`` beside the forms folders used (``processes/letters``
-    for ``processes/forms``), or an upload named ``letter.html`` among the form uploads."""
-    upload = forms.uploads.get("letter.html")
-    return LetterSource(upload, [folder.parent for folder in forms.folders], forms.uploads.get("letter.css"),
+def letter_source(ctx: EngineContext, forms: FormSource) -> LetterSource:
+    """A service's letter template is an upload named ``letter.html`` among the form uploads, else
+    ``letters/<key>.html`` beside the forms folders used (``processes/letters`` for ``processes/forms``); where the
+    forms come from the installation's ``forms/`` (the web modeler), from its ``processes/letters``."""
+    folders = [folder.parent for folder in forms.folders]
+    if any(folder.resolve() == Path(ctx.settings.forms_dir).resolve() for folder in forms.folders):
+        folders.append(Path(ctx.settings.processes_dir))
+    return LetterSource(forms.uploads.get("letter.html"), folders, forms.uploads.get("letter.css"),
                         upload_name="upload:letter.html")
 
 
@@ -67,7 +70,7 @@ def lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], for
     """Check the files; what is deployed is exactly what was checked, so a file that lints clean deploys, and one
     the deploy refuses is refused here with the same problems. Never raises: whatever the files hold, the answer
     is a compiled definition or located problems (``engine.services.preparation``)."""
-    letters = letters if letters is not None else letter_source(forms)
+    letters = letters if letters is not None else letter_source(ctx, forms)
     return preparation.guarded(main, lambda: _lint(ctx, main, supporting, forms, letters))
 
 
@@ -193,7 +196,7 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
            forms: FormSource, *, actor: str | None, publish: bool = True,
            letters: LetterSource | None = None) -> DeployResult:
     """Deploy a BPMN file as a new version of its service; raise ``InvalidDefinition`` with the problems."""
-    letters = letters if letters is not None else letter_source(forms)
+    letters = letters if letters is not None else letter_source(ctx, forms)
     compiled = lint(ctx, main, supporting, forms, letters)
     if not compiled.ok:
         problems = [p.to_dict() for p in compiled.problems.sorted()]

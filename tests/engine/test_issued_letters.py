@@ -312,3 +312,12 @@ def test_a_letter_past_its_validity_is_expired_and_a_revoked_one_says_so(db, ctx
         assert issued_letters.status(ctx, letter, instance) == "revoked"
         with pytest.raises(Conflict):
             issued_letters.revoke(session, ctx, instance, SUPERVISOR, "Sekali lagi")
+
+
+def test_a_diagram_deployed_from_the_web_modeler_keeps_the_installations_letter(ctx):
+    """The modeler's forms come from the installation's forms/, so its letters from the installation's
+    processes/letters: editing the research permit in the modeler does not lose its letter."""
+    path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
+    compiled = definitions.lint(ctx, SourceFile("diagram.bpmn", path.read_bytes()), [],
+                                FormSource({}, [ctx.settings.forms_dir]))
+    assert compiled.ok and compiled.meta["letter"]["file"] == "research_permit.html"
