@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from flask import Response
 
 from engine.people.access import MANAGER, SUPERVISOR
-from engine.reporting import reports, satisfaction
+from engine.reporting import outcomes, reports, satisfaction, survey_comments
 from engine.reporting.reports import ReportQuery
 
 from ..auth import current_actor, login_required
 from ..json_body import Blueprint
+from ..schemas.outcomes import CommentArgs, CommentList, OutcomeArgs, OutcomesSchema
 from ..schemas.reports import OverdueArgs, OverduePage, SlaReportArgs, SlaReportSchema
 from ..schemas.satisfaction import SatisfactionReport
 from ..unit_of_work import engine_context, session
@@ -91,3 +92,31 @@ def satisfaction_index():
     index (mean × 25) and its grade."""
     overall, per_service = satisfaction.indexes(session(), current_actor())
     return {"overall": vars(overall), "services": [vars(index) for index in per_service]}
+
+
+@blp.route("/outcomes")
+@login_required(MANAGER, SUPERVISOR)
+@blp.arguments(OutcomeArgs, location="query")
+@blp.response(200, OutcomesSchema)
+def outcome_report(args):
+    """How files ended per service — issued, rejected, withdrawn, each with its own count within SLA — with the time
+    they waited for the applicant apart from the office's; and each step's decisions by meaning."""
+    db = session()
+    actor = current_actor()
+    reports.check_filters(db, actor, service=args.get("service"), jurisdiction=args.get("jurisdiction"))
+    query = ReportQuery(service=args.get("service"), jurisdiction=args.get("jurisdiction"),
+                        date_from=_instant(args.get("date_from"), end=False),
+                        date_to=_instant(args.get("date_to"), end=True))
+    return outcomes.outcomes(db, engine_context(), actor, query).as_dict()
+
+
+@blp.route("/satisfaction/comments")
+@login_required(MANAGER, SUPERVISOR)
+@blp.arguments(CommentArgs, location="query")
+@blp.response(200, CommentList)
+def survey_comment_list(args):
+    """What applicants wrote in the survey, newest first (at most 200), by service, period and rating."""
+    chosen = satisfaction.SurveyFilter(service=args.get("service"), rating=args.get("rating"),
+                                       date_from=_instant(args.get("date_from"), end=False),
+                                       date_to=_instant(args.get("date_to"), end=True))
+    return {"items": [vars(c) for c in survey_comments.comments(session(), current_actor(), chosen)]}
