@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -80,7 +81,14 @@ class SigningCA:
                                                      serialization.BestAvailableEncryption(passphrase))
 
     def validate(self, pdf: bytes):
-        """pyHanko's own validation of the one signature in ``pdf``, trusting only this CA's root."""
+        """pyHanko's own validation of the one signature in ``pdf``, trusting only this CA's root.
+
+        In a thread of its own: pyHanko runs its validation in an event loop of its own, which cannot start in a
+        thread already running one (Playwright's sync API runs one in the test's thread)."""
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(self._validate, pdf).result()
+
+    def _validate(self, pdf: bytes):
         root = asn1_x509.Certificate.load(self.cert.public_bytes(serialization.Encoding.DER))
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         assert len(reader.embedded_signatures) == 1, "the letter carries exactly one signature"

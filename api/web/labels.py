@@ -58,6 +58,10 @@ EVENT = {
     "timer_fired": _l("Timer fired"),
     "incident": _l("Incident: a program outside could not do the step"),
     "incident_retried": _l("Incident retried"),
+    "permit_number_reserved": _l("Permit number reserved for the letter"),
+    "letter_issued": _l("Permit letter stored"),
+    "letter_signed": _l("Permit letter signed electronically"),
+    "signing_failed": _l("Signing failed: the step stays open"),
 }
 
 TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _l("Completed"),

@@ -34,6 +34,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.people import offices, profiles
 from engine.storage import audit
 from engine.storage.models import Event, Instance, Task
+from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -126,7 +127,7 @@ def sign_on_approval(session: Session, ctx: EngineContext, task: Task, instance:
     try:
         signer = signer_from_settings(ctx.settings)
         if signer is not None and signer.needs_credentials and not credentials.given:
-            raise SigningFailed("Type your NIK and your BSrE passphrase to sign.")
+            raise SigningFailed(Text(N_("Type your NIK and your BSrE passphrase to sign.")))
 
         def sign(pdf: bytes) -> bytes:
             return pdf if signer is None else signer.sign(pdf, identity, credentials)
@@ -134,8 +135,10 @@ def sign_on_approval(session: Session, ctx: EngineContext, task: Task, instance:
         with session.begin_nested():
             issued_letters.issue(session, ctx, instance, letter_data, actor=actor, sign=sign)
     except SigningFailed as failed:
+        reason = failed.reason
         audit.record(session, "signing_failed", actor=actor, at=ctx.now(), instance_id=instance.id, task_id=task.id,
-                     element_id=task.element_id, permit_number=number, reason=failed.reason)
+                     element_id=task.element_id, permit_number=number, reason=str(reason),
+                     reason_id=getattr(reason, "id", None), reason_params=getattr(reason, "params", None))
         raise SigningFailed(failed.reason, element_id=task.element_id) from failed
     audit.record(session, "letter_signed", actor=actor, at=ctx.now(), instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id, permit_number=number,

@@ -295,7 +295,7 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     # The verifier approves the revised file; the head of office signs.
     desk.goto("/inbox")
     desk.click(f"text={registration_no}")
-    expect(desk.locator(".summary")).to_contain_text("rekomendasi-bertanda-tangan.pdf")
+    expect(desk.locator(".work-file .summary")).to_contain_text("rekomendasi-bertanda-tangan.pdf")
     tour.look(desk)
     for box in desk.locator("input[name=checklist]").all():  # approving needs every document ticked
         box.check()

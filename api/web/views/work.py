@@ -14,17 +14,19 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.casework import applications, drafts, inbox, staff, tasks, use_cases
+from engine.documents.signing.port import SigningFailed
 from engine.errors import Conflict, InvalidData, InvalidInput
 from engine.people.access import OFFICER, SUPERVISOR, may_work
 from engine.reporting import queue_counts, timeline, tracking
 from engine.texts import Text
 
-from .. import i18n, records  # noqa: F401 - records: what each step recorded, in the files' history
+from .. import file_summary, i18n, records  # noqa: F401 - what each step recorded: history and file summary
 from ..blueprint import bp
 from ..instructions import render as instructions_html
 from ..labels import sla_badge
 from ..pages import FormPage, ctx, db, decision_buttons, engine_step, render, service_names
 from ..security import current_actor, safe_next, signed_in
+from . import signing
 from .applicant import _start_form, _step_names
 from .drafts import discard_sent, restore
 from .public import steps_of
@@ -127,7 +129,8 @@ def _task_form(opened) -> FormPage:
     return FormPage(form.schema if form else None, form.ui_schema if form else None)
 
 
-def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None = None, draft: dict | None = None):
+def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None = None, draft: dict | None = None,
+          signing_error: str | None = None):
     """The task page: for the applicant a revision request on a phone; for officers the whole file beside the
     form."""
     actor = current_actor()
@@ -142,8 +145,10 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
                "decisions": decision_buttons(task, instance.definition),
                "draft": draft or {"scope": drafts.scope_for_task(task.id), "restored_at": None}}
     # spiff-arena's instructionsForEndUser, filled from the step's data and rendered with HTML off
-    step = (instance.definition.meta.get("tasks") or {}).get(task.element_id) or {}
-    context["instructions"] = instructions_html(step.get("instructions"), opened.data)
+    meta = instance.definition.meta
+    step = (meta.get("tasks") or {}).get(task.element_id) or {}
+    text = step.get("instructions") or (meta.get("instructions") or {}).get(task.element_id)
+    context["instructions"] = instructions_html(text, opened.data)
     if task.for_applicant:
         context["note"] = timeline.last_note_before(events, task)
         return render("web/task_applicant.html", http_status, **context)
@@ -163,7 +168,10 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
         can_unclaim=is_open and task.assignee is not None and (task.assignee == actor.username or supervising),
         can_work=is_open and may and task.assignee in (None, actor.username),
         assignable=staff.assignable_to(db(), task.id, actor) if is_open and supervising else [],
-        permit_number=opened.data.get("permit_number"))
+        permit_number=opened.data.get("permit_number"),
+        signing=signing.panel(opened), signing_error=signing_error)
+    if context["signing"] and context["signing"]["credentials"]:
+        context["draft"] = None  # the NIK and passphrase typed here are never kept as a form draft
     g.staff_page = True
     return render("web/task_officer.html", http_status, **context)
 
@@ -229,12 +237,15 @@ def complete(task_id: str):
         return _page(opened, page, 422)
     try:
         with engine_step():
-            instance, _open = use_cases.complete_task(db(), ctx(), task_id, actor, data=page.data,
+            instance, _open = use_cases.complete_task(db(), ctx(), task_id, actor,
+                                                     data={**page.data, **signing.credentials(request.form)},
                                                      decision=decision if choices else None,
                                                      expected_revision=revision)
     except (InvalidData, InvalidInput) as exc:
         page.refused(exc)
         return _page(opened, page, 422)
+    except SigningFailed as failed:  # the step stays open; the reserved number and the audited failure are kept
+        return _page(opened, page, 422, signing_error=failed.localized(i18n.lang()))
     except Conflict as refused:
         db().refresh(opened.instance)
         db().refresh(opened.task)

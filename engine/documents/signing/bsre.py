@@ -16,6 +16,7 @@ import re
 import urllib3
 
 from engine.documents.signing.port import Credentials, SignerIdentity, SigningFailed
+from engine.texts import N_, Text
 
 log = logging.getLogger("lincah.signing")
 
@@ -35,9 +36,9 @@ class BsreSigner:
 
     def sign(self, pdf: bytes, signer: SignerIdentity, credentials: Credentials | None = None) -> bytes:
         if credentials is None or not credentials.given:
-            raise SigningFailed("Type your NIK and your BSrE passphrase to sign.")
+            raise SigningFailed(Text(N_("Type your NIK and your BSrE passphrase to sign.")))
         if not _NIK.fullmatch(credentials.nik):
-            raise SigningFailed("NIK: type the 16 digits of your NIK as registered with BSrE.")
+            raise SigningFailed(Text(N_("NIK: type the 16 digits of your NIK as registered with BSrE.")))
         try:
             response = self._pool.request(
                 "POST", f"{self.base_url}/api/sign/pdf", headers=self._auth,
@@ -46,18 +47,18 @@ class BsreSigner:
                 timeout=urllib3.Timeout(total=self.timeout))
         except urllib3.exceptions.HTTPError as exc:
             log.warning("BSrE unreachable: %s", type(exc).__name__)
-            raise SigningFailed(f"The signature service BSrE ({self.base_url}) did not answer; the letter is not "
-                                "signed. Try again in a few minutes.") from exc
+            raise SigningFailed(Text(N_("The signature service BSrE (%(url)s) did not answer; the letter is not "
+                                        "signed. Try again in a few minutes."), {"url": self.base_url})) from exc
         body = response.data
         if response.status == 200 and body.startswith(b"%PDF"):
             return body
         error, code = _refusal(body)
         log.info("BSrE refused to sign: HTTP %s, status_code %s", response.status, code)
         if code in _WRONG_CREDENTIALS or response.status in (400, 401, 403) and error:
-            raise SigningFailed(f"BSrE refused to sign: {error or 'NIK or passphrase not accepted'}. Check your NIK "
-                                "and passphrase and try again.")
-        raise SigningFailed(f"BSrE could not sign the letter (HTTP {response.status}"
-                            f"{': ' + error if error else ''}); the letter is not signed. Try again later.")
+            raise SigningFailed(Text(N_("BSrE refused to sign: %(error)s. Check your NIK and passphrase and try "
+                                        "again."), {"error": error or "NIK/passphrase"}))
+        raise SigningFailed(Text(N_("BSrE could not sign the letter (HTTP %(status)s: %(error)s); the letter is not "
+                                    "signed. Try again later."), {"status": response.status, "error": error or "-"}))
 
 
 def _refusal(body: bytes) -> tuple[str, int | None]:

@@ -7,6 +7,7 @@ from engine.config import Settings
 from engine.documents.signing.bsre import BsreSigner
 from engine.documents.signing.pades import PadesSigner
 from engine.documents.signing.port import DocumentSigner, SigningFailed
+from engine.texts import N_, Text
 
 
 def signer_from_settings(settings: Settings) -> DocumentSigner | None:
@@ -17,7 +18,7 @@ def signer_from_settings(settings: Settings) -> DocumentSigner | None:
         name = settings.signing_passphrase_secret
         passphrase = settings.connector_secret_values.get(name) if name else None
         if name and passphrase is None:
-            raise SigningFailed(f"LINCAH_SIGNING_PASSPHRASE_SECRET names {name}, but LINCAH_SECRET_{name} is not "
-                                "set; ask the administrator to set it.")
+            raise SigningFailed(Text(N_("LINCAH_SIGNING_PASSPHRASE_SECRET names %(name)s, but LINCAH_SECRET_%(name)s "
+                                        "is not set; ask the administrator to set it."), {"name": name}))
         return PadesSigner.from_file(settings.signing_pkcs12, passphrase, tsa_url=settings.signing_tsa_url)
     return None

@@ -17,6 +17,7 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
 
 from engine.documents.signing.port import Credentials, SignerIdentity, SigningFailed
+from engine.texts import N_, Text
 
 log = logging.getLogger("lincah.signing")
 
@@ -35,13 +36,17 @@ def sign_with(key: signers.Signer, pdf: bytes, signer: SignerIdentity, *, tsa_ur
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         out = signers.sign_pdf(writer, meta, signer=key, timestamper=timestamper)
     except (PdfError, ValueError) as exc:
-        raise SigningFailed(f"The letter's PDF could not be signed ({exc}); render the draft again and retry.") \
-            from exc
+        raise SigningFailed(Text(N_("The letter's PDF could not be signed (%(error)s); render the draft again and "
+                                    "retry."), {"error": str(exc)[:200]})) from exc
     except (SigningError, timestamps.TimestampRequestError, OSError) as exc:
         log.warning("signing failed: %s", type(exc).__name__)
-        where = f"the timestamp authority {tsa_url}" if tsa_url else "the signing key"
-        raise SigningFailed(f"The signature could not be made: {where} did not answer as expected "
-                            f"({type(exc).__name__}); try again, or ask the administrator to check it.") from exc
+        if tsa_url:
+            raise SigningFailed(Text(N_("The signature could not be made: the timestamp authority %(url)s did not "
+                                        "answer as expected (%(error)s); try again, or ask the administrator to check "
+                                        "it."), {"url": tsa_url, "error": type(exc).__name__})) from exc
+        raise SigningFailed(Text(N_("The signature could not be made: the signing key did not work (%(error)s); "
+                                    "ask the administrator to check the office certificate."),
+                                 {"error": type(exc).__name__})) from exc
     return out.getvalue()
 
 
@@ -61,17 +66,18 @@ class PadesSigner:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise SigningFailed(f"The office certificate {path} (LINCAH_SIGNING_PKCS12) cannot be read "
-                                f"({exc.strerror}); ask the administrator to install it.") from exc
+            raise SigningFailed(Text(N_("The office certificate %(path)s (LINCAH_SIGNING_PKCS12) cannot be read "
+                                        "(%(error)s); ask the administrator to install it."),
+                                     {"path": str(path), "error": exc.strerror or type(exc).__name__})) from exc
         return cls(data, passphrase, tsa_url=tsa_url)
 
     def _key(self) -> signers.SimpleSigner:
         try:
             return signers.SimpleSigner.load_pkcs12_data(self._pkcs12, other_certs=(), passphrase=self._passphrase)
         except ValueError as exc:
-            raise SigningFailed("The office certificate (LINCAH_SIGNING_PKCS12) could not be opened: its passphrase "
-                                "(the secret LINCAH_SIGNING_PASSPHRASE_SECRET names) is wrong or the file is not "
-                                "PKCS#12; ask the administrator to check both.") from exc
+            raise SigningFailed(Text(N_("The office certificate (LINCAH_SIGNING_PKCS12) could not be opened: its "
+                                        "passphrase (the secret LINCAH_SIGNING_PASSPHRASE_SECRET names) is wrong or "
+                                        "the file is not PKCS#12; ask the administrator to check both."))) from exc
 
     def sign(self, pdf: bytes, signer: SignerIdentity, credentials: Credentials | None = None) -> bytes:
         return sign_with(self._key(), pdf, signer, tsa_url=self.tsa_url)
