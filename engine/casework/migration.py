@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 
 import orjson
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from engine.casework import external_outbox, projection, waiting
 from engine.errors import Conflict, InvalidData
 from engine.services import definitions
-from engine.storage import audit
+from engine.storage import audit, sql
 from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate
 from engine.workflow import runtime
 
@@ -51,6 +51,13 @@ class Plan:
     source: int
     target: int
     mapping: dict[str, str | None] = field(default_factory=dict)
+    # The two versions' rows, read once per plan: a batch judges and moves thousands of applications with them.
+    _versions: tuple | None = field(default=None, repr=False, compare=False)
+
+    def versions(self, session: Session) -> tuple[ServiceDefinition, ServiceDefinition]:
+        if self._versions is None:
+            self._versions = _versions(session, self.service, self.source, self.target)
+        return self._versions
 
     def reversed(self) -> Plan:
         back = {new: old for old, new in self.mapping.items() if new is not None}
@@ -109,10 +116,9 @@ def _versions(session: Session, service: str, source: int, target: int):
 
 def judge(session: Session, ctx: EngineContext, plan: Plan, instance: Instance) -> Verdict:
     """Whether ``instance`` can move under ``plan``, and why not (nothing is changed)."""
-    target = definitions.get_version(session, plan.service, plan.target)
     tasks = orjson.loads(instance.state)["tasks"] if instance.state else {}
     steps = sorted({t["task_spec"] for t in tasks.values() if t["state"] & _LIVE and _is_element(t)})
-    reasons = _reasons(session, ctx, plan, instance, target, tasks)
+    reasons = _reasons(session, ctx, plan, instance, tasks)
     return Verdict(instance.id, instance.registration_no, steps, reasons)
 
 
@@ -132,11 +138,10 @@ def _is_element(task: dict) -> bool:
     return not (name in ("Root", "Start", "End") or name.endswith((".EndJoin", "]")))
 
 
-def _reasons(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, target: ServiceDefinition,
-             tasks: dict) -> list[str]:
+def _reasons(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, tasks: dict) -> list[str]:
     if instance.status != "running":
         return [f"it is {instance.status}, not running"]
-    source = definitions.get_version(session, plan.service, plan.source)
+    source, target = plan.versions(session)
     if instance.definition_id != source.id:
         return [f"it is not on version {plan.source}"]
     spec, _ = ctx.codec.load_spec(target.id, lambda: target.spec_json)
@@ -216,24 +221,28 @@ def move(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, *
     if not verdict.movable:
         raise Conflict(f"Application {instance.registration_no} cannot move to version {plan.target}: "
                        + "; ".join(verdict.reasons) + ".")
-    target = definitions.get_version(session, plan.service, plan.target)
+    _, target = plan.versions(session)
     state = orjson.loads(instance.state)
     _keep_reached(state["tasks"], plan.mapping)
     spec, subprocess_specs = ctx.codec.load_spec(target.id, lambda: target.spec_json)
     workflow = ctx.codec.load_state(orjson.dumps(state).decode(), spec, subprocess_specs, ctx.script_engine)
     _predict(workflow)
     timers_before = runtime.next_timer_at(workflow)
-    runtime.save(session, ctx, instance, workflow, definition_id=target.id)
-    session.expire(instance, ["definition"])
-    _retitle_open_rows(session, ctx, instance, workflow, plan.mapping)
-    projection.reconcile(session, ctx, instance, workflow)
-    external_outbox.sync(session, ctx, instance, workflow)
-    waiting.sync(session, ctx, instance, workflow)
+    rows = session.execute(_OPEN_ROWS, {"b_instance_id": instance.id}).all()
+    with sql.batch(session):  # the writes below go to PostgreSQL in one round trip
+        runtime.save(session, ctx, instance, workflow, definition_id=target.id)
+        # Nothing ran, so the ready tasks are the ones there were: their rows stay, with B's settings.
+        _retitle_open_rows(session, target, workflow, rows)
+        external_outbox.sync(session, ctx, instance, workflow)
+        waiting.sync(session, ctx, instance, workflow)
+        _record(session, ctx, plan, instance, target, kind=kind, actor=actor, note=note, timer=timers_before)
+
+
+def _record(session, ctx, plan, instance, target, *, kind, actor, note, timer) -> None:
     audit.record(session, kind, actor=actor, at=ctx.now(), instance_id=instance.id,
                  definition_id=target.id, service=plan.service, from_version=plan.source,
                  to_version=plan.target, mapping={k: v for k, v in plan.mapping.items() if v != k},
-                 revision=instance.revision, next_timer_at=timers_before.isoformat() if timers_before else None,
-                 note=note[:500])
+                 revision=instance.revision, next_timer_at=timer.isoformat() if timer else None, note=note[:500])
 
 
 def _keep_reached(tasks: dict, mapping: dict) -> None:
@@ -263,26 +272,34 @@ def _predict(workflow) -> None:
         task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
 
-def _retitle_open_rows(session: Session, ctx: EngineContext, instance: Instance, workflow, mapping: dict) -> None:
+_OPEN_ROWS = select(Task.id, Task.element_id, Task.name, Task.form_key, Task.candidate_groups,
+                    Task.decision_choices).where(Task.instance_id == bindparam("b_instance_id"),
+                                                 Task.state.in_(projection.OPEN_STATES))
+_RETITLE = sql.update_where(Task.__table__, ("candidate_groups", "decision_choices", "element_id", "form_key", "name"),
+                            (("id", "b_id"),))
+
+
+def _retitle_open_rows(session: Session, target: ServiceDefinition, workflow, rows) -> None:
     """The open rows keep their ids, claims, assignees and clocks; they take B's element, name, form, groups and
-    choices."""
+    choices (written only where they differ)."""
     ready = runtime.ready_human_ids(workflow)
-    rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
-                                              Task.state.in_(projection.OPEN_STATES))).all()
     for row in rows:
         spiff_task = ready.get(row.id)
         if spiff_task is None:
             continue
-        settings = projection.task_settings(instance.definition, spiff_task)
-        groups = [g for g in (settings.get("candidate_groups") or [])]
-        session.execute(update(Task).where(Task.id == row.id).values(
-            element_id=settings["element_id"], name=settings["name"], form_key=settings.get("form_key"),
-            candidate_groups=groups, decision_choices=list(settings.get("decisions") or [])))
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
-        for group in groups:
-            session.add(TaskCandidate(task_id=row.id, group_name=group))
-    session.flush()
-    session.expire_all()
+        settings = projection.task_settings(target, spiff_task)
+        new = {"element_id": settings["element_id"], "name": settings["name"], "form_key": settings.get("form_key"),
+               "candidate_groups": list(settings.get("candidate_groups") or []),
+               "decision_choices": list(settings.get("decisions") or [])}
+        old = {"element_id": row.element_id, "name": row.name, "form_key": row.form_key,
+               "candidate_groups": list(row.candidate_groups or []),
+               "decision_choices": list(row.decision_choices or [])}
+        if new == old:
+            continue
+        _RETITLE.write(session, {"b_id": row.id, **new})
+        if new["candidate_groups"] != old["candidate_groups"]:
+            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+            session.add_all(TaskCandidate(task_id=row.id, group_name=group) for group in new["candidate_groups"])
 
 
 def last_move(session: Session, instance_id: int) -> Event | None:
@@ -304,3 +321,4 @@ def roll_back(session: Session, ctx: EngineContext, instance: Instance, *, actor
     data = moved.data
     forward = Plan(data["service"], data["from_version"], data["to_version"], dict(data.get("mapping") or {}))
     move(session, ctx, forward.reversed(), instance, actor=actor, note="rollback", kind=MOVED_BACK)
+    session.expire(instance, ["definition"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine.casework import migration
 from engine.errors import Conflict
@@ -58,8 +58,10 @@ def waiting_on(session: Session, service: str, version: int) -> list[int]:
 def dry_run(session: Session, ctx: EngineContext, plan: migration.Plan) -> DryRun:
     """What ``plan`` would do to each running application of its source version; nothing is changed."""
     migration.check_plan(session, ctx, plan)
-    verdicts = [migration.judge(session, ctx, plan, session.get(Instance, instance_id))
-                for instance_id in waiting_on(session, plan.service, plan.source)]
+    source, _ = plan.versions(session)
+    found = session.execute(select(Instance).where(Instance.definition_id == source.id, Instance.status == "running")
+                            .order_by(Instance.id).execution_options(yield_per=500)).scalars()
+    verdicts = [migration.judge(session, ctx, plan, instance) for instance in found]
     return DryRun(verdicts)
 
 
@@ -75,10 +77,13 @@ def run(factory, ctx: EngineContext, plan: migration.Plan, *, actor: str, note: 
     for instance_id in pending:
         try:
             with transaction(factory) as session:
-                if not locks.try_lock_application(session, instance_id):
+                # Locked for this transaction, skipped when someone holds it; a step taken meanwhile would fail
+                # the move's revision check anyway.
+                instance = session.scalars(locks.skip_locked(
+                    select(Instance).options(lazyload(Instance.definition)).where(Instance.id == instance_id))).first()
+                if instance is None:
                     report.busy.append(instance_id)
                     continue
-                instance = session.get(Instance, instance_id)
                 migration.move(session, ctx, plan, instance, actor=actor, note=note)
             report.moved.append(instance_id)
         except Conflict as refused:
