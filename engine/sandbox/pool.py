@@ -39,6 +39,9 @@ _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 GRACE_SECONDS = 0.5
 #: A worker is replaced after this many requests, so slow growth of its caches never accumulates.
 MAX_REQUESTS_PER_WORKER = 20_000
+#: How long a new worker may take to import and warm up before it says it is ready (a busy host is slow to start
+#: processes); this time is never counted against a script's budget.
+STARTUP_SECONDS = 60.0
 
 
 class WorkerDied(Exception):
@@ -57,6 +60,14 @@ class _Worker:
             start_new_session=True,  # its own process group: a kill takes anything it could have started
         )
         self.served = 0
+        try:  # the worker's start (imports, calendars) is not the first script's time
+            ready = self._read(self.process.stdout.fileno(), 4 + len(wire.READY), time.monotonic() + STARTUP_SECONDS)
+        except (TimeoutError, WorkerDied) as err:
+            self.stop()
+            raise WorkerDied(f"the sandbox worker did not start within {STARTUP_SECONDS:g} s") from err
+        if ready[4:] != wire.READY:
+            self.stop()
+            raise WorkerDied("the sandbox worker did not start properly")
 
     def ask(self, payload: bytes, timeout: float) -> bytes:
         """Send one request and wait for its reply; ``TimeoutError`` after ``timeout`` seconds."""

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from engine.errors import SandboxViolation
 
 _HEADER = struct.Struct("!I")
+READY = b"ready"  # a new worker's first frame: started and warm (engine.sandbox.pool waits for it)
 #: Largest message either side accepts: task data and results beyond this are refused, not shipped.
 MAX_MESSAGE_BYTES = 256 * 2**20
 

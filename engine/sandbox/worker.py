@@ -21,7 +21,7 @@ import os
 import resource
 import sys
 import traceback
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +106,25 @@ def serve(request: wire.Request) -> bytes:
         return wire.dumps(("error", tuple(wire.describe_error(err, _line_of(err)))))
 
 
+def _warm_calendars() -> None:
+    """The holidays library works out its first year of Indonesian holidays slowly (a third of a second, seconds
+    on a busy machine) and quickly ever after, for every office and year: pay that while the worker starts, not
+    inside the time limit of the first script that adds working days."""
+    try:
+        calendars = _CALENDARS.setdefault((None, "Asia/Makassar"), OfficeCalendars(None, "Asia/Makassar"))
+        for offset in range(7):  # a weekday among them: a weekend day asks the holidays nothing
+            calendars.working(None).is_working_day(date.today() + timedelta(days=offset))
+    except Exception:  # noqa: BLE001 - a warm-up only: the scripts that need the calendar will say what is wrong
+        pass
+
+
 def main() -> None:
     memory = int(sys.argv[1]) if len(sys.argv) > 1 else 256 * 2**20
     requests, replies = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print can never corrupt a reply
+    _warm_calendars()
+    # Started and warm: the server times each script from here on (engine.sandbox.pool waits for this first).
+    wire.write_frame(replies, wire.READY)
     limit_memory(memory)
     while True:
         try:

@@ -9,7 +9,9 @@ import pytest
 
 from engine.casework import applications
 from engine.errors import SandboxViolation
+from engine.sandbox import SandboxPool, create_script_engine
 from engine.storage.models import Instance
+from tests.conftest import T0
 from tests.engine.conftest import APPLICANT, diagram, fields_form
 
 # T0 (tests/conftest.py) is Tuesday 2 June 2026, 09:00 in Makassar; Monday 1 June is Pancasila Day.
@@ -92,3 +94,16 @@ def test_a_script_task_computes_a_deadline_and_a_fee_from_data(db, ctx, deploy):
         data = applications.current_data(ctx, session.get(Instance, instance_id))
     assert data["pay_before"] == "2026-06-09"  # Tuesday + 5 working days
     assert data["fee"] == "10002.00"
+
+
+def test_a_new_workers_start_and_first_working_day_sum_are_not_counted_against_a_scripts_time():
+    # Starting a worker (imports) and the holidays library's first year of Indonesian holidays take a second or more
+    # on a busy machine; both happen before the worker says it is ready, outside any script's time limit, so even a
+    # tight limit holds for the sum itself.
+    pool = SandboxPool(size=1, memory_limit=128 * 2**20, grace=0.05)
+    try:
+        tight = create_script_engine(time_limit=0.1, pool=pool, clock=lambda: T0).environment
+        assert tight.evaluate("add_working_days('2026-08-14', 1)", {}) == "2026-08-18"
+        assert pool.started == 1
+    finally:
+        pool.close()
