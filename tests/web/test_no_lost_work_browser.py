@@ -229,6 +229,7 @@ def test_forgot_password_from_the_mail_to_signing_in(server, browser, mailbox):
     phone.fill("#f-email", "budi@example.com")
     phone.click("form[data-form] button.primary")
     expect(phone.locator("#reset-sent")).to_be_visible()
+    phone.screenshot(path=str(SHOTS / "forgot-password-phone.png"))
     for _ in range(200):
         if box.received:
             break

@@ -12,6 +12,7 @@
   function Draft(form) {
     this.form = form;
     this.status = form.querySelector("[data-draft-status]");
+    if (this.status) { this.status.hidden = false; }  // without this script nothing is saved: the line says nothing
     this.version = 0;   // changes made
     this.saved = 0;     // the change the server has
     this.busy = false;
