@@ -8,6 +8,7 @@ the file at once through the worker's BPMN error."""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import ipaddress
 import json
@@ -219,3 +220,20 @@ def test_a_registry_that_cannot_be_reached_is_a_failure_counted_down_and_fetched
     clock.advance(timedelta(seconds=61))
     assert office.work_nik_checks() == 1
     assert office.data(applied["id"])["nik_verified"] is True
+
+
+def test_a_callback_the_payment_form_refuses_is_a_400_naming_the_field_and_changes_nothing(office):
+    application_id, bill = _approved_and_billed(office)
+    credentials = {"Authorization": "Basic " + base64.b64encode(f"bank:{office.secrets['bank']}".encode()).decode()}
+    body = {"messageName": "payment_received", "businessKey": bill["reference"], "processVariables": {
+        "paid_amount": {"value": "tiga ratus ribu", "type": "String"}, "payment_ref": {"value": "PAY-1"},
+        "paid_at": {"value": "2026-06-03T10:15:00+08:00"}}}
+    status, answer = _call("POST", f"{office.base}/engine-rest/message", body, credentials)
+    assert status == 400 and "paid_amount" in json.dumps(answer), answer
+    status, answer = _call("POST", f"{office.base}/engine-rest/message", {**body, "processVariables": {
+        **body["processVariables"], "is_paid_twice": {"value": True, "type": "Boolean"}}}, credentials)
+    assert status == 400 and "is_paid_twice" in json.dumps(answer), answer
+    assert "paid_amount" not in office.data(application_id)  # still waiting for a payment, not at signing
+    assert office.instance(application_id).status == "running"
+    status, paid = _call("POST", f"{office.gateway.url}/bills/{bill['bill_id']}/pay", {})
+    assert paid["callback_status"] == 204
