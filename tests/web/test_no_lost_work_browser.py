@@ -31,7 +31,7 @@ from tests.conftest import PROJECT_ROOT, T0
 from tests.people import PNG, add_people
 from tests.scheduler.conftest import Mailbox, free_port
 from tests.web.conftest import PEOPLE, Visitor, research_form, vessel_form
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, _QuietHandler, pdf, sign_in
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, Tour, _QuietHandler, pdf, sign_in
 
 NEW_PASSWORD = "layar-terkembang-di-selat-makassar"
 # Whether the page would ask before it is left: the beforeunload handlers' answer, without a real dialog.
@@ -126,6 +126,7 @@ def test_a_lost_connection_loses_nothing_and_another_browser_finds_it_all(server
     expect(laptop.locator("#f-proposal-current")).to_contain_text("proposal-mangrove.pdf")
     SHOTS.mkdir(parents=True, exist_ok=True)
     laptop.screenshot(path=str(SHOTS / "draft-restored.png"))
+    Tour(server["base"]).accessible(laptop, "restored draft")
     with laptop.expect_popup() as opened:
         laptop.click("#f-proposal-current a")
     assert opened.value.url.split("/files/")[1], "the restored document opens"
@@ -215,6 +216,7 @@ def test_a_rejected_applicant_sees_the_reason_before_the_survey(server, browser)
     expect(survey).to_be_attached()
     assert reason.bounding_box()["y"] < survey.bounding_box()["y"], "the reason first, the survey after"
     phone.screenshot(path=str(SHOTS / "reason-first-phone.png"))
+    Tour(server["base"]).accessible(phone, "reason first")
     phone.goto("/notifications")
     expect(phone.locator("main")).to_contain_text("ajukan ke DPM-PTSP Kabupaten Sinjai")
     context.close()
@@ -230,6 +232,7 @@ def test_forgot_password_from_the_mail_to_signing_in(server, browser, mailbox):
     phone.click("form[data-form] button.primary")
     expect(phone.locator("#reset-sent")).to_be_visible()
     phone.screenshot(path=str(SHOTS / "forgot-password-phone.png"))
+    Tour(server["base"]).accessible(phone, "forgot password")
     for _ in range(200):
         if box.received:
             break
@@ -240,6 +243,7 @@ def test_forgot_password_from_the_mail_to_signing_in(server, browser, mailbox):
     phone.fill("#f-password", "budi1234")
     phone.click("form[data-form] button.primary")
     expect(phone.locator("#f-password-error")).to_be_visible()
+    Tour(server["base"]).accessible(phone, "new password refused")
     phone.fill("#f-password", NEW_PASSWORD)
     phone.click("form[data-form] button.primary")
     expect(phone.locator(".flash")).to_contain_text("kata sandi")
