@@ -86,11 +86,15 @@ def overdue(args):
 
 @blp.route("/satisfaction")
 @login_required(MANAGER, SUPERVISOR)
+@blp.arguments(OutcomeArgs, location="query")
 @blp.response(200, SatisfactionReport)
-def satisfaction_index():
-    """The satisfaction index (IKM) over your offices' survey responses, then per service: each item's mean, the
-    index (mean × 25) and its grade."""
-    overall, per_service = satisfaction.indexes(session(), current_actor())
+def satisfaction_index(args):
+    """The satisfaction index (IKM) over your offices' survey responses (of one service, from/to a day, when
+    given), then per service: each item's mean, the index (mean × 25) and its grade."""
+    chosen = satisfaction.SurveyFilter(service=args.get("service"),
+                                       date_from=_instant(args.get("date_from"), end=False),
+                                       date_to=_instant(args.get("date_to"), end=True))
+    overall, per_service = satisfaction.indexes(session(), current_actor(), chosen)
     return {"overall": vars(overall), "services": [vars(index) for index in per_service]}
 
 

@@ -44,3 +44,17 @@ def test_survey_comments_by_rating(client, people, history):  # noqa: F811
     (low,) = _get(client, supri, "/api/v1/reports/satisfaction/comments", rating=1)["items"]
     assert (low["text"], low["rating"], low["mean"]) == ("Syarat membingungkan", 1, 1.0)
     assert client.get("/api/v1/reports/satisfaction/comments?rating=7", headers=supri).status_code == 422
+
+
+def test_the_satisfaction_index_over_a_period(client, people, history):  # noqa: F811
+    andi = people.headers("andi")
+    finished = [a for a in client.get("/api/v1/applications", headers=andi).get_json()["items"]
+                if a["status"] == "completed"]
+    client.post(f"/api/v1/applications/{finished[0]['id']}/survey", headers=andi,
+                json={"answers": dict.fromkeys(satisfaction.CODES, 3), "comment": ""})
+    supri = people.headers("supri")
+    assert _get(client, supri, "/api/v1/reports/satisfaction")["overall"]["responses"] == 1
+    assert _get(client, supri, "/api/v1/reports/satisfaction", **{"from": "2020-01-01", "to": "2020-01-31"})[
+        "overall"]["responses"] == 0
+    assert _get(client, supri, "/api/v1/reports/satisfaction", service="fishing_vessel_permit")[
+        "overall"]["responses"] == 0
