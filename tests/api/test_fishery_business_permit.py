@@ -151,7 +151,10 @@ def test_apply_check_bill_pay_sign_issue(office):
     # Tuesday 2 June 2026 + 3 working days = Friday 5 June, 16:00 in Makassar
     assert (bill["reference"], bill["amount"], bill["payer_nik"], bill["expires_at"]) == (
         number, 300000, "7307010101010002", "2026-06-05T16:00:00+08:00")
-    assert office.data(applied["id"])["virtual_account"] == bill["virtual_account"]
+    # the applicant reads the bill over the API: the virtual account to pay into, the amount and the deadline
+    seen = office.detail(applied["id"])["data"]
+    assert (seen["virtual_account"], seen["retribusi"]["amount"], seen["pay_before"]) == (
+        bill["virtual_account"], 300000, "2026-06-05T16:00:00+08:00")
 
     status, paid = _call("POST", f"{office.gateway.url}/bills/{bill['bill_id']}/pay", {})
     assert (status, paid["status"], paid["callback_status"]) == (200, "paid", 204), paid
