@@ -21,6 +21,8 @@ every one is a setting, ``LINCAH_LIMIT_<NAME>``):
 Registration (20 an hour, 100 a day per address) stops mass account creation; uploads (per account 60 a minute,
 600 an hour; per address twice that, since an office's counters share one address) bound disk and CPU; the permit
 check (30 a minute, 300 an hour per address) keeps the public page from being used to probe letters in bulk.
+Forgot-password requests and link uses (5 a minute, 30 an hour per address) bound the mail sent and the links tried;
+form drafts (120 a minute, 2,400 an hour per account) leave a typing person's autosave far below the limit.
 
 Storage: counters are kept in memory per process by default (``LINCAH_RATE_LIMIT_STORAGE=memory://``), so with N
 gunicorn workers an address gets up to N times a limit; set a shared storage (``redis://host:6379``, with the
@@ -65,6 +67,7 @@ UPLOAD_ACCOUNT = "upload-account"
 UPLOAD_ADDRESS = "upload-address"
 PERMIT_CHECK = "permit-check"
 PASSWORD_RESET = "password-reset"
+DRAFT = "draft"
 
 
 def client_address() -> str:
@@ -131,6 +134,8 @@ UPLOAD_RULES = (Rule("limit_upload_per_account", UPLOAD_ACCOUNT, uploader),
 PERMIT_CHECK_RULES = (Rule("limit_permit_check_per_address", PERMIT_CHECK, client_address),)
 # Asking for a reset link and using one share a counter: both probe accounts (the engine caps links per account).
 PASSWORD_RESET_RULES = (Rule("limit_password_reset_per_address", PASSWORD_RESET, client_address),)
+# A page autosaves a form every few seconds while someone types; far more is a program writing to the database.
+DRAFT_RULES = (Rule("limit_draft_per_account", DRAFT, uploader),)
 
 # endpoint → its rules; only the method that does the work is counted (a page's GET shows the form for free).
 LIMITED = {
@@ -144,6 +149,7 @@ LIMITED = {
     "web.permit_verify": PERMIT_CHECK_RULES,
     "web.forgot_password": PASSWORD_RESET_RULES,
     "web.reset_password": PASSWORD_RESET_RULES,
+    "web.save_draft": DRAFT_RULES,
 }
 METHODS = {"web.permit_check": ["GET"], "web.permit_verify": ["GET", "POST"]}
 

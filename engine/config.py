@@ -76,6 +76,7 @@ class Settings:
     limit_upload_per_address: str = "120 per minute;1200 per hour"
     limit_permit_check_per_address: str = "30 per minute;300 per hour"
     limit_password_reset_per_address: str = "5 per minute;30 per hour"
+    limit_draft_per_account: str = "120 per minute;2400 per hour"
     # Where people open the pages (``https://izin.example.go.id``), without the trailing slash (LINCAH_PUBLIC_URL).
     # https here keeps the session cookie to https and turns HSTS on; empty is an installation reached over http.
     public_url: str = ""
@@ -312,7 +313,7 @@ SETTINGS: tuple[Setting, ...] = (
       for name in ("limit_signin_per_address", "limit_signin_failures_per_address",
                    "limit_signin_failures_per_account", "limit_register_per_address", "limit_upload_per_account",
                    "limit_upload_per_address", "limit_permit_check_per_address",
-                   "limit_password_reset_per_address")),
+                   "limit_password_reset_per_address", "limit_draft_per_account")),
     Setting("sla_at_risk", "LINCAH_SLA_AT_RISK", _share, "Share of a step's SLA target after which it is at risk "
             "(`0.75` or `75%`)."),
     Setting("draft_lifetime_days", "LINCAH_DRAFT_LIFETIME_DAYS", _at_least(1), "Days an unsent form's draft is "

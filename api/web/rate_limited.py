@@ -17,6 +17,7 @@ _EXPLANATIONS = {
     "upload-address": lambda: _("Many documents were uploaded from your network in a short time."),
     "permit-check": lambda: _("Too many permits were checked from your network."),
     "password-reset": lambda: _("Too many password links were asked for from your network."),
+    "draft": lambda: _("The form was saved very often in a short time."),
 }
 
 
@@ -29,7 +30,7 @@ def wait_text(seconds: int) -> str:
 def answer(scope: str, seconds: int):
     """The 429 answer for the counter ``scope`` that is full for another ``seconds``."""
     explanation = _EXPLANATIONS.get(scope, lambda: _("Too many requests came from your network."))()
-    if request.endpoint == "web.upload":
+    if request.endpoint in ("web.upload", "web.save_draft"):
         return make_response(jsonify({"error": f"{explanation} {wait_text(seconds)}"}), 429)
     return make_response(render_template("web/error.html", status=429, title=_("Too many attempts"),
                                          explanation=explanation, detail=wait_text(seconds)), 429)

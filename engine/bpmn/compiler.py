@@ -102,6 +102,7 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
         _parse(result, root, other_roots)
     form_keys = [k for k in [result.meta["start_form"], *(t["form_key"] for t in result.meta["tasks"].values())] if k]
     named_elsewhere = _forms_named_outside_tasks([process.getroottree().getroot(), *(r for _, r in other_roots)])
+    named_elsewhere.update(_forms_of_called_steps(other_roots, named_elsewhere))
     result.forms = _resolve_forms(sorted(set(form_keys) | set(named_elsewhere)), forms, process, problems, main.name,
                                   named_elsewhere)
     _check_decision_forms(result, process, problems, main.name)
@@ -373,6 +374,20 @@ def _forms_named_outside_tasks(roots: list) -> dict[str, object]:
                 found.setdefault(receiver.form_key, nodes.get(receiver.element_id))
         for key, node in external.variables_schema_keys(root).items():
             found.setdefault(key, node)
+    return found
+
+
+def _forms_of_called_steps(other_roots, known: dict) -> dict[str, object]:
+    """Form key -> the step naming it, for the human steps of the processes the service calls in other files: their
+    tasks show those forms (``engine.casework.projection`` reads the key from the spec), so they are snapshotted
+    with the version like the service's own."""
+    found: dict[str, object] = {}
+    for _, root in other_roots:
+        for called in xpath(root, "./bpmn:process[@isExecutable='true']"):
+            for node in settings.human_tasks(called):
+                key = (node.get(camunda("formKey")) or "").strip()
+                if key and key not in known:
+                    found.setdefault(key, node)
     return found
 
 

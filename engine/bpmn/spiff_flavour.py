@@ -173,9 +173,12 @@ def forms_with_ui(source: FormSource, reading: Reading) -> FormSource:
 
 
 def add_instructions(meta: dict, reading: Reading) -> None:
-    """Each human task's ``instructions`` (Markdown, rendered escaped on the task page), or None."""
+    """Each human task's ``instructions`` (Markdown, rendered escaped on the task page), or None; and every
+    element's under ``meta["instructions"]``, for the steps of called files, which have no settings of their own."""
     for element_id, task in (meta.get("tasks") or {}).items():
         task["instructions"] = reading.instructions.get(element_id)
+    if reading.instructions:
+        meta["instructions"] = dict(reading.instructions)
 
 
 def attach_scripts(spec, subprocess_specs: dict, reading: Reading) -> None:

@@ -19,8 +19,11 @@ def test_every_corpus_file_deploys_or_is_refused_with_located_problems(db, ctx, 
                     for p in sorted(path.parent.glob("*.bpmn")) if p != path]
         try:
             with db.transaction() as session:
-                definitions.deploy(session, ctx, SourceFile(name, path.read_bytes()), siblings,
-                                   definitions.form_source(ctx, path), actor="corpus")
+                # spiff-arena's layout: the JSON forms a diagram names sit beside it
+                forms = definitions.form_source(ctx, path, uploads={p.name: p.read_bytes()
+                                                                    for p in path.parent.glob("*.json")})
+                definitions.deploy(session, ctx, SourceFile(name, path.read_bytes()), siblings, forms,
+                                   actor="corpus")
             deployed += 1
         except InvalidDefinition as error:
             refused += 1

@@ -249,3 +249,41 @@ def test_a_spiff_start_event_form_is_the_start_form_with_its_own_ui_schema(ctx):
     assert compiled.ok, [p.as_line() for p in compiled.problems]
     assert compiled.meta["start_form"] == "mulai-schema.json"
     assert compiled.forms["mulai-schema.json"].ui_schema == {"nama": {"ui:autofocus": True}}
+
+
+def test_a_step_in_a_called_file_gets_its_form_and_instructions(db, ctx):
+    main = spiff_diagram("""
+        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="c"/>
+        <bpmn:callActivity id="c" name="Periksa" calledElement="periksa"/>
+        <bpmn:sequenceFlow id="f1" sourceRef="c" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""",
+                         process_id="induk")
+    called = spiff_diagram("""
+        <bpmn:laneSet id="ls"><bpmn:lane id="l" name="verifier"><bpmn:flowNodeRef>cek</bpmn:flowNodeRef></bpmn:lane>
+        </bpmn:laneSet>
+        <bpmn:startEvent id="s2"/><bpmn:sequenceFlow id="g0" sourceRef="s2" targetRef="cek"/>
+        <bpmn:userTask id="cek" name="Cek berkas"><bpmn:extensionElements>
+          <spiffworkflow:properties>
+            <spiffworkflow:property name="formJsonSchemaFilename" value="cek-schema.json"/>
+            <spiffworkflow:property name="formUiSchemaFilename" value="cek-uischema.json"/>
+          </spiffworkflow:properties>
+          <spiffworkflow:instructionsForEndUser>Cek **semua** berkas.</spiffworkflow:instructionsForEndUser>
+        </bpmn:extensionElements></bpmn:userTask>
+        <bpmn:sequenceFlow id="g1" sourceRef="cek" targetRef="e2"/><bpmn:endEvent id="e2"/>""",
+                           process_id="periksa")
+    folder = model_folder.from_files("induk", [
+        ("induk.bpmn", main.encode()), ("periksa.bpmn", called.encode()),
+        ("cek-schema.json", b'{"type": "object", "properties": {"lengkap": {"type": "boolean"}}}'),
+        ("cek-uischema.json", b'{"lengkap": {"ui:widget": "radio"}}')])
+    with db.transaction() as session:
+        definition = definitions.deploy(session, ctx, folder.main, folder.supporting, folder.forms,
+                                        actor="analyst").definition
+        assert definition.meta["instructions"]["cek"] == "Cek **semua** berkas."
+        instance = applications.start(session, ctx, service="induk", data={}, actor=APPLICANT)
+        (step,) = open_task_rows(session, instance.id)
+        assert (step.element_id, step.candidate_groups, step.form_key) == ("cek", ["verifier"], "cek-schema.json")
+        form = definitions.form_of(session, definition, step.form_key)
+        assert form.ui_schema == {"lengkap": {"ui:widget": "radio"}}
+    with db.transaction() as session:
+        tasks.complete(session, ctx, step.id, VERIFIER, {"lengkap": True})
+    with db.transaction() as session:
+        assert session.get(Instance, instance.id).outcome == "Selesai"

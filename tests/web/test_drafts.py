@@ -3,16 +3,19 @@ a convenience that never lets a form skip its checks; officers' task forms alike
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from api import create_app
 from engine.casework import drafts
+from engine.context import EngineContext
 from engine.documents import upload_cleanup
 from engine.errors import InvalidInput
 from engine.people.access import Actor
 from engine.storage.models import Attachment, Event, FormDraft, Notification
-from tests.web.conftest import apply, document, open_task_id, page, research_form, text_of
+from tests.web.conftest import Visitor, apply, document, open_task_id, page, research_form, text_of
 
 SCOPE = "start:research_permit"
 ANDI = Actor.of("andi", ["applicant"])
@@ -152,3 +155,13 @@ def test_the_applicants_revision_form_keeps_its_draft_until_the_revision_is_sent
     assert sent.status_code == 302, text_of(sent)
     with db.transaction() as session:
         assert session.query(FormDraft).count() == 0
+
+
+def test_a_program_saving_drafts_far_faster_than_anyone_types_is_stopped(db, settings, clock, deployed, people):
+    ctx = EngineContext(settings=replace(settings, limit_draft_per_account="3 per minute"), clock=clock)
+    person = Visitor(create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, context=ctx,
+                                session_factory=db.factory).test_client())
+    person.sign_in("andi")
+    answers = [_save(person, {"research_title": f"versi {n}"}) for n in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "terlalu sering" in answers[-1].get_json()["error"]
