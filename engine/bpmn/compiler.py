@@ -18,6 +18,7 @@ from engine.bpmn import (
     dmn,
     executable,
     external,
+    letter_lint,
     lint,
     meaning_lint,
     messages,
@@ -272,6 +273,7 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     sla_lint.check_sla_settings(process, tasks, process_settings, problems, filename)
     sla_lint.check_steps_fit_the_file(nodes, tasks, process_settings, problems, filename, options.sla_parser)
     meaning_lint.check_meanings(process, meanings, problems, filename)
+    letter_lint.check_letter(process, tasks, meanings, problems, filename)
     return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process),
             "outcomes": meanings.outcomes()}
 
