@@ -296,8 +296,8 @@ def versions(session: Session, key: str | None = None) -> list[ServiceDefinition
     return list(session.scalars(query).all())
 
 
-def publish_version(session: Session, ctx: EngineContext, key: str, version: int, *, actor: str | None
-                    ) -> ServiceDefinition:
+def publish_version(session: Session, ctx: EngineContext, key: str, version: int, *, actor: str | None,
+                    reason: str = "") -> ServiceDefinition:
     """Publish a version: new applications use it; the previously published version is retired."""
     _one_change_at_a_time(session, key)
     definition = get_version(session, key, version)
@@ -309,7 +309,7 @@ def publish_version(session: Session, ctx: EngineContext, key: str, version: int
     definition.status = PUBLISHED
     definition.published_at = ctx.now()
     audit.record(session, "published", actor=actor, at=ctx.now(), definition_id=definition.id, key=key,
-                 version=version)
+                 version=version, **({"reason": reason} if reason else {}))
     return definition
 
 

@@ -23,9 +23,10 @@ from . import (
     permits,
     public,
     satisfaction,
+    versions,
     work,
 )
 
 __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
            "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager", "model_upload",
-           "notify_settings", "password_reset", "permits", "public", "satisfaction", "work"]
+           "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]
