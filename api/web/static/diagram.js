@@ -1,5 +1,5 @@
 // Draws the BPMN diagrams of the page read-only with bpmn-js (NavigatedViewer: pan and zoom), marking the current
-// step(s) and the steps already done. Without JavaScript the ordered list of steps below each diagram remains.
+// step(s) and the steps already done, or a version's changes. Without JavaScript the ordered list of steps below each diagram remains.
 (function () {
   "use strict";
 
@@ -21,6 +21,12 @@
         });
         (container.getAttribute("data-current") || "").split(" ").forEach(function (id) {
           if (id && registry.get(id)) { canvas.addMarker(id, "current"); }
+        });
+        // A version's changes (the publish page): added, changed and removed elements in their colours.
+        ["added", "changed", "removed"].forEach(function (kind) {
+          (container.getAttribute("data-" + kind) || "").split(" ").forEach(function (id) {
+            if (id && registry.get(id)) { canvas.addMarker(id, "diff-" + kind); }
+          });
         });
         container.setAttribute("data-rendered", "true");
       })
