@@ -23,14 +23,12 @@ from engine.documents.letter_rendering import image_data_url, qr_data_url
 from engine.errors import NotFound
 from engine.people import offices, profiles
 from engine.services import definitions
-from engine.services.letter_templates import tanggal
+from engine.services.letter_templates import PRIVATE_FIELDS, tanggal
 from engine.storage.models import Event, Instance, Task
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
 
-# Fields that identify a person or are not the permit's substance: never given to a template.
-PRIVATE_FIELDS = frozenset({"nik", "email", "phone", "npwp", "declaration"})
 _DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?", re.IGNORECASE)
 _FIELD_REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 

@@ -107,7 +107,7 @@ def substance(session: Session, instance: Instance, data: dict) -> list[tuple[st
 
 
 def _public(data: dict) -> dict:
-    return {name: value for name, value in data.items() if name not in letter_context.PRIVATE_FIELDS}
+    return {name: value for name, value in data.items() if name not in letter_templates.PRIVATE_FIELDS}
 
 
 def _titles(session: Session, definition) -> dict[str, str]:

@@ -33,6 +33,8 @@ MAX_TEMPLATE_BYTES = 256 * 1024
 # What every letter is given besides the file's data (engine.documents.letter_rendering builds these).
 CONTEXT_NAMES = frozenset({"data", "office", "permit", "signer", "copies", "qr", "verify_url", "service",
                            "holder", "place_date", "valid_until", "fields", "details", "draft"})
+# Fields that identify a person: never given to a template, so a template naming one is refused at deploy.
+PRIVATE_FIELDS = frozenset({"nik", "email", "phone", "npwp", "declaration"})
 # Fields the engine or the diagram's issuing script writes, which no form declares.
 ENGINE_FIELDS = frozenset({"permit_number", "issued", "decision"})
 
@@ -130,7 +132,12 @@ def check(files: LetterFiles, compiled: Compiled, problems: ProblemList) -> None
         return
     known = form_fields(compiled) | ENGINE_FIELDS
     for name, line in data_fields(tree):
-        if name not in known:
+        if name in PRIVATE_FIELDS:
+            problems.error("letter_private_field",
+                           N_("The letter template names field %(field)s, which identifies a person and is never "
+                              "printed on a letter anyone may be shown; leave it out."),
+                           file=files.origin, line=line, element_id=compiled.key, params={"field": repr(name)})
+        elif name not in known:
             problems.error("letter_unknown_field",
                            N_("The letter template names field %(field)s, which no form of this service has; "
                               "use a field of one of its forms (e.g. %(example)s) or add it to a form."),

@@ -243,6 +243,17 @@ def test_a_template_naming_a_field_no_form_has_is_refused_with_file_line_and_fie
     assert problem["element_id"] == "trial_permit"
 
 
+def test_a_template_naming_a_private_field_is_refused(db, ctx):
+    forms = {**TRIAL_FORMS, "apply": {"type": "object", "properties": {"holder_name": {"type": "string"},
+                                                                       "nik": {"type": "string"}}}}
+    uploads = {**form_uploads(forms), "letter.html": b"<p>{{ data.holder_name }}</p>\n<p>NIK {{ data.nik }}</p>"}
+    with db.transaction() as session, pytest.raises(InvalidDefinition) as refused:
+        definitions.deploy(session, ctx, SourceFile("trial.bpmn", ISSUING.encode()), [], FormSource(uploads, []),
+                           actor="analyst")
+    (problem,) = [p for p in refused.value.details if p["code"].startswith("letter_")]
+    assert problem["code"] == "letter_private_field" and problem["line"] == 2 and "'nik'" in problem["message"]
+
+
 def test_a_template_that_does_not_parse_is_refused_with_its_line(problems_of):
     (problem,) = problems_of("<p>ok</p>\n<p>{% if data.area %}open</p>\n")
     assert problem["code"] == "letter_syntax" and problem["line"] in (2, 3)
