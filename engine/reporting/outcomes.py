@@ -120,24 +120,29 @@ def _scope(column_service, column_office, query: ReportQuery, offices) -> list:
 def _files(session, query, offices, names, metas) -> list[FileOutcomes]:
     rows: dict[str, FileOutcomes] = {}
     scope = _scope(Instance.service_key, Instance.jurisdiction, query, offices)
-    ended = select(Instance.service_key, Instance.definition_id, Instance.status, Instance.outcome, Instance.sla_state,
-                   Instance.working_seconds, Instance.paused_seconds) \
-        .where(Instance.status.in_(("completed", "cancelled")), *scope, *_in_range(Instance.ended_at, query))
-    for service, definition_id, status, outcome, sla_state, worked, paused in session.execute(ended):
+    ended = [Instance.status.in_(("completed", "cancelled")), *scope, *_in_range(Instance.ended_at, query)]
+    keys = (Instance.service_key, Instance.definition_id, Instance.status, Instance.outcome, Instance.sla_state)
+    for service, definition_id, status, outcome, sla_state, count in session.execute(
+            select(*keys, func.count()).where(*ended).group_by(*keys)):
         row = rows.setdefault(service, FileOutcomes(service, names.service(service)))
         if status == "cancelled":
-            row.withdrawn += 1
+            row.withdrawn += count
             continue
         meaning = choices.outcome_meaning(metas.get(definition_id), outcome)
-        targeted, met = sla_state in (clocks.MET, clocks.MISSED), sla_state == clocks.MET
+        targeted, met = count * (sla_state in (clocks.MET, clocks.MISSED)), count * (sla_state == clocks.MET)
         if meaning == choices.APPROVE:
             row.issued, row.issued_with_target, row.issued_within_sla = (
-                row.issued + 1, row.issued_with_target + targeted, row.issued_within_sla + met)
+                row.issued + count, row.issued_with_target + targeted, row.issued_within_sla + met)
         elif meaning == choices.REJECT:
             row.rejected, row.rejected_with_target, row.rejected_within_sla = (
-                row.rejected + 1, row.rejected_with_target + targeted, row.rejected_within_sla + met)
+                row.rejected + count, row.rejected_with_target + targeted, row.rejected_within_sla + met)
         else:
-            row.closed += 1
+            row.closed += count
+    # Medians need the values: only the two columns, only of the files that ended (not withdrawn).
+    for service, worked, paused in session.execute(
+            select(Instance.service_key, Instance.working_seconds, Instance.paused_seconds)
+            .where(*ended, Instance.status == "completed")):
+        row = rows[service]
         if worked is not None:
             row._office.append(worked)
         if paused:
