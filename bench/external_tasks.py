@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 import http_load  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
-from http_load import CpuMeter, CpuUse, Server, log, met, note_load, percentile  # noqa: E402
+from http_load import CpuMeter, CpuUse, Server, _cpu_seconds, _stat, log, met, note_load, percentile  # noqa: E402
 from http_load_data import _UUID, _columns, _copy_out  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -68,6 +68,9 @@ from engine.integration import clients  # noqa: E402
 from engine.people.access import Actor  # noqa: E402
 from engine.services import definitions  # noqa: E402
 from engine.storage.db import make_engine, make_session_factory, transaction  # noqa: E402
+from engine.storage.models import Instance  # noqa: E402
+from engine.workflow.runtime import TaskState  # noqa: E402
+from engine.workflow.timeshift import use_clock  # noqa: E402
 
 # Its own database: bench/engine_step.py drops the schema of lincah_bench, and the two may run side by side.
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/lincah_bench_external"
@@ -221,6 +224,65 @@ def database_counts(factory) -> dict:
             {"c": CLIENT}).one()
         completed = session.execute(text("SELECT count(*) FROM instance WHERE status = 'completed'")).scalar()
     return {"open": row[0], "locked": row[1], "done": row[2], "rows": row[3], "completed": completed}
+
+
+# -- the raw baseline -----------------------------------------------------------------------------------------------
+
+RAW_TABLE = "bench_raw_external"
+
+
+@dataclass
+class Raw:
+    """The floor under a completion, measured in the same run: SpiffWorkflow's own step on this diagram (restore
+    the state, complete the external task, run to the end, serialize) with the least durable persistence — the
+    state read, written back and committed straight on psycopg — and no HTTP, no bookkeeping, no audit."""
+
+    steps: int
+    client_ms: float  # Python CPU per step (this process)
+    database_ms: float  # the PostgreSQL backend's CPU per step
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.client_ms + self.database_ms
+
+    @property
+    def ceiling(self) -> float:
+        return (os.cpu_count() or 1) * 1000 / self.cpu_ms
+
+
+def raw_baseline(factory, ctx, conninfo: str, template_id: int, steps: int) -> Raw:
+    with transaction(factory) as session:
+        instance = session.get(Instance, template_id)
+        state, definition_id, spec_json = instance.state, instance.definition_id, instance.definition.spec_json
+    spec, subprocess_specs = ctx.codec.load_spec(definition_id, lambda: spec_json)
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+        conn.execute(f"CREATE TABLE {RAW_TABLE} (id integer PRIMARY KEY, state text NOT NULL)")
+        with conn.cursor().copy(f"COPY {RAW_TABLE} (id, state) FROM STDIN") as copy:
+            for key in range(steps):
+                copy.write_row((key, state))
+        conn.commit()
+        backend = conn.info.backend_pid
+        database_before, client_before = _cpu_seconds(_stat(backend)), time.process_time()
+        for key in range(steps):
+            with conn.cursor() as cursor:
+                cursor.execute(f"SELECT state FROM {RAW_TABLE} WHERE id = %s", (key,))
+                workflow = ctx.codec.load_state(cursor.fetchone()[0], spec, subprocess_specs, ctx.script_engine)
+                (task,) = workflow.get_tasks(state=TaskState.STARTED)
+                task.data["nik_valid"] = True
+                with use_clock(ctx.clock):
+                    task.complete()
+                    workflow.do_engine_steps()
+                if not workflow.is_completed():
+                    raise SystemExit("raw baseline: the bench diagram did not end after its external task")
+                cursor.execute(f"UPDATE {RAW_TABLE} SET state = %s WHERE id = %s",
+                               (ctx.codec.dump_state(workflow), key))
+            conn.commit()
+        client = time.process_time() - client_before
+        database = _cpu_seconds(_stat(backend)) - database_before
+        conn.execute(f"DROP TABLE {RAW_TABLE}")
+        conn.commit()
+    return Raw(steps, client * 1000 / steps, database * 1000 / steps)
 
 
 # -- HTTP -----------------------------------------------------------------------------------------------------------
@@ -428,17 +490,23 @@ def ms(values: list[float], share: float) -> str:
     return f"{percentile(values, share) * 1000:.1f} ms"
 
 
-def report(args, seeding: str, levels: list[Level], check: str, latencies: list[Latency], counts: dict | None
-           ) -> None:
+def report(args, seeding: str, raw: Raw, levels: list[Level], check: str, latencies: list[Latency],
+           counts: dict | None) -> None:
     loads = "; ".join(f"{part} {start:.1f} → {end:.1f}" for part, (start, end) in http_load.LOADS.items())
     print(f"gunicorn {args.server_workers} workers × {args.threads} thread(s), PostgreSQL, {os.cpu_count()} cores "
           f"shared by server, database and clients; load average (1 min) at start → end: {loads}. {seeding}\n")
+    print(f"Raw baseline, measured in this run: SpiffWorkflow's step on the same diagram (state restored, external "
+          f"task completed, run to the end, serialized) with its state read, written and committed straight on "
+          f"psycopg — no HTTP, no bookkeeping — costs **{raw.cpu_ms:.2f} ms** of CPU ({raw.client_ms:.2f} Python + "
+          f"{raw.database_ms:.2f} PostgreSQL; {raw.steps} steps in a row, CPU ÷ steps). Ratios below divide a "
+          f"completion's whole CPU (server + PostgreSQL + the bench's clients) by it, which a loaded machine "
+          f"changes far less than rates.\n")
     if levels:
         print(f"Fetch-and-lock + complete through `/engine-rest` (HTTP Basic, a `requests.Session` per worker, "
               f"lockDuration {LOCK_MS // 1000} s; {args.waiting:,} fetchable tasks at the start of each row, "
               f"{args.seconds:g} s per row):\n")
         print("| maxTasks | workers | completions | errors | completions/s | fetch p50 / p95 | complete p50 / p95 | "
-              f"≥ {TARGET_RATE:.0f}/s | CPU per completion: server + PostgreSQL + clients | idle-machine ceiling |")
+              f"≥ {TARGET_RATE:.0f}/s | CPU per completion: server + PostgreSQL + clients | ÷ raw step |")
         print("|---:|---:|---:|---:|---:|---|---|---|---|---:|")
         for level in levels:
             note = " (tasks ran out)" if level.ran_out else ""
@@ -446,11 +514,13 @@ def report(args, seeding: str, levels: list[Level], check: str, latencies: list[
             print(f"| {level.max_tasks} | {level.workers} | {level.ok:,}{note} | {level.errors} | {level.rate:.0f} | "
                   f"{ms(level.fetches, 0.5)} / {ms(level.fetches, 0.95)} | {ms(level.completes, 0.5)} / "
                   f"{ms(level.completes, 0.95)} | {met(level.rate >= TARGET_RATE)} | {app:.1f} + {database:.1f} + "
-                  f"{clients_:.1f} = {app + database + clients_:.1f} ms | {level.ceiling:.0f}/s |")
+                  f"{clients_:.1f} = {app + database + clients_:.1f} ms | "
+                  f"{(app + database + clients_) / raw.cpu_ms:.1f} |")
         best = max(levels, key=lambda level: level.rate)
         print(f"\nBest: {best.rate:.0f} completions/s (maxTasks {best.max_tasks}, {best.workers} workers) — target "
-              f"≥ {TARGET_RATE:.0f}/s: {met(best.rate >= TARGET_RATE)}; idle-machine ceiling at its CPU cost "
-              f"{best.ceiling:.0f}/s. {check}\n")
+              f"≥ {TARGET_RATE:.0f}/s: {met(best.rate >= TARGET_RATE)}. Projection, not a measurement: "
+              f"{os.cpu_count()} idle cores spending only this CPU would do {best.ceiling:.0f} completions/s, and "
+              f"{raw.ceiling:.0f} raw steps/s. {check}\n")
     if latencies:
         print(f"Fetch latency, one client, sequential requests after a warm-up; {counts['rows']:,} external-task rows, "
               f"{counts['open']:,} open of which {counts['locked']:,} locked:\n")
@@ -485,6 +555,7 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (0: sync workers)")
     parser.add_argument("--latency-requests", type=int, default=300, help="measured requests per latency case")
     parser.add_argument("--latency-seconds", type=float, default=20, help="time budget per latency case")
+    parser.add_argument("--raw-steps", type=int, default=300, help="steps of the raw baseline")
     parser.add_argument("--skip-round-trips", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
@@ -508,6 +579,8 @@ def main() -> None:
         service = deploy(factory, ctx)
         secret = add_client(factory, ctx)
         templates, per_start = start_templates(factory, ctx, service, args.templates)
+        raw = raw_baseline(factory, ctx, conninfo, templates[0], args.raw_steps)
+        log(f"raw baseline: {raw.cpu_ms:.2f} ms CPU per step ({raw.client_ms:.2f} + {raw.database_ms:.2f})")
         cloner = Cloner(conninfo, templates)
         probe = cloner.clone(1000)
         seeding = (f"Seeding: {args.templates} applications started through the engine at {per_start * 1000:.1f} ms "
@@ -521,7 +594,7 @@ def main() -> None:
             if not args.skip_latency:
                 latencies, counts = fetch_latency(args, factory, conninfo, cloner, server, secret)
     log(f"whole run: {time.perf_counter() - started:.0f} s")
-    report(args, seeding, levels, check, latencies, counts)
+    report(args, seeding, raw, levels, check, latencies, counts)
 
 
 if __name__ == "__main__":
