@@ -33,7 +33,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.choices import DECISION_PROPERTY, approving_choice
 from engine.bpmn.rewrite import DECISION_FIELD
+from engine.casework import signing_step
 from engine.casework.step import RUNNING, Step, advancing
+from engine.documents.signing.port import Credentials
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
 from engine.messaging.notifications import Directory, Message, Person
@@ -308,6 +310,10 @@ class _Breaches:
                                        f"write {DECISION_PROPERTY}=approve on its flow or name it with sla.approve")
         data = {"fiktif_positif": True, **({DECISION_FIELD: choice} if choice else {})}
         try:
+            # A signing step deemed approved issues its letter as the head's choice would (the office's certificate
+            # signs; a personal BSrE signature cannot be made without its signer, and the step stays breached).
+            data = signing_step.sign_on_approval(self.session, self.ctx, task, instance, SYSTEM, data, choice,
+                                                 Credentials())
             with advancing(self.session, self.ctx, instance, actor=SYSTEM) as step:
                 try:
                     spiff_task = step.ready_task(task.id, name=task.name)

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from pathlib import Path
 
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.sign import fields, signers, timestamps
-from pyhanko.sign.general import SigningError
+from cryptography.utils import CryptographyDeprecationWarning
 
-from engine.documents.signing.port import Credentials, SignerIdentity, SigningFailed
-from engine.texts import N_, Text
+# pyHanko imports cryptography's DSA key class (for DSA signatures, which nobody here makes); cryptography warns about
+# DSA at that import, which would print on every command's stderr.
+warnings.filterwarnings("ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning)
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
+from pyhanko.pdf_utils.misc import PdfError  # noqa: E402
+from pyhanko.sign import fields, signers, timestamps  # noqa: E402
+from pyhanko.sign.general import SigningError  # noqa: E402
+
+from engine.documents.signing.port import Credentials, SignerIdentity, SigningFailed  # noqa: E402
+from engine.texts import N_, Text  # noqa: E402
 
 log = logging.getLogger("lincah.signing")
 
