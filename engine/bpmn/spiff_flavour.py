@@ -12,14 +12,20 @@ lint rules and the parser see it, so a spiff-arena model meets exactly the rules
   (:func:`attach_scripts`, run by :mod:`engine.workflow.script_hooks` with the workflow's sandboxed script engine);
 * ``spiffworkflow:instructionsForEndUser`` (Markdown) goes into the task's settings as ``instructions``;
 * lanes are candidate groups (as for Camunda diagrams); a human task in no lane is, in spiff-arena, the process
-  initiator's — here the applicant's (``camunda:assignee="${initiator}"``).
+  initiator's — here the applicant's (``camunda:assignee="${initiator}"``);
+* ``spiffworkflow:serviceTaskOperator`` (a call through spiff-arena's connector proxy) → an external task whose
+  topic is the operator id, its parameters the worker's inputs and its ``resultVariable`` what the worker may set.
 
 :func:`flavour_of` says which flavour a diagram is written in, so that lint can say what it read.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field, replace
+
+from lxml import etree
 
 from engine.bpmn.names import CAMUNDA_NS, HUMAN_TASK_TAGS, camunda, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
@@ -32,6 +38,7 @@ CAMUNDA, SPIFF, BOTH, PLAIN = "camunda", "spiff", "camunda+spiff", "plain"
 SCRIPT_KINDS = {"preScript": script_hooks.PRE_SCRIPT, "postScript": script_hooks.POST_SCRIPT}
 INSTRUCTIONS = "instructionsForEndUser"
 _SHOWN = 80  # characters of a refused script quoted in a problem
+_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def _spiff(tag: str) -> str:
@@ -111,6 +118,8 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
             decision = _text(_extension(node, "calledDecisionId"))
             if decision and not node.get(camunda("decisionRef")):
                 node.set(camunda("decisionRef"), decision)
+        if tag == "serviceTask":
+            _read_service_operator(node, problems, filename)
         if tag == "startEvent":
             _read_form(node, reading)  # the form that starts the file (a message start event's, in spiff-arena)
         if tag in HUMAN_TASK_TAGS:
@@ -138,6 +147,47 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
                                        "reason": message})
                 continue
             reading.scripts.setdefault((filename, node.get("id")), {})[key] = script.text
+
+
+def _read_service_operator(node, problems: ProblemList, filename: str) -> None:
+    """spiff-arena's connector call (``serviceTaskOperator id="http/GetRequest"``) → an external task whose topic is
+    the operator: a worker for that topic does the call. Parameters are shown to the worker (a literal as itself, a
+    variable name as ``${name}``); the worker may set ``resultVariable``."""
+    operator = _extension(node, "serviceTaskOperator")
+    if operator is None or not (operator.get("id") or "").strip() or node.get(camunda("type")):
+        return
+    node.set(camunda("type"), "external")
+    node.set(camunda("topic"), operator.get("id").strip())
+    mapping = etree.SubElement(operator.getparent(), camunda("inputOutput"))
+    for parameter in operator.iter(_spiff("parameter")):
+        name, value = (parameter.get("id") or "").strip(), (parameter.get("value") or "").strip()
+        if not name:
+            continue
+        text = _parameter_text(value)
+        if text is None:
+            problems.warning("spiff_parameter_expression",
+                             N_("Parameter %(parameter)s of %(name)s is the expression %(value)s, which Lincah does "
+                                "not compute for a worker: the worker receives its text. Compute it in a pre-script "
+                                "into a variable and pass the variable's name."),
+                             node=node, file=filename,
+                             params={"parameter": repr(name), "name": label(node), "value": repr(value)})
+            text = value
+        etree.SubElement(mapping, camunda("inputParameter"), name=name).text = text
+    result = (operator.get("resultVariable") or "").strip()
+    if result:
+        etree.SubElement(mapping, camunda("outputParameter"), name=result).text = ""
+
+
+def _parameter_text(value: str) -> str | None:
+    """A spiff parameter (a Python expression) as a Camunda input's text: a literal, ``${name}``, or None."""
+    if _NAME.fullmatch(value):
+        return f"${{{value}}}"
+    try:
+        literal = ast.literal_eval(value) if value else ""
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return literal if isinstance(literal, str) else None if isinstance(literal, (dict, list, tuple, set)) \
+        else str(literal).lower() if isinstance(literal, bool) else str(literal)
 
 
 def _read_form(node, reading: Reading) -> None:

@@ -14,6 +14,9 @@ from engine.bpmn.compiler import SourceFile
 from engine.casework import applications, tasks
 from engine.errors import InvalidDefinition
 from engine.forms.schemas import FormSource
+from engine.integration import external_tasks
+from engine.integration.clients import Caller
+from engine.integration.external_tasks import TopicRequest
 from engine.services import definitions, model_folder
 from engine.storage.models import Instance
 from engine.workflow import runtime
@@ -287,3 +290,39 @@ def test_a_step_in_a_called_file_gets_its_form_and_instructions(db, ctx):
         tasks.complete(session, ctx, step.id, VERIFIER, {"lengkap": True})
     with db.transaction() as session:
         assert session.get(Instance, instance.id).outcome == "Selesai"
+
+
+def test_a_spiff_connector_call_is_an_external_task_for_a_worker_of_its_operator(db, ctx):
+    xml = spiff_diagram("""
+        <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="cek_nik"/>
+        <bpmn:serviceTask id="cek_nik" name="Cek NIK"><bpmn:extensionElements>
+          <spiffworkflow:serviceTaskOperator id="dukcapil/CekNik" resultVariable="hasil">
+            <spiffworkflow:parameters>
+              <spiffworkflow:parameter id="nik" type="str" value="nik"/>
+              <spiffworkflow:parameter id="kanal" type="str" value="&#34;lincah&#34;"/>
+              <spiffworkflow:parameter id="batas" type="int" value="3 * 2"/>
+            </spiffworkflow:parameters>
+          </spiffworkflow:serviceTaskOperator>
+        </bpmn:extensionElements></bpmn:serviceTask>
+        <bpmn:sequenceFlow id="f1" sourceRef="cek_nik" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""",
+                        process_id="cek")
+    compiled = definitions.lint(ctx, SourceFile("cek.bpmn", xml.encode()), [], FormSource())
+    (warning,) = [p for p in compiled.problems if p.code == "spiff_parameter_expression"]
+    assert (warning.element_id, "'batas'" in warning.message) == ("cek_nik", True)
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile("cek.bpmn", xml.encode()), [], FormSource(), actor="analyst")
+        instance = applications.start(session, ctx, service="cek", data={}, actor=APPLICANT)
+    worker = Caller("dukcapil", frozenset({"dukcapil/CekNik"}), frozenset(), frozenset())
+    with db.transaction() as session:
+        (locked,) = external_tasks.fetch_and_lock(session, ctx, worker, "w1", 5,
+                                                  [TopicRequest("dukcapil/CekNik", 60_000)])
+        assert locked.row.element_id == "cek_nik"
+        # a literal as itself, a variable by its value (none typed yet), an expression as its text (warned)
+        assert locked.variables == {"nik": None, "kanal": "lincah", "batas": "3 * 2"}
+        task_id = locked.row.id
+    with db.transaction() as session:
+        external_tasks.complete(session, ctx, worker, task_id, "w1", {"hasil": {"value": "valid", "type": "String"}})
+    with db.transaction() as session:
+        finished = session.get(Instance, instance.id)
+        assert finished.outcome == "Selesai"
+        assert runtime.load(ctx, finished).last_task.data["hasil"] == "valid"
