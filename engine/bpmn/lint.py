@@ -17,6 +17,7 @@ from engine.bpmn.expressions import is_iso_duration
 from engine.bpmn.names import FLOW_NODE_TAGS, camunda, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.rewrite import ProcessGraph, condition_of, containers
+from engine.sla import spoken_durations
 from engine.texts import N_
 
 _xsd_lock = threading.Lock()
@@ -214,7 +215,13 @@ def check_sla(value: str | None, node, problems: ProblemList, filename: str, par
             message = str(exc)
     elif not is_iso_duration(text):
         message = f"sla {text!r} is not an ISO-8601 duration"
-    if message:
+    if message and (spoken := spoken_durations.suggest(text)) is not None:
+        # Written as people say it ("2 hari"): say exactly what to write instead.
+        problems.error("sla_invalid", N_("SLA of %(name)s is written %(value)s: SLA targets are written in ISO-8601 "
+                                         "working time, so write %(suggestion)s."),
+                       node=node, file=filename, params={"name": label(node), "value": repr(text),
+                                                         "suggestion": spoken})
+    elif message:
         problems.error("sla_invalid", N_("SLA of %(name)s cannot be read: %(reason)s. Write working time as "
                                          "ISO-8601, e.g. P2D (2 working days) or PT4H (4 working hours)."),
                        node=node, file=filename, params={"name": label(node), "reason": message})

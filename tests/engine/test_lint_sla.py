@@ -182,3 +182,20 @@ def test_a_process_that_approves_warns_on_each_step_it_cannot_approve(ctx):
     compiled = lint(ctx, xml)
     assert sla_problems(compiled) == [("warning", "sla_on_breach_no_approval", "check")]
     assert compiled.ok
+
+
+@pytest.mark.parametrize(("written", "suggested"), [
+    ("2 hari", "P2D"), ("4 jam kerja", "PT4H"), ("1 hari 4 jam", "P1DT4H"), ("30 menit", "PT30M"),
+    ("1 minggu", "P5D"), ("3 working days", "P3D"),
+])
+def test_a_target_written_as_people_say_it_is_refused_with_what_to_write(ctx, written, suggested):
+    compiled = lint(ctx, service(verify={"sla": written}))
+    (problem,) = [p for p in compiled.problems if p.code == "sla_invalid"]
+    assert problem.element_id == "verify" and problem.severity == "error"
+    assert f"write {suggested}." in problem.message and repr(written) in problem.message
+
+
+def test_a_target_that_is_no_duration_at_all_gets_the_general_advice(ctx):
+    compiled = lint(ctx, service(verify={"sla": "secepatnya"}))
+    (problem,) = [p for p in compiled.problems if p.code == "sla_invalid"]
+    assert "e.g. P2D (2 working days)" in problem.message
