@@ -6,7 +6,8 @@ else each spiff diagram on its own with the other files of its folder (and its J
 units, deployed, rejected with located problems, crashed (the target is zero); and, over the deployed units, how
 many of the spiff-arena extensions found in their diagrams were carried into the definition: forms named by
 ``formJsonSchemaFilename`` (snapshotted), business rule tasks naming ``calledDecisionId``, pre-/post-scripts
-(attached to the spec), ``instructionsForEndUser`` (kept for the task page).
+(attached to the spec), ``instructionsForEndUser`` (kept for the task page), ``serviceTaskOperator`` (external
+tasks of the operator's topic).
 
     python bench/spiff_models.py [CORPUS_DIR] [--database-url URL]
 """
@@ -14,6 +15,7 @@ many of the spiff-arena extensions found in their diagrams were carried into the
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -33,7 +35,8 @@ from engine.forms.schemas import FormSource  # noqa: E402
 from engine.services import definitions, model_folder  # noqa: E402
 from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
 
-FEATURES = ("forms", "decisions", "scripts", "instructions")
+_FORM_FILE = re.compile(r'name="formJsonSchemaFilename"\s+value="([^"]+)"')
+FEATURES = ("forms", "decisions", "scripts", "instructions", "connectors")
 
 
 def units(corpus: Path) -> list[tuple[Path, object]]:
@@ -70,18 +73,19 @@ def found_in(texts: list[bytes]) -> Counter:
         counted["decisions"] += text.count(b"calledDecisionId>") // 2
         counted["scripts"] += (text.count(b"preScript>") + text.count(b"postScript>")) // 2
         counted["instructions"] += text.count(b"instructionsForEndUser>") // 2
+        counted["connectors"] += text.count(b"<spiffworkflow:serviceTaskOperator ")
     return counted
 
 
 def carried(compiled) -> Counter:
     """What the compiled definition holds of them."""
-    tasks = (compiled.meta or {}).get("tasks") or {}
-    start = (compiled.meta or {}).get("start_form")
-    return Counter(forms=sum(1 for t in tasks.values() if t.get("form_key") in compiled.forms)
-                   + (start in compiled.forms),
+    named = [key for text in compiled.texts.values() for key in _FORM_FILE.findall(text)]
+    return Counter(forms=sum(1 for key in named if key in compiled.forms),
                    decisions=sum(1 for spec in _task_specs(compiled) if type(spec).__name__ == "DecisionTask"),
                    scripts=sum(len(s) for s in compiled.spiff.scripts.values()),
-                   instructions=sum(1 for t in tasks.values() if t.get("instructions")))
+                   instructions=len((compiled.meta or {}).get("instructions") or {}),
+                   connectors=sum(1 for spec in _task_specs(compiled)
+                                  if (getattr(spec, "extensions", None) or {}).get("camunda:type") == "external"))
 
 
 def _task_specs(compiled):
@@ -96,6 +100,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="an empty database to deploy into (default: a new SQLite file)")
     args = parser.parse_args()
     corpus = Path(args.corpus).resolve()
+    if not corpus.is_dir():
+        parser.error(f"no corpus at {corpus}: give its folder")
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'spiff.db'}"
         upgrade(url)
