@@ -240,3 +240,20 @@ def test_a_callback_the_payment_form_refuses_is_a_400_naming_the_field_and_chang
     assert office.instance(application_id).status == "running"
     status, paid = _call("POST", f"{office.gateway.url}/bills/{bill['bill_id']}/pay", {})
     assert paid["callback_status"] == 204
+
+
+def test_a_bill_the_bank_issues_late_gets_its_three_working_days_from_the_day_it_is_issued(office, clock):
+    applied = office.apply()
+    office.work_nik_checks()
+    office.decide(applied["id"], "Task_Verify", "sinta", {}, "Setujui")
+    bank_down = ConnectorSettings(**{**vars(office.connector), "secrets": {
+        "PAYMENT_GATEWAY_URL": "http://127.0.0.1:9", "PAYMENT_GATEWAY_TOKEN": TOKEN},
+        "allowed_hosts": ("127.0.0.1",)})
+    assert jobs.run_connectors(office.db.factory, office.ctx, bank_down).retrying == 1
+    clock.advance(timedelta(days=1))  # Wednesday: the bank is back
+    assert jobs.run_connectors(office.db.factory, office.ctx, office.connector).completed == 1
+    (bill,) = office.gateway.bills.values()
+    assert bill["expires_at"] == "2026-06-08T16:00:00+08:00"  # Wednesday + 3 working days = Monday, 16:00
+    clock.advance(timedelta(days=2, hours=7, minutes=1))  # Friday 16:01 in Makassar: a deadline from Tuesday
+    assert jobs.fire_timers(office.db.factory, office.ctx).instances == 0
+    assert office.instance(applied["id"]).status == "running"
