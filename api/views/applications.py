@@ -6,7 +6,7 @@ Who sees what is the engine's rule (``engine.people.access``).
 from __future__ import annotations
 
 from engine.casework import applications, use_cases
-from engine.documents import permit_letter
+from engine.documents import issued_letters, permit_letter
 from engine.errors import NotFound
 from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
 from engine.reporting import satisfaction, tracking
@@ -24,6 +24,7 @@ from ..schemas.applications import (
     CancelRequest,
     ResumeRequest,
 )
+from ..schemas.permits import PermitLetter, RevokeRequest
 from ..schemas.satisfaction import SurveyAnswer, SurveyReceipt
 from ..unit_of_work import engine_context, session
 from ..web.views.permits import letter_response
@@ -112,6 +113,41 @@ def permit_pdf(application_id: int):
     if not permit_letter.is_issued(instance, data):
         raise NotFound(f"Application {instance.registration_no} has no issued permit (yet).")
     return letter_response(db, instance, data)
+
+
+def _permit_letter(db, instance) -> dict:
+    letter = issued_letters.of(db, instance.id)
+    if letter is None:
+        raise NotFound(f"Application {instance.registration_no} has no issued letter (yet).")
+    url = issued_letters.verify_url(db, engine_context(), instance, letter.verify_token) if letter.verify_token \
+        else None
+    return {"permit_number": letter.permit_number, "status": issued_letters.status(engine_context(), letter, instance),
+            "sha256": letter.sha256, "issued_at": letter.issued_at, "valid_until": letter.valid_until,
+            "verify_url": url, "revoked_at": letter.revoked_at, "revoked_by": letter.revoked_by,
+            "revoke_reason": letter.revoke_reason}
+
+
+@blp.route("/<int(max=2147483647):application_id>/permit")
+@login_required()
+@blp.response(200, PermitLetter)
+def permit(application_id: int):
+    """The issued letter's record: number, status (valid, expired, revoked), SHA-256 of the stored PDF and the
+    verification page its QR code opens; 404 until the permit is issued."""
+    db = session()
+    return _permit_letter(db, applications.get(db, application_id, current_actor()))
+
+
+@blp.route("/<int(max=2147483647):application_id>/permit/revoke", methods=["POST"])
+@login_required(SUPERVISOR)
+@blp.arguments(RevokeRequest)
+@blp.response(200, PermitLetter)
+def revoke_permit(body, application_id: int):
+    """A supervisor of the file's office revokes its permit with a reason (audited); the verification page shows
+    it. The stored letter itself never changes."""
+    db = session()
+    instance = applications.get(db, application_id, current_actor())
+    issued_letters.revoke(db, engine_context(), instance, current_actor(), body["reason"])
+    return _permit_letter(db, instance)
 
 
 @blp.route("/<int(max=2147483647):application_id>/survey", methods=["POST"])

@@ -1,0 +1,58 @@
+"""Through the API: the issued letter's record (number, status, hash, verification page) and its revocation by a
+supervisor of the office — the same rules as the pages."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.api.conftest import apply, complete, open_task
+from tests.letters import PUBLIC_URL, set_up_letterhead
+from tests.samples import SIGN, SIGNATURE, VERIFIED
+
+pytestmark = pytest.mark.usefixtures("deployed")
+
+
+@pytest.fixture(autouse=True)
+def _letterhead(db, people):
+    people.headers("kadis")  # the signer's account, for their staff profile
+    with db.transaction() as session:
+        set_up_letterhead(session)
+
+
+def _issued(client, people) -> int:
+    andi, vera, kadis = (people.headers(who) for who in ("andi", "vera", "kadis"))
+    application = apply(client, andi)
+    assert complete(client, vera, open_task(client, vera, application["id"], "Task_Verify")["id"], VERIFIED,
+                    "Setujui").status_code == 200
+    assert complete(client, kadis, open_task(client, kadis, application["id"], "Task_Sign")["id"],
+                    SIGNATURE, SIGN).status_code == 200
+    return application["id"]
+
+
+def test_the_letter_record_names_its_hash_status_and_verification_page(client, people):
+    andi = people.headers("andi")
+    running = apply(client, andi)["id"]
+    assert client.get(f"/api/v1/applications/{running}/permit", headers=andi).status_code == 404
+    issued = _issued(client, people)
+    record = client.get(f"/api/v1/applications/{issued}/permit", headers=andi).get_json()
+    pdf = client.get(f"/api/v1/applications/{issued}/permit.pdf", headers=andi).data
+    assert record["sha256"] == hashlib.sha256(pdf).hexdigest() and record["status"] == "valid"
+    assert record["verify_url"].startswith(f"{PUBLIC_URL}/verify/") and record["valid_until"] == "2026-08-31"
+    assert client.get(f"/api/v1/applications/{issued}/permit", headers=people.headers("budi")).status_code == 404
+
+
+def test_a_supervisor_revokes_with_a_reason_and_others_cannot(client, people):
+    issued = _issued(client, people)
+    path = f"/api/v1/applications/{issued}/permit/revoke"
+    assert client.post(path, headers=people.headers("vera"), json={"reason": "x"}).status_code == 403
+    supri = people.headers("supri")
+    empty = client.post(path, headers=supri, json={"reason": ""})
+    assert empty.status_code == 422 and "reason" in empty.get_json()["error"]["details"]
+    revoked = client.post(path, headers=supri, json={"reason": "Kapal dijual kepada pihak lain"})
+    assert revoked.status_code == 200
+    body = revoked.get_json()
+    assert body["status"] == "revoked" and body["revoked_by"] == "supri"
+    assert body["revoke_reason"] == "Kapal dijual kepada pihak lain"
+    assert client.post(path, headers=supri, json={"reason": "lagi"}).status_code == 409
