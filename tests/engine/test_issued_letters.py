@@ -332,3 +332,17 @@ def test_a_diagram_deployed_from_the_web_modeler_keeps_the_installations_letter(
     compiled = definitions.lint(ctx, SourceFile("diagram.bpmn", path.read_bytes()), [],
                                 FormSource({}, [ctx.settings.forms_dir]))
     assert compiled.ok and compiled.meta["letter"]["file"] == "research_permit.html"
+
+
+def test_a_template_failing_at_render_time_keeps_the_decision_and_says_what_to_fix(db, ctx):
+    _deploy_trial(db, ctx, TRIAL_LETTER.replace("{{ data.area }}", "{{ data.area }} {{ 1 // 0 }}"))
+    iid = _start(db, ctx, "trial_permit", {"holder_name": "Nelayan Bersatu"})
+    _step(db, ctx, iid, "approve", HEAD, {"area": "WPP 713"})
+    with db.transaction() as session:
+        instance = session.get(applications.Instance, iid)
+        assert instance.status == "completed" and issued_letters.of(session, iid) is None
+        (failed,) = session.query(Event).filter_by(kind="letter_failed", instance_id=iid).all()
+        assert "ZeroDivisionError" in failed.data["message"]
+        with pytest.raises(Conflict) as refused:
+            issued_letters.issue(session, ctx, instance, applications.current_data(ctx, instance), actor=None)
+        assert "letter.html" in refused.value.localized("id") and "ZeroDivisionError" in str(refused.value.message)
