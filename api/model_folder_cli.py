@@ -14,10 +14,13 @@ from engine.storage.db import transaction
 
 
 def model_folders(paths: tuple[str, ...]) -> list[Path]:
-    """The model folders among ``paths`` and inside the folders given, in a stable order."""
+    """The model folders among ``paths`` and inside the folders given, in a stable order; a diagram given by itself
+    that lives in a model folder stands for its folder (alone it would lack the files it calls and its forms)."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
+        if path.is_file() and path.suffix.lower() == ".bpmn" and model_folder.is_model_folder(path.parent):
+            found.append(path.parent)
         if not path.is_dir():
             continue
         candidates = [path, *sorted(p for p in path.rglob("*") if p.is_dir())]

@@ -76,3 +76,10 @@ def test_lincah_deploy_and_lint_take_a_model_folder_as_one_service(db, tmp_path)
     assert deployed.exit_code == 0, deployed.output
     assert "deployed izin_reklame version 1 (published)" in deployed.output
     assert "retribusi_reklame" not in deployed.output.split("[")[0]  # the called file is part of it, not a service
+
+
+def test_a_diagram_of_a_model_folder_given_alone_is_linted_with_its_folder(db, tmp_path):
+    env = {"LINCAH_DATABASE_URL": db.url, "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = CliRunner().invoke(cli, ["lint", str(REKLAME / "izin_reklame.bpmn")], env=env)
+    assert result.exit_code == 0, result.output  # alone, its forms and the file it calls would be missing
+    assert f"{REKLAME}: model folder, service izin_reklame" in result.output
