@@ -49,7 +49,53 @@ modeler.on("commandStack.changed", ({ trigger }) => {
   if (trigger === "clear") return; // an import starts a new command stack; open() decides what that means
   changes += 1;
   updateUnsaved();
+  showDiagramName();
+  lintSoon();
 });
+
+// Lint while drawing: a moment after the last change the diagram goes to the server's lint (nothing is deployed)
+// and its problems are shown on the elements, as a deploy would show them. A newer change cancels an older answer.
+const LINT_DELAY_MS = 1200;
+let lintTimer = null;
+let lintRound = 0;
+function lintSoon() {
+  if (!config.lintUrl) return;
+  window.clearTimeout(lintTimer);
+  lintTimer = window.setTimeout(lintNow, LINT_DELAY_MS);
+}
+async function lintNow() {
+  const round = ++lintRound;
+  try {
+    const body = new FormData();
+    body.append("bpmn", new Blob([await currentXml()], { type: "application/xml" }), `${processId()}.bpmn`);
+    if (config.basedOn) body.append("based_on", config.basedOn);
+    const { ok, payload } = await post(config.lintUrl, body);
+    if (round !== lintRound || !ok) return;
+    showProblems(payload.problems || []);
+    const live = $("#live-lint");
+    if (live) {
+      live.textContent = payload.errors
+        ? t("Checked while drawing, errors: ") + payload.errors
+        : t("Checked while drawing: no problems.");
+      live.dataset.errors = String(payload.errors || 0);
+    }
+  } catch {
+    // Offline or the server is busy: the next change (or the deploy) checks again.
+  }
+}
+
+// The page's heading and the tab's title name the diagram being edited, not the template it started from.
+function showDiagramName() {
+  if (config.basedOn) return; // a deployed version keeps "key vN"
+  const definitions = modeler.getDefinitions();
+  const processes = ((definitions && definitions.rootElements) || []).filter((e) => e.$type === "bpmn:Process");
+  const executable = processes.find((p) => p.isExecutable) || processes[0];
+  const heading = $("#modeler-title");
+  if (!executable || !heading) return;
+  const name = executable.name || executable.id;
+  document.title = document.title.replace(heading.textContent, name);
+  heading.textContent = name;
+}
 function markSaved(at = changes) {
   savedAt = at;
   updateUnsaved();
@@ -101,6 +147,8 @@ async function open(xml) {
     let message = warnings.length ? t("Opened, with import warnings: ") + warnings.length : t("Diagram opened.");
     if (laidOut) message += " " + t("The file had no layout: the modeler laid it out; check it before deploying.");
     status(message, laidOut ? "warning" : "info");
+    showDiagramName();
+    lintSoon();
     document.body.dataset.modelerReady = "true";
   } catch (error) {
     if (previous) await show(previous);

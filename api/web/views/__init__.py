@@ -16,6 +16,7 @@ from . import (
     drafts,
     files,
     incidents,
+    live_lint,
     manager,
     model_upload,
     notify_settings,
@@ -28,5 +29,5 @@ from . import (
 )
 
 __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
-           "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "manager", "model_upload",
-           "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]
+           "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "live_lint", "manager",
+           "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]

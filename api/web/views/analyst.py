@@ -51,6 +51,7 @@ MODELER_TEXTS = (
     N_("Whole-file SLA (e.g. P5D)"), N_("Fee (0 = free)"), N_("Product (Indonesian)"), N_("Product (English)"),
     N_("Office (code or ${field})"), N_("Complaints channel"), N_("Legal basis"),
     N_("Shown in the public catalogue"), N_("Create starter form"), N_("Edit form"),
+    N_("Checked while drawing: no problems."), N_("Checked while drawing, errors: "),
     N_("The file had no layout: the modeler laid it out; check it before deploying."),
     N_("“{name}” is not a BPMN XML file. Choose a .bpmn file saved from a BPMN modeler (such as Camunda Modeler or "
        "“Download .bpmn” here); the diagram on the page is unchanged."))
@@ -149,7 +150,8 @@ def analyst_modeler():
     else:
         template = template if template in TEMPLATE_NAMES else "blank"
         xml_url, title, key = url_for("web.analyst_template", name=template), _(TEMPLATE_NAMES[template]), None
-    config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "basedOn": key,
+    config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "lintUrl": url_for("web.analyst_lint"),
+              "basedOn": key,
               "basedOnVersion": version if key else None, "lang": i18n.lang(),
               "csrf": csrf_token(),
               "texts": {text: _(text) for text in MODELER_TEXTS}, "bpmnTexts": bpmn_js_texts.texts()}
