@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("lincah_request_id", default=None)
 # A client's own id is kept when it could not break a log line or a header: letters, digits and ._:- up to 128.
@@ -35,6 +35,12 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 STEP_SECONDS = Histogram("lincah_step_seconds", "Time one step of an application's workflow took (load, run, save), "
                          "by how it ended.", ["outcome"],
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+# Whether a step found its application's workflow kept in memory (``engine.workflow.live_workflows``) or restored
+# it from the stored text: the hit rate says whether LINCAH_LIVE_WORKFLOWS is sized for the office's traffic.
+KEPT_WORKFLOWS = Counter("lincah_kept_workflows", "Steps that found their workflow kept in memory (reused) or "
+                         "restored it from the database (restored).", ["result"])
+for _result in ("reused", "restored"):  # both series exist from the start, so a rate is never "no data"
+    KEPT_WORKFLOWS.labels(_result)
 
 
 def current_request_id() -> str | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from engine.observability import KEPT_WORKFLOWS
+
 
 class LiveWorkflows:
     """A bounded map instance id → (state text, workflow), least recently kept dropped first. Thread-safe."""
@@ -33,8 +35,10 @@ class LiveWorkflows:
             entry = self._entries.pop(instance_id, None)
             if entry is None or entry[0] != state:
                 self.misses += 1
+                KEPT_WORKFLOWS.labels("restored").inc()
                 return None
             self.hits += 1
+            KEPT_WORKFLOWS.labels("reused").inc()
             return entry[1]
 
     def keep(self, instance_id: int, state: str, workflow) -> None:

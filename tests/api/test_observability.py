@@ -130,6 +130,10 @@ def test_metrics_count_requests_steps_open_tasks_and_the_scheduler(db, ctx, clie
     assert _value(after, "lincah_open_tasks", sla_state="breached") == 0
     assert ("lincah_external_tasks_open", ()) in after and ("lincah_mail_outbox_pending", ()) in after
     assert _value(after, "lincah_scheduler_last_run_age_seconds", job="timers") == 0.0  # the frozen clock
+    # The verification's step found the workflow its start had kept in this process.
+    assert (_value(after, "lincah_kept_workflows_total", result="reused")
+            - _value(before, "lincah_kept_workflows_total", result="reused")) >= 1
+    assert ("lincah_kept_workflows_total", (("result", "restored"),)) in after
 
 
 def _app(db, ctx, **settings):
