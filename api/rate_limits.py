@@ -150,8 +150,9 @@ LIMITED = {
     "web.forgot_password": PASSWORD_RESET_RULES,
     "web.reset_password": PASSWORD_RESET_RULES,
     "web.save_draft": DRAFT_RULES,
+    "drafts.save_draft": DRAFT_RULES,
 }
-METHODS = {"web.permit_check": ["GET"], "web.permit_verify": ["GET", "POST"]}
+METHODS = {"web.permit_check": ["GET"], "web.permit_verify": ["GET", "POST"], "drafts.save_draft": ["PUT"]}
 
 
 def check_settings(settings: Settings) -> None:
@@ -203,6 +204,7 @@ _API_MESSAGES = {
     UPLOAD_ADDRESS: "Too many uploads from your network. Wait {wait} seconds, then upload the rest.",
     PERMIT_CHECK: "Too many permit checks from your network. Wait {wait} seconds, then try again.",
     PASSWORD_RESET: "Too many password requests from your network. Wait {wait} seconds, then try again.",
+    DRAFT: "Drafts are saved far too often. Wait {wait} seconds, then save again.",
 }
 
 

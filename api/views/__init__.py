@@ -7,6 +7,7 @@ from . import (
     attachments,
     auth,
     definitions,
+    drafts,
     groups,
     health,
     integration,
@@ -20,4 +21,4 @@ from . import (
 
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
               attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
-              integration.incidents_blp, migrations.blp)
+              integration.incidents_blp, migrations.blp, drafts.blp)

@@ -32,9 +32,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, InvalidInput
+from engine.casework import tasks
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.messaging import notifications
-from engine.people.access import Actor
+from engine.people.access import APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
+from engine.services import definitions
 from engine.storage import audit
 from engine.storage.models import Attachment, FormDraft, FormDraftFile, User
 from engine.texts import N_, Text
@@ -69,6 +71,27 @@ def scope_for_start(service_key: str) -> str:
 
 def scope_for_task(task_id: str) -> str:
     return _checked_scope(f"task:{task_id}")
+
+
+def authorize(session: Session, actor: Actor, scope: str) -> str:
+    """``scope`` when ``actor`` may send that form now: a start form's to whoever may apply for a published service,
+    a task's to whoever may work the open task. ``NotFound`` (no such form, or not one they can see) or
+    ``Forbidden`` otherwise — the same answers the form's own page gives."""
+    kind, _sep, key = (scope or "")[:MAX_SCOPE + 1].partition(":")
+    if kind == "start" and key:
+        if not actor.has_role(APPLICANT, OFFICER, SUPERVISOR):
+            raise Forbidden(Text(N_("Only applicants and the front office apply.")))
+        definitions.latest_published(session, key)  # NotFound for a service nobody may apply to
+        return scope_for_start(key)
+    if kind == "task" and key:
+        task, instance = tasks.get(session, key, actor)
+        if task.state not in ("ready", "claimed") or not may_work(
+                actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
+                candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
+            raise Forbidden(Text(N_("This task is not yours to work.")))
+        return scope_for_task(task.id)
+    raise NotFound(Text(N_("There is no form %(scope)s: use start:<service key> or task:<task id>."),
+                        {"scope": repr((scope or "")[:80])}))
 
 
 def _checked_scope(scope: str) -> str:

@@ -4,7 +4,8 @@ type, and the form's own page draws them again on return — on any device, afte
 ``POST /drafts`` answers JSON for the script: 200 with the time saved, 401 when the session has ended (the script
 says so and the page restores what was saved once the person signs in again), 422 with the bound exceeded. Who may
 keep a draft of a form is who may send it: a start form's draft needs the right to apply for that service, a
-task's draft the right to work that task — checked here on every save, as the form's own page checks it.
+task's draft the right to work that task — checked on every save (``engine.casework.drafts.authorize``), as the
+form's own page checks it. Programs use the same drafts through ``/api/v1/drafts``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.casework import drafts, tasks
+from engine.casework import drafts
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.people.access import APPLICANT, OFFICER, SUPERVISOR, may_work
-from engine.services import definitions
 
 from .. import formdata, i18n
 from ..blueprint import bp
@@ -26,31 +25,13 @@ from ..security import current_actor, safe_next
 SCOPE_FIELD = "_scope"
 
 
-def _authorized_scope(actor, scope: str) -> str:
-    """``scope`` when ``actor`` may send that form now; ``NotFound``/``Forbidden`` otherwise."""
-    kind, _sep, key = scope.partition(":")
-    if kind == "start" and key:
-        if not actor.has_role(APPLICANT, OFFICER, SUPERVISOR):
-            raise Forbidden("Only applicants and the front office apply.")
-        definitions.latest_published(db(), key)  # NotFound for a service nobody may apply to
-        return drafts.scope_for_start(key)
-    if kind == "task" and key:
-        task, instance = tasks.get(db(), key, actor)
-        if task.state not in ("ready", "claimed") or not may_work(
-                actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
-                candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
-            raise Forbidden("This task is not yours to work.")
-        return drafts.scope_for_task(task.id)
-    raise NotFound("No such form.")
-
-
 @bp.route("/drafts", methods=["POST"])
 def save_draft():
     actor = current_actor()
     if actor is None:
         return jsonify({"error": _("Your session has ended. Sign in again: what was saved is kept.")}), 401
     try:
-        scope = _authorized_scope(actor, (request.form.get(SCOPE_FIELD) or "")[:drafts.MAX_SCOPE + 1])
+        scope = drafts.authorize(db(), actor, request.form.get(SCOPE_FIELD) or "")
         draft = drafts.save(db(), ctx(), actor, scope, request.form.items(multi=True))
     except (NotFound, Forbidden):
         return jsonify({"error": _("This form cannot keep a draft.")}), 404
