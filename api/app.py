@@ -24,7 +24,8 @@ from .views import BLUEPRINTS
 
 # Documents up to 10 MB, BPMN up to 5 MB plus forms: the body limit leaves room for multipart overhead.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
-MULTIPART_ENDPOINTS = {"definitions.deploy", "definitions.lint", "attachments.upload"}
+MULTIPART_ENDPOINTS = {"definitions.deploy", "definitions.lint", "definitions.letter_preview",
+                       "attachments.upload"}
 
 
 class LincahApi(Api):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from .common import RequestSchema
+from .common import QueryArgs, RequestSchema
 
 
 class PermitLetter(Schema):
@@ -24,3 +25,14 @@ class PermitLetter(Schema):
 class RevokeRequest(RequestSchema):
     reason = fields.String(required=True, validate=validate.Length(1, 1000), metadata={
         "description": "Why the permit is revoked; shown on the verification page."})
+
+
+class LetterPreviewQuery(QueryArgs):
+    application = fields.Integer(load_default=None, validate=validate.Range(1, 2147483647), metadata={
+        "description": "The file whose data fills the template; default: the service's newest application."})
+
+
+class LetterPreviewUpload(Schema):
+    letter = Upload(load_default=None, metadata={
+        "description": "The template being written (Jinja2 HTML, UTF-8); default: the one deployed with the file."})
+    letter_css = Upload(load_default=None, metadata={"description": "Its CSS (optional)."})

@@ -12,10 +12,15 @@ import re
 from flask import Response
 
 from engine.bpmn.compiler import SourceFile
+from engine.documents import issued_letters
+from engine.documents.letter_preview import latest_of_service
+from engine.documents.letter_preview import preview as letter_preview_of
 from engine.errors import InvalidData, NotFound
 from engine.forms.schemas import FormSource
 from engine.people.access import ANALYST, MANAGER, OFFICER, SUPERVISOR
 from engine.services import decisions, definitions, model_folder, version_diff
+from engine.services.letter_templates import LetterFiles
+from engine.storage.models import Instance
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -29,6 +34,7 @@ from ..schemas.definitions import (
     LintResult,
     VersionDiffSchema,
 )
+from ..schemas.permits import LetterPreviewQuery, LetterPreviewUpload
 from ..unit_of_work import engine_context, session
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
@@ -163,6 +169,32 @@ def publish(key: str, version: int):
     definition = definitions.publish_version(session(), engine_context(), key, version,
                                              actor=current_actor().username)
     return presenters.definition(definition)
+
+
+@blp.route("/definitions/<string:key>/letter-preview", methods=["POST"])
+@login_required(ANALYST)
+@blp.arguments(LetterPreviewQuery, location="query", as_kwargs=True)
+@blp.arguments(LetterPreviewUpload, location="files")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="The letter as the template would issue it, marked DRAF.")
+def letter_preview(files, key: str, application: int | None = None):
+    """Preview a letter template (multipart ``letter``, ``letter_css``; default: the deployed one) filled with a
+    file's data (``?application=``, default: the service's newest): checked as a deploy checks it (422 with the
+    located problems), rendered with a DRAF watermark, nothing stored."""
+    db = session()
+    instance = db.get(Instance, application) if application else latest_of_service(db, key)
+    if instance is None or instance.service_key != key:
+        raise NotFound(f"No application of {key!r} to fill the letter with: start one (a test run will do) or name "
+                       "one with ?application=.")
+    template = issued_letters.template_of(db, instance)
+    if files.get("letter") is not None:
+        html = files["letter"].read().decode("utf-8", errors="replace")
+        css = files["letter_css"].read().decode("utf-8", errors="replace") if files.get("letter_css") else None
+        template = LetterFiles("upload:letter.html", html, css)
+    pdf = letter_preview_of(db, engine_context(), instance, template, signer=current_actor().username)
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", key)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="draf-{name}.pdf"'})
 
 
 @blp.route("/definitions/<string:key>/diff")

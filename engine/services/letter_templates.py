@@ -124,30 +124,35 @@ def check(files: LetterFiles, compiled: Compiled, problems: ProblemList) -> None
                                               "of it (the emblem comes from the office's settings)."),
                        file=files.origin, element_id=compiled.key, params={"limit": MAX_TEMPLATE_BYTES // 1024})
         return
+    check_fields(files, compiled.key, form_fields(compiled), problems)
+
+
+def check_fields(files: LetterFiles, key: str | None, fields: set[str], problems: ProblemList) -> None:
+    """``check`` against the fields ``fields`` of the service ``key`` (a preview checks a template this way)."""
     try:
         tree = _ENV.parse(files.html)
     except TemplateSyntaxError as exc:
         problems.error("letter_syntax", N_("The letter template does not parse: %(reason)s. Fix the line named."),
-                       file=files.origin, line=exc.lineno, element_id=compiled.key, params={"reason": exc.message})
+                       file=files.origin, line=exc.lineno, element_id=key, params={"reason": exc.message})
         return
-    known = form_fields(compiled) | ENGINE_FIELDS
+    known = fields | ENGINE_FIELDS
     for name, line in data_fields(tree):
         if name in PRIVATE_FIELDS:
             problems.error("letter_private_field",
                            N_("The letter template names field %(field)s, which identifies a person and is never "
                               "printed on a letter anyone may be shown; leave it out."),
-                           file=files.origin, line=line, element_id=compiled.key, params={"field": repr(name)})
+                           file=files.origin, line=line, element_id=key, params={"field": repr(name)})
         elif name not in known:
             problems.error("letter_unknown_field",
                            N_("The letter template names field %(field)s, which no form of this service has; "
                               "use a field of one of its forms (e.g. %(example)s) or add it to a form."),
-                           file=files.origin, line=line, element_id=compiled.key,
+                           file=files.origin, line=line, element_id=key,
                            params={"field": repr(name), "example": ", ".join(sorted(known)[:3])})
     for name in sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES):
         problems.error("letter_unknown_name",
                        N_("The letter template uses %(name)s, which a letter is not given; the names are: "
                           "%(names)s (form fields are data.<field>)."),
-                       file=files.origin, line=_first_line(tree, name), element_id=compiled.key,
+                       file=files.origin, line=_first_line(tree, name), element_id=key,
                        params={"name": repr(name), "names": ", ".join(sorted(CONTEXT_NAMES))})
 
 

@@ -4,11 +4,12 @@ supervisor of the office — the same rules as the pages."""
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pytest
 
 from tests.api.conftest import apply, complete, open_task
-from tests.letters import PUBLIC_URL, set_up_letterhead
+from tests.letters import PUBLIC_URL, set_up_letterhead, text_of_pdf
 from tests.samples import SIGN, SIGNATURE, VERIFIED
 
 pytestmark = pytest.mark.usefixtures("deployed")
@@ -56,3 +57,26 @@ def test_a_supervisor_revokes_with_a_reason_and_others_cannot(client, people):
     assert body["status"] == "revoked" and body["revoked_by"] == "supri"
     assert body["revoke_reason"] == "Kapal dijual kepada pihak lain"
     assert client.post(path, headers=supri, json={"reason": "lagi"}).status_code == 409
+
+
+def test_an_analyst_previews_a_template_with_a_files_data_and_lint_answers_located_problems(client, people):
+    issued = _issued(client, people)
+    analyst = people.headers("analis")
+    path = f"/api/v1/definitions/research_permit/letter-preview?application={issued}"
+    template = b"<h1>{{ permit.title }}</h1>\n<p>Judul: {{ data.research_title }}</p>\n<p>{{ signer.name }}</p>"
+    shown = client.post(path, headers=analyst, content_type="multipart/form-data",
+                        data={"letter": (io.BytesIO(template), "letter.html")})
+    assert shown.status_code == 200 and shown.mimetype == "application/pdf"
+    text = text_of_pdf(shown.data)
+    assert "Judul: Kajian mangrove pesisir Sinjai" in text and "DRAF" in text
+    with_typo = client.post(path, headers=analyst, content_type="multipart/form-data",
+                            data={"letter": (io.BytesIO(template.replace(b"research_title", b"reseach_title")),
+                                             "letter.html")})
+    assert with_typo.status_code == 422
+    (problem,) = with_typo.get_json()["error"]["details"]
+    assert problem["code"] == "letter_unknown_field" and problem["line"] == 2
+    deployed = client.post("/api/v1/definitions/research_permit/letter-preview", headers=analyst,
+                           content_type="multipart/form-data", data={})
+    assert deployed.status_code == 200 and "Kajian mangrove pesisir Sinjai" in text_of_pdf(deployed.data)
+    assert client.post(path, headers=people.headers("andi"), content_type="multipart/form-data",
+                       data={}).status_code == 403
