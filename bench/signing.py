@@ -66,7 +66,7 @@ def main() -> None:
         assert ca.validate(signed).bottom_line and ca.validate(national.sign(pdf, who, Credentials(NIK, PASSPHRASE)))
         print(f"letter {len(pdf) / 1024:.1f} KB, signed {len(signed) / 1024:.1f} KB (RSA 2048, SHA-256)")
         print("| what | rounds | median | p95 |\n|---|---|---|---|")
-        print(_line("PAdES with the office's PKCS#12 (key loaded each time)",
+        print(_line("PAdES with the office's PKCS#12 (key opened once per process)",
                     _timed(rounds, lambda: office.sign(pdf, who))))
         print(_line("BSrE API round trip (fake server, real signature)",
                     _timed(rounds, lambda: national.sign(pdf, who, Credentials(NIK, PASSPHRASE)))))

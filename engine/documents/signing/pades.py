@@ -7,6 +7,7 @@ signature: PAdES baseline (``ETSI.CAdES.detached``, SHA-256), added as an increm
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import warnings
@@ -57,6 +58,13 @@ def sign_with(key: signers.Signer, pdf: bytes, signer: SignerIdentity, *, tsa_ur
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=4)
+def _opened(pkcs12: bytes, passphrase: bytes | None) -> signers.SimpleSigner:
+    """The key and certificate of a PKCS#12 file, opened once per process: decrypting it (PBKDF2) costs about half a
+    second, the signature itself a few milliseconds. A changed file or passphrase is another entry."""
+    return signers.SimpleSigner.load_pkcs12_data(pkcs12, other_certs=(), passphrase=passphrase)
+
+
 class PadesSigner:
     """Signs with the office's certificate; the signer types nothing (the key is the office's, not a person's)."""
 
@@ -80,7 +88,7 @@ class PadesSigner:
 
     def _key(self) -> signers.SimpleSigner:
         try:
-            return signers.SimpleSigner.load_pkcs12_data(self._pkcs12, other_certs=(), passphrase=self._passphrase)
+            return _opened(self._pkcs12, self._passphrase)
         except ValueError as exc:
             raise SigningFailed(Text(N_("The office certificate (LINCAH_SIGNING_PKCS12) could not be opened: its "
                                         "passphrase (the secret LINCAH_SIGNING_PASSPHRASE_SECRET names) is wrong or "
