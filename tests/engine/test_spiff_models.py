@@ -24,7 +24,6 @@ from tests.engine.conftest import APPLICANT, VERIFIER, diagram, open_task_rows
 
 MODELS = Path(__file__).parent / "spiff_models"
 REKLAME = MODELS / "izin_reklame"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SPIFF_HEADER = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
                 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"')
 
@@ -196,10 +195,8 @@ def test_a_folder_without_a_primary_file_says_how_to_name_it():
     assert model_folder.from_files("reklame", files).main.name == "izin_reklame.bpmn"
 
 
-def test_spiff_arena_corpus_models_deploy_and_run(db, ctx):
-    folder = CORPUS / "spiff-arena-tests" / "data" / "simple_form"
-    if not folder.is_dir():
-        pytest.fail(f"the shared corpus is missing: {folder}")
+def test_spiff_arena_corpus_models_deploy_and_run(db, ctx, corpus):
+    folder = corpus / "spiff-arena-tests" / "data" / "simple_form"
     model = model_folder.from_directory(folder)
     with db.transaction() as session:
         result = definitions.deploy(session, ctx, model.main, model.supporting, model.forms, actor="corpus")
