@@ -30,7 +30,7 @@ from .. import forms as form_renderer
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
 from ..security import csrf_token, current_actor, signed_in
-from . import bpmn_js_texts
+from . import bpmn_js_texts, form_builder_texts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web" / "analyst" / "bpmn"
 
@@ -351,7 +351,7 @@ def analyst_form(key: str, version: int, form_key: str):
     preview = _preview(schema_text, ui_text)
     return render("web/analyst/form_editor.html", 422 if problems else 200, definition=definition,
                   form_key=form_key, schema_text=schema_text, ui_text=ui_text, problems=problems, preview=preview,
-                  used=_form_users(definition).get(form_key, []))
+                  used=_form_users(definition).get(form_key, []), builder_texts=form_builder_texts.texts())
 
 
 def _preview(schema_text: str, ui_text: str) -> dict:
