@@ -109,7 +109,12 @@ def test_the_excel_export_has_the_same_numbers_as_the_screen_and_the_csv(visitor
     mira = visitor("mira")
     response = mira.get("/manager/export.xlsx?month=2026-06")
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["services", "steps", "offices", "office steps", "overdue"]
+    assert book.sheetnames == ["services", "steps", "offices", "office steps", "overdue", "outcomes",
+                               "step outcomes"]
+    header, *ended = list(book["outcomes"].values)
+    research = dict(zip(header, next(r for r in ended if r[0] == "research_permit"), strict=True))
+    assert (research["issued"], research["rejected"], research["withdrawn"], research["issued_within_sla"]) == (
+        3, 0, 0, 2)
     csv_rows = list(csv.DictReader(io.StringIO(reports.to_csv(_report(db, ctx)))))
     excel_rows = []
     for name in ("services", "steps", "offices", "office steps"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import fields as dataclass_fields
 from urllib.parse import urlencode
 
 from flask import Response, flash, g, request, url_for
@@ -195,6 +196,21 @@ def _typed(column: str, value: str):
     return value
 
 
+def _outcome_sheets(book, filters: dict) -> None:
+    """How files and decisions ended in the month (``engine.reporting.outcomes``): one sheet each, as on the page."""
+    period = dashboard.month_period(ctx(), filters["month"])
+    ended = outcomes.outcomes(db(), ctx(), current_actor(), reports.ReportQuery(
+        service=filters["service"], jurisdiction=filters["office"], date_from=period.start, date_to=period.end))
+    for title, kind, rows in (("outcomes", outcomes.FileOutcomes, ended.as_dict()["files"]),
+                              ("step outcomes", outcomes.StepOutcomes, ended.as_dict()["steps"])):
+        columns = [f.name for f in dataclass_fields(kind) if not f.name.startswith("_")]
+        columns += ["ended"] if kind is outcomes.FileOutcomes else []
+        sheet = book.create_sheet(title)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row[column] for column in columns])
+
+
 @bp.route("/manager/export.xlsx")
 @signed_in(MANAGER, SUPERVISOR)
 def manager_export_xlsx():
@@ -228,6 +244,7 @@ def manager_export_xlsx():
         sheet.append([row.registration_no, row.applicant_name, row.service, row.step, row.step_name,
                       row.jurisdiction, row.holder or "", ", ".join(row.candidate_groups), row.sla or "",
                       row.due_at.isoformat() if row.due_at else "", round(row.overdue_seconds / 3600, 2)])
+    _outcome_sheets(book, filters)
     out = io.BytesIO()
     book.save(out)
     return Response(out.getvalue(), mimetype=XLSX,
