@@ -62,6 +62,7 @@ class Thrown:
     kind: str
     name: str
     payload: object
+    element_id: str | None = None  # the element that threw it: where the sender is flagged when nobody waits
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,29 @@ def take_thrown(workflow) -> list[Thrown]:
         if kind is None:
             kept.append(event)
         else:
-            thrown.append(Thrown(kind, event.event_definition.name, event.payload))
+            thrown.append(Thrown(kind, event.event_definition.name, event.payload,
+                                 _thrower(workflow, event.event_definition)))
     if thrown:
         workflow.bpmn_events = kept
     return thrown
+
+
+def _thrower(workflow, definition) -> str | None:
+    """The element that threw ``definition``: the library's event does not say, but a throwing element hands over
+    its own event definition, so the completed throwing task holding that very object is the one (by name when
+    a deserialization came between, the latest to finish)."""
+    same_name = None
+    for task in all_tasks(workflow):
+        spec = task.task_spec
+        if not _throws(spec) or task.state != TaskState.COMPLETED:
+            continue
+        own = getattr(spec, "event_definition", None)
+        if own is definition:
+            return spec.bpmn_id
+        if _kind_of(own) == _kind_of(definition) and getattr(own, "name", None) == definition.name:
+            if same_name is None or task.last_state_change > same_name.last_state_change:
+                same_name = task
+    return same_name.task_spec.bpmn_id if same_name is not None else None
 
 
 def find(workflow, kind: str, name: str, task_id: str | None = None) -> list[Waiting]:
@@ -274,7 +294,8 @@ def receivers_of(session: Session, instance: Instance, thrown: list[Thrown]) -> 
                 raise ProcessError(f"{which} for the message {event.name!r} this application sends"
                                    + (f" (businessKey {key!r})" if isinstance(key, str) else "")
                                    + ": a message goes to exactly one. Give it a businessKey variable naming the "
-                                     "registration number of the application it is for.")
+                                     "registration number of the application it is for.",
+                                   element_id=event.element_id)
         for row in rows:
             accepted = message_inputs.accepted(session, _definition(session, row), row.element_id, row.kind,
                                                row.name, values, strict=False)

@@ -63,10 +63,12 @@ def test_a_throw_without_an_expression_reaches_the_waiting_application(db, ctx, 
     assert (_instance(db, waiting).status, _instance(db, waiting).outcome) == ("completed", "Lunas")
 
 
-def test_with_nobody_waiting_the_sender_stops_with_a_message_saying_why(db, ctx, deploy):
-    deploy(THROW, name="kirim.bpmn")
+@pytest.mark.parametrize("xml", [THROW, END])
+def test_with_nobody_waiting_the_sender_stops_at_the_throwing_element_with_a_message_saying_why(db, ctx, deploy,
+                                                                                                xml):
+    deploy(xml, name="kirim.bpmn")
     stopped = _instance(db, _start(db, ctx, "kirim"))
-    assert stopped.status == "error"
+    assert (stopped.status, stopped.error_element) == ("error", "send")
     assert "No application waits for the message 'payment_received'" in stopped.error_message
     assert "expression" not in stopped.error_message  # no longer the library's "Error evaluating expression 'None'"
 
