@@ -139,9 +139,13 @@ def vessel_data(session: Session, ctx: EngineContext, owner: Actor, vessel: str,
     }
 
 
+GROUP_TITLES = {"front_office": "Petugas loket", "verifier": "Verifikator berkas", "head_of_office": "Kepala dinas",
+                "fisheries_reviewer": "Penelaah teknis perikanan", "regency_fisheries": "Dinas perikanan kabupaten"}
+
+
 def _users(session: Session, ctx: EngineContext, report: DemoReport) -> None:
     # The demo's groups go on the managed list first: accounts are given groups only from it (engine.people.groups).
-    groups.ensure(session, ctx, [name for user in USERS for name in user.groups], actor="demo")
+    groups.ensure(session, ctx, [name for user in USERS for name in user.groups], actor="demo", titles=GROUP_TITLES)
     for user in USERS:
         if user_service.by_username(session, user.username) is None:
             user_service.create(session, username=user.username, password=PASSWORD, roles=user.roles,

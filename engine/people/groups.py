@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.people.access import ADMIN, Actor
+from engine.people.access import ADMIN, INSTITUTION_GROUP, Actor
 from engine.storage import audit
 from engine.storage.models import StaffGroup, User
 from engine.texts import N_, Text
@@ -118,12 +118,14 @@ def retire(session: Session, ctx: EngineContext, actor: Actor, name: str) -> Sta
     return group
 
 
-def ensure(session: Session, ctx: EngineContext, names: Iterable[str], *, actor: str | None) -> list[str]:
-    """Add the names not on the list yet (setup and the demo seed); returns those added."""
+def ensure(session: Session, ctx: EngineContext, names: Iterable[str], *, actor: str | None,
+           titles: dict[str, str] | None = None) -> list[str]:
+    """Add the names not on the list yet (setup and the demo seed), titled from ``titles`` when given; returns those
+    added."""
     known = set(session.scalars(select(StaffGroup.name)))
     added = sorted({n.strip().lower() for n in names if n and n.strip()} - known)
     for name in added:
-        session.add(StaffGroup(name=name, title=name, created_at=ctx.now()))
+        session.add(StaffGroup(name=name, title=(titles or {}).get(name, name), created_at=ctx.now()))
     if added:
         session.flush()
         audit.record(session, "groups_seeded", actor=actor, at=ctx.now(), groups=added)
@@ -168,6 +170,8 @@ def diagram_groups(session: Session, meta: dict) -> list[DiagramGroup]:
     found = []
     for element_id, step in (meta.get("tasks") or {}).items():
         for group in step.get("candidate_groups") or ():
+            if group == INSTITUTION_GROUP:
+                continue  # not a staff group: the applicant's campus operators (engine.people.institutions)
             if group not in listed or group not in held:
                 found.append(DiagramGroup(element_id, group, group in listed, group in held))
     return found
