@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.casework import migration, migration_batch, tasks
+from engine.casework import drafts, migration, migration_batch, tasks
 from engine.errors import Conflict
 from engine.storage.models import Event, Instance, Task
 from scheduler import jobs
@@ -76,6 +76,9 @@ def _snapshot(db, instance_id: int):
 def test_moved_applications_keep_timer_due_times_clocks_claims_and_take_the_new_steps(db, ctx, clock, two_versions):
     first, second = two_versions
     before = {iid: _snapshot(db, iid) for iid in (first, second)}
+    # The verifier had half filled in the first application's review: the draft is kept by the task it belongs to.
+    with db.transaction() as session:
+        drafts.save(session, ctx, VERIFIER, drafts.scope_for_task(before[first]["task_id"]), [["note", "Separuh"]])
     plan = _plan(db, ctx)
     with db.transaction() as session:
         dry = migration_batch.dry_run(session, ctx, plan)
@@ -86,6 +89,9 @@ def test_moved_applications_keep_timer_due_times_clocks_claims_and_take_the_new_
     for iid in (first, second):
         assert instance(db, iid).definition.version == 2
         assert _snapshot(db, iid) == before[iid]  # same task, same claim, same SLA due, same timer due
+    with db.transaction() as session:  # the draft of the task the application is at now, after the move
+        restored = drafts.load(session, ctx, VERIFIER, drafts.scope_for_task(_snapshot(db, first)["task_id"]))
+    assert restored is not None and ("note", "Separuh") in restored.pairs
     # The timer keeps the due time version 1 gave it (5 days), though version 2 says 10: never restarted.
     assert before[first]["next_timer_at"] == before[first]["created_at"] + timedelta(days=5)
     # Version 2's flow applies from the step the application is at: after review comes the new approval.
