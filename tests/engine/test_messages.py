@@ -256,7 +256,7 @@ def test_a_thrown_message_nobody_waits_for_flags_the_sender(db, ctx, deploy):
     with db.transaction() as session:
         sender = applications.start(session, ctx, service="sender", data={"businessKey": "x", "amount": 7},
                                     actor=APPLICANT)
-        assert (sender.status, sender.error_element) == ("error", None)
+        assert (sender.status, sender.error_element) == ("error", "send")  # the throw, located
         assert "No application waits for the message 'payment_received'" in sender.error_message
 
 
