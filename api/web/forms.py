@@ -26,6 +26,8 @@ from typing import Any
 
 from engine.forms.schemas import ATTACHMENT_FORMAT
 
+from . import field_hints
+
 ITEM_PLACEHOLDER = "__INDEX__"
 REF_ID, REF_NAME, REF_REMOVE = "__id", "__name", "__remove"
 _DIGITS_ONLY = re.compile(r"^\^?\[0-9\]\{\d+(,\d*)?\}\$?$|^\^?\\d\{\d+(,\d*)?\}\$?$")
@@ -56,6 +58,7 @@ class Field:
     readonly: bool = False
     min_items: int = 0
     max_items: int | None = None
+    counter: int | None = None  # the character limit a live counter shows (no silent cut at maxlength)
 
     @property
     def id(self) -> str:
@@ -68,6 +71,8 @@ class Field:
             ids.append(f"{self.id}-hint")
         if self.error:
             ids.append(f"{self.id}-error")
+        if self.counter:
+            ids.append(f"{self.id}-count")
         return " ".join(ids)
 
     def is_selected(self, option: Option) -> bool:
@@ -308,15 +313,22 @@ class _Builder:
             attrs["inputmode"] = "numeric" if result.kind == "integer" else "decimal"
         elif result.widget == "textarea":
             attrs["rows"] = ui_option(ui, "rows", default=4)
-        if isinstance(schema.get("maxLength"), int) and result.widget not in ("select", "radio", "number"):
+        counted = field_hints.counts_characters(schema, result.widget)
+        if counted is not None and not result.readonly:
+            result.counter = counted
+            attrs["data-maxlength"] = counted
+        elif isinstance(schema.get("maxLength"), int) and result.widget not in ("select", "radio", "number"):
             attrs["maxlength"] = schema["maxLength"]
         pattern = schema.get("pattern")
         if result.widget == "text" and isinstance(pattern, str) and _DIGITS_ONLY.match(pattern):
             attrs["inputmode"] = "numeric"
-        autocomplete = ui_option(ui, "autocomplete") or {"email": "email", "tel": "tel", "password":
-                                                        "current-password"}.get(result.widget)
-        if autocomplete:
-            attrs["autocomplete"] = autocomplete
+        if result.widget in ("text", "tel", "email", "textarea"):
+            attrs.update(field_hints.keyboard(result.name, schema, result.widget))
+        for option, attr in (("autocomplete", "autocomplete"), ("inputMode", "inputmode")):
+            if ui_option(ui, option):
+                attrs[attr] = ui_option(ui, option)
+        if result.widget == "password" and "autocomplete" not in attrs:
+            attrs["autocomplete"] = "current-password"
 
     def _file_attrs(self, result: Field, schema: dict) -> None:
         accept = schema.get("x-accept")

@@ -53,7 +53,7 @@ def _generates_its_key(app: Flask) -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from . import views  # noqa: F401 - attaches the routes to ``bp``
+    from . import bilingual, regno, views  # noqa: F401 - attaches the routes (and the template globals) to ``bp``
 
     generated = _generates_its_key(app)
     app.secret_key = _secret_key(app)

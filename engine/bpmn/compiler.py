@@ -248,6 +248,7 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     for node in settings.human_tasks(process):
         task = settings.task_settings(node, lanes)
         task["decisions"] = decisions.get(task["element_id"], [])
+        task["choice_names"] = settings.choice_names(process, task["element_id"], task["decisions"])
         tasks[task["element_id"]] = task
         nodes[task["element_id"]] = node
         lint.check_sla(task["sla"], node, problems, filename, options.sla_parser)

@@ -64,6 +64,9 @@ def task_settings(node, lanes: dict[str, str]) -> dict:
     return {
         "element_id": node.get("id"),
         "name": (node.get("name") or node.get("id")).strip(),
+        # English beside the diagram's (Indonesian) name; empty when the analyst gave none, so pages can show
+        # the fallback as Indonesian rather than pass it off as English.
+        "names": {"id": (node.get("name") or node.get("id")).strip(), "en": (props.get("name.en") or "").strip()},
         "kind": local(node.tag),
         "form_key": (node.get(camunda("formKey")) or "").strip() or None,
         "candidate_groups": [g for g in groups if g != APPLICANT_GROUP],
@@ -78,6 +81,20 @@ def task_settings(node, lanes: dict[str, str]) -> dict:
         "properties": props,
         "decisions": [],
     }
+
+
+def choice_names(process, element_id: str, choices: list[str]) -> dict[str, dict[str, str]]:
+    """``{choice: {"id": choice, "en": …}}`` for a task's decision choices, from ``name.en`` on the flows of the
+    gateway right after the task. The choice itself (the flow's Indonesian name) stays the value the engine routes
+    on; the English only labels the button."""
+    flows = xpath(process, ".//bpmn:sequenceFlow")
+    gateways = {f.get("targetRef") for f in flows if f.get("sourceRef") == element_id}
+    names = {choice: {"id": choice, "en": ""} for choice in choices}
+    for flow in flows:
+        choice = (flow.get("name") or "").strip()
+        if flow.get("sourceRef") in gateways and choice in names:
+            names[choice]["en"] = (dict(camunda_properties(flow)).get("name.en") or "").strip()
+    return names
 
 
 def human_tasks(process) -> list:

@@ -15,7 +15,7 @@ def test_applicant_applies_and_gets_a_registration_number_and_the_first_task(cli
     andi = people.headers("andi")
     created = apply(client, andi)
     assert created["status"] == "running"
-    assert created["registration_no"] == "DPMPTSP-SULSEL/research_permit/2026/00001"
+    assert created["registration_no"] == "DPMPTSP-SULSEL/IP/2026/00001"
     (task,) = created["tasks"]
     assert task["element_id"] == "Task_Verify" and task["candidate_groups"] == ["verifier"]
     assert task["jurisdiction"] == "sulsel" and task["state"] == "ready" and task["assignee"] is None

@@ -37,7 +37,7 @@ def test_the_applicant_receives_the_mail_as_written(db, ctx, smtp_server):
     (message,) = mailbox.messages()
     (row,) = notifications(db)
     assert message["Subject"] == row.subject and "diterima" in message["Subject"]
-    assert row.instance_id == iid and "DPMPTSP-SULSEL/research_permit/2026/00001" in message.get_content()
+    assert row.instance_id == iid and "DPMPTSP-SULSEL/IP/2026/00001" in message.get_content()
     assert (row.email_status, row.attempts, row.sent_at) == ("sent", 1, ctx.now())
     assert _send(db, ctx, port).sent == 0  # never twice
 

@@ -317,6 +317,23 @@
       .then(function () { input.removeAttribute("aria-busy"); });
   });
 
+  // Characters left in a long text: counted as the server counts them (code points), said before the limit is
+  // passed; the field never cuts what was typed or pasted, the server refuses a longer text on the field itself.
+  function updateCounter(field) {
+    var counter = document.getElementById(field.id + "-count");
+    var limit = parseInt(field.getAttribute("data-maxlength"), 10);
+    if (!counter || isNaN(limit)) { return; }
+    var left = limit - Array.from(field.value.replace(/\r\n/g, "\n")).length;
+    var template = counter.getAttribute(left < 0 ? "data-over" : "data-left") || "{n}";
+    var amount = Math.abs(left).toLocaleString(document.documentElement.lang || undefined);
+    counter.textContent = template.replace("{n}", amount);
+    counter.classList.toggle("over", left < 0);
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-maxlength")) { updateCounter(event.target); }
+  });
+
   // After a refused submission, take the person to the list of what to correct.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");

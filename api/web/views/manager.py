@@ -25,7 +25,7 @@ from engine.reporting import dashboard, outcomes, reports
 from engine.reporting.dashboard import Period
 from engine.services import definitions
 
-from .. import i18n
+from .. import bilingual, i18n
 from ..blueprint import bp
 from ..labels import office_name
 from ..pages import ctx, db, render
@@ -103,7 +103,7 @@ def _period_label(period: Period) -> str:
 def _trend_data(trend: dashboard.Trend) -> dict:
     """The chart's data; the page embeds it with ``|tojson``, which escapes ``<`` so no name can close the script."""
     labels = [_("week of %(day)s", day=i18n.day(week)) for week in trend.weeks]
-    series = [{"label": trend.names.get(key, key),
+    series = [{"label": bilingual.service_text(key, trend.names.get(key, key)),
                "data": [None if v is None else round(v * 100, 1) for v in values]}
               for key, values in sorted(trend.share.items())]
     return {"labels": labels, "series": series, "y_label": _("share within SLA (%)")}

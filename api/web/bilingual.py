@@ -1,0 +1,82 @@
+"""Step names, decision labels and service names in the page's language, from what the BPMN says (``name.en``).
+
+Tasks, events and report rows keep the diagram's Indonesian name (the engine's words, and what the audit trail
+recorded); the English comes from the deployed definitions' meta when a page is written in English. Where the
+analyst gave no English, the Indonesian name is shown marked ``lang="id"`` so that a reader (and a screen reader)
+sees it is untranslated rather than taking it for English.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from markupsafe import Markup
+from sqlalchemy import case, select
+
+from engine.services.definitions import PUBLISHED, RETIRED
+from engine.storage.models import ServiceDefinition
+
+from ..unit_of_work import session
+from . import i18n
+from .blueprint import bp
+
+_AUTHORITY = case({PUBLISHED: 0, RETIRED: 1}, value=ServiceDefinition.status, else_=2)
+
+
+def _metas(service_key: str) -> list[dict]:
+    """The service's definitions' meta, the published version first, then the newest: the names a manager and an
+    officer read are the published ones, while a file on an older version still finds its own steps."""
+    cache = g.setdefault("bilingual_metas", {})
+    if service_key not in cache:
+        rows = session().execute(select(ServiceDefinition.meta).where(ServiceDefinition.key == service_key)
+                                 .order_by(_AUTHORITY, ServiceDefinition.version.desc())).scalars()
+        cache[service_key] = [meta or {} for meta in rows]
+    return cache[service_key]
+
+
+def _shown(indonesian: str, english: str) -> Markup | str:
+    if i18n.lang() == i18n.DEFAULT_LANGUAGE:
+        return indonesian
+    if english:
+        return english
+    return Markup('<span lang="id">{}</span>').format(indonesian)
+
+
+def _step_settings(service_key: str | None, element_id: str | None) -> dict:
+    if not service_key or not element_id:
+        return {}
+    return next((meta["tasks"][element_id] for meta in _metas(service_key)
+                 if element_id in (meta.get("tasks") or {})), {})
+
+
+@bp.app_template_global("step_label")
+def step_label(service_key: str | None, element_id: str | None, name: str | None) -> Markup | str:
+    """A step's name in the page's language; ``name`` is the Indonesian one the task or event row holds."""
+    settings = _step_settings(service_key, element_id)
+    names = settings.get("names") or {}
+    indonesian = name or names.get("id") or settings.get("name") or element_id or ""
+    return _shown(indonesian, names.get("en") or "")
+
+
+@bp.app_template_global("choice_label")
+def choice_label(service_key: str | None, element_id: str | None, choice: str | None) -> Markup | str:
+    """How a decision choice reads in the page's language; the choice itself stays the value submitted."""
+    if not choice:
+        return ""
+    names = (_step_settings(service_key, element_id).get("choice_names") or {}).get(choice) or {}
+    return _shown(choice, names.get("en") or "")
+
+
+@bp.app_template_global("service_label")
+def service_label(service_key: str | None, name: str | None = None) -> Markup | str:
+    """A service's name in the page's language (``name.id``/``name.en`` of its process)."""
+    metas = _metas(service_key) if service_key else []
+    names = ((metas[0] if metas else {}).get("process") or {}).get("names") or {}
+    indonesian = names.get("id") or name or service_key or ""
+    english = names.get("en") if names.get("en") not in (None, "", names.get("id")) else ""
+    return _shown(indonesian, english or "")
+
+
+def service_text(service_key: str | None, name: str | None = None) -> str:
+    """``service_label`` as plain text, for a chart's data or a window title."""
+    label = service_label(service_key, name)
+    return label.striptags() if isinstance(label, Markup) else label
