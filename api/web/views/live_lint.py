@@ -31,9 +31,9 @@ def analyst_lint():
     try:
         compiled = definitions.lint(ctx(), main, [], _form_source(uploads))
     except LincahError as exc:  # a file that is not BPMN at all: one problem, the modeler shows it
-        return jsonify(ok=False, errors=1, problems=[{"severity": "error", "code": exc.code, "message": str(exc.message),
-                                                      "message_id": str(exc.message), "element_id": None,
-                                                      "line": None}])
+        problem = {"severity": "error", "code": exc.code, "message": str(exc.message),
+                   "message_id": str(exc.message), "element_id": None, "line": None}
+        return jsonify(ok=False, errors=1, problems=[problem])
     problems = [p.to_dict() for p in compiled.problems.sorted()]
     return jsonify(ok=compiled.ok, problems=problems,
                    errors=sum(1 for p in problems if p.get("severity") == "error"))
