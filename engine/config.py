@@ -120,6 +120,9 @@ class Settings:
     # days before one goes.
     draft_lifetime_days: int = 30
     draft_notice_days: int = 3
+    # Working hours a step may wait in an office where nobody can work it before it goes to the supervising office's
+    # queue (engine/casework/handover.py); 0 hands it over at the scheduler's next pass.
+    unstaffed_handover_hours: int = 4
     # The HTTP connector (engine/integration/connector_guard.py checks and reads these).
     connector_allowed_hosts: str = ""
     connector_allowed_networks: str = ""
@@ -320,6 +323,8 @@ SETTINGS: tuple[Setting, ...] = (
             "kept after its last save."),
     Setting("draft_notice_days", "LINCAH_DRAFT_NOTICE_DAYS", _count, "Days before a draft goes that its owner is "
             "told (0: no notice)."),
+    Setting("unstaffed_handover_hours", "LINCAH_UNSTAFFED_HANDOVER_HOURS", _count, "Working hours a step waits in "
+            "an office where nobody can work it before it goes to the supervising office's queue (the province)."),
     Setting("smtp_host", "LINCAH_SMTP_HOST", _text, "SMTP server for e-mail; without it notifications stay in the "
             "app.", default_text="none"),
     Setting("smtp_port", "LINCAH_SMTP_PORT", _count, "SMTP port."),

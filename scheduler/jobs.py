@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from engine.casework import drafts, escalation, tasks
+from engine.casework import drafts, escalation, handover, tasks
 from engine.casework.escalation import PassResult
 from engine.context import EngineContext
 from engine.documents import upload_cleanup
@@ -122,6 +122,12 @@ def notify_unstaffed(factory, ctx: EngineContext) -> int:
     pass: it reads every step opened within ``unstaffed.LOOK_BACK``, because an office loses its last officer
     after its steps opened."""
     return _with_retry(lambda: _in_transaction(factory, unstaffed.notify_administrators, ctx))
+
+
+def hand_over_unstaffed(factory, ctx: EngineContext) -> int:
+    """Move steps that waited ``Settings.unstaffed_handover_hours`` in an office nobody serves to the supervising
+    office's queue (``engine.casework.handover``); return how many moved. Part of the ``unstaffed`` job."""
+    return _with_retry(lambda: _in_transaction(factory, handover.hand_over, ctx))
 
 
 def expire_drafts(factory, ctx: EngineContext) -> dict:

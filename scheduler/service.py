@@ -92,6 +92,8 @@ class SchedulerService:
         return jobs.run_connectors(self.factory, self.ctx, self.connectors)
 
     def notify_unstaffed(self):
+        # Steps that waited their time go to the supervising office first; the administrators hear of the rest.
+        jobs.hand_over_unstaffed(self.factory, self.ctx)
         return jobs.notify_unstaffed(self.factory, self.ctx)
 
     def run_once(self) -> dict:

@@ -85,7 +85,8 @@ def all_offices(session: Session) -> list[Office]:
 
 def save(session: Session, code: str, *, actor: str | None, at: datetime, name: str | None = None,
          address: str | None = None, place: str | None = None, public_url: str | None = None,
-         emblem: bytes | None = None, letter_numbers: dict[str, str] | None = None) -> Office:
+         emblem: bytes | None = None, letter_numbers: dict[str, str] | None = None,
+         supervising_office: str | None = None) -> Office:
     """Create or change an office; only the values given change. ``InvalidInput`` names the field at fault."""
     if not _CODE.fullmatch(code or ""):
         raise InvalidInput(f"Office code {code!r}: use lower-case letters, digits, '_' or '-', e.g. sulsel.",
@@ -102,6 +103,11 @@ def save(session: Session, code: str, *, actor: str | None, at: datetime, name: 
             if not _SERVICE_KEY.fullmatch(service):
                 raise InvalidInput(f"Service key {service!r} is not a process id.", {"letter_numbers": "invalid"})
             checked_numbers[service] = check_number_pattern(pattern)
+    if supervising_office is not None:
+        supervising_office = supervising_office.strip()
+        if supervising_office and (not _CODE.fullmatch(supervising_office) or supervising_office == code):
+            raise InvalidInput(f"Supervising office {supervising_office!r}: give another office's code, e.g. sulsel, "
+                               "or leave it empty for the default office.", {"supervising_office": "invalid"})
     media_type = emblem_type(emblem) if emblem is not None else None
     row = session.get(Office, code)
     if row is None:
@@ -112,6 +118,9 @@ def save(session: Session, code: str, *, actor: str | None, at: datetime, name: 
         if value is not None:
             setattr(row, field, value.strip()[:500])
             changed.append(field)
+    if supervising_office is not None:
+        row.supervising_office = supervising_office or None
+        changed.append("supervising_office")
     if emblem is not None:
         row.emblem, row.emblem_type = emblem, media_type
         changed.append("emblem")
