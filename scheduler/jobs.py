@@ -53,44 +53,64 @@ class _Busy(Exception):
     """Someone is working on the application right now; its timers fire on the next run."""
 
 
-def _due_instance(session, ctx: EngineContext, skip: set[int]) -> int | None:
+# Applications claimed per transaction by the timer job: one BEGIN, claim and COMMIT serve this many firings, while
+# an officer who opens one of them meanwhile waits at most for this many firings (each ~10-50 ms).
+TIMER_BATCH = 20
+
+
+def _due_instances(session, ctx: EngineContext, skip: set[int], count: int) -> list[int]:
+    """Up to ``count`` applications whose timer is due, earliest first, their rows locked (rows held elsewhere are
+    skipped)."""
     query = (select(Instance.id).where(Instance.status == "running", Instance.next_timer_at < ctx.now())
-             .order_by(Instance.next_timer_at, Instance.id).limit(1))
+             .order_by(Instance.next_timer_at, Instance.id).limit(count))
     if skip:
         query = query.where(Instance.id.not_in(sorted(skip)))
-    return session.scalar(locks.skip_locked(query))
+    return list(session.scalars(locks.skip_locked(query)))
 
 
-def fire_timers(factory, ctx: EngineContext, *, limit: int = 500) -> TimerReport:
-    """Fire the due timers of up to ``limit`` instances, one transaction per instance, loading only due ones.
+def fire_timers(factory, ctx: EngineContext, *, limit: int = 500, batch: int = TIMER_BATCH) -> TimerReport:
+    """Fire the due timers of up to ``limit`` instances, loading only due ones, ``batch`` instances per transaction.
 
-    The application row and its open task rows stay locked (PostgreSQL) for the transaction, so another scheduler
-    skips it and a timer fires exactly once; when the transaction commits, ``next_timer_at`` has moved on. An
-    application an officer is completing at that moment is left for the next run (``busy``). A database that does
-    not answer stops the run with its error: every application would fail the same way.
+    The claimed application rows and each one's open task rows stay locked (PostgreSQL) for the transaction, so
+    another scheduler skips them and a timer fires exactly once; when the transaction commits, ``next_timer_at``
+    has moved on. Each application fires inside a savepoint of its own: one that fails is rolled back alone (and
+    tried again on the next run) while the others' firings commit. An application an officer is completing at that
+    moment is left for the next run (``busy``). A database that does not answer stops the run with its error: every
+    application would fail the same way, and the batch's firings roll back to be done by the next run.
     """
     report = TimerReport()
     seen: set[int] = set()
-    while report.instances + report.failed + report.busy < limit:
-        instance_id = None
-        try:
-            with transaction(factory) as session:
-                instance_id = _due_instance(session, ctx, seen)
-                if instance_id is None:
-                    break
-                seen.add(instance_id)
-                if not locks.try_lock_application(session, instance_id):
-                    raise _Busy
-                report.firings += _catch_up(session, ctx, instance_id)
-            report.instances += 1
-        except _Busy:
-            report.busy += 1
-        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
-            if unavailable(exc) and not over_time_limit(exc):
-                raise  # not this application's fault: the run stops, and the outage is logged once (scheduler.outage)
-            report.failed += 1
-            log.exception("firing the timers of application %s failed", instance_id)
+    while (handled := report.instances + report.failed + report.busy) < limit:
+        with transaction(factory) as session:
+            claimed = _due_instances(session, ctx, seen, min(batch, limit - handled))
+            seen.update(claimed)
+            # One query loads the batch's rows (state included) for the firings' session.get.
+            session.scalars(select(Instance).where(Instance.id.in_(claimed))).all()
+            for instance_id in claimed:
+                _fire_one(session, ctx, instance_id, report, one_writer=_one_writer(factory))
+        if not claimed:
+            break
     return report
+
+
+def _fire_one(session, ctx: EngineContext, instance_id: int, report: TimerReport, *, one_writer: bool) -> None:
+    """Fire one application's timers in a savepoint. SQLite's single writer (this transaction began with BEGIN
+    IMMEDIATE) means no completion can be in progress, so the row locks PostgreSQL needs are not asked for there."""
+    try:
+        with session.begin_nested():
+            if not one_writer and not locks.try_lock_application(session, instance_id):
+                raise _Busy
+            firings = _catch_up(session, ctx, instance_id)
+    except _Busy:
+        report.busy += 1
+    except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
+        if unavailable(exc) and not over_time_limit(exc):
+            raise  # not this application's fault: the run stops, and the outage is logged once (scheduler.outage)
+        report.failed += 1
+        log.exception("firing the timers of application %s failed", instance_id)
+    else:
+        report.instances += 1
+        report.firings += firings
 
 
 def _catch_up(session, ctx: EngineContext, instance_id: int) -> int:

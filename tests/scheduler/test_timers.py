@@ -151,3 +151,29 @@ def test_only_due_instances_are_loaded(db, ctx, clock, deploy):
     assert _fire(db, ctx).instances == 1
     assert (instance(db, early).status, instance(db, later).status) == ("completed", "running")
     assert events(db, later, "timer_fired") == []
+
+
+def test_a_failing_firing_does_not_undo_the_others_in_its_batch(db, ctx, clock, deploy, monkeypatch):
+    """Several applications fire in one transaction (``jobs.TIMER_BATCH``), each in a savepoint: the one that fails
+    is rolled back alone and fires on the next run; the firings before and after it in the batch are kept."""
+    deploy(INTERMEDIATE)
+    ids = [start(db, ctx, "wait4h") for _ in range(5)]
+    broken = ids[2]
+    clock.advance(timedelta(hours=4, seconds=1))
+    fire = jobs.tasks.fire_due_timers
+
+    def failing(session, context, instance_id, actor="system"):
+        fired = fire(session, context, instance_id, actor=actor)
+        if instance_id == broken:  # after its writes: the savepoint must take them back
+            raise RuntimeError("disk full while writing the letter")
+        return fired
+
+    monkeypatch.setattr(jobs.tasks, "fire_due_timers", failing)
+    report = jobs.fire_timers(db.factory, ctx, batch=5)
+    assert (report.instances, report.failed) == (4, 1)
+    assert [instance(db, iid).status for iid in ids] == ["completed"] * 2 + ["running"] + ["completed"] * 2
+    assert events(db, broken, "timer_fired") == []
+    monkeypatch.setattr(jobs.tasks, "fire_due_timers", fire)
+    assert _fire(db, ctx).instances == 1
+    assert instance(db, broken).status == "completed"
+    assert all(len(events(db, iid, "timer_fired")) == 1 for iid in ids)
