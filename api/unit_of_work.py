@@ -13,7 +13,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from engine.context import EngineContext
-from engine.errors import ProcessError
+from engine.errors import ProcessError, RecordedRefusal
 from engine.storage.db import unavailable
 
 
@@ -21,7 +21,7 @@ class LincahFlask(Flask):
     def dispatch_request(self):
         try:
             response = super().dispatch_request()
-        except ProcessError:
+        except (ProcessError, RecordedRefusal):  # a refusal recorded for the office is kept too
             _finish(commit=True)
             raise
         except BaseException:

@@ -80,6 +80,14 @@ class InvalidInput(LincahError):
     code = "invalid_input"
 
 
+class RecordedRefusal(LincahError):
+    """A refusal the office must still see afterwards (a bank's payment for a closed file, a wrong amount): what was
+    recorded before raising it — an audit event on the application — is committed, as for a ``ProcessError``,
+    while the caller gets the refusal. Mixed into the refusal's own class, which decides the status."""
+
+    code = "recorded_refusal"
+
+
 class TooLarge(LincahError):
     code = "too_large"
 

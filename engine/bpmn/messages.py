@@ -21,6 +21,7 @@ from engine.texts import N_
 
 MESSAGE, SIGNAL = "message", "signal"
 _CATCHING = ("startEvent", "intermediateCatchEvent", "boundaryEvent", "receiveTask")
+EQUALS = "equals."
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class Receiver:
     outputs: dict | None = None  # camunda:outputParameter name -> text; None: none declared
     form_key: str | None = None
     extra: dict = field(default_factory=dict)
+    # camunda:property ``equals.<variable>`` = a dotted path into the application's data (``retribusi.amount``):
+    # the message's variable must hold exactly that value, or the message is refused naming the variable.
+    equals: dict = field(default_factory=dict)
 
 
 def _names(root, tag: str) -> dict:
@@ -66,7 +70,10 @@ def receivers(process) -> list[Receiver]:
                        for item in xpath(node, "./bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter")
                        if item.get("name")}
             form_key = (node.get(camunda("formKey")) or "").strip() or None
-            found.append(Receiver(node.get("id"), kind, name, tag, outputs or None, form_key))
+            equals = {item.get("name")[len(EQUALS):]: (item.get("value") or "").strip()
+                      for item in xpath(node, "./bpmn:extensionElements/camunda:properties/camunda:property")
+                      if (item.get("name") or "").startswith(EQUALS) and len(item.get("name")) > len(EQUALS)}
+            found.append(Receiver(node.get("id"), kind, name, tag, outputs or None, form_key, equals=equals))
     return found
 
 

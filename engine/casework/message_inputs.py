@@ -86,3 +86,28 @@ def accepted(session: Session, definition: ServiceDefinition, element_id: str, k
         raise InvalidData(f"A message may not set {APPLICATION_FIELD!r}: the application's own facts.",
                           {APPLICATION_FIELD: "Reserved."})
     return result
+
+
+_MISSING = object()
+
+
+def _at(data: dict, path: str):
+    value = data
+    for part in path.split("."):
+        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+    return value
+
+
+def unequal(definition: ServiceDefinition, element_id: str, kind: str, name: str, values: dict,
+            data: dict) -> dict[str, str]:
+    """Variable -> why, for each variable of ``values`` the receiving element wants equal to a value of the
+    application's ``data`` (``equals.<variable>`` properties: a bill's amount) and that differs; empty when none."""
+    receiver = receiver_of(definition, element_id, kind, name)
+    wrong = {}
+    for variable, path in (receiver.equals if receiver else {}).items():
+        expected, got = _at(data, path), values.get(variable, _MISSING)
+        if expected is _MISSING or got != expected or isinstance(got, bool) != isinstance(expected, bool):
+            shown = "nothing" if got is _MISSING else repr(got)
+            wrong[variable] = (f"Must be {expected!r} (the application's {path}), got {shown}."
+                               if expected is not _MISSING else f"The application has no {path} to compare with.")
+    return wrong

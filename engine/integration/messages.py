@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.casework import applications, message_inputs, waiting
 from engine.casework.step import Step, advancing
-from engine.errors import Forbidden, InvalidData, InvalidInput, ProcessError
+from engine.errors import Forbidden, InvalidData, InvalidInput, ProcessError, RecordedRefusal
 from engine.integration import message_rows
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
@@ -48,6 +48,19 @@ class MismatchingMessageCorrelation(InvalidInput):
     400 ``RestException`` "Cannot correlate message …")."""
 
     code = "mismatching_message_correlation"
+
+
+class ClosedApplication(MismatchingMessageCorrelation, RecordedRefusal):
+    """The business key names an application that has ended: nothing will ever wait there again. The message is
+    recorded on the application (``message_after_close``) so the office sees it — a payment to refund."""
+
+
+class UnequalValue(InvalidData, RecordedRefusal):
+    """A variable differs from the value the receiving element wants it equal to (a payment of the wrong amount):
+    refused naming it, and recorded on the application (``message_refused``)."""
+
+
+CLOSED = ("completed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -176,6 +189,8 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
                  for row in waiting.candidates(session, MESSAGE, name, jurisdictions=caller.jurisdictions)]
     applications_of = {id(row): instance for row, instance in found}
     rows = waiting.matching([row for row, _ in found], keys)
+    if not found and business_key is not None:
+        _refuse_if_closed(session, ctx, caller, name, business_key, values)
     starts = [] if rows and not correlate_all or business_key is not None else \
         _start_events(session, ctx, MESSAGE, name)
     _check_count(name, business_key, keys, rows, starts, correlate_all)
@@ -184,6 +199,8 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
                                         values) for row in rows]
     accepted_starts = [message_inputs.accepted(session, start.definition, start.element_id, MESSAGE, name, values)
                        for start in starts]
+    for row in rows:
+        _refuse_if_unequal(session, ctx, caller, applications_of[id(row)], row.element_id, name, values)
     extra = {"client": caller.name, "business_key": business_key, "correlation_keys": keys}
     results = []
     for row, data in zip(rows, accepted, strict=True):
@@ -195,6 +212,43 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
             session, ctx, start, MESSAGE, name, data, actor=caller.actor, jurisdictions=caller.jurisdictions,
             audit_kind="message_correlated", extra=extra), alone=len(rows) + len(starts) == 1)
     return results
+
+
+def _refuse_if_closed(session: Session, ctx: EngineContext, caller: Caller, name: str, business_key: str,
+                      values: dict) -> None:
+    """``ClosedApplication`` when ``business_key`` names an ended application of the client's offices."""
+    instance = session.query(Instance).filter_by(registration_no=business_key).one_or_none()
+    if instance is None or instance.status not in CLOSED or \
+            caller.jurisdictions and instance.jurisdiction not in caller.jurisdictions:
+        return
+    contact = (instance.definition.meta.get("process") or {}).get("complaints") or ""
+    ended = instance.ended_at.strftime("%Y-%m-%d %H:%M UTC") if instance.ended_at else "earlier"
+    audit.record(session, "message_after_close", actor=caller.actor, at=ctx.now(), instance_id=instance.id,
+                 name=name, client=caller.name, business_key=business_key, data=values)
+    why = instance.outcome or instance.status
+    raise ClosedApplication(
+        f"Cannot correlate message '{name}': application {business_key} is closed ({why}, {ended}); nothing "
+        "waits for this message any more. It has been recorded on the application for the "
+        f"office; to return a payment, contact the office of {instance.jurisdiction}"
+        + (f" ({contact})." if contact else "."))
+
+
+def _refuse_if_unequal(session: Session, ctx: EngineContext, caller: Caller, instance: Instance, element_id: str,
+                       name: str, values: dict) -> None:
+    """``UnequalValue`` when the message's variables differ from what the receiving element wants them equal to."""
+    definition = instance.definition
+    receiver = message_inputs.receiver_of(definition, element_id, MESSAGE, name)
+    if receiver is None or not receiver.equals:
+        return
+    wrong = message_inputs.unequal(definition, element_id, MESSAGE, name, values,
+                                   applications.current_data(ctx, instance))
+    if wrong:
+        audit.record(session, "message_refused", actor=caller.actor, at=ctx.now(), instance_id=instance.id,
+                     element_id=element_id, name=name, client=caller.name, data=values, problems=wrong)
+        raise UnequalValue(f"Cannot correlate message '{name}' to application {instance.registration_no}: "
+                           + "; ".join(f"{key}: {why}" for key, why in wrong.items())
+                           + " Nothing changed: the application still waits for the message with the right value.",
+                           wrong)
 
 
 def _one(deliver, *, alone: bool) -> list[Correlated]:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.config import DATA_ROOT, Settings
-from engine.errors import ProcessError
+from engine.errors import ProcessError, RecordedRefusal
 
 
 def normalize_url(url: str) -> str:
@@ -259,7 +259,7 @@ def transaction(factory: sessionmaker[Session]):
     try:
         yield session
         session.commit()
-    except ProcessError:
+    except (ProcessError, RecordedRefusal):  # a refusal recorded for the office is kept too
         session.commit()
         raise
     except BaseException:

@@ -1,0 +1,96 @@
+"""The bank's payment callback for the fishery business permit when something is off: a payment of the wrong
+amount never sends the file to signing (Camunda's 400 naming ``paid_amount``, the file still waits, the refusal
+in its history), and a payment arriving after the file closed is answered clearly and kept on the application
+for the office to refund."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+
+from engine.storage.models import Event, Task
+from scheduler import jobs
+from tests.api import test_fishery_business_permit as permit
+from tests.api.test_fishery_business_permit import Office, _approved_and_billed, _call
+
+live_office = permit.office  # the live Lincah with the fake bank, under a name of its own in this module
+
+
+def _payment(office: Office, reference: str, amount: int) -> tuple[int, dict]:
+    credentials = {"Authorization": "Basic " + base64.b64encode(f"bank:{office.secrets['bank']}".encode()).decode()}
+    body = {"messageName": "payment_received", "businessKey": reference, "processVariables": {
+        "paid_amount": {"value": amount, "type": "Long"}, "payment_ref": {"value": "PAY-77", "type": "String"},
+        "paid_at": {"value": "2026-06-03T10:15:00+08:00", "type": "String"}}}
+    return _call("POST", f"{office.base}/engine-rest/message", body, credentials)
+
+
+def _open_steps(office: Office, application_id: int) -> list[str]:
+    with office.db.transaction() as session:
+        return [t.element_id for t in session.query(Task).filter_by(instance_id=application_id, completed_at=None)]
+
+
+def _events(office: Office, application_id: int, kind: str) -> list[Event]:
+    with office.db.transaction() as session:
+        rows = session.query(Event).filter_by(instance_id=application_id, kind=kind).order_by(Event.id).all()
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+def test_a_partial_payment_is_refused_naming_paid_amount_and_the_file_keeps_waiting(live_office):
+    office = live_office
+    application_id, bill = _approved_and_billed(office)
+    status, answer = _payment(office, bill["reference"], 150000)
+    assert status == 400, answer
+    assert answer["type"] == "InvalidRequestException"
+    assert "paid_amount" in answer["message"] and "300000" in answer["message"], answer
+    assert "Must be 300000" in json.dumps(answer)
+    # not at signing: nobody was given the head of office's step, the payment is still awaited
+    assert _open_steps(office, application_id) == []
+    assert "paid_amount" not in office.data(application_id)
+    (refused,) = _events(office, application_id, "message_refused")
+    assert (refused.actor, refused.element_id, refused.data["client"]) == ("client:bank", "Event_Paid", "bank")
+    assert refused.data["data"]["paid_amount"] == 150000
+    # the full amount afterwards goes through to signing
+    assert _payment(office, bill["reference"], 300000)[0] == 204
+    assert [t["element_id"] for t in office.detail(application_id, "kadis")["tasks"]] == ["Task_Sign"]
+
+
+def test_an_overpayment_is_refused_too(live_office):
+    office = live_office
+    application_id, bill = _approved_and_billed(office)
+    status, answer = _payment(office, bill["reference"], 3000000)
+    assert status == 400 and "paid_amount" in answer["message"], answer
+    assert office.instance(application_id).status == "running"
+    assert _open_steps(office, application_id) == []
+
+
+def test_a_payment_after_the_file_closed_is_answered_clearly_and_recorded_for_a_refund(live_office, clock):
+    office = live_office
+    application_id, bill = _approved_and_billed(office)
+    clock.advance(timedelta(days=4))
+    assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
+    status, answer = _payment(office, bill["reference"], 300000)
+    assert status == 400, answer
+    assert answer["type"] == "RestException"
+    message = answer["message"]
+    assert f"application {bill['reference']} is closed" in message
+    assert "Berkas ditutup (retribusi tidak dibayar)" in message
+    assert "contact the office of sinjai" in message and "pengaduan@dpmptsp.sulselprov.go.id" in message
+    (kept,) = _events(office, application_id, "message_after_close")
+    assert (kept.data["client"], kept.data["data"]["paid_amount"], kept.data["data"]["payment_ref"]) == (
+        "bank", 300000, "PAY-77")
+    # the staff see it in the application's history over the API
+    history = office.detail(application_id, "sinta")
+    assert "message_after_close" in json.dumps(history)
+    assert office.instance(application_id).outcome == "Berkas ditutup (retribusi tidak dibayar)"
+
+
+def test_a_payment_for_an_unknown_registration_number_is_the_plain_mismatch_and_records_nothing(live_office):
+    office = live_office
+    _approved_and_billed(office)
+    status, answer = _payment(office, "no-such-file", 300000)
+    assert status == 400 and "No process definition or execution matches" in answer["message"], answer
+    with office.db.transaction() as session:
+        assert session.query(Event).filter(Event.kind.in_(["message_after_close", "message_refused"])).count() == 0
