@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 
 def start(session: Session, ctx: EngineContext, *, service: str, data: dict, actor: Actor,
           applicant: str | None = None, applicant_name: str | None = None, version: int | None = None,
-          first_move=None) -> Instance:
+          first_move=None, institution: str | None = None) -> Instance:
     """Start an application of the latest published version of ``service`` (or a given version, for tests).
 
     Its office is the service's rule applied to ``data`` (``engine.services.office_rule``); no caller chooses it.
@@ -61,12 +61,14 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     start_data = dict(data)
     start_data[APPLICATION_FIELD] = {"registration_no": number, "seq": seq, "year": year, "jurisdiction": office,
                                      "applicant": applicant, "service": definition.key, "version": definition.version}
+    if institution:  # what a diagram's gateway reads to send a campus's student to its confirmation step
+        start_data[APPLICATION_FIELD]["institution"] = institution
     start_data.setdefault("applicant", applicant)
     _start_task(workflow).data.update(start_data)
     instance = Instance(
         definition_id=definition.id, definition=definition, service_key=definition.key, registration_no=number,
         applicant=applicant, applicant_name=_name_from(data) or applicant_name or actor.full_name or applicant,
-        jurisdiction=office, status=RUNNING, state=ctx.codec.dump_state(workflow),
+        jurisdiction=office, institution_code=institution, status=RUNNING, state=ctx.codec.dump_state(workflow),
         serializer_version=SERIALIZER_VERSION, revision=0, started_at=now, updated_at=now,
         **clocks.file_clock(ctx, definition, now, jurisdiction=office))
     session.add(instance)

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.expressions import placeholder_name
+from engine.people.access import INSTITUTION_GROUP, institution_group
 from engine.sla import clocks
 from engine.storage.models import Instance, ServiceDefinition, Task, TaskCandidate
 from engine.storage.sql import InsertRows
@@ -120,6 +121,14 @@ def search_text(registration_no: str | None, applicant_name: str | None, step_na
     return text[:700]
 
 
+def _groups_for(instance: Instance, groups: list[str]) -> list[str]:
+    """The step's candidate groups, with ``institution`` narrowed to the applicant's own campus; a file without one
+    keeps the bare group, which no operator holds, so only a supervisor of its office can take the step."""
+    if instance.institution_code is None:
+        return list(groups)
+    return [institution_group(instance.institution_code) if g == INSTITUTION_GROUP else g for g in groups]
+
+
 def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
     data = spiff_task.data
     jurisdiction = resolve(settings.get("jurisdiction"), data) or instance.jurisdiction
@@ -131,7 +140,7 @@ def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict,
     row = Task(
         id=str(spiff_task.id), instance_id=instance.id, service_key=instance.service_key,
         element_id=settings["element_id"], name=settings["name"], form_key=settings.get("form_key"),
-        candidate_groups=list(settings.get("candidate_groups") or []),
+        candidate_groups=_groups_for(instance, settings.get("candidate_groups") or []),
         for_applicant=bool(settings.get("for_applicant")),
         jurisdiction=jurisdiction, assignee=assignee, state=state,
         decision_choices=list(settings.get("decisions") or []), created_at=now,

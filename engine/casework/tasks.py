@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 def _visible(actor: Actor, task: Task, instance: Instance) -> bool:
     if task.for_applicant:
         return actor.username == instance.applicant
+    if actor.institution_operator:  # a campus sees its own students' steps, wherever their office is
+        return instance.institution_code == actor.institution_operator
     return actor.is_staff and actor.covers(task.jurisdiction)
 
 

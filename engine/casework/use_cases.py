@@ -19,6 +19,7 @@ from engine.casework import applications, tasks
 from engine.documents import attachments
 from engine.errors import Forbidden, InvalidData
 from engine.forms import schemas
+from engine.people import institutions
 from engine.people import users as user_service
 from engine.people.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
 from engine.services import definitions
@@ -31,7 +32,15 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 
 
 def _applicant_of(session: Session, actor: Actor, applicant: str | None) -> tuple[str, str | None]:
-    """Whose application this is: the caller's own, or — for office staff — a registered applicant's."""
+    """Whose application this is: the caller's own, or — for office staff and campus operators — a registered
+    applicant's (a campus only its own students')."""
+    if actor.institution_operator:
+        if applicant is None:
+            raise InvalidData(Text(N_("Name the student you are applying for.")),
+                              {"applicant": Text(N_("The username the student registered with under your "
+                                                    "campus."))})
+        user = institutions.student(session, actor, applicant)
+        return user.username, user.full_name or None
     if applicant is None or applicant.strip().lower() == actor.username:
         if APPLICANT in actor.roles:
             return actor.username, None
@@ -58,11 +67,16 @@ def start_application(session: Session, ctx: EngineContext, actor: Actor, *, ser
     definition = definitions.latest_published(session, service)
     start_form = definitions.form_of(session, definition, definition.meta.get("start_form"))
     schema = start_form.schema if start_form else None
+    campus = institutions.of_account(session, username)
+    if isinstance(data, dict):
+        data = institutions.fill_form(campus, data, schema)
     schemas.validate(schema, data, what=schemas.APPLICATION_FORM)
     data, files = attachments.check_references(session, schema, data, actor)
     instance = applications.start(session, ctx, service=service, data=data, actor=actor, applicant=username,
-                                  applicant_name=full_name, version=definition.version)
-    if username != actor.username and not (actor.covers(instance.jurisdiction) or ADMIN in actor.roles):
+                                  applicant_name=full_name, version=definition.version,
+                                  institution=campus.code if campus else None)
+    if (username != actor.username and not actor.institution_operator
+            and not (actor.covers(instance.jurisdiction) or ADMIN in actor.roles)):
         raise Forbidden(Text(N_("This application belongs to the %(office)s office, which you do not serve."),
                              {"office": instance.jurisdiction}))
     attachments.link(session, files, instance.id)

@@ -11,7 +11,13 @@ from engine.storage.models import Instance, Task
 
 APPLICANT, OFFICER, SUPERVISOR, ANALYST, MANAGER, ADMIN = (
     "applicant", "officer", "supervisor", "analyst", "manager", "admin")
-ROLES = (APPLICANT, OFFICER, SUPERVISOR, ANALYST, MANAGER, ADMIN)
+# An operator of a campus (or other institution whose students apply): not office staff, sees only its students'
+# files and works the steps a diagram gives to the applicant's institution.
+INSTITUTION = "institution"
+ROLES = (APPLICANT, OFFICER, SUPERVISOR, ANALYST, MANAGER, ADMIN, INSTITUTION)
+# The candidate group that, in a diagram, means "the operators of the applicant's institution"; a step's row holds
+# it resolved to that one institution (``institution:<code>``), so the inbox and access rules need no join.
+INSTITUTION_GROUP = "institution"
 # Jurisdiction code that grants every office (a provincial administrator's view).
 ALL_JURISDICTIONS = "*"
 
@@ -23,10 +29,13 @@ class Actor:
     groups: frozenset[str] = field(default_factory=frozenset)
     jurisdictions: frozenset[str] = field(default_factory=frozenset)
     full_name: str = ""
+    institution: str | None = None  # the campus of an applicant or an institution operator
 
     @classmethod
-    def of(cls, username: str, roles=(), groups=(), jurisdictions=(), full_name: str = "") -> Actor:
-        return cls(username, frozenset(roles), frozenset(groups), frozenset(jurisdictions), full_name)
+    def of(cls, username: str, roles=(), groups=(), jurisdictions=(), full_name: str = "",
+           institution: str | None = None) -> Actor:
+        return cls(username, frozenset(roles), frozenset(groups), frozenset(jurisdictions), full_name,
+                   institution or None)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles)) or ADMIN in self.roles
@@ -36,7 +45,17 @@ class Actor:
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.roles - {APPLICANT})
+        return bool(self.roles - {APPLICANT, INSTITUTION})
+
+    @property
+    def institution_operator(self) -> str | None:
+        """The institution whose operator this actor is, if any."""
+        return self.institution if INSTITUTION in self.roles else None
+
+
+def institution_group(code: str) -> str:
+    """The candidate group a step for the operators of institution ``code`` holds."""
+    return f"{INSTITUTION_GROUP}:{code}"
 
 
 SYSTEM = Actor.of("system", roles=[ADMIN], jurisdictions=[ALL_JURISDICTIONS])
@@ -49,6 +68,8 @@ def may_work(actor: Actor, *, for_applicant: bool, applicant: str, assignee: str
         return actor.username == applicant
     if assignee is not None and assignee == actor.username:
         return True
+    if actor.institution_operator and institution_group(actor.institution_operator) in candidate_groups:
+        return True  # the campus's own step (its office does not matter: the student's campus is what counts)
     if not actor.covers(jurisdiction):
         return False
     if SUPERVISOR in actor.roles:
@@ -63,13 +84,16 @@ def may_view_application(actor: Actor, *, applicant: str, jurisdiction: str) -> 
 
 
 def may_view_file(session: Session, actor: Actor, instance: Instance) -> bool:
-    """The applicant, staff of the application's office, and staff of any office that holds one of its steps.
+    """The applicant, staff of the application's office, staff of any office that holds one of its steps, and the
+    operators of the institution the applicant applied under.
 
-    The last part matters when a file travels: a Sinjai vessel's review step is worked in the province office
+    The third part matters when a file travels: a Sinjai vessel's review step is worked in the province office
     (``sulsel``), whose reviewer must see the application and its documents.
     """
     if may_view_application(actor, applicant=instance.applicant, jurisdiction=instance.jurisdiction):
         return True
+    if actor.institution_operator:
+        return instance.institution_code == actor.institution_operator
     if not actor.is_staff or not actor.jurisdictions:
         return False
     step_here = select(Task.id).where(Task.instance_id == instance.id,

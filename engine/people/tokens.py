@@ -90,7 +90,8 @@ def issue(session: Session, ctx: EngineContext, user: User, *, label: str = "", 
 
 # Prepared once, and reading plain columns rather than ORM objects: this runs on every API request.
 _TOKEN_AND_USER = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.username, User.roles,
-                                  User.groups, User.jurisdictions, User.full_name, User.active)
+                                  User.groups, User.jurisdictions, User.full_name, User.active,
+                                  User.institution_code)
                            .join(User, User.id == ApiToken.user_id)
                            .where(ApiToken.token_hash == bindparam("b_hash"), ApiToken.kind == bindparam("b_kind")))
 
@@ -103,10 +104,10 @@ def actor_for(session: Session, ctx: EngineContext, token: str | None, *, kind: 
     found = _TOKEN_AND_USER.rows(session, {"b_hash": hash_token(token), "b_kind": kind})
     if not found:
         raise Unauthenticated("The token is not valid. Sign in again to get a new one.")
-    token_id, revoked_at, expires_at, username, roles, groups, jurisdictions, full_name, active = found[0]
+    token_id, revoked_at, expires_at, username, roles, groups, jurisdictions, full_name, active, institution = found[0]
     if revoked_at is not None or expires_at <= ctx.now() or not active:
         raise Unauthenticated("The token has expired or was revoked. Sign in again to get a new one.")
-    actor = Actor.of(username, roles or (), groups or (), jurisdictions or (), full_name or "")
+    actor = Actor.of(username, roles or (), groups or (), jurisdictions or (), full_name or "", institution)
     return actor, token_id
 
 

@@ -34,7 +34,8 @@ def _clean_list(values) -> list[str]:
 
 
 def create(session: Session, *, username: str, password: str, roles, groups=(), jurisdictions=(),
-           full_name: str = "", email: str | None = None, actor: str | None = None, at=None) -> User:
+           full_name: str = "", email: str | None = None, actor: str | None = None, at=None,
+           institution_code: str | None = None) -> User:
     username = (username or "").strip().lower()
     problems = {}
     if not valid_username(username):
@@ -61,11 +62,12 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
         raise Conflict(Text(N_("The username %(username)s is taken. Choose another."), {"username": repr(username)}))
     user = User(username=username, password_hash=generate_password_hash(password), full_name=full_name or username,
                 email=email, roles=roles, groups=_clean_list(groups), jurisdictions=_clean_list(jurisdictions),
-                active=True, created_at=at)
+                active=True, created_at=at, institution_code=institution_code or None)
     session.add(user)
     session.flush()
     audit.record(session, "user_created", actor=actor, at=at, username=username, roles=roles,
-                 groups=user.groups, jurisdictions=user.jurisdictions)
+                 groups=user.groups, jurisdictions=user.jurisdictions,
+                 **({"institution": user.institution_code} if user.institution_code else {}))
     return user
 
 
@@ -83,4 +85,4 @@ def by_username(session: Session, username: str) -> User | None:
 
 
 def actor_of(user: User) -> Actor:
-    return Actor.of(user.username, user.roles, user.groups, user.jurisdictions, user.full_name)
+    return Actor.of(user.username, user.roles, user.groups, user.jurisdictions, user.full_name, user.institution_code)

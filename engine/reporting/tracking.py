@@ -48,6 +48,8 @@ _COLUMNS = (Instance.id, Instance.registration_no, Instance.service_key, Service
 
 def _visible(actor: Actor):
     own = Instance.applicant == actor.username
+    if actor.institution_operator:  # a campus follows its students' files (engine.people.institutions)
+        return Instance.institution_code == actor.institution_operator
     if not actor.is_staff:
         return own
     if ADMIN in actor.roles or ALL_JURISDICTIONS in actor.jurisdictions:

@@ -139,6 +139,8 @@ class Instance(Base):
     service_key: Mapped[str] = mapped_column(String(200))
     registration_no: Mapped[str] = mapped_column(String(200), unique=True)
     applicant: Mapped[str] = mapped_column(String(100))
+    # The applicant's campus when the file started: whose operators see it and work its ``institution`` steps.
+    institution_code: Mapped[str | None] = mapped_column(String(50), index=True)
     applicant_name: Mapped[str] = mapped_column(String(300), default="")
     jurisdiction: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|error|cancelled
@@ -301,6 +303,8 @@ class User(Base):
     # whatsapp, NULL for e-mail; the phone in E.164 (+62…), checked by engine/messaging/phones.py.
     phone: Mapped[str | None] = mapped_column(String(20))
     notify_channel: Mapped[str | None] = mapped_column(String(20))
+    # The campus an applicant studies at, or an institution operator works for (engine.people.institutions).
+    institution_code: Mapped[str | None] = mapped_column(ForeignKey("institution.code"))
 
 
 class StaffGroup(Base):
@@ -648,3 +652,16 @@ class PasswordResetToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class Institution(Base):
+    """A campus (*perguruan tinggi*) or other institution whose students apply (``engine.people.institutions``):
+    its operators confirm their students' applications and follow their files."""
+
+    __tablename__ = "institution"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    email: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
