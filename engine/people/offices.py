@@ -40,6 +40,7 @@ class OfficeView:
     emblem: bytes | None
     emblem_type: str | None
     letter_numbers: dict
+    supervising_office: str | None = None
 
 
 def emblem_type(data: bytes) -> str:
@@ -76,7 +77,7 @@ def get(session: Session, code: str) -> OfficeView:
     if row is None:
         return OfficeView(code, code, "", "", "", None, None, {})
     return OfficeView(row.code, row.name or code, row.address, row.place, row.public_url, row.emblem,
-                      row.emblem_type, dict(row.letter_numbers or {}))
+                      row.emblem_type, dict(row.letter_numbers or {}), row.supervising_office)
 
 
 def all_offices(session: Session) -> list[Office]:

@@ -23,7 +23,7 @@ from engine.bpmn.problems import ProblemList
 from engine.errors import InvalidDefinition, NotFound
 from engine.forms.schemas import Form, FormSource
 from engine.people import groups
-from engine.services import decisions, letter_templates, office_rule, preparation
+from engine.services import decisions, letter_templates, office_coverage, office_rule, preparation
 from engine.services.letter_templates import LetterSource
 from engine.storage import audit
 from engine.storage.models import FormSnapshot, ServiceDefinition
@@ -150,6 +150,28 @@ def _check_groups(session: Session, compiled: Compiled) -> None:
                                   params={"group": found.group})
 
 
+def _check_office_staff(session: Session, ctx: EngineContext, compiled: Compiled) -> None:
+    """Warn about each step the office rule can send to an office where no active officer holds its group: such a
+    file waits unseen until it is handed to the supervising office (``engine.casework.handover``)."""
+    start_key = (compiled.meta or {}).get("start_form")
+    start = compiled.forms.get(start_key) if start_key else None
+    found = office_coverage.gaps(office_coverage.active_officers(session), compiled.key, compiled.meta or {},
+                                 start.schema if start else None, [f.schema for f in compiled.forms.values()],
+                                 ctx.settings.default_jurisdiction)
+    by_step: dict[str, list] = {}
+    for gap in found:
+        by_step.setdefault(gap.element_id, []).append(gap)
+    for element_id, step_gaps in by_step.items():
+        compiled.problems.warning(
+            "office_unstaffed",
+            N_("This step can be sent to %(offices)s, where no active officer has group %(groups)s: files there wait "
+               "until they are handed to the supervising office after %(hours)s working hours. Give an officer of "
+               "each of those offices the group (Admin → Users)."),
+            file=compiled.main_file, element_id=element_id,
+            params={"offices": ", ".join(g.office for g in step_gaps), "groups": ", ".join(step_gaps[0].groups),
+                    "hours": ctx.settings.unstaffed_handover_hours})
+
+
 def content_hash(compiled: Compiled) -> str:
     """What makes two deploys the same: the diagram's text, the texts of the files it calls and the forms — not
     the names the files were uploaded under (the modeler and the command line name the same diagram differently)."""
@@ -211,6 +233,7 @@ def deploy(session: Session, ctx: EngineContext, main: SourceFile, supporting: l
                                         ServiceDefinition.sha256.in_((sha, _named_content_hash(compiled))))
         .order_by(ServiceDefinition.version.desc())).first()
     _check_groups(session, compiled)
+    _check_office_staff(session, ctx, compiled)
     warnings = [p.to_dict() for p in compiled.problems.warnings]
     if existing is not None:
         if publish and existing.status == DRAFT:

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from engine.bpmn.compiler import SourceFile
 from engine.casework.handover import HANDED_OVER
 from engine.people import offices
+from engine.services import definitions
 from engine.storage.models import Event, Notification, Task
 from scheduler import jobs
-from tests.conftest import T0
+from tests.conftest import PROJECT_ROOT, T0
 from tests.people import account, list_groups
 from tests.web.conftest import apply, open_task_id, page, text_of, vessel_form
 
@@ -85,3 +87,32 @@ def test_an_office_names_its_own_supervising_office(visitor, db, ctx, clock, dep
     assert jobs.hand_over_unstaffed(db.factory, ctx) == 1
     with db.transaction() as session:
         assert session.get(Task, open_task_id(db, application_id, "Task_Recommend")).jurisdiction == "parepare"
+
+
+def test_the_offices_page_lists_each_office_with_nobody_for_a_step(visitor, db, ctx, deployed, people):
+    rows = page(visitor("admin").get("/admin/offices")).cssselect("table.office-gaps tbody tr")
+    listed = {tuple(td.text_content() for td in row.cssselect("td")) for row in rows}
+    assert ("fishing_vessel_permit", "Rekomendasi kabupaten", "regency_fisheries", "barru") in listed
+    assert not any(office in ("sinjai", "bone") and group == "regency_fisheries" for _s, _t, group, office in listed)
+
+
+def test_an_office_is_given_its_supervising_office_on_its_page(visitor, db, people):
+    admin = visitor("admin")
+    refused = admin.post("/admin/offices/barru", {"name": "Barru", "supervising_office": "Barru Prov!"})
+    assert refused.status_code == 422 and page(refused).cssselect(".field.invalid #supervising_office")
+    assert "Supervising office" in text_of(admin.english().post(
+        "/admin/offices/barru", {"name": "Barru", "supervising_office": "Barru Prov!"}))
+    assert admin.post("/admin/offices/barru", {"name": "Barru", "supervising_office": "parepare"}).status_code == 302
+    with db.transaction() as session:
+        assert offices.get(session, "barru").supervising_office == "parepare"
+
+
+def test_deploy_warns_about_each_office_a_step_can_reach_without_an_officer(db, ctx, people):
+    path = PROJECT_ROOT / "processes" / "fishing_vessel_permit.bpmn"
+    with db.transaction() as session:
+        result = definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                                    definitions.form_source(ctx, path), actor="analis")
+    (recommend,) = [w for w in result.warnings if w["code"] == "office_unstaffed"
+                    and w["element_id"] == "Task_Recommend"]
+    said = recommend["message"]
+    assert "barru" in said and "regency_fisheries" in said and "sinjai" not in said.split("group")[0]

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from engine.errors import InvalidInput, NotFound
 from engine.people import accounts, offices, profiles
 from engine.people.access import ADMIN
+from engine.services import definitions, office_coverage
 
 from ..blueprint import bp
 from ..pages import ctx, db, engine_step, render
@@ -29,7 +30,11 @@ def _numbers(text: str) -> dict[str, str]:
 @signed_in(ADMIN)
 def admin_offices():
     g.staff_page = True
-    return render("web/admin/offices.html", offices=offices.all_offices(db()))
+    session = db()
+    gaps = office_coverage.published_gaps(session, definitions.published_services(session),
+                                          ctx().settings.default_jurisdiction)
+    return render("web/admin/offices.html", offices=offices.all_offices(session), gaps=gaps,
+                  handover_hours=ctx().settings.unstaffed_handover_hours)
 
 
 @bp.route("/admin/offices/<code>", methods=["GET", "POST"])
@@ -46,7 +51,8 @@ def admin_office(code: str):
                 offices.save(db(), code, actor=current_actor().username, at=ctx().now(),
                              name=form.get("name", ""), address=form.get("address", ""),
                              place=form.get("place", ""), public_url=form.get("public_url", ""), emblem=emblem,
-                             letter_numbers=_numbers(form.get("letter_numbers", "")))
+                             letter_numbers=_numbers(form.get("letter_numbers", "")),
+                             supervising_office=form.get("supervising_office", ""))
         except InvalidInput as exc:
             for field in (exc.details or {"(form)": ""}):
                 errors[field] = str(exc.message)
@@ -56,7 +62,7 @@ def admin_office(code: str):
     office = offices.get(db(), code)
     values = request.form if request.method == "POST" else {
         "name": office.name if office.name != code else "", "address": office.address, "place": office.place,
-        "public_url": office.public_url,
+        "public_url": office.public_url, "supervising_office": office.supervising_office or "",
         "letter_numbers": "\n".join(f"{k}={v}" for k, v in sorted(office.letter_numbers.items()))}
     return render("web/admin/office_form.html", 422 if errors else 200, code=code, office=office, values=values,
                   errors=errors, max_kb=offices.MAX_EMBLEM // 1024)
