@@ -23,9 +23,9 @@ from engine.bpmn.compiler import SourceFile
 from engine.casework import use_cases
 from engine.demo_fakes import clients as demo_clients
 from engine.documents import attachments
-from engine.people import groups, offices, profiles
+from engine.people import groups, institutions, offices, profiles
 from engine.people import users as user_service
-from engine.people.access import Actor
+from engine.people.access import SYSTEM, Actor
 from engine.services import definitions
 from engine.storage.models import Instance, Task
 
@@ -42,10 +42,11 @@ class DemoUser:
     roles: tuple[str, ...]
     groups: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()
+    institution: str | None = None  # a campus operator's or a student's campus (CAMPUSES)
 
     @property
     def actor(self) -> Actor:
-        return Actor.of(self.username, self.roles, self.groups, self.jurisdictions, self.full_name)
+        return Actor.of(self.username, self.roles, self.groups, self.jurisdictions, self.full_name, self.institution)
 
 
 USERS = (
@@ -61,7 +62,13 @@ USERS = (
     DemoUser("petugas.bone", "Petugas Perikanan Bone", ("officer",), ("regency_fisheries",), ("bone",)),
     DemoUser("pemohon", "Andi Pratama", ("applicant",)),
     DemoUser("nelayan", "Daeng Rahman", ("applicant",)),
+    DemoUser("operator.unhas", "Operator Universitas Hasanuddin", ("institution",), institution="unhas"),
+    DemoUser("operator.unm", "Operator Universitas Negeri Makassar", ("institution",), institution="unm"),
+    DemoUser("mahasiswa", "Sitti Rahmawati", ("applicant",), institution="unhas"),
 )
+# Two of the campuses whose students apply for research permits (engine.people.institutions).
+CAMPUSES = (("unhas", "Universitas Hasanuddin", "Jl. Perintis Kemerdekaan Km. 10, Makassar", "humas@unhas.ac.id"),
+            ("unm", "Universitas Negeri Makassar", "Jl. A. P. Pettarani, Makassar", "humas@unm.ac.id"))
 BY_NAME = {u.username: u for u in USERS}
 
 
@@ -146,11 +153,14 @@ GROUP_TITLES = {"front_office": "Petugas loket", "verifier": "Verifikator berkas
 def _users(session: Session, ctx: EngineContext, report: DemoReport) -> None:
     # The demo's groups go on the managed list first: accounts are given groups only from it (engine.people.groups).
     groups.ensure(session, ctx, [name for user in USERS for name in user.groups], actor="demo", titles=GROUP_TITLES)
+    for code, name, address, email in CAMPUSES:
+        if institutions.get(session, code) is None:
+            institutions.create(session, ctx, SYSTEM, code=code, name=name, address=address, email=email)
     for user in USERS:
         if user_service.by_username(session, user.username) is None:
             user_service.create(session, username=user.username, password=PASSWORD, roles=user.roles,
                                 groups=user.groups, jurisdictions=user.jurisdictions, full_name=user.full_name,
-                                actor="demo", at=ctx.now())
+                                actor="demo", at=ctx.now(), institution_code=user.institution)
             report.users_created.append(user.username)
 
 

@@ -68,7 +68,8 @@ TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _
               "cancelled": _l("Cancelled")}
 
 ROLE = {"applicant": _l("Applicant"), "officer": _l("Officer"), "supervisor": _l("Supervisor"),
-        "analyst": _l("Analyst"), "manager": _l("Manager"), "admin": _l("Administrator")}
+        "analyst": _l("Analyst"), "manager": _l("Manager"), "admin": _l("Administrator"),
+        "institution": _l("Campus operator")}
 
 # The candidate groups of the real services, as people call the ones who work them.
 GROUP = {"verifier": _l("Verifier"), "head_of_office": _l("Head of office"), "front_office": _l("Front office"),

@@ -102,6 +102,8 @@ def _navigation(actor) -> list[tuple[str, str, str]]:
         return items
     if actor.has_role(OFFICER, SUPERVISOR):
         items.append(("web.inbox", _("Inbox"), "/inbox"))
+    if actor.institution_operator:
+        items.append(("web.campus_files", _("Students' files"), "/campus"))
     if APPLICANT in actor.roles:
         items.append(("web.my_applications", _("My applications"), "/applications"))
     elif actor.has_role(OFFICER, SUPERVISOR, MANAGER):

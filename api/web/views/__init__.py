@@ -11,6 +11,8 @@ from . import (
     admin_outbox,
     analyst,
     applicant,
+    bills,
+    campus,
     decision_tables,
     dmn_modeler,
     drafts,
@@ -29,5 +31,6 @@ from . import (
 )
 
 __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
-           "applicant", "decision_tables", "dmn_modeler", "drafts", "files", "incidents", "live_lint", "manager",
+           "applicant", "bills", "campus", "decision_tables", "dmn_modeler", "drafts", "files", "incidents",
+           "live_lint", "manager",
            "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]

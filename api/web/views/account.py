@@ -10,7 +10,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import Conflict, InvalidInput
-from engine.people import accounts, tokens, users
+from engine.people import accounts, institutions, tokens, users
 from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR, Actor
 from engine.people.users import MIN_PASSWORD
 
@@ -31,6 +31,7 @@ def signin_form() -> FormPage:
 
 def register_form() -> FormPage:
     schema = {"type": "object", "required": ["full_name", "username", "password"], "properties": {
+        **_campus_field(),
         "full_name": {"type": "string", "title": _("Full name"), "minLength": 3, "maxLength": 300},
         "email": {"type": "string", "format": "email", "title": _("E-mail"), "maxLength": 300},
         "username": {"type": "string", "title": _("Username"), "minLength": 2, "maxLength": 63},
@@ -40,8 +41,20 @@ def register_form() -> FormPage:
           "username": {"ui:autocomplete": "username",
                        "ui:help": _("Lower-case letters, digits, '.', '_' or '-'; you sign in with it.")},
           "password": {"ui:widget": "password", "ui:autocomplete": "new-password",
-                       "ui:help": password_advice.hint()}}
+                       "ui:help": password_advice.hint()},
+          institutions.FORM_FIELD: {"ui:help": _("Students: your campus confirms your research permit application "
+                                                 "and can follow it.")},
+          "ui:order": ["*", institutions.FORM_FIELD]}
     return FormPage(schema, ui)
+
+
+def _campus_field() -> dict:
+    """The campus a student registers under, from the institutions on record (none: the field is not asked)."""
+    listed = institutions.listing(db())
+    if not listed:
+        return {}
+    return {institutions.FORM_FIELD: {"type": "string", "title": _("Campus (students)"),
+                                      "oneOf": [{"const": i.code, "title": i.name} for i in listed]}}
 
 
 # Where each role's work starts, in order of precedence for people holding several roles.
@@ -106,9 +119,14 @@ def register():
         page.errors["username"] = _ACCOUNT_PROBLEMS["username"]()
     if not page.errors:
         try:
-            user = accounts.register_applicant(db(), ctx(), username=page.data["username"],
-                                               password=page.data["password"], full_name=page.data["full_name"],
-                                               email=page.data.get("email"))
+            if page.data.get(institutions.FORM_FIELD):
+                user = institutions.register_student(db(), ctx(), code=page.data[institutions.FORM_FIELD],
+                                                     username=page.data["username"], password=page.data["password"],
+                                                     full_name=page.data["full_name"], email=page.data.get("email"))
+            else:
+                user = accounts.register_applicant(db(), ctx(), username=page.data["username"],
+                                                   password=page.data["password"], full_name=page.data["full_name"],
+                                                   email=page.data.get("email"))
         except InvalidInput as exc:
             for name in (exc.details or {}):
                 if name == "password":

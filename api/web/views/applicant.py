@@ -10,8 +10,8 @@ from sqlalchemy import select
 from engine.casework import applications, drafts, use_cases
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
 from engine.messaging import deliveries, notifications
-from engine.people import users
-from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
+from engine.people import institutions, users
+from engine.people.access import APPLICANT, INSTITUTION, OFFICER, SUPERVISOR
 from engine.reporting import reasons, timeline, tracking
 from engine.services import definitions
 from engine.storage.models import Task
@@ -36,7 +36,7 @@ def _start_form(definition) -> FormPage:
 
 
 @bp.route("/services/<key>/apply", methods=["GET", "POST"])
-@signed_in(APPLICANT, OFFICER, SUPERVISOR)
+@signed_in(APPLICANT, OFFICER, SUPERVISOR, INSTITUTION)
 def apply(key: str):
     actor = current_actor()
     definition = definitions.latest_published(db(), key)
@@ -91,6 +91,9 @@ def _from_account(schema: dict | None, actor) -> dict:
     user = users.by_username(db(), actor.username)
     if "email" in text and user is not None and user.email:
         prefilled["email"] = user.email
+    campus = institutions.get(db(), user.institution_code) if user is not None else None
+    if institutions.FORM_FIELD in text and campus is not None:  # the campus they registered under
+        prefilled[institutions.FORM_FIELD] = campus.name
     return prefilled
 
 

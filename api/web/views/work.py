@@ -261,6 +261,9 @@ def complete(task_id: str):
         flash(_("Your revision has been sent to the office."), "success")
         return redirect(url_for("web.application", application_id=instance.id))
     done = _("“%(name)s” of %(number)s is done.", name=opened.task.name, number=instance.registration_no)
+    if actor.institution_operator:  # a campus has no office queue: back to its students' files
+        flash(done, "success")
+        return redirect(url_for("web.campus_files"))
     queue = request.form.get(QUEUE_FIELD) or ""
     following = _next_task(actor, queue, task_id)
     if following is None:
