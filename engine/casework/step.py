@@ -25,7 +25,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from engine.casework import external_outbox, projection, waiting
+from engine.casework import bills, external_outbox, projection, waiting
 from engine.documents import issued_letters
 from engine.errors import Conflict, ProcessError
 from engine.messaging import notifications
@@ -101,6 +101,8 @@ class Step:
             waiting.sync(self.session, self.ctx, instance, workflow)  # what it waits for from outside
             notifications.after_step(self.session, self.ctx, instance, still_open,
                                      workflow.last_task.data if workflow.last_task else {}, reason=self.note)
+            bills.after_step(self.session, self.ctx, instance,  # the applicant hears of a bill and its payment
+                             workflow.last_task.data if workflow.last_task else {})
             if completed:
                 audit.record(self.session, "completed", actor=self.actor, at=self.ctx.now(), instance_id=instance.id,
                              outcome=instance.outcome)

@@ -9,10 +9,11 @@ import base64
 import json
 from datetime import timedelta
 
-from engine.storage.models import Event, Task
+from engine.storage.models import Event, Notification, Task
 from scheduler import jobs
 from tests.api import test_fishery_business_permit as permit
 from tests.api.test_fishery_business_permit import Office, _approved_and_billed, _call
+from tests.web.conftest import Visitor, page
 
 live_office = permit.office  # the live Lincah with the fake bank, under a name of its own in this module
 
@@ -94,3 +95,61 @@ def test_a_payment_for_an_unknown_registration_number_is_the_plain_mismatch_and_
     assert status == 400 and "No process definition or execution matches" in answer["message"], answer
     with office.db.transaction() as session:
         assert session.query(Event).filter(Event.kind.in_(["message_after_close", "message_refused"])).count() == 0
+
+
+def _notifications(office: Office, kind: str) -> list[Notification]:
+    with office.db.transaction() as session:
+        rows = session.query(Notification).filter_by(kind=kind).order_by(Notification.id).all()
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+def _bill_on_page(app, who: str, application_id: int) -> dict:
+    visitor = Visitor(app.test_client())
+    visitor.sign_in(who)
+    response = visitor.get(f"/applications/{application_id}")
+    assert response.status_code == 200
+    (section,) = page(response).find_class("bill")
+    return {name: " ".join(section.find_class(f"bill-{name}")[0].text_content().split())
+            for name in ("amount", "account", "deadline", "status")}
+
+
+def test_the_applicant_and_the_officer_see_the_bill_and_the_applicant_hears_of_it_and_of_the_payment(
+        live_office, app):
+    office = live_office
+    application_id, bill = _approved_and_billed(office)
+    shown = _bill_on_page(app, "andi", application_id)
+    assert shown == {"amount": "Rp 300.000", "account": bill["virtual_account"],
+                     "deadline": "05-06-2026 16:00 WITA", "status": "Menunggu pembayaran"}
+    assert _bill_on_page(app, "sinta", application_id)["account"] == bill["virtual_account"]
+    (issued,) = _notifications(office, "bill_issued")
+    assert (issued.recipient, issued.instance_id) == ("andi", application_id)
+    assert "Rp 300.000" in issued.body and bill["virtual_account"] in issued.body and "16:00 WITA" in issued.body
+    assert _notifications(office, "bill_paid") == []
+
+    assert _call("POST", f"{office.gateway.url}/bills/{bill['bill_id']}/pay", {})[1]["callback_status"] == 204
+    assert _bill_on_page(app, "andi", application_id)["status"] == "Lunas (Rp 300.000)"
+    (paid,) = _notifications(office, "bill_paid")
+    assert paid.recipient == "andi" and "Rp 300.000" in paid.body
+    assert len(_notifications(office, "bill_issued")) == 1  # later steps do not repeat it
+    office.decide(application_id, "Task_Sign", "kadis", {"signature_confirmed": True})
+    assert len(_notifications(office, "bill_paid")) == 1
+
+
+def test_a_bill_left_unpaid_shows_as_expired_once_the_file_closes(live_office, app, clock):
+    office = live_office
+    application_id, _bill = _approved_and_billed(office)
+    clock.advance(timedelta(days=4))
+    assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
+    assert _bill_on_page(app, "andi", application_id)["status"] == "Kedaluwarsa: tidak dibayar sebelum batas waktu"
+    assert _notifications(office, "bill_paid") == []
+
+
+def test_a_file_of_a_service_without_a_bill_shows_none(live_office, app):
+    office = live_office
+    applied = office.apply(business_scale="mikro", fleet_gt=3)
+    office.work_nik_checks()
+    visitor = Visitor(app.test_client())
+    visitor.sign_in("andi")
+    assert page(visitor.get(f"/applications/{applied['id']}")).find_class("bill") == []
