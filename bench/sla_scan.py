@@ -45,7 +45,7 @@ from engine.clock import FrozenClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
 from engine.sla.clocks import alarm  # noqa: E402
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from engine.storage.db import Timeouts, make_engine, make_session_factory, transaction, upgrade  # noqa: E402
 from engine.storage.models import Event, Instance, Notification, ServiceDefinition, Task, TaskCandidate, User  # noqa: E402
 from scheduler import jobs  # noqa: E402
 
@@ -203,7 +203,8 @@ def postgres_target(admin_url: str):
 
 
 def drop_database(admin_url: str, create: bool = False) -> None:
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # No statement or answer limit: on a busy machine dropping a 100k-row database takes longer than a request may.
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT", timeouts=Timeouts(statement=0, lock=0))
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
         if create:
