@@ -1,0 +1,128 @@
+"""A campus operator in a real browser (Debian's Chromium driven by Playwright) against a real server: Universitas
+Hasanuddin's operator finds its student's research permit file on the campus page, confirms the student on the
+task page (the *surat pengantar* step of examples/research_permit_campus.bpmn), and once the office has verified and
+signed, downloads the issued letter from the same page — the very letter the office stored. The campus page is saved
+as docs/screenshots/campus-files.png (when missing, or with LINCAH_SCREENSHOTS=1).
+
+Needs /usr/bin/chromium (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from api import create_app
+from engine.bpmn.compiler import SourceFile
+from engine.casework import applications, tasks
+from engine.clock import FrozenClock
+from engine.config import Settings
+from engine.context import EngineContext
+from engine.people import institutions, users
+from engine.people.access import ADMIN, ALL_JURISDICTIONS, Actor
+from engine.services import definitions
+from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.models import IssuedLetter, User
+from tests import samples
+from tests.conftest import PROJECT_ROOT, T0
+from tests.engine.conftest import HEAD, VERIFIER, open_task_rows
+from tests.letters import set_up_letterhead
+from tests.people import CHEAP_HASH, add_people
+from tests.web.conftest import PEOPLE
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _QuietHandler, sign_in
+
+DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "id-ID", "accept_downloads": True}
+ADMIN_ACTOR = Actor.of("admin", [ADMIN], jurisdictions=[ALL_JURISDICTIONS])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("campus")
+    url = f"sqlite:///{folder / 'lincah.db'}"
+    upgrade(url)
+    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder), clock=FrozenClock(T0))
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    app = create_app({"SECRET_KEY": "campus-test"}, context=ctx, session_factory=factory)
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    with transaction(factory) as session:
+        path = PROJECT_ROOT / "examples" / "research_permit_campus.bpmn"
+        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
+                           definitions.form_source(ctx, path), actor="analis")
+        add_people(session, PEOPLE)
+        set_up_letterhead(session)
+        for code, name in (("unhas", "Universitas Hasanuddin"), ("unm", "Universitas Negeri Makassar")):
+            institutions.create(session, ctx, ADMIN_ACTOR, code=code, name=name)
+            institutions.add_operator(session, ctx, ADMIN_ACTOR, code=code, username=f"op-{code}",
+                                      password="kampus-merdeka-2026", full_name=f"Operator {name}")
+        session.query(User).filter(User.username.in_(("op-unhas", "op-unm"))).update(
+            {"password_hash": CHEAP_HASH}, synchronize_session=False)
+        session.query(User).filter_by(username="andi").update({"institution_code": "unhas"})
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory, "ctx": ctx}
+    http.shutdown()
+    thread.join(timeout=5)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _step(server, iid: int, element_id: str, actor, data: dict, decision: str | None = None) -> None:
+    with transaction(server["factory"]) as session:
+        (task,) = [t for t in open_task_rows(session, iid) if t.element_id == element_id]
+        if decision is None and task.decision_choices:
+            decision = task.decision_choices[0]  # the approving choice
+        tasks.complete(session, server["ctx"], task.id, actor, data, decision=decision)
+
+
+def test_a_campus_operator_confirms_a_student_and_downloads_the_letter(server, browser, tmp_path):
+    with transaction(server["factory"]) as session:
+        student = users.actor_of(users.by_username(session, "andi"))
+        iid = applications.start(session, server["ctx"], service="research_permit",
+                                 data=samples.research_application(), actor=student,
+                                 institution=student.institution).id
+
+    operator = browser.new_context(base_url=server["base"], **DESK).new_page()
+    sign_in(operator, "op-unhas")
+    operator.goto("/campus")
+    card = operator.locator("li.campus-file")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Andi Pratama")
+    if not (SHOTS / "campus-files.png").exists() or os.environ.get("LINCAH_SCREENSHOTS") == "1":
+        operator.screenshot(path=str(SHOTS / "campus-files.png"), full_page=True)
+    card.locator("a.button.primary").click()  # the step waiting for the campus
+    expect(operator.locator("h1")).to_contain_text("Konfirmasi mahasiswa oleh kampus")
+    operator.check("input[name=student_confirmed]")
+    operator.fill("textarea[name=campus_note]", "Mahasiswa aktif Fakultas Kehutanan, angkatan 2021")
+    operator.click("form.form button[type=submit]:not([disabled])")
+    expect(operator.locator("h1")).to_have_text("Berkas mahasiswa")  # back on the campus page
+    with transaction(server["factory"]) as session:
+        assert [t.element_id for t in open_task_rows(session, iid)] == ["Task_Verify"]
+
+    other = browser.new_context(base_url=server["base"], **DESK).new_page()
+    sign_in(other, "op-unm")
+    other.goto("/campus")
+    expect(other.locator("li.campus-file")).to_have_count(0)  # another campus sees nothing of it
+
+    _step(server, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
+    _step(server, iid, "Task_Sign", HEAD, samples.SIGNATURE)
+    with transaction(server["factory"]) as session:
+        stored = session.get(IssuedLetter, iid).pdf
+    operator.goto("/campus")
+    with operator.expect_download() as downloading:
+        operator.click(f"a[href='/applications/{iid}/permit.pdf']")
+    held = tmp_path / "izin.pdf"
+    downloading.value.save_as(held)
+    assert held.read_bytes() == stored  # the letter the office issued, byte for byte
