@@ -28,6 +28,7 @@ from .clients_cli import clients_command
 from .config_cli import config_command
 from .fakes_cli import fakes_command
 from .groups_cli import groups_command
+from .institutions_cli import institutions_command
 from .migrate_cli import migrate_command
 from .model_folder_cli import deploy_folder, lint_folder, model_folders
 from .offices_cli import offices_command, profile_command
@@ -290,6 +291,7 @@ main.add_command(config_command)
 main.add_command(fakes_command)
 main.add_command(offices_command)
 main.add_command(groups_command)
+main.add_command(institutions_command)
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(migrate_command)
