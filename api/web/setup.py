@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine import texts
+from engine.casework.counter import FRONT_OFFICE
 from engine.errors import Forbidden, LincahError, NotFound
 from engine.messaging import notifications
 from engine.people.access import ADMIN, ANALYST, APPLICANT, MANAGER, OFFICER, SUPERVISOR
@@ -102,6 +103,8 @@ def _navigation(actor) -> list[tuple[str, str, str]]:
         return items
     if actor.has_role(OFFICER, SUPERVISOR):
         items.append(("web.inbox", _("Inbox"), "/inbox"))
+    if actor.has_role(OFFICER) and FRONT_OFFICE in actor.groups:
+        items.append(("web.counter_intake", _("Counter"), "/counter"))
     if actor.institution_operator:
         items.append(("web.campus_files", _("Students' files"), "/campus"))
     if APPLICANT in actor.roles:

@@ -13,6 +13,7 @@ from . import (
     applicant,
     bills,
     campus,
+    counter,
     decision_tables,
     dmn_modeler,
     drafts,

@@ -7,7 +7,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.casework import applications, drafts, use_cases
+from engine.casework import applications, counter, drafts, use_cases
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, ProcessError
 from engine.messaging import deliveries, notifications
 from engine.people import institutions, users
@@ -42,14 +42,16 @@ def apply(key: str):
     definition = definitions.latest_published(db(), key)
     page = _start_form(definition)
     on_behalf = APPLICANT not in actor.roles  # front office staff apply at the counter for a registered applicant
-    applicant = (request.form.get(APPLICANT_FIELD) or "").strip()
+    # The counter (views/counter.py) links here with the walk-in applicant it found or opened.
+    applicant = (request.form.get(APPLICANT_FIELD) or request.args.get("applicant") or "").strip()[:100]
     scope = drafts.scope_for_start(definition.key)
     context = {"definition": definition, "on_behalf": on_behalf, "applicant": applicant,
                "service_name": i18n.service_name(definition), "draft": {"scope": scope, "restored_at": None}}
     if request.method == "GET":
         if not on_behalf:
             page.data = _from_account(page.schema, actor)
-        context["draft"] = restore(page, actor, scope)
+        if not request.args.get("applicant"):  # a counter's draft would carry the previous walk-in's answers
+            context["draft"] = restore(page, actor, scope)
         return render("web/apply.html", form=page.build(), **context)
     submission = page.read(request)
     if submission.action:
@@ -61,6 +63,9 @@ def apply(key: str):
             with engine_step():
                 instance = use_cases.start_application(db(), ctx(), actor, service=key, data=page.data,
                                                       applicant=applicant or None)
+                at_counter = on_behalf and counter.may_take_walk_ins(actor)
+                if at_counter:
+                    counter.record_intake(db(), ctx(), actor, instance)
         except (InvalidData, InvalidInput) as exc:
             page.refused(exc)
             if APPLICANT_FIELD[1:] in page.errors:
@@ -70,6 +75,8 @@ def apply(key: str):
             discard_sent(actor, scope)
             flash(_("Your application has been sent. Registration number: %(number)s.",
                     number=instance.registration_no), "success")
+            if at_counter:
+                return redirect(url_for("web.counter_receipt", application_id=instance.id))
             return redirect(url_for("web.application", application_id=instance.id))
     return render("web/apply.html", 422, form=page.build(), applicant_error=page.errors.get(APPLICANT_FIELD),
                   **context)

@@ -1,0 +1,89 @@
+"""Counter intake: the front office (``loket``) applies for a walk-in applicant — finds or opens their account,
+sends the start form with their documents, prints a receipt whose QR code opens the public tracking page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from engine.casework.counter import SUBMITTED_AT_COUNTER
+from engine.storage.models import Event, Instance, User
+from tests.people import RESEARCH_FILES
+from tests.web.conftest import page, research_form, text_of
+
+NIK = "7371015505900003"
+
+
+def test_the_clerk_opens_an_account_applies_and_prints_the_receipt(visitor, db, ctx, deployed, people):
+    loket = visitor("loket")
+    assert "/counter" in {a.get("href") for a in page(loket.get("/inbox")).cssselect("nav.main-nav a")}
+    missing = page(loket.post("/counter", {"action": "find", "nik": NIK}))
+    assert "No account matches" in missing.text_content() or "Tidak ada akun" in missing.text_content()
+
+    opened = loket.post("/counter", {"action": "open", "nik": NIK, "full_name": "Hasnah Daeng Ngai",
+                                     "phone": "0812 3456 7891"})
+    assert opened.status_code == 200, text_of(opened)
+    apply_link = page(opened).cssselect(".counter-applicant a[href*='research_permit']")[0].get("href")
+    assert f"applicant={NIK}" in apply_link
+    with db.transaction() as session:
+        user = session.query(User).filter_by(username=NIK).one()
+        assert (user.roles, user.full_name, user.phone) == (["applicant"], "Hasnah Daeng Ngai", "+6281234567891")
+
+    form = page(loket.get(apply_link))
+    assert form.cssselect("#f-applicant")[0].get("value") == NIK
+    sent = loket.post("/services/research_permit/apply", research_form(_applicant=NIK))
+    assert sent.status_code == 302, text_of(sent)
+    receipt_path = urlsplit(sent.headers["Location"]).path
+    application_id = int(receipt_path.rsplit("/", 1)[1])
+    assert receipt_path == f"/counter/receipt/{application_id}"
+    with db.transaction() as session:
+        instance = session.get(Instance, application_id)
+        assert (instance.applicant, instance.jurisdiction) == (NIK, "sulsel")
+        (event,) = session.query(Event).filter_by(kind=SUBMITTED_AT_COUNTER, instance_id=application_id).all()
+        assert (event.actor, event.data["submitted_by"], event.data["applicant"]) == ("loket", "loket", NIK)
+        registration_no = instance.registration_no
+
+    receipt = page(loket.get(receipt_path))
+    assert receipt.cssselect(".receipt-regno")[0].text_content() == registration_no
+    assert receipt.cssselect(".receipt-service")[0].text_content() == "Izin Penelitian"
+    documents = [li.text_content() for li in receipt.cssselect(".receipt-documents li")]
+    assert sorted(d.split(" (")[0] for d in documents) == sorted(f"{name}.pdf" for name in RESEARCH_FILES)
+    assert receipt.cssselect(".qr svg path"), "the QR code is drawn into the page"
+    tracking = urlsplit(receipt.cssselect(".tracking-address")[0].text_content()).path
+
+    # Whoever scans the code sees the stage and the office, without signing in and without personal data.
+    public = visitor().get(tracking)
+    assert public.status_code == 200
+    assert registration_no in text_of(public) and "Hasnah" not in text_of(public)
+    assert visitor().get(tracking[:-1] + ("0" if tracking[-1] != "0" else "1")).status_code == 404
+
+    # The person's own account holds the file: found again by phone at the next visit.
+    again = page(loket.post("/counter", {"action": "find", "phone": "+6281234567891"}))
+    assert [p.text_content().split(" (")[0] for p in again.cssselect(".counter-applicant p strong")] == [
+        "Hasnah Daeng Ngai"]
+
+
+def test_the_counter_refuses_bad_input_with_the_field_named(visitor, deployed, people):
+    loket = visitor("loket")
+    refused = loket.post("/counter", {"action": "open", "nik": "7371-01", "full_name": ""})
+    assert refused.status_code == 422
+    assert page(refused).cssselect(".field.invalid #c-nik")
+    nothing = loket.post("/counter", {"action": "find"})
+    assert nothing.status_code == 422 and page(nothing).cssselect(".field.invalid #c-nik")
+    taken = loket.post("/counter", {"action": "open", "nik": NIK, "full_name": "A"})
+    assert taken.status_code == 200
+    twice = loket.post("/counter", {"action": "open", "nik": NIK, "full_name": "A"})
+    assert twice.status_code == 422 and page(twice).cssselect(".field.invalid #c-nik")
+
+
+def test_only_the_front_office_works_the_counter_and_its_receipts(visitor, db, ctx, deployed, people):
+    assert visitor("vera").get("/counter").status_code == 403
+    assert visitor("andi").get("/counter").status_code in (302, 403)
+    loket = visitor("loket")
+    loket.post("/counter", {"action": "open", "nik": NIK, "full_name": "Hasnah"})
+    sent = loket.post("/services/research_permit/apply", research_form(_applicant=NIK))
+    receipt_path = urlsplit(sent.headers["Location"]).path
+    assert visitor("vera").get(receipt_path).status_code == 403
+    # An application the applicant sent from their phone has no counter receipt.
+    own = visitor("andi").post("/services/research_permit/apply", research_form())
+    own_id = int(own.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert loket.get(f"/counter/receipt/{own_id}").status_code == 403
