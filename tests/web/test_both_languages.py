@@ -30,6 +30,9 @@ def test_the_english_inbox_and_task_page_name_the_step_and_the_decisions_in_engl
     buttons = task_page.cssselect("button[name=_decision]")
     assert [(b.get("value"), b.text_content()) for b in buttons] == [
         ("Setujui", "Approve"), ("Kembalikan untuk perbaikan", "Return for revision"), ("Tolak", "Reject")]
+    procedure = " ".join(task_page.cssselect("ol.steps")[0].text_content().split())
+    assert "Verify documents" in procedure and "Approve / Return for revision / Reject" in procedure
+    assert "Sign the permit" in procedure and "Verifikasi" not in procedure
     assert not task_page.cssselect("span[lang=id]"), "every step of the service has its English name"
 
 
