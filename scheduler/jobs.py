@@ -14,10 +14,11 @@ everything that fell due meanwhile (``next_timer_at`` in the past, overdue deadl
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from engine.casework import drafts, escalation, handover, tasks
@@ -31,7 +32,7 @@ from engine.messaging import mail, unstaffed
 from engine.sla import clocks
 from engine.storage import locks
 from engine.storage.db import over_time_limit, transaction, unavailable
-from engine.storage.models import Instance
+from engine.storage.models import Instance, Task
 
 log = logging.getLogger("lincah.scheduler")
 
@@ -47,10 +48,6 @@ class TimerReport:
     firings: int = 0
     failed: int = 0
     busy: int = 0  # held by a completion in progress: retried on the next run
-
-
-class _Busy(Exception):
-    """Someone is working on the application right now; its timers fire on the next run."""
 
 
 # Applications claimed per transaction by the timer job: one BEGIN, claim and COMMIT serve this many firings, while
@@ -80,29 +77,41 @@ def fire_timers(factory, ctx: EngineContext, *, limit: int = 500, batch: int = T
     """
     report = TimerReport()
     seen: set[int] = set()
+    one_writer = _one_writer(factory)
     while (handled := report.instances + report.failed + report.busy) < limit:
         with transaction(factory) as session:
             claimed = _due_instances(session, ctx, seen, min(batch, limit - handled))
+            if not claimed:
+                break
             seen.update(claimed)
             # One query loads the batch's rows (state included) for the firings' session.get.
             session.scalars(select(Instance).where(Instance.id.in_(claimed))).all()
+            busy = set() if one_writer else _held_elsewhere(session, claimed)
+            report.busy += len(busy)
             for instance_id in claimed:
-                _fire_one(session, ctx, instance_id, report, one_writer=_one_writer(factory))
-        if not claimed:
-            break
+                if instance_id not in busy:
+                    _fire_one(session, ctx, instance_id, report)
     return report
 
 
-def _fire_one(session, ctx: EngineContext, instance_id: int, report: TimerReport, *, one_writer: bool) -> None:
-    """Fire one application's timers in a savepoint. SQLite's single writer (this transaction began with BEGIN
-    IMMEDIATE) means no completion can be in progress, so the row locks PostgreSQL needs are not asked for there."""
+def _held_elsewhere(session, claimed: list[int]) -> set[int]:
+    """Lock the open task rows of the claimed applications in one statement; return the applications with an open
+    row someone else holds (an officer completing a step): their timers fire on the next run.
+
+    SQLite needs none of this: its single writer (the transaction began with BEGIN IMMEDIATE) means no completion
+    can be in progress.
+    """
+    open_rows = (Task.instance_id.in_(claimed), Task.state.in_(locks.OPEN_TASK_STATES))
+    locked = Counter(session.scalars(locks.skip_locked(select(Task.instance_id).where(*open_rows))))
+    counts = session.execute(select(Task.instance_id, func.count()).where(*open_rows).group_by(Task.instance_id))
+    return {instance_id for instance_id, count in counts if locked[instance_id] != count}
+
+
+def _fire_one(session, ctx: EngineContext, instance_id: int, report: TimerReport) -> None:
+    """Fire one application's timers in a savepoint: a failure takes back its own writes, not the batch's."""
     try:
         with session.begin_nested():
-            if not one_writer and not locks.try_lock_application(session, instance_id):
-                raise _Busy
             firings = _catch_up(session, ctx, instance_id)
-    except _Busy:
-        report.busy += 1
     except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
         if unavailable(exc) and not over_time_limit(exc):
             raise  # not this application's fault: the run stops, and the outage is logged once (scheduler.outage)

@@ -42,6 +42,26 @@ def test_a_timer_of_an_application_being_completed_fires_on_the_next_run(db, ctx
     assert [r.element_id for r in open_rows(db, iid)] == ["remind"]
 
 
+
+def test_a_busy_application_does_not_hold_back_the_others_claimed_with_it(db, ctx, clock, deploy):
+    """The timer job claims applications in batches: the one being completed is skipped, the rest fire."""
+    deploy(_boundary(True, "<bpmn:timeDuration>PT1H</bpmn:timeDuration>", "take_over"))
+    ids = [start(db, ctx, "take_over") for _ in range(3)]
+    (review,) = open_rows(db, ids[1])
+    clock.advance(timedelta(hours=2))
+    holder = _hold_task_row(db, review.id)
+    try:
+        if db.backend == "postgresql":
+            report = jobs.fire_timers(db.factory, ctx)
+            assert (report.instances, report.busy) == (2, 1)
+            assert [[r.element_id for r in open_rows(db, iid)] for iid in ids] == [["remind"], ["review"], ["remind"]]
+    finally:
+        holder.rollback()
+        holder.close()
+    jobs.fire_timers(db.factory, ctx)
+    assert [[r.element_id for r in open_rows(db, iid)] for iid in ids] == [["remind"]] * 3
+    assert all(len(events(db, iid, "timer_fired")) == 1 for iid in ids)
+
 def test_a_breach_of_a_step_being_completed_is_claimed_on_the_next_pass(db, ctx, clock, deploy):
     deploy(_review_process(task_properties=prop("sla", "PT1H"), process_properties=prop("sla.on_breach", "approve")))
     iid = start(db, ctx, "p")
