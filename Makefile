@@ -27,7 +27,7 @@ run: install web
 	$(BIN)/lincah db upgrade
 	$(BIN)/lincah deploy processes/
 	$(BIN)/lincah demo
-	$(BIN)/lincah serve --host $(HOST) --port $(PORT)
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) sh deploy/run_demo.sh  # serve, with the fishery permit's fakes and worker
 
 test: install web workers
 	$(BIN)/ruff check engine api scheduler tests bench
