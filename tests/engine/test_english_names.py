@@ -1,0 +1,36 @@
+"""Deploy reads the English beside the diagram's names: ``name.en`` on a human task and on the flows that are its
+decision choices land in the definition's meta (``names``, ``choice_names``), empty where the analyst gave none so
+that the pages can show the Indonesian name as Indonesian."""
+
+from __future__ import annotations
+
+from engine.bpmn.compiler import SourceFile
+from engine.services import definitions
+from tests.conftest import PROJECT_ROOT
+
+RESEARCH = PROJECT_ROOT / "processes" / "research_permit.bpmn"
+
+
+def _meta(ctx, data: bytes) -> dict:
+    compiled = definitions.lint(ctx, SourceFile(RESEARCH.name, data), [], definitions.form_source(ctx, RESEARCH))
+    return compiled.meta
+
+
+def test_deploy_reads_english_step_names_and_choice_labels_into_the_meta(ctx):
+    tasks = _meta(ctx, RESEARCH.read_bytes())["tasks"]
+    assert tasks["Task_Verify"]["names"] == {"id": "Verifikasi berkas", "en": "Verify documents"}
+    assert tasks["Task_Verify"]["decisions"] == ["Setujui", "Kembalikan untuk perbaikan", "Tolak"]
+    assert tasks["Task_Verify"]["choice_names"] == {
+        "Setujui": {"id": "Setujui", "en": "Approve"},
+        "Kembalikan untuk perbaikan": {"id": "Kembalikan untuk perbaikan", "en": "Return for revision"},
+        "Tolak": {"id": "Tolak", "en": "Reject"}}
+    assert tasks["Task_Sign"]["choice_names"]["Tolak"]["en"] == "Refuse", "the same choice, each gateway its own"
+
+
+def test_a_name_without_english_stays_empty_rather_than_copied(ctx):
+    data = (RESEARCH.read_bytes().replace(b'<camunda:property name="name.en" value="Verify documents" />', b"")
+            .replace(b'<camunda:property name="name.en" value="Approve" />', b""))
+    tasks = _meta(ctx, data)["tasks"]
+    assert tasks["Task_Verify"]["names"] == {"id": "Verifikasi berkas", "en": ""}
+    assert tasks["Task_Verify"]["choice_names"]["Setujui"] == {"id": "Setujui", "en": ""}
+    assert tasks["Task_Verify"]["choice_names"]["Tolak"]["en"] == "Reject"
