@@ -10,15 +10,14 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
-from engine.casework import applications
 from engine.people import institutions
 from engine.people.access import INSTITUTION, institution_group
 from engine.reporting import timeline
 from engine.services import definitions
-from engine.storage.models import Task
+from engine.storage.models import IssuedLetter, Task
 
 from ..blueprint import bp
-from ..pages import ctx, db, render, service_names
+from ..pages import db, render, service_names
 from ..security import current_actor, signed_in
 
 
@@ -35,24 +34,22 @@ def campus_files():
                                  .order_by(Task.created_at)):
             open_rows.setdefault(task.instance_id, []).append(task)
     ours = institution_group(actor.institution_operator) if actor.institution_operator else None
+    # One query for the letters instead of loading each finished workflow: a file with a stored letter is issued.
+    lettered = set(db().scalars(select(IssuedLetter.instance_id).where(
+        IssuedLetter.instance_id.in_([f.id for f in files])))) if files else set()
     wanted = (request.args.get("status") or "").strip()
     items = []
     for instance in files:
         steps = open_rows.get(instance.id, [])
-        status = timeline.status(instance, steps, _data_if_finished(instance))
+        status = timeline.ISSUED if instance.id in lettered else timeline.status(instance, steps)
         if wanted and status != wanted:
             continue
         items.append({"instance": instance, "status": status, "steps": steps,
                       "ours": [t for t in steps if ours in (t.candidate_groups or [])],
-                      "issued": status == timeline.ISSUED})
+                      "issued": instance.id in lettered})
     services = [d for d in definitions.published_services(db()) if _asks_for_institution(d)]
     return render("web/campus/files.html", institution=institution, items=items, names=service_names(),
                   services=services, status=wanted, statuses=timeline.STATUSES)
-
-
-def _data_if_finished(instance) -> dict | None:
-    """A finished file's data (whether it ended with a permit number); a running one needs none."""
-    return applications.current_data(ctx(), instance) if instance.status == "completed" else None
 
 
 def _asks_for_institution(definition) -> bool:
