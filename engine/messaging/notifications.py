@@ -202,8 +202,11 @@ def outcome_kind(outcome: str | None, data: dict, meta: dict | None = None) -> s
 
 def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: str | None, step: str = "",
                   due_at: datetime | None = None, data: dict | None = None, task_id: str | None = None,
-                  reason: str = "") -> Message:
+                  reason: str = "", step_id: str | None = None) -> Message:
     data = data or {}
+    # The English half names the step as the diagram's name.en does (read at deploy), else as the diagram does.
+    step_settings = (((instance.definition.meta or {}).get("tasks") or {}).get(step_id) or {}) if step_id else {}
+    step_en = (step_settings.get("names") or {}).get("en") or step
     permit = data.get("permit_number")
     values = {
         "reg": instance.registration_no, "step": step, "outcome": instance.outcome or "-", "reason": reason,
@@ -214,7 +217,7 @@ def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: s
         "reason_text": Text(N_(" The officer's note: \"%(note)s\"."), {"note": reason}) if reason else "",
     }
     names = {INDONESIAN: {"service": instance.definition.name_id or instance.service_key},
-             ENGLISH: {"service": instance.definition.name_en or instance.service_key}}
+             ENGLISH: {"service": instance.definition.name_en or instance.service_key, "step": step_en}}
     subject, body = in_both_languages(*_STAGE_TEXTS[kind], values, names)
     key = f"{kind}:{task_id}" if task_id else f"{kind}:{instance.id}"
     return Message(kind=kind, recipient=instance.applicant, subject=subject, body=body, email=email,
@@ -302,8 +305,8 @@ def after_step(session: Session, ctx: EngineContext, instance: Instance, open_ro
         email = applicant_email(session, instance, data)
     for row in new_for_applicant:
         kind = RETURNED if row.sla_pause else ACTION_REQUIRED
-        messages.append(stage_message(ctx, instance, kind, email=email, step=row.name, due_at=row.due_at,
-                                      task_id=row.id, reason=reason if kind == RETURNED else ""))
+        messages.append(stage_message(ctx, instance, kind, email=email, step=row.name, step_id=row.element_id,
+                                      due_at=row.due_at, task_id=row.id, reason=reason if kind == RETURNED else ""))
     if instance.status == "completed":
         ended = outcome_kind(instance.outcome, data, instance.definition.meta)
         messages.append(stage_message(ctx, instance, ended, email=email, data=data,

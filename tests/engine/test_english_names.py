@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from engine.bpmn.compiler import SourceFile
 from engine.services import definitions
+from tests import samples
 from tests.conftest import PROJECT_ROOT
+from tests.drive import notifications, start, step
+from tests.engine.conftest import VERIFIER
 
 RESEARCH = PROJECT_ROOT / "processes" / "research_permit.bpmn"
 
@@ -34,3 +37,13 @@ def test_a_name_without_english_stays_empty_rather_than_copied(ctx):
     assert tasks["Task_Verify"]["names"] == {"id": "Verifikasi berkas", "en": ""}
     assert tasks["Task_Verify"]["choice_names"]["Setujui"] == {"id": "Setujui", "en": ""}
     assert tasks["Task_Verify"]["choice_names"]["Tolak"]["en"] == "Reject"
+
+
+def test_the_english_half_of_a_notice_names_the_step_in_english(db, ctx, deploy_service):
+    deploy_service("research_permit")
+    iid = start(db, ctx, "research_permit", samples.research_application())
+    step(db, ctx, iid, "Task_Verify", VERIFIER, {"note": "Lengkapi surat rekomendasi"}, "Kembalikan untuk perbaikan")
+    (returned,) = notifications(db, "returned_for_revision")
+    indonesian, english = returned.body.split("\n\n", 1)
+    assert "Perbaiki permohonan" in indonesian and "Revise the application" not in indonesian
+    assert "Revise the application" in english and "Perbaiki permohonan" not in english
