@@ -60,6 +60,8 @@ USERS = (
     DemoUser("penelaah", "Penelaah Teknis Perikanan", ("officer",), ("fisheries_reviewer",), ("sulsel",)),
     DemoUser("petugas.sinjai", "Petugas Perikanan Sinjai", ("officer",), ("regency_fisheries",), ("sinjai",)),
     DemoUser("petugas.bone", "Petugas Perikanan Bone", ("officer",), ("regency_fisheries",), ("bone",)),
+    # The province's fisheries coordinator: a regency's step nobody there can work is handed to this queue.
+    DemoUser("petugas.provinsi", "Koordinator Perikanan Provinsi", ("officer",), ("regency_fisheries",), ("sulsel",)),
     DemoUser("pemohon", "Andi Pratama", ("applicant",)),
     DemoUser("nelayan", "Daeng Rahman", ("applicant",)),
     DemoUser("operator.unhas", "Operator Universitas Hasanuddin", ("institution",), institution="unhas"),
