@@ -84,13 +84,15 @@ def fire_timers(factory, ctx: EngineContext, *, limit: int = 500, batch: int = T
             if not claimed:
                 break
             seen.update(claimed)
-            # One query loads the batch's rows (state included) for the firings' session.get.
-            session.scalars(select(Instance).where(Instance.id.in_(claimed))).all()
+            # One query loads the batch's rows (state included) for the firings' session.get; held here, as the
+            # session holds them only weakly.
+            loaded = session.scalars(select(Instance).where(Instance.id.in_(claimed))).all()
             busy = set() if one_writer else _held_elsewhere(session, claimed)
             report.busy += len(busy)
             for instance_id in claimed:
                 if instance_id not in busy:
                     _fire_one(session, ctx, instance_id, report)
+            del loaded
     return report
 
 
