@@ -23,7 +23,7 @@ from engine.messaging.notifications import Directory, Message, applicant_email, 
 from engine.messaging.preferences import route_to_applicant
 from engine.people import offices
 from engine.storage import audit
-from engine.storage.models import Instance, Office, Task
+from engine.storage.models import Event, Instance, Office, Task
 from engine.texts import N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -39,12 +39,10 @@ def supervising_office(session: Session, ctx: EngineContext, code: str) -> str:
     return found or ctx.settings.default_jurisdiction
 
 
-def unserved(session: Session, directory: Directory, *, before: datetime | None = None) -> set[tuple[str, tuple]]:
+def unserved(session: Session, directory: Directory) -> set[tuple[str, tuple]]:
     """(office, candidate groups) of the open, unclaimed staff steps that no active officer of those groups in that
-    office can work (opened before ``before`` when given)."""
+    office can work."""
     waiting = [Task.state == "ready", Task.assignee.is_(None), Task.for_applicant.is_(False)]
-    if before is not None:
-        waiting.append(Task.created_at <= before)
     # As text: PostgreSQL has no equality for json values, so DISTINCT cannot compare them.
     rows = session.execute(select(Task.jurisdiction, cast(Task.candidate_groups, String)).where(*waiting).distinct())
     pairs = {(office, tuple(orjson.loads(groups) if groups else ())) for office, groups in rows}
@@ -58,21 +56,23 @@ def hand_over(session: Session, ctx: EngineContext, *, now: datetime | None = No
     now = now or ctx.now()
     wait = timedelta(hours=ctx.settings.unstaffed_handover_hours)
     directory = Directory.of_active_users(session)
-    # Working time is never shorter than the wall-clock time it spans, so this bound loses no step that is due.
-    stranded = unserved(session, directory, before=now - wait)
+    stranded = unserved(session, directory)
     if not stranded:
         return 0
-    steps = session.scalars(
+    steps = list(session.scalars(
         select(Task).where(Task.state == "ready", Task.assignee.is_(None), Task.for_applicant.is_(False),
-                           Task.created_at <= now - wait,
                            Task.jurisdiction.in_(sorted({office for office, _ in stranded})))
-        .order_by(Task.created_at, Task.id).with_for_update(skip_locked=True))
+        .order_by(Task.created_at, Task.id).with_for_update(skip_locked=True)))
+    # A file already handed over once (its recommendation, say) does not wait again for its next regency step.
+    handed = set(session.scalars(select(Event.instance_id).where(
+        Event.kind == HANDED_OVER, Event.instance_id.in_(sorted({t.instance_id for t in steps}))))) if steps else set()
     moved = 0
     for task in steps:
         groups = tuple(task.candidate_groups or ())
         if (task.jurisdiction, groups) not in stranded:
             continue
-        if ctx.calendars.working(task.jurisdiction).add_working_time(task.created_at, wait) > now:
+        if (task.instance_id not in handed
+                and ctx.calendars.working(task.jurisdiction).add_working_time(task.created_at, wait) > now):
             continue
         target = supervising_office(session, ctx, task.jurisdiction)
         if target == task.jurisdiction or not directory.officers(groups, target):

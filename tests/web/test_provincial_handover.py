@@ -63,6 +63,11 @@ def test_a_barru_file_reaches_the_provinces_queue_and_the_applicant_is_told(visi
     with db.transaction() as session:
         worked = session.get(Task, recommend)
         assert (worked.state, worked.completed_by) == ("completed", "prova")
+    # The file's next regency step does not wait its hours again: Barru has still nobody.
+    inspect = open_task_id(db, application_id, "Task_Inspect")
+    assert jobs.hand_over_unstaffed(db.factory, ctx) == 1
+    with db.transaction() as session:
+        assert session.get(Task, inspect).jurisdiction == "sulsel"
 
 
 def test_a_step_stays_when_its_supervising_office_has_nobody_for_it_either(visitor, db, ctx, clock, deployed,
