@@ -58,6 +58,7 @@ def test_an_operator_confirms_its_student_and_sees_only_its_files(db, ctx, campu
     assert listing.cssselect(f"a[href='/tasks/{confirm}']")
     assert page(other.get("/campus")).cssselect("li.campus-file") == []
     assert other.get(f"/applications/{andi_file}").status_code == 404
+    assert "Andi Pratama" in text_of(operator.get(f"/applications/{andi_file}"))  # its own student's file
     assert operator.get(f"/applications/{budi_file}").status_code == 404
     assert operator.get("/inbox").status_code == 403  # not office staff
 
