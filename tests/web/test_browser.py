@@ -231,7 +231,7 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     phone.click("text=Kirim permohonan")
     expect(phone.locator(".flash")).to_contain_text("Permohonan Anda terkirim")
     registration_no = phone.locator(".regno").inner_text()
-    assert re.fullmatch(r"DPMPTSP-SULSEL/research_permit/\d{4}/\d{5}", registration_no)
+    assert re.fullmatch(r"DPMPTSP-SULSEL/IP/\d{4}/\d{5}", registration_no), "the service code, not its key"
     expect(phone.locator(".badge").first).to_have_text("Diproses")
     tour.look(phone, "application-phone")
 
