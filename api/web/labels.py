@@ -62,6 +62,9 @@ EVENT = {
     "letter_issued": _l("Permit letter stored"),
     "letter_signed": _l("Permit letter signed electronically"),
     "signing_failed": _l("Signing failed: the step stays open"),
+    "message_correlated": _l("Message received from outside"),
+    "message_refused": _l("Message refused: a value is not what the step expects (a payment of the wrong amount)"),
+    "message_after_close": _l("Message after the file closed (a payment to refund)"),
 }
 
 TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _l("Completed"),

@@ -67,7 +67,7 @@ def test_an_overpayment_is_refused_too(live_office):
     assert _open_steps(office, application_id) == []
 
 
-def test_a_payment_after_the_file_closed_is_answered_clearly_and_recorded_for_a_refund(live_office, clock):
+def test_a_payment_after_the_file_closed_is_answered_clearly_and_recorded_for_a_refund(live_office, app, clock):
     office = live_office
     application_id, bill = _approved_and_billed(office)
     clock.advance(timedelta(days=4))
@@ -82,9 +82,14 @@ def test_a_payment_after_the_file_closed_is_answered_clearly_and_recorded_for_a_
     (kept,) = _events(office, application_id, "message_after_close")
     assert (kept.data["client"], kept.data["data"]["paid_amount"], kept.data["data"]["payment_ref"]) == (
         "bank", 300000, "PAY-77")
-    # the staff see it in the application's history over the API
+    # the staff see it in the application's history, over the API and on the page, with what the bank sent
     history = office.detail(application_id, "sinta")
     assert "message_after_close" in json.dumps(history)
+    officer = Visitor(app.test_client())
+    officer.sign_in("sinta")
+    history_page = " ".join(page(officer.get(f"/applications/{application_id}")).text_content().split())
+    assert "Pesan setelah berkas ditutup (pembayaran yang harus dikembalikan)" in history_page
+    assert "bank: paid_amount = 300000, payment_ref = PAY-77" in history_page
     assert office.instance(application_id).outcome == "Berkas ditutup (retribusi tidak dibayar)"
 
 
