@@ -113,12 +113,19 @@ def _fire_one(session, ctx: EngineContext, instance_id: int, report: TimerReport
     """Fire one application's timers in a savepoint: a failure takes back its own writes, not the batch's."""
     try:
         with session.begin_nested():
+            # SAVEPOINT now: SQLAlchemy emits it lazily, at the nested transaction's first statement, and the
+            # step's writes go through the outer transaction's remembered connection (``sql.connection_of``),
+            # which would not.
+            session.connection()
             firings = _catch_up(session, ctx, instance_id)
     except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
         if unavailable(exc) and not over_time_limit(exc):
             raise  # not this application's fault: the run stops, and the outage is logged once (scheduler.outage)
         report.failed += 1
         log.exception("firing the timers of application %s failed", instance_id)
+        # The step wrote some values straight into the loaded objects (``set_committed_value``), which the
+        # savepoint's rollback does not take back: forget them, so nothing stale of the failed firing is used later.
+        session.expire_all()
     else:
         report.instances += 1
         report.firings += firings
