@@ -13,8 +13,10 @@ which message (``lincah clients add NAME --message M``) before the service goes 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from engine.bpmn.expressions import placeholder_name
 from engine.bpmn.names import camunda, label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.texts import N_
@@ -91,6 +93,29 @@ def _unnamed_throws(process) -> list:
     return found
 
 
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _check_equals(receiver: Receiver, node, problems: ProblemList, filename: str) -> None:
+    """``equals.<variable>`` must name a dotted path of the application's data, and a variable the element takes:
+    a typo would otherwise refuse every message (every payment) at run time."""
+    sources = {target if not text else placeholder_name(text) for target, text in (receiver.outputs or {}).items()}
+    for variable, path in receiver.equals.items():
+        if not _PATH.fullmatch(path):
+            problems.error("message_equals_path",
+                           N_("%(element)s: the property equals.%(variable)s must name where the expected value is "
+                              "in the application's data, as a dotted path such as retribusi.amount; it is "
+                              "%(path)s."),
+                           node=node, file=filename, params={"element": label(node), "variable": variable,
+                                                             "path": repr(path)})
+        elif receiver.outputs is not None and receiver.form_key is None and variable not in sources:
+            problems.error("message_equals_undeclared",
+                           N_("%(element)s compares %(variable)s (equals.%(variable)s) but does not take that "
+                              "variable from the message. Declare it with a camunda:outputParameter or a form "
+                              "(camunda:formKey), or correct the name."),
+                           node=node, file=filename, params={"element": label(node), "variable": variable})
+
+
 def check_messages(process, problems: ProblemList, filename: str) -> None:
     """An informative note per message and signal the diagram waits for, on the first element that waits; an error
     on a message throw that names no message."""
@@ -104,6 +129,7 @@ def check_messages(process, problems: ProblemList, filename: str) -> None:
     nodes = {node.get("id"): node for node in process.iter() if isinstance(node.tag, str) and node.get("id")}
     for receiver in receivers(process):
         first.setdefault((receiver.kind, receiver.name), nodes[receiver.element_id])
+        _check_equals(receiver, nodes[receiver.element_id], problems, filename)
     for (kind, name), node in sorted(first.items(), key=lambda item: item[0]):
         if kind == MESSAGE:
             problems.info("waits_for_message",
