@@ -3,12 +3,15 @@ sends the start form with their documents, prints a receipt whose QR code opens 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
+from api import create_app
 from engine.casework.counter import SUBMITTED_AT_COUNTER
+from engine.context import EngineContext
 from engine.storage.models import Event, Instance, User
 from tests.people import RESEARCH_FILES
-from tests.web.conftest import page, research_form, text_of
+from tests.web.conftest import Visitor, page, research_form, text_of
 
 NIK = "7371015505900003"
 
@@ -87,3 +90,16 @@ def test_only_the_front_office_works_the_counter_and_its_receipts(visitor, db, c
     own = visitor("andi").post("/services/research_permit/apply", research_form())
     own_id = int(own.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     assert loket.get(f"/counter/receipt/{own_id}").status_code == 403
+
+
+def test_the_receipt_points_at_the_installations_public_address(db, ctx, clock, deployed, people):
+    """Paper outlives the host name the clerk's browser used: the QR code carries LINCAH_PUBLIC_URL."""
+    public = EngineContext(settings=replace(ctx.settings, public_url="https://izin.example.go.id"), clock=clock)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, context=public, session_factory=db.factory)
+    loket = Visitor(app.test_client())
+    loket.sign_in("loket")
+    loket.post("/counter", {"action": "open", "nik": NIK, "full_name": "Hasnah"})
+    sent = loket.post("/services/research_permit/apply", research_form(_applicant=NIK))
+    receipt = page(loket.get(urlsplit(sent.headers["Location"]).path))
+    address = receipt.cssselect(".tracking-address")[0].text_content()
+    assert address.startswith("https://izin.example.go.id/track/")

@@ -34,8 +34,12 @@ def tracking_code(registration_no: str) -> str:
 
 
 def tracking_url(instance) -> str:
-    return url_for("web.public_tracking", application_id=instance.id, code=tracking_code(instance.registration_no),
-                   _external=True)
+    """The address the receipt prints: under the installation's public URL when set, since paper outlives the
+    internal host name the clerk's browser used."""
+    path = url_for("web.public_tracking", application_id=instance.id, code=tracking_code(instance.registration_no))
+    public = ctx().settings.public_url
+    return f"{public}{path}" if public else url_for("web.public_tracking", application_id=instance.id,
+                                                    code=tracking_code(instance.registration_no), _external=True)
 
 
 @bp.route("/counter", methods=["GET", "POST"])
