@@ -69,6 +69,14 @@ class EventSchema(Schema):
     data = fields.Dict(required=True)
 
 
+class BillSchema(Schema):
+    amount = fields.Integer(allow_none=True, metadata={"description": "The levy (retribusi) in whole rupiah."})
+    account = fields.String(required=True, metadata={"description": "Virtual account / payment code."})
+    deadline = fields.DateTime(allow_none=True, metadata={"description": "Pay before (with the bank's offset)."})
+    status = fields.String(required=True, metadata={"description": "waiting, paid or expired."})
+    paid_amount = fields.Integer(allow_none=True)
+
+
 class ApplicationDetail(ApplicationSummary):
     revision = fields.Integer(required=True)
     error_element = fields.String(allow_none=True)
@@ -76,6 +84,8 @@ class ApplicationDetail(ApplicationSummary):
     data = fields.Dict(required=True, metadata={"description": "Current process data (incl. script results)."})
     tasks = fields.List(fields.Nested(TaskItem), required=True, metadata={"description": "Open tasks."})
     history = fields.List(fields.Nested(EventSchema), required=True)
+    bill = fields.Nested(BillSchema, allow_none=True, metadata={
+        "description": "The bill, once issued, of a service that declares one (bill.* process properties)."})
 
 
 class ApplicationListArgs(PagingArgs):

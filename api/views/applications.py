@@ -5,7 +5,7 @@ Who sees what is the engine's rule (``engine.people.access``).
 
 from __future__ import annotations
 
-from engine.casework import applications, use_cases
+from engine.casework import applications, bills, use_cases
 from engine.documents import issued_letters, permit_letter
 from engine.errors import NotFound
 from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
@@ -69,8 +69,10 @@ def get(application_id: int):
     db = session()
     instance = applications.get(db, application_id, current_actor())
     body = presenters.application_summary(instance)
+    data = applications.current_data(engine_context(), instance)
+    bill = bills.bill_of(instance, data, engine_context().now())
     body.update(revision=instance.revision, error_element=instance.error_element,
-                error_message=instance.error_message, data=applications.current_data(engine_context(), instance),
+                error_message=instance.error_message, data=data, bill=vars(bill) if bill else None,
                 tasks=[presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)],
                 history=[presenters.event(e) for e in tracking.history(db, instance)])
     return body

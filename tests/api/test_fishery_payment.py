@@ -128,6 +128,10 @@ def test_the_applicant_and_the_officer_see_the_bill_and_the_applicant_hears_of_i
     assert shown == {"amount": "Rp 300.000", "account": bill["virtual_account"],
                      "deadline": "05-06-2026 16:00 WITA", "status": "Menunggu pembayaran"}
     assert _bill_on_page(app, "sinta", application_id)["account"] == bill["virtual_account"]
+    # and over the API, for the applicant's and the office's apps
+    assert office.detail(application_id)["bill"] == {
+        "amount": 300000, "account": bill["virtual_account"], "deadline": "2026-06-05T16:00:00+08:00",
+        "status": "waiting", "paid_amount": None}
     (issued,) = _notifications(office, "bill_issued")
     assert (issued.recipient, issued.instance_id) == ("andi", application_id)
     assert "Rp 300.000" in issued.body and bill["virtual_account"] in issued.body and "16:00 WITA" in issued.body
@@ -135,6 +139,8 @@ def test_the_applicant_and_the_officer_see_the_bill_and_the_applicant_hears_of_i
 
     assert _call("POST", f"{office.gateway.url}/bills/{bill['bill_id']}/pay", {})[1]["callback_status"] == 204
     assert _bill_on_page(app, "andi", application_id)["status"] == "Lunas (Rp 300.000)"
+    assert (office.detail(application_id, "sinta")["bill"]["status"],
+            office.detail(application_id, "sinta")["bill"]["paid_amount"]) == ("paid", 300000)
     (paid,) = _notifications(office, "bill_paid")
     assert paid.recipient == "andi" and "Rp 300.000" in paid.body
     assert len(_notifications(office, "bill_issued")) == 1  # later steps do not repeat it
@@ -158,3 +164,4 @@ def test_a_file_of_a_service_without_a_bill_shows_none(live_office, app):
     visitor = Visitor(app.test_client())
     visitor.sign_in("andi")
     assert page(visitor.get(f"/applications/{applied['id']}")).find_class("bill") == []
+    assert office.detail(applied["id"])["bill"] is None
