@@ -10,12 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.config import Settings
-from engine.storage.models import RegistrationCounter
+from engine.storage.models import Instance, RegistrationCounter
+
+# A number already on a file is skipped rather than issued twice; more than this many in a row means the pattern
+# cannot tell files apart (it lacks {seq}), which is the installation's error to fix, not a loop to run forever.
+_MAX_SKIPPED = 10_000
 
 
 def next_sequence(session: Session, service_key: str, year: int) -> int:
@@ -45,7 +49,16 @@ def format_number(settings: Settings, *, service_code: str, year: int, seq: int,
 
 def allocate(session: Session, settings: Settings, *, service_key: str, service_code: str, jurisdiction: str,
              at: datetime) -> tuple[str, int, int]:
-    """Return ``(registration_no, seq, year)``; the year is the office's local year."""
+    """Return ``(registration_no, seq, year)``; the year is the office's local year.
+
+    The sequence belongs to the code the number shows (process property ``code``, else the service key): two
+    services sharing a code — a regency's copy of the province's service — share its sequence, so their numbers
+    never collide. A number some file already holds (one counted under the service key before the service had a
+    code, or a pattern without ``{service}``) is skipped."""
     year = at.astimezone(ZoneInfo(settings.timezone)).year
-    seq = next_sequence(session, service_key, year)
-    return format_number(settings, service_code=service_code, year=year, seq=seq, jurisdiction=jurisdiction), seq, year
+    for _ in range(_MAX_SKIPPED):
+        seq = next_sequence(session, service_code or service_key, year)
+        number = format_number(settings, service_code=service_code, year=year, seq=seq, jurisdiction=jurisdiction)
+        if session.execute(select(Instance.id).where(Instance.registration_no == number).limit(1)).first() is None:
+            return number, seq, year
+    raise RuntimeError(f"registration pattern {settings.registration_pattern!r} repeats its numbers for {service_code}")
