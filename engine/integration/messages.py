@@ -30,6 +30,7 @@ from engine.integration import message_rows
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
 from engine.integration.message_rows import WaitingRow
+from engine.people import offices
 from engine.people.access import Actor
 from engine.services import definitions, office_rule
 from engine.storage import audit
@@ -222,6 +223,9 @@ def _refuse_if_closed(session: Session, ctx: EngineContext, caller: Caller, name
             caller.jurisdictions and instance.jurisdiction not in caller.jurisdictions:
         return
     contact = (instance.definition.meta.get("process") or {}).get("complaints") or ""
+    office = offices.get(session, instance.jurisdiction)
+    whom = office.name if office.name != office.code else f"the office of {office.code}"
+    whom += f", {office.address}" if office.address else ""
     ended = instance.ended_at.strftime("%Y-%m-%d %H:%M UTC") if instance.ended_at else "earlier"
     audit.record(session, "message_after_close", actor=caller.actor, at=ctx.now(), instance_id=instance.id,
                  name=name, client=caller.name, business_key=business_key, data=values)
@@ -229,10 +233,14 @@ def _refuse_if_closed(session: Session, ctx: EngineContext, caller: Caller, name
     raise ClosedApplication(
         f"Cannot correlate message '{name}': application {business_key} is closed ({why}, {ended}); nothing "
         "waits for this message any more. It has been recorded on the application for the "
-        f"office; to return a payment, contact the office of {instance.jurisdiction}"
-        + (f" ({contact})." if contact else "."))
+        f"office; to return a payment, contact {whom}" + (f" ({contact})." if contact else "."))
 
 
+# A message whose value differs from the one its receiver wants (a partial payment, an overpayment) is refused
+# rather than delivered to an officer's step to sort out: the sender learns at once — for a closed-amount virtual
+# account, the bank while the payer is still at the counter, so the money goes back there — and nothing in the
+# office holds money it cannot keep (the levy is fixed by the regional regulation). The file keeps waiting for the
+# right message until its own deadline decides.
 def _refuse_if_unequal(session: Session, ctx: EngineContext, caller: Caller, instance: Instance, element_id: str,
                        name: str, values: dict) -> None:
     """``UnequalValue`` when the message's variables differ from what the receiving element wants them equal to."""

@@ -9,6 +9,7 @@ import base64
 import json
 from datetime import timedelta
 
+from engine.people import offices
 from engine.storage.models import Event, Notification, Task
 from scheduler import jobs
 from tests.api import test_fishery_business_permit as permit
@@ -165,3 +166,16 @@ def test_a_file_of_a_service_without_a_bill_shows_none(live_office, app):
     visitor.sign_in("andi")
     assert page(visitor.get(f"/applications/{applied['id']}")).find_class("bill") == []
     assert office.detail(applied["id"])["bill"] is None
+
+
+def test_a_late_payment_names_the_office_as_it_is_set_up(live_office, clock):
+    office = live_office
+    with office.db.transaction() as session:
+        offices.save(session, "sinjai", actor="admin", at=office.ctx.now(), name="DPMPTSP Kabupaten Sinjai",
+                     address="Jl. Persatuan Raya No. 5, Sinjai")
+    application_id, bill = _approved_and_billed(office)
+    clock.advance(timedelta(days=4))
+    assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
+    status, answer = _payment(office, bill["reference"], 300000)
+    assert status == 400
+    assert "contact DPMPTSP Kabupaten Sinjai, Jl. Persatuan Raya No. 5, Sinjai" in answer["message"], answer
