@@ -66,7 +66,13 @@ def hand_over(session: Session, ctx: EngineContext, *, now: datetime | None = No
     # A file already handed over once (its recommendation, say) does not wait again for its next regency step.
     handed = set(session.scalars(select(Event.instance_id).where(
         Event.kind == HANDED_OVER, Event.instance_id.in_(sorted({t.instance_id for t in steps}))))) if steps else set()
+    # The few columns the notice needs, not the rows with their workflow state.
+    files = {row.id: row for row in session.execute(
+        select(Instance.id, Instance.registration_no, Instance.applicant)
+        .where(Instance.id.in_(sorted({t.instance_id for t in steps}))))} if steps else {}
     moved = 0
+    targets: dict[str, str] = {}
+    names: dict[str, str] = {}  # office code -> name, read once per pass
     for task in steps:
         groups = tuple(task.candidate_groups or ())
         if (task.jurisdiction, groups) not in stranded:
@@ -74,26 +80,31 @@ def hand_over(session: Session, ctx: EngineContext, *, now: datetime | None = No
         if (task.instance_id not in handed
                 and ctx.calendars.working(task.jurisdiction).add_working_time(task.created_at, wait) > now):
             continue
-        target = supervising_office(session, ctx, task.jurisdiction)
+        if task.jurisdiction not in targets:
+            targets[task.jurisdiction] = supervising_office(session, ctx, task.jurisdiction)
+        target = targets[task.jurisdiction]
         if target == task.jurisdiction or not directory.officers(groups, target):
             continue
-        _move(session, ctx, task, target, now)
+        for code in (task.jurisdiction, target):
+            if code not in names:
+                names[code] = offices.get(session, code).name
+        _move(session, ctx, task, files[task.instance_id], target, now, names)
         moved += 1
     session.flush()
     return moved
 
 
-def _move(session: Session, ctx: EngineContext, task: Task, target: str, now: datetime) -> None:
+def _move(session: Session, ctx: EngineContext, task: Task, instance, target: str, now: datetime,
+          names: dict[str, str]) -> None:
     origin = task.jurisdiction
     hours = ctx.settings.unstaffed_handover_hours
     why = (f"no active officer of group {', '.join(task.candidate_groups)} in office {origin} "
            f"after {hours} working hours")
     task.jurisdiction = target
-    instance = session.get(Instance, task.instance_id)
     audit.record(session, HANDED_OVER, actor=SYSTEM_ACTOR, at=now, instance_id=task.instance_id, task_id=task.id,
                  element_id=task.element_id, groups=list(task.candidate_groups), why=why,
                  **{"from": origin, "to": target})
-    holder, left = offices.get(session, target).name, offices.get(session, origin).name
+    holder, left = names[target], names[origin]
     subject, body = in_both_languages(
         N_("Your application %(reg)s is now handled by %(office)s"),
         N_("No officer of %(origin)s can take up step %(step)s of your application %(reg)s yet, so %(office)s now "
