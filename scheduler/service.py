@@ -93,7 +93,9 @@ class SchedulerService:
 
     def notify_unstaffed(self):
         # Steps that waited their time go to the supervising office first; the administrators hear of the rest.
-        jobs.hand_over_unstaffed(self.factory, self.ctx)
+        moved = jobs.hand_over_unstaffed(self.factory, self.ctx)
+        if moved:
+            log.info("%s step(s) nobody could work handed to the supervising office", moved)
         return jobs.notify_unstaffed(self.factory, self.ctx)
 
     def run_once(self) -> dict:
