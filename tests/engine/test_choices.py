@@ -169,7 +169,9 @@ def test_the_bundled_services_declare_every_meaning(ctx):
     fishing = lint_file(ctx, "fishing_vessel_permit")
     assert fishing.meta["outcomes"] == {"Berkas ditutup (tidak dilengkapi)": "other",
                                         "Permohonan ditolak kabupaten": "reject", "Kapal tidak layak": "reject",
-                                        "Permohonan ditolak provinsi": "reject", "SIPI terbit": "approve"}
+                                        "Permohonan ditolak provinsi": "reject", "SIPI terbit": "approve",
+                                        # the head of office refuses to sign (issue 17's signing step)
+                                        "Permohonan ditolak Kepala Dinas": "reject"}
     assert fishing.meta["tasks"]["Task_Recommend"]["meanings"] == {
         "Rekomendasikan": "approve", "Kembalikan untuk perbaikan": "return", "Tolak": "reject"}
 
