@@ -292,9 +292,23 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = make_engine(url, timeouts=Timeouts(statement=0, lock=0))
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite changes a table's columns or constraints by copying it and dropping the old one
+                # (Alembic's batch mode); with foreign keys enforced, that DROP cascades to every child row — an
+                # upgrade that adds a column to user_account would delete the accounts' tokens and sessions. The
+                # keys are checked once the migrations are done instead. Sent on the driver before any
+                # transaction (this engine begins every one with BEGIN IMMEDIATE; SQLite ignores the pragma inside).
+                raw = connection.connection.dbapi_connection
+                raw.execute("PRAGMA foreign_keys=OFF")
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            if sqlite:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                raw.execute("PRAGMA foreign_keys=ON")
+                if broken:
+                    raise RuntimeError(f"the migrations left rows whose foreign keys point nowhere: {broken[:5]}")
     finally:
         engine.dispose()
 
