@@ -32,6 +32,6 @@ from . import (
 )
 
 __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
-           "applicant", "bills", "campus", "decision_tables", "dmn_modeler", "drafts", "files", "incidents",
+           "applicant", "bills", "campus", "counter", "decision_tables", "dmn_modeler", "drafts", "files", "incidents",
            "live_lint", "manager",
            "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]

@@ -23,7 +23,6 @@ from engine.texts import Text
 from .. import file_summary, i18n, records  # noqa: F401 - what each step recorded: history and file summary
 from ..blueprint import bp
 from ..instructions import render as instructions_html
-from ..instructions import render as instructions_html
 from ..labels import sla_badge
 from ..pages import FormPage, ctx, db, decision_buttons, engine_step, render, service_names
 from ..security import current_actor, safe_next, signed_in
@@ -145,11 +144,6 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
                "queue": request.values.get(QUEUE_FIELD) or request.args.get("queue") or "",
                "decisions": decision_buttons(task, instance.definition),
                "draft": draft or {"scope": drafts.scope_for_task(task.id), "restored_at": None}}
-    # spiff-arena's instructionsForEndUser, filled from the step's data and rendered with HTML off
-    meta = instance.definition.meta
-    step = (meta.get("tasks") or {}).get(task.element_id) or {}
-    text = step.get("instructions") or (meta.get("instructions") or {}).get(task.element_id)
-    context["instructions"] = instructions_html(text, opened.data)
     # spiff-arena's instructionsForEndUser, filled from the step's data and rendered with HTML off
     meta = instance.definition.meta
     step = (meta.get("tasks") or {}).get(task.element_id) or {}
