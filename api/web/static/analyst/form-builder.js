@@ -17,7 +17,7 @@
 
   function parse(text, fallback) {
     if (!text.trim()) { return fallback; }
-    try { return JSON.parse(text); } catch (error) { return null; }
+    try { return JSON.parse(text); } catch { return null; }
   }
 
   function kindOf(field, ui) {
