@@ -28,6 +28,12 @@ STUDIO_PEOPLE = {
 }
 
 
+OFFICE_STAFF = {
+    "verifikator.sulsel": (["officer"], ["verifier"], ["sulsel"], "Verifikator Provinsi"),
+    "kepala.sulsel": (["officer"], ["head_of_office"], ["sulsel"], "Kepala Dinas"),
+}
+
+
 @pytest.fixture
 def studio_people(db, people):
     with db.transaction() as session:
@@ -101,6 +107,9 @@ def live_server(tmp_path, usernames=("ana", "mira", "andi")):
     factory = make_session_factory(engine)
     people = {**STUDIO_PEOPLE, "andi": (["applicant"], [], [], "Andi Pratama")}
     with transaction(factory) as session:
+        # The research permit's office staff, as any installation has them: a group nobody holds is a deploy
+        # warning (engine/people/groups.py), which the analyst's pages would otherwise show on every deploy.
+        add_people(session, OFFICE_STAFF)
         for key in ("research_permit", "fishing_vessel_permit"):
             path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
             definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
