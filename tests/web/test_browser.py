@@ -336,7 +336,7 @@ def test_a_research_permit_from_a_phone_to_issued_across_offices(server, browser
     admin.goto("/admin/organisation")
     tour.look(admin)
     admin.goto("/manager/satisfaction")
-    expect(admin.locator("tr[data-service=research_permit] .ikm")).to_have_text("100.00")
+    expect(admin.locator("tr[data-service=research_permit] .ikm")).to_have_text("100,00")  # Indonesian decimal comma
     tour.look(admin, "manager-satisfaction-desktop")
 
     assert not tour.script_errors, tour.script_errors
