@@ -9,6 +9,7 @@ import { layoutProcess } from "bpmn-auto-layout";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { LincahPropertiesModule } from "./lincah-provider.js";
 import { PadMenusModule } from "./pad-menus.js";
+import { FlowLabelModule } from "./label-behavior.js";
 import { translateModule } from "./translate.js";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
@@ -22,7 +23,7 @@ const modeler = new Modeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule, PadMenusModule,
+    CamundaPlatformPropertiesProviderModule, LincahPropertiesModule, PadMenusModule, FlowLabelModule,
     translateModule(config.bpmnTexts || {})],
   moddleExtensions: { camunda: camundaModdle },
 });
