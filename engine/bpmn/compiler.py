@@ -18,6 +18,7 @@ from engine.bpmn import (
     dmn,
     executable,
     external,
+    language_lint,
     letter_lint,
     lint,
     meaning_lint,
@@ -275,8 +276,10 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     sla_lint.check_steps_fit_the_file(nodes, tasks, process_settings, problems, filename, options.sla_parser)
     meaning_lint.check_meanings(process, meanings, problems, filename)
     letter_lint.check_letter(process, tasks, meanings, problems, filename)
+    language_lint.check_languages(process, process_settings, problems, filename)
     return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process),
-            "outcomes": meanings.outcomes()}
+            "outcomes": meanings.outcomes(), "outcome_names": settings.outcome_names(process),
+            "labels": settings.english_labels(process)}
 
 
 def _lint(process, problems: ProblemList, filename: str, options) -> None:

@@ -97,6 +97,30 @@ def choice_names(process, element_id: str, choices: list[str]) -> dict[str, dict
     return names
 
 
+def english_labels(process) -> dict[str, str]:
+    """``{element id: name.en}`` of every element of the process that gives its name in English (steps, events,
+    gateways, flows, lanes): the diagram drawn on an English page shows these instead of the diagram's names."""
+    labels = {}
+    for node in process.iter():
+        if isinstance(node.tag, str) and node.get("id") and node is not process:
+            english = (dict(camunda_properties(node)).get("name.en") or "").strip()
+            if english:
+                labels[node.get("id")] = english
+    return labels
+
+
+def outcome_names(process) -> dict[str, dict[str, str]]:
+    """``{outcome: {"id": outcome, "en": …}}`` for the process's end events. The outcome is the end event's name
+    (what ``instance.outcome`` records and the audit trail keeps); ``name.en`` on the end event only labels it."""
+    names: dict[str, dict[str, str]] = {}
+    for end in xpath(process, "./bpmn:endEvent"):
+        outcome = end.get("name") or end.get("id")
+        english = (dict(camunda_properties(end)).get("name.en") or "").strip()
+        if english or outcome not in names:
+            names[outcome] = {"id": outcome, "en": english}
+    return names
+
+
 def human_tasks(process) -> list:
     return [n for n in process.iter() if isinstance(n.tag, str) and local(n.tag) in HUMAN_TASK_TAGS
             and n.tag.startswith("{http://www.omg.org/spec/BPMN")]

@@ -47,3 +47,27 @@ def test_the_english_half_of_a_notice_names_the_step_in_english(db, ctx, deploy_
     indonesian, english = returned.body.split("\n\n", 1)
     assert "Perbaiki permohonan" in indonesian and "Revise the application" not in indonesian
     assert "Revise the application" in english and "Perbaiki permohonan" not in english
+
+
+def test_deploy_reads_english_outcomes_and_diagram_labels(ctx):
+    meta = _meta(ctx, RESEARCH.read_bytes())
+    assert meta["outcome_names"]["Izin penelitian terbit"] == {"id": "Izin penelitian terbit",
+                                                               "en": "Research permit issued"}
+    assert meta["outcome_names"]["Permohonan ditolak"]["en"] == "Application rejected"
+    labels = meta["labels"]
+    assert labels["Task_Verify"] == "Verify documents" and labels["Flow_Approve"] == "Approve"
+    assert labels["Lane_Verifier"] == "Verifier" and labels["EndEvent_Issued"] == "Research permit issued"
+    assert "research_permit" not in labels, "the process's own name is the service's name, not a diagram label"
+
+
+def test_lint_tells_of_an_outcome_or_a_description_in_one_language_only(ctx):
+    data = (RESEARCH.read_bytes().replace(b'<camunda:property name="name.en" value="Research permit issued" />', b"")
+            .replace(b'name="description.en"', b'name="description.xx"'))
+    compiled = definitions.lint(ctx, SourceFile(RESEARCH.name, data), [], definitions.form_source(ctx, RESEARCH))
+    infos = {p.code: p for p in compiled.problems if p.severity == "info"}
+    assert infos["outcome_english_missing"].element_id == "EndEvent_Issued"
+    assert "description.en" in infos["description_language_missing"].message
+    assert compiled.meta["outcome_names"]["Izin penelitian terbit"]["en"] == ""
+    complete = definitions.lint(ctx, SourceFile(RESEARCH.name, RESEARCH.read_bytes()), [],
+                                definitions.form_source(ctx, RESEARCH))
+    assert not {"outcome_english_missing", "description_language_missing"} & {p.code for p in complete.problems}
