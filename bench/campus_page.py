@@ -4,7 +4,7 @@ replaces (one indexed SELECT on ``instance.institution_code``).
 ``--files`` applications of the research permit with the campus step (examples/research_permit_campus.bpmn) are
 started for students of one campus (a share of them for a second campus, which the page must leave out), then the
 page is fetched ``--runs`` times through the real app; prints the median time per page and the rows it listed.
-The page lists at most 200 files (``engine.people.institutions.files``).
+The page lists 50 files at a time (``engine.reporting.campus_files``), filtered and searched in SQL.
 
     python bench/campus_page.py [--files 200] [--runs 20]
 """

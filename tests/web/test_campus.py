@@ -82,3 +82,50 @@ def test_an_operator_applies_for_its_student_only(db, campuses, visitor):
     with db.transaction() as session:
         instance = session.get(Instance, application_id)
         assert (instance.applicant, instance.institution_code) == ("andi", "unhas")
+
+
+def _finish(db, application_id: int, meaning: str | None) -> None:
+    """Mark a file finished on an end event of the given meaning (or cancelled when ``meaning`` is None)."""
+    with db.transaction() as session:
+        instance = session.get(Instance, application_id)
+        if meaning is None:
+            instance.status = "cancelled"
+            return
+        outcomes = (instance.definition.meta or {}).get("outcomes") or {}
+        instance.status = "completed"
+        instance.outcome = next(name for name, said in outcomes.items() if said == meaning)
+
+
+def test_the_campus_page_filters_searches_and_pages_in_the_database(db, campuses, visitor, monkeypatch):
+    from engine.reporting import campus_files
+
+    with db.transaction() as session:
+        session.query(User).filter_by(username="andi").update({"institution_code": "unhas"})
+    running, cancelled, rejected, approved = (apply(visitor("andi")) for _ in range(4))
+    _finish(db, cancelled, None)
+    _finish(db, rejected, "reject")
+    _finish(db, approved, "approve")
+    apply(visitor("budi"))  # not a student of the campus: never listed, whatever the filter
+    operator = visitor("op-unhas")
+
+    def listed(url: str) -> list[str]:
+        return [a.get("href").rsplit("/", 1)[1] for a in page(operator.get(url)).cssselect("li.campus-file h2 a")]
+
+    assert listed("/campus?status=cancelled") == [str(cancelled)]
+    assert listed("/campus?status=rejected") == [str(rejected)]
+    assert listed("/campus?status=issued") == [str(approved)]
+    assert listed("/campus?status=in_process") == [str(running)]
+    assert listed("/campus?status=closed") == []
+    with db.transaction() as session:
+        number = session.get(Instance, rejected).registration_no
+    assert listed(f"/campus?q={number}") == [str(rejected)]
+    assert len(listed("/campus?q=andi")) == 4 and listed("/campus?q=budi") == []
+    assert listed("/campus?q=100%25") == []  # the wildcard is a character, not "anything"
+
+    monkeypatch.setattr(campus_files, "PAGE_SIZE", 3)
+    first = page(operator.get("/campus"))
+    assert len(first.cssselect("li.campus-file")) == 3
+    assert "1–3" in first.cssselect("#campus-count")[0].text_content()
+    older = first.cssselect("nav.pager a[rel=next]")[0].get("href")
+    assert listed(older) == [str(running)]  # the oldest file, on the second page
+    assert not first.cssselect("nav.pager a[rel=prev]")

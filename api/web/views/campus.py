@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine.people import institutions
 from engine.people.access import INSTITUTION, institution_group
+from engine.reporting import campus_files as campus_pages
 from engine.reporting import timeline
 from engine.services import definitions
 from engine.storage.models import IssuedLetter, Task
@@ -26,7 +27,15 @@ from ..security import current_actor, signed_in
 def campus_files():
     actor = current_actor()
     institution = institutions.get(db(), actor.institution_operator)
-    files = institutions.files(db(), actor)
+    wanted = (request.args.get("status") or "").strip()
+    if wanted not in timeline.STATUSES:
+        wanted = ""
+    query = (request.args.get("q") or "").strip()[:200]
+    number = request.args.get("page", default=1, type=int) or 1
+    number = max(1, min(number, 100_000))
+    listed = campus_pages.page(db(), actor, status=wanted, query=query,
+                               offset=(number - 1) * campus_pages.PAGE_SIZE)
+    files = listed.files
     open_rows: dict[int, list[Task]] = {}
     if files:
         for task in db().scalars(select(Task).where(Task.instance_id.in_([f.id for f in files]),
@@ -37,19 +46,17 @@ def campus_files():
     # One query for the letters instead of loading each finished workflow: a file with a stored letter is issued.
     lettered = set(db().scalars(select(IssuedLetter.instance_id).where(
         IssuedLetter.instance_id.in_([f.id for f in files])))) if files else set()
-    wanted = (request.args.get("status") or "").strip()
     items = []
     for instance in files:
         steps = open_rows.get(instance.id, [])
         status = timeline.ISSUED if instance.id in lettered else timeline.status(instance, steps)
-        if wanted and status != wanted:
-            continue
         items.append({"instance": instance, "status": status, "steps": steps,
                       "ours": [t for t in steps if ours in (t.candidate_groups or [])],
                       "issued": instance.id in lettered})
     services = [d for d in definitions.published_services(db()) if _asks_for_institution(d)]
     return render("web/campus/files.html", institution=institution, items=items, names=service_names(),
-                  services=services, status=wanted, statuses=timeline.STATUSES)
+                  services=services, status=wanted, statuses=timeline.STATUSES, query=query, listed=listed,
+                  page_number=number)
 
 
 def _asks_for_institution(definition) -> bool:
