@@ -136,6 +136,10 @@ class Settings:
     signing_pkcs12: str = ""
     signing_passphrase_secret: str = ""
     signing_tsa_url: str = ""
+    # The certificates the verification page trusts (office CA, BSrE root): PEM/DER files, comma-separated.
+    signing_trust_roots: str = ""
+    # An analyst's letter template renders in a child process with these limits (engine/documents/bounded_call.py).
+    letter_render_seconds: float = 30.0
     bsre_url: str = ""
     bsre_user: str = ""
     bsre_password: str = field(default="", repr=False)
@@ -377,6 +381,11 @@ SETTINGS: tuple[Setting, ...] = (
             "`LINCAH_SECRET_<NAME>` variable that holds the PKCS#12 passphrase.", default_text="none"),
     Setting("signing_tsa_url", "LINCAH_SIGNING_TSA_URL", _url, "Timestamp authority (RFC 3161) for the "
             "signature's trusted time.", default_text="none"),
+    Setting("signing_trust_roots", "LINCAH_SIGNING_TRUST_ROOTS", _text, "Certificate files (PEM or DER, "
+            "comma-separated) of the CAs whose signatures the verification page calls trusted: the office CA, the "
+            "BSrE root.", default_text="none: no signature is called trusted"),
+    Setting("letter_render_seconds", "LINCAH_LETTER_RENDER_SECONDS", _seconds, "Time limit, seconds, for "
+            "rendering one permit letter (a template that loops or prints without end is stopped and named)."),
     Setting("bsre_url", "LINCAH_BSRE_URL", _url, "BSrE eSign API base URL: letters are signed with the signer's "
             "own certificate (NIK + passphrase at the signing step); wins over the PKCS#12 file.",
             default_text="none"),

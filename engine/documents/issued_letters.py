@@ -78,7 +78,7 @@ def issue(session: Session, ctx: EngineContext, instance: Instance, data: dict, 
                                  letter_context.signer_username(session, instance, actor),
                                  verify_url(session, ctx, instance, token))
     context = letter_context.build(session, ctx, instance, data, facts)
-    pdf = sign(_rendered(session, instance, context))
+    pdf = sign(_rendered(session, ctx, instance, context))
     until = letter_context.valid_until_of(ctx, instance, data, issued_at)
     letter = IssuedLetter(instance_id=instance.id, permit_number=facts.permit_number,
                           sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf, issued_at=issued_at,
@@ -111,15 +111,15 @@ def draft(session: Session, ctx: EngineContext, instance: Instance, data: dict, 
     facts = letter_context.Issue(str(data.get("permit_number") or "…"), ctx.now(), signer,
                                  verify_url(session, ctx, instance, "draf"))
     context = letter_context.build(session, ctx, instance, data, facts, draft=True)
-    return _rendered(session, instance, context)
+    return _rendered(session, ctx, instance, context)
 
 
-def _rendered(session: Session, instance: Instance, context: dict) -> bytes:
+def _rendered(session: Session, ctx: EngineContext, instance: Instance, context: dict) -> bytes:
     """The template filled in and laid out; ``Conflict`` naming the template when it fails at render time (lint
     checked what it names, not e.g. a division by zero in an expression), so nobody meets a server error."""
     template = template_of(session, instance)
     try:
-        return letter_rendering.render_pdf(template, context)
+        return letter_rendering.render_pdf(template, context, seconds=ctx.settings.letter_render_seconds)
     except Exception as exc:  # noqa: BLE001 - whatever a template's expression raises, the answer is located
         log.exception("letter template %s of %s failed", template.origin, instance.service_key)
         raise Conflict(Text(N_("The permit letter of %(service)s could not be rendered (%(reason)s): an analyst "

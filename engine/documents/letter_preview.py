@@ -40,7 +40,7 @@ def preview(session: Session, ctx: EngineContext, instance: Instance, files: Let
                                  issued_letters.verify_url(session, ctx, instance, "draf"))
     context = letter_context.build(session, ctx, instance, data, facts, draft=True)
     try:
-        return letter_rendering.render_pdf(files, context)
+        return letter_rendering.render_pdf(files, context, seconds=ctx.settings.letter_render_seconds)
     except Exception as exc:  # noqa: BLE001 - whatever a template's expression raises, the answer is located
         raise Conflict(Text(N_("The permit letter of %(service)s could not be rendered (%(reason)s): an analyst "
                                "must correct the service's letter template (%(file)s) and deploy it again."),

@@ -19,12 +19,16 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from engine.documents import bounded_call
 from engine.services.letter_templates import LetterFiles, compile_template
 
 FONTS = Path(manimgx_fonts.__file__).parent
 # Family "Letter" falls back face by face, so a character the text face lacks comes from the next.
 _FACES = ("NotoSans[wght].ttf", "NotoSansSymbols[wght].ttf", "NotoEmoji[wght].ttf", "NotoSansArabic[wght].ttf",
           "NotoSansDevanagari[wght].ttf", "NotoSansThai[wght].ttf", "NotoSansHebrew[wght].ttf")
+#: Default limits on rendering one letter (``render_pdf``): a real letter takes about a second and some tens of MB.
+RENDER_SECONDS = 30.0
+RENDER_MEMORY = 768 * 2**20
 FONT_FAMILY = ", ".join(f'"Letter{i}"' for i in range(len(_FACES)))
 
 
@@ -79,8 +83,39 @@ def render_html(files: LetterFiles, context: dict) -> str:
     return compile_template(files).render(**context)
 
 
-def render_pdf(files: LetterFiles, context: dict) -> bytes:
-    """The letter as PDF bytes. A draft (``context["draft"]``) carries a "DRAF" watermark on every page."""
+class RenderTooCostly(Exception):
+    """The template ran past the time or memory a letter may take and was stopped; the message says which limit and
+    what to change (callers add the template's file name)."""
+
+    def __init__(self, kind: str, seconds: float, memory_bytes: int):
+        self.kind, self.seconds, self.memory_bytes = kind, seconds, memory_bytes
+        if kind == "time":
+            message = (f"the letter template took longer than {seconds:g} s to render and was stopped; look for "
+                       "loops over large ranges or text repeated without end")
+        else:
+            message = (f"the letter template needed more than {memory_bytes // 2**20} MB to render and was stopped; "
+                       "look for very long repeated text or huge images")
+        super().__init__(message)
+
+
+def render_pdf(files: LetterFiles, context: dict, *, seconds: float | None = None) -> bytes:
+    """The letter as PDF bytes. A draft (``context["draft"]``) carries a "DRAF" watermark on every page.
+
+    Rendered in a child process bounded to ``seconds`` (default ``RENDER_SECONDS``; the installation's
+    ``LINCAH_LETTER_RENDER_SECONDS``) and ``RENDER_MEMORY`` bytes: an analyst's template can loop or print without
+    end, and neither Jinja's sandbox (it caps ``range``, not two nested loops over it) nor WeasyPrint's layout can
+    be interrupted inside the server's own process. ``RenderTooCostly`` when it was stopped; what the template
+    raised otherwise."""
+    limit = seconds if seconds and seconds > 0 else RENDER_SECONDS
+    try:
+        return bounded_call.call(render_pdf_here, files, context, seconds=limit, memory_bytes=RENDER_MEMORY)
+    except bounded_call.Overrun as overrun:
+        raise RenderTooCostly(overrun.kind, overrun.seconds, overrun.memory_bytes) from None
+
+
+def render_pdf_here(files: LetterFiles, context: dict) -> bytes:
+    """``render_pdf`` in this process, unbounded: the child process runs this (and the engine's own templates,
+    which no analyst writes, could)."""
     html = render_html(files, context)
     if context.get("draft"):
         html = html.replace("<body>", '<body><div class="draft-mark">DRAF</div>', 1) if "<body>" in html else (
