@@ -9,9 +9,10 @@ diagram's ``camunda:candidateGroups="institution"`` step is narrowed to (``engin
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput
@@ -36,6 +37,61 @@ def listing(session: Session) -> list[Institution]:
     return list(session.scalars(select(Institution).order_by(Institution.name, Institution.code)))
 
 
+@dataclass
+class Overview:
+    """One institution as administrators see it: the record, its operator accounts and how many students."""
+
+    institution: Institution
+    operators: list[User] = field(default_factory=list)
+    students: int = 0
+
+
+def overview(session: Session) -> list[Overview]:
+    """Every institution with its operators and its number of student accounts, by name (two queries whatever the
+    number of campuses: the students are counted in SQL, only the few operator accounts are loaded)."""
+    rows = {row.code: Overview(row) for row in listing(session)}
+    counted = session.execute(select(User.institution_code, func.count()).where(User.institution_code.is_not(None))
+                              .group_by(User.institution_code))
+    for code, number in counted:
+        if code in rows:
+            rows[code].students = number
+    for user in session.scalars(select(User).where(User.institution_code.is_not(None)).order_by(User.username)):
+        if INSTITUTION in (user.roles or []) and user.institution_code in rows:
+            rows[user.institution_code].operators.append(user)
+            rows[user.institution_code].students -= 1  # counted above with the students
+    return list(rows.values())
+
+
+def _checked(code: str, name: str, email: str | None) -> dict:
+    problems = {}
+    if not _CODE.match(code):
+        problems["code"] = CODE_ADVICE
+    if not name:
+        problems["name"] = Text(N_("Write the institution's name (e.g. Universitas Hasanuddin)."))
+    if email and not looks_like_email(email):
+        problems["email"] = EMAIL_ADVICE
+    return problems
+
+
+def update(session: Session, ctx: EngineContext, actor: Actor, code: str, *, name: str, address: str = "",
+           email: str | None = None) -> Institution:
+    """Correct an institution's name, address or e-mail (administrators only); the code, which files and accounts
+    keep, never changes."""
+    if ADMIN not in actor.roles:
+        raise Forbidden(Text(N_("Only an administrator can change institutions.")))
+    institution = require(session, code, field="code")
+    name, email = (name or "").strip(), (email or "").strip() or None
+    problems = _checked(institution.code, name, email)
+    if problems:
+        raise InvalidInput(Text(N_("The institution cannot be changed: check the fields marked.")), problems)
+    before = {"name": institution.name, "address": institution.address, "email": institution.email}
+    institution.name, institution.address, institution.email = name, (address or "").strip(), email
+    after = {"name": institution.name, "address": institution.address, "email": institution.email}
+    audit.record(session, "institution_changed", actor=actor.username, at=ctx.now(), code=institution.code,
+                 changed={key: [before[key], after[key]] for key in before if before[key] != after[key]})
+    return institution
+
+
 def get(session: Session, code: str | None) -> Institution | None:
     return session.get(Institution, code) if code else None
 
@@ -47,13 +103,7 @@ def create(session: Session, ctx: EngineContext, actor: Actor, *, code: str, nam
     if ADMIN not in actor.roles:
         raise Forbidden(Text(N_("Only an administrator can add institutions.")))
     code, name, email = (code or "").strip().lower(), (name or "").strip(), (email or "").strip() or None
-    problems = {}
-    if not _CODE.match(code):
-        problems["code"] = CODE_ADVICE
-    if not name:
-        problems["name"] = Text(N_("Write the institution's name (e.g. Universitas Hasanuddin)."))
-    if email and not looks_like_email(email):
-        problems["email"] = EMAIL_ADVICE
+    problems = _checked(code, name, email)
     if problems:
         raise InvalidInput(Text(N_("The institution cannot be added: check the fields marked.")), problems)
     if get(session, code) is not None:

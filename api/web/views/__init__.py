@@ -7,6 +7,7 @@ from . import (
     admin,
     admin_clients,
     admin_groups,
+    admin_institutions,
     admin_offices,
     admin_outbox,
     analyst,
@@ -31,7 +32,8 @@ from . import (
     work,
 )
 
-__all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_offices", "admin_outbox", "analyst",
+__all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_institutions", "admin_offices",
+           "admin_outbox", "analyst",
            "applicant", "bills", "campus", "counter", "decision_tables", "dmn_modeler", "drafts", "files", "incidents",
            "live_lint", "manager",
            "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]
