@@ -23,7 +23,8 @@ from typing import Protocol
 import urllib3
 
 from engine.config import Settings
-from engine.messaging.mail import Delivery, MailSettings, Outgoing, SmtpMailer
+from engine.messaging import sms_text
+from engine.messaging.mail import Delivery, MailSettings, Outgoing, SmtpMailer, with_link
 from engine.people.contact import EMAIL, SMS, WHATSAPP
 
 _REASON_LIMIT = 300
@@ -43,6 +44,9 @@ class GatewaySettings:
     auth_header: str = "Authorization"
     auth_value: str = field(default="", repr=False)  # the secret itself: never in a repr or a log line
     timeout: float = 10.0
+    # SMS: a notice is cut to one message (engine.messaging.sms_text); WhatsApp carries the whole text.
+    short: bool = False
+    public_url: str = ""  # links to the file: a short one in an SMS, the page's in a WhatsApp message
 
     @property
     def enabled(self) -> bool:
@@ -58,7 +62,8 @@ class GatewaySettings:
                              f"set LINCAH_SECRET_{name} or add it to the LINCAH_CONNECTOR_SECRETS file.")
         return cls(url=getattr(settings, f"{channel}_gateway_url"), body=getattr(settings, f"{channel}_gateway_body"),
                    auth_header=getattr(settings, f"{channel}_gateway_auth_header"),
-                   auth_value=secrets.get(name, "") if name else "", timeout=settings.gateway_timeout)
+                   auth_value=secrets.get(name, "") if name else "", timeout=settings.gateway_timeout,
+                   short=channel == SMS, public_url=settings.public_url)
 
 
 def _json_text(value: str) -> str:
@@ -77,9 +82,21 @@ class HttpGateway:
         self.settings = settings
         self.pool = pool or urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=settings.timeout))
 
+    def text(self, message: Outgoing) -> str:
+        """What the phone shows. A notice (it has a kind): by SMS one message of its first line, number and short
+        link; by WhatsApp its subject and whole text with the link to the page. A message without a kind (a reset
+        code, ``engine.messaging.account_texts``) was written for the channel and goes as it is."""
+        if message.kind is None:
+            return message.body
+        if self.settings.short:
+            return sms_text.for_notice(message.subject, message.body, registration_no=message.registration_no,
+                                       instance_id=message.instance_id, public_url=self.settings.public_url)
+        body = with_link(message, self.settings.public_url)
+        return f"{message.subject}\n{body}" if message.subject else body
+
     def body(self, message: Outgoing) -> bytes:
         """The template with the number and the text filled in as JSON string content."""
-        text = f"{message.subject}\n{message.body}" if message.subject else message.body
+        text = self.text(message)
         filled = self.settings.body.replace("{phone}", _json_text(message.phone or "")) \
             .replace("{text}", _json_text(text))
         return filled.encode()

@@ -99,6 +99,7 @@ class Outgoing:
     # Which channel delivers it (engine/messaging/channels.py; None: e-mail) and, for SMS/WhatsApp, the number.
     channel: str | None = None
     phone: str | None = None
+    registration_no: str | None = None  # from the row's data: an SMS names the file by it (engine.messaging.sms_text)
 
 
 # The applicant's stage messages: their mail links to the file (or the task) on the pages.
@@ -197,15 +198,20 @@ def claim_outgoing(session: Session, now: datetime, *, limit: int = 50, policy: 
     row's channel), oldest first; rows leased or locked elsewhere are skipped."""
     due = skip_locked(
         select(_TABLE.c.id, _TABLE.c.email, _TABLE.c.subject, _TABLE.c.body, _TABLE.c.attempts, _TABLE.c.kind,
-               _TABLE.c.instance_id, _TABLE.c.task_id, _TABLE.c.channel, _TABLE.c.phone)
+               _TABLE.c.instance_id, _TABLE.c.task_id, _TABLE.c.channel, _TABLE.c.phone, _TABLE.c.data)
         .where(_TABLE.c.email_status == PENDING, _TABLE.c.next_attempt_at <= now,
                or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until <= now))
         .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id).limit(limit))
-    claimed = [Outgoing(*row) for row in session.execute(due)]
+    claimed = [Outgoing(*row[:-1], registration_no=_registration_no(row[-1])) for row in session.execute(due)]
     if claimed:
         session.execute(update(_TABLE).where(_TABLE.c.id.in_([m.id for m in claimed]))
                         .values(claimed_until=now + policy.lease))
     return claimed
+
+
+def _registration_no(data) -> str | None:
+    number = data.get("registration_no") if isinstance(data, dict) else None
+    return number if isinstance(number, str) else None
 
 
 _RECORD = (update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import choices
 from engine.errors import InvalidInput
-from engine.messaging.preferences import route_to_applicant
+from engine.messaging.preferences import route_by_preference, route_to_applicant
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
 from engine.storage.models import Instance, Notification, Task, User
 from engine.storage.sql import Prepared, insert_rows
@@ -60,13 +60,17 @@ class Message:
     # SMS or WhatsApp and the number (engine/messaging/preferences.py); None: e-mail to ``email`` when there is one.
     channel: str | None = None
     phone: str | None = None
+    routed: bool = False  # the channel was decided already (``route_to_applicant``): ``enqueue`` leaves it
 
 
 _TABLE = Notification.__table__
 
 
 def enqueue(session: Session, ctx: EngineContext, messages: Iterable[Message]) -> int:
-    """Write messages to the outbox in the caller's transaction; returns how many were given."""
+    """Write messages to the outbox in the caller's transaction, each by its recipient's channel (officers and
+    supervisors choose theirs as applicants do, ``route_by_preference``); returns how many were given."""
+    messages = list(messages)
+    route_by_preference(session, ctx, messages)
     now = ctx.now()
     # Columns that start empty (read_at, sent_at, claimed_until, last_error) are left to their defaults.
     rows = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject[:300], "body": m.body,

@@ -1,4 +1,7 @@
-"""Which channel carries a notice to an applicant: the one their account prefers (``engine.people.contact``) when
+"""Which channel carries a notice: the one its recipient's account prefers (``engine.people.contact``), staff and
+applicants alike, when this installation has it configured and the account has a number, else e-mail.
+
+For an applicant: the one their account prefers (``engine.people.contact``) when
 this installation has it configured and a number is known — the account's, else the phone typed into the
 application form — else e-mail. Decided when the notice is written (in the step's transaction, from rows already
 at hand), so the outbox row says how it will go and staff see it before it is sent."""
@@ -31,6 +34,8 @@ def route_to_applicant(session: Session, ctx: EngineContext, applicant: str, dat
     mine = [m for m in messages if m.recipient == applicant]
     if not mine:
         return
+    for message in mine:
+        message.routed = True  # decided here, with the form's number as a fallback: the outbox need not look again
     found = session.execute(select(User.notify_channel, User.phone).where(User.username == applicant)).first()
     channel, phone = (found[0] or EMAIL, found[1]) if found else (EMAIL, None)
     if channel == EMAIL or channel not in configured(ctx.settings):
@@ -40,3 +45,20 @@ def route_to_applicant(session: Session, ctx: EngineContext, applicant: str, dat
         return  # nothing to send a text to: e-mail (or the app) it is
     for message in mine:
         message.channel, message.phone = channel, phone
+
+
+def route_by_preference(session: Session, ctx: EngineContext, messages: list[Message]) -> None:
+    """Set the channel and number of every message not routed yet (an officer's SLA, escalation or handover notice,
+    a supervisor's, an administrator's) by its recipient's preference; one query for the lot, none at all when this
+    installation has no SMS or WhatsApp gateway."""
+    texting = configured(ctx.settings) - {EMAIL}
+    waiting = [m for m in messages if not m.routed and m.channel is None]
+    if not texting or not waiting:
+        return
+    found = {username: (channel, phone) for username, channel, phone in session.execute(
+        select(User.username, User.notify_channel, User.phone).where(
+            User.username.in_(sorted({m.recipient for m in waiting})), User.notify_channel.in_(sorted(texting)),
+            User.phone.is_not(None), User.active.is_(True)))}
+    for message in waiting:
+        if message.recipient in found:
+            message.channel, message.phone = found[message.recipient]

@@ -28,6 +28,7 @@ from . import (
     permits,
     public,
     satisfaction,
+    short_links,
     versions,
     work,
 )
@@ -36,4 +37,5 @@ __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_instituti
            "admin_outbox", "analyst",
            "applicant", "bills", "campus", "counter", "decision_tables", "dmn_modeler", "drafts", "files", "incidents",
            "live_lint", "manager",
-           "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "versions", "work"]
+           "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "short_links",
+           "versions", "work"]

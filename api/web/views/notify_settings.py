@@ -1,5 +1,7 @@
 """Where a person chooses how notices reach them outside the app: e-mail, SMS or WhatsApp (those this office has
-configured), and their phone number. The rules and the audit are ``engine.people.contact``'s."""
+configured), and their phone number. Officers and supervisors choose here too: their SLA, escalation, handover
+and stopped-file notices follow the same preference (``engine.messaging.preferences.route_by_preference``).
+The rules and the audit are ``engine.people.contact``'s."""
 
 from __future__ import annotations
 
@@ -39,4 +41,4 @@ def notify_settings():
                 flash(_("Saved: notices will reach you the way you chose."), "success")
                 return redirect(url_for("web.notify_settings"))
     return render("web/notify_settings.html", 422 if errors else 200, values=values, errors=errors,
-                  offered=offered, email=user.email)
+                  offered=offered, email=user.email, staff=actor.is_staff)
