@@ -80,3 +80,27 @@ def service_text(service_key: str | None, name: str | None = None) -> str:
     """``service_label`` as plain text, for a chart's data or a window title."""
     label = service_label(service_key, name)
     return label.striptags() if isinstance(label, Markup) else label
+
+
+@bp.app_template_global("outcome_label")
+def outcome_label(service_key: str | None, outcome: str | None) -> Markup | str:
+    """How a file ended (its end event's name, as ``instance.outcome`` holds it) in the page's language."""
+    if not outcome:
+        return ""
+    names = next((meta["outcome_names"][outcome] for meta in (_metas(service_key) if service_key else [])
+                  if outcome in (meta.get("outcome_names") or {})), {})
+    return _shown(outcome, names.get("en") or "")
+
+
+@bp.app_template_global("diagram_labels")
+def diagram_labels(definition) -> dict[str, str]:
+    """``{element id: English name}`` the diagram viewer writes over the diagram's names on an English page (the
+    stored diagram keeps its own); empty on an Indonesian page, so the viewer draws the diagram as it is."""
+    if definition is None or i18n.lang() == i18n.DEFAULT_LANGUAGE:
+        return {}
+    return dict((definition.meta or {}).get("labels") or {})
+
+
+def plain(label: Markup | str) -> str:
+    """A label as plain text (a chart's data, a window title, a spreadsheet cell): the ``lang`` mark dropped."""
+    return label.striptags() if isinstance(label, Markup) else label

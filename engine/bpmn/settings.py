@@ -101,7 +101,11 @@ def english_labels(process) -> dict[str, str]:
     """``{element id: name.en}`` of every element of the process that gives its name in English (steps, events,
     gateways, flows, lanes): the diagram drawn on an English page shows these instead of the diagram's names."""
     labels = {}
-    for node in process.iter():
+    # The pool drawn around the process is the collaboration's participant, outside the process element.
+    root = process.getroottree().getroot()
+    pools = [pool for pool in xpath(root, ".//bpmn:collaboration/bpmn:participant")
+             if pool.get("processRef") == process.get("id")]
+    for node in [*pools, *process.iter()]:
         if isinstance(node.tag, str) and node.get("id") and node is not process:
             english = (dict(camunda_properties(node)).get("name.en") or "").strip()
             if english:

@@ -58,6 +58,7 @@ def test_deploy_reads_english_outcomes_and_diagram_labels(ctx):
     assert labels["Task_Verify"] == "Verify documents" and labels["Flow_Approve"] == "Approve"
     assert labels["Lane_Verifier"] == "Verifier" and labels["EndEvent_Issued"] == "Research permit issued"
     assert "research_permit" not in labels, "the process's own name is the service's name, not a diagram label"
+    assert labels["Participant_ResearchPermit"].startswith("Research Permit"), "the pool drawn around it too"
 
 
 def test_lint_tells_of_an_outcome_or_a_description_in_one_language_only(ctx):
