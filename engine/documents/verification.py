@@ -9,13 +9,16 @@ altered: the page says what the office issued, whatever the paper says.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from jinja2 import TemplateSyntaxError
 from sqlalchemy.orm import Session
 
 from engine.documents import issued_letters, letter_context
+from engine.documents.signing import validation
 from engine.people import offices
 from engine.services import definitions, letter_templates
 from engine.storage.models import Instance, IssuedLetter
@@ -23,6 +26,8 @@ from engine.workflow import runtime
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
+
+log = logging.getLogger("lincah.verification")
 
 MAX_UPLOAD = 10 * 1024 * 1024  # a permit letter is a few hundred KB; a signed one with its chain stays far below this
 # Fields shown elsewhere on the page (the holder) or that say nothing about the permit's substance.
@@ -119,6 +124,40 @@ def _titles(session: Session, definition) -> dict[str, str]:
             if isinstance(prop, dict) and prop.get("title"):
                 titles.setdefault(name, str(prop["title"]))
     return titles
+
+
+@dataclass
+class HeldSignatures:
+    """The signature check of an uploaded PDF as the page states it: each signature's facts, its time in the
+    office's zone, and whether the installation names any trust root at all."""
+
+    check: validation.SignatureCheck
+    times: list[str]  # ``signed_at`` of each signature, as the page prints it
+    roots_unreadable: bool = False
+
+
+def check_signatures(session: Session, ctx: EngineContext, letter: IssuedLetter, held: bytes) -> HeldSignatures:
+    """The electronic signatures of ``held`` validated against ``LINCAH_SIGNING_TRUST_ROOTS`` (bounded; nothing
+    fetched). Roots that cannot be read are logged and the signatures reported untrusted, never a server error."""
+    unreadable = False
+    try:
+        roots = validation.trust_roots(ctx.settings.signing_trust_roots)
+    except ValueError as exc:
+        log.error("%s", exc)
+        roots, unreadable = [], True
+    found = validation.check(held, roots)
+    if unreadable:
+        found.roots_configured = False
+    zone = ctx.calendars.timezone(session.get(Instance, letter.instance_id).jurisdiction)
+    times = [_moment(signature.signed_at, zone) for signature in found.signatures]
+    return HeldSignatures(found, times, unreadable)
+
+
+def _moment(at: datetime | None, zone) -> str:
+    if at is None:
+        return ""
+    local = at.astimezone(zone)
+    return f"{letter_templates.tanggal(local.date())}, {local:%H:%M} {local.tzname() or ''}".strip()
 
 
 def matches(letter: IssuedLetter, held: bytes) -> bool:

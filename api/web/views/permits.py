@@ -96,7 +96,7 @@ def _verification_page(token: str, http_status: int = 200, **extra):
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 def permit_verify(token: str):
     """The page a letter's QR code opens (public): what the office issued, its status, and a check of the PDF the
-    visitor holds against the stored one."""
+    visitor holds: byte for byte against the stored one, and its electronic signature against the trust roots."""
     if request.method == "GET":
         return _verification_page(token)
     upload = request.files.get("letter")
@@ -108,8 +108,10 @@ def permit_verify(token: str):
             "The file is larger than %(limit)s MB; a permit letter is far smaller. Choose the letter's PDF.",
             limit=verification.MAX_UPLOAD // (1024 * 1024)))
     letter = issued_letters.by_token(db(), token)
-    return _verification_page(token, matched=letter is not None and verification.matches(letter, held),
-                              checked_name=upload.filename)
+    if letter is None:
+        return _verification_page(token)
+    return _verification_page(token, matched=verification.matches(letter, held), checked_name=upload.filename,
+                              held=verification.check_signatures(db(), ctx(), letter, held))
 
 
 @bp.route("/verify/<token>/revoke", methods=["POST"])
