@@ -116,6 +116,14 @@ class DiffFormSchema(Schema):
     fields_removed = fields.List(fields.String(), required=True)
 
 
+class DiffLetterSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "added, removed or changed"})
+    before = fields.String(allow_none=True, metadata={"description": "Template hash in the 'from' version."})
+    after = fields.String(allow_none=True, metadata={"description": "Template hash in the 'to' version."})
+    lines_added = fields.Integer(required=True, metadata={"description": "Lines of HTML and CSS added."})
+    lines_removed = fields.Integer(required=True)
+
+
 class VersionDiffSchema(Schema):
     key = fields.String(required=True)
     from_version = fields.Integer(required=True)
@@ -126,3 +134,5 @@ class VersionDiffSchema(Schema):
     process = fields.List(fields.Nested(FieldChangeSchema), required=True, metadata={
         "description": "Changed settings of the service itself (camunda:properties of the process)."})
     forms = fields.List(fields.Nested(DiffFormSchema), required=True)
+    letter = fields.Nested(DiffLetterSchema, allow_none=True, metadata={
+        "description": "The letter template's change; null when both versions print the same template."})

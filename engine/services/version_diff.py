@@ -1,4 +1,5 @@
-"""What changed between two versions of a service: elements added, removed and changed, forms changed.
+"""What changed between two versions of a service: elements added, removed and changed, forms and the letter
+template changed.
 
 Read from what a definition stores — the deployed BPMN text and the meta the compiler wrote (who works a step, its
 SLA, its choices and what each means) — and the form snapshots by content hash. Every list comes in a fixed order
@@ -7,6 +8,7 @@ SLA, its choices and what each means) — and the form snapshots by content hash
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,7 +19,7 @@ from engine.bpmn.names import BPMN_NS, CAMUNDA_NS
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.xml import load_xml
 from engine.services.definitions import get_version
-from engine.storage.models import FormSnapshot, ServiceDefinition
+from engine.storage.models import FormSnapshot, LetterTemplate, ServiceDefinition
 
 #: The fields compared on every element, in the order changes are listed.
 FIELDS = ("type", "name", "form_key", "candidate_groups", "assignee", "lane", "sla", "sla_pause", "sla_escalate",
@@ -59,6 +61,17 @@ class FormChange:
 
 
 @dataclass
+class LetterChange:
+    """The letter template (``meta["letter"]``, by content hash): a new version issues different paper."""
+
+    status: str  # added | removed | changed
+    before: str | None  # template hash
+    after: str | None
+    lines_added: int = 0  # of the HTML and CSS, as a line diff counts them
+    lines_removed: int = 0
+
+
+@dataclass
 class VersionDiff:
     key: str
     from_version: int
@@ -68,10 +81,11 @@ class VersionDiff:
     changed: list[ElementChange] = field(default_factory=list)
     process: list[FieldChange] = field(default_factory=list)  # the service's own settings (name, fee, sla …)
     forms: list[FormChange] = field(default_factory=list)
+    letter: LetterChange | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.process or self.forms)
+        return not (self.added or self.removed or self.changed or self.process or self.forms or self.letter)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,6 +116,7 @@ def diff_definitions(session: Session, before: ServiceDefinition, after: Service
                       for name in sorted(set(old_settings) | set(new_settings))
                       if old_settings.get(name) != new_settings.get(name)]
     result.forms = _form_changes(session, dict(before.forms or {}), dict(after.forms or {}))
+    result.letter = _letter_change(session, before, after)
     return result
 
 
@@ -233,3 +248,21 @@ def _fields(session: Session, sha: str | None) -> set[str]:
     schema = orjson.loads(snapshot.schema_json)
     properties = schema.get("properties") if isinstance(schema, dict) else None
     return set(properties) if isinstance(properties, dict) else set()
+
+
+def _letter_change(session: Session, before: ServiceDefinition, after: ServiceDefinition) -> LetterChange | None:
+    """How the letter template changed, with a line count; ``None`` when both versions print the same template."""
+    old = ((before.meta or {}).get("letter") or {}).get("sha256")
+    new = ((after.meta or {}).get("letter") or {}).get("sha256")
+    if old == new:
+        return None
+    status = "added" if old is None else "removed" if new is None else "changed"
+    old_lines, new_lines = _letter_lines(session, old), _letter_lines(session, new)
+    diff = list(difflib.ndiff(old_lines, new_lines))
+    return LetterChange(status, old, new, sum(1 for line in diff if line.startswith("+ ")),
+                        sum(1 for line in diff if line.startswith("- ")))
+
+
+def _letter_lines(session: Session, sha: str | None) -> list[str]:
+    row = session.get(LetterTemplate, sha) if sha else None
+    return (row.html.splitlines() + (row.css or "").splitlines()) if row is not None else []

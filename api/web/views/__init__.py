@@ -20,6 +20,7 @@ from . import (
     drafts,
     files,
     incidents,
+    letter_editor,
     live_lint,
     manager,
     model_upload,
@@ -36,6 +37,6 @@ from . import (
 __all__ = ["account", "admin", "admin_clients", "admin_groups", "admin_institutions", "admin_offices",
            "admin_outbox", "analyst",
            "applicant", "bills", "campus", "counter", "decision_tables", "dmn_modeler", "drafts", "files", "incidents",
-           "live_lint", "manager",
+           "letter_editor", "live_lint", "manager",
            "model_upload", "notify_settings", "password_reset", "permits", "public", "satisfaction", "short_links",
            "versions", "work"]

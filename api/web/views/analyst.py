@@ -23,7 +23,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms.schemas import FormSource, schema_file_name, ui_file_name
 from engine.people.access import ANALYST
-from engine.services import definitions, trial
+from engine.services import definitions, letter_templates, trial
 
 from .. import formdata, i18n, starter_forms
 from .. import forms as form_renderer
@@ -159,7 +159,8 @@ def analyst_modeler():
 
 
 def _forms_of(definition) -> dict[str, bytes]:
-    """The snapshotted forms of a version as uploads, so a new version keeps the forms edited on the web."""
+    """The snapshotted forms (and letter template) of a version as uploads, so a new version keeps what was edited
+    on the web."""
     uploads = {}
     for form_key in sorted(definition.forms or {}):
         form = definitions.form_of(db(), definition, form_key)
@@ -168,6 +169,13 @@ def _forms_of(definition) -> dict[str, bytes]:
         uploads[schema_file_name(form_key)] = orjson.dumps(form.schema, option=orjson.OPT_INDENT_2)
         if form.ui_schema is not None:
             uploads[ui_file_name(form_key)] = orjson.dumps(form.ui_schema, option=orjson.OPT_INDENT_2)
+    # The letter template too: one edited on the letter page lives only in the version, not in processes/letters.
+    letter = (definition.meta or {}).get("letter") or {}
+    stored = letter_templates.stored(db(), letter["sha256"]) if letter.get("sha256") else None
+    if stored is not None:
+        uploads["letter.html"] = stored.html.encode()
+        if stored.css:
+            uploads["letter.css"] = stored.css.encode()
     return uploads
 
 
