@@ -8,7 +8,7 @@ from engine.storage.models import DecisionDefinition, Event, Instance, ServiceDe
 def user(row: User) -> dict:
     return {"username": row.username, "full_name": row.full_name, "email": row.email, "roles": list(row.roles or []),
             "groups": list(row.groups or []), "jurisdictions": list(row.jurisdictions or []), "active": row.active,
-            "created_at": row.created_at}
+            "institution": row.institution_code, "created_at": row.created_at}
 
 
 def task(row: Task, *, registration_no: str, applicant_name: str) -> dict:

@@ -73,7 +73,9 @@ class BillSchema(Schema):
     amount = fields.Integer(allow_none=True, metadata={"description": "The levy (retribusi) in whole rupiah."})
     account = fields.String(required=True, metadata={"description": "Virtual account / payment code."})
     deadline = fields.DateTime(allow_none=True, metadata={"description": "Pay before (with the bank's offset)."})
-    status = fields.String(required=True, metadata={"description": "waiting, paid or expired."})
+    status = fields.String(required=True, metadata={
+        "description": "waiting, paid, expired, or refused (still waiting after the bank's payment message was "
+                       "refused: see the history)."})
     paid_amount = fields.Integer(allow_none=True)
 
 

@@ -15,6 +15,8 @@ class UserSchema(Schema):
     groups = fields.List(fields.String(), required=True)
     jurisdictions = fields.List(fields.String(), required=True)
     active = fields.Boolean(required=True)
+    institution = fields.String(allow_none=True, metadata={"description": "The campus code an applicant registered "
+                                                                           "under, or an operator works for."})
     created_at = fields.DateTime(allow_none=True)
 
 
@@ -36,3 +38,6 @@ class RegisterRequest(RequestSchema):
     password = fields.String(required=True, validate=validate.Length(1, 1000))
     full_name = fields.String(load_default="", validate=validate.Length(0, 300))
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(0, 300))
+    institution = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 50), metadata={
+        "description": "Students: the code of their campus (GET /api/v1/institutions). The campus's operators then "
+                       "confirm the student's research permit applications and follow their files."})

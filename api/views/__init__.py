@@ -10,6 +10,7 @@ from . import (
     drafts,
     groups,
     health,
+    institutions,
     integration,
     migrations,
     notifications,
@@ -21,4 +22,4 @@ from . import (
 
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
               attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
-              integration.incidents_blp, migrations.blp, drafts.blp)
+              integration.incidents_blp, migrations.blp, drafts.blp, institutions.blp)

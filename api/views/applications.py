@@ -70,11 +70,12 @@ def get(application_id: int):
     instance = applications.get(db, application_id, current_actor())
     body = presenters.application_summary(instance)
     data = applications.current_data(engine_context(), instance)
-    bill = bills.bill_of(instance, data, engine_context().now())
+    events = tracking.history(db, instance)
+    bill = bills.bill_of(instance, data, engine_context().now(), events)
     body.update(revision=instance.revision, error_element=instance.error_element,
                 error_message=instance.error_message, data=data, bill=vars(bill) if bill else None,
                 tasks=[presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)],
-                history=[presenters.event(e) for e in tracking.history(db, instance)])
+                history=[presenters.event(e) for e in events])
     return body
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.people import accounts, tokens, users
+from engine.people import accounts, institutions, tokens, users
 
 from .. import presenters
 from ..auth import current_actor, current_token_id, login_required
@@ -47,9 +47,14 @@ def revoke():
 @blp.response(201, TokenResponse)
 def register(body):
     """Create an applicant account (and sign in). Staff accounts are made by an administrator. The password must
-    pass the policy (length, not the username, not a common password); registrations are limited per address."""
+    pass the policy (length, not the username, not a common password); registrations are limited per address.
+    A student may name their campus (``institution``, a code from ``GET /api/v1/institutions``)."""
     db, ctx = session(), engine_context()
-    user = accounts.register_applicant(db, ctx, **body)
+    campus = body.pop("institution", None)
+    if campus:
+        user = institutions.register_student(db, ctx, code=campus, **body)
+    else:
+        user = accounts.register_applicant(db, ctx, **body)
     return _issued(tokens.issue(db, ctx, user, label="register"))
 
 

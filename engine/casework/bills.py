@@ -28,7 +28,10 @@ from engine.texts import ENGLISH, INDONESIAN, N_
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
 
-WAITING, PAID, EXPIRED = "waiting", "paid", "expired"
+WAITING, PAID, EXPIRED, REFUSED = "waiting", "paid", "expired", "refused"
+# Refusals of the bank's messages recorded on the application (engine.integration.refusals): a payment refused for
+# its amount or data while the bill waits, a payment arriving after the file closed.
+PAYMENT_REFUSED, PAID_AFTER_CLOSE = "message_refused", "message_after_close"
 BILL_ISSUED, BILL_PAID = "bill_issued", "bill_paid"
 _CLOSED = ("completed", "cancelled")
 _MISSING = object()
@@ -48,8 +51,9 @@ class Bill:
     amount: int | None
     account: str
     deadline: datetime | None
-    status: str  # waiting | paid | expired
+    status: str  # waiting | paid | expired | refused (waiting, after a payment message was refused)
     paid_amount: int | None
+    refusals: tuple = ()  # the application's events recording refused payment messages, oldest first
 
 
 def rupiah(amount) -> str:
@@ -82,8 +86,10 @@ def _deadline(value) -> datetime | None:
     return moment if moment.tzinfo else None  # a deadline without its zone cannot be shown in office time
 
 
-def bill_of(instance: Instance, data: dict, now: datetime) -> Bill | None:
-    """The application's bill, or ``None`` when its service has none or none was issued yet."""
+def bill_of(instance: Instance, data: dict, now: datetime, events=()) -> Bill | None:
+    """The application's bill, or ``None`` when its service has none or none was issued yet. ``events``: the
+    application's audit events, when the caller has them — a bill still waiting after a refused payment message is
+    ``refused``, and the refusals come with it."""
     paths = _paths(instance)
     if "account" not in paths:
         return None
@@ -98,8 +104,11 @@ def bill_of(instance: Instance, data: dict, now: datetime) -> Bill | None:
         status = EXPIRED
     else:
         status = WAITING
+    refusals = tuple(event for event in events if event.kind in (PAYMENT_REFUSED, PAID_AFTER_CLOSE))
+    if status == WAITING and any(event.kind == PAYMENT_REFUSED for event in refusals):
+        status = REFUSED
     return Bill(amount if isinstance(amount, int) and not isinstance(amount, bool) else None, str(account),
-                deadline, status, paid if isinstance(paid, int) and not isinstance(paid, bool) else None)
+                deadline, status, paid if isinstance(paid, int) and not isinstance(paid, bool) else None, refusals)
 
 
 def after_step(session: Session, ctx: EngineContext, instance: Instance, data: dict) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine.casework import applications, message_inputs, waiting
 from engine.casework.step import Step, advancing
 from engine.errors import Forbidden, InvalidData, InvalidInput, ProcessError, RecordedRefusal
-from engine.integration import message_rows
+from engine.integration import message_rows, refusals
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
 from engine.integration.message_rows import WaitingRow
@@ -59,6 +59,11 @@ class ClosedApplication(MismatchingMessageCorrelation, RecordedRefusal):
 class UnequalValue(InvalidData, RecordedRefusal):
     """A variable differs from the value the receiving element wants it equal to (a payment of the wrong amount):
     refused naming it, and recorded on the application (``message_refused``)."""
+
+
+class RefusedData(InvalidData, RecordedRefusal):
+    """Data the receiving element does not take (a payment of the wrong type, an undeclared variable), in a message
+    naming one application: refused as ``InvalidData`` is, and recorded there for the office (``message_refused``)."""
 
 
 CLOSED = ("completed", "cancelled")
@@ -196,8 +201,8 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
         _start_events(session, ctx, MESSAGE, name)
     _check_count(name, business_key, keys, rows, starts, correlate_all)
     # Every receiver's variables are checked before the first delivery: a refusal changes nothing.
-    accepted = [message_inputs.accepted(session, applications_of[id(row)].definition, row.element_id, MESSAGE, name,
-                                        values) for row in rows]
+    accepted = [_accepted_or_recorded(session, ctx, caller, applications_of[id(row)], row.element_id, name, values,
+                                      recorded=business_key is not None) for row in rows]
     accepted_starts = [message_inputs.accepted(session, start.definition, start.element_id, MESSAGE, name, values)
                        for start in starts]
     for row in rows:
@@ -227,13 +232,28 @@ def _refuse_if_closed(session: Session, ctx: EngineContext, caller: Caller, name
     whom = office.name if office.name != office.code else f"the office of {office.code}"
     whom += f", {office.address}" if office.address else ""
     ended = instance.ended_at.strftime("%Y-%m-%d %H:%M UTC") if instance.ended_at else "earlier"
-    audit.record(session, "message_after_close", actor=caller.actor, at=ctx.now(), instance_id=instance.id,
-                 name=name, client=caller.name, business_key=business_key, data=values)
+    refusals.record(session, ctx, instance, refusals.AFTER_CLOSE, actor=caller.actor, client=caller.name,
+                    name=name, values=values, business_key=business_key)
     why = instance.outcome or instance.status
     raise ClosedApplication(
         f"Cannot correlate message '{name}': application {business_key} is closed ({why}, {ended}); nothing "
         "waits for this message any more. It has been recorded on the application for the "
         f"office; to return a payment, contact {whom}" + (f" ({contact})." if contact else "."))
+
+
+def _accepted_or_recorded(session: Session, ctx: EngineContext, caller: Caller, instance: Instance, element_id: str,
+                          name: str, values: dict, *, recorded: bool) -> dict:
+    """What the receiving element takes of ``values``; data it refuses is, for a message that named its application
+    by business key (a bank's callback for one file), also recorded there and told to the office (``RefusedData``)."""
+    try:
+        return message_inputs.accepted(session, instance.definition, element_id, MESSAGE, name, values)
+    except InvalidData as exc:
+        if not recorded:
+            raise
+        problems = exc.localized_details("en") if isinstance(exc.details, dict) else {}
+        refusals.record(session, ctx, instance, refusals.REFUSED, actor=caller.actor, client=caller.name, name=name,
+                        values=values, element_id=element_id, problems={str(k): str(v) for k, v in problems.items()})
+        raise RefusedData(exc.message, exc.details) from exc
 
 
 # A message whose value differs from the one its receiver wants (a partial payment, an overpayment) is refused
@@ -251,8 +271,8 @@ def _refuse_if_unequal(session: Session, ctx: EngineContext, caller: Caller, ins
     wrong = message_inputs.unequal(definition, element_id, MESSAGE, name, values,
                                    applications.current_data(ctx, instance))
     if wrong:
-        audit.record(session, "message_refused", actor=caller.actor, at=ctx.now(), instance_id=instance.id,
-                     element_id=element_id, name=name, client=caller.name, data=values, problems=wrong)
+        refusals.record(session, ctx, instance, refusals.REFUSED, actor=caller.actor, client=caller.name, name=name,
+                        values=values, element_id=element_id, problems=wrong)
         raise UnequalValue(f"Cannot correlate message '{name}' to application {instance.registration_no}: "
                            + "; ".join(f"{key}: {why}" for key, why in wrong.items())
                            + " Nothing changed: the application still waits for the message with the right value.",

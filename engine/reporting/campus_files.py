@@ -116,3 +116,26 @@ def _ending_meanings(session: Session, code: str) -> tuple[list[tuple], list[tup
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def open_steps(session: Session, files: list[Instance]) -> dict[int, list[Task]]:
+    """The open steps of each of ``files`` (one query), oldest first."""
+    steps: dict[int, list[Task]] = {}
+    if files:
+        for task in session.scalars(select(Task).where(Task.instance_id.in_([f.id for f in files]),
+                                                       Task.state.in_(OPEN_STATES)).order_by(Task.created_at)):
+            steps.setdefault(task.instance_id, []).append(task)
+    return steps
+
+
+def lettered(session: Session, files: list[Instance]) -> set[int]:
+    """Which of ``files`` have a stored permit letter (one query instead of loading each finished workflow)."""
+    if not files:
+        return set()
+    return set(session.scalars(select(IssuedLetter.instance_id).where(
+        IssuedLetter.instance_id.in_([f.id for f in files]))))
+
+
+def status_of(instance: Instance, steps: list[Task], with_letter: set[int]) -> str:
+    """The status people read, as ``_status_condition`` selects it: a file with a stored letter is issued."""
+    return timeline.ISSUED if instance.id in with_letter else timeline.status(instance, steps)

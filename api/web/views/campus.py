@@ -8,14 +8,12 @@ institution; the steps themselves are worked on the ordinary task page.
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
 
 from engine.people import institutions
 from engine.people.access import INSTITUTION, institution_group
 from engine.reporting import campus_files as campus_pages
 from engine.reporting import timeline
 from engine.services import definitions
-from engine.storage.models import IssuedLetter, Task
 
 from ..blueprint import bp
 from ..pages import db, render, service_names
@@ -36,23 +34,15 @@ def campus_files():
     listed = campus_pages.page(db(), actor, status=wanted, query=query,
                                offset=(number - 1) * campus_pages.PAGE_SIZE)
     files = listed.files
-    open_rows: dict[int, list[Task]] = {}
-    if files:
-        for task in db().scalars(select(Task).where(Task.instance_id.in_([f.id for f in files]),
-                                                    Task.state.in_(("ready", "claimed")))
-                                 .order_by(Task.created_at)):
-            open_rows.setdefault(task.instance_id, []).append(task)
+    open_rows = campus_pages.open_steps(db(), files)
+    with_letter = campus_pages.lettered(db(), files)
     ours = institution_group(actor.institution_operator) if actor.institution_operator else None
-    # One query for the letters instead of loading each finished workflow: a file with a stored letter is issued.
-    lettered = set(db().scalars(select(IssuedLetter.instance_id).where(
-        IssuedLetter.instance_id.in_([f.id for f in files])))) if files else set()
     items = []
     for instance in files:
         steps = open_rows.get(instance.id, [])
-        status = timeline.ISSUED if instance.id in lettered else timeline.status(instance, steps)
-        items.append({"instance": instance, "status": status, "steps": steps,
-                      "ours": [t for t in steps if ours in (t.candidate_groups or [])],
-                      "issued": instance.id in lettered})
+        items.append({"instance": instance, "status": campus_pages.status_of(instance, steps, with_letter),
+                      "steps": steps, "ours": [t for t in steps if ours in (t.candidate_groups or [])],
+                      "issued": instance.id in with_letter})
     services = [d for d in definitions.published_services(db()) if _asks_for_institution(d)]
     return render("web/campus/files.html", institution=institution, items=items, names=service_names(),
                   services=services, status=wanted, statuses=timeline.STATUSES, query=query, listed=listed,

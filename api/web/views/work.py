@@ -168,7 +168,7 @@ def _page(opened, page: FormPage, http_status: int = 200, conflict: str | None =
         can_unclaim=is_open and task.assignee is not None and (task.assignee == actor.username or supervising),
         can_work=is_open and may and task.assignee in (None, actor.username),
         assignable=staff.assignable_to(db(), task.id, actor) if is_open and supervising else [],
-        permit_number=opened.data.get("permit_number"),
+        permit_number=opened.data.get("permit_number"), data=opened.data,  # the file's data: its bill (_bill.html)
         signing=signing.panel(opened), signing_error=signing_error)
     if context["signing"] and context["signing"]["credentials"]:
         context["draft"] = None  # the NIK and passphrase typed here are never kept as a form draft

@@ -1,0 +1,82 @@
+"""The office is told when a message from outside is refused for one of its applications: a bank's payment callback
+of the wrong amount, with data the receiving element does not take, or for a file that has closed.
+
+The sender gets its 400 at once (``engine.integration.messages``), but the money is real: somebody in the office has
+to call the bank, ask the applicant to pay again or arrange a refund. So the refusal is recorded on the application
+(an audit event the history and the bill show) and each supervisor of the file's office — or, when it has none, each
+administrator — gets a notice through the outbox, in the app and by e-mail. The notice is written in the refusal's
+own transaction, which ``RecordedRefusal`` commits although the request fails.
+
+A bank retries a callback it sees refused; the same message for the same file tells each person once (the outbox's
+dedupe key carries a digest of what was sent), while a different one — another amount — tells them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from engine.messaging import notifications
+from engine.storage import audit
+from engine.storage.models import Instance
+from engine.texts import ENGLISH, INDONESIAN, N_
+
+if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
+    from engine.context import EngineContext
+
+REFUSED, AFTER_CLOSE = "message_refused", "message_after_close"  # audit kinds and notice kinds alike
+
+_TEXTS = {
+    REFUSED: (N_("Message %(name)s refused for application %(reg)s"),
+              N_("%(client)s sent the message %(name)s for application %(reg)s (%(service)s); it was refused because "
+                 "%(fields)s is not what the step %(step)s takes or expects. What was sent: %(sent)s. The file still "
+                 "waits for the right message. If this is a payment, check it with the bank and the applicant.")),
+    AFTER_CLOSE: (N_("Message %(name)s after application %(reg)s closed"),
+                  N_("%(client)s sent the message %(name)s for application %(reg)s (%(service)s) after the file "
+                     "closed; nothing waits for it any more. What was sent: %(sent)s. If this is a payment, arrange "
+                     "the refund with the bank.")),
+}
+
+
+def shown(values: dict) -> str:
+    """``paid_amount = 150000, payment_ref = PAY-77``: what the sender sent, as staff read it."""
+    return ", ".join(f"{key} = {value}" for key, value in sorted(values.items())) or "-"
+
+
+def record(session: Session, ctx: EngineContext, instance: Instance, kind: str, *, actor: str, client: str,
+           name: str, values: dict, element_id: str | None = None, problems: dict | None = None,
+           **details) -> None:
+    """Record the refusal on the application and tell its office. ``problems``: field -> why (a refused value);
+    ``details``: more for the audit event (the business key the sender named)."""
+    extra = {**details, **({"problems": problems} if problems else {})}
+    audit.record(session, kind, actor=actor, at=ctx.now(), instance_id=instance.id, element_id=element_id,
+                 name=name, client=client, data=values, **extra)
+    tell_office(session, ctx, instance, kind, client=client, name=name, values=values, element_id=element_id,
+                fields=sorted(problems or {}))
+
+
+def tell_office(session: Session, ctx: EngineContext, instance: Instance, kind: str, *, client: str, name: str,
+                values: dict, element_id: str | None, fields: list[str]) -> None:
+    directory = notifications.Directory.of_active_users(session)
+    recipients = directory.supervisors(instance.jurisdiction) or directory.administrators()
+    if not recipients:
+        return
+    definition = instance.definition
+    step_names = ((definition.meta or {}).get("tasks") or {}).get(element_id or "") or {}
+    params = {"reg": instance.registration_no, "name": name, "client": client, "sent": shown(values),
+              "fields": ", ".join(fields) or "-", "step": element_id or "-"}
+    names = {INDONESIAN: {"service": definition.name_id or instance.service_key},
+             ENGLISH: {"service": definition.name_en or instance.service_key,
+                       "step": ((step_names.get("names") or {}).get("en")) or element_id or "-"}}
+    subject, body = notifications.in_both_languages(*_TEXTS[kind], params, names)
+    digest = hashlib.sha256(json.dumps([name, values], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    notifications.enqueue(session, ctx, [
+        notifications.Message(kind=kind, recipient=person.username, subject=subject, body=body, email=person.email,
+                              instance_id=instance.id,
+                              data={"registration_no": instance.registration_no, "message": name, "client": client,
+                                    "element_id": element_id, "fields": fields},
+                              dedupe_key=f"{kind}:{instance.id}:{digest}:{person.username}")
+        for person in recipients])
