@@ -12,6 +12,16 @@ officer typed into a ready step is dropped (SPIFFWORKFLOW.md). This module moves
 3. The state is loaded on version B's spec and saved under the optimistic lock, the open task rows take B's names,
    forms, groups and choices, and an audit event records the move (and lets it be undone while nothing happened).
 
+When version B is version A's graph again — the same elements, flows, gateways and events under the plan's names,
+only what people see changed (names, forms, groups, SLAs, documentation) — B would predict exactly the tasks A
+predicted, so the stored JSON is rewritten as it is instead (step 2 and 3 without restoring a workflow: the
+elements renamed, the unreached tasks given new ids), at a fraction of the cost. New ids, because the text must
+change: a process keeps an application's workflow for the very state text it saved (``LiveWorkflows``), and that
+workflow runs on A's spec.
+
+``prepare`` does the work of one application in memory and ``write`` saves any number of prepared moves with one
+statement per table, so a batch (``migration_batch``) pays the database's round trips once for many applications.
+
 An application cannot move — and the dry run says why, naming the step or field — when a step it is at or has passed
 is not in B and the plan maps it nowhere, when a step it has passed now asks for a required field its data lacks
 (the applicant would have to redo it), or when it is not running.
@@ -19,20 +29,24 @@ is not in B and the plan maps it nowhere, when a step it has passed now asks for
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import orjson
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, attributes
 
+from engine.bpmn import external
 from engine.casework import external_outbox, projection, waiting
 from engine.errors import Conflict, InvalidData
 from engine.services import definitions
 from engine.storage import audit, sql
 from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate
 from engine.workflow import runtime
+from engine.workflow.serialization import SERIALIZER_VERSION
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -53,11 +67,22 @@ class Plan:
     mapping: dict[str, str | None] = field(default_factory=dict)
     # The two versions' rows, read once per plan: a batch judges and moves thousands of applications with them.
     _versions: tuple | None = field(default=None, repr=False, compare=False)
+    _same_graph: bool | None = field(default=None, repr=False, compare=False)
 
     def versions(self, session: Session) -> tuple[ServiceDefinition, ServiceDefinition]:
         if self._versions is None:
             self._versions = _versions(session, self.service, self.source, self.target)
         return self._versions
+
+    def same_graph(self, session: Session) -> bool:
+        """Whether the target version is the source's graph under the plan's names (see the module's doc)."""
+        if self._same_graph is None:
+            source, target = self.versions(session)
+            # Read in this session: the rows may have been read in a session that is closed now.
+            specs = dict(session.execute(select(ServiceDefinition.id, ServiceDefinition.spec_json)
+                                         .where(ServiceDefinition.id.in_((source.id, target.id)))).all())
+            self._same_graph = _graph(specs[source.id], self.mapping) == _graph(specs[target.id], {})
+        return self._same_graph
 
     def reversed(self) -> Plan:
         back = {new: old for old, new in self.mapping.items() if new is not None}
@@ -116,7 +141,10 @@ def _versions(session: Session, service: str, source: int, target: int):
 
 def judge(session: Session, ctx: EngineContext, plan: Plan, instance: Instance) -> Verdict:
     """Whether ``instance`` can move under ``plan``, and why not (nothing is changed)."""
-    tasks = orjson.loads(instance.state)["tasks"] if instance.state else {}
+    return _verdict(session, ctx, plan, instance, orjson.loads(instance.state)["tasks"] if instance.state else {})
+
+
+def _verdict(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, tasks: dict) -> Verdict:
     steps = sorted({t["task_spec"] for t in tasks.values() if t["state"] & _LIVE and _is_element(t)})
     reasons = _reasons(session, ctx, plan, instance, tasks)
     return Verdict(instance.id, instance.registration_no, steps, reasons)
@@ -213,36 +241,157 @@ def _done_data(tasks: dict) -> tuple[dict[str, dict], dict]:
 MOVED, MOVED_BACK = "migrated", "migration_rolled_back"
 
 
+@dataclass
+class Move:
+    """One application's move, worked out in memory by ``prepare`` and saved by ``write``."""
+
+    instance: Instance
+    seen: int  # the revision it was read at: written only if it is still that
+    values: dict  # the application row's new columns
+    retitles: list[dict]  # open task rows that take the new version's settings
+    groups: dict[str, list[str]]  # task id → its new candidate groups, where they changed
+    event: dict
+    workflow: object = None  # restored on B (the full path): its outbox and waiting rows are brought in line
+
+
 def move(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, *, actor: str,
          note: str = "", kind: str = MOVED) -> None:
     """Move ``instance`` under ``plan`` in the caller's transaction; ``Conflict`` (nothing changed) if it cannot
     move, naming why."""
-    verdict = judge(session, ctx, plan, instance)
+    rows = open_rows(session, [instance.id]).get(instance.id, [])
+    write(session, ctx, [prepare(session, ctx, plan, instance, rows, actor=actor, note=note, kind=kind)])
+
+
+def open_rows(session: Session, instance_ids: list[int]) -> dict[int, list]:
+    """The open task rows of the applications, by application: one query for a batch."""
+    found: dict[int, list] = {}
+    for row in session.execute(_OPEN_ROWS.where(Task.instance_id.in_(instance_ids))):
+        found.setdefault(row.instance_id, []).append(row)
+    return found
+
+
+def prepare(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, rows, *, actor: str,
+            note: str = "", kind: str = MOVED) -> Move:
+    """Work out the move of ``instance`` (whose open task rows, as ``open_rows`` reads them, are ``rows``); nothing
+    is written. ``Conflict`` naming why if it cannot move."""
+    state = orjson.loads(instance.state) if instance.state else {"tasks": {}}
+    verdict = _verdict(session, ctx, plan, instance, state["tasks"])
     if not verdict.movable:
         raise Conflict(f"Application {instance.registration_no} cannot move to version {plan.target}: "
                        + "; ".join(verdict.reasons) + ".")
     _, target = plan.versions(session)
-    state = orjson.loads(instance.state)
-    _keep_reached(state["tasks"], plan.mapping)
     spec, subprocess_specs = ctx.codec.load_spec(target.id, lambda: target.spec_json)
-    workflow = ctx.codec.load_state(orjson.dumps(state).decode(), spec, subprocess_specs, ctx.script_engine)
-    _predict(workflow)
-    timers_before = runtime.next_timer_at(workflow)
-    rows = session.execute(_OPEN_ROWS, {"b_instance_id": instance.id}).all()
-    with sql.batch(session):  # the writes below go to PostgreSQL in one round trip
-        runtime.save(session, ctx, instance, workflow, definition_id=target.id)
-        # Nothing ran, so the ready tasks are the ones there were: their rows stay, with B's settings.
-        _retitle_open_rows(session, target, workflow, rows)
-        external_outbox.sync(session, ctx, instance, workflow)
-        waiting.sync(session, ctx, instance, workflow)
-        _record(session, ctx, plan, instance, target, kind=kind, actor=actor, note=note, timer=timers_before)
+    text = _rewritten(state, plan.mapping) if plan.same_graph(session) and _plain(state) else None
+    workflow = None
+    if text is not None:
+        timer = instance.next_timer_at  # the same waiting tasks with the same internal data: the same due time
+        ready = {task["id"]: spec.task_specs[task["task_spec"]] for task in state["tasks"].values()
+                 if task["state"] == TaskState.READY and spec.task_specs[task["task_spec"]].manual}
+    else:
+        _keep_reached(state["tasks"], plan.mapping)
+        workflow = ctx.codec.load_state(orjson.dumps(state).decode(), spec, subprocess_specs, ctx.script_engine)
+        _predict(workflow)
+        text, timer = ctx.codec.dump_state(workflow), runtime.next_timer_at(workflow)
+        ready = {task_id: task.task_spec for task_id, task in runtime.ready_human_ids(workflow).items()}
+    seen = instance.revision
+    values = {"state": text, "serializer_version": SERIALIZER_VERSION, "revision": seen + 1, "next_timer_at": timer,
+              "updated_at": ctx.now(), "definition_id": target.id}
+    retitles, groups = _retitled(target, ready, rows)
+    event = audit.entry(kind, actor=actor, at=ctx.now(), instance_id=instance.id, definition_id=target.id,
+                        service=plan.service, from_version=plan.source, to_version=plan.target,
+                        mapping={k: v for k, v in plan.mapping.items() if v != k}, revision=seen + 1,
+                        next_timer_at=timer.isoformat() if timer else None, note=note[:500])
+    return Move(instance, seen, values, retitles, groups, event, workflow)
 
 
-def _record(session, ctx, plan, instance, target, *, kind, actor, note, timer) -> None:
-    audit.record(session, kind, actor=actor, at=ctx.now(), instance_id=instance.id,
-                 definition_id=target.id, service=plan.service, from_version=plan.source,
-                 to_version=plan.target, mapping={k: v for k, v in plan.mapping.items() if v != k},
-                 revision=instance.revision, next_timer_at=timer.isoformat() if timer else None, note=note[:500])
+_INSTANCES = Instance.__table__
+_SAVE = sql.update_where(_INSTANCES, ("definition_id", "next_timer_at", "revision", "serializer_version", "state",
+                                      "updated_at"), (("id", "b_id"), ("revision", "b_seen")))
+
+
+def write(session: Session, ctx: EngineContext, moves: list[Move]) -> None:
+    """Save ``moves`` in the caller's transaction, one statement per table for all of them (on PostgreSQL sent in
+    one round trip). ``Conflict`` when an application changed since it was read: the caller rolls back."""
+    if not moves:
+        return
+    changed = Conflict("An application changed while it was being moved (someone took a step at the same moment). "
+                       "Run the migration again: it moves only the applications still on the old version.")
+    groups = {task_id: names for move in moves for task_id, names in move.groups.items()}
+    with sql.batch(session):
+        _SAVE.write(session, [{"b_id": move.instance.id, "b_seen": move.seen, **move.values} for move in moves],
+                    expect=len(moves), conflict=changed)
+        retitles = [row for move in moves for row in move.retitles]
+        if retitles:
+            _RETITLE.write(session, retitles)
+        audit.record_all(session, *(move.event for move in moves))
+    if groups:  # rare (the new version gives a step to other groups): plain statements
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(list(groups))))
+        pairs = [{"task_id": task_id, "group_name": name} for task_id, names in groups.items() for name in names]
+        if pairs:
+            session.execute(insert(TaskCandidate), pairs)
+    for move in moves:
+        instance = move.instance
+        for name, value in move.values.items():  # mirrored on the loaded object, not flushed again
+            attributes.set_committed_value(instance, name, value)
+        if move.workflow is not None:
+            external_outbox.sync(session, ctx, instance, move.workflow)
+            waiting.sync(session, ctx, instance, move.workflow)
+            ctx.live.keep(instance.id, move.values["state"], move.workflow)
+        session.expire(instance, ["definition"])
+
+
+def _plain(state: dict) -> bool:
+    """A state the rewrite handles: no called process and no pending event (those go the full path)."""
+    return not state.get("subprocesses") and not state.get("bpmn_events")
+
+
+def _rewritten(state: dict, mapping: dict) -> str | None:
+    """The state as version B holds it when B is A's graph: elements renamed by the plan, unreached tasks under new
+    ids (see the module's doc); ``None`` if it has no unreached task to renew (the full path's prediction does)."""
+    tasks = state["tasks"]
+    fresh = {task_id: str(uuid.uuid4()) for task_id, task in tasks.items() if task["state"] & _UNREACHED}
+    if not fresh:
+        return None
+    renewed = {}
+    for task_id, task in tasks.items():  # in the same order: parents before their children
+        new_id = fresh.get(task_id, task_id)
+        task["id"] = new_id
+        if task["parent"] is not None:
+            task["parent"] = fresh.get(task["parent"], task["parent"])
+        task["children"] = [fresh.get(child, child) for child in task["children"]]
+        task["task_spec"] = renamed(task["task_spec"], mapping) or task["task_spec"]
+        renewed[new_id] = task
+    state["tasks"] = renewed
+    return orjson.dumps(state).decode()
+
+
+# What a task spec carries that people see, not the engine's graph: a change there leaves the task tree as it is.
+_PRESENTATION = frozenset({"bpmn_name", "description", "documentation", "lane", "form", "file", "extensions"})
+_ENGINE_EXTENSIONS = ("camunda:type", external.TOPIC)  # an external task is in the outbox: part of the graph
+
+
+def _graph(spec_json: str, mapping: dict):
+    """A version's spec without what people see, its element names as the plan calls them in the target version."""
+    body = orjson.loads(spec_json)
+    names = set(body["spec"]["task_specs"])
+
+    def name(value: str) -> str:
+        if value not in names:
+            return value
+        new = renamed(value, mapping)
+        return new if new is not None else f"(unmapped) {value}"
+
+    def walk(value):
+        if isinstance(value, dict):
+            kept = {name(k): walk(v) for k, v in value.items() if k not in _PRESENTATION}
+            if "extensions" in value:
+                kept["extensions"] = [(value["extensions"] or {}).get(key) for key in _ENGINE_EXTENSIONS]
+            return kept
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return name(value) if isinstance(value, str) else value
+
+    return walk(body)
 
 
 def _keep_reached(tasks: dict, mapping: dict) -> None:
@@ -273,21 +422,20 @@ def _predict(workflow) -> None:
 
 
 _OPEN_ROWS = select(Task.id, Task.element_id, Task.name, Task.form_key, Task.candidate_groups,
-                    Task.decision_choices).where(Task.instance_id == bindparam("b_instance_id"),
-                                                 Task.state.in_(projection.OPEN_STATES))
+                    Task.decision_choices, Task.instance_id).where(Task.state.in_(projection.OPEN_STATES))
 _RETITLE = sql.update_where(Task.__table__, ("candidate_groups", "decision_choices", "element_id", "form_key", "name"),
                             (("id", "b_id"),))
 
 
-def _retitle_open_rows(session: Session, target: ServiceDefinition, workflow, rows) -> None:
+def _retitled(target: ServiceDefinition, ready: dict, rows) -> tuple[list[dict], dict[str, list[str]]]:
     """The open rows keep their ids, claims, assignees and clocks; they take B's element, name, form, groups and
-    choices (written only where they differ)."""
-    ready = runtime.ready_human_ids(workflow)
+    choices (only where they differ). ``ready``: task id → its spec in B, for the human tasks ready now."""
+    retitles, groups = [], {}
     for row in rows:
-        spiff_task = ready.get(row.id)
-        if spiff_task is None:
+        spec = ready.get(row.id)
+        if spec is None:
             continue
-        settings = projection.task_settings(target, spiff_task)
+        settings = projection.task_settings(target, SimpleNamespace(task_spec=spec))  # reads only the spec
         new = {"element_id": settings["element_id"], "name": settings["name"], "form_key": settings.get("form_key"),
                "candidate_groups": list(settings.get("candidate_groups") or []),
                "decision_choices": list(settings.get("decisions") or [])}
@@ -296,10 +444,10 @@ def _retitle_open_rows(session: Session, target: ServiceDefinition, workflow, ro
                "decision_choices": list(row.decision_choices or [])}
         if new == old:
             continue
-        _RETITLE.write(session, {"b_id": row.id, **new})
+        retitles.append({"b_id": row.id, **new})
         if new["candidate_groups"] != old["candidate_groups"]:
-            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
-            session.add_all(TaskCandidate(task_id=row.id, group_name=group) for group in new["candidate_groups"])
+            groups[row.id] = new["candidate_groups"]
+    return retitles, groups
 
 
 def last_move(session: Session, instance_id: int) -> Event | None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 import pytest
 from sqlalchemy import select
 
-from engine.casework import drafts, migration, migration_batch, tasks
+from engine.casework import drafts, migration, migration_batch, tasks, waiting
 from engine.errors import Conflict
+from engine.storage import audit
 from engine.storage.models import Event, Instance, Task
 from scheduler import jobs
 from tests.drive import instance, open_rows, start, step
@@ -41,6 +43,7 @@ def _review(*, after: str = "", timer: str = "P5D", review_id: str = "review", s
 
 
 APPLY = fields_form(title="string")
+_UNREACHED = migration._UNREACHED
 APPLY_WITH_PHONE = {**fields_form(title="string", phone="string"), "required": ["title", "phone"]}
 
 
@@ -138,26 +141,113 @@ def test_a_new_required_field_of_a_form_already_filled_in_blocks_the_move(db, ct
     assert not verdict.movable and "phone" in verdict.reasons[0] and "application form" in verdict.reasons[0]
 
 
-def test_a_crash_half_way_keeps_what_moved_and_a_second_run_moves_only_the_rest(db, ctx, two_versions, monkeypatch):
+def test_a_crash_half_way_keeps_the_batches_written_and_a_second_run_moves_only_the_rest(db, ctx, two_versions,
+                                                                                       monkeypatch):
     first, second = two_versions
-    real_move, calls = migration.move, []
+    real_prepare, calls = migration.prepare, []
 
     def crashing(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("the server lost power")
-        return real_move(*args, **kwargs)
+        return real_prepare(*args, **kwargs)
 
-    monkeypatch.setattr(migration, "move", crashing)
+    monkeypatch.setattr(migration, "prepare", crashing)
     with pytest.raises(RuntimeError):
-        migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis")
+        migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis", batch=1)
     assert [instance(db, iid).definition.version for iid in (first, second)] == [2, 1]
-    monkeypatch.setattr(migration, "move", real_move)
+    monkeypatch.setattr(migration, "prepare", real_prepare)
     report = migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis")
     assert report.moved == [second]
     with db.transaction() as session:
         moves = session.scalars(select(Event.instance_id).where(Event.kind == "migrated")).all()
     assert sorted(moves) == sorted([first, second])  # each moved exactly once
+
+
+def test_a_crash_after_a_batch_was_written_loses_the_whole_batch_and_the_rerun_moves_it_once(db, ctx, two_versions,
+                                                                                            monkeypatch):
+    first, second = two_versions
+    states = {iid: (instance(db, iid).state, instance(db, iid).revision) for iid in (first, second)}
+    real_sync, calls = waiting.sync, []
+
+    def crashing(*args, **kwargs):  # runs after the batch's rows were sent to the database
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the server lost power")
+        return real_sync(*args, **kwargs)
+
+    monkeypatch.setattr(waiting, "sync", crashing)
+    with pytest.raises(RuntimeError):
+        migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis")
+    for iid in (first, second):  # nothing of the batch is half-written
+        assert (instance(db, iid).state, instance(db, iid).revision) == states[iid]
+        assert instance(db, iid).definition.version == 1
+    monkeypatch.setattr(waiting, "sync", real_sync)
+    assert sorted(migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis").moved) == [first, second]
+    with db.transaction() as session:
+        moves = session.scalars(select(Event.instance_id).where(Event.kind == "migrated")).all()
+    assert sorted(moves) == [first, second]
+
+
+@pytest.mark.parametrize("version_2", [_review(after="approve"), _review(sla="P3D")], ids=["new_step", "same_graph"])
+def test_one_failing_application_in_a_batch_leaves_the_others_moved_and_itself_untouched(db, ctx, deploy, monkeypatch,
+                                                                                         version_2):
+    deploy(_review(), forms={"apply": APPLY})
+    ids = [start(db, ctx, "pengujian", {"title": title}) for title in ("Terumbu karang", "Mangrove", "Lamun")]
+    deploy(version_2, forms={"apply": APPLY})
+    victim = ids[1]
+    before = {"state": instance(db, victim).state, "revision": instance(db, victim).revision,
+              "rows": [(r.id, r.element_id, r.name, r.due_at) for r in open_rows(db, victim)]}
+    real_entry = audit.entry
+
+    def refused_row(kind, **fields):  # the database refuses the victim's audit row (kind NOT NULL)
+        row = real_entry(kind, **fields)
+        return {**row, "kind": None} if fields.get("instance_id") == victim else row
+
+    monkeypatch.setattr(audit, "entry", refused_row)
+    plan = _plan(db, ctx)
+    with db.transaction() as session:
+        assert plan.same_graph(session) == (version_2 == _review(sla="P3D"))
+    report = migration_batch.run(db.factory, ctx, plan, actor="analis")
+    assert report.moved == [ids[0], ids[2]] and list(report.refused) == [victim]
+    assert "could not be saved" in report.refused[victim]
+    assert [instance(db, iid).definition.version for iid in ids] == [2, 1, 2]
+    assert instance(db, victim).state == before["state"] and instance(db, victim).revision == before["revision"]
+    assert [(r.id, r.element_id, r.name, r.due_at) for r in open_rows(db, victim)] == before["rows"]
+    with db.transaction() as session:
+        moves = session.scalars(select(Event.instance_id).where(Event.kind == "migrated")).all()
+    assert sorted(moves) == [ids[0], ids[2]]
+    monkeypatch.setattr(audit, "entry", real_entry)
+    assert migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis").moved == [victim]
+
+
+def test_a_version_with_the_same_graph_is_moved_by_rewriting_the_stored_state(db, ctx, deploy):
+    deploy(_review(), forms={"apply": APPLY})
+    iid = start(db, ctx, "pengujian", {"title": "Padang lamun"})
+    deploy(_review(review_id="check", sla="P3D"), forms={"apply": APPLY})
+    before = orjson.loads(instance(db, iid).state)["tasks"]
+    plan, unmapped = _plan(db, ctx, review="check"), _plan(db, ctx)
+    with db.transaction() as session:
+        assert plan.same_graph(session)
+        assert not unmapped.same_graph(session)  # "review" removed: not the same graph
+    assert migration_batch.run(db.factory, ctx, plan, actor="analis").moved == [iid]
+    after = orjson.loads(instance(db, iid).state)["tasks"]
+    reached = {task_id for task_id, task in before.items() if not task["state"] & _UNREACHED}
+    def named(tasks, task_id):
+        return migration.renamed(tasks[task_id]["task_spec"], plan.mapping)
+
+    for task_id in reached:  # kept as they were (same id, state, data, internal data), under the new element names
+        assert {**after[task_id], "children": None} == {**before[task_id], "children": None,
+                                                        "task_spec": named(before, task_id)}
+        assert [named(after, c) for c in after[task_id]["children"]] == [named(before, c)
+                                                                         for c in before[task_id]["children"]]
+    # The tasks not reached yet are the same tasks under new ids: the text changed, so no process hands out a
+    # workflow it kept for the old text (which runs on version 1's spec).
+    assert sorted(t["task_spec"] for t in after.values()) == sorted(
+        migration.renamed(t["task_spec"], plan.mapping) for t in before.values())
+    assert not set(after) & (set(before) - reached)
+    assert step(db, ctx, iid, "check", VERIFIER) == []
+    assert instance(db, iid).status == "completed"
 
 
 def test_rollback_while_nothing_happened_and_not_after(db, ctx, two_versions):
