@@ -104,3 +104,34 @@ def diagram_labels(definition) -> dict[str, str]:
 def plain(label: Markup | str) -> str:
     """A label as plain text (a chart's data, a window title, a spreadsheet cell): the ``lang`` mark dropped."""
     return label.striptags() if isinstance(label, Markup) else label
+
+
+# The analyst's pages show one version (a draft under trial, the two versions a publication compares): they read
+# that version's own English, not the published one's, since a draft may rename or add steps.
+def _version_meta(definition) -> dict:
+    return (definition.meta or {}) if definition is not None else {}
+
+
+@bp.app_template_global("version_step_label")
+def version_step_label(definition, element_id: str | None, name: str | None) -> Markup | str:
+    """Any element's name (a step, an event, a flow) in the page's language, as ``definition`` gives it."""
+    meta = _version_meta(definition)
+    english = (meta.get("labels") or {}).get(element_id or "") or (
+        ((meta.get("tasks") or {}).get(element_id or "") or {}).get("names") or {}).get("en")
+    return _shown(name or element_id or "", english or "")
+
+
+@bp.app_template_global("version_choice_label")
+def version_choice_label(definition, element_id: str | None, choice: str | None) -> Markup | str:
+    if not choice:
+        return ""
+    task = (_version_meta(definition).get("tasks") or {}).get(element_id or "") or {}
+    return _shown(choice, ((task.get("choice_names") or {}).get(choice) or {}).get("en") or "")
+
+
+@bp.app_template_global("version_outcome_label")
+def version_outcome_label(definition, outcome: str | None) -> Markup | str:
+    if not outcome:
+        return ""
+    names = (_version_meta(definition).get("outcome_names") or {}).get(outcome) or {}
+    return _shown(outcome, names.get("en") or "")

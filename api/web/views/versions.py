@@ -77,9 +77,11 @@ def analyst_migrate(key: str):
                                          note=request.form.get("note", "")[:500], limit=BATCH)
     except LincahError as exc:
         flash(exc.message, "error")
-    target_elements = migration.elements(definitions.get_version(db(), key, target), ctx())
+    target_definition = definitions.get_version(db(), key, target)
+    target_elements = migration.elements(target_definition, ctx())
     return render("web/analyst/migrate.html", key=key, name=i18n.service_name(versions[-1]), numbers=numbers,
                   source=source, target=target, plan=plan, target_elements=target_elements,
+                  target_definition=target_definition,
                   running=migration_batch.open_steps(db(), key, source),
                   waiting=len(migration_batch.waiting_on(db(), key, source)), dry=dry, report=report)
 
