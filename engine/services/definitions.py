@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.bpmn import bill_lint
 from engine.bpmn.compiler import Compiled, SourceFile, compile_definition
 from engine.bpmn.encoding import as_utf8
 from engine.bpmn.problems import ProblemList
@@ -83,6 +84,7 @@ def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], fo
     compiled = compile_definition(main, supporting, forms, options)
     compiled.problems.extend(notes.warnings)
     _check_office_rule(compiled)
+    bill_lint.check(compiled)
     _check_letter(compiled, letters)
     preparation.prepare_spec(ctx, compiled)
     return compiled
