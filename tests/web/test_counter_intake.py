@@ -10,6 +10,7 @@ from api import create_app
 from engine.casework.counter import SUBMITTED_AT_COUNTER
 from engine.context import EngineContext
 from engine.storage.models import Event, Instance, User
+from tests.letters import qr_addresses, text_of_pdf
 from tests.people import RESEARCH_FILES
 from tests.web.conftest import Visitor, page, research_form, text_of
 
@@ -52,6 +53,16 @@ def test_the_clerk_opens_an_account_applies_and_prints_the_receipt(visitor, db, 
     assert sorted(d.split(" (")[0] for d in documents) == sorted(f"{name}.pdf" for name in RESEARCH_FILES)
     assert receipt.cssselect(".qr svg path"), "the QR code is drawn into the page"
     tracking = urlsplit(receipt.cssselect(".tracking-address")[0].text_content()).path
+
+    # The same receipt as a PDF: the number, the service and every document in its text, the QR to the same page.
+    pdf = loket.get(receipt.cssselect("#receipt-pdf")[0].get("href"))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    printed = " ".join(text_of_pdf(pdf.data).split())
+    assert registration_no in printed.replace(" ", "") or registration_no in printed
+    assert "Izin Penelitian" in printed and "Tanda Terima Permohonan" in printed
+    assert all(f"{name}.pdf" in printed for name in RESEARCH_FILES)
+    assert [urlsplit(address).path for address in qr_addresses(pdf.data)] == [tracking]
+    assert visitor("vera").get(f"/counter/receipt/{application_id}.pdf").status_code == 403
 
     # Whoever scans the code sees the stage and the office, without signing in and without personal data.
     public = visitor().get(tracking)
