@@ -149,6 +149,8 @@ LIMITED = {
     "web.permit_verify": PERMIT_CHECK_RULES,
     "web.forgot_password": PASSWORD_RESET_RULES,
     "web.reset_password": PASSWORD_RESET_RULES,
+    "web.forgot_password_phone": PASSWORD_RESET_RULES,
+    "web.reset_password_code": PASSWORD_RESET_RULES,
     "web.save_draft": DRAFT_RULES,
     "drafts.save_draft": DRAFT_RULES,
 }

@@ -135,3 +135,17 @@ def version_outcome_label(definition, outcome: str | None) -> Markup | str:
         return ""
     names = (_version_meta(definition).get("outcome_names") or {}).get(outcome) or {}
     return _shown(outcome, names.get("en") or "")
+
+
+def named_in_page_language(row: dict) -> dict:
+    """A report row (``service``/``service_name`` and, for a step, ``step``/``step_name``) with its names in the page's
+    language as plain text, for an export: a spreadsheet cell has no ``lang`` mark, so an untranslated step keeps its
+    Indonesian name as it is."""
+    if i18n.lang() == i18n.DEFAULT_LANGUAGE:
+        return row
+    named = dict(row)
+    if "service_name" in row:
+        named["service_name"] = service_text(row.get("service"), row.get("service_name"))
+    if row.get("step_name") or row.get("step"):
+        named["step_name"] = plain(step_label(row.get("service"), row.get("step"), row.get("step_name")))
+    return named

@@ -26,7 +26,7 @@ from werkzeug.security import generate_password_hash
 from engine.errors import InvalidInput
 from engine.people import passwords, tokens
 from engine.storage import audit
-from engine.storage.models import LoginFailure, PasswordResetToken, User
+from engine.storage.models import LoginFailure, PasswordResetCode, PasswordResetToken, User
 from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -108,13 +108,24 @@ def reset(session: Session, ctx: EngineContext, token: str, password: str, *, ad
                             .values(used_at=now).execution_options(synchronize_session=False)).rowcount
     if spent != 1:
         raise InvalidResetLink()
+    return set_new_password(session, ctx, user, password, via="email", address=address)
+
+
+def set_new_password(session: Session, ctx: EngineContext, user: User, password: str, *, via: str,
+                     address: str = "") -> User:
+    """The end of every way back into an account (a link, a code): set ``password`` (checked by the caller), spend
+    every open link and code of the account, sign it out everywhere, clear its lock-outs, audit how it was done."""
+    now = ctx.now()
     session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                      PasswordResetToken.used_at.is_(None))
+                    .values(used_at=now).execution_options(synchronize_session=False))
+    session.execute(update(PasswordResetCode).where(PasswordResetCode.user_id == user.id,
+                                                    PasswordResetCode.used_at.is_(None))
                     .values(used_at=now).execution_options(synchronize_session=False))
     user.password_hash = generate_password_hash(password)
     revoked = tokens.revoke_all(session, ctx, user.id)
     session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
-    audit.record(session, "password_reset", actor=user.username, at=now, username=user.username, via="email",
+    audit.record(session, "password_reset", actor=user.username, at=now, username=user.username, via=via,
                  tokens_revoked=revoked, address=address[:100])
     session.flush()
     return user

@@ -654,6 +654,27 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None]
 
 
+class PasswordResetCode(Base):
+    """A forgot-password code sent by SMS or WhatsApp (``engine.people.reset_codes``): six digits, stored as the
+    SHA-256 of a per-row salt and the code; good until ``expires_at``, once, and for ``MAX_ATTEMPTS`` wrong tries
+    (then ``used_at`` is set: spent without use). ``phone`` is the number it went to, for the per-number limit."""
+
+    __tablename__ = "password_reset_code"
+    __table_args__ = (Index("ix_password_reset_code_user", "user_id"),
+                      Index("ix_password_reset_code_phone", "phone", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class Institution(Base):
     """A campus (*perguruan tinggi*) or other institution whose students apply (``engine.people.institutions``):
     its operators confirm their students' applications and follow their files."""

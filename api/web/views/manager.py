@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Response, flash, g, request, url_for
@@ -171,7 +172,21 @@ def manager_overdue():
 def _report_csv(filters: dict) -> tuple[str, str]:
     board = _build(filters)
     name = f"sla-{board.period.month}{'-' + filters['service'] if filters['service'] else ''}"
-    return reports.to_csv(board.report), name
+    return reports.to_csv(_named(board.report)), name
+
+
+def _named(report: reports.SlaReport) -> reports.SlaReport:
+    """The report with its service and step names in the page's language: an export asked for from an English
+    page names them in English (the BPMN's ``name.en``), the columns and figures stay the same."""
+    def rename(row):
+        names = bilingual.named_in_page_language({"service": row.service, "service_name": row.service_name,
+                                                  "step": getattr(row, "step", ""),
+                                                  "step_name": getattr(row, "step_name", "")})
+        return replace(row, service_name=names["service_name"],
+                       **({"step_name": names["step_name"]} if hasattr(row, "step_name") else {}))
+    return replace(report, steps=[rename(r) for r in report.steps], files=[rename(r) for r in report.files],
+                   steps_by_jurisdiction=[rename(r) for r in report.steps_by_jurisdiction],
+                   files_by_jurisdiction=[rename(r) for r in report.files_by_jurisdiction])
 
 
 @bp.route("/manager/export.csv")
@@ -208,7 +223,8 @@ def _outcome_sheets(book, filters: dict) -> None:
         sheet = book.create_sheet(title)
         sheet.append(columns)
         for row in rows:
-            sheet.append([row[column] for column in columns])
+            named = bilingual.named_in_page_language(row)
+            sheet.append([named[column] for column in columns])
 
 
 @bp.route("/manager/export.xlsx")
@@ -241,7 +257,9 @@ def manager_export_xlsx():
     sheet.append(["registration_no", "applicant_name", "service", "step", "step_name", "jurisdiction", "holder",
                   "candidate_groups", "sla", "due_at", "overdue_working_hours"])
     for row in overdue_rows:
-        sheet.append([row.registration_no, row.applicant_name, row.service, row.step, row.step_name,
+        step_name = bilingual.named_in_page_language({"service": row.service, "step": row.step,
+                                                      "step_name": row.step_name})["step_name"]
+        sheet.append([row.registration_no, row.applicant_name, row.service, row.step, step_name,
                       row.jurisdiction, row.holder or "", ", ".join(row.candidate_groups), row.sla or "",
                       row.due_at.isoformat() if row.due_at else "", round(row.overdue_seconds / 3600, 2)])
     _outcome_sheets(book, filters)
