@@ -84,7 +84,7 @@ def test_a_template_that_fails_with_the_data_is_a_located_problem_not_an_error_p
     assert problem.get("data-code") == "letter_render_failed" and "TypeError" in problem.text_content()
     fields["sample_data"] = "[1, 2"
     wrong = ana.post(EDITOR, {**fields, "action": "preview"})
-    assert wrong.status_code == 422 and page(wrong).cssselect("#letter-data ~ .error-message, .has-error .error-message")
+    assert wrong.status_code == 422 and page(wrong).cssselect(".has-error .error-message")
 
 
 def test_saving_makes_the_next_draft_and_the_running_version_keeps_its_letter(visitor, db):
@@ -109,7 +109,7 @@ def test_saving_makes_the_next_draft_and_the_running_version_keeps_its_letter(vi
     # Publishing the draft shows the letter as a change.
     publishing = page(ana.get("/analyst/services/research_permit/2/publishing"))
     (shown,) = publishing.cssselect("li.diff-letter")
-    assert "1 lines added, 1 removed" in shown.text_content() or "1 baris ditambahkan, 1 dihapus" in shown.text_content()
+    assert "1 baris ditambahkan, 1 dihapus" in " ".join(shown.text_content().split())
     # A form edited afterwards on the web keeps the edited letter (it is not read again from processes/letters).
     form_page = page(ana.get("/analyst/services/research_permit/2/forms/edit/research_permit/verify"))
     schema = orjson.loads(form_page.cssselect("textarea#schema")[0].text)

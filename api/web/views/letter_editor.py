@@ -16,7 +16,7 @@ import base64
 import re
 
 import orjson
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.bpmn.compiler import SourceFile
@@ -75,6 +75,7 @@ def _problem_text(problem: dict) -> str:
 def analyst_letter(key: str, version: int):
     """The editor: GET opens the version's template with sample data from its forms and previews it; POST
     ``action`` = ``preview`` (the texts as typed), ``fill`` (new sample data from ``source``) or ``save``."""
+    g.staff_page = True  # the desk-wide layout: the template and its pages side by side
     definition = definitions.get_version(db(), key, version)
     stored = letter_sample.template_of(db(), definition)
     form = request.form
