@@ -23,6 +23,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.casework import use_cases
 from engine.demo_fakes import clients as demo_clients
 from engine.documents import attachments
+from engine.documents.signing import demo_certificate
 from engine.people import groups, institutions, offices, profiles
 from engine.people import users as user_service
 from engine.people.access import SYSTEM, Actor
@@ -80,6 +81,7 @@ class DemoReport:
     services: list[str] = field(default_factory=list)
     applications: list[str] = field(default_factory=list)
     clients: list[str] = field(default_factory=list)
+    signing: str = ""
 
     def lines(self) -> list[str]:
         out = [f"services: {', '.join(self.services) or '-'}",
@@ -90,6 +92,8 @@ class DemoReport:
             out.append(f"  {user.username:<15} {'/'.join(user.roles)}{groups}{where}")
         out.append(f"API clients (new: {', '.join(self.clients) or 'none'}): {', '.join(demo_clients.SCOPES)} — "
                    "`lincah fakes` gives them secrets and runs the fake registry and bank")
+        if self.signing:
+            out.append(self.signing)
         out.append("applications: " + ("; ".join(self.applications) if self.applications else
                                        "already there (demo applicants have applications)"))
         return out
@@ -264,6 +268,19 @@ def install(session: Session, ctx: EngineContext) -> DemoReport:
     _services(session, ctx, report)
     # the NIK worker and the bank's callback of the fishery business permit; `lincah fakes` gives them secrets
     report.clients = demo_clients.ensure(session, ctx)
+    report.signing = _signing(ctx)
     session.flush()
     _applications(session, ctx, report)
     return report
+
+
+def _signing(ctx: EngineContext) -> str:
+    """A DEMO certificate authority and office certificate (once, in the instance folder), so the letters the demo
+    issues carry a real PAdES signature the verification page validates (engine.documents.signing.demo_certificate)."""
+    demo = demo_certificate.ensure(ctx.settings)
+    if demo_certificate.in_use(ctx.settings) is None:
+        return f"signing: the settings name their own signer; the DEMO certificate in {demo.pkcs12.parent} is unused"
+    trusted = ("trusted by the verification page" if not ctx.settings.signing_trust_roots else
+               "NOT trusted: LINCAH_SIGNING_TRUST_ROOTS names other roots; add " + str(demo.root))
+    return (f"signing: letters are signed with a DEMO certificate ({'made' if demo.created else 'kept'} in "
+            f"{demo.pkcs12.parent}; its root {demo.root.name} is {trusted})")

@@ -18,7 +18,7 @@ from jinja2 import TemplateSyntaxError
 from sqlalchemy.orm import Session
 
 from engine.documents import issued_letters, letter_context
-from engine.documents.signing import validation
+from engine.documents.signing import demo_certificate, validation
 from engine.people import offices
 from engine.services import definitions, letter_templates
 from engine.storage.models import Instance, IssuedLetter
@@ -137,11 +137,12 @@ class HeldSignatures:
 
 
 def check_signatures(session: Session, ctx: EngineContext, letter: IssuedLetter, held: bytes) -> HeldSignatures:
-    """The electronic signatures of ``held`` validated against ``LINCAH_SIGNING_TRUST_ROOTS`` (bounded; nothing
-    fetched). Roots that cannot be read are logged and the signatures reported untrusted, never a server error."""
+    """The electronic signatures of ``held`` validated against ``LINCAH_SIGNING_TRUST_ROOTS`` — the demo's root when
+    that is unset and ``lincah demo`` signs the letters — (bounded; nothing fetched). Roots that cannot be read are
+    logged and the signatures reported untrusted, never a server error."""
     unreadable = False
     try:
-        roots = validation.trust_roots(ctx.settings.signing_trust_roots)
+        roots = validation.trust_roots(demo_certificate.trust_roots_setting(ctx.settings))
     except ValueError as exc:
         log.error("%s", exc)
         roots, unreadable = [], True

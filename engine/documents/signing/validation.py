@@ -32,6 +32,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 from engine.documents import bounded_call  # noqa: E402
+from engine.documents.signing.demo_certificate import ORGANISATION as DEMO_ORGANISATION  # noqa: E402
 
 #: A letter carries one signature; a file with more is read up to this many (each costs a hash of the file).
 MAX_SIGNATURES = 5
@@ -50,6 +51,7 @@ class SignatureFound:
     intact: bool  # the signed bytes are unchanged and the signature over them is mathematically valid
     whole_file: bool  # nothing was added to the file after this signature
     trusted: bool  # the signing certificate chains to a trust root
+    demo: bool = False  # a certificate ``lincah demo`` made (``demo_certificate``): valid for the demo only
 
 
 @dataclass
@@ -127,7 +129,8 @@ def _one(signature, anchors) -> SignatureFound:
         timestamp_authority=_subject(stamp.signing_cert) if stamp is not None else "",
         intact=bool(status.intact and status.valid),
         whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        trusted=bool(status.trusted))
+        trusted=bool(status.trusted),
+        demo=_organisation(status.signing_cert) == DEMO_ORGANISATION)
 
 
 def _signer_of(signature) -> str:
@@ -135,6 +138,11 @@ def _signer_of(signature) -> str:
         return _subject(signature.signer_cert)
     except Exception:  # noqa: BLE001 - the damaged signature may not even name its certificate
         return ""
+
+
+def _organisation(cert) -> str:
+    organisation = cert.subject.native.get("organization_name", "") if cert is not None else ""
+    return ", ".join(organisation) if isinstance(organisation, list) else organisation
 
 
 def _subject(cert) -> str:
