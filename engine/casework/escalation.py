@@ -179,12 +179,13 @@ class _Breaches:
                       *([task.assignee] if task.assignee else []), *self.directory.supervisors(task.jurisdiction)]
         due = notifications.local_time(self.ctx, task.due_at, task.jurisdiction)
         target_id, target_en = clocks.target_words(task.sla, task.sla_calendar)
+        step_en = notifications.step_in_english(self.meta.get(file.definition_id), task.element_id, task.name)
         subject, body = notifications.in_both_languages(
             N_("Overdue: %(step)s — %(reg)s"),
             N_("Task \"%(step)s\" of application %(reg)s is overdue (target %(target)s, due %(due)s). Please complete "
                "it now."),
             {"step": task.name, "reg": file.registration_no, "due": due},
-            {INDONESIAN: {"target": target_id}, ENGLISH: {"target": target_en}})
+            {INDONESIAN: {"target": target_id}, ENGLISH: {"target": target_en, "step": step_en}})
         data = {"registration_no": file.registration_no, "step": task.element_id, "due_at": task.due_at.isoformat()}
         return [self._message(notifications.SLA_BREACHED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"sla_breached:{task.id}", data=data)
@@ -239,10 +240,11 @@ class _Breaches:
 
     def _escalation_messages(self, task: clocks.BreachedTask, group: str) -> list[Message]:
         file = self.files[task.instance_id]
+        step_en = notifications.step_in_english(self.meta.get(file.definition_id), task.element_id, task.name)
         subject, body = notifications.in_both_languages(
             N_("Task escalated to %(group)s: %(step)s — %(reg)s"),
             N_("Task \"%(step)s\" of application %(reg)s is overdue and was handed to group %(group)s."),
-            {"step": task.name, "reg": file.registration_no, "group": group})
+            {"step": task.name, "reg": file.registration_no, "group": group}, {ENGLISH: {"step": step_en}})
         return [self._message(notifications.ESCALATED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"task_escalated:{task.id}", data={"group": group})
                 for person in _unique(self.directory.officers([group], task.jurisdiction))]

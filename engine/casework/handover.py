@@ -19,12 +19,20 @@ import orjson
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from engine.messaging.notifications import Directory, Message, applicant_email, enqueue, in_both_languages
+from engine.messaging.notifications import (
+    Directory,
+    Message,
+    applicant_email,
+    enqueue,
+    in_both_languages,
+    metas_of,
+    step_in_english,
+)
 from engine.messaging.preferences import route_to_applicant
 from engine.people import offices
 from engine.storage import audit
 from engine.storage.models import Event, Instance, Office, Task
-from engine.texts import N_
+from engine.texts import ENGLISH, N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -68,8 +76,9 @@ def hand_over(session: Session, ctx: EngineContext, *, now: datetime | None = No
         Event.kind == HANDED_OVER, Event.instance_id.in_(sorted({t.instance_id for t in steps}))))) if steps else set()
     # The few columns the notice needs, not the rows with their workflow state.
     files = {row.id: row for row in session.execute(
-        select(Instance.id, Instance.registration_no, Instance.applicant)
+        select(Instance.id, Instance.registration_no, Instance.applicant, Instance.definition_id)
         .where(Instance.id.in_(sorted({t.instance_id for t in steps}))))} if steps else {}
+    metas = metas_of(session, {f.definition_id for f in files.values()})
     moved = 0
     targets: dict[str, str] = {}
     names: dict[str, str] = {}  # office code -> name, read once per pass
@@ -88,14 +97,15 @@ def hand_over(session: Session, ctx: EngineContext, *, now: datetime | None = No
         for code in (task.jurisdiction, target):
             if code not in names:
                 names[code] = offices.get(session, code).name
-        _move(session, ctx, task, files[task.instance_id], target, now, names)
+        file = files[task.instance_id]
+        _move(session, ctx, task, file, target, now, names, metas.get(file.definition_id))
         moved += 1
     session.flush()
     return moved
 
 
 def _move(session: Session, ctx: EngineContext, task: Task, instance, target: str, now: datetime,
-          names: dict[str, str]) -> None:
+          names: dict[str, str], meta: dict | None) -> None:
     origin = task.jurisdiction
     hours = ctx.settings.unstaffed_handover_hours
     why = (f"no active officer of group {', '.join(task.candidate_groups)} in office {origin} "
@@ -109,7 +119,8 @@ def _move(session: Session, ctx: EngineContext, task: Task, instance, target: st
         N_("Your application %(reg)s is now handled by %(office)s"),
         N_("No officer of %(origin)s can take up step %(step)s of your application %(reg)s yet, so %(office)s now "
            "handles it. You need do nothing: the file, its documents and its deadlines stay as they were."),
-        {"reg": instance.registration_no, "office": holder, "origin": left, "step": task.name})
+        {"reg": instance.registration_no, "office": holder, "origin": left, "step": task.name},
+        {ENGLISH: {"step": step_in_english(meta, task.element_id, task.name)}})
     message = Message(kind=HANDED_OVER, recipient=instance.applicant, subject=subject, body=body,
                       email=applicant_email(session, instance), instance_id=instance.id, task_id=task.id,
                       data={"registration_no": instance.registration_no, "from": origin, "to": target},

@@ -27,7 +27,7 @@ from engine.bpmn import choices
 from engine.errors import InvalidInput
 from engine.messaging.preferences import route_by_preference, route_to_applicant
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
-from engine.storage.models import Instance, Notification, Task, User
+from engine.storage.models import Instance, Notification, ServiceDefinition, Task, User
 from engine.storage.sql import Prepared, insert_rows
 from engine.texts import ENGLISH, INDONESIAN, N_, Text, render
 
@@ -191,6 +191,22 @@ def in_both_languages(subject: str, body: str, params: dict, per_language: dict 
             for locale in (INDONESIAN, ENGLISH) for values in [{**params, **(per_language or {}).get(locale, {})}]]
     (subject_id, body_id), (subject_en, body_en) = said
     return f"{subject_id} / {subject_en}", f"{body_id}\n\n{body_en}"
+
+
+def step_in_english(meta: dict | None, element_id: str | None, name: str) -> str:
+    """A step's name for a notice's English half: the diagram's ``name.en`` (read at deploy), else its own name, so
+    that a member of staff reading in English reads the step as their English pages name it."""
+    settings = (((meta or {}).get("tasks") or {}).get(element_id) or {}) if element_id else {}
+    return (settings.get("names") or {}).get("en") or name
+
+
+def metas_of(session: Session, definition_ids: Iterable[int]) -> dict[int, dict]:
+    """The meta of each definition, read once for a batch of notices (not per step)."""
+    wanted = sorted(set(definition_ids))
+    if not wanted:
+        return {}
+    return {row.id: row.meta or {} for row in session.execute(
+        select(ServiceDefinition.id, ServiceDefinition.meta).where(ServiceDefinition.id.in_(wanted)))}
 
 
 def outcome_kind(outcome: str | None, data: dict, meta: dict | None = None) -> str:

@@ -17,9 +17,17 @@ import orjson
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from engine.messaging.notifications import Directory, Message, enqueue, in_both_languages, local_time
+from engine.messaging.notifications import (
+    Directory,
+    Message,
+    enqueue,
+    in_both_languages,
+    local_time,
+    metas_of,
+    step_in_english,
+)
 from engine.storage.models import Instance, Task
-from engine.texts import N_
+from engine.texts import ENGLISH, N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -44,16 +52,19 @@ def notify_administrators(session: Session, ctx: EngineContext, *, now: datetime
     if not unserved or not administrators:
         return 0
     steps = [step for step in session.execute(
-        select(Task.id, Task.name, Task.jurisdiction, Task.candidate_groups, Task.created_at, Task.instance_id,
-               Instance.registration_no).join(Instance, Instance.id == Task.instance_id)
+        select(Task.id, Task.name, Task.element_id, Task.jurisdiction, Task.candidate_groups, Task.created_at,
+               Task.instance_id, Instance.registration_no, Instance.definition_id)
+        .join(Instance, Instance.id == Task.instance_id)
         .where(*waiting, Task.jurisdiction.in_(sorted({office for office, _ in unserved})))
         .order_by(Task.created_at, Task.id))
         if (step.jurisdiction, tuple(step.candidate_groups or ())) in unserved]
-    enqueue(session, ctx, [_message(ctx, step, person) for step in steps for person in administrators])
+    metas = metas_of(session, {step.definition_id for step in steps})
+    enqueue(session, ctx, [_message(ctx, step, person, metas.get(step.definition_id))
+                           for step in steps for person in administrators])
     return len(steps)
 
 
-def _message(ctx: EngineContext, step, person) -> Message:
+def _message(ctx: EngineContext, step, person, meta: dict | None) -> Message:
     groups = ", ".join(step.candidate_groups or ()) or "-"
     since = local_time(ctx, step.created_at, step.jurisdiction)
     subject, body = in_both_languages(
@@ -63,7 +74,7 @@ def _message(ctx: EngineContext, step, person) -> Message:
            "officer account with group %(groups)s and office %(office)s (Admin → Users), or assign the task to "
            "another officer."),
         {"step": step.name, "office": step.jurisdiction, "reg": step.registration_no, "since": since,
-         "groups": groups})
+         "groups": groups}, {ENGLISH: {"step": step_in_english(meta, step.element_id, step.name)}})
     return Message(kind=UNSTAFFED, recipient=person.username, subject=subject, body=body, email=person.email,
                    instance_id=step.instance_id, task_id=step.id,
                    data={"registration_no": step.registration_no, "jurisdiction": step.jurisdiction,

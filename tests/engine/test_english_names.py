@@ -4,11 +4,16 @@ that the pages can show the Indonesian name as Indonesian."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from engine.bpmn.compiler import SourceFile
+from engine.casework.handover import HANDED_OVER
+from engine.people import offices, users
 from engine.services import definitions
+from scheduler import jobs
 from tests import samples
-from tests.conftest import PROJECT_ROOT
-from tests.drive import notifications, start, step
+from tests.conftest import PROJECT_ROOT, T0
+from tests.drive import create_staff, notifications, sla_pass, start, step, wita
 from tests.engine.conftest import VERIFIER
 
 RESEARCH = PROJECT_ROOT / "processes" / "research_permit.bpmn"
@@ -72,3 +77,52 @@ def test_lint_tells_of_an_outcome_or_a_description_in_one_language_only(ctx):
     complete = definitions.lint(ctx, SourceFile(RESEARCH.name, RESEARCH.read_bytes()), [],
                                 definitions.form_source(ctx, RESEARCH))
     assert not {"outcome_english_missing", "description_language_missing"} & {p.code for p in complete.problems}
+
+
+def _halves(notice) -> tuple[str, str]:
+    indonesian, english = notice.body.split("\n\n", 1)
+    return indonesian, english
+
+
+def test_the_english_half_of_an_overdue_notice_to_staff_names_the_step_in_english(db, ctx, clock, deploy_service):
+    deploy_service("research_permit")
+    create_staff(db, ctx)
+    start(db, ctx, "research_permit", samples.research_application())
+    clock.set(wita(2026, 6, 2, 13, 0, 1))
+    assert sla_pass(db, ctx).breached == 1
+    sent = notifications(db, "sla_breached")
+    assert sent
+    for notice in sent:
+        indonesian, english = _halves(notice)
+        assert "Verifikasi berkas" in indonesian and "Verify documents" not in indonesian
+        assert "Verify documents" in english and "Verifikasi berkas" not in english
+        assert notice.subject.split(" / ", 1)[1].startswith("Overdue: Verify documents")
+
+
+def test_the_english_half_of_an_unstaffed_step_notice_names_the_step_in_english(db, ctx, deploy_service):
+    deploy_service("fishing_vessel_permit")
+    with db.transaction() as session:
+        users.create(session, username="ani", password="rahasia-123", roles=["admin"], groups=[],
+                     jurisdictions=["*"], full_name="Ani", email="ani@dpmptsp.test", at=ctx.now())
+    start(db, ctx, "fishing_vessel_permit", samples.vessel_application("takalar"))
+    assert jobs.notify_unstaffed(db.factory, ctx) == 1
+    (notice,) = notifications(db, "step_unstaffed")
+    indonesian, english = _halves(notice)
+    assert "Rekomendasi kabupaten" in indonesian
+    assert "Regency recommendation" in english and "Rekomendasi kabupaten" not in english
+
+
+def test_the_english_half_of_a_handover_notice_names_the_step_in_english(db, ctx, clock, deploy_service):
+    deploy_service("fishing_vessel_permit")
+    with db.transaction() as session:
+        users.create(session, username="prova", password="rahasia-123", roles=["officer"],
+                     groups=["regency_fisheries"], jurisdictions=["sulsel"], full_name="Prova", at=ctx.now())
+        offices.save(session, "sulsel", actor="admin", at=T0, name="DPM-PTSP Provinsi Sulawesi Selatan")
+        offices.save(session, "barru", actor="admin", at=T0, name="DPM-PTSP Kabupaten Barru")
+    start(db, ctx, "fishing_vessel_permit", samples.vessel_application("barru"))
+    clock.set(T0 + timedelta(days=1))
+    assert jobs.hand_over_unstaffed(db.factory, ctx) == 1
+    (notice,) = notifications(db, HANDED_OVER)
+    indonesian, english = _halves(notice)
+    assert "Rekomendasi kabupaten" in indonesian
+    assert "Regency recommendation" in english and "Rekomendasi kabupaten" not in english
