@@ -24,8 +24,10 @@ def read_files(files: list[tuple[str, bytes | str]], problems: ProblemList, max_
             continue
         found, located = read(tree.getroot())
         for problem in located:
+            # cell_id: the cell (or column) of the rule the problem is in, which the table editor marks
             problems.add(problem.severity, problem.code, problem.message, file=name, line=problem.line,
-                         element_id=problem.element_id, message_id=problem.message_id)
+                         element_id=problem.element_id, message_id=problem.message_id,
+                         **({"cell_id": problem.cell_id} if problem.cell_id else {}))
         for decision in found:
             if decision.id in decisions:
                 problems.error("decision_duplicate", N_("Decision %(id)s is in both %(first)s and %(second)s; a "

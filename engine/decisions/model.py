@@ -22,6 +22,8 @@ class Input:
     label: str
     expression: str
     type_ref: str | None = None
+    # The allowed values (DMN ``inputValues``, Camunda Modeler's "predefined values"), as JSON values; empty: any.
+    values: list = field(default_factory=list)
     tree: tuple = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
@@ -82,8 +84,8 @@ class Decision:
     def to_dict(self) -> dict:
         return {
             "id": self.id, "name": self.name, "hit_policy": self.hit_policy, "aggregation": self.aggregation,
-            "inputs": [{"id": i.id, "label": i.label, "expression": i.expression, "type_ref": i.type_ref}
-                       for i in self.inputs],
+            "inputs": [{"id": i.id, "label": i.label, "expression": i.expression, "type_ref": i.type_ref,
+                        "values": i.values} for i in self.inputs],
             "outputs": [{"id": o.id, "name": o.name, "label": o.label, "type_ref": o.type_ref, "values": o.values}
                         for o in self.outputs],
             "rules": [{"id": r.id, "index": r.index, "inputs": r.inputs, "outputs": r.outputs,

@@ -38,6 +38,7 @@ class Located:
     line: int | None = None
     element_id: str | None = None
     severity: str = "error"
+    cell_id: str | None = None  # the rule's cell, or the column, the problem is in (the editor marks it)
 
 
 def _local(tag) -> str:
@@ -194,10 +195,11 @@ def _input(decision_id: str, node, problems: list[Located]) -> Input | None:
                                 f"Keputusan {decision_id!r}, masukan {title!r} memiliki ekspresi kosong.",
                                 expression.sourceline, decision_id))
         return None
+    values = _listed_values(decision_id, node, "inputValues", f"input {title!r} (input values)", type_ref, problems)
     try:
-        return Input(column_id, label, text, type_ref)
+        return Input(column_id, label, text, type_ref, values)
     except feel.FeelError as exc:
-        problems.append(_unsupported(decision_id, f"input {title!r}", expression, str(exc)))
+        problems.append(_unsupported(decision_id, f"input {title!r}", expression, str(exc), cell_id=column_id))
         return None
 
 
@@ -213,19 +215,27 @@ def _output(decision_id: str, node, index: int, problems: list[Located]) -> Outp
                                 node.sourceline, decision_id))
         return None
     type_ref = _type_ref(decision_id, node, f"output {title!r}", problems)
-    values = []
-    declared = _child(node, "outputValues")
-    if declared is not None and _text(declared):
-        try:
-            tree = feel.parse_unary_tests(_text(declared))
-            endpoints = feel.endpoints(tree)
-            if tree[0] != "or" or any(test[0] != "cmp" or test[1] != "=" for test in tree[1]) \
-                    or any(point[0] != "lit" for point in endpoints):
-                raise feel.FeelError("output values are a list of literals, e.g. \"high\",\"medium\",\"low\"")
-            values = [types.to_json(types.coerce(point[1], type_ref)) for point in endpoints]
-        except (feel.FeelError, types.TypeMismatch) as exc:
-            problems.append(_unsupported(decision_id, f"output {title!r} (output values)", declared, str(exc)))
+    values = _listed_values(decision_id, node, "outputValues", f"output {title!r} (output values)", type_ref,
+                            problems)
     return Output(column_id, name, label, type_ref, values)
+
+
+def _listed_values(decision_id: str, column, tag: str, where: str, type_ref: str | None,
+                   problems: list[Located]) -> list:
+    """A column's ``inputValues``/``outputValues`` (``"high","medium","low"``) as JSON values, in their order."""
+    declared = _child(column, tag)
+    if declared is None or not _text(declared):
+        return []
+    try:
+        tree = feel.parse_unary_tests(_text(declared))
+        endpoints = feel.endpoints(tree)
+        if tree[0] != "or" or any(test[0] != "cmp" or test[1] != "=" for test in tree[1]) \
+                or any(point[0] != "lit" for point in endpoints):
+            raise feel.FeelError("the values are a list of literals, e.g. \"high\",\"medium\",\"low\"")
+        return [types.to_json(types.coerce(point[1], type_ref)) for point in endpoints]
+    except (feel.FeelError, types.TypeMismatch) as exc:
+        problems.append(_unsupported(decision_id, where, declared, str(exc), cell_id=column.get("id")))
+        return []
 
 
 def _rule(decision_id: str, node, index: int, inputs: list, outputs: list, problems: list[Located]) -> Rule | None:
@@ -248,7 +258,8 @@ def _rule(decision_id: str, node, index: int, inputs: list, outputs: list, probl
             tree = feel.parse_unary_tests(_text(cell))
             _check_literal_types(tree, column)
         except feel.FeelError as exc:
-            problems.append(_unsupported(decision_id, f"{rule}, input {title!r}", cell, str(exc), rule_id))
+            problems.append(_unsupported(decision_id, f"{rule}, input {title!r}", cell, str(exc), rule_id,
+                                         cell_id=cell.get("id")))
             ok = False
     for cell, column in zip(out_cells, outputs, strict=True):
         title = column.name if column is not None else cell.get("id")
@@ -258,11 +269,9 @@ def _rule(decision_id: str, node, index: int, inputs: list, outputs: list, probl
             tree = feel.parse_expression(_text(cell))
             if column is not None and tree[0] == "lit":
                 types.coerce(tree[1], column.type_ref)
-        except feel.FeelError as exc:
-            problems.append(_unsupported(decision_id, f"{rule}, output {title!r}", cell, str(exc), rule_id))
-            ok = False
-        except types.TypeMismatch as exc:
-            problems.append(_unsupported(decision_id, f"{rule}, output {title!r}", cell, str(exc), rule_id))
+        except (feel.FeelError, types.TypeMismatch) as exc:
+            problems.append(_unsupported(decision_id, f"{rule}, output {title!r}", cell, str(exc), rule_id,
+                                         cell_id=cell.get("id")))
             ok = False
     if not ok:
         return None
@@ -272,7 +281,13 @@ def _rule(decision_id: str, node, index: int, inputs: list, outputs: list, probl
 
 
 def _check_literal_types(tree, column) -> None:
-    """A literal in a cell must be of the column's kind: ``"10"`` in an integer column would never match."""
+    """A literal in a cell must be of the column's kind: ``"10"`` in an integer column would never match; and a text
+    in a column that lists its values must be one of them (``"mikor"`` where the values are "mikro","kecil")."""
+    allowed = [value for value in (column.values if column is not None else []) if isinstance(value, str)]
+    for point in feel.endpoints(tree) if allowed else ():
+        if point[0] == "lit" and isinstance(point[1], str) and point[1] not in allowed:
+            raise feel.FeelError(f"{point[1]!r} is not one of the column's input values "
+                                 f"({', '.join(repr(value) for value in allowed)})")
     kind = types.family(column.type_ref) if column is not None else None
     if kind is None:
         return
@@ -284,7 +299,8 @@ def _check_literal_types(tree, column) -> None:
                                  f"write {hint}")
 
 
-def _unsupported(decision_id: str, where: str, node, reason: str, rule_id: str | None = None) -> Located:
+def _unsupported(decision_id: str, where: str, node, reason: str, rule_id: str | None = None, *,
+                 cell_id: str | None = None) -> Located:
     text = _text(node) if _child(node, "text") is not None else ""
     shown = f" {text!r}" if text else ""
     return Located("decision_feel", f"Decision {decision_id!r}, {where}: the cell{shown} is not FEEL Lincah can "
@@ -293,4 +309,4 @@ def _unsupported(decision_id: str, where: str, node, reason: str, rule_id: str |
                    f"Keputusan {decision_id!r}, {where}: sel{shown} bukan FEEL yang dapat dijalankan Lincah "
                    f"({reason}). Tulis uji sederhana (mis. < 10, [1..10], \"a\",\"b\", not(\"x\"), -) atau nilai "
                    "literal, nama variabel, atau aritmetika + - * /.",
-                   node.sourceline, rule_id or decision_id)
+                   node.sourceline, rule_id or decision_id, cell_id=cell_id or None)

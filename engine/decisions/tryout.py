@@ -28,6 +28,8 @@ class InputField:
     label: str  # the input column's label (or its expression)
     kind: str  # number | string | boolean | date | datetime | any
     type_ref: str | None  # the column's declared type, as written
+    # The column's allowed values (``inputValues``) as the texts the form offers in a select; empty: typed freely.
+    options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,8 +72,19 @@ def input_fields(decision: Decision) -> list[InputField]:
             if name not in found:
                 found[name] = InputField(name, column.title if bare else name,
                                          _kind(column.type_ref) if bare else NUMBER,
-                                         column.type_ref if bare else None)
+                                         column.type_ref if bare else None,
+                                         tuple(_option(value) for value in column.values) if bare else ())
     return list(found.values())
+
+
+def _option(value) -> str:
+    """An allowed value as the form sends it back: texts as they are, numbers and booleans as FEEL writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+NOT_AN_OPTION = "not one of the column's input values"
 
 
 def read_values(decision: Decision, form: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
@@ -81,6 +94,9 @@ def read_values(decision: Decision, form: Mapping[str, str]) -> tuple[dict, dict
     errors: dict[str, str] = {}
     for item in input_fields(decision):
         text = (form.get(item.name) or "").strip()
+        if item.options and text and text not in item.options:
+            errors[item.name] = f"{text!r} is {NOT_AN_OPTION}"
+            continue
         try:
             value = _value(item.kind, text)
         except ValueError as exc:

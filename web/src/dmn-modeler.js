@@ -65,7 +65,42 @@ async function open(xml) {
   return warnings;
 }
 
+// A deploy's problems marked where they are in the table: the rule's row (element_id) and the cell or column
+// (cell_id). Written as style rules on dmn-js's own data attributes, so the marks stay while the table re-renders
+// and go with the next deploy.
+const quoted = (id) => `"${CSS.escape(id)}"`;
+function markProblems(problems) {
+  const rules = [];
+  for (const problem of problems) {
+    const kind = problem.severity === "warning" ? "warn" : "error";
+    const cell = problem.extra && problem.extra.cell_id;
+    if (problem.element_id) {
+      rules.push(`#dmn-canvas tr[data-row-id=${quoted(problem.element_id)}] > td { background: var(--${kind}-soft); }`);
+    }
+    if (cell) {
+      rules.push(`#dmn-canvas [data-element-id=${quoted(cell)}], #dmn-canvas th[data-col-id=${quoted(cell)}] `
+        + `{ outline: 2px solid var(--${kind}); outline-offset: -2px; }`);
+    }
+  }
+  let style = document.getElementById("problem-marks");
+  if (!style) {
+    style = document.createElement("style");
+    style.id = "problem-marks";
+    document.head.append(style);
+  }
+  style.textContent = rules.join("\n");
+}
+
+function showInTable(problem) {
+  const cell = problem.extra && problem.extra.cell_id;
+  const target = (cell && document.querySelector(`#dmn-canvas [data-element-id=${quoted(cell)}], `
+    + `#dmn-canvas th[data-col-id=${quoted(cell)}]`))
+    || (problem.element_id && document.querySelector(`#dmn-canvas tr[data-row-id=${quoted(problem.element_id)}]`));
+  if (target) target.scrollIntoView({ block: "center", inline: "center" });
+}
+
 function showProblems(problems) {
+  markProblems(problems);
   const list = $("#problems");
   list.replaceChildren();
   $("#problems-heading").hidden = problems.length === 0;
@@ -73,6 +108,7 @@ function showProblems(problems) {
     const item = document.createElement("li");
     item.className = `problem problem-${problem.severity || "error"}`;
     item.dataset.elementId = problem.element_id || "";
+    item.dataset.cellId = (problem.extra && problem.extra.cell_id) || "";
     const kind = document.createElement("strong");
     kind.textContent = `${problem.severity === "warning" ? t("Warning") : t("Error")}`;
     const where = document.createElement("code");
@@ -81,6 +117,14 @@ function showProblems(problems) {
     text.className = "problem-message";
     text.textContent = problem.text || problem.message;
     item.append(kind, " ", where, " ", text);
+    if (problem.element_id || item.dataset.cellId) {
+      const show = document.createElement("button");
+      show.type = "button";
+      show.className = "button secondary small show-in-table";
+      show.textContent = t("Show in the table");
+      show.addEventListener("click", () => showInTable(problem));
+      item.append(" ", show);
+    }
     list.append(item);
   }
 }

@@ -81,8 +81,9 @@ def analyst_decision(key: str, version: int):
     entered = {item.name: request.form.get(item.name, "") for item in fields}
     if request.method == "POST":
         variables, errors = tryout.read_values(decision, request.form)
-        field_errors = {name: _KIND_ERRORS.get(next(f.kind for f in fields if f.name == name), lambda: "")()
-                        for name in errors}
+        by_name = {item.name: item for item in fields}
+        field_errors = {name: _("Choose one of the listed values.") if by_name[name].options
+                        else _KIND_ERRORS.get(by_name[name].kind, lambda: "")() for name in errors}
         if not field_errors:
             outcome = tryout.try_table(decision, variables)
             if outcome.error is not None:

@@ -35,7 +35,7 @@ def N_(text: str) -> str:  # noqa: N802 - Babel's marker for a text translated l
 # The table editor's words, by their English (the key its script looks them up by).
 EDITOR_TEXTS = (
     N_("Deploying…"), N_("Not deployed."), N_("Table opened."), N_("Error"), N_("Warning"),
-    N_("This file is not a DMN file the editor can read: "),
+    N_("This file is not a DMN file the editor can read: "), N_("Show in the table"),
 )
 
 
