@@ -38,6 +38,9 @@ class RegisterRequest(RequestSchema):
     password = fields.String(required=True, validate=validate.Length(1, 1000))
     full_name = fields.String(load_default="", validate=validate.Length(0, 300))
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(0, 300))
+    nik = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[0-9]{16}$", error="The NIK is the 16 digits on the KTP, without spaces."), metadata={
+        "description": "The applicant's NIK (optional): the office counter finds the account by it."})
     institution = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 50), metadata={
         "description": "Students: the code of their campus (GET /api/v1/institutions). The campus's operators then "
                        "confirm the student's research permit applications and follow their files."})

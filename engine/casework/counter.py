@@ -10,7 +10,6 @@ and :func:`receipt` gives what the printed receipt (*tanda terima*) shows.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +32,6 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 
 FRONT_OFFICE = "front_office"
 SUBMITTED_AT_COUNTER = "submitted_at_counter"
-_NIK = re.compile(r"\d{16}")
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ def _require_clerk(actor: Actor) -> None:
 def _checked(person: Walkin) -> Walkin:
     nik, email = person.nik.strip(), person.email.strip().lower()
     problems = {}
-    if nik and not _NIK.fullmatch(nik):
+    if nik and not users.NIK.fullmatch(nik):
         problems["nik"] = Text(N_("The NIK is the 16 digits on the KTP, without spaces."))
     if email and not looks_like_email(email):
         problems["email"] = Text(N_("Write the e-mail address as name@example.com, or leave it empty."))
@@ -73,12 +71,13 @@ def _checked(person: Walkin) -> Walkin:
 
 
 def find(session: Session, actor: Actor, person: Walkin) -> list[User]:
-    """Active applicant accounts matching the NIK (an account opened at the counter), e-mail or phone given."""
+    """Active applicant accounts matching the NIK (the account's own, given online or at the counter), e-mail or
+    phone given."""
     _require_clerk(actor)
     person = _checked(person)
     matches = []
     if person.nik:
-        matches.append(User.username == person.nik)
+        matches.append(or_(User.nik == person.nik, User.username == person.nik))
     if person.email:
         matches.append(func.lower(User.email) == person.email)
     if person.phone:
@@ -101,7 +100,8 @@ def open_account(session: Session, actor: Actor, person: Walkin, *, at: datetime
     if problems:
         raise InvalidInput(Text(N_("The applicant's account cannot be opened: check the fields marked.")), problems)
     user = users.create(session, username=person.nik, password=secrets.token_urlsafe(24), roles=[APPLICANT],
-                        full_name=person.full_name, email=person.email or None, actor=actor.username, at=at)
+                        full_name=person.full_name, email=person.email or None, actor=actor.username, at=at,
+                        nik=person.nik)
     if person.phone:
         user.phone = person.phone
     audit.record(session, "account_opened_at_counter", actor=actor.username, at=at, username=user.username)

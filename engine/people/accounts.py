@@ -35,11 +35,12 @@ _JURISDICTION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-*")
 
 
 def register_applicant(session: Session, ctx: EngineContext, *, username: str, password: str, full_name: str = "",
-                       email: str | None = None) -> User:
-    """Self-service sign-up: the account gets the applicant role and nothing else."""
+                       email: str | None = None, nik: str | None = None) -> User:
+    """Self-service sign-up: the account gets the applicant role and nothing else (and its NIK when given, so the
+    office counter finds it)."""
     return user_service.create(session, username=username, password=password, roles=[APPLICANT],
                                full_name=full_name, email=email, actor=(username or "").strip().lower() or None,
-                               at=ctx.now())
+                               at=ctx.now(), nik=nik)
 
 
 def _require_admin(actor: Actor) -> None:

@@ -138,12 +138,12 @@ def add_operator(session: Session, ctx: EngineContext, actor: Actor, *, code: st
 
 
 def register_student(session: Session, ctx: EngineContext, *, code: str, username: str, password: str,
-                     full_name: str = "", email: str | None = None) -> User:
+                     full_name: str = "", email: str | None = None, nik: str | None = None) -> User:
     """Self-service sign-up under a campus: an applicant account that keeps its institution."""
     institution = require(session, code)
     return user_service.create(session, username=username, password=password, roles=[APPLICANT],
                                full_name=full_name, email=email, actor=(username or "").strip().lower() or None,
-                               at=ctx.now(), institution_code=institution.code)
+                               at=ctx.now(), institution_code=institution.code, nik=nik)
 
 
 def student(session: Session, operator: Actor, username: str | None) -> User:

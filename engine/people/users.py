@@ -18,6 +18,10 @@ from engine.storage.models import User
 from engine.texts import N_, Text
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+# The NIK (Nomor Induk Kependudukan) on the KTP: 16 digits.
+NIK = re.compile(r"\d{16}")
+NIK_ADVICE = Text(N_("The NIK is the 16 digits on the KTP, without spaces."))
+NIK_TAKEN = Text(N_("This NIK belongs to an existing account."))
 MIN_PASSWORD = passwords.MIN_PASSWORD
 # A hash to compare against when the user does not exist, so a wrong username costs as much time as a wrong
 # password and does not reveal which usernames exist.
@@ -35,9 +39,12 @@ def _clean_list(values) -> list[str]:
 
 def create(session: Session, *, username: str, password: str, roles, groups=(), jurisdictions=(),
            full_name: str = "", email: str | None = None, actor: str | None = None, at=None,
-           institution_code: str | None = None) -> User:
+           institution_code: str | None = None, nik: str | None = None) -> User:
     username = (username or "").strip().lower()
+    nik = "".join((nik or "").split()) or None
     problems = {}
+    if nik is not None and not NIK.fullmatch(nik):
+        problems["nik"] = NIK_ADVICE
     if not valid_username(username):
         problems["username"] = Text(N_("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter "
                                        "or digit."))
@@ -60,9 +67,12 @@ def create(session: Session, *, username: str, password: str, roles, groups=(), 
         raise InvalidInput(message, problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(Text(N_("The username %(username)s is taken. Choose another."), {"username": repr(username)}))
+    if nik is not None and session.scalar(select(User.id).where(User.nik == nik)) is not None:
+        raise Conflict(Text(N_("An account with this NIK exists already. Sign in with it, or use \"Forgot password\" "
+                               "if you cannot.")), {"nik": NIK_TAKEN})
     user = User(username=username, password_hash=generate_password_hash(password), full_name=full_name or username,
                 email=email, roles=roles, groups=_clean_list(groups), jurisdictions=_clean_list(jurisdictions),
-                active=True, created_at=at, institution_code=institution_code or None)
+                active=True, created_at=at, institution_code=institution_code or None, nik=nik)
     session.add(user)
     session.flush()
     audit.record(session, "user_created", actor=actor, at=at, username=username, roles=roles,

@@ -305,6 +305,9 @@ class User(Base):
     notify_channel: Mapped[str | None] = mapped_column(String(20))
     # The campus an applicant studies at, or an institution operator works for (engine.people.institutions).
     institution_code: Mapped[str | None] = mapped_column(ForeignKey("institution.code"))
+    # The applicant's NIK (16 digits, one account per NIK): what the counter finds a walk-in's account by, whether
+    # the account was opened at the counter or online (engine.casework.counter).
+    nik: Mapped[str | None] = mapped_column(String(16), index=True, unique=True)
 
 
 class StaffGroup(Base):

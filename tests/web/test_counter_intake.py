@@ -11,7 +11,7 @@ from engine.casework.counter import SUBMITTED_AT_COUNTER
 from engine.context import EngineContext
 from engine.storage.models import Event, Instance, User
 from tests.letters import qr_addresses, text_of_pdf
-from tests.people import RESEARCH_FILES
+from tests.people import PASSWORD, RESEARCH_FILES
 from tests.web.conftest import Visitor, page, research_form, text_of
 
 NIK = "7371015505900003"
@@ -114,3 +114,26 @@ def test_the_receipt_points_at_the_installations_public_address(db, ctx, clock, 
     receipt = page(loket.get(urlsplit(sent.headers["Location"]).path))
     address = receipt.cssselect(".tracking-address")[0].text_content()
     assert address.startswith("https://izin.example.go.id/track/")
+
+
+def test_the_counter_finds_an_account_registered_online_by_its_nik(visitor, db, deployed, people):
+    online = visitor()
+    taken = online.post("/register", {"full_name": "Sitti Rahma", "username": "sitti", "nik": "7307015507900002",
+                                      "password": PASSWORD + "-sitti"})
+    assert taken.status_code == 302, text_of(taken)
+    loket = visitor("loket")
+    found = page(loket.post("/counter", {"action": "find", "nik": "7307015507900002"}))
+    assert [p.text_content().split(" (")[0] for p in found.cssselect(".counter-applicant p strong")] == [
+        "Sitti Rahma"]
+    # The same NIK cannot open a second account, online or at the counter.
+    twice = visitor().post("/register", {"full_name": "Sitti R", "username": "sitti2", "nik": "7307015507900002",
+                                         "password": PASSWORD + "-sitti2"})
+    assert twice.status_code == 422 and page(twice).cssselect("#f-nik[aria-invalid=true]")
+    at_counter = loket.post("/counter", {"action": "open", "nik": "7307015507900002", "full_name": "Sitti Rahma"})
+    assert at_counter.status_code == 422
+    bad = visitor().post("/register", {"full_name": "Budi", "username": "budi2", "nik": "7307 0155",
+                                       "password": PASSWORD + "-budi2"})
+    assert bad.status_code == 422 and "16" in text_of(bad)
+    with db.transaction() as session:
+        assert session.query(User).filter_by(nik="7307015507900002").one().username == "sitti"
+        assert session.query(User).filter(User.username.in_(("sitti2", "budi2"))).count() == 0

@@ -34,10 +34,12 @@ def register_form() -> FormPage:
         **_campus_field(),
         "full_name": {"type": "string", "title": _("Full name"), "minLength": 3, "maxLength": 300},
         "email": {"type": "string", "format": "email", "title": _("E-mail"), "maxLength": 300},
+        "nik": {"type": "string", "title": _("NIK (optional)"), "pattern": "^[0-9]{16}$", "maxLength": 16},
         "username": {"type": "string", "title": _("Username"), "minLength": 2, "maxLength": 63},
         "password": {"type": "string", "title": _("Password"), "minLength": MIN_PASSWORD, "maxLength": 200}}}
     ui = {"full_name": {"ui:autocomplete": "name", "ui:help": _("As on your identity card (KTP).")},
           "email": {"ui:help": _("Notifications and your permit are sent here.")},
+          "nik": {"ui:help": _("The 16 digits on your KTP: the office counter finds your account by it.")},
           "username": {"ui:autocomplete": "username",
                        "ui:help": _("Lower-case letters, digits, '.', '_' or '-'; you sign in with it.")},
           "password": {"ui:widget": "password", "ui:autocomplete": "new-password",
@@ -103,6 +105,7 @@ def signin():
 _ACCOUNT_PROBLEMS = {
     "username": lambda: _("Use 2–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."),
     "email": lambda: _("Enter an e-mail address such as nama@contoh.com."),
+    "nik": lambda: _("The NIK is the 16 digits on the KTP, without spaces."),
 }
 
 
@@ -122,19 +125,24 @@ def register():
             if page.data.get(institutions.FORM_FIELD):
                 user = institutions.register_student(db(), ctx(), code=page.data[institutions.FORM_FIELD],
                                                      username=page.data["username"], password=page.data["password"],
-                                                     full_name=page.data["full_name"], email=page.data.get("email"))
+                                                     full_name=page.data["full_name"], email=page.data.get("email"),
+                                                     nik=page.data.get("nik"))
             else:
                 user = accounts.register_applicant(db(), ctx(), username=page.data["username"],
                                                    password=page.data["password"], full_name=page.data["full_name"],
-                                                   email=page.data.get("email"))
+                                                   email=page.data.get("email"), nik=page.data.get("nik"))
         except InvalidInput as exc:
             for name in (exc.details or {}):
                 if name == "password":
                     page.errors[name] = password_advice.for_error(exc)
                 else:
                     page.errors[name] = _ACCOUNT_PROBLEMS.get(name, lambda: _("This value is not valid."))()
-        except Conflict:
-            page.errors["username"] = _("This username is taken. Choose another.")
+        except Conflict as exc:
+            if isinstance(exc.details, dict) and "nik" in exc.details:
+                page.errors["nik"] = _("An account with this NIK exists already: sign in with it, or use "
+                                       "\"Forgot password\".")
+            else:
+                page.errors["username"] = _("This username is taken. Choose another.")
         else:
             start_session(tokens.issue(db(), ctx(), user, label="web", kind=tokens.WEB).token)
             flash(_("Your account is ready, %(name)s.", name=user.full_name), "success")
