@@ -151,6 +151,8 @@ LIMITED = {
     "web.reset_password": PASSWORD_RESET_RULES,
     "web.forgot_password_phone": PASSWORD_RESET_RULES,
     "web.reset_password_code": PASSWORD_RESET_RULES,
+    "password_reset.request_reset": PASSWORD_RESET_RULES,
+    "password_reset.confirm_reset": PASSWORD_RESET_RULES,
     "web.save_draft": DRAFT_RULES,
     "drafts.save_draft": DRAFT_RULES,
 }

@@ -14,6 +14,7 @@ from . import (
     integration,
     migrations,
     notifications,
+    password_reset,
     reports,
     services,
     tasks,
@@ -22,4 +23,4 @@ from . import (
 
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
               attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
-              integration.incidents_blp, migrations.blp, drafts.blp, institutions.blp)
+              integration.incidents_blp, migrations.blp, drafts.blp, institutions.blp, password_reset.blp)

@@ -61,7 +61,8 @@ def new_password_form() -> FormPage:
     return FormPage(schema, ui)
 
 
-def _reset_url(token: str) -> str:
+def reset_url(token: str) -> str:
+    """The page that sets a new password with ``token``, at the installation's public address."""
     public = ctx().settings.public_url
     path = url_for("web.reset_password", token=token)
     return f"{public}{path}" if public else url_for("web.reset_password", token=token, _external=True)
@@ -96,7 +97,7 @@ def forgot_password():
         return _page(422, form=page)
     links = password_reset.request(db(), ctx(), page.data["email"], address=client_address())
     account_mail.send_reset_links(MailSettings.from_settings(ctx().settings),
-                                  [(link, _reset_url(link.token)) for link in links])
+                                  [(link, reset_url(link.token)) for link in links])
     return _page(sent=True)
 
 
