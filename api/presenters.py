@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from engine.sla import risk
 from engine.storage.models import DecisionDefinition, Event, Instance, ServiceDefinition, Task, User
 
 
@@ -11,7 +14,8 @@ def user(row: User) -> dict:
             "institution": row.institution_code, "created_at": row.created_at}
 
 
-def task(row: Task, *, registration_no: str, applicant_name: str) -> dict:
+def task(row: Task, *, registration_no: str, applicant_name: str, now: datetime) -> dict:
+    # ``sla_state`` as at ``now`` (the engine's clock): at risk is read off the clock, never stored (engine.sla.risk).
     return {
         "id": row.id, "name": row.name, "element_id": row.element_id,
         "application": {"id": row.instance_id, "registration_no": registration_no, "service": row.service_key,
@@ -20,24 +24,24 @@ def task(row: Task, *, registration_no: str, applicant_name: str) -> dict:
         "jurisdiction": row.jurisdiction, "assignee": row.assignee, "state": row.state, "form_key": row.form_key,
         "decision_choices": list(row.decision_choices or []), "decision": row.decision,
         "created_at": row.created_at, "claimed_at": row.claimed_at, "completed_at": row.completed_at,
-        "completed_by": row.completed_by, "due_at": row.due_at, "sla_state": row.sla_state,
+        "completed_by": row.completed_by, "due_at": row.due_at, "sla_state": risk.of_task(row, now),
     }
 
 
-def task_of(row: Task, instance: Instance) -> dict:
-    return task(row, registration_no=instance.registration_no, applicant_name=instance.applicant_name)
+def task_of(row: Task, instance: Instance, now: datetime) -> dict:
+    return task(row, registration_no=instance.registration_no, applicant_name=instance.applicant_name, now=now)
 
 
-def inbox_page(page) -> dict:
+def inbox_page(page, now: datetime) -> dict:
     """An ``engine.casework.inbox.InboxPage`` as the ``InboxPage`` schema."""
-    return {"items": [task(r.task, registration_no=r.registration_no, applicant_name=r.applicant_name)
+    return {"items": [task(r.task, registration_no=r.registration_no, applicant_name=r.applicant_name, now=now)
                       for r in page.items], "total": page.total, "total_capped": page.total_capped,
             "next_cursor": page.next_cursor}
 
 
-def completion(instance: Instance, open_tasks: list[Task]) -> dict:
+def completion(instance: Instance, open_tasks: list[Task], now: datetime) -> dict:
     """The answer to completing a task (``CompleteResult``): the application's new state and its open tasks."""
-    return {"application": application_state(instance), "tasks": [task_of(t, instance) for t in open_tasks]}
+    return {"application": application_state(instance), "tasks": [task_of(t, instance, now) for t in open_tasks]}
 
 
 def form(found) -> dict | None:

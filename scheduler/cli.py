@@ -56,7 +56,7 @@ def scheduler_command(once: bool, timers_every: float, sla_every: float, mail_ev
                                            "then run again.") from None
             timers, passes, mails = results["timers"], results["sla"], results["notifications"]
             click.echo(f"timers: {timers.instances} application(s), {timers.failed} failed; "
-                       f"SLA: {passes.at_risk} step(s) at risk, {passes.breached} breached, "
+                       f"SLA: {passes.breached} step(s) breached, "
                        f"{passes.files_breached} file(s) breached, {passes.escalated} escalated, "
                        f"{passes.approved} approved automatically, {results['unstaffed']} with nobody to work them; "
                        f"e-mail: {mails.sent} sent, {mails.retrying} to retry, {mails.failed} failed; "

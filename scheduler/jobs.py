@@ -29,7 +29,6 @@ from engine.errors import ProcessError
 from engine.integration import http_connector
 from engine.integration.connector_guard import ConnectorSettings
 from engine.messaging import mail, unstaffed
-from engine.sla import clocks
 from engine.storage import locks
 from engine.storage.db import over_time_limit, transaction, unavailable
 from engine.storage.models import Instance, Task
@@ -146,12 +145,19 @@ def _catch_up(session, ctx: EngineContext, instance_id: int) -> int:
 
 
 def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: int = 1000) -> PassResult:
-    """One SLA pass at one instant: every at-risk mark due, every breach (in batches of ``batch`` steps and files,
-    each batch one transaction, until none is left) and the automatic decisions owed. Its cost follows the work
-    due, not the open steps: the word about steps nobody can work, which looks at every recent open step, is a job
-    of its own (:func:`notify_unstaffed`).
+    """One SLA pass at one instant: every breach (in batches of ``batch`` steps and files, each batch one
+    transaction, until none is left) and the automatic decisions owed. Its cost follows the breaches due, not the
+    open steps: turning at risk writes nothing (``engine.sla.risk`` reads it off the clock), and the word about
+    steps nobody can work, which looks at every recent open step, is a job of its own (:func:`notify_unstaffed`).
     """
-    return _breaches_and_marks(factory, ctx, ctx.now(), batch, max_batches)
+    total = PassResult()
+    now = ctx.now()
+    for _ in range(max_batches):
+        result = _with_retry(lambda: _in_transaction(factory, escalation.run_pass, ctx, batch=batch, now=now))
+        total.add(result)
+        if not result.more:
+            break
+    return total
 
 
 def notify_unstaffed(factory, ctx: EngineContext) -> int:
@@ -181,39 +187,6 @@ def clean_uploads(factory, ctx: EngineContext) -> dict:
     forgotten, checksums = _with_retry(lambda: _in_transaction(factory, upload_cleanup.forget_unattached, ctx))
     removed = _in_transaction(factory, upload_cleanup.remove_unused_files, ctx, checksums)
     return {"forgotten": forgotten, "files_removed": removed}
-
-
-def _breaches_and_marks(factory, ctx: EngineContext, now, batch: int, max_batches: int) -> PassResult:
-    """The marks, the breaches and the decisions owed.
-
-    The at-risk marks of steps and of files have no side effect and never want a row a breach wants
-    (``engine.sla.clocks``), so on PostgreSQL each runs in a transaction and connection of its own beside the breaches:
-    the database does the three at once, which is what keeps the first pass after an outage (thousands of marks
-    and breaches) within the minute's budget. The decisions owed come last, when no mark holds a step they need.
-    SQLite has one writer at a time: there the same work runs in turn.
-    """
-    if _one_writer(factory):
-        return _passes(factory, ctx, now, batch, max_batches, mark=True)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lincah-sla-mark") as pool:
-        steps = pool.submit(_with_retry, lambda: _in_transaction(factory, clocks.mark_tasks_at_risk, now))
-        files = pool.submit(_with_retry, lambda: _in_transaction(factory, clocks.mark_files_at_risk, now))
-        total = _passes(factory, ctx, now, batch, max_batches, mark=False)
-        total.at_risk, total.files_at_risk = steps.result(), files.result()
-    owed = _with_retry(lambda: _in_transaction(factory, escalation.approve_owed, ctx, batch=batch, now=now))
-    total.approved += owed.approved
-    total.notified += owed.notified
-    return total
-
-
-def _passes(factory, ctx: EngineContext, now, batch: int, max_batches: int, *, mark: bool) -> PassResult:
-    total = PassResult()
-    for number in range(max_batches):
-        result = _with_retry(lambda first=number == 0: _in_transaction(
-            factory, escalation.run_pass, ctx, batch=batch, now=now, mark=mark and first, approve=mark))
-        total.add(result)
-        if not result.more:
-            break
-    return total
 
 
 def _in_transaction(factory, work, *args, **kwargs):

@@ -48,7 +48,8 @@ def create(body):
     instance = use_cases.start_application(db, engine_context(), current_actor(), service=body["service"],
                                           data=body["data"], applicant=body["applicant"])
     return {"id": instance.id, "registration_no": instance.registration_no, "status": instance.status,
-            "tasks": [presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)]}
+            "tasks": [presenters.task_of(t, instance, engine_context().now())
+                      for t in applications.open_tasks(db, instance)]}
 
 
 @blp.route("")
@@ -74,7 +75,8 @@ def get(application_id: int):
     bill = bills.bill_of(instance, data, engine_context().now(), events)
     body.update(revision=instance.revision, error_element=instance.error_element,
                 error_message=instance.error_message, data=data, bill=vars(bill) if bill else None,
-                tasks=[presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)],
+                tasks=[presenters.task_of(t, instance, engine_context().now())
+                       for t in applications.open_tasks(db, instance)],
                 history=[presenters.event(e) for e in events])
     return body
 

@@ -25,7 +25,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Your
 
 def _item(task) -> dict:
     instance = tasks.get(session(), task.id, current_actor())[1]
-    return presenters.task_of(task, instance)
+    return presenters.task_of(task, instance, engine_context().now())
 
 
 @blp.route("")
@@ -34,8 +34,9 @@ def _item(task) -> dict:
 @blp.response(200, InboxPage)
 def list_tasks(**filters):
     """Your inbox: tasks you may work (your groups in your offices, or assigned to you), soonest due first."""
-    page = inbox.search(session(), current_actor(), inbox.InboxQuery(**filters))
-    return json_response(presenters.inbox_page(page))
+    now = engine_context().now()
+    page = inbox.search(session(), current_actor(), inbox.InboxQuery(**filters), now=now)
+    return json_response(presenters.inbox_page(page, now))
 
 
 @blp.route("/<string:task_id>")
@@ -44,7 +45,7 @@ def list_tasks(**filters):
 def get(task_id: str):
     """A task with its form, the application's current data and the decision choices."""
     opened = use_cases.open_task(session(), engine_context(), task_id, current_actor())
-    body = presenters.task_of(opened.task, opened.instance)
+    body = presenters.task_of(opened.task, opened.instance, engine_context().now())
     body.update(form=presenters.form(opened.form), data=opened.data, revision=opened.instance.revision)
     return body
 
@@ -83,4 +84,4 @@ def complete(body, task_id: str):
     instance, open_tasks = use_cases.complete_task(session(), engine_context(), task_id, current_actor(),
                                                   data=body["data"], decision=body["decision"],
                                                   expected_revision=body["expected_revision"])
-    return json_response(presenters.completion(instance, open_tasks))
+    return json_response(presenters.completion(instance, open_tasks, engine_context().now()))

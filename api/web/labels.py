@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.context import EngineContext
 from engine.reporting import timeline
-from engine.sla import clocks
+from engine.sla import clocks, risk
 from engine.storage.models import Task
 
 from . import i18n
@@ -131,7 +131,8 @@ def sla_badge(ctx: EngineContext, task: Task, now: datetime) -> SlaBadge | None:
         return _closed_badge(ctx, task)
     if task.due_at is None:
         return None
-    state = task.sla_state if task.sla_state in _SEVERITY else clocks.ON_TRACK
+    state = risk.of_task(task, now)  # at risk is read off the clock, never stored (engine.sla.risk)
+    state = state if state in _SEVERITY else clocks.ON_TRACK
     live = clocks.ON_TRACK
     if task.paused_since is None:
         if task.breached_at is not None and now >= task.breached_at:

@@ -1,8 +1,8 @@
 """The SLA pass and what a breach sets off.
 
-One pass (:func:`run_pass`, one transaction) turns due steps and files *at risk*, claims up to ``batch`` overdue
-ones (``engine.sla.clocks``: rows another scheduler process holds are skipped, never waited for) and, in the same
-transaction, acts on each breach exactly once:
+One pass (:func:`run_pass`, one transaction) claims up to ``batch`` overdue steps and files (``engine.sla.clocks``:
+rows another scheduler process holds are skipped, never waited for) and, in the same transaction, acts on each
+breach exactly once (turning *at risk* sets nothing off and is not stored: ``engine.sla.risk``):
 
 * an audit event (``sla_breached`` / ``sla_file_breached``, actor ``system``);
 * a notification to the officers of the step's candidate groups in its office, whoever holds it, and the office's
@@ -57,8 +57,7 @@ MAX_AUTOMATIC_STEPS = 20
 
 @dataclass
 class PassResult:
-    at_risk: int = 0
-    files_at_risk: int = 0
+    # No at-risk counts: at risk is read off the clock when shown (engine.sla.risk); the pass writes no mark.
     breached: int = 0
     files_breached: int = 0
     notified: int = 0
@@ -74,16 +73,13 @@ class PassResult:
 
 
 def run_pass(session: Session, ctx: EngineContext, *, batch: int = 1000, now: datetime | None = None,
-             mark: bool = True, approve: bool = True) -> PassResult:
+             approve: bool = True) -> PassResult:
     """One pass in the caller's transaction; ``more`` says another batch of breaches is waiting.
 
-    ``mark=False`` and ``approve=False`` leave the at-risk marks and the decisions owed to the caller, who runs them
-    in transactions of their own (:func:`scheduler.jobs.advance_sla` marks beside the breaches on PostgreSQL).
+    ``approve=False`` leaves the decisions owed to the caller, who takes them in a transaction of its own.
     """
     now = now or ctx.now()
     result = PassResult()
-    if mark:
-        result.at_risk, result.files_at_risk = clocks.mark_at_risk(session, now)
     tasks = clocks.claim_breached_tasks(session, now, batch)
     files = clocks.claim_breached_files(session, now, batch)
     result.breached, result.files_breached = len(tasks), len(files)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import orjson
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
 from engine.people.access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from engine.sla import clocks, risk
 from engine.storage.models import Instance, Task, TaskCandidate
 
 STATES = ("ready", "claimed", "completed")
@@ -180,7 +181,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filters(actor: Actor, query: InboxQuery) -> list:
+def _filters(actor: Actor, query: InboxQuery, now: datetime) -> list:
     filters = [Task.state.in_(OPEN) if query.state is None else Task.state == query.state]
     if query.service:
         filters.append(Task.service_key == query.service)
@@ -188,15 +189,18 @@ def _filters(actor: Actor, query: InboxQuery) -> list:
         filters.append(Task.assignee == actor.username)
     elif query.assignee == "none":
         filters.append(Task.assignee.is_(None))
-    if query.sla:
+    if query.sla == clocks.AT_RISK:  # read off the clock: the SLA pass stores no at-risk mark (engine.sla.risk)
+        filters.append(risk.task_at_risk(now))
+    elif query.sla:
         filters.append(Task.sla_state == query.sla)
     if query.q and query.q.strip():
         filters.append(Task.search_text.like(_like_pattern(query.q), escape="\\"))
     return filters
 
 
-def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
-    """One page of the actor's inbox and the number of tasks in it.
+def search(session: Session, actor: Actor, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
+    """One page of the actor's inbox and the number of tasks in it; ``sla=at_risk`` as at ``now`` (the engine's
+    clock, ``ctx.now()``; the system clock when not given).
 
     Each branch of the inbox (``_branches``) is read in index order and stops after the page; the database merges
     the branches, so a page costs the same at the top of a 100,000-task office as at its end. The count is a
@@ -206,7 +210,8 @@ def search(session: Session, actor: Actor, query: InboxQuery) -> InboxPage:
     sort = _sort_of(query)
     descending = sort == "completed_at"
     sort_column = getattr(Task, sort)
-    branches = _branches(actor, _filters(actor, query), Task.id.label("id"), sort_column.label("sort_key"))
+    branches = _branches(actor, _filters(actor, query, now or datetime.now(UTC)), Task.id.label("id"),
+                         sort_column.label("sort_key"))
     wanted = query.limit + 1 + (0 if query.cursor else query.offset)
     limited = []
     for branch in branches:
@@ -259,15 +264,15 @@ class TallyRow:
     count: int
 
 
-def open_tally(session: Session, actor: Actor) -> list[TallyRow]:
-    """The open tasks of the actor's inbox counted per (assignee, SLA state, service), in one statement.
+def open_tally(session: Session, actor: Actor, now: datetime) -> list[TallyRow]:
+    """The open tasks of the actor's inbox counted per (assignee, SLA state at ``now``, service), in one statement.
 
     The same branches and filters as ``search`` with no filter given, so any queue's size — the actor's own, the
     unassigned, at risk, breached, one service — is a sum of these rows, equal to that queue's ``search`` total.
     """
-    columns = (Task.assignee.label("assignee"), Task.sla_state.label("sla_state"),
+    columns = (Task.assignee.label("assignee"), risk.task_state(now).label("sla_state"),
                Task.service_key.label("service_key"))
-    branches = _branches(actor, _filters(actor, InboxQuery()), *columns)
+    branches = _branches(actor, _filters(actor, InboxQuery(), now), *columns)
     rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("inbox")
     grouped = (select(rows.c.assignee, rows.c.sla_state, rows.c.service_key, func.count())
                .group_by(rows.c.assignee, rows.c.sla_state, rows.c.service_key))

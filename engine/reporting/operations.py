@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.sla import risk
 from engine.storage import heartbeat
 from engine.storage.models import ExternalTask, Notification, Task
 
@@ -28,8 +29,9 @@ class Operations:
 
 def read(session: Session, now: datetime) -> Operations:
     """The figures now."""
+    sla_state = risk.task_state(now)  # at risk is read off the clock (engine.sla.risk), not stored
     by_sla = {state or "none": count for state, count in session.execute(
-        select(Task.sla_state, func.count()).where(Task.state.in_(("ready", "claimed"))).group_by(Task.sla_state))}
+        select(sla_state, func.count()).where(Task.state.in_(("ready", "claimed"))).group_by(sla_state))}
     external = session.scalar(select(func.count()).select_from(ExternalTask).where(ExternalTask.state == "open"))
     mail = session.scalar(select(func.count()).select_from(Notification)
                           .where(Notification.email_status == "pending"))

@@ -8,6 +8,7 @@ without one query per queue (there were two per queue and per service: a page an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,11 @@ class QueueCounts:
     by_service: dict[str, int] = field(default_factory=dict)  # services with open tasks only
 
 
-def counts(session: Session, actor: Actor) -> QueueCounts:
-    """The open tasks the actor may work, counted per queue and per published service."""
+def counts(session: Session, actor: Actor, now: datetime) -> QueueCounts:
+    """The open tasks the actor may work at ``now`` (``ctx.now()``: at risk is read off the clock), counted per
+    queue and per published service."""
     result = QueueCounts()
-    tally = inbox.open_tally(session, actor)
+    tally = inbox.open_tally(session, actor, now)
     if not tally:
         return result
     per_service: dict[str, int] = {}

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Forbidden, InvalidInput
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, MANAGER, SUPERVISOR, Actor
 from engine.services.definitions import PUBLISHED, RETIRED
-from engine.sla import clocks
+from engine.sla import clocks, risk
 from engine.storage.models import Instance, ServiceDefinition, Task
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -153,8 +153,8 @@ def sla_report(session: Session, ctx: EngineContext, actor: Actor, query: Report
     offices = _offices(actor)
     names = _service_names(session)
     report = SlaReport(generated_at=ctx.now(), query=query)
-    steps = _step_figures(session, query, offices)
-    files = _file_figures(session, query, offices)
+    steps = _step_figures(session, query, offices, report.generated_at)
+    files = _file_figures(session, query, offices, report.generated_at)
     def in_procedure(item) -> tuple:
         (service, step, office), _figures = item
         return _order((service, names.place(service, step), step, office))
@@ -203,7 +203,7 @@ def _in_range(column, query: ReportQuery) -> list:
     return conditions
 
 
-def _step_figures(session: Session, query: ReportQuery, offices: list[str] | None) -> dict:
+def _step_figures(session: Session, query: ReportQuery, offices: list[str] | None, now: datetime) -> dict:
     scope = [Task.for_applicant.is_(False)]
     if query.service:
         scope.append(Task.service_key == query.service)
@@ -228,7 +228,8 @@ def _step_figures(session: Session, query: ReportQuery, offices: list[str] | Non
     for service, step, office, seconds in session.execute(durations):
         groups[(service, step, None)].durations.append(seconds)
         groups[(service, step, office)].durations.append(seconds)
-    opened = select(*keys, func.count(), func.sum(case((Task.sla_state == clocks.AT_RISK, 1), else_=0)),
+    # At risk as at the report's instant, read off the clock (engine.sla.risk): the SLA pass stores no mark.
+    opened = select(*keys, func.count(), func.sum(case((risk.task_at_risk(now), 1), else_=0)),
                     func.sum(case((Task.sla_state == clocks.BREACHED, 1), else_=0)), func.max(Task.name),
                     func.max(Task.sla)).where(Task.state.in_(clocks.OPEN_TASK_STATES), *scope).group_by(*keys)
     for service, step, office, count, at_risk, breached, name, target in session.execute(opened):
@@ -241,7 +242,7 @@ def _step_figures(session: Session, query: ReportQuery, offices: list[str] | Non
     return _finish(groups)
 
 
-def _file_figures(session: Session, query: ReportQuery, offices: list[str] | None) -> dict:
+def _file_figures(session: Session, query: ReportQuery, offices: list[str] | None, now: datetime) -> dict:
     scope = []
     if query.service:
         scope.append(Instance.service_key == query.service)
@@ -266,7 +267,7 @@ def _file_figures(session: Session, query: ReportQuery, offices: list[str] | Non
     for service, office, seconds in session.execute(durations):
         groups[(service, None)].durations.append(seconds)
         groups[(service, office)].durations.append(seconds)
-    opened = select(*keys, func.count(), func.sum(case((Instance.sla_state == clocks.AT_RISK, 1), else_=0)),
+    opened = select(*keys, func.count(), func.sum(case((risk.file_at_risk(now), 1), else_=0)),
                     func.sum(case((Instance.sla_state == clocks.BREACHED, 1), else_=0)), func.max(Instance.sla)) \
         .where(Instance.status == "running", *scope).group_by(*keys)
     for service, office, count, at_risk, breached, target in session.execute(opened):

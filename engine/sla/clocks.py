@@ -12,10 +12,11 @@ computed once:
   when that falls at closing time: work finished after hours on the due day took no extra working time, so the step
   is overdue only once the office opens again.
 
-``sla_alarm_at`` holds the next of these instants still to come (the at-risk instant while on track, the breach
-instant while at risk, nothing once breached, paused or closed), so the periodic pass (:func:`mark_at_risk`,
-:func:`claim_breached_tasks`) is a range scan of one small partial index that never computes a calendar, whatever
-the number of open tasks. A step closes ``met`` when the working time it
+*At risk* is not stored: it is read off ``at_risk_at`` when a step is shown or counted (``engine.sla.risk``), so
+the stored state of an open clock is ``on_track`` until the pass claims it ``breached``. ``sla_alarm_at`` holds the
+breach instant while the clock runs (nothing once breached, paused or closed), so the periodic pass
+(:func:`claim_breached_tasks`) is a range scan of one small partial index that never computes a calendar and only
+meets the rows that are overdue, whatever the number of open tasks. A step closes ``met`` when the working time it
 took (pauses excluded) is at most its target, else ``missed`` — the same rule as ``breached_at``, so a step reported
 overdue never closes as met.
 
@@ -46,6 +47,8 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
     from engine.context import EngineContext
 
 ON_TRACK, AT_RISK, BREACHED, MET, MISSED = "on_track", "at_risk", "breached", "met", "missed"
+# Stored states of a running clock. AT_RISK is derived when read (engine.sla.risk) and no longer written; it stays
+# here so a row a process of the previous version marked during an upgrade is still claimed when overdue.
 OPEN_SLA_STATES = (ON_TRACK, AT_RISK)
 OPEN_TASK_STATES = ("ready", "claimed")
 CLOSED_TASK_STATES = ("completed", "cancelled")
@@ -183,7 +186,7 @@ def start_task_clock(ctx: EngineContext, row: Task, settings: dict, process: dic
     times = deadlines(calendar, row.created_at, target, target * share)
     row.sla_target_seconds = _seconds(target)
     row.due_at, row.at_risk_at, row.breached_at = times.due_at, times.at_risk_at, times.breached_at
-    row.sla_state, row.sla_alarm_at = ON_TRACK, times.at_risk_at
+    row.sla_state, row.sla_alarm_at = ON_TRACK, times.breached_at
 
 
 def file_clock(ctx: EngineContext, definition: ServiceDefinition, started_at: datetime,
@@ -201,7 +204,7 @@ def file_clock(ctx: EngineContext, definition: ServiceDefinition, started_at: da
         times = deadlines(calendar, started_at, target, target * _share(ctx, properties))
         values.update(sla_target_seconds=_seconds(target), sla_due_at=times.due_at,
                       sla_at_risk_at=times.at_risk_at, sla_breached_at=times.breached_at, sla_state=ON_TRACK,
-                      sla_alarm_at=times.at_risk_at)
+                      sla_alarm_at=times.breached_at)
     return values
 
 
@@ -249,8 +252,9 @@ def verdict(completed: bool, taken: timedelta, target_seconds: float | None) -> 
 
 
 def alarm(state: str | None, at_risk_at: datetime | None, breached_at: datetime | None) -> datetime | None:
-    """The next instant the pass must look at a clock in ``state``."""
-    return {ON_TRACK: at_risk_at, AT_RISK: breached_at}.get(state)
+    """The next instant the pass must look at a clock in ``state``: its breach while it runs (``at_risk_at`` is
+    kept in the signature for callers that pass a clock's three values; turning at risk needs no pass)."""
+    return breached_at if state in OPEN_SLA_STATES else None
 
 
 def closing_values(ctx: EngineContext, row: Task, end: datetime, *, completed: bool) -> dict:
@@ -369,9 +373,6 @@ def _set_instance(session: Session, instance: Instance, **values) -> None:
 # change), not O(open tasks) (claims.among_locked says how PostgreSQL is kept from a hash join over the table).
 
 _INSTANCES = Instance.__table__
-# Rows per statement of mark_at_risk (which loops until none is left): a pass after a long outage still changes
-# its rows in statements of bounded size.
-_CHUNK = 50_000
 
 
 def _due_tasks(*columns, states: tuple[str, ...], due: tuple):
@@ -393,39 +394,6 @@ def _change(table, chosen, **values):
     """UPDATE the rows of ``table`` that the locking SELECT ``chosen`` picks."""
     return (update(table).where(among_locked(table.c.id, chosen)).values(**values)
             .execution_options(synchronize_session=False))
-
-
-def _mark(session: Session, table, candidates, breached_at) -> int:
-    statement = _change(table, candidates.limit(_CHUNK), sla_state=AT_RISK, sla_alarm_at=breached_at)
-    changed = 0
-    while True:
-        count = session.execute(statement).rowcount
-        changed += count
-        if count < _CHUNK:
-            return changed
-
-
-def mark_tasks_at_risk(session: Session, now: datetime) -> int:
-    """Turn steps whose at-risk instant has come, and whose breach instant has not, ``at_risk``; returns how many.
-
-    No side effect besides the state: rows another process holds are skipped and picked up by the next pass. Steps
-    already overdue are left to :func:`claim_breached_tasks`, so the two may run at once, in two transactions,
-    without ever wanting the same row.
-    """
-    due = (_TASKS.c.sla_alarm_at <= now, _TASKS.c.breached_at >= now)
-    return _mark(session, _TASKS, _due_tasks(_TASKS.c.id, states=(ON_TRACK,), due=due), _TASKS.c.breached_at)
-
-
-def mark_files_at_risk(session: Session, now: datetime) -> int:
-    """The whole-file counterpart of :func:`mark_tasks_at_risk`."""
-    due = (_INSTANCES.c.sla_alarm_at <= now, _INSTANCES.c.sla_breached_at >= now)
-    return _mark(session, _INSTANCES, _due_files(_INSTANCES.c.id, states=(ON_TRACK,), due=due),
-                 _INSTANCES.c.sla_breached_at)
-
-
-def mark_at_risk(session: Session, now: datetime) -> tuple[int, int]:
-    """:func:`mark_tasks_at_risk` and :func:`mark_files_at_risk`; returns (steps, files) changed."""
-    return mark_tasks_at_risk(session, now), mark_files_at_risk(session, now)
 
 
 @dataclass(frozen=True)
@@ -450,10 +418,10 @@ def claim_breached_tasks(session: Session, now: datetime, limit: int) -> list[Br
     """Mark up to ``limit`` overdue open steps ``breached`` and return them, oldest breach first.
 
     Exactly one transaction — whichever scheduler process claims the row — sees each step turn breached, so the
-    breach actions taken in that transaction happen once. A step still on track whose breach instant has passed too
-    (the scheduler was stopped through both) is claimed as well: it is overdue whether or not a pass saw it at risk.
+    breach actions taken in that transaction happen once.
     """
-    # The alarm (at-risk instant while on track, breach instant while at risk) is never later than the breach.
+    # The alarm is the breach instant while the clock runs; the second condition keeps the claim right for a row
+    # whose alarm a process of the previous version still set to its at-risk instant.
     due = (_TASKS.c.sla_alarm_at < now, _TASKS.c.breached_at < now)
     chosen = (_due_tasks(_TASKS.c.id, states=OPEN_SLA_STATES, due=due)
               .order_by(_TASKS.c.breached_at, _TASKS.c.id).limit(limit))

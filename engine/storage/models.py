@@ -163,8 +163,8 @@ class Instance(Base):
     sla_at_risk_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
     sla_state: Mapped[str | None] = mapped_column(String(20))
-    # The next instant the SLA pass must look at this file: sla_at_risk_at while on track, sla_breached_at while
-    # at risk, NULL once breached, paused or ended.
+    # The next instant the SLA pass must look at this file: sla_breached_at while the clock runs, NULL once
+    # breached, paused or ended (at risk is read off sla_at_risk_at, not stored: engine.sla.risk).
     sla_alarm_at: Mapped[datetime | None]
     paused_since: Mapped[datetime | None]
     paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
@@ -217,8 +217,9 @@ class Task(Base):
     sla_target_seconds: Mapped[float | None] = mapped_column(Float)
     at_risk_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
-    # The next of those instants still to come (NULL once breached, paused or closed): the SLA pass is one range
-    # scan of a small partial index on it, whatever the number of open tasks.
+    # The breach instant while the clock runs (NULL once breached, paused or closed; at risk is read off
+    # at_risk_at, not stored: engine.sla.risk): the SLA pass is one range scan of a small partial index on it,
+    # whatever the number of open tasks.
     sla_alarm_at: Mapped[datetime | None]
     paused_since: Mapped[datetime | None]
     paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
@@ -441,10 +442,11 @@ class Notification(Base):
 
 
 # The inbox's index (engine.casework.inbox): only open tasks, with every column the inbox filters on, so a page of an
-# office's inbox is read from the index alone however long the history grows.
+# office's inbox is read from the index alone however long the history grows. ``at_risk_at`` and ``paused_since``
+# are what "at risk" is read off (engine.sla.risk).
 Index("ix_task_inbox_open", Task.jurisdiction, Task.due_at, Task.id,
       postgresql_include=["state", "for_applicant", "assignee", "created_at", "candidate_groups", "service_key",
-                          "sla_state", "search_text"],
+                          "sla_state", "search_text", "at_risk_at", "paused_since"],
       postgresql_where=Task.state.in_(("ready", "claimed")), sqlite_where=Task.state.in_(("ready", "claimed")))
 # History (``state=completed``): an office's finished tasks, newest first, read from the index alone.
 Index("ix_task_history", Task.jurisdiction, Task.completed_at, Task.id,

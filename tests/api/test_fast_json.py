@@ -26,7 +26,7 @@ def _schema_json(schema, body) -> object:
     return json.loads(json.dumps(schema().dump(body)))
 
 
-def test_the_inbox_answer_equals_the_schemas_dump(client, people, db):
+def test_the_inbox_answer_equals_the_schemas_dump(client, people, db, ctx):
     first = apply(client, people.headers("andi"))
     apply(client, people.headers("budi"))
     vera = people.headers("vera")
@@ -36,8 +36,8 @@ def test_the_inbox_answer_equals_the_schemas_dump(client, people, db):
         answer = client.get(f"/api/v1/tasks?{query}", headers=vera)
         assert answer.status_code == 200 and answer.mimetype == "application/json"
         with db.transaction() as session:
-            page = inbox.search(session, VERA, inbox.InboxQuery(**filters))
-            expected = _schema_json(InboxPage, presenters.inbox_page(page))
+            page = inbox.search(session, VERA, inbox.InboxQuery(**filters), now=ctx.now())
+            expected = _schema_json(InboxPage, presenters.inbox_page(page, ctx.now()))
         assert answer.get_json() == expected
     first_page = client.get("/api/v1/tasks?limit=1", headers=vera).get_json()
     assert first_page["next_cursor"] and first_page["total"] == 2
@@ -50,7 +50,7 @@ def test_the_completion_answer_equals_the_schemas_dump(app, client, people, db, 
     with db.transaction() as session, app.app_context():
         instance, open_rows = use_cases.complete_task(session, ctx, task["id"], VERA,
                                                      data={**VERIFIED, "note": "Lengkap"}, decision="Setujui")
-        body = presenters.completion(instance, open_rows)
+        body = presenters.completion(instance, open_rows, ctx.now())
         assert json.loads(json_response(body).get_data()) == _schema_json(CompleteResult, body)
     assert [t["element_id"] for t in body["tasks"]] == ["Task_Sign"]
     assert body["tasks"][0]["due_at"] is not None  # in the office's zone: the encoders must agree on offsets too

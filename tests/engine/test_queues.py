@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import update
 
@@ -36,18 +38,21 @@ def open_tasks(db, ctx, deploy):
         tasks.claim(session, ctx, ids[0], VERIFIER)
         tasks.claim(session, ctx, ids[4], VERIFIER)
         tasks.claim(session, ctx, ids[1], OTHER_VERIFIER)
-        for task_id, state in ((ids[0], "at_risk"), (ids[2], "breached"), (ids[5], "breached")):
-            session.execute(update(Task).where(Task.id == task_id).values(sla_state=state))
+        # At risk is not stored: an on-track step whose at-risk instant has passed (engine.sla.risk).
+        session.execute(update(Task).where(Task.id == ids[0]).values(
+            sla_state="on_track", at_risk_at=ctx.now() - timedelta(minutes=1)))
+        for task_id in (ids[2], ids[5]):
+            session.execute(update(Task).where(Task.id == task_id).values(sla_state="breached"))
     return ids
 
 
 @pytest.mark.parametrize("actor", [VERIFIER, OTHER_VERIFIER, SUPERVISOR], ids=lambda a: a.username)
-def test_each_queue_count_is_the_total_of_its_list(db, open_tasks, actor):
+def test_each_queue_count_is_the_total_of_its_list(db, ctx, open_tasks, actor):
     def total(**filters) -> int:
-        return inbox.search(session, actor, inbox.InboxQuery(limit=1, **filters)).total
+        return inbox.search(session, actor, inbox.InboxQuery(limit=1, **filters), now=ctx.now()).total
 
     with db.transaction() as session:
-        counted = queue_counts.counts(session, actor)
+        counted = queue_counts.counts(session, actor, ctx.now())
         assert counted.total == total() > 0
         assert counted.mine == total(assignee="me")
         assert counted.unassigned == total(assignee="none")
@@ -56,15 +61,15 @@ def test_each_queue_count_is_the_total_of_its_list(db, open_tasks, actor):
         assert counted.by_service == {key: total(service=key) for key in ("alpha", "beta") if total(service=key)}
 
 
-def test_the_counts_of_one_officer(db, open_tasks):
+def test_the_counts_of_one_officer(db, ctx, open_tasks):
     with db.transaction() as session:
-        counted = queue_counts.counts(session, VERIFIER)
+        counted = queue_counts.counts(session, VERIFIER, ctx.now())
     # vera's inbox: her own two, the unassigned four, and the one veri2 holds (shown, claimed by a colleague).
     assert (counted.total, counted.mine, counted.unassigned) == (7, 2, 4)
     assert (counted.at_risk, counted.breached, counted.by_service) == (1, 2, {"alpha": 4, "beta": 3})
 
 
-def test_nothing_open_counts_nothing(db, deploy):
+def test_nothing_open_counts_nothing(db, ctx, deploy):
     deploy(_service("alpha"), name="alpha.bpmn")
     with db.transaction() as session:
-        assert queue_counts.counts(session, VERIFIER) == queue_counts.QueueCounts()
+        assert queue_counts.counts(session, VERIFIER, ctx.now()) == queue_counts.QueueCounts()

@@ -163,9 +163,9 @@ def test_the_same_figures_per_office(db, ctx, history):
 def test_open_figures_agree_with_the_inbox(db, ctx, history):
     report = _report(db, ctx, jurisdiction="sulsel")
     with db.transaction() as session:
-        everything = inbox.search(session, SUPERVISOR, inbox.InboxQuery()).total
-        at_risk = inbox.search(session, SUPERVISOR, inbox.InboxQuery(sla="at_risk")).total
-        breached = inbox.search(session, SUPERVISOR, inbox.InboxQuery(sla="breached")).total
+        everything = inbox.search(session, SUPERVISOR, inbox.InboxQuery(), now=ctx.now()).total
+        at_risk = inbox.search(session, SUPERVISOR, inbox.InboxQuery(sla="at_risk"), now=ctx.now()).total
+        breached = inbox.search(session, SUPERVISOR, inbox.InboxQuery(sla="breached"), now=ctx.now()).total
     assert (everything, at_risk, breached) == (
         sum(r.figures.open for r in report.steps), sum(r.figures.open_at_risk for r in report.steps),
         sum(r.figures.open_breached for r in report.steps)) == (2, 1, 1)

@@ -16,6 +16,7 @@ from engine.context import EngineContext
 from engine.errors import Forbidden
 from engine.people import users
 from engine.services import definitions
+from engine.sla import risk
 from engine.sla.clocks import SlaPolicy
 from engine.storage.models import TaskCandidate
 from tests import samples
@@ -56,11 +57,11 @@ class TestStepTransitions:
     def test_on_track_then_at_risk_at_75_percent_then_breached_after_the_deadline(self, db, ctx, clock):
         iid = start(db, ctx, "research_permit", samples.research_application())
         clock.set(wita(2026, 6, 2, 11, 59))
-        assert sla_pass(db, ctx).at_risk == 0
-        assert _verify_row(db, iid).sla_state == "on_track"
-        clock.set(wita(2026, 6, 2, 12, 0))
-        assert sla_pass(db, ctx).at_risk == 1
-        assert _verify_row(db, iid).sla_state == "at_risk"
+        assert risk.of_task(_verify_row(db, iid), ctx.now()) == "on_track"
+        clock.set(wita(2026, 6, 2, 12, 0))  # at risk the moment its instant comes, without any pass
+        assert risk.of_task(_verify_row(db, iid), ctx.now()) == "at_risk"
+        assert sla_pass(db, ctx).breached == 0
+        assert _verify_row(db, iid).sla_state == "on_track"  # stored as it was: at risk is read, not written
         clock.set(wita(2026, 6, 2, 13, 0))  # due "by 13:00": not late at 13:00 itself
         assert sla_pass(db, ctx).breached == 0
         clock.set(wita(2026, 6, 2, 13, 0, 1))
@@ -101,8 +102,10 @@ class TestStepTransitions:
         ctx = EngineContext(settings=settings, clock=clock, sla_policy=SlaPolicy(at_risk_share=0.5))
         iid = start(db, ctx, "research_permit", samples.research_application())
         assert _verify_row(db, iid).at_risk_at == wita(2026, 6, 2, 11, 0)
+        clock.set(wita(2026, 6, 2, 10, 59))
+        assert risk.of_task(_verify_row(db, iid), ctx.now()) == "on_track"
         clock.set(wita(2026, 6, 2, 11, 0))
-        assert sla_pass(db, ctx).at_risk == 1
+        assert risk.of_task(_verify_row(db, iid), ctx.now()) == "at_risk"
 
 
 class TestClosingTime:
@@ -146,8 +149,8 @@ def test_a_national_holiday_does_not_count(db, ctx, clock, deploy_service):
     recommend = row(db, iid, "Task_Recommend")
     assert recommend.due_at == wita(2026, 6, 17, 9, 0)
     clock.set(wita(2026, 6, 16, 15, 0))
-    result = sla_pass(db, ctx)
-    assert (result.at_risk, result.breached) == (1, 0)
+    assert sla_pass(db, ctx).breached == 0
+    assert risk.of_task(row(db, iid, "Task_Recommend"), ctx.now()) == "at_risk"
     clock.set(wita(2026, 6, 17, 9, 0, 1))
     assert sla_pass(db, ctx).breached == 1
 
@@ -170,9 +173,8 @@ class TestPause:
         assert instance(db, iid).paused_since == wita(2026, 6, 2, 10, 0)
 
         clock.set(wita(2026, 6, 3, 10, 0))  # an hour past the original deadline, still waiting for the applicant
-        result = sla_pass(db, ctx)
-        assert (result.files_at_risk, result.files_breached) == (0, 0)
-        assert instance(db, iid).sla_state == "on_track"
+        assert sla_pass(db, ctx).files_breached == 0
+        assert risk.of_file(instance(db, iid), ctx.now()) == "on_track"
 
         clock.set(wita(2026, 6, 4, 10, 0))  # the applicant answers on Thursday
         step(db, ctx, iid, "Task_Revise", APPLICANT, samples.REVISION)
@@ -218,8 +220,8 @@ class TestPause:
         assert (check.paused_since, check.paused_seconds) == (None, 2 * H)
         assert (check.at_risk_at, check.due_at) == (wita(2026, 6, 2, 14, 0), wita(2026, 6, 2, 15, 0))
         clock.set(wita(2026, 6, 2, 14, 30))
-        result = sla_pass(db, ctx)
-        assert (result.at_risk, result.breached) == (1, 0)
+        assert sla_pass(db, ctx).breached == 0
+        assert risk.of_task(row(db, iid, "check"), ctx.now()) == "at_risk"
         clock.set(wita(2026, 6, 2, 15, 0))
         step(db, ctx, iid, "check", VERIFIER)
         check = row(db, iid, "check")
@@ -235,8 +237,7 @@ class TestWholeFile:
         create_staff(db, ctx)
         iid = start(db, ctx, "research_permit", samples.research_application())
         clock.set(wita(2026, 6, 2, 15, 0))  # six of eight working hours
-        assert sla_pass(db, ctx).files_at_risk == 1
-        assert instance(db, iid).sla_state == "at_risk"
+        assert risk.of_file(instance(db, iid), ctx.now()) == "at_risk"
         clock.set(wita(2026, 6, 3, 9, 0, 1))
         assert sla_pass(db, ctx).files_breached == 1
         assert sla_pass(db, ctx).files_breached == 0

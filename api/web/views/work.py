@@ -61,16 +61,16 @@ def _queue_string(query: inbox.InboxQuery) -> str:
 def inbox_page():
     actor = current_actor()
     query = _inbox_query(request.args)
+    now = ctx().now()
     try:
-        page = inbox.search(db(), actor, query)
+        page = inbox.search(db(), actor, query, now=now)
     except InvalidInput:  # a stale cursor: start again from the first page
         query.cursor = None
-        page = inbox.search(db(), actor, query)
-    now = ctx().now()
+        page = inbox.search(db(), actor, query, now=now)
     rows = [(row, sla_badge(ctx(), row.task, now)) for row in page.items]
     g.staff_page = True
     return render("web/inbox.html", rows=rows, page=page, query=query, queue=_queue_string(query),
-                  counts=queue_counts.counts(db(), actor), names=service_names())
+                  counts=queue_counts.counts(db(), actor, now), names=service_names())
 
 
 def _back(default: str) -> str:
@@ -195,7 +195,7 @@ def _next_task(actor, queue: str, done_id: str) -> str | None:
     """The next task to work in the queue the officer came from: soonest due, unclaimed or theirs."""
     query = _inbox_query({k: v[0] for k, v in parse_qs(queue).items()})
     query.cursor, query.limit = None, 20
-    for row in inbox.search(db(), actor, query).items:
+    for row in inbox.search(db(), actor, query, now=ctx().now()).items:
         if row.task.id != done_id and row.task.assignee in (None, actor.username) and not row.task.for_applicant:
             return row.task.id
     return None
