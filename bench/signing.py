@@ -1,6 +1,7 @@
 """Signing a permit letter: what a PAdES signature with the office's PKCS#12 certificate costs, and a signature
 through BSrE's API (a fake BSrE on 127.0.0.1 that signs for real with a test CA: the HTTP round trip and the
-multipart upload on top of the same pyHanko signature, not the real service's latency), with pyHanko's validation.
+multipart upload on top of the same pyHanko signature, not the real service's latency), with pyHanko's validation,
+and the verification page's check of an uploaded PDF in the process and in its bounded child process.
 
     python bench/signing.py [--rounds 30]
 """
@@ -13,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -20,6 +23,7 @@ from engine.documents import permit_letter  # noqa: E402
 from engine.documents.signing.bsre import BsreSigner  # noqa: E402
 from engine.documents.signing.pades import PadesSigner  # noqa: E402
 from engine.documents.signing.port import Credentials, SignerIdentity  # noqa: E402
+from engine.documents.signing.validation import check, check_here  # noqa: E402
 from tests.signing_fixtures import FakeBsre, SigningCA  # noqa: E402
 
 NIK, PASSPHRASE = "7371010101800001", "bench-passphrase"
@@ -71,6 +75,12 @@ def main() -> None:
         print(_line("BSrE API round trip (fake server, real signature)",
                     _timed(rounds, lambda: national.sign(pdf, who, Credentials(NIK, PASSPHRASE)))))
         print(_line("pyHanko validation against the CA", _timed(rounds, lambda: ca.validate(signed))))
+        root = [ca.cert.public_bytes(Encoding.DER)]
+        print(_line("verification page's check of an upload, in this process",
+                    _timed(rounds, lambda: check_here(signed, root))))
+        check(signed, root)  # the fork server starts once per process (imports WeasyPrint and pyHanko)
+        print(_line("verification page's check of an upload, bounded child (as served)",
+                    _timed(rounds, lambda: check(signed, root))))
     finally:
         bsre.stop()
 

@@ -17,7 +17,9 @@ import math
 import multiprocessing
 import resource
 import signal
+import sys
 import threading
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +28,7 @@ GRACE_SECONDS = 1.0
 # The fork server imports these once; each child starts with them loaded.
 _PRELOAD = ["engine.documents.letter_rendering", "engine.documents.signing.validation"]
 _lock = threading.Lock()
+_BARE_MAIN = types.ModuleType("__main__")
 _context: Any = None
 
 
@@ -58,7 +61,15 @@ def call(function: Callable[..., Any], *args: Any, seconds: float, memory_bytes:
     context = _fork_server()
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(writer, function, args, seconds, memory_bytes), daemon=True)
-    child.start()
+    with _lock:
+        # multiprocessing re-runs the parent's __main__ in every child (to find functions defined there); ours are
+        # module-level elsewhere, and the server's __main__ is the `lincah` or gunicorn script, whose imports (the
+        # whole web app) would cost a second per child. A bare __main__ while the child starts skips that.
+        main, sys.modules["__main__"] = sys.modules["__main__"], _BARE_MAIN
+        try:
+            child.start()
+        finally:
+            sys.modules["__main__"] = main
     writer.close()
     try:
         if not reader.poll(seconds + GRACE_SECONDS):
