@@ -41,14 +41,21 @@ _CONNECTION = "lincah.connection"
 
 
 def connection_of(session: Session) -> Connection:
-    """``session.connection()``, remembered for the session's current transaction: a step asks for it a dozen
-    times, and each ``Session.connection`` call walks the session's transaction state machine."""
-    transaction = session.get_transaction()
+    """``session.connection()``, remembered for the session's innermost transaction: a step asks for it a dozen
+    times, and each ``Session.connection`` call walks the session's transaction state machine.
+
+    Keyed by the innermost transaction, a savepoint included: SQLAlchemy sends ``SAVEPOINT`` lazily, when
+    ``session.connection()`` is first called inside ``begin_nested()``. Remembering only the outer transaction
+    would hand its connection out inside a savepoint before any ORM statement had sent the ``SAVEPOINT``, so writes
+    through it would precede the savepoint and survive its rollback. Leaving the savepoint makes the outer
+    transaction innermost again, and the next call asks the session once more.
+    """
+    transaction = session.get_nested_transaction() or session.get_transaction()
     remembered = session.info.get(_CONNECTION)
     if remembered is not None and remembered[0] is transaction and transaction.is_active:
         return remembered[1]
-    connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    connection = session.connection()  # inside a savepoint: sends the SAVEPOINT if it was not sent yet
+    session.info[_CONNECTION] = (session.get_nested_transaction() or session.get_transaction(), connection)
     return connection
 
 
