@@ -68,6 +68,7 @@ class Plan:
     # The two versions' rows, read once per plan: a batch judges and moves thousands of applications with them.
     _versions: tuple | None = field(default=None, repr=False, compare=False)
     _same_graph: bool | None = field(default=None, repr=False, compare=False)
+    _forms: dict = field(default_factory=dict, repr=False, compare=False)  # see ``_changed_form``
 
     def versions(self, session: Session) -> tuple[ServiceDefinition, ServiceDefinition]:
         if self._versions is None:
@@ -188,24 +189,38 @@ def _reasons(session: Session, ctx: EngineContext, plan: Plan, instance: Instanc
 def _missing_fields(session: Session, source: ServiceDefinition, target: ServiceDefinition, plan: Plan,
                     tasks: dict) -> list[str]:
     """Steps already done whose form in B requires a field their data lacks: moving would ask for it again."""
-    done, latest = _done_data(tasks)
-    forms = [(element, _form_key(source, element), _form_key(target, plan.mapping.get(element, element)), data)
-             for element, data in done.items() if plan.mapping.get(element, element) is not None]
+    done = dict.fromkeys(task["task_spec"] for task in tasks.values()
+                         if task["state"] & TaskState.COMPLETED and _is_element(task)
+                         and plan.mapping.get(task["task_spec"], task["task_spec"]) is not None)
     # The start form was filled in before any step: the file's data as it stands now holds its fields.
-    forms.append((N_START, source.meta.get("start_form"), target.meta.get("start_form"), latest))
+    checks = [(element, form) for element in (*done, N_START)
+              if (form := _changed_form(session, source, target, plan, element)) is not None]
+    if not checks:  # the usual case: no form the application filled in changed; its data need not be merged
+        return []
+    data, latest = _done_data(tasks)
     reasons = []
-    for element, old_key, new_key, data in forms:
-        new_form = definitions.form_of(session, target, new_key)
-        if new_form is None:
-            continue
-        old_form = definitions.form_of(session, source, old_key)
-        if old_form is not None and old_form.sha256 == new_form.sha256:
-            continue
-        missing = [name for name in new_form.schema.get("required", []) if data.get(name) in (None, "")]
+    for element, new_form in checks:
+        filled = latest if element == N_START else data[element]
+        missing = [name for name in new_form.schema.get("required", []) if filled.get(name) in (None, "")]
         if missing:
             reasons.append(f"{'the application form' if element == N_START else f'step {element!r}'} was filled "
                            f"in, but version {plan.target}'s form requires {', '.join(missing)}, which it lacks")
     return reasons
+
+
+def _changed_form(session: Session, source: ServiceDefinition, target: ServiceDefinition, plan: Plan, element: str):
+    """B's form for what ``element`` (or the start) asked in A, when it is another form; ``None`` when the same or
+    none. Worked out once per plan and element."""
+    if element not in plan._forms:
+        if element == N_START:
+            old_key, new_key = source.meta.get("start_form"), target.meta.get("start_form")
+        else:
+            old_key, new_key = _form_key(source, element), _form_key(target, plan.mapping.get(element, element))
+        new_form = definitions.form_of(session, target, new_key)
+        old_form = definitions.form_of(session, source, old_key) if new_form is not None else None
+        same = new_form is None or (old_form is not None and old_form.sha256 == new_form.sha256)
+        plan._forms[element] = None if same else new_form
+    return plan._forms[element]
 
 
 N_START = "(start)"

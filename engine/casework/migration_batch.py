@@ -68,7 +68,9 @@ def dry_run(session: Session, ctx: EngineContext, plan: migration.Plan) -> DryRu
     """What ``plan`` would do to each running application of its source version; nothing is changed."""
     migration.check_plan(session, ctx, plan)
     source, _ = plan.versions(session)
-    found = session.execute(select(Instance).where(Instance.definition_id == source.id, Instance.status == "running")
+    # Without the version row each application would join (and decode) by default: the plan holds both versions.
+    found = session.execute(select(Instance).options(lazyload(Instance.definition))
+                            .where(Instance.definition_id == source.id, Instance.status == "running")
                             .order_by(Instance.id).execution_options(yield_per=500)).scalars()
     verdicts = [migration.judge(session, ctx, plan, instance) for instance in found]
     return DryRun(verdicts)

@@ -225,7 +225,7 @@ def test_a_version_with_the_same_graph_is_moved_by_rewriting_the_stored_state(db
     deploy(_review(), forms={"apply": APPLY})
     iid = start(db, ctx, "pengujian", {"title": "Padang lamun"})
     deploy(_review(review_id="check", sla="P3D"), forms={"apply": APPLY})
-    before = orjson.loads(instance(db, iid).state)["tasks"]
+    before, kept = orjson.loads(instance(db, iid).state)["tasks"], _snapshot(db, iid)
     plan, unmapped = _plan(db, ctx, review="check"), _plan(db, ctx)
     with db.transaction() as session:
         assert plan.same_graph(session)
@@ -246,6 +246,14 @@ def test_a_version_with_the_same_graph_is_moved_by_rewriting_the_stored_state(db
     assert sorted(t["task_spec"] for t in after.values()) == sorted(
         migration.renamed(t["task_spec"], plan.mapping) for t in before.values())
     assert not set(after) & (set(before) - reached)
+    assert _snapshot(db, iid) == kept  # same task row, SLA due time and timer due time
+    (row,) = open_rows(db, iid)
+    assert (row.element_id, instance(db, iid).definition.version) == ("check", 2)
+    with db.transaction() as session:  # back the same way, then forward again
+        migration.roll_back(session, ctx, session.get(Instance, iid), actor="analis")
+    assert _snapshot(db, iid) == kept and open_rows(db, iid)[0].element_id == "review"
+    assert orjson.loads(instance(db, iid).state)["tasks"].keys() >= reached
+    assert migration_batch.run(db.factory, ctx, _plan(db, ctx, review="check"), actor="analis").moved == [iid]
     assert step(db, ctx, iid, "check", VERIFIER) == []
     assert instance(db, iid).status == "completed"
 
