@@ -6,6 +6,7 @@ from . import (
     applications,
     attachments,
     auth,
+    counter,
     definitions,
     drafts,
     groups,
@@ -23,4 +24,5 @@ from . import (
 
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
               attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
-              integration.incidents_blp, migrations.blp, drafts.blp, institutions.blp, password_reset.blp)
+              integration.incidents_blp, migrations.blp, drafts.blp, institutions.blp, password_reset.blp,
+              counter.blp)

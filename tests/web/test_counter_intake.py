@@ -3,6 +3,7 @@ sends the start form with their documents, prints a receipt whose QR code opens 
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -10,8 +11,9 @@ from api import create_app
 from engine.casework.counter import SUBMITTED_AT_COUNTER
 from engine.context import EngineContext
 from engine.storage.models import Event, Instance, User
+from tests import samples
 from tests.letters import qr_addresses, text_of_pdf
-from tests.people import PASSWORD, RESEARCH_FILES
+from tests.people import PASSWORD, PDF, RESEARCH_FILES
 from tests.web.conftest import Visitor, page, research_form, text_of
 
 NIK = "7371015505900003"
@@ -137,3 +139,40 @@ def test_the_counter_finds_an_account_registered_online_by_its_nik(visitor, db, 
     with db.transaction() as session:
         assert session.query(User).filter_by(nik="7307015507900002").one().username == "sitti"
         assert session.query(User).filter(User.username.in_(("sitti2", "budi2"))).count() == 0
+
+
+def test_the_counter_over_the_api_finds_opens_applies_and_gives_the_receipt(app, db, deployed, people):
+    client = app.test_client()
+
+    def headers(username: str) -> dict:
+        answer = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {answer.get_json()['token']}"}
+
+    loket = headers("loket")
+    assert client.get("/api/v1/counter/accounts", headers=loket).status_code == 422  # nothing to look up by
+    opened = client.post("/api/v1/counter/accounts", headers=loket,
+                         json={"nik": NIK, "full_name": "Hasnah Daeng Ngai", "phone": "0812 3456 7891"})
+    assert opened.status_code == 201 and opened.get_json()["nik"] == NIK
+    again = client.post("/api/v1/counter/accounts", headers=loket, json={"nik": NIK, "full_name": "Hasnah"})
+    assert again.status_code == 409
+    found = client.get("/api/v1/counter/accounts?phone=%2B6281234567891", headers=loket).get_json()["items"]
+    assert [row["username"] for row in found] == [NIK]
+    assert client.get(f"/api/v1/counter/accounts?nik={NIK}", headers=headers("vera")).status_code == 403
+
+    files = {}
+    for name in RESEARCH_FILES:
+        uploaded = client.post("/api/v1/attachments", headers=loket, content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(PDF), f"{name}.pdf")})
+        assert uploaded.status_code == 201, uploaded.get_json()
+        files[name] = uploaded.get_json()
+    started = client.post("/api/v1/applications", headers=loket, json={
+        "service": "research_permit", "applicant": NIK, "data": samples.research_application(**files)})
+    assert started.status_code == 201, started.get_json()
+    application_id = started.get_json()["id"]
+    receipt = client.get(f"/api/v1/counter/receipts/{application_id}", headers=loket).get_json()
+    assert (receipt["applicant"], receipt["received_by"]) == (NIK, "loket")
+    assert sorted(d["name"] for d in receipt["documents"]) == sorted(f"{n}.pdf" for n in RESEARCH_FILES)
+    pdf = client.get(receipt["pdf"], headers=loket)
+    assert pdf.mimetype == "application/pdf" and receipt["registration_no"] in text_of_pdf(pdf.data).replace(" ", "")
+    assert [urlsplit(a).path for a in qr_addresses(pdf.data)] == [urlsplit(receipt["tracking_url"]).path]
+    assert client.get(urlsplit(receipt["tracking_url"]).path).status_code == 200
