@@ -50,7 +50,8 @@ def create(body):
     if body["applicant"] and counter.may_take_walk_ins(current_actor()):
         counter.record_intake(db, engine_context(), current_actor(), instance)  # the receipt and the audit need it
     return {"id": instance.id, "registration_no": instance.registration_no, "status": instance.status,
-            "tasks": [presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)]}
+            "tasks": [presenters.task_of(t, instance, engine_context().now())
+                      for t in applications.open_tasks(db, instance)]}
 
 
 @blp.route("")
@@ -76,7 +77,8 @@ def get(application_id: int):
     bill = bills.bill_of(instance, data, engine_context().now(), events)
     body.update(revision=instance.revision, error_element=instance.error_element,
                 error_message=instance.error_message, data=data, bill=vars(bill) if bill else None,
-                tasks=[presenters.task_of(t, instance) for t in applications.open_tasks(db, instance)],
+                tasks=[presenters.task_of(t, instance, engine_context().now())
+                       for t in applications.open_tasks(db, instance)],
                 history=[presenters.event(e) for e in events])
     return body
 
