@@ -2,7 +2,8 @@
 application form: the condition the shipped form has (NIM required for students) shows as a row, what the builder
 cannot show (the dates-in-order rule) is listed as kept from the JSON; the analyst adds a group of fields (the
 supervisor: name required, phone) and a condition ("require the ethics number when the applicant is a lecturer"),
-the JSON Schema and UI schema follow, the preview draws the group, and the saved draft enforces the condition when
+the JSON Schema and UI schema follow, the preview draws the group, a hand edit of the JSON redraws the rows, and the
+saved draft enforces the condition when
 its test run starts with a lecturer's data without the number — and not once the number is given.
 """
 
@@ -104,6 +105,23 @@ def test_the_analyst_adds_a_group_and_a_condition_and_the_saved_draft_enforces_i
         expect(preview_group.locator("input[name='supervisor.supervisor_name']")).to_have_count(1)
         shot(page, "analyst-form-builder-conditions.png")
 
+        # A hand edit of the JSON redraws the rows: a condition written there becomes a row, a construct of another
+        # shape is listed as kept, and the builder's next edit keeps it.
+        either = {"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]}
+        organisation = {"if": {"properties": {"applicant_category": {"const": "organisation"}},
+                               "required": ["applicant_category"]}, "then": {"required": ["location_detail"]}}
+        page.fill("#schema", json.dumps({**schema, "allOf": [*schema["allOf"], organisation, either]}, indent=2))
+        page.click("#builder-heading")  # the text area loses the focus: its change
+        expect(page.locator(".builder-condition")).to_have_count(3)
+        expect(page.locator(".builder-condition").last.locator(".builder-condition-field")).to_have_value(
+            "location_detail")
+        expect(page.locator(".builder-kept li", has_text='allOf: {"anyOf"')).to_have_count(1)
+        titled(page.locator("tr.builder-field[data-original=ethics_number]"), "Nomor persetujuan komisi etik")
+        expect(page.locator(".builder-status")).to_have_text("")
+        rewritten = json.loads(page.locator("#schema").input_value())
+        assert either in rewritten["allOf"] and organisation in rewritten["allOf"]
+        assert rewritten["properties"]["ethics_number"]["title"] == "Nomor persetujuan komisi etik"
+
         page.click("#save-form")
         expect(page.locator(".flash-success")).to_contain_text("versi 2")
         with server.transaction() as session:
@@ -117,8 +135,9 @@ def test_the_analyst_adds_a_group_and_a_condition_and_the_saved_draft_enforces_i
         sample = json.loads(page.locator("#start_data").input_value())
         lecturer = {**sample, "applicant_category": "lecturer", "supervisor": {"supervisor_name": "Dr. Rahma"}}
         lecturer.pop("ethics_number", None)
-        assert "Nomor persetujuan etik" in start_errors_for(page, lecturer)
-        assert "Nomor persetujuan etik" not in start_errors_for(page, {**lecturer, "ethics_number": "ETIK-2026-17"})
+        assert "Nomor persetujuan komisi etik" in start_errors_for(page, lecturer)
+        assert "Nomor persetujuan komisi etik" not in start_errors_for(page, {**lecturer,
+                                                                               "ethics_number": "ETIK-2026-17"})
         # the group's required field is checked inside the group
         assert "Nama pembimbing" in start_errors_for(page, {**lecturer, "ethics_number": "ETIK-2026-17",
                                                             "supervisor": {"supervisor_phone": "0811"}})

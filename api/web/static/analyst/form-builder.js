@@ -177,8 +177,25 @@
 
   // --- the field rows -------------------------------------------------------------------------------------------
 
+  // Which control of which row has the focus, to give it back once the rows are drawn again.
+  function focusedControl(body) {
+    var active = document.activeElement;
+    var tr = active && body.contains(active) ? active.closest("tr") : null;
+    return tr ? { original: tr.dataset.original, parent: tr.dataset.parent || "", className: active.classList[0] } : null;
+  }
+
+  function refocus(body, at) {
+    if (!at) { return; }
+    var rows = Array.prototype.filter.call(body.querySelectorAll("tr.builder-field"), function (tr) {
+      return tr.dataset.original === at.original && (tr.dataset.parent || "") === at.parent;
+    });
+    var control = rows.length ? rows[0].getElementsByClassName(at.className)[0] : null;
+    if (control) { control.focus(); }
+  }
+
   function render() {
     var body = builder.querySelector("tbody");
+    var at = focusedControl(body);
     body.replaceChildren();
     var required = state.schema.required || [];
     order(state.schema, state.ui).forEach(function (name) {
@@ -194,6 +211,7 @@
         });
       }
     });
+    refocus(body, at);
     renderConditions();
     renderKept();
     builder.setAttribute("data-ready", "true");
@@ -577,9 +595,13 @@
     tr.querySelector(".builder-name").focus();
   });
 
-  // Hand edits of the JSON win: when they parse, the rows follow them.
+  // Hand edits of the JSON win: when they parse, the rows follow them. A text area's change comes as it loses the
+  // focus, before the control clicked next has it: the rows are drawn again a moment later, and that control (if it
+  // is one of theirs) gets the focus back instead of vanishing under the click.
   [schemaBox, uiBox].forEach(function (box) {
-    box.addEventListener("change", function () { if (read()) { render(); } });
+    box.addEventListener("change", function () {
+      window.setTimeout(function () { if (read()) { render(); } }, 0);
+    });
   });
 
   if (read()) { render(); } else {
