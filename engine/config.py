@@ -376,7 +376,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("connector_backoff", "LINCAH_CONNECTOR_BACKOFF", _seconds, "Seconds before the connector's first retry "
             "(doubled each time)."),
     Setting("signing_pkcs12", "LINCAH_SIGNING_PKCS12", _text, "The office's certificate and key (PKCS#12 file) "
-            "that signs permit letters (PAdES).", default_text="none: letters are not signed"),
+            "that signs permit letters (PAdES).", default_text="none: letters are not signed (after `lincah demo`: its "
+            "DEMO certificate)"),
     Setting("signing_passphrase_secret", "LINCAH_SIGNING_PASSPHRASE_SECRET", _text, "Name of the "
             "`LINCAH_SECRET_<NAME>` variable that holds the PKCS#12 passphrase.", default_text="none"),
     Setting("signing_tsa_url", "LINCAH_SIGNING_TSA_URL", _url, "Timestamp authority (RFC 3161) for the "
