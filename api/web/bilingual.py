@@ -149,3 +149,13 @@ def named_in_page_language(row: dict) -> dict:
     if row.get("step_name") or row.get("step"):
         named["step_name"] = plain(step_label(row.get("service"), row.get("step"), row.get("step_name")))
     return named
+
+
+@bp.app_template_global("lane_label")
+def lane_label(definition, who: str | None) -> Markup | str:
+    """Who works a step, when that is the lane it is drawn in (``who`` is the lane's name): the lane's ``name.en``
+    on an English page. Anything else (the groups' names) is already in the page's language and stays as it is."""
+    lanes = _version_meta(definition).get("lanes") or {}
+    if not who or who not in lanes:
+        return who or ""
+    return _shown(who, lanes[who])

@@ -279,7 +279,7 @@ def _read_meta(process, decisions, problems: ProblemList, filename: str, options
     language_lint.check_languages(process, process_settings, problems, filename)
     return {"process": process_settings, "tasks": tasks, "start_form": settings.start_form_key(process),
             "outcomes": meanings.outcomes(), "outcome_names": settings.outcome_names(process),
-            "labels": settings.english_labels(process)}
+            "labels": settings.english_labels(process), "lanes": settings.lane_names(process)}
 
 
 def _lint(process, problems: ProblemList, filename: str, options) -> None:

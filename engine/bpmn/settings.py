@@ -113,6 +113,13 @@ def english_labels(process) -> dict[str, str]:
     return labels
 
 
+def lane_names(process) -> dict[str, str]:
+    """``{lane name: name.en or ""}``: a step drawn in a lane, with no group of its own, is worked by "the lane"
+    (``task_settings``' ``lane`` holds its name), which an English page names in English."""
+    return {(lane.get("name") or "").strip(): (dict(camunda_properties(lane)).get("name.en") or "").strip()
+            for lane in xpath(process, ".//bpmn:lane") if (lane.get("name") or "").strip()}
+
+
 def outcome_names(process) -> dict[str, dict[str, str]]:
     """``{outcome: {"id": outcome, "en": …}}`` for the process's end events. The outcome is the end event's name
     (what ``instance.outcome`` records and the audit trail keeps); ``name.en`` on the end event only labels it."""

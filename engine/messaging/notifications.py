@@ -236,8 +236,12 @@ def stage_message(ctx: EngineContext, instance: Instance, kind: str, *, email: s
         "survey": Text(_SURVEY),
         "reason_text": Text(N_(" The officer's note: \"%(note)s\"."), {"note": reason}) if reason else "",
     }
+    # How the file ended, likewise: the end event's name.en beside the name instance.outcome keeps.
+    outcome_en = ((((instance.definition.meta or {}).get("outcome_names") or {}).get(instance.outcome) or {})
+                  .get("en")) if instance.outcome else None
     names = {INDONESIAN: {"service": instance.definition.name_id or instance.service_key},
-             ENGLISH: {"service": instance.definition.name_en or instance.service_key, "step": step_en}}
+             ENGLISH: {"service": instance.definition.name_en or instance.service_key, "step": step_en,
+                       **({"outcome": outcome_en} if outcome_en else {})}}
     subject, body = in_both_languages(*_STAGE_TEXTS[kind], values, names)
     key = f"{kind}:{task_id}" if task_id else f"{kind}:{instance.id}"
     return Message(kind=kind, recipient=instance.applicant, subject=subject, body=body, email=email,

@@ -14,7 +14,7 @@ from scheduler import jobs
 from tests import samples
 from tests.conftest import PROJECT_ROOT, T0
 from tests.drive import create_staff, notifications, sla_pass, start, step, wita
-from tests.engine.conftest import VERIFIER
+from tests.engine.conftest import HEAD, VERIFIER
 
 RESEARCH = PROJECT_ROOT / "processes" / "research_permit.bpmn"
 
@@ -126,3 +126,14 @@ def test_the_english_half_of_a_handover_notice_names_the_step_in_english(db, ctx
     indonesian, english = _halves(notice)
     assert "Rekomendasi kabupaten" in indonesian
     assert "Regency recommendation" in english and "Rekomendasi kabupaten" not in english
+
+
+def test_the_english_half_of_the_issued_notice_names_the_outcome_in_english(db, ctx, deploy_service):
+    deploy_service("research_permit")
+    iid = start(db, ctx, "research_permit", samples.research_application())
+    step(db, ctx, iid, "Task_Verify", VERIFIER, samples.VERIFIED, "Setujui")
+    step(db, ctx, iid, "Task_Sign", HEAD, samples.SIGNATURE, samples.SIGN)
+    (issued,) = [n for n in notifications(db) if n.recipient == "andi" and "Izin penelitian terbit" in n.body]
+    indonesian, english = _halves(issued)
+    assert "Izin penelitian terbit" in indonesian
+    assert "Research permit issued" in english and "Izin penelitian terbit" not in english

@@ -75,3 +75,14 @@ def test_an_outcome_without_english_shows_in_indonesian_marked_as_such(visitor, 
     (marked,) = ended.cssselect("strong span[lang=id]")
     assert marked.text_content() == "Permohonan ditolak"
     assert "EndEvent_Rejected" not in _labels(english), "the diagram keeps the Indonesian name it has"
+
+
+def test_the_english_procedure_names_the_lane_that_works_a_step_in_english(visitor):
+    def who(document, name: str) -> str:
+        (item,) = [li for li in document.cssselect("ol.steps li") if li.cssselect("strong")[0].text_content() == name]
+        return item.cssselect("span.muted")[0].text_content()
+
+    english = page(visitor().english().get("/services/research_permit"))
+    assert who(english, "Revise the application").startswith("— Applicant")
+    indonesian = page(visitor().get("/services/research_permit"))
+    assert who(indonesian, "Perbaiki permohonan").startswith("— Pemohon")

@@ -10,7 +10,7 @@ from engine.people.access import Actor
 from engine.services import definitions
 
 from ... import presenters
-from .. import i18n
+from .. import bilingual, i18n
 from ..blueprint import bp
 from ..labels import group_name
 from ..pages import db, render
@@ -33,7 +33,7 @@ def steps_of(definition) -> list[dict]:
     for step in ((definition.meta or {}).get("tasks") or {}).values():
         # who works the step: its candidate groups; a lane is only where the step is drawn
         groups = [g for g in step.get("candidate_groups") or [] if g != step.get("lane")]
-        who = ", ".join(group_name(g) for g in groups) or step.get("lane") or ""
+        who = ", ".join(group_name(g) for g in groups) or bilingual.lane_label(definition, step.get("lane"))
         steps.append({"element_id": step.get("element_id"), "name": step.get("name"), "who": who,
                       "sla": step.get("sla"), "for_applicant": bool(step.get("for_applicant")),
                       "decisions": list(step.get("decisions") or [])})
