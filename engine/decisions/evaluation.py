@@ -28,7 +28,8 @@ class DecisionFailed(InvalidInput):
 def evaluate(decision: Decision, variables: dict) -> list[dict]:
     """The result of ``decision`` for ``variables`` (task data or a request's variables): a list of result maps.
     Raises :class:`DecisionFailed`."""
-    matched = matching_rules(decision, variables)
+    variables = with_required(decision, variables)
+    matched = _matching(decision, variables)
     policy = decision.hit_policy
     if policy == UNIQUE and len(matched) > 1:
         raise DecisionFailed(
@@ -54,9 +55,29 @@ def evaluate(decision: Decision, variables: dict) -> list[dict]:
     return [_as_json(decision, result) for _, result in results]
 
 
+# A decision that requires others (DMN requiredDecision) sees their results as Camunda 7 hands them on: each output
+# of the required decision as a variable by its output name — its value when the decision gave one result, the list
+# of the values when it gave several, null when none. They are evaluated first, each with the caller's variables.
+def with_required(decision: Decision, variables: dict) -> dict:
+    """``variables`` with the outputs of the decisions ``decision`` requires."""
+    if not decision.required:
+        return variables
+    found = dict(variables)
+    for required in decision.required:
+        results = evaluate(required, variables)
+        for output in required.outputs:
+            values = [result.get(output.name) for result in results]
+            found[output.name] = values[0] if len(values) == 1 else values or None
+    return found
+
+
 def matching_rules(decision: Decision, variables: dict) -> list[Rule]:
     """The rules whose every input entry matches ``variables``, in rule order, before the hit policy has its say.
     Raises :class:`DecisionFailed` when an input is not of its column's type."""
+    return _matching(decision, with_required(decision, variables))
+
+
+def _matching(decision: Decision, variables: dict) -> list[Rule]:
     values = [_input_value(decision, column, variables) for column in decision.inputs]
     return [rule for rule in decision.rules if _matches(decision, rule, values, variables)]
 

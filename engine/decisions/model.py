@@ -66,8 +66,16 @@ class Rule:
         return f"rule {self.index} ({self.id})" if self.id else f"rule {self.index}"
 
 
+TABLE, LITERAL = "table", "literal"
+
+
 @dataclass
 class Decision:
+    """A decision table — or a literal expression, kept as a table of one rule without inputs whose one output is
+    the expression (``kind`` says which, for the pages). ``required``: the decisions of the same file it requires
+    (DMN ``requiredDecision``), evaluated first (``engine.decisions.evaluation``), carried inside it so that a
+    stored decision needs nothing else."""
+
     id: str
     name: str
     hit_policy: str = UNIQUE
@@ -75,6 +83,8 @@ class Decision:
     inputs: list[Input] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    kind: str = TABLE
+    required: list[Decision] = field(default_factory=list)
 
     @property
     def policy(self) -> str:
@@ -90,6 +100,7 @@ class Decision:
                         for o in self.outputs],
             "rules": [{"id": r.id, "index": r.index, "inputs": r.inputs, "outputs": r.outputs,
                        "description": r.description} for r in self.rules],
+            "kind": self.kind, "required": [decision.to_dict() for decision in self.required],
         }
 
     @classmethod
@@ -100,4 +111,5 @@ class Decision:
             inputs=[Input(**item) for item in body["inputs"]],
             outputs=[Output(**item) for item in body["outputs"]],
             rules=[Rule(**item) for item in body["rules"]],
+            kind=body.get("kind") or TABLE, required=[cls.from_dict(item) for item in body.get("required") or []],
         )

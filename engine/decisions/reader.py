@@ -15,6 +15,7 @@ from engine.decisions.model import (
     AGGREGATIONS,
     COLLECT,
     HIT_POLICIES,
+    LITERAL,
     OUTPUT_ORDER,
     PRIORITY,
     Decision,
@@ -71,11 +72,14 @@ def read(root) -> tuple[list[Decision], list[Located]]:
                                 "this is not a DMN file.", "Berkas ini bukan berkas DMN (elemen akar bukan "
                                 "definitions DMN).", root.sourceline))
         return [], problems
-    decisions = []
+    decisions, requirements = [], {}
     for node in _children(root, "decision"):
         decision = _decision(node, problems)
         if decision is not None:
             decisions.append(decision)
+            requirements[decision.id] = _required_ids(node)
+    decisions = _linked(decisions, requirements, {node.get("id"): node for node in _children(root, "decision")},
+                        problems)
     if not _children(root, "decision"):
         problems.append(Located("dmn_empty", "The file holds no decision. Draw a decision table in your DMN "
                                 "modeler.", "Berkas DMN tidak memuat keputusan.", root.sourceline))
@@ -91,19 +95,29 @@ def _decision(node, problems: list[Located]) -> Decision | None:
                                 "(it is how a business rule task and the API call it).",
                                 f"Keputusan {name!r} tidak memiliki id.", node.sourceline))
         return None
-    if _children(node, "informationRequirement"):
-        problems.append(Located("decision_requirement", f"Decision {decision_id!r} requires other decisions "
-                                "(a decision requirements diagram); Lincah evaluates single decision tables. Call "
-                                "each table from its own business rule task and pass results on as data.",
-                                f"Keputusan {decision_id!r} bergantung pada keputusan lain (DRD); Lincah hanya "
-                                "menjalankan tabel keputusan tunggal.", **where))
+    if _children(node, "knowledgeRequirement"):
+        problems.append(Located("decision_knowledge_requirement", f"Decision {decision_id!r} invokes a business "
+                                "knowledge model (knowledgeRequirement), which Lincah does not evaluate. Write the "
+                                "logic as a decision table or literal expression of its own and require that "
+                                "decision instead (requiredDecision).",
+                                f"Keputusan {decision_id!r} memanggil business knowledge model "
+                                "(knowledgeRequirement), yang tidak dijalankan Lincah. Tulis logikanya sebagai tabel "
+                                "keputusan atau literal expression tersendiri dan jadikan keputusan itu prasyarat "
+                                "(requiredDecision).", **where))
         return None
     table = _child(node, "decisionTable")
+    if table is None and _child(node, "literalExpression") is not None:
+        return _literal(decision_id, name, node, _child(node, "literalExpression"), problems)
     if table is None:
-        problems.append(Located("decision_not_table", f"Decision {decision_id!r} is not a decision table (a literal "
-                                "expression or another kind); Lincah evaluates decision tables only.",
-                                f"Keputusan {decision_id!r} bukan tabel keputusan; Lincah hanya menjalankan tabel "
-                                "keputusan.", **where))
+        kind = next((_local(child.tag) for child in node if _local(child.tag) not in (
+            "description", "question", "allowedAnswers", "variable", "informationRequirement",
+            "authorityRequirement", "extensionElements")), "nothing")
+        problems.append(Located("decision_not_table", f"Decision {decision_id!r} is a {kind}, which Lincah does "
+                                "not evaluate: it evaluates decision tables and literal expressions. Redraw it as "
+                                "one of those in the modeler.",
+                                f"Keputusan {decision_id!r} berupa {kind}, yang tidak dijalankan Lincah: Lincah "
+                                "menjalankan tabel keputusan dan literal expression. Gambar ulang sebagai salah satu "
+                                "dari keduanya di modeler.", **where))
         return None
     before = len(problems)
     policy, aggregation = _hit_policy(decision_id, table, problems)
@@ -135,6 +149,87 @@ def _decision(node, problems: list[Located]) -> Decision | None:
     if len(problems) > before:
         return None
     return Decision(decision_id, name, policy, aggregation, inputs, outputs, rules)
+
+
+def _literal(decision_id: str, name: str, node, expression, problems: list[Located]) -> Decision | None:
+    """A literal expression decision: a table of one rule without inputs whose one output — named by the
+    decision's ``variable`` (else its id) — is the expression."""
+    variable = _child(node, "variable")
+    output_name = (variable.get("name") if variable is not None else "") or decision_id
+    typed = variable if variable is not None and variable.get("typeRef") else expression
+    before = len(problems)
+    type_ref = _type_ref(decision_id, typed, "literal expression", problems)
+    if len(problems) > before:
+        return None
+    text = _text(expression)
+    where = f"literal expression {output_name!r}"
+    if not _language_ok(expression):
+        problems.append(_unsupported(decision_id, where, expression, f"the expression language "
+                                     f"{expression.get('expressionLanguage')!r} (only FEEL)",
+                                     cell_id=expression.get("id")))
+        return None
+    if not text:
+        problems.append(Located("decision_literal_empty", f"Decision {decision_id!r}: the literal expression is "
+                                "empty; write the FEEL expression that gives the decision's value.",
+                                f"Keputusan {decision_id!r}: literal expression kosong; tulis ekspresi FEEL yang "
+                                "menghasilkan nilai keputusan.", expression.sourceline, decision_id,
+                                cell_id=expression.get("id")))
+        return None
+    try:
+        rule = Rule(expression.get("id") or "", 1, [], [text])
+    except feel.FeelError as exc:
+        problems.append(_unsupported(decision_id, where, expression, str(exc), cell_id=expression.get("id")))
+        return None
+    return Decision(decision_id, name, inputs=[], outputs=[Output(expression.get("id") or "", output_name, "",
+                                                                  type_ref)], rules=[rule], kind=LITERAL)
+
+
+def _required_ids(node) -> list[tuple[str, int | None]]:
+    """The decisions a decision requires, by the ids its ``requiredDecision href="#id"`` name, with their lines."""
+    found = []
+    for requirement in _children(node, "informationRequirement"):
+        for required in _children(requirement, "requiredDecision"):
+            found.append(((required.get("href") or "").strip(), required.sourceline))
+    return found
+
+
+def _linked(decisions: list[Decision], requirements: dict, nodes: dict, problems: list[Located]) -> list[Decision]:
+    """The decisions with the decisions they require attached (evaluated first); a decision whose requirement is
+    not a readable decision of the same file, or that requires itself through others, is a located problem."""
+    by_id = {decision.id: decision for decision in decisions}
+    failed: dict[str, bool] = {}
+
+    def resolve(decision_id: str, path: tuple) -> bool:
+        if decision_id in failed:
+            return not failed[decision_id]
+        decision, ok = by_id[decision_id], True
+        for href, line in requirements.get(decision_id, []):
+            target = href[1:] if href.startswith("#") else ""
+            if target in path or target == decision_id:
+                cycle = " → ".join([*path[path.index(target):], decision_id, target]) if target in path else \
+                    f"{decision_id} → {target}"
+                problems.append(Located("decision_requirement_cycle", f"Decision {decision_id!r} requires itself "
+                                        f"through {cycle}; a decision requirements diagram must not go round.",
+                                        f"Keputusan {decision_id!r} mensyaratkan dirinya sendiri melalui {cycle}.",
+                                        line, decision_id))
+                ok = False
+            elif target not in by_id:
+                named = "no decision" if not href else repr(href)
+                problems.append(Located("decision_requirement_missing", f"Decision {decision_id!r} requires "
+                                        f"{named}, which is not a decision Lincah could read in this file. Lincah "
+                                        "evaluates requirements between decisions of one DMN file: fix or add the "
+                                        "required decision there (href=\"#its-id\").",
+                                        f"Keputusan {decision_id!r} mensyaratkan {named}, yang bukan keputusan "
+                                        "yang dapat dibaca Lincah dalam berkas ini.", line, decision_id))
+                ok = False
+            elif not resolve(target, (*path, decision_id)):
+                ok = False
+            elif by_id[target] not in decision.required:
+                decision.required.append(by_id[target])
+        failed[decision_id] = not ok
+        return ok
+
+    return [decision for decision in decisions if resolve(decision.id, ())]
 
 
 def _hit_policy(decision_id: str, table, problems: list[Located]) -> tuple[str, str | None]:

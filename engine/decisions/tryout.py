@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from engine.decisions import types
 from engine.decisions.evaluation import DecisionFailed, evaluate, matching_rules
-from engine.decisions.model import Decision, Rule
+from engine.decisions.model import LITERAL, Decision, Rule
 
 NUMBER, STRING, BOOLEAN, DATE, DATE_TIME, ANY = "number", "string", "boolean", "date", "datetime", "any"
 
@@ -63,13 +63,26 @@ def _variables(tree) -> list[tuple]:
 
 
 def input_fields(decision: Decision) -> list[InputField]:
-    """The fields of the try-out form, one per variable the input expressions read, in column order."""
+    """The fields of the try-out form, one per variable the input expressions read, in column order: the required
+    decisions' first (what they give is no field), and a literal expression's variables (numbers when it computes
+    with them)."""
     found: dict[str, InputField] = {}
+    given = {output.name for required in decision.required for output in required.outputs}
+    for required in decision.required:
+        for item in input_fields(required):
+            found.setdefault(item.name, item)
+    if decision.kind == LITERAL:
+        tree = decision.rules[0].results[0] if decision.rules else None
+        bare = tree is not None and tree[0] == "var"
+        for path in _variables(tree):
+            name = ".".join(path)
+            if path[0] not in given:
+                found.setdefault(name, InputField(name, name, ANY if bare else NUMBER, None))
     for column in decision.inputs:
         bare = column.tree is not None and column.tree[0] == "var"
         for path in _variables(column.tree):
             name = ".".join(path)
-            if name not in found:
+            if name not in found and path[0] not in given:
                 found[name] = InputField(name, column.title if bare else name,
                                          _kind(column.type_ref) if bare else NUMBER,
                                          column.type_ref if bare else None,
