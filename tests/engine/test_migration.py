@@ -205,12 +205,20 @@ def test_one_failing_application_in_a_batch_leaves_the_others_moved_and_itself_u
         return {**row, "kind": None} if fields.get("instance_id") == victim else row
 
     monkeypatch.setattr(audit, "entry", refused_row)
+    real_write, writes = migration.write, []
+
+    def counted(session, ctx, moves):
+        writes.append(len(moves))
+        return real_write(session, ctx, moves)
+
+    monkeypatch.setattr(migration, "write", counted)
     plan = _plan(db, ctx)
     with db.transaction() as session:
         assert plan.same_graph(session) == (version_2 == _review(sla="P3D"))
     report = migration_batch.run(db.factory, ctx, plan, actor="analis")
     assert report.moved == [ids[0], ids[2]] and list(report.refused) == [victim]
     assert "could not be saved" in report.refused[victim]
+    assert writes == [3, 1, 1, 1]  # the batch at once, refused; then one savepoint per application
     assert [instance(db, iid).definition.version for iid in ids] == [2, 1, 2]
     assert instance(db, victim).state == before["state"] and instance(db, victim).revision == before["revision"]
     assert [(r.id, r.element_id, r.name, r.due_at) for r in open_rows(db, victim)] == before["rows"]
@@ -219,6 +227,19 @@ def test_one_failing_application_in_a_batch_leaves_the_others_moved_and_itself_u
     assert sorted(moves) == [ids[0], ids[2]]
     monkeypatch.setattr(audit, "entry", real_entry)
     assert migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis").moved == [victim]
+    assert writes[4:] == [1]
+
+
+def test_a_batch_is_written_at_once(db, ctx, two_versions, monkeypatch):
+    real_write, writes = migration.write, []
+
+    def counted(session, ctx, moves):
+        writes.append(len(moves))
+        return real_write(session, ctx, moves)
+
+    monkeypatch.setattr(migration, "write", counted)
+    assert sorted(migration_batch.run(db.factory, ctx, _plan(db, ctx), actor="analis").moved) == list(two_versions)
+    assert writes == [2]  # one set of statements for both (the update counted both rows: no fallback)
 
 
 def test_a_version_with_the_same_graph_is_moved_by_rewriting_the_stored_state(db, ctx, deploy):
