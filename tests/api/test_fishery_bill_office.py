@@ -1,13 +1,16 @@
 """The fishery business permit's bill as the office works with it: the head of office sees the bill (amount, virtual
 account, deadline in office time, status) on the signing step, and the office's supervisors are told — in the app
 and by e-mail, through the outbox — when the bank's payment message is refused (wrong amount, data the step does
-not take, a file already closed); the bill and the application's page show the refusal, the history audits it."""
+not take, a file already closed); the bill and the application's page show the refusal, the history audits it.
+A bank that refuses to issue the bill at all (HTTP 401) is an incident at once, which stops the file and tells the
+supervisors the same way."""
 
 from __future__ import annotations
 
 import base64
 from datetime import timedelta
 
+from engine.integration.connector_guard import ConnectorSettings
 from engine.storage.models import Event, Notification
 from scheduler import jobs
 from tests.api import test_fishery_business_permit as permit
@@ -148,3 +151,21 @@ def test_a_payment_after_the_file_closed_tells_the_supervisors_to_arrange_the_re
     assert "setelah berkas ditutup" in line and "paid_amount = 300000" in line
     (line,) = _bill(page(_signed_in(app, "andi").get(f"/applications/{application_id}")))["refusals"]
     assert "Hubungi kantor" in line and "paid_amount" not in line
+
+
+def test_a_bank_that_refuses_to_issue_the_bill_stops_the_file_and_tells_the_supervisors(live_office, app):
+    office = live_office
+    office.people.headers("supri")
+    applied = office.apply()
+    office.work_nik_checks()
+    office.decide(applied["id"], "Task_Verify", "sinta", {"note": "Data usaha sesuai"}, "Setujui")
+    wrong_token = ConnectorSettings(**{**vars(office.connector), "secrets": {
+        **office.connector.secrets, "PAYMENT_GATEWAY_TOKEN": "expired-token"}})
+    assert jobs.run_connectors(office.db.factory, office.ctx, wrong_token).incidents == 1  # a 401 is not retried
+    assert office.gateway.bills == {}
+    (notice,) = _notices(office, "application_stopped")
+    assert notice.recipient == "supri" and "Task_RequestBill" in notice.body and "401" in notice.body
+    assert "expired-token" not in notice.body  # the secret is never written out
+    staff = page(_signed_in(app, "supri").get(f"/applications/{applied['id']}"))
+    assert "401" in " ".join(staff.text_content().split())
+    assert _bill(staff) == {}  # no bill was issued
