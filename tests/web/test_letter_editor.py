@@ -5,6 +5,7 @@ change), a test run's data handed over, and nobody but analysts (and admins) let
 from __future__ import annotations
 
 import base64
+import io
 from datetime import date
 
 import orjson
@@ -12,12 +13,14 @@ import pytest
 
 from engine.documents import letter_sample
 from engine.services import definitions, letter_templates, version_diff
+from tests.conftest import PROJECT_ROOT
 from tests.web.conftest import page, text_of
 from tests.web.studio_support import studio_people  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("deployed", "studio_people")
 
 EDITOR = "/analyst/services/research_permit/1/letter"
+BPMN = PROJECT_ROOT / "processes" / "research_permit.bpmn"
 
 
 def _form(html_page) -> dict:
@@ -120,6 +123,22 @@ def test_saving_makes_the_next_draft_and_the_running_version_keeps_its_letter(vi
     with db.transaction() as session:
         third = definitions.get_version(session, "research_permit", 3)
         assert third.meta["letter"]["sha256"] == draft.meta["letter"]["sha256"]
+
+
+def test_the_modeler_deploys_a_changed_diagram_with_the_letter_edited_on_the_web(visitor, db):
+    ana = visitor("ana")
+    fields = _form(page(ana.get(EDITOR)))
+    fields["html"] = fields["html"].replace("<h1>{{ permit.title }}</h1>", "<h1>SURAT IZIN DARI WEB</h1>")
+    assert ana.post(EDITOR, {**fields, "action": "save"}).status_code == 302
+    with db.transaction() as session:
+        edited = definitions.get_version(session, "research_permit", 2).meta["letter"]
+    diagram = BPMN.read_text().replace('name="Verifikasi berkas"', 'name="Verifikasi dokumen"', 1)
+    deployed = ana.post("/analyst/deploy", {"bpmn": (io.BytesIO(diagram.encode()), BPMN.name),
+                                            "based_on": "research_permit", "based_on_version": "2"},
+                        headers={"Accept": "application/json"})
+    assert deployed.status_code == 200 and deployed.get_json()["definition"]["version"] == 3
+    with db.transaction() as session:
+        assert definitions.get_version(session, "research_permit", 3).meta["letter"] == edited
 
 
 def test_saving_a_template_with_errors_stores_nothing(visitor, db):

@@ -24,6 +24,7 @@ from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms.schemas import FormSource, schema_file_name, ui_file_name
 from engine.people.access import ANALYST
 from engine.services import definitions, letter_templates, trial
+from engine.services.letter_templates import LetterFiles, LetterSource
 
 from .. import formdata, i18n, starter_forms
 from .. import forms as form_renderer
@@ -159,8 +160,7 @@ def analyst_modeler():
 
 
 def _forms_of(definition) -> dict[str, bytes]:
-    """The snapshotted forms (and letter template) of a version as uploads, so a new version keeps what was edited
-    on the web."""
+    """The snapshotted forms of a version as uploads, so a new version keeps the forms edited on the web."""
     uploads = {}
     for form_key in sorted(definition.forms or {}):
         form = definitions.form_of(db(), definition, form_key)
@@ -169,14 +169,27 @@ def _forms_of(definition) -> dict[str, bytes]:
         uploads[schema_file_name(form_key)] = orjson.dumps(form.schema, option=orjson.OPT_INDENT_2)
         if form.ui_schema is not None:
             uploads[ui_file_name(form_key)] = orjson.dumps(form.ui_schema, option=orjson.OPT_INDENT_2)
-    # The letter template too: one edited on the letter page lives only in the version, not in processes/letters.
-    letter = (definition.meta or {}).get("letter") or {}
-    stored = letter_templates.stored(db(), letter["sha256"]) if letter.get("sha256") else None
-    if stored is not None:
-        uploads["letter.html"] = stored.html.encode()
-        if stored.css:
-            uploads["letter.css"] = stored.css.encode()
     return uploads
+
+
+class _CarriedLetter(LetterSource):
+    """The letter a version made on the web from ``base`` keeps: base's stored template (one edited on the letter
+    page lives only in the versions, not in processes/letters), for base's service only — a diagram imported in its
+    place with another process id gets its own letter, as a deploy from files would."""
+
+    def __init__(self, base, fallback: LetterSource):
+        super().__init__()
+        letter = (base.meta or {}).get("letter") or {}
+        self.key, self.fallback = base.key, fallback
+        stored = letter_templates.stored(db(), letter["sha256"]) if letter.get("sha256") else None
+        # Named as base names it (``research_permit.html``), so problems and the new version say the same file.
+        self.files = LetterFiles(letter.get("file") or f"{base.key}.html", stored.html, stored.css) if stored \
+            else None
+
+    def find(self, key: str | None) -> LetterFiles | None:
+        if self.files is not None and key == self.key:
+            return self.files
+        return self.fallback.find(key)
 
 
 def _latest(key: str | None):
@@ -194,11 +207,15 @@ def _with_starter_forms(main: SourceFile, uploads: dict[str, bytes]) -> tuple[di
     return {**starter_forms.starter_uploads(compiled), **uploads}, starter_forms.missing_form_keys(compiled)
 
 
-def _deploy(main: SourceFile, supporting: list[SourceFile], uploads: dict[str, bytes]):
+def _deploy(main: SourceFile, supporting: list[SourceFile], uploads: dict[str, bytes], base=None):
+    """Deploy as a draft; made from version ``base``, it keeps base's letter unless ``uploads`` bring one."""
     source = _form_source(uploads)
+    letters = definitions.letter_source(ctx(), source)
+    if base is not None and "letter.html" not in uploads:
+        letters = _CarriedLetter(base, letters)
     with engine_step():
         return definitions.deploy(db(), ctx(), main, supporting, source, actor=current_actor().username,
-                                  publish=False)
+                                  publish=False, letters=letters)
 
 
 @bp.route("/analyst/deploy", methods=["POST"])
@@ -220,7 +237,7 @@ def analyst_deploy():
     if request.form.get("create_missing_forms") == "1":
         uploads, starters = _with_starter_forms(main, uploads)
     try:
-        result = _deploy(main, [], uploads)
+        result = _deploy(main, [], uploads, base)
     except InvalidDefinition as error:
         errors = [p for p in error.problems if p.get("severity") == "error"]
         return jsonify(message=_("Not deployed: %(count)s error(s). Fix the highlighted elements and deploy again.",
@@ -346,7 +363,7 @@ def analyst_form(key: str, version: int, form_key: str):
             main = SourceFile(definition.bpmn_filename, definition.bpmn.encode())
             supporting = [SourceFile(name, text.encode()) for name, text in (definition.extra_bpmn or {}).items()]
             try:
-                result = _deploy(main, supporting, uploads)
+                result = _deploy(main, supporting, uploads, definition)
             except InvalidDefinition as error:
                 problems = [p.get("message_id") if i18n.lang() == "id" and p.get("message_id") else p["message"]
                             for p in error.problems if p.get("severity") == "error"]
