@@ -78,6 +78,10 @@ class Plan:
     def same_graph(self, session: Session) -> bool:
         """Whether the target version is the source's graph under the plan's names (see the module's doc)."""
         if self._same_graph is None:
+            targets = [new for new in self.mapping.values() if new is not None]
+            if len(targets) != len(set(targets)):  # steps merged into one: never the same graph
+                self._same_graph = False
+                return False
             source, target = self.versions(session)
             # Read in this session: the rows may have been read in a session that is closed now.
             specs = dict(session.execute(select(ServiceDefinition.id, ServiceDefinition.spec_json)

@@ -248,9 +248,11 @@ def test_a_version_with_the_same_graph_is_moved_by_rewriting_the_stored_state(db
     deploy(_review(review_id="check", sla="P3D"), forms={"apply": APPLY})
     before, kept = orjson.loads(instance(db, iid).state)["tasks"], _snapshot(db, iid)
     plan, unmapped = _plan(db, ctx, review="check"), _plan(db, ctx)
+    merged = _plan(db, ctx, review="check", remind="check")
     with db.transaction() as session:
         assert plan.same_graph(session)
         assert not unmapped.same_graph(session)  # "review" removed: not the same graph
+        assert not merged.same_graph(session)  # two steps into one
     assert migration_batch.run(db.factory, ctx, plan, actor="analis").moved == [iid]
     after = orjson.loads(instance(db, iid).state)["tasks"]
     reached = {task_id for task_id, task in before.items() if not task["state"] & _UNREACHED}
