@@ -159,3 +159,15 @@ def lane_label(definition, who: str | None) -> Markup | str:
     if not who or who not in lanes:
         return who or ""
     return _shown(who, lanes[who])
+
+
+@bp.app_template_filter("marked_pick")
+def marked_pick(texts) -> Markup | str:
+    """A text the BPMN gives in both languages (``{"id": …, "en": …}``, e.g. ``description.id``/``.en``) in the
+    page's language; an English page without the English shows the Indonesian marked ``lang="id"``, like a step."""
+    if not isinstance(texts, dict):
+        return texts or ""
+    indonesian, english = texts.get("id") or "", texts.get("en") or ""
+    if i18n.lang() == i18n.DEFAULT_LANGUAGE or not indonesian:
+        return indonesian or english
+    return _shown(indonesian, english)

@@ -86,3 +86,18 @@ def test_the_english_procedure_names_the_lane_that_works_a_step_in_english(visit
     assert who(english, "Revise the application").startswith("— Applicant")
     indonesian = page(visitor().get("/services/research_permit"))
     assert who(indonesian, "Perbaiki permohonan").startswith("— Pemohon")
+
+
+def test_a_description_without_english_shows_in_indonesian_marked_as_such(visitor, db, ctx):
+    untranslated = RESEARCH.read_bytes().replace(b'name="description.en"', b'name="description.xx"')
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile(RESEARCH.name, untranslated), [],
+                           definitions.form_source(ctx, RESEARCH), actor="analis")
+    english = page(visitor().english().get("/services/research_permit"))
+    (marked,) = english.cssselect("p.lead span[lang=id]")
+    assert marked.text_content().startswith("Surat izin")
+    catalogue = page(visitor().english().get("/services"))
+    cards = {card.cssselect("h2 a")[0].get("href"): card for card in catalogue.cssselect("li.card")}
+    research, fishing = cards["/services/research_permit"], cards["/services/fishing_vessel_permit"]
+    assert research.cssselect("p span[lang=id]")[0].text_content().startswith("Surat izin")
+    assert fishing.cssselect("p")[0].text_content().startswith("Fishing permit for")
