@@ -9,12 +9,14 @@ import re
 import time
 from dataclasses import replace
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from api import create_app
 from engine.context import EngineContext
 from engine.messaging import sms_text
+from engine.messaging.account_texts import code_text
 from engine.people import reset_codes
 from engine.storage.models import ApiToken, Event, PasswordResetCode, User
 from tests.fake_gateway import fake_gateway
@@ -171,3 +173,10 @@ def test_without_a_gateway_the_page_offers_e_mail_only(db, settings, clock, peop
 def test_the_short_link_of_an_sms_opens_the_file(texting_app):
     answer = Visitor(texting_app.test_client()).get("/f/42")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/applications/42")
+
+
+def test_the_code_sms_fits_one_message_whatever_the_username():
+    for username in ("andi", "7371010101010001", "mahasiswa.universitas.hasanuddin." * 3):
+        text = code_text(reset_codes.IssuedCode("042517", SimpleNamespace(username=username), ANDI_PHONE, "sms"))
+        assert sms_text.fits_one_sms(text) and "042517" in text and "10 menit" in text
+        assert (username in text) == (len(username) < 40)
