@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from api.web import bilingual, i18n
 from engine.bpmn.compiler import SourceFile
 from engine.services import definitions
 from tests.conftest import PROJECT_ROOT
@@ -101,3 +102,14 @@ def test_a_description_without_english_shows_in_indonesian_marked_as_such(visito
     research, fishing = cards["/services/research_permit"], cards["/services/fishing_vessel_permit"]
     assert research.cssselect("p span[lang=id]")[0].text_content().startswith("Surat izin")
     assert fishing.cssselect("p")[0].text_content().startswith("Fishing permit for")
+
+
+def test_an_element_that_is_not_a_step_is_named_by_its_diagram_label_in_english(app):
+    """A history row may name an event or a system task (a failed service task, a message waited for)."""
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}=en"}):
+        assert bilingual.step_label("research_permit", "Task_IssueNumber", "Terbitkan nomor izin") == (
+            "Issue the permit number")
+        assert bilingual.step_label("research_permit", "Task_Verify", "Verifikasi berkas") == "Verify documents"
+    with app.test_request_context("/"):
+        assert bilingual.step_label("research_permit", "Task_IssueNumber", "Terbitkan nomor izin") == (
+            "Terbitkan nomor izin")
