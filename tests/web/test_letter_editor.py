@@ -55,6 +55,13 @@ def test_the_editor_opens_the_versions_template_and_draws_it_with_data_from_the_
     assert "DRAF" in words and data["research_title"] in words and "SURAT IZIN" in words.upper()
 
 
+def test_the_editor_speaks_english_too(visitor):
+    answer = visitor("ana").english().get(EDITOR)
+    assert answer.status_code == 200
+    words = text_of(answer)
+    assert "Permit letter" in words and "Save as a new draft" in words and "Sample data" in words
+
+
 def test_lint_problems_are_listed_with_their_lines_and_nothing_is_drawn(visitor):
     ana = visitor("ana")
     fields = _form(page(ana.get(EDITOR)))
