@@ -6,8 +6,9 @@ query, each move worked out in memory, and all of them written with one statemen
 round trips cost more than moving one application). A crash half-way keeps the batches committed before it and
 loses the rest whole, so a second run moves exactly the applications still on the old version. One application
 cannot take others down with it: one that cannot move is refused before anything is written, and when the batch's
-statements fail (a row the database refuses, an application changed meanwhile), the batch is written again one
-application per SAVEPOINT, so the failing one is rolled back alone, untouched, and reported.
+statements fail (a row the database refuses, an application changed meanwhile), the transaction is rolled back and
+the batch done again in a new one with a SAVEPOINT per application, so the failing one is rolled back alone,
+untouched, and reported.
 """
 
 from __future__ import annotations
@@ -90,8 +91,15 @@ def run(factory, ctx: EngineContext, plan: migration.Plan, *, actor: str, note: 
     pending = pending[:limit] if limit is not None else pending
     for at in range(0, len(pending), batch):
         chunk = pending[at:at + batch]
-        with transaction(factory) as session:
-            moved, refused, busy = _move_batch(session, ctx, plan, chunk, actor=actor, note=note)
+        try:
+            with transaction(factory) as session:
+                moved, refused, busy = _move_batch(session, ctx, plan, chunk, actor=actor, note=note)
+        except (Conflict, DBAPIError):
+            # The batch's statements failed — a row the database refused, an application changed meanwhile — and
+            # were rolled back: the batch again, one savepoint per application, so the failing one alone stays.
+            with transaction(factory) as session:
+                moved, refused, busy = _move_batch(session, ctx, plan, chunk, actor=actor, note=note,
+                                                   one_by_one=True)
         report.moved.extend(moved)
         report.refused.update(refused)
         report.busy.extend(busy)
@@ -100,7 +108,7 @@ def run(factory, ctx: EngineContext, plan: migration.Plan, *, actor: str, note: 
 
 
 def _move_batch(session: Session, ctx: EngineContext, plan: migration.Plan, ids: list[int], *, actor: str,
-                note: str) -> tuple[list[int], dict[int, str], list[int]]:
+                note: str, one_by_one: bool = False) -> tuple[list[int], dict[int, str], list[int]]:
     # Locked for this transaction, skipped when someone holds one (left for the next run); a step taken meanwhile
     # would fail the write's revision check anyway.
     found = {instance.id: instance for instance in session.scalars(locks.skip_locked(
@@ -116,22 +124,19 @@ def _move_batch(session: Session, ctx: EngineContext, plan: migration.Plan, ids:
                                            note=note))
         except Conflict as why:
             refused[instance_id] = why.message
-    try:
-        with session.begin_nested():
-            session.connection()  # the SAVEPOINT is sent before the writes that bypass the ORM
-            migration.write(session, ctx, moves)
-        moved = [move.instance.id for move in moves]
-    except (Conflict, DBAPIError):
-        moved = []
-        for move in moves:  # one by one, each in a savepoint of its own: the failing one alone is rolled back
-            try:
-                with session.begin_nested():
-                    session.connection()
-                    migration.write(session, ctx, [move])
-                moved.append(move.instance.id)
-            except (Conflict, DBAPIError) as failed:
-                refused[move.instance.id] = _why(move.instance, failed)
-    return moved, refused, [instance_id for instance_id in ids if instance_id not in found]
+    if not one_by_one:  # all at once (no savepoint: two round trips saved; a failure rolls the batch back)
+        migration.write(session, ctx, moves)
+        return [move.instance.id for move in moves], refused, [i for i in ids if i not in found]
+    moved = []
+    for move in moves:
+        try:
+            with session.begin_nested():
+                session.connection()  # the SAVEPOINT is sent before the writes that bypass the ORM
+                migration.write(session, ctx, [move])
+            moved.append(move.instance.id)
+        except (Conflict, DBAPIError) as failed:
+            refused[move.instance.id] = _why(move.instance, failed)
+    return moved, refused, [i for i in ids if i not in found]
 
 
 def _why(instance: Instance, failed: Exception) -> str:
