@@ -1,9 +1,10 @@
 """Forgot password by SMS or WhatsApp: a six-digit code to the account's number, typed on the reset page with the
 new password. Offered only where the office has an SMS or WhatsApp gateway (``engine.messaging.preferences``).
 
-The applicant names their account by its phone number or its username (a counter-made account's username is the
-NIK). An account gets a code only when it is active and has a number (the one saved on its notification settings);
-it goes by the channel the account prefers for notices if that is a text channel here, else SMS, else WhatsApp.
+The applicant names their account by its phone number, its username or its NIK (a counter-made account's username
+is the NIK; an account opened online may have the NIK on file). An account gets a code only when it is active and
+has a number (the one saved on its notification settings); it goes by the channel the account prefers for notices
+if that is a text channel here, else SMS, else WhatsApp.
 
 A code is good for ``LIFETIME`` and once. Only a salted SHA-256 of it is stored (a copy of the database shows no
 usable code). Six digits are guessable, so each code takes ``MAX_ATTEMPTS`` wrong tries — counted on every live
@@ -70,7 +71,8 @@ def text_channels(settings) -> tuple[str, ...]:
 
 
 def accounts_named(session: Session, name: str) -> list[User]:
-    """The active accounts ``name`` points to: a phone number (every account holding it), else a username."""
+    """The active accounts ``name`` points to: a username, else a NIK, else a phone number (every account holding
+    it)."""
     typed = (name or "").strip()[:100]
     if not typed:
         return []
@@ -78,6 +80,11 @@ def accounts_named(session: Session, name: str) -> list[User]:
     by_username = list(session.scalars(query.where(func.lower(User.username) == typed.lower())))
     if by_username:
         return by_username
+    nik = "".join(typed.split())
+    if len(nik) == 16 and nik.isdigit():  # an account opened online keeps its NIK beside another username
+        by_nik = list(session.scalars(query.where(User.nik == nik)))
+        if by_nik:
+            return by_nik
     number = phone_or_none(typed)
     return list(session.scalars(query.where(User.phone == number))) if number else []
 

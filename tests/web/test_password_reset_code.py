@@ -180,3 +180,14 @@ def test_the_code_sms_fits_one_message_whatever_the_username():
         text = code_text(reset_codes.IssuedCode("042517", SimpleNamespace(username=username), ANDI_PHONE, "sms"))
         assert sms_text.fits_one_sms(text) and "042517" in text and "10 menit" in text
         assert (username in text) == (len(username) < 40)
+
+
+def test_an_account_is_also_found_by_its_nik(db, ctx, clock, people, gateway):
+    texting = EngineContext(settings=_texting(ctx.settings, gateway), clock=clock)
+    with db.transaction() as session:
+        andi = session.query(User).filter_by(username="andi").one()
+        andi.phone, andi.nik = ANDI_PHONE, "7371010101010001"
+        (issued,) = reset_codes.request(session, texting, "7371 0101 0101 0001")
+        assert issued.user.username == "andi"
+    with db.transaction() as session:
+        reset_codes.reset(session, texting, "7371010101010001", issued.code, NEW_PASSWORD)
