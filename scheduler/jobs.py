@@ -112,9 +112,8 @@ def _fire_one(session, ctx: EngineContext, instance_id: int, report: TimerReport
     """Fire one application's timers in a savepoint: a failure takes back its own writes, not the batch's."""
     try:
         with session.begin_nested():
-            # SAVEPOINT now: SQLAlchemy emits it lazily, at the nested transaction's first statement, and the
-            # step's writes go through the outer transaction's remembered connection (``sql.connection_of``),
-            # which would not.
+            # SAVEPOINT now: SQLAlchemy emits it lazily, at the nested transaction's first statement
+            # (``sql.connection_of`` sends it too before the first write that bypasses the ORM).
             session.connection()
             firings = _catch_up(session, ctx, instance_id)
     except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the others; it is retried next run
