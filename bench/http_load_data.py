@@ -185,8 +185,7 @@ SELECT gen_random_uuid()::text, instance_id, service_key, element_id, name, serv
        CASE WHEN NOT for_applicant THEN due END,
        CASE WHEN for_applicant THEN NULL
             WHEN NOT is_open THEN (CASE WHEN done_at <= due THEN 'met' ELSE 'missed' END)
-            WHEN due <= %(now)s THEN 'breached'
-            WHEN due - 0.2 * target <= %(now)s THEN 'at_risk' ELSE 'on_track' END,
+            WHEN due <= %(now)s THEN 'breached' ELSE 'on_track' END,  -- at risk is read off at_risk_at
        CASE WHEN NOT for_applicant THEN extract(epoch FROM target) END,
        CASE WHEN NOT for_applicant THEN due - 0.2 * target END,
        CASE WHEN NOT for_applicant THEN due END,
