@@ -134,7 +134,8 @@ def test_forgot_password_by_sms_from_the_code_to_signing_in(server, browser, gat
 def test_an_officer_chooses_whatsapp_for_their_notices(server, browser):
     context, phone, errors = _open(browser, server)
     sign_in(phone, "vera")
-    phone.goto("/account/notifications")
+    phone.goto("/notifications")  # from the menu's Notifikasi, as an officer finds it
+    phone.click("a[href='/account/notifications']")
     expect(phone.locator("main")).to_contain_text("melewati batas waktu")
     phone.check("input[name=channel][value=whatsapp]")
     phone.fill("#phone", "0813-3333-4444")
