@@ -5,7 +5,8 @@ the applicant never see the bill, and an amount path to a text shows ``-`` — s
 the property's line of the process:
 
 * a ``bill.*`` name Lincah does not read ("did you mean bill.account?");
-* ``bill.account`` or ``bill.amount`` missing while other ``bill.*`` properties say the service has a bill;
+* ``bill.account`` or ``bill.amount`` missing while other ``bill.*`` properties say the service has a bill (and a
+  warning without ``bill.paid``: such a bill never shows as paid);
 * a value that is not a dotted data path (``${retribusi.amount}`` is an expression, not a path);
 * a path whose first name no form, output mapping, decision result, script or message of the diagram writes, or
   whose decision output does not exist ("did you mean …");
@@ -78,6 +79,13 @@ def check(compiled: Compiled) -> None:
                            params={"key": key, "value": repr(value)}, **where)
             continue
         _check_path(key, value, writes, compiled, problems, where)
+    if "paid" not in found and "account" in found:
+        problems.warning("bill_paid_missing",
+                         N_("The process %(name)s declares a bill but no bill.paid (where the bank's paid amount "
+                            "lands): its bill can never show as paid, and once the file ends it shows as expired. "
+                            "Add bill.paid naming that data path."),
+                         node=process, file=filename, line=found["account"].sourceline,
+                         params={"name": label(process)})
     missing = [key for key in REQUIRED if key not in found]
     if missing:
         problems.error("bill_property_missing",

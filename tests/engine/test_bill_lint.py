@@ -93,3 +93,11 @@ def test_the_deploy_refuses_the_same_problems(ctx, db):
     (problem,) = [p for p in refused.value.problems if p["code"].startswith("bill_")]
     assert problem["code"] == "bill_property_unknown" and problem["element_id"] == "fishery_business_permit"
     assert "Did you mean bill.deadline?" in problem["message"]
+
+
+def test_a_bill_without_bill_paid_is_a_warning_on_the_account_line(ctx):
+    text = _with('<camunda:property name="bill.paid" value="paid_amount" />', "")
+    (problem,) = _bill_problems(ctx, text)
+    assert (problem.code, problem.severity) == ("bill_paid_missing", "warning")
+    assert problem.line == _line_of(text, 'name="bill.account"')
+    assert "can never show as paid" in problem.message and "tidak pernah tampil lunas" in problem.message_id
