@@ -126,3 +126,30 @@ def test_a_campus_operator_confirms_a_student_and_downloads_the_letter(server, b
     held = tmp_path / "izin.pdf"
     downloading.value.save_as(held)
     assert held.read_bytes() == stored  # the letter the office issued, byte for byte
+
+
+def test_an_administrator_adds_a_campus_and_its_operator_who_then_signs_in(server, browser):
+    admin = browser.new_context(base_url=server["base"], **DESK).new_page()
+    sign_in(admin, "admin")
+    admin.goto("/admin/institutions")
+    expect(admin.locator("#institution-unhas .institution-operators")).to_contain_text("op-unhas")
+    form = admin.locator("#institution-add")
+    form.locator("input[name=code]").fill("uin-alauddin")
+    form.locator("input[name=name]").fill("UIN Alauddin Makassar")
+    form.locator("input[name=address]").fill("Jl. H. M. Yasin Limpo No. 36, Gowa")
+    form.locator("button[type=submit]").click()
+    expect(admin.locator("#institution-uin-alauddin input[name=name]")).to_have_value("UIN Alauddin Makassar")
+    operator = admin.locator("#operator-add")
+    operator.locator("select[name=institution]").select_option("uin-alauddin")
+    operator.locator("input[name=username]").fill("op-uin")
+    operator.locator("input[name=full_name]").fill("Operator UIN")
+    operator.locator("input[name=password]").fill("Sulawesi-kampus-2026!")
+    operator.locator("button[type=submit]").click()
+    expect(admin.locator("#institution-uin-alauddin .institution-operators")).to_contain_text("op-uin")
+    if not (SHOTS / "admin-institutions.png").exists() or os.environ.get("LINCAH_SCREENSHOTS") == "1":
+        admin.screenshot(path=str(SHOTS / "admin-institutions.png"), full_page=True)
+
+    campus = browser.new_context(base_url=server["base"], **DESK).new_page()
+    sign_in(campus, "op-uin", "Sulawesi-kampus-2026!")
+    campus.goto("/campus")
+    expect(campus.locator("p.lead")).to_have_text("UIN Alauddin Makassar")
