@@ -113,10 +113,25 @@ def render_pdf(files: LetterFiles, context: dict, *, seconds: float | None = Non
         raise RenderTooCostly(overrun.kind, overrun.seconds, overrun.memory_bytes) from None
 
 
+def template_line(exc: BaseException) -> int | None:
+    """The template line an error was raised on (Jinja2 compiles a template under the name ``<template>``)."""
+    line, trace = getattr(exc, "template_line", None), exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
 def render_pdf_here(files: LetterFiles, context: dict) -> bytes:
     """``render_pdf`` in this process, unbounded: the child process runs this (and the engine's own templates,
-    which no analyst writes, could)."""
-    html = render_html(files, context)
+    which no analyst writes, could). An error the template raised carries ``template_line``, the line it happened
+    on: the traceback stays in the child process, the exception's attributes travel back with it."""
+    try:
+        html = render_html(files, context)
+    except Exception as exc:
+        exc.template_line = template_line(exc)
+        raise
     if context.get("draft"):
         html = html.replace("<body>", '<body><div class="draft-mark">DRAF</div>', 1) if "<body>" in html else (
             '<div class="draft-mark">DRAF</div>' + html)

@@ -42,8 +42,9 @@ def test_a_bounded_render_gives_the_same_letter_and_the_templates_own_error():
     files = LetterFiles("letter.html", "<html><body><p>Pemegang: {{ holder }}</p></body></html>")
     pdf = letter_rendering.render_pdf(files, {"holder": "Nelayan Bersatu"})
     assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-64:]
-    with pytest.raises(ZeroDivisionError):
-        letter_rendering.render_pdf(LetterFiles("letter.html", "<p>{{ 1 // 0 }}</p>"), {})
+    with pytest.raises(ZeroDivisionError) as raised:
+        letter_rendering.render_pdf(LetterFiles("letter.html", "<p>\n{{ holder }}\n{{ 1 // 0 }}</p>"), {"holder": "x"})
+    assert raised.value.template_line == 3, "the line travels back from the child process with the error"
 
 
 def _deploy_research_with(db, ctx, letter: str):
