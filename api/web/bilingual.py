@@ -54,16 +54,17 @@ def step_label(service_key: str | None, element_id: str | None, name: str | None
     settings = _step_settings(service_key, element_id)
     names = settings.get("names") or {}
     indonesian = name or names.get("id") or settings.get("name") or element_id or ""
-    return _shown(indonesian, names.get("en") or _element_english(service_key, element_id))
+    english = names.get("en") if settings else _element_english(service_key, element_id)
+    return _shown(indonesian, english or "")
 
 
 def _element_english(service_key: str | None, element_id: str | None) -> str:
-    """``name.en`` of an element that is not a person's step (a service task that failed, an event waited for),
-    as the diagram labels read at deploy give it."""
+    """``name.en`` of an element that is not a person's step (a service task that failed, an event waited for), as
+    the diagram labels of the authoritative version give it (the first deployed since labels are read at deploy)."""
     if not service_key or not element_id:
         return ""
-    return next((meta["labels"][element_id] for meta in _metas(service_key)
-                 if element_id in (meta.get("labels") or {})), "")
+    labelled = next((meta["labels"] for meta in _metas(service_key) if "labels" in meta), {})
+    return labelled.get(element_id) or ""
 
 
 @bp.app_template_global("choice_label")
