@@ -40,6 +40,8 @@ class Outcome:
     matched: list[Rule] = field(default_factory=list)
     result: list[dict] | None = None
     error: DecisionFailed | None = None
+    # What each required decision gave (None: it failed, the error says why), shown before the result.
+    required: list[tuple[Decision, list[dict] | None]] = field(default_factory=list)
 
     @property
     def matched_ids(self) -> set[str]:
@@ -149,6 +151,11 @@ def _value(kind: str, text: str):
 def try_table(decision: Decision, variables: dict) -> Outcome:
     """The rules that match ``variables`` and the table's result for them, or the error that stops it."""
     outcome = Outcome(variables)
+    for required in decision.required:
+        try:
+            outcome.required.append((required, evaluate(required, variables)))
+        except DecisionFailed:
+            outcome.required.append((required, None))
     try:
         outcome.matched = matching_rules(decision, variables)
         outcome.result = evaluate(decision, variables)

@@ -29,6 +29,8 @@ def test_a_decision_with_requirements_asks_for_the_graphs_inputs_and_answers(vis
     assert "Requires the decisions category" in form.cssselect(".decision-requires")[0].text_content()
     answer = page(ana.post("/analyst/decisions/fee/1", {"area": "150"}))
     assert "250000" in answer.cssselect("table.decision-result")[0].text_content()
+    (given,) = answer.cssselect("ul.decision-required-results li")
+    assert " ".join(given.text_content().split()) == 'category: {"category": "large"}'
     assert [row.get("data-rule-id") for row in answer.cssselect("tr.rule-matched")] == ["r2"]
 
 
