@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from http_load import check_local, deploy_services, libpq_conninfo, reset_database  # noqa: E402
 from http_load_data import clone_applications  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications, migration, migration_batch, tasks  # noqa: E402
@@ -88,6 +88,10 @@ def main() -> None:
             _clone_sqlite(f"{folder}/bench.db", templates, args.applications - len(templates))
         else:
             clone_applications(libpq_conninfo(url), templates, args.applications - len(templates))
+            # Statistics, as autovacuum would gather them after such an import: without them the planner reads the
+            # batch's open task rows through the index of all open tasks (20 ms instead of 0.2 ms per batch).
+            with engine.connect() as conn:
+                conn.execute(text("ANALYZE instance, task, task_candidate"))
         step_ms = _one_step_ms(factory, ctx, args.steps)
         renamed = BPMN.read_text().replace('name="Verifikasi berkas"', 'name="Verifikasi dokumen"', 1)
         plan = _deploy(factory, ctx, renamed, 1, 2)
