@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.documents import default_letter, letter_context, letter_rendering
+from engine.documents.signing import demo_certificate
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.people import offices
 from engine.people.access import SUPERVISOR, Actor
@@ -78,6 +79,8 @@ def issue(session: Session, ctx: EngineContext, instance: Instance, data: dict, 
                                  letter_context.signer_username(session, instance, actor),
                                  verify_url(session, ctx, instance, token))
     context = letter_context.build(session, ctx, instance, data, facts)
+    if sign is not unsigned and demo_certificate.in_use(ctx.settings) is not None:
+        context["demo_signature"] = True  # signed with `lincah demo`'s certificate: every page says so
     pdf = sign(_rendered(session, ctx, instance, context))
     until = letter_context.valid_until_of(ctx, instance, data, issued_at)
     letter = IssuedLetter(instance_id=instance.id, permit_number=facts.permit_number,

@@ -51,6 +51,13 @@ p, td { text-align: left; }
   color: rgba(200, 0, 0, 0.18); transform: rotate(-35deg); font-weight: 700; }
 """
 
+# A letter signed with the certificate `lincah demo` made says so at the head of every page (a page margin box, so no
+# template's own layout can hide it), in the letter's language.
+_DEMO_CSS = """
+@page { @top-center { content: "Ditandatangani dengan sertifikat DEMO (lincah demo): bukan dokumen resmi.";
+  font-size: 8pt; color: #a00000; } }
+"""
+
 
 class _LocalOnly(URLFetcher):
     """Only the bundled fonts and inline ``data:`` images; anything else is refused (WeasyPrint then skips it)."""
@@ -137,7 +144,8 @@ def render_pdf_here(files: LetterFiles, context: dict) -> bytes:
             '<div class="draft-mark">DRAF</div>' + html)
     fetcher = _LocalOnly(timeout=5)
     fonts = FontConfiguration()  # the @font-face rules load into this; the layout must use the same one
+    demo = _DEMO_CSS if context.get("demo_signature") else ""
     stylesheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)
-                   for css in (font_css(), _BASE_CSS, files.css) if css]
+                   for css in (font_css(), _BASE_CSS, files.css, demo) if css]
     document = HTML(string=html, base_url=FONTS.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=stylesheets, font_config=fonts)

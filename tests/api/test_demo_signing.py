@@ -24,6 +24,7 @@ from engine.config import Settings
 from engine.context import EngineContext
 from engine.documents.signing import demo_certificate
 from engine.storage.models import IssuedLetter
+from tests.letters import text_of_pdf
 from tests.signing_fixtures import SigningCA
 from tests.web.conftest import Visitor
 
@@ -70,6 +71,7 @@ def test_the_demo_signs_its_letter_with_a_demo_certificate_the_page_trusts(db, t
     status = _validate(letter.pdf, root_pem)
     assert status.bottom_line, "a real PAdES signature that chains to the demo root"
     assert status.signing_cert.subject.native["common_name"] == demo_certificate.OFFICE_NAME
+    assert "sertifikat DEMO (lincah demo): bukan dokumen resmi" in text_of_pdf(letter.pdf), "the letter says so too"
 
     settings = Settings(database_url=db.url, instance_path=instance)
     shown = _check(db, settings, letter)
