@@ -28,11 +28,16 @@ class RevokeRequest(RequestSchema):
 
 
 class LetterPreviewQuery(QueryArgs):
-    application = fields.Integer(load_default=None, validate=validate.Range(1, 2147483647), metadata={
-        "description": "The file whose data fills the template; default: the service's newest application."})
+    version = fields.Integer(load_default=None, validate=validate.Range(1, 2147483647), metadata={
+        "description": "The service version whose forms and letter are previewed; default: the newest version."})
+    application = fields.Integer(load_default=None, metadata={
+        "description": "No longer taken: a preview never shows a real applicant's file (422 when sent)."})
 
 
 class LetterPreviewUpload(Schema):
     letter = Upload(load_default=None, metadata={
         "description": "The template being written (Jinja2 HTML, UTF-8); default: the one deployed with the file."})
     letter_css = Upload(load_default=None, metadata={"description": "Its CSS (optional)."})
+    data = Upload(load_default=None, metadata={
+        "description": "Sample data as a JSON object (optional; default: invented from the version's forms — each "
+                       "field's example, default or first choice)."})

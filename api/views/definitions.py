@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 
+import orjson
 from flask import Response
 
 from engine.bpmn.compiler import SourceFile
-from engine.documents import issued_letters
-from engine.documents.letter_preview import latest_of_service
-from engine.documents.letter_preview import preview as letter_preview_of
-from engine.errors import InvalidData, NotFound
+from engine.documents import letter_sample
+from engine.errors import InvalidData, InvalidDefinition, NotFound
 from engine.forms.schemas import FormSource
 from engine.people.access import ANALYST, MANAGER, OFFICER, SUPERVISOR
-from engine.services import decisions, definitions, model_folder, version_diff
+from engine.services import decisions, definitions, letter_templates, model_folder, version_diff
 from engine.services.letter_templates import LetterFiles
-from engine.storage.models import Instance
 
 from .. import presenters
 from ..auth import current_actor, login_required
@@ -177,24 +175,58 @@ def publish(key: str, version: int):
 @blp.arguments(LetterPreviewUpload, location="files")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
               description="The letter as the template would issue it, marked DRAF.")
-def letter_preview(files, key: str, application: int | None = None):
-    """Preview a letter template (multipart ``letter``, ``letter_css``; default: the deployed one) filled with a
-    file's data (``?application=``, default: the service's newest): checked as a deploy checks it (422 with the
-    located problems), rendered with a DRAF watermark, nothing stored."""
-    db = session()
-    instance = db.get(Instance, application) if application else latest_of_service(db, key)
-    if instance is None or instance.service_key != key:
-        raise NotFound(f"No application of {key!r} to fill the letter with: start one (a test run will do) or name "
-                       "one with ?application=.")
-    template = issued_letters.template_of(db, instance)
+def letter_preview(files, key: str, version: int | None = None, application: int | None = None):
+    """Preview a letter template (multipart ``letter``, ``letter_css``; default: the version's own) for a version of
+    the service (``?version=``, default the newest), filled with sample data (multipart ``data``, a JSON object;
+    default: invented from the version's forms — never a real applicant's file): checked as a deploy checks it (422
+    with the located problems), rendered with a DRAF watermark, nothing stored. The analyst's letter editor
+    (``/analyst/services/<key>/<version>/letter``) does the same on a page."""
+    if application is not None:
+        raise InvalidData("A preview is filled with sample data, never with an applicant's file: send the data to "
+                          "try as the multipart part 'data' (a JSON object) instead of ?application=.",
+                          {"application": "not taken"})
+    db, ctx = session(), engine_context()
+    definition = (definitions.get_version(db, key, version) if version is not None
+                  else _newest_version(db, key))
+    template = letter_sample.template_of(db, definition)
     if files.get("letter") is not None:
-        html = files["letter"].read().decode("utf-8", errors="replace")
-        css = files["letter_css"].read().decode("utf-8", errors="replace") if files.get("letter_css") else None
+        html = files["letter"].read(letter_templates.MAX_TEMPLATE_BYTES + 1).decode("utf-8", errors="replace")
+        css = (files["letter_css"].read(letter_templates.MAX_TEMPLATE_BYTES + 1).decode("utf-8", errors="replace")
+               if files.get("letter_css") else None)
         template = LetterFiles("upload:letter.html", html, css)
-    pdf = letter_preview_of(db, engine_context(), instance, template, signer=current_actor().username)
+    data = letter_sample.sample_data(db, ctx, definition)
+    if files.get("data") is not None:
+        data.update(_sample_data(files["data"].read(_MAX_SAMPLE_BYTES + 1)))
+    shown = letter_sample.preview(db, ctx, definition, template, data, signer=current_actor().username)
+    if shown.problems:
+        raise InvalidDefinition(f"The letter template has {len(shown.problems)} problem(s): fix the lines named and "
+                                "preview again.", shown.problems)
     name = re.sub(r"[^A-Za-z0-9_-]", "_", key)
-    return Response(pdf, mimetype="application/pdf",
+    return Response(shown.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="draf-{name}.pdf"'})
+
+
+_MAX_SAMPLE_BYTES = 256 * 1024
+
+
+def _newest_version(db, key: str):
+    rows = definitions.versions(db, key)
+    if not rows:
+        raise NotFound(f"There is no service {key!r}. See GET /definitions for the keys.")
+    return rows[-1]
+
+
+def _sample_data(raw: bytes) -> dict:
+    if len(raw) > _MAX_SAMPLE_BYTES:
+        raise InvalidData(f"The sample data is larger than {_MAX_SAMPLE_BYTES // 1024} KB.", {"data": "too large"})
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidData(f"The sample data is not JSON ({exc}).", {"data": "not JSON"}) from None
+    if not isinstance(data, dict):
+        raise InvalidData("The sample data must be a JSON object: {\"field\": value, ...}.",
+                          {"data": "not an object"})
+    return data
 
 
 @blp.route("/definitions/<string:key>/diff")

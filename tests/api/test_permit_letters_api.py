@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+import orjson
 import pytest
 
 from tests.api.conftest import apply, complete, open_task
@@ -59,24 +60,34 @@ def test_a_supervisor_revokes_with_a_reason_and_others_cannot(client, people):
     assert client.post(path, headers=supri, json={"reason": "lagi"}).status_code == 409
 
 
-def test_an_analyst_previews_a_template_with_a_files_data_and_lint_answers_located_problems(client, people):
-    issued = _issued(client, people)
+def test_an_analyst_previews_a_template_with_sample_data_and_lint_answers_located_problems(client, people):
+    issued = _issued(client, people)  # a real file exists: the preview must still never show it
     analyst = people.headers("analis")
-    path = f"/api/v1/definitions/research_permit/letter-preview?application={issued}"
+    path = "/api/v1/definitions/research_permit/letter-preview"
     template = b"<h1>{{ permit.title }}</h1>\n<p>Judul: {{ data.research_title }}</p>\n<p>{{ signer.name }}</p>"
+    sample = orjson.dumps({"research_title": "Kajian terumbu karang Takabonerate"})
     shown = client.post(path, headers=analyst, content_type="multipart/form-data",
-                        data={"letter": (io.BytesIO(template), "letter.html")})
+                        data={"letter": (io.BytesIO(template), "letter.html"),
+                              "data": (io.BytesIO(sample), "data.json")})
     assert shown.status_code == 200 and shown.mimetype == "application/pdf"
     text = text_of_pdf(shown.data)
-    assert "Judul: Kajian mangrove pesisir Sinjai" in text and "DRAF" in text
+    assert "Judul: Kajian terumbu karang Takabonerate" in text and "DRAF" in text
     with_typo = client.post(path, headers=analyst, content_type="multipart/form-data",
                             data={"letter": (io.BytesIO(template.replace(b"research_title", b"reseach_title")),
                                              "letter.html")})
     assert with_typo.status_code == 422
     (problem,) = with_typo.get_json()["error"]["details"]
     assert problem["code"] == "letter_unknown_field" and problem["line"] == 2
-    deployed = client.post("/api/v1/definitions/research_permit/letter-preview", headers=analyst,
-                           content_type="multipart/form-data", data={})
-    assert deployed.status_code == 200 and "Kajian mangrove pesisir Sinjai" in text_of_pdf(deployed.data)
+    # The version's own letter with data invented from its forms: no applicant's name or title in it.
+    deployed = client.post(path, headers=analyst, content_type="multipart/form-data", data={})
+    assert deployed.status_code == 200
+    invented = text_of_pdf(deployed.data)
+    assert "DRAF" in invented and "Kajian mangrove pesisir Sinjai" not in invented and "Andi" not in invented
+    refused = client.post(f"{path}?application={issued}", headers=analyst, content_type="multipart/form-data",
+                          data={})
+    assert refused.status_code == 422 and "application" in refused.get_json()["error"]["details"]
+    bad = client.post(path, headers=analyst, content_type="multipart/form-data",
+                      data={"data": (io.BytesIO(b"[1, 2]"), "data.json")})
+    assert bad.status_code == 422 and "data" in bad.get_json()["error"]["details"]
     assert client.post(path, headers=people.headers("andi"), content_type="multipart/form-data",
                        data={}).status_code == 403
