@@ -300,7 +300,8 @@ def prepare(session: Session, ctx: EngineContext, plan: Plan, instance: Instance
                        + "; ".join(verdict.reasons) + ".")
     _, target = plan.versions(session)
     spec, subprocess_specs = ctx.codec.load_spec(target.id, lambda: target.spec_json)
-    text = _rewritten(state, plan.mapping) if plan.same_graph(session) and _plain(state) else None
+    rewrite = plan.same_graph(session) and _plain(state) and instance.serializer_version == SERIALIZER_VERSION
+    text = _rewritten(state, plan.mapping) if rewrite else None
     workflow = None
     if text is not None:
         timer = instance.next_timer_at  # the same waiting tasks with the same internal data: the same due time
