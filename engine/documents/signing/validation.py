@@ -15,6 +15,7 @@ on a visitor's behalf (revocation is soft-fail; the page's own status says wheth
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,11 +93,19 @@ def check(pdf: bytes, roots: list[bytes], *, seconds: float = SECONDS, memory_by
           ) -> SignatureCheck:
     """The signatures of ``pdf`` checked against ``roots`` (DER), in a bounded child process."""
     try:
-        found = bounded_call.call(check_here, pdf, roots, seconds=seconds, memory_bytes=memory_bytes)
+        found = bounded_call.call(_check_in_child, pdf, roots, seconds=seconds, memory_bytes=memory_bytes)
     except bounded_call.Overrun as overrun:
         found = SignatureCheck(problem=overrun.kind)
     found.roots_configured = bool(roots)
     return found
+
+
+def _check_in_child(pdf: bytes, roots: list[bytes]) -> SignatureCheck:
+    # pyHanko logs every certificate it cannot chain as a warning with a traceback; for a visitor's upload that is
+    # the answer, not a server problem, and the child's stderr is the server's log.
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
+    return check_here(pdf, roots)
 
 
 def check_here(pdf: bytes, roots: list[bytes]) -> SignatureCheck:
