@@ -1,10 +1,11 @@
 """A letter template previewed against a service *version* with invented data — the analyst's letter editor.
 
-``engine.documents.letter_preview`` fills a template with a stored application's data. The editor does not: the
-data comes from the version's forms (each field's example, default or first choice, else a plausible value for its
-kind) or from a test run (``engine.services.trial``), never from a real applicant's file. Analysts design services;
-they do not work files, and a letter prints the holder's name, address and what they applied for — data an analyst
-has no need to see. A stand-in file (``SampleFile``) gives the letter what it reads of an application.
+The issued letter is filled with a stored application's data (``engine.documents.issued_letters``); a preview
+is not: the data comes from the version's forms (each field's example, default or first choice, else a plausible
+value for its kind) or from a test run (``engine.services.trial``), never from a real applicant's file. Analysts
+design services; they do not work files, and a letter prints the holder's name, address and what they applied for —
+data an analyst has no need to see. A stand-in file (``SampleFile``) gives the letter what it reads of an
+application. The letter-preview API (``POST /api/v1/definitions/{key}/letter-preview``) uses it too.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def preview(session: Session, ctx: EngineContext, definition: ServiceDefinition,
     facts = letter_context.Issue(number, now, signer, issued_letters.verify_url(session, ctx, stand_in, "draf"))
     context = letter_context.build(session, ctx, stand_in, data, facts, draft=True)
     try:
-        pdf = letter_rendering.render_pdf(files, context)
+        pdf = letter_rendering.render_pdf(files, context, seconds=ctx.settings.letter_render_seconds)
     except Exception as exc:  # noqa: BLE001 - whatever a template's expression raises is the analyst's to fix
         problems.error("letter_render_failed",
                        N_("The letter template could not be filled with this data (%(reason)s); check the "
