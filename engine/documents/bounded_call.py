@@ -13,9 +13,7 @@ The same approach as the script sandbox's pool (``engine.sandbox.pool``), whose 
 
 from __future__ import annotations
 
-import math
 import multiprocessing
-import resource
 import signal
 import sys
 import threading
@@ -23,10 +21,12 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from engine.sandbox import limits
+
 #: How long past its budget a child may take to answer before it is killed (pipes, scheduling on a busy host).
 GRACE_SECONDS = 1.0
-# The fork server imports these once; each child starts with them loaded.
-_PRELOAD = ["engine.documents.letter_rendering", "engine.documents.signing.validation"]
+# The fork server imports these once; each child starts with them loaded (fork_warmup also lays out one letter).
+_PRELOAD = ["engine.documents.letter_rendering", "engine.documents.signing.validation", "engine.documents.fork_warmup"]
 _lock = threading.Lock()
 _BARE_MAIN = types.ModuleType("__main__")
 _context: Any = None
@@ -110,18 +110,5 @@ def _child(writer, function, args, seconds: float, memory_bytes: int) -> None:
 
 
 def _limit(seconds: float, memory_bytes: int) -> None:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
-    used = _address_space()
-    if used:
-        resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
-
-
-def _address_space() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    limits.limit_cpu(seconds)
+    limits.limit_memory(memory_bytes)

@@ -16,9 +16,7 @@ Nothing here talks to the database or the network; the process inherits no descr
 
 from __future__ import annotations
 
-import math
 import os
-import resource
 import sys
 import traceback
 from datetime import date, datetime, timedelta
@@ -29,33 +27,11 @@ from engine.errors import SandboxViolation
 from engine.sandbox import dates, wire
 from engine.sandbox.execution import describe, run, script_variables
 from engine.sandbox.guards import BUILTINS
+from engine.sandbox.limits import limit_cpu, limit_memory
 from engine.sandbox.policy import code_for
 from engine.sla.office_calendars import OfficeCalendars
 
 MEMORY_EXHAUSTED = "memory limit exceeded: the code needed more memory than a script may use"
-
-
-def _address_space() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def limit_memory(extra_bytes: int) -> None:
-    used = _address_space()
-    if used:
-        resource.setrlimit(resource.RLIMIT_AS, (used + extra_bytes, used + extra_bytes))
-
-
-def limit_cpu(time_limit: float) -> None:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime + time_limit) + 1
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _line_of(err: BaseException) -> int:
