@@ -57,8 +57,9 @@ def dry_run(body: dict, key: str):
 @blp.arguments(RunBody)
 @blp.response(200, RunSchema)
 def run(body: dict, key: str):
-    """Move up to ``limit`` applications that can move, each in its own transaction (call again while
-    ``remaining`` is above 0); each move is on the application's history with who and why."""
+    """Move up to ``limit`` applications that can move, 50 per transaction with a savepoint per application when a
+    batch must be retried (one that fails stays untouched, the others move); call again while ``remaining`` is above
+    0. Each move is on the application's history with who and why."""
     plan_ = _plan(key, body)
     session().commit()  # the batch opens its own transactions
     factory = current_app.extensions["lincah"]["session_factory"]

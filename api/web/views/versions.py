@@ -71,7 +71,7 @@ def analyst_migrate(key: str):
         if action == "dry-run":
             dry = migration_batch.dry_run(db(), ctx(), plan)
         elif action == "run":
-            db().commit()  # each move has a transaction of its own
+            db().commit()  # the moves open transactions of their own (50 applications each)
             factory = current_app.extensions["lincah"]["session_factory"]
             report = migration_batch.run(factory, ctx(), plan, actor=current_actor().username,
                                          note=request.form.get("note", "")[:500], limit=BATCH)
