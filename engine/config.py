@@ -60,6 +60,9 @@ class Settings:
     calendars_path: Path | None = None
     # Workflows kept in memory between an application's steps (engine/workflow/live_workflows.py); 0 switches it off.
     live_workflows: int = 256
+    # Each step drops the finished tasks of earlier passes through a loop before saving (engine/workflow/compaction.py),
+    # so a step's cost and the stored state stay flat in a file's history; off keeps SpiffWorkflow's whole tree.
+    compact_history: bool = False
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (LINCAH_TRUSTED_PROXIES):
     # 1 behind the README's nginx; 0 (no proxy) ignores those headers, which any client can forge.
     trusted_proxies: int = 0
@@ -297,6 +300,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("live_workflows", "LINCAH_LIVE_WORKFLOWS", _count, "Applications whose workflow a server process keeps "
             "in memory for their next step (about 100 KB each); 0 restores every step from the database. `lincah "
             "scheduler` keeps none unless this is set."),
+    Setting("compact_history", "LINCAH_COMPACT_HISTORY", _flag, "Drop the finished tasks of earlier passes "
+            "through a loop from an application's workflow at every step (1/0), so a step's cost and the stored "
+            "state do not grow with its history."),
     Setting("script_workers", "LINCAH_SCRIPT_WORKERS", _at_least(1), "Sandbox worker processes per server "
             "process for diagram scripts."),
     Setting("script_memory_mb", "LINCAH_SCRIPT_MEMORY_MB", _at_least(16), "Memory each sandbox worker may use "

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.errors import Conflict, LincahError, ProcessError
 from engine.storage import sql
 from engine.storage.models import Instance, ServiceDefinition
+from engine.workflow import compaction
 from engine.workflow.serialization import SERIALIZER_VERSION
 from engine.workflow.timeshift import use_clock
 
@@ -101,6 +102,8 @@ def _failed_element(workflow: BpmnWorkflow) -> str | None:
 def save(session: Session, ctx: EngineContext, instance: Instance, workflow: BpmnWorkflow, **changes) -> None:
     """Write the new state if nobody else did since we loaded it."""
     seen = instance.revision
+    if ctx.settings.compact_history:  # the finished tasks of earlier passes through a loop leave the state
+        compaction.compact(workflow)
     values = dict(state=ctx.codec.dump_state(workflow), serializer_version=SERIALIZER_VERSION, revision=seen + 1,
                   next_timer_at=next_timer_at(workflow), updated_at=ctx.now(), **changes)
     _update_if_unchanged(session, instance, seen, values)
