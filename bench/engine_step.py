@@ -35,72 +35,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
-from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
-from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench import sandbox_cost  # noqa: E402
-from engine.bpmn.compiler import SourceFile  # noqa: E402
-from engine.casework import applications, tasks  # noqa: E402
+from bench.raw_step import (  # noqa: E402  (the raw step: shared with every bench as its yardstick)
+    RETURN,
+    VERIFIER,
+    VERIFY_DATA,
+    deploy_research_permit,
+    open_task,
+    prepare,
+    raw_step,
+    stock_states,
+)
+from bench.readme_tables import marked  # noqa: E402
+from engine.casework import tasks  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
-from engine.people.access import Actor  # noqa: E402
-from engine.services import definitions  # noqa: E402
 from engine.storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from engine.storage.models import Instance, Task  # noqa: E402
-from engine.workflow import runtime  # noqa: E402
+from engine.storage.models import Instance  # noqa: E402
 from engine.workflow.live_workflows import LiveWorkflows  # noqa: E402
-from tests import samples  # noqa: E402
-
-APPLICANT = Actor.of("andi", ["applicant"])
-VERIFIER = Actor.of("vera", ["officer"], ["verifier"], ["sulsel"])
-RETURN = "Kembalikan untuk perbaikan"
-VERIFY_DATA = {"note": "Mohon lengkapi dokumen"}
-
-
-def _open_task(factory, instance_id: int) -> str:
-    with transaction(factory) as session:
-        return session.query(Task.id).filter(Task.instance_id == instance_id,
-                                             Task.state.in_(("ready", "claimed"))).scalar()
-
-
-def prepare(factory, ctx, loops: int, count: int) -> list[int]:
-    """``count`` applications that went through ``loops`` revision loops and wait at verification again."""
-    ids = []
-    for _ in range(count):
-        with transaction(factory) as session:
-            instance_id = applications.start(session, ctx, service="research_permit",
-                                             data=samples.research_application(), actor=APPLICANT).id
-        for _ in range(loops):
-            with transaction(factory) as session:
-                tasks.complete(session, ctx, _open_task(factory, instance_id), VERIFIER, VERIFY_DATA, RETURN)
-            with transaction(factory) as session:
-                tasks.complete(session, ctx, _open_task(factory, instance_id), APPLICANT, samples.REVISION)
-        ids.append(instance_id)
-    return ids
-
-
-STOCK = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
-
-
-def stock_states(factory, ctx, instance_ids: list[int]) -> dict[int, str]:
-    """Each instance's state as SpiffWorkflow's own serializer writes it (spec included), waiting at verification:
-    taken before any timed step, so that every column times the same step."""
-    with transaction(factory) as session:
-        return {instance_id: STOCK.serialize_json(runtime.load(ctx, session.get(Instance, instance_id)))
-                for instance_id in instance_ids}
-
-
-def raw_step(state: str) -> str:
-    """Deserialize → complete the verification with "return for revision" → run → serialize, all stock."""
-    workflow = STOCK.deserialize_json(state)
-    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
-    task.data.update(VERIFY_DATA | {"decision": RETURN})
-    task.run()
-    workflow.do_engine_steps()
-    return STOCK.serialize_json(workflow)
-
 
 RAW_TABLE = "bench_raw_state"
 
@@ -176,7 +130,7 @@ def time_steps(factory, contexts: dict, ids: dict[int, list[int]], states: dict[
                     for instance_id in block:
                         durations[loops]["raw_persisted"].append(_timed(persisted.step, instance_id))
                     for instance_id in block:
-                        task_id = _open_task(factory, instance_id)
+                        task_id = open_task(factory, instance_id)
                         durations[loops][kind].append(_timed(lincah_step, factory, contexts[kind], task_id))
     finally:
         persisted.close()
@@ -219,10 +173,7 @@ def run_backend(name: str, url: str | None, samples_count: int, tmp: Path) -> di
     # The same engine without kept workflows: every step restores the stored text.
     contexts = {"kept": ctx, "restored": EngineContext(settings=ctx.settings, codec=ctx.codec,
                                                        script_engine=ctx.script_engine, live=LiveWorkflows(0))}
-    path = ROOT / "processes" / "research_permit.bpmn"
-    with transaction(factory) as session:
-        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                           definitions.form_source(ctx, path), actor="bench")
+    deploy_research_permit(factory, ctx)
     ids = {loops: prepare(factory, ctx, loops, count) for loops in (1, 10)}
     states = stock_states(factory, ctx, [*ids[1], *ids[10]])
     with transaction(factory) as session:
@@ -259,18 +210,29 @@ def _ratio(low: float, high: float) -> str:
     return f"{low:.2f}" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}–{high:.2f}"
 
 
-def _table(runs: list[dict], against: str, heading: str) -> None:
-    print(f"| database | instance | {heading} | Lincah, workflow kept from the previous step | ratio "
-          "| Lincah, workflow restored from the database | ratio |")
-    print("|---|---|---|---|---|---|---|")
+def table(runs: list[dict], against: str, heading: str) -> str:
+    """The Markdown table of Lincah's steps against the ``against`` step of the same run."""
+    lines = [f"| database | instance | {heading} | Lincah, workflow kept from the previous step | ratio "
+             "| Lincah, workflow restored from the database | ratio |", "|---|---|---|---|---|---|---|"]
     for name in runs[0]:
         for loops in (1, 10):
             reference = statistics.median(run[name][loops][against] for run in runs)
             kept, kept_low, kept_high = _cell(runs, name, loops, "kept", against)
             restored, restored_low, restored_high = _cell(runs, name, loops, "restored", against)
-            print(f"| {name} | after {loops} revision loop{'s' if loops > 1 else ''} | {reference:.2f} ms "
-                  f"| {kept:.2f} ms | {_ratio(kept_low, kept_high)} "
-                  f"| {restored:.2f} ms | {_ratio(restored_low, restored_high)} |")
+            lines.append(f"| {name} | after {loops} revision loop{'s' if loops > 1 else ''} | {reference:.2f} ms "
+                         f"| {kept:.2f} ms | {_ratio(kept_low, kept_high)} "
+                         f"| {restored:.2f} ms | {_ratio(restored_low, restored_high)} |")
+    return "\n".join(lines)
+
+
+RAW_HEADING = "raw SpiffWorkflow step (stock serializer, no database)"
+DURABLE_HEADING = "raw SpiffWorkflow step, state read and written, committed"
+
+
+def readme_tables(runs: list[dict]) -> str:
+    """The README's two tables (bench/readme_tables.py), each between its markers."""
+    return "\n\n".join([marked("engine_step:raw", table(runs, "raw", RAW_HEADING)),
+                         marked("engine_step:durable", table(runs, "raw_persisted", DURABLE_HEADING))])
 
 
 def main() -> None:
@@ -280,18 +242,23 @@ def main() -> None:
                         help="complete runs; the table gives the median step and the range of the ratio")
     parser.add_argument("--postgres", default=os.environ.get("LINCAH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
                         help="database to use (its public schema is dropped!), or 'none'")
+    parser.add_argument("--readme", action="store_true",
+                        help="print only the README's two tables, with their markers (no sandbox table)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for number in range(args.runs):
             (Path(tmp) / f"run{number}").mkdir()
         runs = _runs(args, Path(tmp))
+        if args.readme:
+            print(readme_tables(runs))
+            return
         sandbox = _sandbox_costs(args, Path(tmp))
     over = f", {args.runs} runs: median step, ratio lowest–highest of the runs" if args.runs > 1 else ""
     print(f"Median of {args.samples} completions each (research permit, verify → return for revision{over}).\n")
-    _table(runs, "raw", "raw SpiffWorkflow step (stock serializer, no database)")
+    print(table(runs, "raw", RAW_HEADING))
     print("\nThe same against the raw step with the least persistence (read its stock state, step, write it back, "
           "commit; DBAPI, no bookkeeping):\n")
-    _table(runs, "raw_persisted", "raw SpiffWorkflow step, state read and written, committed")
+    print(table(runs, "raw_persisted", DURABLE_HEADING))
     print()
     first = runs[0]["SQLite"]
     print("State size, stock serializer / Lincah: " + ", ".join(

@@ -14,7 +14,7 @@ it back, commit — straight on the driver, without lookup, bookkeeping or audit
 
 PostgreSQL runs in a database of its own (``lincah_bench_messages``, dropped and created through the admin URL).
 
-    python bench/message_correlation.py [--waiting 100000] [--real 300] [--databases sqlite postgresql]
+    python bench/message_correlation.py [--waiting 100000] [--real 300] [--databases sqlite postgresql] [--readme]
                                         [--postgres-admin URL]
 """
 
@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
+from bench.readme_tables import marked  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications, waiting  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -187,27 +188,42 @@ def _postgres_url(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
 
 
+HEADER = ("| database | waiting rows | lookup p95 (ms) | correlation median (ms) | correlation p95 (ms) | p95 ≤ 20 ms "
+          "| Python CPU per correlation, median (ms) | raw step median: wall / CPU (ms) | median ÷ raw: wall / CPU |\n"
+          "|---|---:|---:|---:|---:|---|---:|---:|---:|")
+
+
+def row(database: str, found: dict) -> str:
+    """One database's line of the table; the last columns divide by the raw durable step of the same run."""
+    return (f"| {database} | {found['rows']:,} | {found['lookup_p95']:.2f} | {found['correlation_median']:.2f} | "
+            f"{found['correlation_p95']:.2f} | {'yes' if found['correlation_p95'] <= 20 else '**no**'} | "
+            f"{found['cpu_median']:.2f} | {found['raw_median']:.2f} / {found['raw_cpu_median']:.2f} | "
+            f"{found['correlation_median'] / found['raw_median']:.1f} / "
+            f"{found['cpu_median'] / found['raw_cpu_median']:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--waiting", type=int, default=100_000)
     parser.add_argument("--real", type=int, default=300)
     parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--readme", action="store_true", help="print only the README's table, with its markers")
     args = parser.parse_args()
-    print(f"Load average (1 min) at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.\n")
-    print("| database | waiting rows | lookup p95 (ms) | correlation median (ms) | correlation p95 (ms) | p95 ≤ 20 ms "
-          "| Python CPU per correlation, median (ms) | raw step median: wall / CPU (ms) | median ÷ raw: wall / CPU |")
-    print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+    # The README's table is the table alone: the load average goes to stderr then, as progress.
+    notes = sys.stderr if args.readme else sys.stdout
+    print(f"Load average (1 min) at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.\n", file=notes)
+    rows = []
+    if not args.readme:
+        print(HEADER)
     for database in args.databases:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/bench.db" if database == "sqlite" else _postgres_url(args.postgres_admin)
-            found = _measure(url, args.waiting, args.real)
-        print(f"| {database} | {found['rows']:,} | {found['lookup_p95']:.2f} | {found['correlation_median']:.2f} | "
-              f"{found['correlation_p95']:.2f} | {'yes' if found['correlation_p95'] <= 20 else '**no**'} | "
-              f"{found['cpu_median']:.2f} | {found['raw_median']:.2f} / {found['raw_cpu_median']:.2f} | "
-              f"{found['correlation_median'] / found['raw_median']:.1f} / "
-              f"{found['cpu_median'] / found['raw_cpu_median']:.1f} |", flush=True)
-    print(f"\nLoad average (1 min) at the end: {os.getloadavg()[0]:.1f}.")
+            rows.append(row(database, _measure(url, args.waiting, args.real)))
+        print(rows[-1], file=notes, flush=True)
+    print(f"\nLoad average (1 min) at the end: {os.getloadavg()[0]:.1f}.", file=notes)
+    if args.readme:
+        print(marked("message_correlation", "\n".join([HEADER, *rows])))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ time, commit included. The clock then moves past the hour and ``scheduler.jobs.f
 (the timer job of one scheduler process; each firing restores the workflow, lets the timer fire, runs to the
 decision step, saves it and audits ``timer_fired``). Prints, per database, the timers fired per second, the mean
 time per firing and its ratio to the median ordinary step: on a machine busy with other work the absolute figures
-move, the ratio much less.
+move, the ratio much less. The last column divides the firing by the raw SpiffWorkflow step (``bench/raw_step.py``)
+measured at the start of the same run; ``--readme`` prints only the README's table, between its markers.
 
 ``--kept`` lets the firings reuse the workflows the review steps kept in memory (a scheduler rarely has them:
 its own process did not run the review); by default every firing restores the stored text, as in production.
@@ -14,7 +15,7 @@ its own process did not run the review); by default every firing restores the st
 PostgreSQL runs in a database of its own (``lincah_bench_timers``: its public schema is dropped and migrated),
 never the test database.
 
-    python bench/timers.py [--applications 300] [--runs 3] [--postgres URL] [--no-postgres] [--kept]
+    python bench/timers.py [--applications 300] [--runs 3] [--postgres URL] [--no-postgres] [--kept] [--readme]
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench import raw_step  # noqa: E402
+from bench.raw_step import RawStep  # noqa: E402
+from bench.readme_tables import marked  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications, tasks  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -130,6 +134,21 @@ def run(url: str, count: int, kept: bool) -> dict:
     return {"step": statistics.median(steps), "firing": elapsed / fired, "rate": fired / elapsed}
 
 
+HEADER = ("| database | applications | ordinary step | per timer firing | timers/s | firing ÷ step "
+          "| firing ÷ raw SpiffWorkflow step |\n|---|---|---|---|---|---|---|")
+
+
+def row(name: str, applications: int, results: list[dict], reference: RawStep) -> str:
+    """One database's line: medians over the runs, the firing ÷ step ratio with its range, and the firing as a
+    multiple of the raw step measured in the same bench run."""
+    step = statistics.median(r["step"] for r in results)
+    firing = statistics.median(r["firing"] for r in results)
+    ratios = sorted(r["firing"] / r["step"] for r in results)
+    return (f"| {name} | {applications} | {step * 1000:.1f} ms | {firing * 1000:.1f} ms | "
+            f"{statistics.median(r['rate'] for r in results):.0f} | {statistics.median(ratios):.2f} "
+            f"({ratios[0]:.2f}–{ratios[-1]:.2f}) | {reference.times(firing * 1000):.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--applications", type=int, default=300)
@@ -137,21 +156,23 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--kept", action="store_true", help="firings may reuse workflows kept by the review steps")
+    parser.add_argument("--readme", action="store_true", help="print only the README's table, with its markers")
     args = parser.parse_args()
     backends = [("SQLite", None)] + ([] if args.no_postgres else [("PostgreSQL", args.postgres)])
-    print("| database | applications | ordinary step | per timer firing | timers/s | firing ÷ step |")
-    print("|---|---|---|---|---|---|")
+    reference = raw_step.measure()
+    rows = []
+    if not args.readme:
+        print(reference.line() + "\n\n" + HEADER)
     for name, target in backends:
         results = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as folder:
                 results.append(run(database(target, Path(folder)), args.applications, args.kept))
-        step = statistics.median(r["step"] for r in results)
-        firing = statistics.median(r["firing"] for r in results)
-        ratios = sorted(r["firing"] / r["step"] for r in results)
-        print(f"| {name} | {args.applications} | {step * 1000:.1f} ms | {firing * 1000:.1f} ms | "
-              f"{statistics.median(r['rate'] for r in results):.0f} | {statistics.median(ratios):.2f} "
-              f"({ratios[0]:.2f}–{ratios[-1]:.2f}) |", flush=True)
+        rows.append(row(name, args.applications, results, reference))
+        if not args.readme:
+            print(rows[-1], flush=True)
+    if args.readme:
+        print(marked("timers", "\n".join([reference.line(), "", HEADER, *rows])))
 
 
 if __name__ == "__main__":

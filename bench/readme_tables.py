@@ -1,0 +1,160 @@
+"""Regenerate the README's bench tables: run the benches and splice their Markdown between the README's markers.
+
+A bench-generated table in README.md sits between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` (NAME is the
+script's stem, or ``stem:part`` when a script makes several tables). Each bench listed in ``BENCHES`` takes
+``--readme`` and then prints only its tables, each wrapped in the same markers (``marked()``); this script runs the
+benches named (default: all), each in a process of its own, and replaces what stands between the README's markers
+with what the bench printed — the rest of the README is left as it was, byte for byte.
+
+Quick sizes by default (minutes, for a look at the ratios); ``--full`` or ``BENCH_FULL=1`` runs the sizes the
+README quotes (much longer: run them on a quiet machine). ``--check`` runs nothing: it reports markers that no bench
+fills and benches whose tables have no marker. ``make bench`` runs this script.
+
+    python bench/readme_tables.py [NAME ...] [--full] [--check] [--readme README.md] [--print]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARKER = re.compile(r"<!-- bench:(?P<name>[\w:.-]+) -->\n(?P<body>.*?)<!-- /bench:(?P=name) -->", re.DOTALL)
+OPENING = re.compile(r"<!-- bench:(?P<name>[\w:.-]+) -->")
+
+
+@dataclass(frozen=True)
+class Bench:
+    """A bench script and the tables it prints with ``--readme``; arguments for a quick look and for the README's
+    sizes."""
+
+    tables: tuple[str, ...]
+    quick: tuple[str, ...] = ()
+    full: tuple[str, ...] = ()
+
+
+BENCHES: dict[str, Bench] = {
+    "engine_step": Bench(("engine_step:raw", "engine_step:durable"),
+                         quick=("--samples", "8"), full=("--runs", "3", "--samples", "64")),
+    "timers": Bench(("timers",), quick=("--applications", "40", "--runs", "1"), full=("--applications", "200")),
+    "message_correlation": Bench(("message_correlation",), quick=("--waiting", "2000", "--real", "40")),
+}
+
+
+def marked(name: str, table: str) -> str:
+    """A table wrapped in its README markers: what a bench prints with ``--readme``."""
+    return f"<!-- bench:{name} -->\n{table.strip(chr(10))}\n<!-- /bench:{name} -->"
+
+
+def blocks(output: str) -> dict[str, str]:
+    """The tables in a bench's ``--readme`` output, by name."""
+    return {match["name"]: match["body"] for match in MARKER.finditer(output)}
+
+
+def markers(readme: str) -> list[str]:
+    return [match["name"] for match in OPENING.finditer(readme)]
+
+
+def splice(readme: str, tables: dict[str, str]) -> tuple[str, list[str]]:
+    """The README with each table put between its markers (markers kept, every other character untouched), and the
+    names of the tables that found no marker (or no closing marker)."""
+    found = set()
+
+    def replace(match: re.Match) -> str:
+        name = match["name"]
+        if name not in tables:
+            return match[0]
+        found.add(name)
+        return marked(name, tables[name])
+
+    spliced = MARKER.sub(replace, readme)
+    return spliced, [name for name in tables if name not in found]
+
+
+def check(readme: str) -> tuple[list[str], list[str]]:
+    """Markers that no bench fills (or that are never closed), and bench tables with no marker in the README."""
+    known = {table for bench in BENCHES.values() for table in bench.tables}
+    closed = {name for name in markers(readme) if f"<!-- /bench:{name} -->" in readme}
+    orphans = [name for name in markers(readme) if name not in known or name not in closed]
+    unplaced = [table for table in sorted(known) if table not in closed]
+    return orphans, unplaced
+
+
+def command(stem: str, full: bool) -> list[str]:
+    bench = BENCHES[stem]
+    return [sys.executable, str(ROOT / "bench" / f"{stem}.py"), "--readme", *(bench.full if full else bench.quick)]
+
+
+def run(stem: str, full: bool, number: int, total: int) -> dict[str, str] | None:
+    """Run one bench, its own progress streaming to stderr; its tables, or None when it failed."""
+    argv = command(stem, full)
+    print(f"[{number}/{total}] {stem}: {' '.join(argv[1:])}", file=sys.stderr, flush=True)
+    began = time.monotonic()
+    finished = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    seconds = time.monotonic() - began
+    if finished.returncode != 0:
+        print(f"[{number}/{total}] {stem}: FAILED (exit {finished.returncode}) after {seconds:.0f} s; its tables "
+              "are left as they were", file=sys.stderr, flush=True)
+        return None
+    tables = blocks(finished.stdout)
+    missing = [name for name in BENCHES[stem].tables if name not in tables]
+    print(f"[{number}/{total}] {stem}: done in {seconds:.0f} s, {len(tables)} table(s)"
+          + (f"; did not print {', '.join(missing)}" if missing else ""), file=sys.stderr, flush=True)
+    return tables
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"benches to run (default: all): {', '.join(BENCHES)}")
+    parser.add_argument("--full", action="store_true", default=os.environ.get("BENCH_FULL", "") not in ("", "0"),
+                        help="the sizes the README quotes (also BENCH_FULL=1)")
+    parser.add_argument("--check", action="store_true", help="only compare the README's markers with the benches")
+    parser.add_argument("--readme", type=Path, default=README)
+    parser.add_argument("--print", action="store_true", help="print the tables instead of writing the README")
+    args = parser.parse_args()
+    unknown = [name for name in args.names if name not in BENCHES]
+    if unknown:
+        parser.error(f"no such bench: {', '.join(unknown)} (known: {', '.join(BENCHES)})")
+    readme = args.readme.read_text(encoding="utf-8")
+    if args.check:
+        orphans, unplaced = check(readme)
+        for name in orphans:
+            print(f"{args.readme}: marker bench:{name} has no bench that prints it (or no closing marker)")
+        for name in unplaced:
+            print(f"{args.readme}: bench table {name} has no <!-- bench:{name} --> … <!-- /bench:{name} --> markers")
+        if not orphans and not unplaced:
+            print(f"{args.readme}: {len(markers(readme))} bench tables, each with its bench")
+        return 1 if orphans or unplaced else 0
+    names = args.names or list(BENCHES)
+    print(f"{len(names)} bench(es), {'full' if args.full else 'quick'} sizes: {', '.join(names)}", file=sys.stderr)
+    tables, failed = {}, []
+    began = time.monotonic()
+    for number, stem in enumerate(names, 1):
+        found = run(stem, args.full, number, len(names))
+        if found is None:
+            failed.append(stem)
+        else:
+            tables.update(found)
+    if args.print:
+        print("\n\n".join(marked(name, table) for name, table in tables.items()))
+    else:
+        # Read again: the benches took minutes, and someone may have edited the README meanwhile.
+        spliced, unplaced = splice(args.readme.read_text(encoding="utf-8"), tables)
+        args.readme.write_text(spliced, encoding="utf-8")
+        for name in unplaced:
+            print(f"no <!-- bench:{name} --> markers in {args.readme}: table not written", file=sys.stderr)
+        print(f"{args.readme}: {len(tables) - len(unplaced)} table(s) replaced in {time.monotonic() - began:.0f} s"
+              + (f"; failed: {', '.join(failed)}" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
