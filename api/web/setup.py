@@ -12,7 +12,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import Babel
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
@@ -215,11 +215,13 @@ def _engine_error(error: LincahError):
 _JSON_ERRORS = {
     "web.analyst_deploy": lambda message: {"message": message, "problems": []},
     "web.upload": lambda message: {"error": message},
+    "web.analyst_model_folder": lambda message: {"message": message, "problems": [], "errors": 1},
 }
 
 
 def _too_large() -> str:
-    megabytes = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+    # A view may allow more than the application (a model folder travels unpacked): its own limit is the one said.
+    megabytes = (request.max_content_length or 0) / (1024 * 1024)
     limit = int(megabytes) if megabytes == int(megabytes) else round(megabytes, 1)
     return _("The upload is too large: up to %(limit)s MB can be sent at once. Make the file smaller and try again.",
              limit=i18n.number(limit))

@@ -53,6 +53,10 @@ _TEXTS = {
                         "at most that."),
     "zip_nested": N_("%(file)s holds files in sub-folders (%(entry)s); a model folder is flat: its diagrams, "
                      "tables and forms side by side."),
+    "folder_too_many": N_("The folder %(folder)s holds %(count)s diagrams, tables and forms; a model folder may hold "
+                          "at most %(limit)s files."),
+    "folder_too_large": N_("The files of the folder %(folder)s together hold more than %(limit)s bytes; a model "
+                           "folder's files together may hold at most that."),
     "model_duplicate": N_("The model folder %(folder)s holds two files named %(entry)s."),
     "model_no_bpmn": N_("The model folder %(folder)s holds no BPMN diagram (.bpmn)."),
     "model_primary": N_("%(marker)s names %(entry)s as the primary file, which is not in the model folder "
@@ -126,6 +130,34 @@ def from_zip(name: str, data: bytes) -> ModelFolder:
     if problems.errors:
         raise _invalid(name, problems)
     return from_files(name.rsplit(".", 1)[0], _flattened(files, name, problems))
+
+
+def from_uploads(name: str, uploads: list[tuple[str, object]]) -> ModelFolder:
+    """The model folder chosen in the browser (each file's name and a readable stream), read with the zip's bounds:
+    at most ``MAX_FILES`` files, ``MAX_FILE_BYTES`` each and ``MAX_TOTAL_BYTES`` together, each limit refused by
+    name. Files of other kinds are left out, as in a zip. Raises ``InvalidDefinition``."""
+    problems = ProblemList()
+    kept = [(posixpath.basename(file_name.replace("\\", "/")), stream) for file_name, stream in uploads
+            if file_name.lower().endswith(KINDS) and not _ignored(file_name)]
+    if len(kept) > MAX_FILES:
+        raise _refusal(name, problems, "folder_too_many", _TEXTS["folder_too_many"],
+                       {"folder": name, "count": len(kept), "limit": MAX_FILES})
+    files, total = [], 0
+    for file_name, stream in kept:
+        content = stream.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            problems.error("folder_file_too_large", N_("%(entry)s in the folder %(folder)s is larger than %(limit)s "
+                                                       "bytes."), file=file_name,
+                           params={"entry": repr(file_name), "folder": name, "limit": f"{MAX_FILE_BYTES:,}"})
+            continue
+        total += len(content)
+        if total > MAX_TOTAL_BYTES:
+            raise _refusal(name, problems, "folder_too_large", _TEXTS["folder_too_large"],
+                           {"folder": name, "limit": f"{MAX_TOTAL_BYTES:,}"})
+        files.append((file_name, content))
+    if problems.errors:
+        raise _invalid(name, problems)
+    return from_files(name, files)
 
 
 def _ignored(filename: str) -> bool:

@@ -67,10 +67,15 @@ function lintSoon() {
 async function lintNow() {
   const round = ++lintRound;
   try {
-    const body = new FormData();
-    body.append("bpmn", new Blob([await currentXml()], { type: "application/xml" }), `${processId()}.bpmn`);
-    if (config.basedOn) body.append("based_on", config.basedOn);
-    const { ok, payload } = await post(config.lintUrl, body);
+    let body;
+    if (folder) {
+      body = await folderBody("lint");
+    } else {
+      body = new FormData();
+      body.append("bpmn", new Blob([await currentXml()], { type: "application/xml" }), `${processId()}.bpmn`);
+      if (config.basedOn) body.append("based_on", config.basedOn);
+    }
+    const { ok, payload } = await post(folder ? config.folderUrl : config.lintUrl, body);
     if (round !== lintRound || !ok) return;
     showProblems(payload.problems || []);
     const live = $("#live-lint");
@@ -151,9 +156,11 @@ async function open(xml) {
     showDiagramName();
     lintSoon();
     document.body.dataset.modelerReady = "true";
+    return true;
   } catch (error) {
     if (previous) await show(previous);
     status(t("This file is not a BPMN diagram this modeler can read: ") + readable(error.message), "error");
+    return false;
   }
 }
 
@@ -221,16 +228,21 @@ function showProblems(problems) {
   const list = $("#problems");
   const counts = new Map();
   const errors = problems.filter((problem) => problem.severity === "error");
-  const onlyFormsMissing = errors.length > 0 && errors.every((problem) => problem.code === "form_missing");
+  // A folder brings its own forms: starter forms are for a diagram drawn here.
+  const onlyFormsMissing = !folder && errors.length > 0 && errors.every((problem) => problem.code === "form_missing");
   for (const problem of problems) {
     const item = document.createElement("li");
     item.className = `problem problem-${problem.severity}`;
     item.dataset.elementId = problem.element_id || "";
+    // In a model folder a problem may be in another of its files: named by file, not marked on this diagram.
+    const elsewhere = Boolean(folder && problem.file && problem.file !== folder.primary);
+    item.dataset.file = problem.file || "";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "problem-link";
-    const where = problem.element_id ? `${problem.element_id}` : (problem.line ? `${t("line")} ${problem.line}` : "");
-    const label = problem.severity === "error" ? t("Error") : t("Warning");
+    let where = problem.element_id ? `${problem.element_id}` : (problem.line ? `${t("line")} ${problem.line}` : "");
+    if (folder && problem.file) where = where ? `${problem.file} › ${where}` : problem.file;
+    const label = problem.severity === "error" ? t("Error") : problem.severity === "info" ? t("Note") : t("Warning");
     const text = (config.lang === "id" && problem.message_id) ? problem.message_id : problem.message;
     button.innerHTML = "";
     const badge = document.createElement("span");
@@ -242,7 +254,7 @@ function showProblems(problems) {
     message.className = "problem-message";
     message.textContent = text;
     button.append(badge, " ", code, " ", message);
-    if (problem.element_id && registry.get(problem.element_id)) {
+    if (!elsewhere && problem.element_id && registry.get(problem.element_id)) {
       button.addEventListener("click", () => selectElement(problem.element_id));
     } else {
       button.disabled = true;
@@ -250,7 +262,7 @@ function showProblems(problems) {
     item.append(button);
     if (onlyFormsMissing && problem.code === "form_missing") item.append(" ", starterFormButton());
     list.append(item);
-    const id = problem.element_id;
+    const id = elsewhere ? null : problem.element_id;
     if (id && registry.get(id)) {
       const marker = problem.severity === "error" ? "lincah-problem-error" : "lincah-problem-warning";
       canvas.addMarker(id, marker);
@@ -317,15 +329,16 @@ async function deploy({ createMissingForms = false } = {}) {
   showStarterForms([]);
   const deploying = changes;
   try {
-    const xml = await currentXml();
-    const body = new FormData();
-    body.append("bpmn", new Blob([xml], { type: "application/xml" }), `${processId()}.bpmn`);
-    if (config.basedOn) body.append("based_on", config.basedOn);
-    // The version this diagram was opened from (or last deployed as): the server says when colleagues have
-    // deployed newer ones meanwhile, whose changes this draft does not have.
-    if (config.basedOnVersion) body.append("based_on_version", config.basedOnVersion);
-    if (createMissingForms) body.append("create_missing_forms", "1");
-    const { ok, payload } = await post(config.deployUrl, body);
+    const body = folder ? await folderBody("deploy") : new FormData();
+    if (!folder) {
+      body.append("bpmn", new Blob([await currentXml()], { type: "application/xml" }), `${processId()}.bpmn`);
+      if (config.basedOn) body.append("based_on", config.basedOn);
+      // The version this diagram was opened from (or last deployed as): the server says when colleagues have
+      // deployed newer ones meanwhile, whose changes this draft does not have.
+      if (config.basedOnVersion) body.append("based_on_version", config.basedOnVersion);
+      if (createMissingForms) body.append("create_missing_forms", "1");
+    }
+    const { ok, payload } = await post(folder ? config.folderUrl : config.deployUrl, body);
     showProblems(payload.problems || []);
     if (!ok || !payload.definition) {
       setDeployed(null);
@@ -387,8 +400,114 @@ $("#import-file").addEventListener("change", async (event) => {
     "error");
     return;
   }
-  await open(text);
+  const was = folder;
+  folder = null;
+  if (await open(text)) showFolder();
+  else folder = was;
 });
+// A model folder (spiff-arena's layout: diagrams that call each other, their DMN tables and JSON forms) opened
+// from the disk or as a .zip: the server names its primary diagram, which is drawn here; lint and deploy send the
+// whole folder with the primary diagram as drawn, so the folder deploys as one unit. The bounds are the server's.
+let folder = null; // { name, files: [File] } or { name, zip: File }; primary: the file drawn
+const FOLDER_KINDS = /\.(bpmn|dmn|json)$/i;
+const MEGABYTE = 1024 * 1024;
+
+async function folderBody(action) {
+  const body = new FormData();
+  body.append("action", action);
+  body.append("folder", folder.name);
+  if (folder.zip) body.append("model", folder.zip, folder.zip.name);
+  else for (const file of folder.files) body.append("files", file, file.name);
+  if (folder.primary && action !== "open") {
+    body.append("primary", new Blob([await currentXml()], { type: "application/xml" }), folder.primary);
+  }
+  return body;
+}
+
+// What the browser gives for <input webkitdirectory>: every file under the folder, named "folder/sub/x.bpmn". A
+// model folder is flat: its own diagrams, tables and forms; sub-folders are other models, other kinds not models.
+function chosenFolder(fileList) {
+  const all = [...fileList];
+  const name = ((all[0] && all[0].webkitRelativePath) || "").split("/")[0] || "model";
+  const files = all.filter((file) => (file.webkitRelativePath || file.name).split("/").length <= 2
+    && FOLDER_KINDS.test(file.name));
+  return { name, files };
+}
+
+// Said before anything is sent: the server refuses the same, but only after the upload.
+function folderRefusal({ files, zip }) {
+  const limits = config.folderLimits;
+  if (zip) {
+    return zip.size > limits.zipBytes
+      ? t("{name} is larger than {limit} MB; a zipped model folder may hold at most that.")
+        .replace("{name}", zip.name).replace("{limit}", limits.zipBytes / MEGABYTE) : null;
+  }
+  if (!files.length) return t("The folder holds no .bpmn, .dmn or .json file; choose the model's own folder.");
+  if (files.length > limits.files) {
+    return t("The folder holds {count} diagrams, tables and forms; a model folder may hold at most {limit}.")
+      .replace("{count}", files.length).replace("{limit}", limits.files);
+  }
+  const large = files.find((file) => file.size > limits.fileBytes);
+  if (large) {
+    return t("{name} is larger than {limit} MB; each file of a model folder may hold at most that.")
+      .replace("{name}", large.name).replace("{limit}", limits.fileBytes / MEGABYTE);
+  }
+  if (files.reduce((sum, file) => sum + file.size, 0) > limits.totalBytes) {
+    return t("The folder's files together are larger than {limit} MB; a model folder may hold at most that.")
+      .replace("{limit}", limits.totalBytes / MEGABYTE);
+  }
+  return null;
+}
+
+function showFolder(payload) {
+  const info = $("#model-folder-info");
+  if (!info) return;
+  info.hidden = !folder;
+  info.textContent = folder ? t("Model folder {folder}: {primary} drawn, deployed with {files}.")
+    .replace("{folder}", folder.name).replace("{primary}", folder.primary)
+    .replace("{files}", (payload.files || []).filter((name) => name !== folder.primary).join(", ") || "–") : "";
+}
+
+async function openFolder(chosen) {
+  const refusal = folderRefusal(chosen);
+  if (refusal) {
+    status(refusal, "error");
+    return;
+  }
+  const was = folder;
+  folder = { ...chosen, primary: null };
+  status(t("Opening the model folder…"));
+  try {
+    const { payload } = await post(config.folderUrl, await folderBody("open"));
+    if (!payload.xml) throw Object.assign(new Error(payload.message || t("Not deployed.")), { payload });
+    folder.primary = payload.primary;
+    config.basedOn = null; // the folder is its own service: not a new version of the one opened before
+    config.basedOnVersion = null;
+    if (!(await open(payload.xml))) throw new Error(t("This file is not a BPMN diagram this modeler can read: "));
+    showFolder(payload);
+    showProblems(payload.problems || []);
+    status(`${t("Model folder opened: ")}${folder.name} (${payload.primary}). ${payload.errors
+      ? t("Checked while drawing, errors: ") + payload.errors : t("Checked while drawing: no problems.")}`,
+    payload.errors ? "warning" : "info");
+  } catch (error) {
+    folder = was;
+    if (error.payload) showProblems(error.payload.problems || []);
+    status(readable(error.message), "error");
+  }
+}
+
+if ($("#import-folder")) {
+  $("#import-folder").addEventListener("change", async (event) => {
+    const chosen = chosenFolder(event.target.files);
+    event.target.value = "";
+    await openFolder(chosen);
+  });
+  $("#import-folder-zip").addEventListener("change", async (event) => {
+    const [zip] = event.target.files;
+    event.target.value = "";
+    if (zip) await openFolder({ name: zip.name.replace(/\.zip$/i, ""), zip });
+  });
+}
 $("#download").addEventListener("click", async () => download(await currentXml(), `${processId()}.bpmn`,
   "application/xml"));
 $("#download-svg").addEventListener("click", async () => {

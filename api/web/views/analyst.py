@@ -23,7 +23,7 @@ from engine.bpmn.compiler import SourceFile
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms.schemas import FormSource, schema_file_name, ui_file_name
 from engine.people.access import ANALYST
-from engine.services import definitions, letter_templates, trial
+from engine.services import definitions, letter_templates, model_folder, trial
 from engine.services.letter_templates import LetterFiles, LetterSource
 
 from .. import formdata, i18n, starter_forms
@@ -55,7 +55,15 @@ MODELER_TEXTS = (
     N_("Checked while drawing: no problems."), N_("Checked while drawing, errors: "),
     N_("The file had no layout: the modeler laid it out; check it before deploying."),
     N_("“{name}” is not a BPMN XML file. Choose a .bpmn file saved from a BPMN modeler (such as Camunda Modeler or "
-       "“Download .bpmn” here); the diagram on the page is unchanged."))
+       "“Download .bpmn” here); the diagram on the page is unchanged."),
+    # Opening a model folder (api/web/views/model_upload.py)
+    N_("Note"), N_("Opening the model folder…"), N_("Model folder opened: "),
+    N_("Model folder {folder}: {primary} drawn, deployed with {files}."),
+    N_("The folder holds no .bpmn, .dmn or .json file; choose the model's own folder."),
+    N_("The folder holds {count} diagrams, tables and forms; a model folder may hold at most {limit}."),
+    N_("{name} is larger than {limit} MB; each file of a model folder may hold at most that."),
+    N_("The folder's files together are larger than {limit} MB; a model folder may hold at most that."),
+    N_("{name} is larger than {limit} MB; a zipped model folder may hold at most that."))
 
 
 def _staff_page() -> None:
@@ -152,7 +160,9 @@ def analyst_modeler():
         template = template if template in TEMPLATE_NAMES else "blank"
         xml_url, title, key = url_for("web.analyst_template", name=template), _(TEMPLATE_NAMES[template]), None
     config = {"xmlUrl": xml_url, "deployUrl": url_for("web.analyst_deploy"), "lintUrl": url_for("web.analyst_lint"),
-              "basedOn": key,
+              "basedOn": key, "folderUrl": url_for("web.analyst_model_folder"),
+              "folderLimits": {"files": model_folder.MAX_FILES, "fileBytes": model_folder.MAX_FILE_BYTES,
+                               "totalBytes": model_folder.MAX_TOTAL_BYTES, "zipBytes": model_folder.MAX_ZIP_BYTES},
               "basedOnVersion": version if key else None, "lang": i18n.lang(),
               "csrf": csrf_token(),
               "texts": {text: _(text) for text in MODELER_TEXTS}, "bpmnTexts": bpmn_js_texts.texts()}
