@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from lxml import html  # noqa: E402
 
 from api import create_app  # noqa: E402
+from bench import raw_step  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -45,6 +46,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
+    reference = raw_step.measure()
+    print(reference.line())
     folder = Path(tempfile.mkdtemp(prefix="lincah-campus-"))
     url = f"sqlite:///{folder / 'campus.db'}"
     upgrade(url)
@@ -79,7 +82,8 @@ def main() -> None:
         assert response.status_code == 200
         rows = len(html.fromstring(response.get_data(as_text=True)).cssselect("li.campus-file"))
     print(f"campus page, {args.files} files ({rows} of this campus listed): median "
-          f"{statistics.median(times) * 1000:.1f} ms over {args.runs} runs (SQLite)")
+          f"{statistics.median(times) * 1000:.1f} ms over {args.runs} runs (SQLite), "
+          f"{reference.times(statistics.median(times) * 1000):.1f} × raw step")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
+from bench import raw_step  # noqa: E402
 from engine.casework import drafts  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
@@ -102,13 +103,17 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
+    reference = raw_step.measure()
+    print(reference.line())
     for database in args.databases:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/bench.db" if database == "sqlite" else _postgres_url(args.postgres_admin)
             result = run(url, folder, args.drafts, args.saves)
         print(f"{database:10} {args.drafts} drafts stored: save p50 {result['p50']:.1f} ms, "
-              f"p95 {result['p95']:.1f} ms; expiry pass {result['pass_ms']:.0f} ms "
-              f"({result['warned']} told, {result['expired']} deleted)")
+              f"p95 {result['p95']:.1f} ms ({reference.times(result['p50']):.1f} / "
+              f"{reference.times(result['p95']):.1f} × raw step); expiry pass {result['pass_ms']:.0f} ms "
+              f"({reference.times(result['pass_ms']):.0f} × raw step; {result['warned']} told, "
+              f"{result['expired']} deleted)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import raw_step  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications, tasks  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -62,6 +63,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--letters", type=int, default=20)
     args = parser.parse_args()
+    reference = raw_step.measure()
+    print(reference.line())
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
@@ -95,7 +98,8 @@ def main() -> None:
     seconds.sort()
     p95 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.95))]
     print(f"letters rendered and stored: {len(seconds)}; p50 {statistics.median(seconds) * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms; PDF {size / 1024:.0f} KB; hash check {check_ms:.2f} ms")
+          f"p95 {p95 * 1000:.0f} ms ({reference.times(statistics.median(seconds) * 1000):.0f} / "
+          f"{reference.times(p95 * 1000):.0f} × raw step); PDF {size / 1024:.0f} KB; hash check {check_ms:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
+from bench import raw_step  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
@@ -140,6 +141,8 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
+    reference = raw_step.measure()
+    print(reference.line())
     for backend in args.databases:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/bench.db" if backend == "sqlite" else _postgres_url(args.postgres_admin)
@@ -152,7 +155,9 @@ def main() -> None:
             outcome_ms, sla_ms, ended = _report(factory, ctx, args.runs)
             rate = _gateway(factory, ctx, args.notices)
             print(f"{backend}: {ended} ended files in June — outcomes {outcome_ms:.0f} ms, SLA report {sla_ms:.0f} ms "
-                  f"(median of {args.runs}); SMS through the HTTP gateway adapter {rate:.0f} notices/s")
+                  f"(median of {args.runs}; {reference.times(outcome_ms):.0f} / {reference.times(sla_ms):.0f} × raw "
+                  f"step); SMS through the HTTP gateway adapter {rate:.0f} notices/s "
+                  f"({1000 / rate / reference.ms:.1f} × raw step per notice)")
             engine.dispose()
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import raw_step  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications, handover  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -39,6 +40,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--database", default="sqlite")
     args = parser.parse_args()
+    reference = raw_step.measure()
+    print(reference.line())
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db" if args.database == "sqlite" else args.database
         upgrade(url)
@@ -60,7 +63,8 @@ def main() -> None:
             began = time.perf_counter()
             with transaction(factory) as session:
                 moved = handover.hand_over(session, ctx)
-            print(f"{label}: {moved} step(s) in {(time.perf_counter() - began) * 1000:.0f} ms")
+            took = (time.perf_counter() - began) * 1000
+            print(f"{label}: {moved} step(s) in {took:.0f} ms ({reference.times(took):.1f} × raw step)")
 
 
 if __name__ == "__main__":

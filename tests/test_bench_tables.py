@@ -1,0 +1,145 @@
+"""The README's bench tables: splicing between markers, the markers' check, the raw-step yardstick and the tables
+the wired benches print with ``--readme`` (tiny runs; nothing here asserts a duration)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from SpiffWorkflow.util.task import TaskState
+
+from bench import engine_step, message_correlation, raw_step, readme_tables, timers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+README = """# Title
+
+Some prose with `<!-- bench` in code, kept as it is.
+
+<!-- bench:alpha -->
+| old | table |
+|---|---|
+| 1 | 2 |
+<!-- /bench:alpha -->
+
+Prose between the tables.  Two spaces kept.
+
+<!-- bench:beta:one -->
+| beta | old |
+<!-- /bench:beta:one -->
+tail without newline"""
+
+
+def test_splice_replaces_only_what_stands_between_the_markers():
+    spliced, unplaced = readme_tables.splice(README, {"alpha": "| new | table |\n|---|---|\n| 3 | 4 |\n"})
+
+    assert unplaced == []
+    before, _, rest = README.partition("<!-- bench:alpha -->")
+    _, _, after = rest.partition("<!-- /bench:alpha -->")
+    assert spliced == (before + "<!-- bench:alpha -->\n| new | table |\n|---|---|\n| 3 | 4 |\n"
+                       "<!-- /bench:alpha -->" + after)
+    assert "| beta | old |" in spliced  # a table that was not run stays as it was
+
+
+def test_splice_reports_a_table_without_markers_and_changes_nothing_for_it():
+    spliced, unplaced = readme_tables.splice(README, {"gamma": "| g |", "beta:one": "| beta | new |"})
+
+    assert unplaced == ["gamma"]
+    assert "| g |" not in spliced
+    assert "<!-- bench:beta:one -->\n| beta | new |\n<!-- /bench:beta:one -->\ntail without newline" in spliced
+
+
+def test_a_marker_never_closed_is_not_filled():
+    readme = "<!-- bench:alpha -->\n| old |\n\nmore prose\n"
+    spliced, unplaced = readme_tables.splice(readme, {"alpha": "| new |"})
+
+    assert spliced == readme
+    assert unplaced == ["alpha"]
+
+
+def test_blocks_read_back_what_marked_wraps():
+    output = readme_tables.marked("x:1", "| a |\n") + "\nnoise\n" + readme_tables.marked("y", "| b |")
+
+    assert readme_tables.blocks(output) == {"x:1": "| a |\n", "y": "| b |\n"}
+
+
+def test_check_names_unknown_markers_and_bench_tables_without_markers():
+    orphans, unplaced = readme_tables.check("<!-- bench:nobody -->\n| x |\n<!-- /bench:nobody -->\n"
+                                            "<!-- bench:timers -->\n| t |\n<!-- /bench:timers -->\n")
+
+    assert orphans == ["nobody"]
+    assert "timers" not in unplaced
+    assert "engine_step:raw" in unplaced and "message_correlation" in unplaced
+
+
+def test_the_real_readme_has_a_marker_for_every_bench_table_and_a_bench_for_every_marker():
+    finished = subprocess.run([sys.executable, str(ROOT / "bench" / "readme_tables.py"), "--check"],
+                              capture_output=True, text=True, check=False)
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert readme_tables.check((ROOT / "README.md").read_text(encoding="utf-8")) == ([], [])
+
+
+def test_quick_and_full_sizes_are_different_commands():
+    quick = readme_tables.command("engine_step", full=False)
+    full = readme_tables.command("engine_step", full=True)
+
+    assert quick[1:3] == [str(ROOT / "bench" / "engine_step.py"), "--readme"]
+    assert quick != full and "64" in full
+
+
+def test_the_raw_step_completes_the_verification_and_the_measure_counts_its_samples(tmp_path):
+    state = raw_step.research_state(tmp_path)
+
+    after = raw_step.STOCK.deserialize_json(raw_step.raw_step(state))
+    (ready,) = after.get_tasks(state=TaskState.READY, manual=True)
+    assert ready.task_spec.name == "Task_Revise"  # "return for revision" went back to the applicant
+    reference = raw_step.time_raw_step(state, seconds=0, at_least=3)
+    assert reference.samples == 3 and reference.ms > 0 and reference.cpu_ms >= 0
+
+
+def test_a_figure_is_divided_by_the_raw_step():
+    reference = raw_step.RawStep(ms=2.0, cpu_ms=1.5, samples=9)
+
+    assert reference.times(5.0) == 2.5
+    assert reference.cpu_times(3.0) == 2.0
+    assert "2.00 ms" in reference.line() and "median of 9" in reference.line()
+
+
+def test_timers_prints_its_readme_table_from_a_tiny_run(tmp_path):
+    url = timers.database(None, tmp_path)
+    results = [timers.run(url, 3, kept=False)]
+    reference = raw_step.RawStep(ms=0.5, cpu_ms=0.5, samples=1)
+
+    row = timers.row("SQLite", 3, results, reference)
+
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:2] == ["SQLite", "3"]
+    assert cells[-1] == f"{results[0]['firing'] * 1000 / 0.5:.1f}"  # firing ÷ the raw step, in the last column
+    table = readme_tables.marked("timers", "\n".join([timers.HEADER, row]))
+    spliced, unplaced = readme_tables.splice("<!-- bench:timers -->\nold\n<!-- /bench:timers -->\n",
+                                             readme_tables.blocks(table))
+    assert unplaced == [] and timers.HEADER in spliced and row in spliced
+
+
+def test_engine_step_prints_both_readme_tables_between_their_markers():
+    figures = {"raw": 1.0, "raw_persisted": 2.0, "kept": 3.0, "restored": 4.0}
+    runs = [{"SQLite": {1: dict(figures), 10: {kind: value * 2 for kind, value in figures.items()}}}]
+
+    tables = readme_tables.blocks(engine_step.readme_tables(runs))
+
+    assert set(tables) == {"engine_step:raw", "engine_step:durable"}
+    assert "| SQLite | after 1 revision loop | 1.00 ms | 3.00 ms | 3.00 | 4.00 ms | 4.00 |" in tables["engine_step:raw"]
+    assert ("| SQLite | after 10 revision loops | 4.00 ms | 6.00 ms | 1.50 | 8.00 ms | 2.00 |"
+            in tables["engine_step:durable"])
+
+
+def test_message_correlation_row_divides_by_its_raw_durable_step():
+    found = {"rows": 1200, "lookup_p95": 1.0, "correlation_median": 6.0, "correlation_p95": 25.0,
+             "cpu_median": 3.0, "raw_median": 2.0, "raw_cpu_median": 1.5}
+
+    row = message_correlation.row("sqlite", found)
+
+    assert row == "| sqlite | 1,200 | 1.00 | 6.00 | 25.00 | **no** | 3.00 | 2.00 / 1.50 | 3.0 / 2.0 |"
+    assert message_correlation.HEADER.count("\n") == 1
