@@ -113,6 +113,8 @@ def check_here(pdf: bytes, roots: list[bytes]) -> SignatureCheck:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
+    except MemoryError:
+        raise  # the bounded child reports it as such, not as an unreadable file
     except Exception:  # noqa: BLE001 - any file may be uploaded; a PDF the reader cannot parse is just unreadable
         return SignatureCheck(problem="unreadable")
     anchors = [asn1_x509.Certificate.load(der) for der in roots]
@@ -126,6 +128,8 @@ def _one(signature, anchors) -> SignatureFound:
     context = ValidationContext(trust_roots=anchors, allow_fetching=False)
     try:
         status = validate_pdf_signature(signature, context)
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - a signature too damaged to validate is a broken one
         return SignatureFound(signer=_signer_of(signature), signed_at=None, timestamped=False,
                               timestamp_authority="", intact=False, whole_file=False, trusted=False)
