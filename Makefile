@@ -57,9 +57,10 @@ workers:
 	  echo "npm is not installed: the Camunda JavaScript worker tests are skipped (CI runs them)."; \
 	fi
 
+# The README's bench tables (between <!-- bench:NAME --> markers) regenerated: quick sizes by default, the sizes the
+# README quotes with BENCH_FULL=1 (long; PostgreSQL benches use their own databases on 127.0.0.1). One bench: NAMES=timers.
 bench: install
-	$(BIN)/python bench/engine_step.py
-	$(BIN)/python bench/corpus_lint.py
+	$(BIN)/python bench/readme_tables.py $(NAMES)
 
 corpus: install
 	$(BIN)/python bench/corpus_lint.py ../shared/corpus
