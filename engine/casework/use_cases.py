@@ -9,7 +9,7 @@ front-office staff may apply only for files of an office they serve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.casework import applications, tasks
 from engine.documents import attachments
 from engine.errors import Forbidden, InvalidData
-from engine.forms import schemas
+from engine.forms import dynamic_options, schemas
 from engine.people import institutions
 from engine.people import users as user_service
 from engine.people.access import ADMIN, APPLICANT, OFFICER, SUPERVISOR, Actor, may_work
@@ -102,12 +102,16 @@ def open_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor) 
                               "groups": ", ".join(task.candidate_groups) or Text(N_("a supervisor")),
                               "office": task.jurisdiction}))
     form = definitions.form_of(session, instance.definition, task.form_key)
+    data = _task_data(ctx, instance, task)
+    return OpenedTask(task, instance, dynamic_options.for_task(form, data), data)
+
+
+def _task_data(ctx: EngineContext, instance, task) -> dict:
     workflow = runtime.load(ctx, instance)
     try:
-        data = dict(workflow.get_task_from_id(UUID(task.id)).data)
+        return dict(workflow.get_task_from_id(UUID(task.id)).data)
     except Exception:  # noqa: BLE001 - the task has left the tree (finished loop); show the application's data
-        data = applications.current_data(ctx, instance)
-    return OpenedTask(task, instance, form, data)
+        return applications.current_data(ctx, instance)
 
 
 def complete_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor, *, data, decision=None,
@@ -116,6 +120,10 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, actor: Act
     data checked once (references, then the form), all in the caller's transaction."""
     data = {} if data is None else data
     submitted = tasks.submission(session, task_id, actor, data, expected_revision)
+    if submitted.form is not None and dynamic_options.uses(submitted.form.schema):
+        # Choices from the task's data are checked against that data as it is now (a workflow load, only here).
+        task_data = _task_data(ctx, submitted.instance, submitted.task)
+        submitted = replace(submitted, form=dynamic_options.for_task(submitted.form, task_data))
     files: list = []
     if data:
         data, files = attachments.check_references(session, submitted.form.schema if submitted.form else None, data,

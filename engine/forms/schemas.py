@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import extend, validator_for
 
 from engine.errors import InvalidData
-from engine.forms import fields, patterns, required_for
+from engine.forms import dynamic_options, fields, patterns, required_for
 from engine.forms.fields import DATA_KEYWORDS
 from engine.texts import N_, Text
 from engine.workflow.serialization import RESERVED_KEY, reserved_key_path
@@ -107,6 +107,13 @@ def check_form(files: FormFiles) -> tuple[Form | None, list[str]]:
         return None, [Text(N_("form file %(file)s is not valid JSON: %(error)s"), {**origin, "error": str(exc)})]
     if not isinstance(schema, dict):
         return None, [Text(N_("form file %(file)s must contain a JSON object (a JSON Schema)"), origin)]
+    # spiff-arena's choices from the task data ("anyOf": ["options_from_task_data_var:name"]), read as our keyword
+    schema, unnamed = dynamic_options.declared(schema)
+    if unnamed is not None:
+        return None, [Text(N_("form file %(file)s: the choices at %(path)s come from the task data but name no "
+                              "variable; write e.g. [\"%(marker)scolour_options\"], a process variable holding a list "
+                              "of {\"value\": …, \"label\": …}"),
+                           {**origin, "path": unnamed, "marker": dynamic_options.MARKER})]
     try:
         validator_for(schema, default=Draft202012Validator).check_schema(schema)
     except SchemaError as exc:
