@@ -164,22 +164,10 @@ def preview(session: Session, ctx: EngineContext, definition: ServiceDefinition,
         problems.error("letter_render_failed",
                        N_("The letter template could not be filled with this data (%(reason)s); check the "
                           "expressions that use the fields named."),
-                       file=files.origin, line=_line_of(exc), element_id=definition.key,
+                       file=files.origin, line=letter_rendering.template_line(exc), element_id=definition.key,
                        params={"reason": f"{type(exc).__name__}: {exc}"[:200]})
         return Preview([p.to_dict() for p in problems.sorted()])
     return Preview([], pdf, png_pages(pdf))
-
-
-def _line_of(exc: Exception) -> int | None:
-    """The template line a render error happened on (Jinja2 names its templates ``<template>``), when the traceback
-    came back with the error (a render in a bounded child process sends only the exception)."""
-    trace = exc.__traceback__
-    line = None
-    while trace is not None:
-        if trace.tb_frame.f_code.co_filename == "<template>":
-            line = trace.tb_lineno
-        trace = trace.tb_next
-    return line
 
 
 def png_pages(pdf: bytes, *, scale: float = PAGE_SCALE, limit: int = MAX_PAGES) -> list[tuple[bytes, str]]:

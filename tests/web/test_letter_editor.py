@@ -92,6 +92,7 @@ def test_a_template_that_fails_with_the_data_is_a_located_problem_not_an_error_p
     assert answer.status_code == 422
     (problem,) = page(answer).cssselect("ul.letter-problems li")
     assert problem.get("data-code") == "letter_render_failed" and "TypeError" in problem.text_content()
+    assert problem.get("data-line") == "2"  # the line comes back from the bounded render's child process
     fields["sample_data"] = "[1, 2"
     wrong = ana.post(EDITOR, {**fields, "action": "preview"})
     assert wrong.status_code == 422 and page(wrong).cssselect(".has-error .error-message")
