@@ -42,6 +42,7 @@ from bench.raw_step import (  # noqa: E402  (the raw step: shared with every ben
     RETURN,
     VERIFIER,
     VERIFY_DATA,
+    compression_like_lincah,
     deploy_research_permit,
     open_task,
     prepare,
@@ -68,6 +69,8 @@ class RawPersisted:
         with transaction(factory) as session:
             session.execute(text(f"DROP TABLE IF EXISTS {RAW_TABLE}"))
             session.execute(text(f"CREATE TABLE {RAW_TABLE} (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+            if session.bind.dialect.name == "postgresql":
+                session.execute(text(compression_like_lincah(RAW_TABLE)))
             session.execute(text(f"INSERT INTO {RAW_TABLE} (id, state) VALUES (:id, :state)"),
                             [{"id": key, "state": state} for key, state in states.items()])
         engine = factory.kw["bind"]

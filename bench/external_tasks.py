@@ -59,6 +59,7 @@ from http_load import CpuMeter, CpuUse, Server, _cpu_seconds, _stat, log, met, n
 from http_load_data import _UUID, _columns, _copy_out  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.raw_step import compression_like_lincah  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications  # noqa: E402
 from engine.config import Settings  # noqa: E402
@@ -258,6 +259,7 @@ def raw_baseline(factory, ctx, conninfo: str, template_id: int, steps: int) -> R
     with psycopg.connect(conninfo) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
         conn.execute(f"CREATE TABLE {RAW_TABLE} (id integer PRIMARY KEY, state text NOT NULL)")
+        conn.execute(compression_like_lincah(RAW_TABLE))  # lz4 like Lincah's instance.state
         with conn.cursor().copy(f"COPY {RAW_TABLE} (id, state) FROM STDIN") as copy:
             for key in range(steps):
                 copy.write_row((key, state))

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
+from bench.raw_step import compression_like_lincah  # noqa: E402
 from bench.readme_tables import marked  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications, waiting  # noqa: E402
@@ -115,6 +116,8 @@ def _raw_baseline(engine, factory, ctx: EngineContext, numbers: list[str]) -> tu
                                                      lambda: instances[0].definition.spec_json)
         session.execute(text(f"DROP TABLE IF EXISTS {RAW_TABLE}"))
         session.execute(text(f"CREATE TABLE {RAW_TABLE} (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+        if session.bind.dialect.name == "postgresql":
+            session.execute(text(compression_like_lincah(RAW_TABLE)))
         session.execute(text(f"INSERT INTO {RAW_TABLE} (id, state) VALUES (:id, :state)"),
                         [{"id": instance.id, "state": instance.state} for instance in instances])
         keys = [instance.id for instance in instances]

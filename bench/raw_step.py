@@ -98,6 +98,17 @@ def raw_step(state: str) -> str:
     return STOCK.serialize_json(workflow)
 
 
+def compression_like_lincah(table: str) -> str:
+    """PostgreSQL: a statement giving ``table.state`` the TOAST compression of Lincah's ``instance.state`` (lz4
+    since migration 0005 where the server has it), so that a raw baseline that writes its state compresses it as
+    Lincah's column does — the same compression on both sides of a comparison. No-op where Lincah's is the
+    default; run it after CREATE TABLE, in the database that holds Lincah's schema."""
+    return (f"DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
+            f"IF (SELECT attcompression FROM pg_attribute WHERE attrelid = 'instance'::regclass "
+            f"AND attname = 'state') = 'l' THEN ALTER TABLE {table} ALTER COLUMN state SET COMPRESSION lz4; "
+            f"END IF; END IF; END $$")
+
+
 @dataclass(frozen=True)
 class RawStep:
     """Medians of the raw step in this run: wall clock and this process's CPU, in milliseconds."""

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import text
 
 from bench import engine_step, message_correlation, raw_step, readme_tables, timers
 
@@ -143,3 +145,21 @@ def test_message_correlation_row_divides_by_its_raw_durable_step():
 
     assert row == "| sqlite | 1,200 | 1.00 | 6.00 | 25.00 | **no** | 3.00 | 2.00 / 1.50 | 3.0 / 2.0 |"
     assert message_correlation.HEADER.count("\n") == 1
+
+
+@pytest.mark.postgresql_only
+def test_a_raw_baseline_table_compresses_its_state_as_lincah_does(db):
+    """The raw durable step and Lincah write their states with the same TOAST compression (issue 21)."""
+    def compression(session, table: str) -> str:
+        return session.scalar(text("SELECT attcompression FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) "
+                                   "AND attname = 'state'"), {"t": table})
+
+    with db.transaction() as session:
+        session.execute(text("CREATE TABLE bench_raw_check (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+        before = compression(session, "bench_raw_check")
+        session.execute(text(raw_step.compression_like_lincah("bench_raw_check")))
+        lincah, raw = compression(session, "instance"), compression(session, "bench_raw_check")
+        session.execute(text("DROP TABLE bench_raw_check"))
+
+    assert lincah == "l"  # migration 0005: lz4 on this server
+    assert (before, raw) == ("", "l")
