@@ -30,7 +30,8 @@ from lxml import etree
 from engine.bpmn.names import CAMUNDA_NS, HUMAN_TASK_TAGS, camunda, is_bpmn, label, local, xpath
 from engine.bpmn.problems import ProblemList
 from engine.forms.schemas import FormFiles, FormSource
-from engine.texts import N_
+from engine.sandbox import spiff_helpers
+from engine.texts import N_, Text
 from engine.workflow import script_hooks
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -105,6 +106,7 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
     """Write the Camunda equivalents of ``root``'s spiff extensions into it; collect the rest into ``reading``;
     refuse scripts the sandbox refuses, located."""
     reading.flavours.append(flavour_of([root]))
+    _refuse_spiff_helpers(root, problems, filename)  # spiff-arena scripts are drawn in plain diagrams too
     if reading.flavours[-1] not in (SPIFF, BOTH):
         return
     # A lane without a name is drawn for the picture only: it names no group (engine.bpmn.settings.lane_of).
@@ -147,6 +149,39 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
                                        "reason": message})
                 continue
             reading.scripts.setdefault((filename, node.get("id")), {})[key] = script.text
+
+
+def _scripts_of(node) -> list[str]:
+    """The code an element holds: a script task's script, spiff pre-/post-scripts, a flow's condition."""
+    found = [_text(script) for script in xpath(node, "./bpmn:script | ./bpmn:conditionExpression")]
+    found += [_text(_extension(node, kind)) for kind in SCRIPT_KINDS]
+    return [text for text in found if text]
+
+
+def _called_names(code: str) -> list[str]:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []  # the sandbox's own check says what is wrong with it
+    return [call.func.id for call in ast.walk(tree) if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)]
+
+
+def _refuse_spiff_helpers(root, problems: ProblemList, filename: str) -> None:
+    """A script calling a spiff-arena helper Lincah does not give (``engine.sandbox.spiff_helpers``) is refused
+    here, naming the helper and the element, rather than failing with a NameError when a file reaches it."""
+    for node in root.iter():
+        if not isinstance(node.tag, str) or not is_bpmn(node) or node.get("id") is None:
+            continue
+        refused = []
+        for code in _scripts_of(node):
+            refused += [name for name in _called_names(code) if name in spiff_helpers.REFUSED and name not in refused]
+        for helper in refused:
+            problems.error("spiff_helper_unsupported",
+                           N_("%(name)s calls %(helper)s(), a spiff-arena script helper Lincah does not provide: "
+                              "%(reason)s. Scripts here can call %(supported)s."), node=node, file=filename,
+                           params={"name": label(node), "helper": helper,
+                                   "reason": Text(spiff_helpers.REFUSED[helper]),
+                                   "supported": ", ".join(f"{h}()" for h in spiff_helpers.SUPPORTED)})
 
 
 def _read_service_operator(node, problems: ProblemList, filename: str) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import SandboxViolation
-from engine.sandbox import dates, wire
+from engine.sandbox import dates, spiff_helpers, wire
 from engine.sandbox.execution import describe, run, script_variables
 from engine.sandbox.guards import BUILTINS
 from engine.sandbox.limits import limit_cpu, limit_memory
@@ -55,16 +55,18 @@ _CALENDARS: dict[tuple[str | None, str], OfficeCalendars] = {}
 
 
 def _builtins(request: wire.Request) -> dict[str, Any]:
-    """The guarded builtins plus the date helpers, bound to this request's clock and the application's office."""
+    """The guarded builtins plus the date helpers, bound to this request's clock and the application's office, and
+    the spiff-arena helpers that read only the file's own data."""
+    spiff = spiff_helpers.helpers(request.variables)
     if request.now is None:
-        return BUILTINS
+        return {**BUILTINS, **spiff}
     key = (request.calendars, request.timezone)
     if key not in _CALENDARS:
         _CALENDARS[key] = OfficeCalendars(Path(request.calendars) if request.calendars else None, request.timezone)
     application = request.variables.get("application")
     office = application.get("jurisdiction") if isinstance(application, dict) else None
     found = dates.helpers(datetime.fromisoformat(request.now), request.timezone, _CALENDARS[key].working, office)
-    return {**BUILTINS, **found}
+    return {**BUILTINS, **found, **spiff}
 
 
 def serve(request: wire.Request) -> bytes:

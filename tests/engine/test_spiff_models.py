@@ -198,12 +198,27 @@ def test_a_folder_without_a_primary_file_says_how_to_name_it():
 def test_spiff_arena_corpus_models_deploy_and_run(db, ctx, corpus):
     folder = corpus / "spiff-arena-tests" / "data" / "simple_form"
     model = model_folder.from_directory(folder)
+    # Its manual task's post-script asks who completed another step (get_last_user_completing_task), which
+    # Lincah does not give scripts: refused at deploy, named, instead of failing when a file gets there.
+    with pytest.raises(InvalidDefinition) as refused:
+        with db.transaction() as session:
+            definitions.deploy(session, ctx, model.main, model.supporting, model.forms, actor="corpus")
+    (problem,) = [p for p in refused.value.problems if p["severity"] == "error"]
+    assert (problem["code"], problem["element_id"]) == ("spiff_helper_unsupported", "Activity_1cscoeg")
+    assert "get_last_user_completing_task()" in problem["message"]
+    # Without that line it deploys and runs; its other post-script's get_process_initiator_user() gives the
+    # applicant.
+    main = SourceFile(model.main.name, b"\n".join(line for line in model.main.data.split(b"\n")
+                                                 if b"get_last_user_completing_task" not in line))
     with db.transaction() as session:
-        result = definitions.deploy(session, ctx, model.main, model.supporting, model.forms, actor="corpus")
+        result = definitions.deploy(session, ctx, main, model.supporting, model.forms, actor="corpus")
         assert result.definition.meta["tasks"]["Activity_1cscoeg"]["instructions"].startswith("Hello {{ name }}")
         instance = applications.start(session, ctx, service="Process_WithForm", data={}, actor=APPLICANT)
         (task,) = open_task_rows(session, instance.id)
         assert (task.element_id, task.for_applicant) == ("Activity_SimpleForm", True)
+    with db.transaction() as session:
+        tasks.complete(session, ctx, task.id, APPLICANT, {"name": "Andi"})
+    assert data_of(db, ctx, instance.id, "Activity_1cscoeg")["process_initiator_user"]["username"] == "andi"
 
 
 def test_a_chain_of_called_files_in_the_folder_deploys_and_runs(db, ctx):
