@@ -32,7 +32,7 @@ that cost. Progress goes to stderr, the Markdown tables to stdout.
 
     python bench/external_tasks.py [--waiting 10000] [--total 100000] [--workers 1,4,16] [--max-tasks 1,10]
                                    [--seconds 15] [--server-workers 2] [--threads 4] [--locked-share 0.5]
-                                   [--latency-requests 300] [--latency-seconds 20] [--postgres URL]
+                                   [--latency-requests 300] [--latency-seconds 20] [--postgres URL] [--readme]
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from http_load_data import _UUID, _columns, _copy_out  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench.raw_step import compression_like_lincah  # noqa: E402
+from bench.readme_tables import marked  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications  # noqa: E402
 from engine.config import Settings  # noqa: E402
@@ -492,8 +493,47 @@ def ms(values: list[float], share: float) -> str:
     return f"{percentile(values, share) * 1000:.1f} ms"
 
 
+def round_trips_table(levels: list[Level], raw: Raw) -> str:
+    """One row per maxTasks and worker count; the last column divides a completion's whole CPU by the raw durable
+    step's CPU measured in the same run."""
+    rows = ["| maxTasks | workers | completions | errors | completions/s | fetch p50 / p95 | complete p50 / p95 | "
+            f"≥ {TARGET_RATE:.0f}/s | CPU per completion: server + PostgreSQL + clients | ÷ raw step |",
+            "|---:|---:|---:|---:|---:|---|---|---|---|---:|"]
+    for level in levels:
+        note = " (tasks ran out)" if level.ran_out else ""
+        app, database, clients_ = level.cpu_ms()
+        rows.append(f"| {level.max_tasks} | {level.workers} | {level.ok:,}{note} | {level.errors} | "
+                    f"{level.rate:.0f} | {ms(level.fetches, 0.5)} / {ms(level.fetches, 0.95)} | "
+                    f"{ms(level.completes, 0.5)} / {ms(level.completes, 0.95)} | {met(level.rate >= TARGET_RATE)} | "
+                    f"{app:.1f} + {database:.1f} + {clients_:.1f} = {app + database + clients_:.1f} ms | "
+                    f"{(app + database + clients_) / raw.cpu_ms:.1f} |")
+    return "\n".join(rows)
+
+
+def latency_table(latencies: list[Latency]) -> str:
+    rows = [f"| request | requests | tasks got | errors | p50 | p95 | p95 ≤ {TARGET_P95_MS:.0f} ms | "
+            "CPU per request: server + PostgreSQL |", "|---|---:|---:|---:|---:|---:|---|---|"]
+    for result in latencies:
+        p95 = percentile(result.latencies, 0.95) * 1000
+        baseline = result.label.startswith("baseline")
+        app, database = result.cpu_ms()
+        rows.append(f"| {result.label} | {len(result.latencies)} | {'–' if baseline else f'{result.got:,}'} | "
+                    f"{result.errors} | {ms(result.latencies, 0.5)} | {p95:.1f} ms | "
+                    f"{'(reference)' if baseline else met(p95 <= TARGET_P95_MS)} | {app:.1f} + {database:.1f} = "
+                    f"{app + database:.1f} ms |")
+    return "\n".join(rows)
+
+
 def report(args, seeding: str, raw: Raw, levels: list[Level], check: str, latencies: list[Latency],
            counts: dict | None) -> None:
+    if args.readme:  # the README's tables alone, between their markers (bench/readme_tables.py)
+        raw_line = (f"Raw durable step in this run: {raw.cpu_ms:.2f} ms of CPU ({raw.client_ms:.2f} Python + "
+                    f"{raw.database_ms:.2f} PostgreSQL); ÷ raw step = a completion's whole CPU ÷ this.")
+        tables = ([marked("external_tasks:round_trips", "\n\n".join([raw_line, round_trips_table(levels, raw)]))]
+                  if levels else []) + ([marked("external_tasks:latency", latency_table(latencies))]
+                                        if latencies else [])
+        print("\n\n".join(tables))
+        return
     loads = "; ".join(f"{part} {start:.1f} → {end:.1f}" for part, (start, end) in http_load.LOADS.items())
     print(f"gunicorn {args.server_workers} workers × {args.threads} thread(s), PostgreSQL, {os.cpu_count()} cores "
           f"shared by server, database and clients; load average (1 min) at start → end: {loads}. {seeding}\n")
@@ -507,17 +547,7 @@ def report(args, seeding: str, raw: Raw, levels: list[Level], check: str, latenc
         print(f"Fetch-and-lock + complete through `/engine-rest` (HTTP Basic, a `requests.Session` per worker, "
               f"lockDuration {LOCK_MS // 1000} s; {args.waiting:,} fetchable tasks at the start of each row, "
               f"{args.seconds:g} s per row):\n")
-        print("| maxTasks | workers | completions | errors | completions/s | fetch p50 / p95 | complete p50 / p95 | "
-              f"≥ {TARGET_RATE:.0f}/s | CPU per completion: server + PostgreSQL + clients | ÷ raw step |")
-        print("|---:|---:|---:|---:|---:|---|---|---|---|---:|")
-        for level in levels:
-            note = " (tasks ran out)" if level.ran_out else ""
-            app, database, clients_ = level.cpu_ms()
-            print(f"| {level.max_tasks} | {level.workers} | {level.ok:,}{note} | {level.errors} | {level.rate:.0f} | "
-                  f"{ms(level.fetches, 0.5)} / {ms(level.fetches, 0.95)} | {ms(level.completes, 0.5)} / "
-                  f"{ms(level.completes, 0.95)} | {met(level.rate >= TARGET_RATE)} | {app:.1f} + {database:.1f} + "
-                  f"{clients_:.1f} = {app + database + clients_:.1f} ms | "
-                  f"{(app + database + clients_) / raw.cpu_ms:.1f} |")
+        print(round_trips_table(levels, raw))
         best = max(levels, key=lambda level: level.rate)
         print(f"\nBest: {best.rate:.0f} completions/s (maxTasks {best.max_tasks}, {best.workers} workers) — target "
               f"≥ {TARGET_RATE:.0f}/s: {met(best.rate >= TARGET_RATE)}. Projection, not a measurement: "
@@ -526,17 +556,7 @@ def report(args, seeding: str, raw: Raw, levels: list[Level], check: str, latenc
     if latencies:
         print(f"Fetch latency, one client, sequential requests after a warm-up; {counts['rows']:,} external-task rows, "
               f"{counts['open']:,} open of which {counts['locked']:,} locked:\n")
-        print(f"| request | requests | tasks got | errors | p50 | p95 | p95 ≤ {TARGET_P95_MS:.0f} ms | "
-              "CPU per request: server + PostgreSQL |")
-        print("|---|---:|---:|---:|---:|---:|---|---|")
-        for result in latencies:
-            p95 = percentile(result.latencies, 0.95) * 1000
-            baseline = result.label.startswith("baseline")
-            app, database = result.cpu_ms()
-            print(f"| {result.label} | {len(result.latencies)} | {'–' if baseline else f'{result.got:,}'} | "
-                  f"{result.errors} | {ms(result.latencies, 0.5)} | {p95:.1f} ms | "
-                  f"{'(reference)' if baseline else met(p95 <= TARGET_P95_MS)} | {app:.1f} + {database:.1f} = "
-                  f"{app + database:.1f} ms |")
+        print(latency_table(latencies))
         worst = max(percentile(r.latencies, 0.95) for r in latencies if not r.label.startswith("baseline")) * 1000
         print(f"\nWorst fetch p95: {worst:.1f} ms — target ≤ {TARGET_P95_MS:.0f} ms: {met(worst <= TARGET_P95_MS)}.")
 
@@ -560,6 +580,7 @@ def parse_args():
     parser.add_argument("--raw-steps", type=int, default=300, help="steps of the raw baseline")
     parser.add_argument("--skip-round-trips", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--readme", action="store_true", help="print only the README's tables, with their markers")
     args = parser.parse_args()
     if not all(1 <= int(n) <= 100 for n in args.max_tasks.split(",")):
         parser.error("--max-tasks: whole numbers from 1 to 100")
