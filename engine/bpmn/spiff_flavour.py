@@ -38,6 +38,7 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA, SPIFF, BOTH, PLAIN = "camunda", "spiff", "camunda+spiff", "plain"
 SCRIPT_KINDS = {"preScript": script_hooks.PRE_SCRIPT, "postScript": script_hooks.POST_SCRIPT}
 INSTRUCTIONS = "instructionsForEndUser"
+LANE_OWNERS = "lane_owners"
 _SHOWN = 80  # characters of a refused script quoted in a problem
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
@@ -73,6 +74,8 @@ class Reading:
     instructions: dict[str, str] = field(default_factory=dict)  # element id -> Markdown text
     scripts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (file, element id) -> scripts
     flavours: list[str] = field(default_factory=list)  # of each file translated, read before translating it
+    # (file, element id) of multi-instance elements whose scripts run on each instance (scriptsOnInstances)
+    on_instances: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def flavour(self) -> str:
@@ -149,6 +152,39 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
                                        "reason": message})
                 continue
             reading.scripts.setdefault((filename, node.get("id")), {})[key] = script.text
+            if xpath(node, f"./bpmn:multiInstanceLoopCharacteristics[@*[local-name()='scriptsOnInstances' and "
+                           f"namespace-uri()='{SPIFF_NS}']='true']"):
+                reading.on_instances.add((filename, node.get("id")))
+        _note_unread(node, problems, filename)
+
+
+def _note_unread(node, problems: ProblemList, filename: str) -> None:
+    """spiff-arena extensions Lincah does not act on, said once each (info: they never block a deploy)."""
+    tests = _extension(node, "unitTests")
+    if tests is not None:
+        problems.info("spiff_unit_tests", N_("%(name)s carries %(count)s spiff-arena script unit test(s) "
+                                             "(spiffworkflow:unitTests); Lincah does not run them. Try the script "
+                                             "with a trial run of the draft instead."), node=node, file=filename,
+                      params={"name": label(node), "count": len(tests.findall(_spiff("unitTest")))})
+    metadata = _extension(node, "taskMetadataValues")
+    if metadata is not None:
+        names = [(value.get("name") or "").strip() for value in metadata.iter(_spiff("taskMetadataValue"))]
+        problems.info("spiff_task_metadata", N_("%(name)s sets spiff-arena task metadata (%(names)s, "
+                                                "spiffworkflow:taskMetadataValues), which Lincah's inboxes do not "
+                                                "show; put what officers must see into the step's form or "
+                                                "instructions."), node=node, file=filename,
+                      params={"name": label(node), "names": ", ".join(n for n in names if n) or "-"})
+
+
+def _lane_owners_set(code: str) -> bool:
+    """Whether ``code`` assigns spiff-arena's ``lane_owners`` (the people of each lane, set by a script)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    targets = [t for node in ast.walk(tree) if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+               for t in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+    return any(isinstance(t, ast.Name) and t.id == LANE_OWNERS for t in targets)
 
 
 def _scripts_of(node) -> list[str]:
@@ -172,9 +208,18 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str) -> None:
     for node in root.iter():
         if not isinstance(node.tag, str) or not is_bpmn(node) or node.get("id") is None:
             continue
-        refused = []
+        refused, owners = [], False
         for code in _scripts_of(node):
             refused += [name for name in _called_names(code) if name in spiff_helpers.REFUSED and name not in refused]
+            owners = owners or _lane_owners_set(code)
+        if owners:
+            lanes = sorted({(lane.get("name") or "").strip() for lane in xpath(root, ".//bpmn:lane")} - {""})
+            problems.warning("spiff_lane_owners",
+                             N_("%(name)s sets %(variable)s, spiff-arena's way of naming each lane's people from a "
+                                "script; Lincah ignores it and gives a lane's steps to the group the lane names "
+                                "(%(lanes)s). Give those people the group on Admin → Groups instead."),
+                             node=node, file=filename,
+                             params={"name": label(node), "variable": LANE_OWNERS, "lanes": ", ".join(lanes) or "-"})
         for helper in refused:
             problems.error("spiff_helper_unsupported",
                            N_("%(name)s calls %(helper)s(), a spiff-arena script helper Lincah does not provide: "
@@ -273,6 +318,10 @@ def attach_scripts(spec, subprocess_specs: dict, reading: Reading) -> None:
     for process_spec in [spec, *subprocess_specs.values()]:
         filename = getattr(process_spec, "file", None)
         for task_spec in process_spec.task_specs.values():
-            scripts = reading.scripts.get((filename, getattr(task_spec, "bpmn_id", None)))
-            if scripts and task_spec.name == task_spec.bpmn_id:
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            scripts = reading.scripts.get((filename, bpmn_id))
+            # A multi-instance element's scripts run once around all its instances, or (scriptsOnInstances) on
+            # each instance: the parser's "[child]" spec, which has the instance's input item in its data.
+            wanted = f"{bpmn_id} [child]" if (filename, bpmn_id) in reading.on_instances else bpmn_id
+            if scripts and task_spec.name == wanted:
                 script_hooks.attach(task_spec, scripts)
