@@ -19,7 +19,7 @@ All run on the research permit, on instances that went through 1 and 10 revision
 the kinds of step taking turns in blocks (``time_steps``). Prints Markdown tables (medians of ``--samples``
 instances each) and the ratios.
 
-    python bench/engine_step.py [--samples 40] [--runs 1] [--postgres URL]
+    python bench/engine_step.py [--samples 40] [--runs 1] [--postgres URL] [--readme]
 """
 
 from __future__ import annotations
@@ -232,10 +232,11 @@ RAW_HEADING = "raw SpiffWorkflow step (stock serializer, no database)"
 DURABLE_HEADING = "raw SpiffWorkflow step, state read and written, committed"
 
 
-def readme_tables(runs: list[dict]) -> str:
-    """The README's two tables (bench/readme_tables.py), each between its markers."""
+def readme_tables(runs: list[dict], sandbox: dict[str, dict]) -> str:
+    """The README's three tables (bench/readme_tables.py), each between its markers."""
     return "\n\n".join([marked("engine_step:raw", table(runs, "raw", RAW_HEADING)),
-                         marked("engine_step:durable", table(runs, "raw_persisted", DURABLE_HEADING))])
+                         marked("engine_step:durable", table(runs, "raw_persisted", DURABLE_HEADING)),
+                         marked("engine_step:sandbox", sandbox_cost.table(sandbox))])
 
 
 def main() -> None:
@@ -246,16 +247,16 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("LINCAH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
                         help="database to use (its public schema is dropped!), or 'none'")
     parser.add_argument("--readme", action="store_true",
-                        help="print only the README's two tables, with their markers (no sandbox table)")
+                        help="print only the README's three tables, with their markers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for number in range(args.runs):
             (Path(tmp) / f"run{number}").mkdir()
         runs = _runs(args, Path(tmp))
-        if args.readme:
-            print(readme_tables(runs))
-            return
         sandbox = _sandbox_costs(args, Path(tmp))
+    if args.readme:
+        print(readme_tables(runs, sandbox))
+        return
     over = f", {args.runs} runs: median step, ratio lowest–highest of the runs" if args.runs > 1 else ""
     print(f"Median of {args.samples} completions each (research permit, verify → return for revision{over}).\n")
     print(table(runs, "raw", RAW_HEADING))

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MARKER = re.compile(r"<!-- bench:(?P<name>[\w:.-]+) -->\n(?P<body>.*?)<!-- /bench:(?P=name) -->", re.DOTALL)
+TICK_SECONDS = 30
 OPENING = re.compile(r"<!-- bench:(?P<name>[\w:.-]+) -->")
 
 
@@ -41,7 +42,7 @@ class Bench:
 
 
 BENCHES: dict[str, Bench] = {
-    "engine_step": Bench(("engine_step:raw", "engine_step:durable"),
+    "engine_step": Bench(("engine_step:raw", "engine_step:durable", "engine_step:sandbox"),
                          quick=("--samples", "8"), full=("--runs", "3", "--samples", "64")),
     "timers": Bench(("timers",), quick=("--applications", "40", "--runs", "1"), full=("--applications", "200")),
     "message_correlation": Bench(("message_correlation",), quick=("--waiting", "2000", "--real", "40")),
@@ -103,15 +104,22 @@ def command(stem: str, full: bool) -> list[str]:
 def run(stem: str, full: bool, number: int, total: int) -> dict[str, str] | None:
     """Run one bench, its own progress streaming to stderr; its tables, or None when it failed."""
     argv = command(stem, full)
-    print(f"[{number}/{total}] {stem}: {' '.join(argv[1:])}", file=sys.stderr, flush=True)
+    print(f"[{number}/{total}] {stem}: python bench/{stem}.py {' '.join(argv[2:])}", file=sys.stderr, flush=True)
     began = time.monotonic()
-    finished = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    while True:
+        try:
+            output, _ = process.communicate(timeout=TICK_SECONDS)
+            break
+        except subprocess.TimeoutExpired:  # a bench may print nothing for minutes: say it still runs
+            print(f"[{number}/{total}] {stem}: running, {time.monotonic() - began:.0f} s", file=sys.stderr,
+                  flush=True)
     seconds = time.monotonic() - began
-    if finished.returncode != 0:
-        print(f"[{number}/{total}] {stem}: FAILED (exit {finished.returncode}) after {seconds:.0f} s; its tables "
+    if process.returncode != 0:
+        print(f"[{number}/{total}] {stem}: FAILED (exit {process.returncode}) after {seconds:.0f} s; its tables "
               "are left as they were", file=sys.stderr, flush=True)
         return None
-    tables = blocks(finished.stdout)
+    tables = blocks(output)
     missing = [name for name in BENCHES[stem].tables if name not in tables]
     print(f"[{number}/{total}] {stem}: done in {seconds:.0f} s, {len(tables)} table(s)"
           + (f"; did not print {', '.join(missing)}" if missing else ""), file=sys.stderr, flush=True)

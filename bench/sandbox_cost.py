@@ -74,7 +74,7 @@ def _step(factory, ctx, instance_id: int, at_signing: bool) -> float:
     started = time.perf_counter()
     with transaction(factory) as session:
         if at_signing:
-            tasks.complete(session, ctx, task_id, HEAD, samples.SIGNATURE)
+            tasks.complete(session, ctx, task_id, HEAD, samples.SIGNATURE, samples.SIGN)
         else:
             tasks.complete(session, ctx, task_id, VERIFIER, {"note": "Mohon lengkapi"}, "Kembalikan untuk perbaikan")
     return time.perf_counter() - started
@@ -121,16 +121,21 @@ def measure(url: str, samples_count: int) -> dict:
     return results
 
 
-def print_table(by_backend: dict[str, dict]) -> None:
-    print("| database | step | guards only (before) | hard limits (default) | ratio "
-          "| every evaluation in a worker | ratio |")
-    print("|---|---|---|---|---|---|---|")
+def table(by_backend: dict[str, dict]) -> str:
+    """The Markdown table: each step with the guards alone, the default and every evaluation in a worker."""
+    rows = ["| database | step | guards only (before) | hard limits (default) | ratio "
+            "| every evaluation in a worker | ratio |", "|---|---|---|---|---|---|---|"]
     labels = {"verify": "verify → return for revision", "sign": "sign → issuance script"}
     for name, results in by_backend.items():
         for step, label in labels.items():
             before, auto, always = (results[step][mode] for mode in MODES)
-            print(f"| {name} | {label} | {before:.2f} ms | {auto:.2f} ms | {auto / before:.2f} "
-                  f"| {always:.2f} ms | {always / before:.2f} |")
+            rows.append(f"| {name} | {label} | {before:.2f} ms | {auto:.2f} ms | {auto / before:.2f} "
+                        f"| {always:.2f} ms | {always / before:.2f} |")
+    return "\n".join(rows)
+
+
+def print_table(by_backend: dict[str, dict]) -> None:
+    print(table(by_backend))
     for name, results in by_backend.items():
         figures = ", ".join(f"{where} {us:.0f} µs" for where, us in results["evaluation_us"].items())
         print(f"\n{name}: one evaluation, median: {figures}")

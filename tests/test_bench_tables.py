@@ -125,13 +125,18 @@ def test_timers_prints_its_readme_table_from_a_tiny_run(tmp_path):
     assert unplaced == [] and timers.HEADER in spliced and row in spliced
 
 
-def test_engine_step_prints_both_readme_tables_between_their_markers():
+def test_engine_step_prints_its_three_readme_tables_between_their_markers():
     figures = {"raw": 1.0, "raw_persisted": 2.0, "kept": 3.0, "restored": 4.0}
     runs = [{"SQLite": {1: dict(figures), 10: {kind: value * 2 for kind, value in figures.items()}}}]
 
-    tables = readme_tables.blocks(engine_step.readme_tables(runs))
+    steps = {"never": 2.0, "auto": 2.1, "always": 3.0}
+    sandbox = {"SQLite": {"verify": steps, "sign": steps, "evaluation_us": {}}}
 
-    assert set(tables) == {"engine_step:raw", "engine_step:durable"}
+    tables = readme_tables.blocks(engine_step.readme_tables(runs, sandbox))
+
+    assert set(tables) == {"engine_step:raw", "engine_step:durable", "engine_step:sandbox"}
+    assert ("| SQLite | sign → issuance script | 2.00 ms | 2.10 ms | 1.05 | 3.00 ms | 1.50 |"
+            in tables["engine_step:sandbox"])
     assert "| SQLite | after 1 revision loop | 1.00 ms | 3.00 ms | 3.00 | 4.00 ms | 4.00 |" in tables["engine_step:raw"]
     assert ("| SQLite | after 10 revision loops | 4.00 ms | 6.00 ms | 1.50 | 8.00 ms | 2.00 |"
             in tables["engine_step:durable"])
