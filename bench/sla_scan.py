@@ -262,5 +262,43 @@ def main() -> None:
             drop_database(args.postgres_admin)
 
 
+# -- the raw SpiffWorkflow step beside the figures; --readme (bench/readme_tables.py) -------------------------------
+
+def _cells_with_raw_step(plain, reference):
+    """The table's time cells, each also as a multiple of the raw SpiffWorkflow step measured in this run: a loaded
+    machine moves the milliseconds much more than the ratio."""
+    def cell(seconds: float | None) -> str:
+        return plain(seconds) if seconds is None else f"{plain(seconds)} ({reference.times(seconds * 1000):.0f}×)"
+    return cell
+
+
+def main_with_raw_step() -> None:
+    """``main()`` with the raw step measured first and shown in each time cell; with ``--readme``, only the table,
+    between its README markers (the growth and load lines go to stderr)."""
+    import contextlib
+    import io
+
+    from bench import raw_step
+    from bench.readme_tables import marked
+
+    global _ms
+    readme = "--readme" in sys.argv
+    if readme:
+        sys.argv.remove("--readme")
+    reference = raw_step.measure()
+    _ms = _cells_with_raw_step(_ms, reference)
+    if not readme:
+        print(reference.line() + "\n")
+        main()
+        return
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        main()
+    lines = output.getvalue().splitlines()
+    print("\n".join(line for line in lines if not line.startswith("|")), file=sys.stderr)
+    print(marked("sla_scan", "\n".join([reference.line(), "",
+                                         *(line for line in lines if line.startswith("|"))])))
+
+
 if __name__ == "__main__":
-    main()
+    main_with_raw_step()

@@ -3,6 +3,7 @@ the wired benches print with ``--readme`` (tiny runs; nothing here asserts a dur
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,18 @@ def test_a_raw_baseline_table_compresses_its_state_as_lincah_does(db):
 
     assert lincah == "l"  # migration 0005: lz4 on this server
     assert (before, raw) == ("", "l")
+
+
+def test_sla_scan_prints_its_readme_table_with_the_raw_step_from_a_small_run_on_sqlite():
+    finished = subprocess.run([sys.executable, str(ROOT / "bench" / "sla_scan.py"), "--readme", "--sizes", "200",
+                               "--repeat", "1", "--databases", "sqlite"], capture_output=True, text=True, check=False)
+
+    assert finished.returncode == 0, finished.stderr
+    (table,) = readme_tables.blocks(finished.stdout).values()
+    assert table.startswith("Raw SpiffWorkflow step in this run")
+    (row,) = [line for line in table.splitlines() if line.startswith("| SQLite |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1] == "200"
+    for cell in (cells[2], cells[3], cells[4], cells[6]):  # idle, steady, burst, unstaffed job: ms and × raw step
+        assert re.fullmatch(r"[\d,]+ ms \(\d+×\)", cell), cell
+    assert "load average" in finished.stderr  # the lines beside the table went to stderr
