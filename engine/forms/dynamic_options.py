@@ -83,7 +83,7 @@ def options(data: dict, name: str) -> list[tuple[object, str]]:
 
 def resolved(schema, data: dict):
     """``schema`` with each dynamic enum replaced by the choices ``data`` holds now (a ``oneOf`` of ``const`` with
-    titles; ``"enum": []`` — nothing is accepted — when it holds none)."""
+    titles; ``"enum": []`` — nothing is accepted — and the keyword kept when it holds none)."""
     if isinstance(schema, list):
         return [resolved(item, data) for item in schema]
     if not isinstance(schema, dict):
@@ -93,8 +93,8 @@ def resolved(schema, data: dict):
         choices = options(data, schema[KEYWORD])
         if choices:
             result["oneOf"] = [{"const": value, "title": label} for value, label in choices]
-        else:
-            result["enum"] = []
+        else:  # the keyword stays, so that the refusal can say where the choices should have come from
+            result.update({"enum": [], KEYWORD: schema[KEYWORD]})
     return result
 
 

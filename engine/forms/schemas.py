@@ -350,6 +350,10 @@ _FORMATS = {"email": EMAIL_ADVICE, "date": Text(N_("Write a date as YYYY-MM-DD."
 
 
 def _message(error) -> str:
+    if error.validator == "enum" and isinstance(error.schema, dict) and error.schema.get(dynamic_options.KEYWORD):
+        return Text(N_("There is nothing to choose here yet: the choices come from %(name)s in the step's data, "
+                       "which holds none. Ask the office to check the step that sets them."),
+                    {"name": repr(error.schema[dynamic_options.KEYWORD])})
     if error.validator == "additionalProperties" and error.message.startswith(patterns.UNEXPECTED):
         # A field name may hold parentheses itself: cut the fixed wording off both ends.
         names = error.message[len(patterns.UNEXPECTED):].rstrip(")").rsplit(" ", 2)[0]

@@ -9,7 +9,7 @@ import pytest
 from engine.casework import applications, use_cases
 from engine.errors import InvalidData
 from engine.forms import dynamic_options
-from engine.forms.schemas import FormFiles, check_form
+from engine.forms.schemas import FormFiles, check_form, field_errors
 from engine.people.access import Actor
 from engine.services import definitions, model_folder
 from tests.engine.conftest import open_task_rows
@@ -56,8 +56,11 @@ def test_the_choices_follow_the_data_at_that_moment():
     assert where is None and schema["properties"]["warna"] == {"type": "string", dynamic_options.KEYWORD: "pilihan"}
     now = dynamic_options.resolved(schema, {"pilihan": ["merah", {"value": 2, "label": "Dua"}, {"label": "tanpa"}]})
     assert now["properties"]["warna"]["oneOf"] == [{"const": "merah", "title": "merah"}, {"const": 2, "title": "Dua"}]
-    # No choices in the data (yet): nothing is accepted, rather than anything.
-    assert dynamic_options.resolved(schema, {})["properties"]["warna"]["enum"] == []
+    # No choices in the data (yet): nothing is accepted, rather than anything, and the refusal says why.
+    empty = dynamic_options.resolved(schema, {})
+    assert empty["properties"]["warna"]["enum"] == []
+    (message,) = field_errors(empty, {"warna": "merah"}).values()
+    assert "'pilihan' in the step's data, which holds none" in str(message)
 
 
 def test_a_marker_naming_no_variable_is_refused_where_it_is():
