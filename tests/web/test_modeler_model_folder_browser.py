@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import definitions
+from tests.api.test_spiff_model_upload import _model_zip
 from tests.engine.test_spiff_models import REKLAME
 from tests.web.studio_support import chromium, live_server, open_page
 from tests.web.test_modeler_browser import element
@@ -108,3 +109,19 @@ def test_a_folder_over_the_bounds_is_refused_before_it_is_sent(tmp_path, databas
         expect(page.locator("#modeler-status.status-error")).to_contain_text("besar-schema.json")
         expect(element(page, "Task_Verify")).to_have_count(1)  # the diagram that was open stays
         assert sent == [] and page.errors == []
+
+
+def test_a_zipped_model_folder_opens_and_deploys_with_the_edit_made_in_the_modeler(tmp_path, database):
+    with modeler(tmp_path) as page:
+        page.set_input_files("#import-folder-zip", files=[{"name": "izin_reklame.zip", "mimeType": "application/zip",
+                                                          "buffer": _model_zip()}])
+        expect(element(page, "tentukan_tarif")).to_have_count(1)
+        expect(page.locator("#model-folder-info")).to_contain_text("retribusi_reklame.bpmn")
+        page.evaluate("""() => window.lincahModeler.get('modeling').updateProperties(
+            window.lincahModeler.get('elementRegistry').get('tentukan_tarif'), { name: 'Tarif menurut tabel' })""")
+        page.click("#deploy")
+        expect(page.locator("#deployed-info")).to_contain_text("izin_reklame v1")
+        assert page.errors == []
+    with page.server.transaction() as session:
+        (draft,) = definitions.versions(session, "izin_reklame")
+        assert "Tarif menurut tabel" in draft.bpmn and "retribusi_reklame.bpmn" in draft.extra_bpmn
