@@ -62,7 +62,7 @@ class Settings:
     live_workflows: int = 256
     # Each step drops the finished tasks of earlier passes through a loop before saving (engine/workflow/compaction.py),
     # so a step's cost and the stored state stay flat in a file's history; off keeps SpiffWorkflow's whole tree.
-    compact_history: bool = False
+    compact_history: bool = True
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (LINCAH_TRUSTED_PROXIES):
     # 1 behind the README's nginx; 0 (no proxy) ignores those headers, which any client can forge.
     trusted_proxies: int = 0

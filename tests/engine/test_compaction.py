@@ -20,8 +20,9 @@ import SpiffWorkflow.task
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.casework import applications, tasks, use_cases
+from engine.casework import applications, migration, migration_batch, tasks, use_cases
 from engine.config import Settings
+from engine.services import definitions
 from engine.storage.models import Instance, ServiceDefinition
 from engine.workflow import compaction, runtime
 from tests import samples
@@ -300,3 +301,30 @@ def test_nothing_is_removed_while_a_parallel_join_waits(db, ctx, compacting, dep
     _complete(db, ctx, instance_id, "decide", VERIFIER, {"round_again": False})
     with db.transaction() as session:
         assert session.get(Instance, instance_id).status == "completed"
+
+
+def test_a_compacted_application_moves_to_a_new_version_and_goes_on(db, ctx, compacting, deploy_service, deploy,
+                                                                    processes_dir):
+    """Version migration (engine/casework/migration.py) reads the stored tree: a compacted one moves, renamed step
+    included, and continues to its permit on the new version."""
+    deploy_service("research_permit")
+    instance_id = _application_after_loops(db, ctx, 3)
+    renamed = (processes_dir / "research_permit.bpmn").read_text(encoding="utf-8").replace("Task_Revise", "Task_Amend")
+    with db.transaction() as session:
+        definition = session.query(ServiceDefinition).filter_by(key="research_permit").one()
+        forms = {key.split("/", 1)[1]: form.schema for key in ("research_permit/apply", "research_permit/verify",
+                                                               "research_permit/revise", "research_permit/sign")
+                 if (form := definitions.form_of(session, definition, key)) is not None}
+    deploy(renamed, {f"research_permit/{key}": schema for key, schema in forms.items()}, name="research_permit.bpmn")
+    with db.transaction() as session:
+        plan = migration.default_plan(session, ctx, "research_permit", 1, 2)
+    plan.mapping["Task_Revise"] = "Task_Amend"
+    assert migration_batch.run(db.factory, ctx, plan, actor="analis").moved == [instance_id]
+    _complete(db, ctx, instance_id, "Task_Verify", VERIFIER, VERIFY_RETURN[1])
+    _complete(db, ctx, instance_id, "Task_Amend", APPLICANT, REVISE[1])
+    _complete(db, ctx, instance_id, "Task_Verify", VERIFIER, VERIFY_APPROVE[1])
+    _complete(db, ctx, instance_id, "Task_Sign", HEAD, HEAD_SIGNS[1])
+    with db.transaction() as session:
+        instance = session.get(Instance, instance_id)
+        assert (instance.definition.version, instance.status, instance.outcome) == (2, "completed",
+                                                                                   "Izin penelitian terbit")
