@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from api.web.views.model_upload import FOLDER_BODY_BYTES
 from engine.services import model_folder
 from engine.storage.models import ServiceDefinition
 from tests.api.test_spiff_model_upload import _model_zip
@@ -103,3 +104,12 @@ def test_not_a_model_and_not_an_analyst(visitor, db):
     assert refused.status_code in (302, 403)
     with db.transaction() as session:
         assert session.query(ServiceDefinition).filter_by(key="izin_reklame").count() == 0
+
+
+def test_a_body_over_the_folders_limit_is_refused_in_json_with_that_limit(visitor):
+    files = [(io.BytesIO(b" " * (model_folder.MAX_FILE_BYTES - 1024)), f"b{i}-schema.json")
+             for i in range(FOLDER_BODY_BYTES // model_folder.MAX_FILE_BYTES + 1)]
+    response = visitor("ana").post(FOLDER, {"folder": "besar", "files": files})
+    assert response.status_code == 413
+    # The folder's own body limit (26 MB), not the application's 16 MB for single uploads.
+    assert " 26 MB" in response.get_json()["message"] and response.get_json()["problems"] == []
