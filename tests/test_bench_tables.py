@@ -184,3 +184,24 @@ def test_sla_scan_prints_its_readme_table_with_the_raw_step_from_a_small_run_on_
     for cell in (cells[2], cells[3], cells[4], cells[6]):  # idle, steady, burst, unstaffed job: ms and × raw step
         assert re.fullmatch(r"[\d,]+ ms \(\d+×\)", cell), cell
     assert "load average" in finished.stderr  # the lines beside the table went to stderr
+
+
+def test_readme_tables_runs_the_benches_named_splices_what_they_print_and_keeps_a_failed_benchs_table(
+        tmp_path, monkeypatch, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- bench:good -->\nold good\n<!-- /bench:good -->\nmiddle\n"
+                      "<!-- bench:bad -->\nold bad\n<!-- /bench:bad -->\nend\n", encoding="utf-8")
+    printed = readme_tables.marked("good", "| new | good |")
+    scripts = {"good": f"print({printed!r})", "bad": "import sys; print('partial'); sys.exit(3)"}
+    monkeypatch.setattr(readme_tables, "BENCHES", {"good": readme_tables.Bench(("good",)),
+                                                   "bad": readme_tables.Bench(("bad",))})
+    monkeypatch.setattr(readme_tables, "command", lambda stem, full: [sys.executable, "-c", scripts[stem]])
+    monkeypatch.setattr(sys, "argv", ["readme_tables.py", "--readme", str(readme)])
+
+    assert readme_tables.main() == 1  # one bench failed
+
+    assert readme.read_text(encoding="utf-8") == ("intro\n<!-- bench:good -->\n| new | good |\n<!-- /bench:good -->\n"
+                                                  "middle\n<!-- bench:bad -->\nold bad\n<!-- /bench:bad -->\nend\n")
+    progress = capsys.readouterr().err
+    assert "[1/2] good: done in" in progress and "[2/2] bad: FAILED (exit 3)" in progress
+    assert "1 table(s) replaced" in progress and "failed: bad" in progress
