@@ -21,7 +21,11 @@ DIAGRAM = diagram("""
     <bpmn:exclusiveGateway id="gw"/>
     <bpmn:sequenceFlow id="yes" name="Setujui" sourceRef="gw" targetRef="ok"/>
     <bpmn:sequenceFlow id="no" name="Tolak" sourceRef="gw" targetRef="rejected"/>
-    <bpmn:endEvent id="ok" name="Terbit"/><bpmn:endEvent id="rejected" name="Ditolak"/>""", process_id="izin_uji")
+    <bpmn:endEvent id="ok" name="Terbit"><bpmn:extensionElements><camunda:properties>
+      <camunda:property name="name.en" value="Issued" /></camunda:properties></bpmn:extensionElements></bpmn:endEvent>
+    <bpmn:endEvent id="rejected" name="Ditolak"><bpmn:extensionElements><camunda:properties>
+      <camunda:property name="name.en" value="Rejected" /></camunda:properties></bpmn:extensionElements>
+    </bpmn:endEvent>""", process_id="izin_uji")
 APPLY_FORM = {"type": "object", "properties": {"nama": {"type": "string", "minLength": 3}}, "required": ["nama"]}
 REVIEW_FORM = {"type": "object", "properties": {"note": {"type": "string"}}}
 
