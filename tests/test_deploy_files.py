@@ -16,6 +16,7 @@ import yaml
 
 from api.app import MAX_CONTENT_LENGTH
 from api.cli import main
+from api.web.views.model_upload import FOLDER_BODY_BYTES
 from engine.config import SECRET_PREFIX, SETTINGS, Settings
 from tests.conftest import PROJECT_ROOT
 
@@ -84,7 +85,7 @@ def test_nginx_admits_what_the_app_accepts_compresses_and_forwards_what_the_app_
     text = (DEPLOY / "nginx" / name).read_text()
     assert text.count("{") == text.count("}")
     (size,) = [d[1] for d in directives if d[0] == "client_max_body_size"]
-    assert int(size.rstrip("m")) * 1024 * 1024 >= MAX_CONTENT_LENGTH
+    assert int(size.rstrip("m")) * 1024 * 1024 >= max(MAX_CONTENT_LENGTH, FOLDER_BODY_BYTES)
     assert ["gzip", "on"] in directives
     headers = {d[1]: d[2] for d in directives if d[0] == "proxy_set_header"}
     # ProxyFix (LINCAH_TRUSTED_PROXIES=1) reads these: the client's address and whether the page was https.
