@@ -13,7 +13,9 @@ Prints the stored state's size and the median step per loop count and mode, the 
 server's), and the raw SpiffWorkflow step of the same run (bench/raw_step.py) with every
 step as a multiple of it.
 
-    python bench/history_growth.py [--samples 16] [--postgres URL|none]
+``--readme`` prints only the README's tables, between their markers (``bench/readme_tables.py``, ``make bench``).
+
+    python bench/history_growth.py [--samples 16] [--postgres URL|none] [--readme]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import raw_step  # noqa: E402
 from bench.engine_step import database  # noqa: E402
+from bench.readme_tables import marked  # noqa: E402
 from engine.casework import tasks  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
@@ -87,27 +90,29 @@ def run_backend(name: str, url: str | None, samples: int, tmp: Path) -> dict:
             for key, values in durations.items()}
 
 
-def print_tables(results: dict, reference: raw_step.RawStep) -> None:
-    print(reference.line())
-    print()
-    print("| database | revision loops | stored state, off | stored state, on | tasks off / on "
-          "| step, off | ÷ raw | step, on | ÷ raw |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+def tables(results: dict, reference: raw_step.RawStep) -> str:
+    """The raw step's line and the two tables, as Markdown."""
+    lines = [reference.line(), "",
+             "| database | revision loops | stored state, off | stored state, on | tasks off / on "
+             "| step, off | ÷ raw | step, on | ÷ raw |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, figures in results.items():
         for loops in LOOPS:
             off, on = figures[loops, "off"], figures[loops, "on"]
-            print(f"| {name} | {loops} | {off['bytes'] / 1024:.0f} KB | {on['bytes'] / 1024:.0f} KB "
-                  f"| {off['tasks']} / {on['tasks']} | {off['ms']:.2f} ms | {reference.times(off['ms']):.2f} "
-                  f"| {on['ms']:.2f} ms | {reference.times(on['ms']):.2f} |")
-    print()
-    print("| database | compaction | state after 50 loops ÷ after 1 (target ≤ 2) | step after 50 ÷ after 1 "
-          "(target ≤ 1.3) | the same in CPU of this process | step after 10 ÷ after 1 |")
-    print("|---|---|---:|---:|---:|---:|")
+            lines.append(f"| {name} | {loops} | {off['bytes'] / 1024:.0f} KB | {on['bytes'] / 1024:.0f} KB "
+                         f"| {off['tasks']} / {on['tasks']} | {off['ms']:.2f} ms | {reference.times(off['ms']):.2f} "
+                         f"| {on['ms']:.2f} ms | {reference.times(on['ms']):.2f} |")
+    lines += ["",
+              "| database | compaction | state after 50 loops ÷ after 1 (target ≤ 2) | step after 50 ÷ after 1 "
+              "(target ≤ 1.3) | the same in CPU of this process | step after 10 ÷ after 1 |",
+              "|---|---|---:|---:|---:|---:|"]
     for name, figures in results.items():
         for mode in MODES:
             first, fifty = figures[1, mode], figures[50, mode]
-            print(f"| {name} | {mode} | {fifty['bytes'] / first['bytes']:.2f} | {fifty['ms'] / first['ms']:.2f} "
-                  f"| {fifty['cpu_ms'] / first['cpu_ms']:.2f} | {figures[10, mode]['ms'] / first['ms']:.2f} |")
+            lines.append(f"| {name} | {mode} | {fifty['bytes'] / first['bytes']:.2f} "
+                         f"| {fifty['ms'] / first['ms']:.2f} | {fifty['cpu_ms'] / first['cpu_ms']:.2f} "
+                         f"| {figures[10, mode]['ms'] / first['ms']:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -115,15 +120,19 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=16, help="applications per loop count and mode")
     parser.add_argument("--postgres", default=os.environ.get("LINCAH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
                         help="database to use (its public schema is dropped!), or 'none'")
+    parser.add_argument("--readme", action="store_true", help="print only the README's tables, with their markers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         results = {"SQLite": run_backend("SQLite", None, args.samples, Path(tmp))}
         if args.postgres and args.postgres != "none":
             results["PostgreSQL"] = run_backend("PostgreSQL", args.postgres, args.samples, Path(tmp))
     reference = raw_step.measure()
+    if args.readme:
+        print(marked("history_growth", tables(results, reference)))
+        return
     print(f"Research permit, verify → return for revision, median of {args.samples} steps per cell; each step "
           "restores its workflow from the database.\n")
-    print_tables(results, reference)
+    print(tables(results, reference))
 
 
 if __name__ == "__main__":

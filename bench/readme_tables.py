@@ -46,6 +46,7 @@ BENCHES: dict[str, Bench] = {
                          quick=("--samples", "8"), full=("--runs", "3", "--samples", "64")),
     "timers": Bench(("timers",), quick=("--applications", "40", "--runs", "1"), full=("--applications", "200")),
     "message_correlation": Bench(("message_correlation",), quick=("--waiting", "2000", "--real", "40")),
+    "history_growth": Bench(("history_growth",), quick=("--samples", "4"), full=("--samples", "24")),
     "sla_scan": Bench(("sla_scan",), quick=("--sizes", "2000", "--repeat", "1")),
     "http_load": Bench(("http_load:completions", "http_load:inbox"),
                        quick=("--open", "2000", "--total", "10000", "--clients", "1,4", "--seconds", "5", "--pool",
