@@ -24,7 +24,7 @@ from engine.casework import applications, migration, migration_batch, tasks, use
 from engine.config import Settings
 from engine.services import definitions
 from engine.storage.models import Instance, ServiceDefinition
-from engine.workflow import compaction, runtime
+from engine.workflow import compaction, plain_tasks, runtime
 from tests import samples
 from tests.engine.conftest import APPLICANT, HEAD, VERIFIER, diagram, fields_form, open_task_rows
 
@@ -328,3 +328,30 @@ def test_a_compacted_application_moves_to_a_new_version_and_goes_on(db, ctx, com
         instance = session.get(Instance, instance_id)
         assert (instance.definition.version, instance.status, instance.outcome) == (2, "completed",
                                                                                    "Izin penelitian terbit")
+
+
+def test_a_compacted_tree_restores_the_same_through_the_serializer_registry(db, ctx, counted_ids, deploy_service):
+    """States holding values the fast codec leaves to SpiffWorkflow's registry (dates here) take the registry's
+    delta logic (DeepMerge) instead: every kept task restores the data it restores to without compaction."""
+    deploy_service("research_permit")
+    definition_id = _definition_id(db, ctx, "research_permit")
+    spec, subprocess_specs = ctx.codec.load_spec(definition_id, None)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
+    workflow.get_tasks(state=TaskState.READY, spec_name="Start")[0].data.update(
+        _start_data("research_permit", samples.research_application()))
+    runtime.run(ctx, workflow)
+    for element, data in [VERIFY_RETURN, REVISE] * 4:
+        (task,) = [t for t in runtime.ready_human_tasks(workflow) if t.task_spec.bpmn_id == element]
+        runtime.complete_task(ctx, workflow, task.id, dict(data))
+    for number, task in enumerate(workflow.tasks.values()):  # a date in every task, each its own
+        task.data["seen_at"] = ctx.clock.now() + timedelta(hours=number)
+    assert plain_tasks.dump(ctx.codec._instances, workflow) is None  # the fast codec leaves dates to the registry
+    whole = ctx.codec.load_state(ctx.codec.dump_state(workflow), spec, subprocess_specs, ctx.script_engine)
+    before = len(workflow.tasks)
+    assert compaction.compact(workflow) > 0 and len(workflow.tasks) < before
+    compacted = ctx.codec.load_state(ctx.codec.dump_state(workflow), spec, subprocess_specs, ctx.script_engine)
+    assert compacted.tasks.keys() == workflow.tasks.keys()
+    for task_id, task in compacted.tasks.items():
+        assert (task.data, task.internal_data, task._state) == (whole.tasks[task_id].data,
+                                                               whole.tasks[task_id].internal_data,
+                                                               whole.tasks[task_id]._state)
