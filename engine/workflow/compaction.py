@@ -1,8 +1,9 @@
 """Keep a workflow's task tree flat in its history: drop the parts of it that can never run again.
 
 SpiffWorkflow never prunes its task tree. Every pass through a loop (a file returned for revision and answered) adds
-the loop's tasks again — a research permit has 14 tasks with no revision, 84 after 10 loops, 364 after 50 — and every
-step loads, walks and saves all of them, so a step's cost and the stored state grow with the file's history.
+the loop's tasks again — a research permit waiting at verification holds 15 tasks after one revision loop, 51 after
+10 and 211 after 50 (``bench/history_growth.py``) — and every step loads, walks and saves all of them, so a step's
+cost and the stored state grow with the file's history.
 
 After a step, before its state is saved (``engine.workflow.runtime.save``), :func:`compact` removes from the
 in-memory tree the finished tasks of *earlier* passes that nothing will read again, and keeps exactly what the library
@@ -35,8 +36,8 @@ A task is never removed when it is protected (:func:`_protected`). The rules, co
    tasks are tied to other workflows' trees and to ids kept in internal data.
 7. Triggered tasks (started by an event) are never removed.
 
-Rules 3 and 5 also follow from what a splice requires (a finished parent and one finished child); they are spelled
-out so that loosening those conditions later cannot silently break them.
+Rule 3 and the structured-join half of rule 5 also follow from what a splice requires (a finished parent and one
+finished child); they are spelled out so that loosening those conditions later cannot silently break them.
 
 And :func:`compact` does nothing at all while a parallel or inclusive join is pending, while a subprocess is running,
 while an event is pending delivery, or when the diagram uses a join this module does not know (a plain ``Join``).
