@@ -117,6 +117,9 @@ class _Breaches:
         self.directory: Directory | None = None
         self.files: dict[int, _File] = {}
         self.meta: dict[int, dict] = {}
+        # A batch's notices share their texts but for the file's number and due time: each rendered once.
+        self.texts = notifications.Bilingual()
+        self.targets: dict[tuple, tuple[str, str]] = {}
 
     def act(self, tasks: list[clocks.BreachedTask], files: list[clocks.BreachedFile]) -> None:
         """Audit, notify and escalate each breach; mark the ones owed an automatic decision (``sla_action``)."""
@@ -174,26 +177,32 @@ class _Breaches:
             people = [*self.directory.officers(task.candidate_groups, task.jurisdiction),
                       *([task.assignee] if task.assignee else []), *self.directory.supervisors(task.jurisdiction)]
         due = notifications.local_time(self.ctx, task.due_at, task.jurisdiction)
-        target_id, target_en = clocks.target_words(task.sla, task.sla_calendar)
+        target_id, target_en = self._target_words(task.sla, task.sla_calendar)
         step_en = notifications.step_in_english(self.meta.get(file.definition_id), task.element_id, task.name)
-        subject, body = notifications.in_both_languages(
+        subject, body = self.texts.say(
             N_("Overdue: %(step)s — %(reg)s"),
             N_("Task \"%(step)s\" of application %(reg)s is overdue (target %(target)s, due %(due)s). Please complete "
                "it now."),
-            {"step": task.name, "reg": file.registration_no, "due": due},
+            {"step": task.name}, {"reg": file.registration_no, "due": due},
             {INDONESIAN: {"target": target_id}, ENGLISH: {"target": target_en, "step": step_en}})
         data = {"registration_no": file.registration_no, "step": task.element_id, "due_at": task.due_at.isoformat()}
         return [self._message(notifications.SLA_BREACHED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"sla_breached:{task.id}", data=data)
                 for person in _unique(people)]
 
+    def _target_words(self, sla: str | None, calendar: str | None) -> tuple[str, str]:
+        key = (sla, calendar)
+        if key not in self.targets:
+            self.targets[key] = clocks.target_words(sla, calendar)
+        return self.targets[key]
+
     def _file_messages(self, file: clocks.BreachedFile) -> list[Message]:
         due = notifications.local_time(self.ctx, file.sla_due_at, file.jurisdiction)
-        target_id, target_en = clocks.target_words(file.sla, file.sla_calendar)
-        subject, body = notifications.in_both_languages(
+        target_id, target_en = self._target_words(file.sla, file.sla_calendar)
+        subject, body = self.texts.say(
             N_("Application overdue: %(reg)s"),
             N_("Application %(reg)s has exceeded the service's completion time (target %(target)s, due %(due)s)."),
-            {"reg": file.registration_no, "due": due},
+            {}, {"reg": file.registration_no, "due": due},
             {INDONESIAN: {"target": target_id}, ENGLISH: {"target": target_en}})
         data = {"registration_no": file.registration_no, "due_at": file.sla_due_at.isoformat()}
         return [self._message(notifications.SLA_FILE_BREACHED, person, subject, body, instance_id=file.id,
@@ -237,10 +246,10 @@ class _Breaches:
     def _escalation_messages(self, task: clocks.BreachedTask, group: str) -> list[Message]:
         file = self.files[task.instance_id]
         step_en = notifications.step_in_english(self.meta.get(file.definition_id), task.element_id, task.name)
-        subject, body = notifications.in_both_languages(
+        subject, body = self.texts.say(
             N_("Task escalated to %(group)s: %(step)s — %(reg)s"),
             N_("Task \"%(step)s\" of application %(reg)s is overdue and was handed to group %(group)s."),
-            {"step": task.name, "reg": file.registration_no, "group": group}, {ENGLISH: {"step": step_en}})
+            {"step": task.name, "group": group}, {"reg": file.registration_no}, {ENGLISH: {"step": step_en}})
         return [self._message(notifications.ESCALATED, person, subject, body, instance_id=task.instance_id,
                               task_id=task.id, key=f"task_escalated:{task.id}", data={"group": group})
                 for person in _unique(self.directory.officers([group], task.jurisdiction))]

@@ -193,6 +193,43 @@ def in_both_languages(subject: str, body: str, params: dict, per_language: dict 
     return f"{subject_id} / {subject_en}", f"{body_id}\n\n{body_en}"
 
 
+class Bilingual:
+    """``in_both_languages`` for a batch of notices that differ only in a few per-file parameters (the SLA pass's
+    thousands of breaches: the same step, service and target, another registration number and due time): each
+    distinct text is rendered in both languages once, with the per-file parameters left as holes, and each notice
+    fills its holes with one ``%`` per half. The result is the same text ``in_both_languages`` gives."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple, tuple[str, str]] = {}
+
+    def say(self, subject: str, body: str, shared: dict, own: dict, per_language: dict | None = None
+            ) -> tuple[str, str]:
+        """``shared`` (hashable values) and ``per_language`` are what many notices have in common, ``own`` this
+        notice's values (names not in ``per_language``)."""
+        key = (subject, body, tuple(shared.items()), tuple(own),
+               tuple((locale, tuple(values.items())) for locale, values in (per_language or {}).items()))
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = _with_holes(subject, body, shared, tuple(own), per_language)
+        return made[0] % own, made[1] % own
+
+
+def _with_holes(subject: str, body: str, shared: dict, own: tuple[str, ...], per_language: dict | None
+                ) -> tuple[str, str]:
+    # Holes are marked with characters no catalogue text or value has, then turned into %(name)s after every other
+    # % has been doubled: a % in a step's name or in a translation stays a literal %.
+    holes = {name: f"\x00{name}\x00" for name in own}
+    said = in_both_languages(subject, body, {**shared, **holes}, per_language)
+
+    def template(text: str) -> str:
+        text = text.replace("%", "%%")
+        for name, hole in holes.items():
+            text = text.replace(hole, f"%({name})s")
+        return text
+
+    return template(said[0]), template(said[1])
+
+
 def step_in_english(meta: dict | None, element_id: str | None, name: str) -> str:
     """A step's name for a notice's English half: the diagram's ``name.en`` (read at deploy), else its own name, so
     that a member of staff reading in English reads the step as their English pages name it."""
