@@ -20,6 +20,7 @@ from engine.storage.models import Task
 from tests import people as shared
 from tests.conftest import PROJECT_ROOT
 from tests.people import PASSWORD, PDF, RESEARCH_FILES, VESSEL_FILES, add_people
+from tests.web.live import chromium
 
 # username: (roles, groups, jurisdictions, full name)
 PEOPLE = {
@@ -31,6 +32,13 @@ PEOPLE = {
 @pytest.fixture
 def app(db, ctx):
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, context=ctx, session_factory=db.factory)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The browser tests' Chromium (tests/web/live.py), one per test module: launching it takes seconds."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -13,77 +13,35 @@ Needs ``make web`` (bpmn-js, htmx and axe-core from npm) and /usr/bin/chromium (
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
+from playwright.sync_api import Page, expect
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
 from engine.reporting import satisfaction
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.db import transaction
 from engine.storage.models import Task
-from tests.conftest import PROJECT_ROOT, T0
 from tests.people import PASSWORD, PDF, add_people
+from tests.web import live
 from tests.web.conftest import PEOPLE
+from tests.web.live import AXE, SHOTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-VIEWER = PROJECT_ROOT / "api" / "static" / "dist" / "bpmn-js" / "bpmn-navigated-viewer.production.min.js"
-SHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "id-ID"}
 DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "id-ID"}
 STAFF = {username: PEOPLE[username] for username in ("vera", "verbone", "kadis", "admin")}
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass  # a failing step shows the browser's view; hundreds of access lines would bury it
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The product on its own SQLite database, served by a threaded werkzeug server on a free port."""
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    # A clock that stands still: the pages (and so the screenshots in docs/) come out the same on every run.
-    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder), clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:
-        for key in ("research_permit", "fishing_vessel_permit"):
-            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
-            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                               definitions.form_source(ctx, path), actor="analis")
-        add_people(session, STAFF)
-    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    assert AXE.exists() and VIEWER.exists(), "the web assets are missing: run `make web`"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    # A clock that stands still (live.product's default): the pages (and so the screenshots in docs/) come out the
+    # same on every run.
+    with live.product(tmp_path_factory.mktemp("browser")) as lincah:
+        with lincah.transaction() as session:
+            live.deploy_services(session, lincah.ctx)
+            add_people(session, STAFF)
+        with live.serve(lincah.app("browser-test")) as base:
+            yield {"base": base, "factory": lincah.factory}
 
 
 class Tour:

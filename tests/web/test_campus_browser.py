@@ -10,30 +10,24 @@ Needs /usr/bin/chromium (``.ci/run`` installs it).
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
 from engine.casework import applications, tasks
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
 from engine.people import institutions, users
 from engine.people.access import ADMIN, ALL_JURISDICTIONS, Actor
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.db import transaction
 from engine.storage.models import IssuedLetter, User
 from tests import samples
-from tests.conftest import PROJECT_ROOT, T0
+from tests.conftest import PROJECT_ROOT
 from tests.engine.conftest import HEAD, VERIFIER, open_task_rows
 from tests.letters import set_up_letterhead
 from tests.people import CHEAP_HASH, add_people
+from tests.web import live
 from tests.web.conftest import PEOPLE
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _QuietHandler, sign_in
+from tests.web.live import SHOTS
+from tests.web.test_browser import sign_in
 
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "id-ID", "accept_downloads": True}
 ADMIN_ACTOR = Actor.of("admin", [ADMIN], jurisdictions=[ALL_JURISDICTIONS])
@@ -41,42 +35,22 @@ ADMIN_ACTOR = Actor.of("admin", [ADMIN], jurisdictions=[ALL_JURISDICTIONS])
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("campus")
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder), clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    app = create_app({"SECRET_KEY": "campus-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    with transaction(factory) as session:
-        path = PROJECT_ROOT / "examples" / "research_permit_campus.bpmn"
-        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                           definitions.form_source(ctx, path), actor="analis")
-        add_people(session, PEOPLE)
-        set_up_letterhead(session)
-        for code, name in (("unhas", "Universitas Hasanuddin"), ("unm", "Universitas Negeri Makassar")):
-            institutions.create(session, ctx, ADMIN_ACTOR, code=code, name=name)
-            institutions.add_operator(session, ctx, ADMIN_ACTOR, code=code, username=f"op-{code}",
-                                      password="kampus-merdeka-2026", full_name=f"Operator {name}")
-        session.query(User).filter(User.username.in_(("op-unhas", "op-unm"))).update(
-            {"password_hash": CHEAP_HASH}, synchronize_session=False)
-        session.query(User).filter_by(username="andi").update({"institution_code": "unhas"})
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory, "ctx": ctx}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with live.product(tmp_path_factory.mktemp("campus")) as lincah:
+        ctx = lincah.ctx
+        app = lincah.app("campus-test")
+        with lincah.transaction() as session:
+            live.deploy(session, ctx, PROJECT_ROOT / "examples" / "research_permit_campus.bpmn")
+            add_people(session, PEOPLE)
+            set_up_letterhead(session)
+            for code, name in (("unhas", "Universitas Hasanuddin"), ("unm", "Universitas Negeri Makassar")):
+                institutions.create(session, ctx, ADMIN_ACTOR, code=code, name=name)
+                institutions.add_operator(session, ctx, ADMIN_ACTOR, code=code, username=f"op-{code}",
+                                          password="kampus-merdeka-2026", full_name=f"Operator {name}")
+            session.query(User).filter(User.username.in_(("op-unhas", "op-unm"))).update(
+                {"password_hash": CHEAP_HASH}, synchronize_session=False)
+            session.query(User).filter_by(username="andi").update({"institution_code": "unhas"})
+        with live.serve(app) as base:
+            yield {"base": base, "factory": lincah.factory, "ctx": ctx}
 
 
 def _step(server, iid: int, element_id: str, actor, data: dict, decision: str | None = None) -> None:

@@ -9,24 +9,19 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from api import create_app
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.db import transaction
 from engine.storage.models import User
-from tests.conftest import T0
 from tests.fake_gateway import fake_gateway
 from tests.people import add_people
+from tests.web import live
 from tests.web.conftest import PEOPLE
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, SHOTS, Tour, _QuietHandler, sign_in
+from tests.web.live import SHOTS
+from tests.web.test_browser import PHONE, Tour, sign_in
 
 NEW_PASSWORD = "layar-terkembang-di-selat-makassar"
 
@@ -39,43 +34,17 @@ def gateway():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, gateway):
-    folder = tmp_path_factory.mktemp("forgot-password-sms")
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    settings = Settings(database_url=url, instance_path=folder, sms_gateway_url=gateway.url,
-                        whatsapp_gateway_url=gateway.url)
-    ctx = EngineContext(settings=settings, clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:
-        add_people(session, {name: PEOPLE[name] for name in ("andi", "vera")})
-        session.query(User).filter_by(username="andi").one().phone = "+6281234567890"
-    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with live.product(tmp_path_factory.mktemp("forgot-password-sms"), sms_gateway_url=gateway.url,
+                      whatsapp_gateway_url=gateway.url) as lincah:
+        with lincah.transaction() as session:
+            add_people(session, {name: PEOPLE[name] for name in ("andi", "vera")})
+            session.query(User).filter_by(username="andi").one().phone = "+6281234567890"
+        with live.serve(lincah.app("browser-test")) as base:
+            yield {"base": base, "factory": lincah.factory}
 
 
 def _open(browser, server):
-    context = browser.new_context(base_url=server["base"], **PHONE)
-    context.set_default_timeout(15_000)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
+    return live.window(browser, server["base"], **PHONE)
 
 
 def _sms(gateway, count: int) -> dict:

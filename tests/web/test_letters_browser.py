@@ -11,30 +11,24 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 
 import pypdf
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
 from engine.casework import applications, tasks
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
 from engine.people import offices
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.db import transaction
 from engine.storage.models import IssuedLetter
 from tests import samples
-from tests.conftest import PROJECT_ROOT, T0
+from tests.conftest import T0
 from tests.engine.conftest import APPLICANT, HEAD, REVIEWER, SINJAI_FISHERIES, VERIFIER, open_task_rows
 from tests.letters import page_image, qr_addresses, set_up_letterhead
 from tests.people import add_people
+from tests.web import live
 from tests.web.conftest import PEOPLE
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _QuietHandler, sign_in
+from tests.web.live import SHOTS
+from tests.web.test_browser import sign_in
 
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "id-ID", "accept_downloads": True}
 
@@ -68,38 +62,13 @@ def _issued(factory, ctx, service: str) -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("letters")
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder), clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    app = create_app({"SECRET_KEY": "letters-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    base = f"http://127.0.0.1:{http.server_port}"
-    with transaction(factory) as session:
-        for key in ("research_permit", "fishing_vessel_permit"):
-            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
-            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                               definitions.form_source(ctx, path), actor="analis")
-        add_people(session, PEOPLE)
-        set_up_letterhead(session)
-        offices.save(session, "sulsel", actor="admin", at=T0, public_url=base)  # the QR code opens this server
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": base, "factory": factory, "ctx": ctx}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with live.product(tmp_path_factory.mktemp("letters")) as lincah, live.serve(lincah.app("letters-test")) as base:
+        with lincah.transaction() as session:
+            live.deploy_services(session, lincah.ctx)
+            add_people(session, PEOPLE)
+            set_up_letterhead(session)
+            offices.save(session, "sulsel", actor="admin", at=T0, public_url=base)  # the QR code opens this server
+        yield {"base": base, "factory": lincah.factory, "ctx": lincah.ctx}
 
 
 def _refresh(path) -> bool:

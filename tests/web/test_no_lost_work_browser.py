@@ -11,27 +11,20 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.db import transaction
 from engine.storage.models import FormDraft, Task, User
-from tests.conftest import PROJECT_ROOT, T0
 from tests.people import PNG, add_people
 from tests.scheduler.conftest import Mailbox, free_port
+from tests.web import live
 from tests.web.conftest import PEOPLE, Visitor, research_form, vessel_form
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, SHOTS, Tour, _QuietHandler, pdf, sign_in
+from tests.web.live import SHOTS
+from tests.web.test_browser import DESK, PHONE, Tour, pdf, sign_in
 
 NEW_PASSWORD = "layar-terkembang-di-selat-makassar"
 # Whether the page would ask before it is left: the beforeunload handlers' answer, without a real dialog.
@@ -50,48 +43,21 @@ def mailbox():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, mailbox):
-    folder = tmp_path_factory.mktemp("no-lost-work")
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    settings = Settings(database_url=url, instance_path=folder, smtp_host="127.0.0.1", smtp_port=mailbox[1])
-    ctx = EngineContext(settings=settings, clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:
-        for key in ("research_permit", "fishing_vessel_permit"):
-            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
-            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                               definitions.form_source(ctx, path), actor="analis")
-        add_people(session, {**{name: PEOPLE[name] for name in ("andi", "budi", "vera", "sinta")},
-                             "citra": (["applicant"], [], [], "Citra Dewi"),
-                             "dewi": (["applicant"], [], [], "Dewi Lestari")})
-        session.query(User).filter_by(username="budi").one().email = "budi@example.com"
-    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory, "app": app}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with live.product(tmp_path_factory.mktemp("no-lost-work"), smtp_host="127.0.0.1",
+                      smtp_port=mailbox[1]) as lincah:
+        with lincah.transaction() as session:
+            live.deploy_services(session, lincah.ctx)
+            add_people(session, {**{name: PEOPLE[name] for name in ("andi", "budi", "vera", "sinta")},
+                                 "citra": (["applicant"], [], [], "Citra Dewi"),
+                                 "dewi": (["applicant"], [], [], "Dewi Lestari")})
+            session.query(User).filter_by(username="budi").one().email = "budi@example.com"
+        app = lincah.app("browser-test")
+        with live.serve(app) as base:
+            yield {"base": base, "factory": lincah.factory, "app": app}
 
 
 def _open(browser, server, **options):
-    context = browser.new_context(base_url=server["base"], **options)
-    context.set_default_timeout(15_000)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
+    return live.window(browser, server["base"], **options)
 
 
 def test_a_lost_connection_loses_nothing_and_another_browser_finds_it_all(server, browser):

@@ -10,29 +10,21 @@ Needs /usr/bin/chromium (``.ci/run`` installs it).
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
 from engine.casework import applications, tasks
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
+from engine.storage.db import transaction
 from engine.storage.models import IssuedLetter, Task
 from tests import samples
-from tests.conftest import PROJECT_ROOT, T0
 from tests.engine.conftest import APPLICANT, VERIFIER, open_task_rows
 from tests.letters import set_up_letterhead, text_of_pdf
 from tests.people import add_people
 from tests.signing_fixtures import FakeBsre, SigningCA
+from tests.web import live
 from tests.web.conftest import PEOPLE
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _QuietHandler, sign_in
+from tests.web.live import SHOTS
+from tests.web.test_browser import sign_in
 
 DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "id-ID"}
 NIK = "7371010101800001"
@@ -49,37 +41,14 @@ def server(tmp_path_factory, ca):
     bsre = FakeBsre(ca)
     bsre.enrol(NIK, PASSPHRASE, "Kadis")
     bsre.start()
-    folder = tmp_path_factory.mktemp("signing")
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    ctx = EngineContext(settings=Settings(database_url=url, instance_path=folder, bsre_url=bsre.url),
-                        clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:
-        path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
-        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                           definitions.form_source(ctx, path), actor="analis")
-        add_people(session, PEOPLE)
-        set_up_letterhead(session)
-    app = create_app({"SECRET_KEY": "signing-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{http.server_port}", "factory": factory, "ctx": ctx}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
+    with live.product(tmp_path_factory.mktemp("signing"), bsre_url=bsre.url) as lincah:
+        with lincah.transaction() as session:
+            live.deploy_services(session, lincah.ctx, ("research_permit",))
+            add_people(session, PEOPLE)
+            set_up_letterhead(session)
+        with live.serve(lincah.app("signing-test")) as base:
+            yield {"base": base, "factory": lincah.factory, "ctx": lincah.ctx}
     bsre.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _at_signing(server) -> tuple[int, str]:

@@ -9,28 +9,20 @@ Needs /usr/bin/chromium (``.ci/run`` installs it).
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
 from engine.people import offices
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
-from tests.conftest import PROJECT_ROOT, T0
+from tests.conftest import T0
 from tests.letters import set_up_letterhead
 from tests.people import add_people
 from tests.signing_fixtures import SigningCA
+from tests.web import live
 from tests.web.conftest import PEOPLE
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _QuietHandler
+from tests.web.live import SHOTS
 from tests.web.test_letters_browser import DESK, _issued, _letter, _refresh
 
 
@@ -40,39 +32,16 @@ def server(tmp_path_factory):
     ca = SigningCA.create()
     (folder / "kantor.p12").write_bytes(ca.pkcs12("DPMPTSP Sulawesi Selatan", b"sandi-kantor"))
     (folder / "akar.pem").write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
-    url = f"sqlite:///{folder / 'lincah.db'}"
-    upgrade(url)
-    settings = Settings(database_url=url, instance_path=folder, signing_pkcs12=str(folder / "kantor.p12"),
-                        signing_passphrase_secret="KANTOR", connector_secret_values={"KANTOR": "sandi-kantor"},
-                        signing_trust_roots=str(folder / "akar.pem"))
-    ctx = EngineContext(settings=settings, clock=FrozenClock(T0))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    app = create_app({"SECRET_KEY": "signature-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    base = f"http://127.0.0.1:{http.server_port}"
-    with transaction(factory) as session:
-        path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
-        definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                           definitions.form_source(ctx, path), actor="analis")
-        add_people(session, PEOPLE)
-        set_up_letterhead(session)
-        offices.save(session, "sulsel", actor="admin", at=T0, public_url=base)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": base, "factory": factory, "ctx": ctx}
-    http.shutdown()
-    thread.join(timeout=5)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with live.product(folder, signing_pkcs12=str(folder / "kantor.p12"), signing_passphrase_secret="KANTOR",
+                      connector_secret_values={"KANTOR": "sandi-kantor"},
+                      signing_trust_roots=str(folder / "akar.pem")) as lincah, \
+            live.serve(lincah.app("signature-test")) as base:
+        with lincah.transaction() as session:
+            live.deploy_services(session, lincah.ctx, ("research_permit",))
+            add_people(session, PEOPLE)
+            set_up_letterhead(session)
+            offices.save(session, "sulsel", actor="admin", at=T0, public_url=base)
+        yield {"base": base, "factory": lincah.factory, "ctx": lincah.ctx}
 
 
 def test_the_page_says_who_signed_and_that_the_signature_holds_or_is_broken(server, browser, tmp_path):
