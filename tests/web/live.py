@@ -68,6 +68,7 @@ def serve(app):
     finally:
         http.shutdown()
         thread.join(timeout=5)
+        http.server_close()  # the listening socket too, or every module leaves one open until exit
 
 
 @dataclass

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from api import create_app
-from engine.bpmn.compiler import SourceFile
-from engine.clock import FrozenClock
-from engine.config import Settings
-from engine.context import EngineContext
-from engine.services import definitions
-from engine.storage.db import make_engine, make_session_factory, transaction, upgrade
-from tests.conftest import PROJECT_ROOT, T0
+from engine.storage.db import transaction
 from tests.people import PASSWORD, account, add_people
+from tests.web import live
+from tests.web.live import SHOTS, chromium  # noqa: F401 - chromium: the studio tests' browser
 
 # username: (roles, groups, jurisdictions, full name)
 STUDIO_PEOPLE = {
@@ -72,11 +63,8 @@ def seed_history(db, ctx, clock) -> dict[str, int]:
 
 # --- the browser tests' server: the product on its own SQLite database, with a frozen clock -------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-SHOTS = PROJECT_ROOT / "docs" / "screenshots"
-EDITOR_BUNDLE = PROJECT_ROOT / "api" / "static" / "dist" / "editor" / "modeler.js"
+# The browser and the live server are tests/web/live.py's; these tests start their own per test (``with``), with
+# the analyst's and manager's accounts and a clock they move.
 DESK = {"viewport": {"width": 1440, "height": 960}, "locale": "id-ID"}
 
 
@@ -91,53 +79,20 @@ class LiveServer:
         return transaction(self.factory)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
 @contextmanager
 def live_server(tmp_path, usernames=("ana", "mira", "andi")):
     """Start the app on a free port with both real services deployed and the given accounts."""
-    url = f"sqlite:///{tmp_path / 'lincah.db'}"
-    upgrade(url)
-    clock = FrozenClock(T0)
-    ctx = EngineContext(settings=Settings(database_url=url, instance_path=tmp_path), clock=clock)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
     people = {**STUDIO_PEOPLE, "andi": (["applicant"], [], [], "Andi Pratama")}
-    with transaction(factory) as session:
-        # The research permit's office staff, as any installation has them: a group nobody holds is a deploy
-        # warning (engine/people/groups.py), which the analyst's pages would otherwise show on every deploy.
-        add_people(session, OFFICE_STAFF)
-        for key in ("research_permit", "fishing_vessel_permit"):
-            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
-            definitions.deploy(session, ctx, SourceFile(path.name, path.read_bytes()), [],
-                               definitions.form_source(ctx, path), actor="analis")
-        for username in usernames:
-            session.add(account(username, *people[username]))
-    app = create_app({"SECRET_KEY": "studio-browser-test"}, context=ctx, session_factory=factory)
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{http.server_port}", factory, ctx, clock)
-    finally:
-        http.shutdown()
-        thread.join(timeout=5)
-        engine.dispose()
-
-
-@contextmanager
-def chromium():
-    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does it)"
-    assert EDITOR_BUNDLE.exists(), "the modeler bundle is missing: run `make web`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with live.product(tmp_path) as lincah:  # its clock stands still at T0; the tests move it
+        with lincah.transaction() as session:
+            # The research permit's office staff, as any installation has them: a group nobody holds is a deploy
+            # warning (engine/people/groups.py), which the analyst's pages would otherwise show on every deploy.
+            add_people(session, OFFICE_STAFF)
+            live.deploy_services(session, lincah.ctx)
+            for username in usernames:
+                session.add(account(username, *people[username]))
+        with live.serve(lincah.app("studio-browser-test")) as base:
+            yield LiveServer(base, lincah.factory, lincah.ctx, lincah.clock)
 
 
 def open_page(browser, server: LiveServer, username: str, errors: list[str]):
