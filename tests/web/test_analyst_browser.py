@@ -17,15 +17,16 @@ from playwright.sync_api import expect
 from engine.services import definitions
 from tests.people import PDF
 from tests.web.conftest import research_form
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 from tests.web.test_analyst import survey_permit
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
-def test_an_analyst_imports_breaks_fixes_deploys_and_publishes_and_an_applicant_applies_at_once(tmp_path, database):
+def test_an_analyst_imports_breaks_fixes_deploys_and_publishes_and_an_applicant_applies_at_once(tmp_path, database,
+                                                                                                 browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto("/analyst/services")
         expect(page.locator("table.versions[data-service=research_permit] tbody tr")).to_have_count(1)

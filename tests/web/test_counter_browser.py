@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from engine.storage.models import Event, Instance
 from tests.people import PDF, add_people
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -20,8 +20,8 @@ NIK = "7371015505900003"
 DOCUMENTS = ("application_letter", "campus_recommendation", "proposal", "ktp", "statement_letter")
 
 
-def test_the_clerk_takes_a_walk_in_application_and_prints_the_receipt(tmp_path, database):
-    with live_server(tmp_path, usernames=()) as server, chromium() as browser:
+def test_the_clerk_takes_a_walk_in_application_and_prints_the_receipt(tmp_path, database, browser):
+    with live_server(tmp_path, usernames=()) as server:
         with server.transaction() as session:
             add_people(session, {"loket": (["officer"], ["front_office"], ["sulsel"], "Petugas Loket")})
         errors: list[str] = []

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from engine.bpmn.compiler import SourceFile
 from engine.services import decisions
 from tests.conftest import PROJECT_ROOT
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 from tests.web.test_content_security_policy_browser import REPORTED, _watch
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -27,9 +27,9 @@ def _fee(server, area: int):
         return decisions.evaluate_latest(session, "fee", {"area": area})
 
 
-def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tmp_path, database):
+def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         with server.transaction() as session:
             decisions.deploy(session, server.ctx, [SourceFile("fee.dmn", FEES)], actor="ana")
         assert _fee(server, 150) == [{"fee": 250000}]
@@ -65,9 +65,9 @@ def test_an_analyst_edits_a_cell_deploys_and_the_decision_answers_differently(tm
     assert errors == []
 
 
-def test_a_table_the_server_refuses_comes_back_with_located_problems(tmp_path, database):
+def test_a_table_the_server_refuses_comes_back_with_located_problems(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto("/analyst/dmn-modeler")
         expect(page.locator("body[data-table-opened=true]")).to_have_count(1)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import decisions
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import live_server, open_page
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -16,9 +16,9 @@ CELL = 'td[data-row-id="Rule_small"][data-col-id="Input_area"]'
 OTHER_CELL = 'td[data-row-id="Rule_large"][data-col-id="Input_area"]'
 
 
-def test_the_cell_the_server_refuses_is_marked_in_the_table(tmp_path, database):
+def test_the_cell_the_server_refuses_is_marked_in_the_table(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto("/analyst/dmn-modeler")
         expect(page.locator("body[data-table-opened=true]")).to_have_count(1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.studio_support import chromium, live_server
+from tests.web.studio_support import live_server
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -28,8 +28,8 @@ def _drawn(page, path: str) -> None:
     expect(page.locator(".diagram-canvas")).to_have_attribute("data-rendered", "true")
 
 
-def test_the_english_service_page_draws_the_diagram_with_english_labels(tmp_path, database):
-    with live_server(tmp_path) as server, chromium() as browser:
+def test_the_english_service_page_draws_the_diagram_with_english_labels(tmp_path, database, browser):
+    with live_server(tmp_path) as server:
         context = browser.new_context(base_url=server.base, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         page = context.new_page()

@@ -11,16 +11,16 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import definitions
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 EDITOR = "/analyst/services/research_permit/1/forms/edit/research_permit/apply"
 
 
-def test_the_analyst_adds_fields_by_rows_and_the_saved_draft_has_them(tmp_path, database):
+def test_the_analyst_adds_fields_by_rows_and_the_saved_draft_has_them(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto(EDITOR)
         expect(page.locator("#form-builder[data-ready=true]")).to_have_count(1)

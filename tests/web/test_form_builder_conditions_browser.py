@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import definitions
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -47,9 +47,9 @@ def start_errors_for(page, data: dict) -> str:
     return errors.inner_text() if errors.count() else ""
 
 
-def test_the_analyst_adds_a_group_and_a_condition_and_the_saved_draft_enforces_it(tmp_path, database):
+def test_the_analyst_adds_a_group_and_a_condition_and_the_saved_draft_enforces_it(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto(EDITOR)
         expect(page.locator("#form-builder[data-ready=true]")).to_have_count(1)

@@ -10,16 +10,16 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import definitions, letter_templates
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 TITLE = "SURAT IZIN PENELITIAN LAPANGAN"
 
 
-def test_the_analyst_changes_the_title_previews_it_and_saves_it_into_a_draft(tmp_path, database):
+def test_the_analyst_changes_the_title_previews_it_and_saves_it_into_a_draft(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         # What the site's policy refuses is logged on the console (a 422 for the lint problems below is not).
         page.on("console", lambda message: errors.append(message.text) if "Refused" in message.text else None)

@@ -8,15 +8,15 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import definitions
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import live_server, open_page
 from tests.web.test_analyst import survey_permit
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
-def test_problems_show_while_drawing_and_clear_when_fixed_without_deploying(tmp_path, database):
+def test_problems_show_while_drawing_and_clear_when_fixed_without_deploying(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto("/analyst/modeler?template=approval")
         expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)

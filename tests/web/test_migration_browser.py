@@ -19,7 +19,7 @@ from engine.storage.models import Task
 from tests import samples
 from tests.conftest import PROJECT_ROOT
 from tests.people import account
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -27,9 +27,9 @@ BPMN = PROJECT_ROOT / "processes" / "research_permit.bpmn"
 
 
 def test_the_analyst_sees_the_change_publishes_moves_and_the_verifier_finds_the_file_due_as_before(tmp_path,
-                                                                                                   database):
+                                                                                                   database, browser):
     errors: list[str] = []
-    with live_server(tmp_path, usernames=("ana", "andi")) as server, chromium() as browser:
+    with live_server(tmp_path, usernames=("ana", "andi")) as server:
         with server.transaction() as session:
             session.add(account("vera", ["officer"], ["verifier"], ["sulsel"], "Vera Verifikator"))
             started = applications.start(session, server.ctx, service="research_permit",

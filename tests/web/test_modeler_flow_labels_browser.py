@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import live_server, open_page
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -64,9 +64,9 @@ def task_box(x: float, y: float) -> dict:
     ("Flow_Reject", (723, 380), "EndEvent_Rejected", "move"),  # a task already on the diagram moved onto the flow
 ])
 def test_a_task_dropped_on_a_labelled_flow_leaves_the_label_readable(tmp_path, database, flow, drop,
-                                                                    original_target, how):
+                                                                    original_target, how, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto(RESEARCH_V1)
         expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)

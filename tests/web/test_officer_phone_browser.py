@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests import samples
 from tests.drive import open_rows, start
 from tests.people import PASSWORD, add_people
-from tests.web.studio_support import chromium, live_server
+from tests.web.studio_support import live_server
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -24,8 +24,8 @@ def sideways(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - 390")
 
 
-def test_the_inbox_and_the_task_page_fit_a_phone(tmp_path, database):
-    with live_server(tmp_path) as server, chromium() as browser:
+def test_the_inbox_and_the_task_page_fit_a_phone(tmp_path, database, browser):
+    with live_server(tmp_path) as server:
         with server.transaction() as session:
             add_people(session, {"sinta": (["officer"], ["regency_fisheries"], ["sinjai"], "Sinta Sinjai")})
         application = start(server, server.ctx, "fishing_vessel_permit", samples.vessel_application("sinjai"))

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests import samples
 from tests.drive import open_rows, start
 from tests.people import PASSWORD, add_people
-from tests.web.studio_support import chromium, live_server, shot
+from tests.web.studio_support import live_server, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -36,8 +36,8 @@ def _sign_in(browser, server, username: str, **options):
     return page, errors
 
 
-def test_a_phone_counts_a_long_text_down_and_wraps_the_registration_number(tmp_path, database):
-    with live_server(tmp_path) as server, chromium() as browser:
+def test_a_phone_counts_a_long_text_down_and_wraps_the_registration_number(tmp_path, database, browser):
+    with live_server(tmp_path) as server:
         application = start(server, server.ctx, "research_permit", samples.research_application())
         page, errors = _sign_in(browser, server, "andi", **PHONE)
         page.goto("/services/research_permit/apply")
@@ -81,8 +81,8 @@ def test_a_phone_counts_a_long_text_down_and_wraps_the_registration_number(tmp_p
         assert errors == []
 
 
-def test_an_officer_reads_the_task_page_in_english_and_decides_with_the_engines_choice(tmp_path, database):
-    with live_server(tmp_path) as server, chromium() as browser:
+def test_an_officer_reads_the_task_page_in_english_and_decides_with_the_engines_choice(tmp_path, database, browser):
+    with live_server(tmp_path) as server:
         with server.transaction() as session:
             add_people(session, {"vera": (["officer"], ["verifier"], ["*"], "Vera Verifikator")})
         application = start(server, server.ctx, "research_permit", samples.research_application())

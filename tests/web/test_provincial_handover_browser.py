@@ -18,13 +18,13 @@ from tests import samples
 from tests.conftest import T0
 from tests.drive import open_rows, start
 from tests.people import add_people
-from tests.web.studio_support import chromium, live_server, open_page, shot
+from tests.web.studio_support import live_server, open_page, shot
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
-def test_a_barru_file_reaches_the_provinces_queue(tmp_path, database):
-    with live_server(tmp_path, usernames=("andi",)) as server, chromium() as browser:
+def test_a_barru_file_reaches_the_provinces_queue(tmp_path, database, browser):
+    with live_server(tmp_path, usernames=("andi",)) as server:
         with server.transaction() as session:
             add_people(session, {"prova": (["officer"], ["regency_fisheries"], ["sulsel"], "Prova Provinsi")})
         application = start(server, server.ctx, "fishing_vessel_permit", samples.vessel_application("barru"))

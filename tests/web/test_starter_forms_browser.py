@@ -12,14 +12,14 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.services import definitions
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import live_server, open_page
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
-def test_a_new_form_key_in_the_modeler_becomes_a_starter_form_opened_in_the_form_editor(tmp_path, database):
+def test_a_new_form_key_in_the_modeler_becomes_a_starter_form_opened_in_the_form_editor(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.goto("/analyst/modeler?key=research_permit&version=1")
         expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
