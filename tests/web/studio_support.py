@@ -10,7 +10,7 @@ import pytest
 from engine.storage.db import transaction
 from tests.people import PASSWORD, account, add_people
 from tests.web import live
-from tests.web.live import SHOTS, chromium  # noqa: F401 - chromium: the studio tests' browser
+from tests.web.live import SHOTS
 
 # username: (roles, groups, jurisdictions, full name)
 STUDIO_PEOPLE = {
@@ -63,8 +63,8 @@ def seed_history(db, ctx, clock) -> dict[str, int]:
 
 # --- the browser tests' server: the product on its own SQLite database, with a frozen clock -------------------------
 
-# The browser and the live server are tests/web/live.py's; these tests start their own per test (``with``), with
-# the analyst's and manager's accounts and a clock they move.
+# The browser is the module's (the ``browser`` fixture of tests/web/conftest.py); each test starts its own live
+# server (tests/web/live.py) with the analyst's and manager's accounts and a clock it moves.
 DESK = {"viewport": {"width": 1440, "height": 960}, "locale": "id-ID"}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.studio_support import chromium, live_server, open_page, seed_history
+from tests.web.studio_support import live_server, open_page, seed_history
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -36,31 +36,30 @@ def _visit(page, path: str, ready: str, problems: list[str]) -> None:
     problems += [f"{path}: {violation}" for violation in page.evaluate(REPORTED)]
 
 
-def test_the_main_pages_run_under_their_policy_without_a_violation(tmp_path, database):
+def test_the_main_pages_run_under_their_policy_without_a_violation(tmp_path, database, browser):
     errors: list[str] = []
     problems: list[str] = []
     with live_server(tmp_path) as server:
         seed_history(server, server.ctx, server.clock)
-        with chromium() as browser:
-            manager = open_page(browser, server, "mira", errors)
-            _watch(manager, problems)
-            _visit(manager, "/services/research_permit", ".diagram-canvas[data-rendered=true]", problems)
-            _visit(manager, "/manager", "body[data-chart-ready=true]", problems)
-            _visit(manager, "/manager/services/research_permit", "body[data-heatmap-ready=true]", problems)
-            expect(manager.locator('g.djs-element.heat-poor[data-element-id="Task_Verify"]')).to_have_count(1)
-            _visit(manager, "/api/v1/docs", ".swagger-ui .info .title", problems)
-            expect(manager.locator(".swagger-ui .opblock").first).to_be_visible()
+        manager = open_page(browser, server, "mira", errors)
+        _watch(manager, problems)
+        _visit(manager, "/services/research_permit", ".diagram-canvas[data-rendered=true]", problems)
+        _visit(manager, "/manager", "body[data-chart-ready=true]", problems)
+        _visit(manager, "/manager/services/research_permit", "body[data-heatmap-ready=true]", problems)
+        expect(manager.locator('g.djs-element.heat-poor[data-element-id="Task_Verify"]')).to_have_count(1)
+        _visit(manager, "/api/v1/docs", ".swagger-ui .info .title", problems)
+        expect(manager.locator(".swagger-ui .opblock").first).to_be_visible()
 
-            analyst = open_page(browser, server, "ana", errors)
-            _watch(analyst, problems)
-            _visit(analyst, "/analyst/modeler?key=research_permit&version=1", "body[data-modeler-ready=true]",
-                   problems)
-            task = analyst.locator('g.djs-element[data-element-id="Task_Verify"]')
-            task.click()  # the context pad and the properties panel open
-            expect(analyst.locator(".djs-context-pad")).to_be_visible()
-            task.dblclick()  # the label editor, drawn by diagram-js over the canvas
-            expect(analyst.locator(".djs-direct-editing-parent")).to_be_visible()
-            analyst.keyboard.press("Escape")
-            problems += [f"modeler: {violation}" for violation in analyst.evaluate(REPORTED)]
+        analyst = open_page(browser, server, "ana", errors)
+        _watch(analyst, problems)
+        _visit(analyst, "/analyst/modeler?key=research_permit&version=1", "body[data-modeler-ready=true]",
+               problems)
+        task = analyst.locator('g.djs-element[data-element-id="Task_Verify"]')
+        task.click()  # the context pad and the properties panel open
+        expect(analyst.locator(".djs-context-pad")).to_be_visible()
+        task.dblclick()  # the label editor, drawn by diagram-js over the canvas
+        expect(analyst.locator(".djs-direct-editing-parent")).to_be_visible()
+        analyst.keyboard.press("Escape")
+        problems += [f"modeler: {violation}" for violation in analyst.evaluate(REPORTED)]
     assert problems == [], "\n".join(problems)
     assert errors == []

@@ -16,7 +16,7 @@ from tests.drive import open_rows, start, step
 from tests.engine.conftest import VERIFIER
 from tests.people import PASSWORD, PDF
 from tests.web.conftest import research_form
-from tests.web.studio_support import chromium, live_server
+from tests.web.studio_support import live_server
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -26,9 +26,9 @@ LONG_NOTE = "Lampirkan-" + "x" * 290  # 300 characters without a space, as a pas
 
 
 @contextmanager
-def phone(tmp_path, username: str = "andi"):
+def phone(tmp_path, browser, username: str = "andi"):
     """A phone signed in as ``username``, and the server (with both services deployed) behind it."""
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         context = browser.new_context(base_url=server.base, **PHONE)
         context.set_default_timeout(15_000)
         page = context.new_page()
@@ -53,8 +53,8 @@ def pdf(name: str, size: int) -> dict:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF + b"0" * (size - len(PDF))}
 
 
-def test_an_oversized_document_blocks_sending_the_application_until_it_is_replaced(tmp_path, database):
-    with phone(tmp_path) as (page, _server):
+def test_an_oversized_document_blocks_sending_the_application_until_it_is_replaced(tmp_path, database, browser):
+    with phone(tmp_path, browser) as (page, _server):
         page.goto("/services/research_permit/apply")
         letter = page.locator("#f-application_letter")
         expect(page.locator("#f-application_letter-size-limit")).to_have_text("Paling besar 5 MB.")
@@ -82,8 +82,8 @@ def test_an_oversized_document_blocks_sending_the_application_until_it_is_replac
         assert page.errors == []
 
 
-def test_a_task_form_with_documents_blocks_an_oversized_file_too(tmp_path, database):
-    with phone(tmp_path) as (page, server):
+def test_a_task_form_with_documents_blocks_an_oversized_file_too(tmp_path, database, browser):
+    with phone(tmp_path, browser) as (page, server):
         application = returned_for_revision(server)
         (task,) = open_rows(server, application)
         page.goto(f"/tasks/{task.id}")
@@ -101,8 +101,8 @@ def page_width(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
-def test_a_long_unbroken_note_wraps_inside_the_phone_timeline_and_the_task(tmp_path, database):
-    with phone(tmp_path) as (page, server):
+def test_a_long_unbroken_note_wraps_inside_the_phone_timeline_and_the_task(tmp_path, database, browser):
+    with phone(tmp_path, browser) as (page, server):
         application = returned_for_revision(server, LONG_NOTE)
         page.goto(f"/applications/{application}")
         note = page.locator(".timeline .officer-note")
@@ -116,8 +116,8 @@ def test_a_long_unbroken_note_wraps_inside_the_phone_timeline_and_the_task(tmp_p
         assert page_width(page) <= 390, f"the task page is {page_width(page)} px wide on a 390 px phone"
 
 
-def test_a_refused_upload_is_announced_and_tied_to_its_field_for_screen_readers(tmp_path, database):
-    with phone(tmp_path) as (page, _server):
+def test_a_refused_upload_is_announced_and_tied_to_its_field_for_screen_readers(tmp_path, database, browser):
+    with phone(tmp_path, browser) as (page, _server):
         page.goto("/services/research_permit/apply")
         letter = page.locator("#f-application_letter")
         # Bytes that are no PDF, under a .pdf name: the server refuses the upload by what the file is.

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import live_server, open_page
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -49,10 +49,10 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\
 
 
 @contextmanager
-def modeler(tmp_path, path: str = RESEARCH_V1):
+def modeler(tmp_path, browser, path: str = RESEARCH_V1):
     """The modeler open on ``path`` for Ana the analyst; the page's script errors collected in ``page.errors``."""
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.errors = errors
         page.goto(path)
@@ -78,8 +78,8 @@ def rename(page, element_id: str, name: str) -> None:
         .businessObject.name === {name!r}""")
 
 
-def test_a_diagram_without_layout_is_laid_out_and_deploys(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_a_diagram_without_layout_is_laid_out_and_deploys(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         import_file(page, "tanpa_tata_letak.bpmn", WITHOUT_LAYOUT.encode())
         expect(element(page, "Task_Check")).to_have_count(1)
         expect(element(page, "Task_Verify")).to_have_count(0)
@@ -95,8 +95,9 @@ def test_a_diagram_without_layout_is_laid_out_and_deploys(tmp_path, database):
         assert page.errors == []
 
 
-def test_a_file_that_cannot_be_opened_keeps_the_diagram_and_its_edits_and_deploy_still_works(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_a_file_that_cannot_be_opened_keeps_the_diagram_and_its_edits_and_deploy_still_works(tmp_path, database,
+                                                                                             browser):
+    with modeler(tmp_path, browser) as page:
         rename(page, "Task_Verify", "Verifikasi dokumen")
         import_file(page, "rusak.bpmn", EMPTY_DIAGRAM.encode())
         expect(page.locator("#modeler-status.status-error")).to_be_visible()
@@ -111,8 +112,8 @@ def test_a_file_that_cannot_be_opened_keeps_the_diagram_and_its_edits_and_deploy
         assert page.errors == []
 
 
-def test_a_deploy_that_fails_says_so_and_gives_the_button_back(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_a_deploy_that_fails_says_so_and_gives_the_button_back(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         page.route("**/analyst/deploy", lambda route: route.abort())
         page.click("#deploy")
         expect(page.locator("#modeler-status.status-error")).to_contain_text("Tidak dipasang.")
@@ -136,16 +137,16 @@ def leaving_is_questioned(page) -> bool:
     return asked == ["beforeunload"]
 
 
-def test_leaving_the_modeler_with_edits_not_deployed_asks_first(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_leaving_the_modeler_with_edits_not_deployed_asks_first(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         rename(page, "Task_Verify", "Verifikasi dokumen")
         expect(page.locator("body[data-unsaved-changes=true]")).to_have_count(1)
         assert leaving_is_questioned(page)
         assert not page.is_closed(), "staying on the page keeps the edits"
 
 
-def test_after_a_deploy_the_modeler_lets_go_without_asking(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_after_a_deploy_the_modeler_lets_go_without_asking(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         rename(page, "Task_Verify", "Verifikasi dokumen")
         page.click("#deploy")
         expect(page.locator("#deployed-info")).to_contain_text("research_permit v2")
@@ -154,8 +155,8 @@ def test_after_a_deploy_the_modeler_lets_go_without_asking(tmp_path, database):
         assert page.is_closed()
 
 
-def test_after_a_deploy_the_heading_title_and_address_name_the_new_version(tmp_path, database):
-    with modeler(tmp_path, "/analyst/modeler?key=research_permit&version=1") as page:
+def test_after_a_deploy_the_heading_title_and_address_name_the_new_version(tmp_path, database, browser):
+    with modeler(tmp_path, browser, "/analyst/modeler?key=research_permit&version=1") as page:
         expect(page.locator("h1")).to_have_text("Pemodel: research_permit v1")
         rename(page, "Task_Verify", "Verifikasi dokumen")
         page.click("#deploy")
@@ -171,8 +172,8 @@ def test_after_a_deploy_the_heading_title_and_address_name_the_new_version(tmp_p
             .businessObject.name""") == "Verifikasi dokumen"
 
 
-def test_importing_a_picture_says_plainly_that_it_is_not_bpmn_and_keeps_the_diagram(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_importing_a_picture_says_plainly_that_it_is_not_bpmn_and_keeps_the_diagram(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         import_file(page, "foto-ktp.png", PNG, "image/png")
         status = page.locator("#modeler-status.status-error")
         expect(status).to_contain_text("“foto-ktp.png” bukan berkas BPMN XML")
@@ -187,8 +188,8 @@ def box(page, selector: str) -> dict:
     return page.locator(selector).first.bounding_box()
 
 
-def test_the_palette_and_the_context_pad_fit_inside_the_canvas(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_the_palette_and_the_context_pad_fit_inside_the_canvas(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         canvas = box(page, "#canvas")
         palette = box(page, ".djs-palette")
         assert canvas["y"] <= palette["y"] and palette["y"] + palette["height"] <= canvas["y"] + canvas["height"], \
@@ -206,8 +207,8 @@ def test_the_palette_and_the_context_pad_fit_inside_the_canvas(tmp_path, databas
         assert pad["height"] < 200, f"the pad's entries sit close together, not in boxes: {pad}"
 
 
-def test_the_palette_menus_and_properties_of_a_user_task_speak_indonesian(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_the_palette_menus_and_properties_of_a_user_task_speak_indonesian(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         palette = page.locator(".djs-palette")
         for title in ("Buat tugas", "Buat gateway (percabangan)", "Buat peristiwa awal", "Buat pool/peserta",
                       "Alat tangan: geser kanvas"):
@@ -248,17 +249,17 @@ def test_the_palette_menus_and_properties_of_a_user_task_speak_indonesian(tmp_pa
             expect(menu).not_to_contain_text(english)
 
 
-def test_in_english_the_modeler_keeps_bpmn_js_english(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_in_english_the_modeler_keeps_bpmn_js_english(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         page.goto("/lang/en")
         page.goto(RESEARCH_V1)
         expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)
         expect(page.locator('.djs-palette .entry[aria-label="Create task"]')).to_have_count(1)
 
 
-def test_the_console_stays_quiet_and_keyboard_shortcuts_work_on_the_canvas(tmp_path, database):
+def test_the_console_stays_quiet_and_keyboard_shortcuts_work_on_the_canvas(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         noise: list[str] = []
         page.on("console", lambda message: noise.append(f"{message.type}: {message.text}")
@@ -306,8 +307,8 @@ def panel_words(page) -> set[str]:
     }"""))
 
 
-def test_the_properties_of_a_task_a_pool_and_a_start_event_leave_no_english_behind(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_the_properties_of_a_task_a_pool_and_a_start_event_leave_no_english_behind(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         english = {}
         for element_id in ("Task_Verify", "Participant_ResearchPermit", "StartEvent_Submitted"):
             page.evaluate(f"""() => window.lincahModeler.get('selection').select(
@@ -320,8 +321,8 @@ def test_the_properties_of_a_task_a_pool_and_a_start_event_leave_no_english_behi
         assert english == {"Task_Verify": [], "Participant_ResearchPermit": [], "StartEvent_Submitted": []}
 
 
-def test_a_step_gets_its_own_office_in_the_lincah_group(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_a_step_gets_its_own_office_in_the_lincah_group(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         element(page, "Task_Sign").click()
         page.locator("#properties .bio-properties-panel-group-header", has_text="Lincah").click()
         field = page.locator("#bio-properties-panel-lincah-task-jurisdiction")
@@ -340,9 +341,9 @@ def test_a_step_gets_its_own_office_in_the_lincah_group(tmp_path, database):
         assert '<camunda:property name="jurisdiction" value="${location_regency}" />' in sign
 
 
-def test_two_modelers_on_one_version_the_later_deploy_names_the_colleagues_version(tmp_path, database):
+def test_two_modelers_on_one_version_the_later_deploy_names_the_colleagues_version(tmp_path, database, browser):
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         first, second = (open_page(browser, server, "ana", errors) for _ in range(2))
         for page in (first, second):
             page.goto(RESEARCH_V1)

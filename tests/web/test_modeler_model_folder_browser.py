@@ -16,17 +16,17 @@ from playwright.sync_api import expect
 from engine.services import definitions
 from tests.api.test_spiff_model_upload import _model_zip
 from tests.engine.test_spiff_models import REKLAME
-from tests.web.studio_support import chromium, live_server, open_page
+from tests.web.studio_support import live_server, open_page
 from tests.web.test_modeler_browser import element
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
 @contextmanager
-def modeler(tmp_path):
+def modeler(tmp_path, browser):
     """A blank modeler for Ana the analyst; script errors in ``page.errors``, the server in ``page.server``."""
     errors: list[str] = []
-    with live_server(tmp_path) as server, chromium() as browser:
+    with live_server(tmp_path) as server:
         page = open_page(browser, server, "ana", errors)
         page.errors, page.server = errors, server
         page.goto("/analyst/modeler?key=research_permit&version=1")
@@ -46,11 +46,11 @@ def _folder(tmp_path, **replace: bytes):
     return folder
 
 
-def test_a_model_folder_opens_lints_by_file_and_deploys_as_one_draft(tmp_path, database):
+def test_a_model_folder_opens_lints_by_file_and_deploys_as_one_draft(tmp_path, database, browser):
     called = (REKLAME / "retribusi_reklame.bpmn").read_bytes().replace(b"max(retribusi, 50000)",
                                                                        b"open('/etc/passwd').read()")
     broken, fixed = _folder(tmp_path / "a", **{"retribusi_reklame.bpmn": called}), _folder(tmp_path / "b")
-    with modeler(tmp_path / "server") as page:
+    with modeler(tmp_path / "server", browser) as page:
         page.set_input_files("#import-folder", broken)
         expect(element(page, "tentukan_tarif")).to_have_count(1)  # the primary diagram is drawn
         expect(element(page, "Task_Verify")).to_have_count(0)
@@ -76,8 +76,8 @@ def test_a_model_folder_opens_lints_by_file_and_deploys_as_one_draft(tmp_path, d
         assert draft.status == "draft" and "retribusi_reklame.bpmn" in draft.extra_bpmn
 
 
-def test_an_edit_of_the_primary_diagram_is_checked_with_the_folder(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_an_edit_of_the_primary_diagram_is_checked_with_the_folder(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         page.set_input_files("#import-folder", _folder(tmp_path))
         expect(element(page, "tentukan_tarif")).to_have_count(1)
         # Drawn, saved by bpmn-js and checked with the folder: still clean (the spiff extensions survive the trip).
@@ -98,10 +98,10 @@ def test_an_edit_of_the_primary_diagram_is_checked_with_the_folder(tmp_path, dat
         assert page.errors == []
 
 
-def test_a_folder_over_the_bounds_is_refused_before_it_is_sent(tmp_path, database):
+def test_a_folder_over_the_bounds_is_refused_before_it_is_sent(tmp_path, database, browser):
     folder = _folder(tmp_path)
     (folder / "besar-schema.json").write_bytes(b" " * (5 * 1024 * 1024 + 1))
-    with modeler(tmp_path) as page:
+    with modeler(tmp_path, browser) as page:
         sent = []
         page.on("request", lambda request: sent.append(request.url) if "/analyst/models/folder" in request.url
                 else None)
@@ -111,8 +111,8 @@ def test_a_folder_over_the_bounds_is_refused_before_it_is_sent(tmp_path, databas
         assert sent == [] and page.errors == []
 
 
-def test_a_zipped_model_folder_opens_and_deploys_with_the_edit_made_in_the_modeler(tmp_path, database):
-    with modeler(tmp_path) as page:
+def test_a_zipped_model_folder_opens_and_deploys_with_the_edit_made_in_the_modeler(tmp_path, database, browser):
+    with modeler(tmp_path, browser) as page:
         page.set_input_files("#import-folder-zip", files=[{"name": "izin_reklame.zip", "mimeType": "application/zip",
                                                           "buffer": _model_zip()}])
         expect(element(page, "tentukan_tarif")).to_have_count(1)
