@@ -61,6 +61,11 @@ def start(session: Session, ctx: EngineContext, *, service: str, data: dict, act
     start_data = dict(data)
     start_data[APPLICATION_FIELD] = {"registration_no": number, "seq": seq, "year": year, "jurisdiction": office,
                                      "applicant": applicant, "service": definition.key, "version": definition.version}
+    # The applicant account's own name, kept with the file's facts so a script (get_process_initiator_user) reads
+    # it from the file's data: the sandbox cannot look accounts up. Staff applying for someone pass that account's.
+    account_name = applicant_name or (actor.full_name if applicant == actor.username else None)
+    if account_name:
+        start_data[APPLICATION_FIELD]["applicant_name"] = account_name
     if institution:  # what a diagram's gateway reads to send a campus's student to its confirmation step
         start_data[APPLICATION_FIELD]["institution"] = institution
     start_data.setdefault("applicant", applicant)

@@ -5,7 +5,9 @@ engine's clock, so only helpers that need nothing else are given — and they ne
 people than what the file already holds:
 
 * ``get_process_initiator_user()`` — the applicant of this file: ``{"username", "display_name"}``, read from the
-  file's own ``application`` facts (the applicant's username, which every step of the file already sees);
+  file's own ``application`` facts (the applicant account's username and name, stored when the file started — no
+  account is looked up from a script); a file started before the name was stored gives the name on its start form,
+  else the username;
 * ``get_localtime(when, timezone)`` — an ISO date-time (as ``now()`` gives it) in the named time zone, as ISO text.
 
 The others (:data:`REFUSED`) would look up other users, groups, URLs, permissions or the server's state; a diagram
@@ -42,19 +44,32 @@ REFUSED = {
 }
 
 
+# A file started before its facts carried the account's name: the person named on its start form (the fields the
+# office's inbox reads the applicant's name from), else the username.
+_FORM_NAME_FIELDS = ("full_name", "applicant_name", "name")
+
+
+def _display_name(application, variables: dict) -> str | None:
+    """The applicant's name as the file holds it: the account's (``application.applicant_name``, set when the
+    file starts), or for older files the name on the start form; ``None`` when the file names nobody."""
+    candidates = [application.get("applicant_name")] if isinstance(application, dict) else []
+    if not (isinstance(application, dict) and "applicant_name" in application):
+        candidates += [variables.get(field) for field in _FORM_NAME_FIELDS]
+    return next((value.strip() for value in candidates if isinstance(value, str) and value.strip()), None)
+
+
 def helpers(variables: dict[str, Any]) -> dict[str, Callable[..., Any]]:
     """The supported helpers for one evaluation over ``variables`` (the task data the script runs on)."""
     application = variables.get("application")
     applicant = application.get("applicant") if isinstance(application, dict) else None
     if not isinstance(applicant, str):
         applicant = variables.get("applicant") if isinstance(variables.get("applicant"), str) else None
-    display_name = application.get("applicant_name") if isinstance(application, dict) else None
+    display_name = _display_name(application, variables)
 
     def get_process_initiator_user() -> dict:
         if applicant is None:
             raise ValueError("get_process_initiator_user(): this file has no applicant in its data")
-        return {"username": applicant,
-                "display_name": display_name if isinstance(display_name, str) and display_name else applicant}
+        return {"username": applicant, "display_name": display_name or applicant}
 
     def get_localtime(when: str, timezone: str) -> str:
         if not isinstance(when, str):

@@ -9,6 +9,7 @@ import pytest
 from engine.bpmn.compiler import SourceFile
 from engine.casework import applications
 from engine.forms.schemas import FormSource
+from engine.people.access import Actor
 from engine.sandbox import spiff_helpers
 from engine.services import definitions
 from engine.storage.models import Instance
@@ -38,8 +39,9 @@ def test_the_safe_helpers_give_the_files_own_applicant_and_local_times(db, ctx):
         with db.transaction() as session:
             assert session.get(Instance, instance_id).status != "error"
         data = data_of(db, ctx, instance_id, "cek")
-        # Each file sees its own applicant, never another's.
-        assert data["pemohon"] == {"username": username, "display_name": username}
+        # Each file sees its own applicant, never another's: the account's name, or the username when it has none.
+        names = {"andi": "Andi Pratama", "budi": "budi"}
+        assert data["pemohon"] == {"username": username, "display_name": names[username]}
         assert data["oleh"] == username
         assert data["waktu_jakarta"] == "2026-06-02T08:00:00+07:00"
 
@@ -65,3 +67,27 @@ saya = get_current_user()</bpmn:script></bpmn:scriptTask>
                                                                      ("anggota", "get_current_user")]
     assert "get_process_initiator_user()" in refused[0].message
     assert "pengguna lain" in refused[0].message_id  # the reason, in Indonesian too
+
+
+def test_the_initiator_is_the_applicant_account_when_staff_apply_for_them(db, ctx):
+    """A clerk's walk-in: the initiator is the applicant's account (its name), not the clerk who typed it in."""
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, SourceFile("p.bpmn", spiff_diagram(SCRIPTS).encode()), [], FormSource(),
+                           actor="analyst")
+    clerk = Actor.of("kasir", ["officer"], full_name="Kasir Loket")
+    with db.transaction() as session:
+        instance_id = applications.start(session, ctx, service="p", data={}, actor=clerk, applicant="andi",
+                                         applicant_name="Andi Pratama").id
+    assert data_of(db, ctx, instance_id, "cek")["pemohon"] == {"username": "andi", "display_name": "Andi Pratama"}
+
+
+def test_a_file_started_before_the_name_was_stored_gives_the_name_on_its_form():
+    """Older files' facts hold only the username: the name the applicant wrote on the form, else the username."""
+    old = {"application": {"registration_no": "IUP/1", "applicant": "andi"}, "full_name": " Andi P. "}
+    assert spiff_helpers.helpers(old)["get_process_initiator_user"]() == {"username": "andi",
+                                                                          "display_name": "Andi P."}
+    bare = {"application": {"registration_no": "IUP/1", "applicant": "andi"}}
+    assert spiff_helpers.helpers(bare)["get_process_initiator_user"]()["display_name"] == "andi"
+    # A stored account name wins over whatever a form field says.
+    stored = {"application": {"applicant": "andi", "applicant_name": "Andi Pratama"}, "full_name": "Someone Else"}
+    assert spiff_helpers.helpers(stored)["get_process_initiator_user"]()["display_name"] == "Andi Pratama"
