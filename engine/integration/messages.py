@@ -8,7 +8,8 @@ business key: Lincah numbers a new file itself, so a business key always names a
 without ``all``, is ``MismatchingMessageCorrelation`` and nothing changes. The message's variables are checked
 against what the receiving element declares before anything moves; each delivery is a step (``advancing``) of its
 application in the caller's transaction. A client correlates only the messages it was granted, in its offices, and
-every correlation is audited.
+every correlation is audited — every refusal too: on the application it named (``engine.integration.refusals``),
+or, when it reached none, in the administrators' log of unmatched messages.
 
 A signal reaches every running application waiting for it and starts every service whose start event waits for it,
 each in its own step: one that fails is flagged, the others still go.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine.casework import applications, message_inputs, waiting
 from engine.casework.step import Step, advancing
-from engine.errors import Forbidden, InvalidData, InvalidInput, ProcessError, RecordedRefusal
+from engine.errors import Forbidden, InvalidData, InvalidInput, LincahError, ProcessError, RecordedRefusal
 from engine.integration import message_rows, refusals
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
@@ -175,7 +176,74 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
               process_variables_local=None, correlate_all: bool = False) -> list[Correlated]:
     """Deliver the message; return where it went. ``Forbidden`` for a message the client was not granted,
     ``MismatchingMessageCorrelation`` for none or several (without ``correlate_all``), ``InvalidData`` naming each
-    variable a receiver does not take — in all three cases before anything changed."""
+    variable a receiver does not take — in all three cases before anything changed, and recorded: on the
+    application when one was named and it keeps the refusal (``RecordedRefusal``), else for the administrators
+    (``refusals.record_unmatched``)."""
+    try:
+        plan = _checked(session, ctx, caller, message_name, business_key=business_key,
+                        correlation_keys=correlation_keys, local_correlation_keys=local_correlation_keys,
+                        process_variables=process_variables, process_variables_local=process_variables_local,
+                        correlate_all=correlate_all)
+    except LincahError as exc:
+        if isinstance(exc, RecordedRefusal):
+            raise
+        refusals.record_unmatched(
+            session, ctx, actor=caller.actor, client=caller.name, name=message_name, reason=exc.message,
+            business_key=business_key, correlation_keys=correlation_keys,
+            local_correlation_keys=local_correlation_keys,
+            variables={**(process_variables if isinstance(process_variables, dict) else {}),
+                       **(process_variables_local if isinstance(process_variables_local, dict) else {})},
+            problems=exc.localized_details("en") if isinstance(exc.details, dict) else None)
+        raise _kept(exc) from exc
+    return _delivered(session, ctx, caller, plan)
+
+
+class _UnmatchedMismatch(MismatchingMessageCorrelation, RecordedRefusal):
+    """A mismatch kept for the administrators (``refusals.UNMATCHED``); the client's answer is the same 400."""
+
+
+class _UnmatchedData(InvalidData, RecordedRefusal):
+    """Variables no receiver takes, in a message naming no application: kept for the administrators."""
+
+
+class _UnmatchedInput(InvalidInput, RecordedRefusal):
+    """A malformed message (its name, its business key, a variable's type): kept for the administrators."""
+
+
+class _UnmatchedForbidden(Forbidden, RecordedRefusal):
+    """A message the client was not granted, or for an office it does not serve: kept for the administrators."""
+
+
+# Most specific first. Each is its refusal's class (so the answer and its status are the same) and a
+# RecordedRefusal, so the request's transaction keeps the record although the request fails — nothing else was
+# written yet: every refusal here comes before the first delivery.
+_KEPT = ((MismatchingMessageCorrelation, _UnmatchedMismatch), (InvalidData, _UnmatchedData),
+         (InvalidInput, _UnmatchedInput), (Forbidden, _UnmatchedForbidden))
+
+
+def _kept(exc: LincahError) -> LincahError:
+    kept = next((kept for plain, kept in _KEPT if isinstance(exc, plain)), None)
+    return exc if kept is None else kept(exc.message, exc.details)
+
+
+@dataclass
+class _Plan:
+    """A message checked against every receiver, nothing delivered yet."""
+
+    name: str
+    rows: list
+    accepted: list[dict]
+    starts: list[_Start]
+    accepted_starts: list[dict]
+    applications_of: dict
+    extra: dict
+
+
+def _checked(session: Session, ctx: EngineContext, caller: Caller, message_name, *, business_key,
+             correlation_keys, local_correlation_keys, process_variables, process_variables_local,
+             correlate_all: bool) -> _Plan:
+    """Where the message would go and what each receiver takes of it; raises (changing nothing but a refusal's
+    record) when it cannot go."""
     name = _name(message_name, "messageName")
     if name not in caller.messages:
         raise Forbidden(f"API client {caller.name!r} may not correlate the message {name!r}; an administrator grants "
@@ -208,15 +276,20 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
     for row in rows:
         _refuse_if_unequal(session, ctx, caller, applications_of[id(row)], row.element_id, name, values)
     extra = {"client": caller.name, "business_key": business_key, "correlation_keys": keys}
+    return _Plan(name, rows, accepted, starts, accepted_starts, applications_of, extra)
+
+
+def _delivered(session: Session, ctx: EngineContext, caller: Caller, plan: _Plan) -> list[Correlated]:
+    alone = len(plan.rows) + len(plan.starts) == 1
     results = []
-    for row, data in zip(rows, accepted, strict=True):
+    for row, data in zip(plan.rows, plan.accepted, strict=True):
         results += _one(lambda row=row, data=data: _deliver(
-            session, ctx, row, applications_of[id(row)], data, actor=caller.actor, audit_kind="message_correlated",
-            extra=extra), alone=len(rows) + len(starts) == 1)
-    for start, data in zip(starts, accepted_starts, strict=True):
+            session, ctx, row, plan.applications_of[id(row)], data, actor=caller.actor,
+            audit_kind="message_correlated", extra=plan.extra), alone=alone)
+    for start, data in zip(plan.starts, plan.accepted_starts, strict=True):
         results += _one(lambda start=start, data=data: _start(
-            session, ctx, start, MESSAGE, name, data, actor=caller.actor, jurisdictions=caller.jurisdictions,
-            audit_kind="message_correlated", extra=extra), alone=len(rows) + len(starts) == 1)
+            session, ctx, start, MESSAGE, plan.name, data, actor=caller.actor, jurisdictions=caller.jurisdictions,
+            audit_kind="message_correlated", extra=plan.extra), alone=alone)
     return results
 
 

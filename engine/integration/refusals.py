@@ -9,6 +9,13 @@ own transaction, which ``RecordedRefusal`` commits although the request fails.
 
 A bank retries a callback it sees refused; the same message for the same file tells each person once (the outbox's
 dedupe key carries a digest of what was sent), while a different one — another amount — tells them again.
+
+A refused message that reached no application — nothing waits for it, several wait and ``all`` was not asked, its
+variables or its request are not what Lincah takes, the client may not send it — is recorded too
+(:func:`record_unmatched`), for the administrators on the API clients page: a bank callback that matches nothing is
+money somebody has to trace. That record keeps the message's name, the client, the business key and correlation
+keys it named, the names (not the values) of the variables it carried, and why it was refused; the client's answer
+is unchanged, so it learns nothing about applications it may not see.
 """
 
 from __future__ import annotations
@@ -17,17 +24,20 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.messaging import notifications
 from engine.storage import audit
-from engine.storage.models import Instance
+from engine.storage.models import Event, Instance
 from engine.texts import ENGLISH, INDONESIAN, N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
 
 REFUSED, AFTER_CLOSE = "message_refused", "message_after_close"  # audit kinds and notice kinds alike
+UNMATCHED = "message_unmatched"  # audit kind: a refused message recorded on no application
+_MAX_TEXT, _MAX_KEYS = 200, 20  # what a refusal keeps of each text a client sent, and of how many keys
 
 _TEXTS = {
     REFUSED: (N_("Message %(name)s refused for application %(reg)s"),
@@ -80,3 +90,40 @@ def tell_office(session: Session, ctx: EngineContext, instance: Instance, kind: 
                                     "element_id": element_id, "fields": fields},
                               dedupe_key=f"{kind}:{instance.id}:{digest}:{person.username}")
         for person in recipients])
+
+
+def _clipped(value) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
+
+
+def _keys_sent(*maps) -> dict[str, str]:
+    """The correlation keys as sent (Camunda's ``{"value": …, "type": …}`` or a bare value), as texts: kept even
+    when they were what was refused, so the record says what the client tried."""
+    keys: dict[str, str] = {}
+    for given in maps:
+        for key, value in (given.items() if isinstance(given, dict) else ()):
+            if len(keys) == _MAX_KEYS:
+                return keys
+            keys[_clipped(key)] = _clipped(value.get("value") if isinstance(value, dict) else value)
+    return keys
+
+
+def record_unmatched(session: Session, ctx: EngineContext, *, actor: str, client: str, name, reason: str,
+                     business_key=None, correlation_keys=None, local_correlation_keys=None, variables=None,
+                     problems: dict | None = None) -> None:
+    """Record a message refused before it reached any application (``UNMATCHED``), for the administrators.
+    ``variables``: the process variables as sent — only their names are kept, values may be personal data;
+    ``problems``: field -> why, when the variables were what was refused."""
+    names = sorted(_clipped(key) for key in variables)[:_MAX_KEYS] if isinstance(variables, dict) else []
+    audit.record(session, UNMATCHED, actor=actor, at=ctx.now(), name=_clipped(name), client=client,
+                 business_key=None if business_key is None else _clipped(business_key),
+                 correlation_keys=_keys_sent(correlation_keys, local_correlation_keys), variables=names,
+                 reason=str(reason)[:2000],
+                 problems={_clipped(key): _clipped(str(why)) for key, why in (problems or {}).items()})
+
+
+def recent_unmatched(session: Session, limit: int = 50) -> list[Event]:
+    """The latest refused messages that reached no application, newest first (the ``(kind, at)`` index)."""
+    return list(session.scalars(select(Event).where(Event.kind == UNMATCHED)
+                                .order_by(Event.at.desc(), Event.id.desc()).limit(limit)))

@@ -9,7 +9,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import Conflict, InvalidInput
-from engine.integration import clients
+from engine.integration import clients, refusals
 from engine.people.access import ADMIN
 
 from ..blueprint import bp
@@ -46,7 +46,10 @@ def _secret_page(row, secret: str, *, created: bool):
 @signed_in(ADMIN)
 def admin_clients():
     g.staff_page = True
-    return render("web/admin/clients.html", clients=clients.all_clients(db()))
+    # The messages refused before they reached any application: nobody else sees them (a file's own refusals are
+    # on its page and told to its office), and a bank callback that matched nothing is money to trace.
+    return render("web/admin/clients.html", clients=clients.all_clients(db()),
+                  unmatched=refusals.recent_unmatched(db()))
 
 
 @bp.route("/admin/clients/new", methods=["GET", "POST"])
