@@ -9,35 +9,57 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from engine.bpmn.names import CAMUNDA_NS
 from engine.bpmn.problems import ProblemList
 from engine.bpmn.xml import load_xml
-from engine.decisions import Decision, is_dmn, read
+from engine.decisions import Decision, is_dmn, requirements
+from engine.decisions.reader import DecisionFile, Located, read_file
+from engine.decisions.requirements import Linked
 from engine.decisions.task import MAPPINGS, RESULT_LIST
 from engine.texts import N_
 
 
 def read_files(files: list[tuple[str, bytes | str]], problems: ProblemList, max_bytes: int) -> dict[str, Decision]:
     """The decisions of ``files`` (name, content) by id; every problem goes to ``problems``."""
-    decisions: dict[str, Decision] = {}
-    where: dict[str, str] = {}
+    return read_deployment(files, problems, max_bytes).decisions
+
+
+def read_deployment(files: list[tuple[str, bytes | str]], problems: ProblemList, max_bytes: int) -> Linked:
+    """The decisions of the DMN files deployed together, by id, each with its file: a decision may require one
+    of another of these files (``engine.decisions.requirements``). Every problem goes to ``problems``."""
+    read: list[DecisionFile] = []
     for name, data in files:
         tree = load_xml(data, name, problems, max_bytes)
         if tree is None:
             continue
-        found, located = read(tree.getroot())
+        found, located = read_file(tree.getroot(), name)
         for problem in located:
-            # cell_id: the cell (or column) of the rule the problem is in, which the table editor marks
-            problems.add(problem.severity, problem.code, problem.message, file=name, line=problem.line,
-                         element_id=problem.element_id, message_id=problem.message_id,
-                         **({"cell_id": problem.cell_id} if problem.cell_id else {}))
-        for decision in found:
-            if decision.id in decisions:
+            _add(problems, name, problem)
+        read.append(found)
+    _duplicates(read, problems)
+    unresolved: list[tuple[str, Located]] = []
+    linked = requirements.link(read, unresolved)
+    for name, problem in unresolved:
+        _add(problems, name, problem)
+    return linked
+
+
+def _add(problems: ProblemList, name: str, problem: Located) -> None:
+    # cell_id: the cell (or column) of the rule the problem is in, which the table editor marks
+    problems.add(problem.severity, problem.code, problem.message, file=name, line=problem.line,
+                 element_id=problem.element_id, message_id=problem.message_id,
+                 **({"cell_id": problem.cell_id} if problem.cell_id else {}))
+
+
+def _duplicates(read: list[DecisionFile], problems: ProblemList) -> None:
+    """A decision id held twice: refused at the second file, naming both (a key names one decision)."""
+    where: dict[str, str] = {}
+    for found in read:
+        for decision in found.decisions:
+            if decision.id in where:
                 problems.error("decision_duplicate", N_("Decision %(id)s is in both %(first)s and %(second)s; a "
-                                                        "deployment may hold each decision id once."), file=name,
-                               element_id=decision.id,
-                               params={"id": repr(decision.id), "first": where[decision.id], "second": name})
-                continue
-            decisions[decision.id] = decision
-            where[decision.id] = name
-    return decisions
+                                                        "deployment may hold each decision id once."),
+                               file=found.name, element_id=decision.id,
+                               params={"id": repr(decision.id), "first": where[decision.id], "second": found.name})
+            else:
+                where[decision.id] = found.name
 
 
 def looks_like_dmn(data: bytes | str) -> bool:
@@ -72,4 +94,4 @@ class BusinessRuleTaskParser(CamundaTaskParser):
         return node.get(f"{{{CAMUNDA_NS}}}decisionRef")
 
 
-__all__ = ["BusinessRuleTaskParser", "is_dmn", "looks_like_dmn", "read_files"]
+__all__ = ["BusinessRuleTaskParser", "is_dmn", "looks_like_dmn", "read_deployment", "read_files"]

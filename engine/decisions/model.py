@@ -72,9 +72,10 @@ TABLE, LITERAL = "table", "literal"
 @dataclass
 class Decision:
     """A decision table — or a literal expression, kept as a table of one rule without inputs whose one output is
-    the expression (``kind`` says which, for the pages). ``required``: the decisions of the same file it requires
-    (DMN ``requiredDecision``), evaluated first (``engine.decisions.evaluation``), carried inside it so that a
-    stored decision needs nothing else."""
+    the expression (``kind`` says which, for the pages). ``required``: the decisions it requires (DMN
+    ``requiredDecision``), evaluated first (``engine.decisions.evaluation``), carried inside it so that a stored
+    decision needs nothing else; ``required_files``: the file of each required decision that another DMN file of the
+    deployment holds (``engine.decisions.requirements``), for the pages."""
 
     id: str
     name: str
@@ -85,6 +86,7 @@ class Decision:
     rules: list[Rule] = field(default_factory=list)
     kind: str = TABLE
     required: list[Decision] = field(default_factory=list)
+    required_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def policy(self) -> str:
@@ -101,6 +103,8 @@ class Decision:
             "rules": [{"id": r.id, "index": r.index, "inputs": r.inputs, "outputs": r.outputs,
                        "description": r.description} for r in self.rules],
             "kind": self.kind, "required": [decision.to_dict() for decision in self.required],
+            # only when a requirement crosses files, so that a table stored before keeps its hash (and version)
+            **({"required_files": dict(self.required_files)} if self.required_files else {}),
         }
 
     @classmethod
@@ -112,4 +116,5 @@ class Decision:
             outputs=[Output(**item) for item in body["outputs"]],
             rules=[Rule(**item) for item in body["rules"]],
             kind=body.get("kind") or TABLE, required=[cls.from_dict(item) for item in body.get("required") or []],
+            required_files=dict(body.get("required_files") or {}),
         )

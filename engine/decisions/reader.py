@@ -8,7 +8,7 @@ the decision, the rule (number and id) and the column, never an error at run tim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.decisions import feel, types
 from engine.decisions.model import (
@@ -42,6 +42,19 @@ class Located:
     cell_id: str | None = None  # the rule's cell, or the column, the problem is in (the editor marks it)
 
 
+@dataclass
+class DecisionFile:
+    """What one DMN file holds before its requirements are resolved (:func:`read_file`; linked by
+    ``engine.decisions.requirements``, which may find a required decision in another file)."""
+
+    name: str
+    decisions: list[Decision]
+    # decision id → the hrefs of its requiredDecision elements, with their lines
+    requirements: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
+    namespace: str = ""
+    unreadable: set[str] = field(default_factory=set)  # ids of decisions the file holds but Lincah could not read
+
+
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
@@ -64,26 +77,27 @@ def is_dmn(root) -> bool:
     return _local(root.tag) == "definitions" and DMN_NAMESPACE_MARK in (root.tag or "")
 
 
-def read(root) -> tuple[list[Decision], list[Located]]:
-    """The decision tables of a DMN document and the problems found in it."""
+def read_file(root, name: str = "") -> tuple[DecisionFile, list[Located]]:
+    """The decision tables of the DMN document ``name`` with the requirements they name (not yet resolved: the
+    required decision may be in another file of the deployment), and the problems found in it."""
     problems: list[Located] = []
     if not is_dmn(root):
         problems.append(Located("not_dmn", f"The root element is <{_local(root.tag)}>, not a DMN <definitions>: "
                                 "this is not a DMN file.", "Berkas ini bukan berkas DMN (elemen akar bukan "
                                 "definitions DMN).", root.sourceline))
-        return [], problems
-    decisions, requirements = [], {}
+        return DecisionFile(name, []), problems
+    found = DecisionFile(name, [], namespace=(root.get("namespace") or "").strip())
     for node in _children(root, "decision"):
         decision = _decision(node, problems)
         if decision is not None:
-            decisions.append(decision)
-            requirements[decision.id] = _required_ids(node)
-    decisions = _linked(decisions, requirements, {node.get("id"): node for node in _children(root, "decision")},
-                        problems)
+            found.decisions.append(decision)
+            found.requirements[decision.id] = _required_ids(node)
+        elif node.get("id"):
+            found.unreadable.add(node.get("id"))
     if not _children(root, "decision"):
         problems.append(Located("dmn_empty", "The file holds no decision. Draw a decision table in your DMN "
                                 "modeler.", "Berkas DMN tidak memuat keputusan.", root.sourceline))
-    return decisions, problems
+    return found, problems
 
 
 def _decision(node, problems: list[Located]) -> Decision | None:
@@ -191,45 +205,6 @@ def _required_ids(node) -> list[tuple[str, int | None]]:
         for required in _children(requirement, "requiredDecision"):
             found.append(((required.get("href") or "").strip(), required.sourceline))
     return found
-
-
-def _linked(decisions: list[Decision], requirements: dict, nodes: dict, problems: list[Located]) -> list[Decision]:
-    """The decisions with the decisions they require attached (evaluated first); a decision whose requirement is
-    not a readable decision of the same file, or that requires itself through others, is a located problem."""
-    by_id = {decision.id: decision for decision in decisions}
-    failed: dict[str, bool] = {}
-
-    def resolve(decision_id: str, path: tuple) -> bool:
-        if decision_id in failed:
-            return not failed[decision_id]
-        decision, ok = by_id[decision_id], True
-        for href, line in requirements.get(decision_id, []):
-            target = href[1:] if href.startswith("#") else ""
-            if target in path or target == decision_id:
-                cycle = " → ".join([*path[path.index(target):], decision_id, target]) if target in path else \
-                    f"{decision_id} → {target}"
-                problems.append(Located("decision_requirement_cycle", f"Decision {decision_id!r} requires itself "
-                                        f"through {cycle}; a decision requirements diagram must not go round.",
-                                        f"Keputusan {decision_id!r} mensyaratkan dirinya sendiri melalui {cycle}.",
-                                        line, decision_id))
-                ok = False
-            elif target not in by_id:
-                named = "no decision" if not href else repr(href)
-                problems.append(Located("decision_requirement_missing", f"Decision {decision_id!r} requires "
-                                        f"{named}, which is not a decision Lincah could read in this file. Lincah "
-                                        "evaluates requirements between decisions of one DMN file: fix or add the "
-                                        "required decision there (href=\"#its-id\").",
-                                        f"Keputusan {decision_id!r} mensyaratkan {named}, yang bukan keputusan "
-                                        "yang dapat dibaca Lincah dalam berkas ini.", line, decision_id))
-                ok = False
-            elif not resolve(target, (*path, decision_id)):
-                ok = False
-            elif by_id[target] not in decision.required:
-                decision.required.append(by_id[target])
-        failed[decision_id] = not ok
-        return ok
-
-    return [decision for decision in decisions if resolve(decision.id, ())]
 
 
 def _hit_policy(decision_id: str, table, problems: list[Located]) -> tuple[str, str | None]:

@@ -35,19 +35,13 @@ def _text(data: bytes | str) -> str:
 
 
 def lint(ctx: EngineContext, files: list[SourceFile]) -> tuple[dict[str, tuple[Decision, SourceFile]], ProblemList]:
-    """The decisions of ``files`` (each with the file it came from) and the problems found. Never raises."""
+    """The decisions of ``files`` (each with the file it came from) and the problems found. The files are one
+    deployment: a decision may require one of another of them. Never raises."""
     problems = ProblemList()
-    max_bytes = ctx.compile_options().max_bytes
-    found: dict[str, tuple[Decision, SourceFile]] = {}
-    for source in files:
-        for decision in dmn.read_files([(source.name, source.data)], problems, max_bytes).values():
-            if decision.id in found:
-                problems.error("decision_duplicate", f"Decision {decision.id!r} is in both "
-                               f"{found[decision.id][1].name} and {source.name}; deploy each decision id once.",
-                               file=source.name, element_id=decision.id,
-                               message_id=f"Keputusan {decision.id!r} ada di dua berkas.")
-                continue
-            found[decision.id] = (decision, source)
+    linked = dmn.read_deployment([(source.name, source.data) for source in files], problems,
+                                 ctx.compile_options().max_bytes)
+    by_name = {source.name: source for source in files}
+    found = {key: (decision, by_name[linked.files[key]]) for key, decision in linked.decisions.items()}
     if not files:
         problems.error("dmn_missing", "Attach at least one DMN file.", message_id="Lampirkan minimal satu berkas DMN.")
     return found, problems
@@ -66,14 +60,13 @@ def deploy(session: Session, ctx: EngineContext, files: list[SourceFile], *, act
 
 def record_with_service(session: Session, ctx: EngineContext, decisions: dict[str, Decision], texts: dict[str, str],
                         *, actor: str | None, service_key: str, service_version: int) -> list[DecisionDefinition]:
-    """Store the tables a service was deployed with (``texts``: DMN file name → text), versioned with it."""
-    stored = []
-    for name, text in texts.items():
-        for decision_id in dmn.read_files([(name, text)], ProblemList(), len(text.encode()) + 1):
-            if decision_id in decisions:
-                stored.append(record(session, ctx, decisions[decision_id], SourceFile(name, text), actor=actor,
-                                     service_key=service_key, service_version=service_version))
-    return stored
+    """Store the tables a service was deployed with (``texts``: DMN file name → text), versioned with it, each
+    with the text of the file it is in."""
+    files = dmn.read_deployment(list(texts.items()), ProblemList(),
+                                max(len(text.encode()) for text in texts.values()) + 1 if texts else 1).files
+    return [record(session, ctx, decision, SourceFile(files[key], texts[files[key]]), actor=actor,
+                   service_key=service_key, service_version=service_version)
+            for key, decision in decisions.items() if key in files]
 
 
 def record(session: Session, ctx: EngineContext, decision: Decision, source: SourceFile, *, actor: str | None,

@@ -82,7 +82,7 @@ def test_deployed_and_called_by_key_the_requirements_come_along(db, ctx):
 
 @pytest.mark.parametrize(("xml", "code", "element", "words"), [
     (HEAD + FEE.format(required="size") + "</definitions>", "decision_requirement_missing", "fee",
-     "requires '#size', which is not a decision Lincah could read in this file"),
+     "requires '#size', which is no decision of this file nor of the DMN files deployed with it"),
     (HEAD + FEE.format(required="fee_with_tax") + TOTAL + "</definitions>", "decision_requirement_cycle",
      "fee_with_tax", "requires itself through fee → fee_with_tax → fee"),
     (HEAD + """<decision id="fee" name="Tarif"><knowledgeRequirement id="k"><requiredKnowledge href="#bkm"/>
