@@ -14,7 +14,11 @@ lint rules and the parser see it, so a spiff-arena model meets exactly the rules
 * lanes are candidate groups (as for Camunda diagrams); a human task in no lane is, in spiff-arena, the process
   initiator's — here the applicant's (``camunda:assignee="${initiator}"``);
 * ``spiffworkflow:serviceTaskOperator`` (a call through spiff-arena's connector proxy) → an external task whose
-  topic is the operator id, its parameters the worker's inputs and its ``resultVariable`` what the worker may set.
+  topic is the operator id, its parameters the worker's inputs and its ``resultVariable`` what the worker may set;
+* ``spiffworkflow:unitTests`` on a script task are read into :attr:`Reading.unit_tests` and run at lint and deploy
+  (:mod:`engine.bpmn.script_unit_tests`);
+* a script setting ``lane_owners`` names each lane's people: applied when a step of the lane becomes ready
+  (:mod:`engine.casework.lane_owners`).
 
 :func:`flavour_of` says which flavour a diagram is written in, so that lint can say what it read.
 """
@@ -22,6 +26,7 @@ lint rules and the parser see it, so a spiff-arena model meets exactly the rules
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -66,6 +71,21 @@ def flavour_of(roots) -> str:
     return {(True, True): BOTH, (True, False): CAMUNDA, (False, True): SPIFF}.get((has_camunda, has_spiff), PLAIN)
 
 
+@dataclass(frozen=True)
+class ScriptUnitTest:
+    """One ``spiffworkflow:unitTest`` of a script task: the task data it gives the script and the data it expects
+    the script to leave (both JSON objects)."""
+
+    file: str
+    element_id: str
+    element_name: str  # as problems name an element: 'Name' (id)
+    test_id: str
+    script: str
+    given: dict
+    expected: dict
+    line: int | None = None
+
+
 @dataclass
 class Reading:
     """What the translation of one or more files found besides what it wrote into the trees."""
@@ -76,6 +96,7 @@ class Reading:
     flavours: list[str] = field(default_factory=list)  # of each file translated, read before translating it
     # (file, element id) of multi-instance elements whose scripts run on each instance (scriptsOnInstances)
     on_instances: set[tuple[str, str]] = field(default_factory=set)
+    unit_tests: list[ScriptUnitTest] = field(default_factory=list)  # of script tasks, in document order
 
     @property
     def flavour(self) -> str:
@@ -125,6 +146,8 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
                 node.set(camunda("decisionRef"), decision)
         if tag == "serviceTask":
             _read_service_operator(node, problems, filename)
+        if tag == "scriptTask":
+            _read_unit_tests(node, problems, filename, reading)
         if tag == "startEvent":
             _read_form(node, reading)  # the form that starts the file (a message start event's, in spiff-arena)
         if tag in HUMAN_TASK_TAGS:
@@ -158,14 +181,56 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
         _note_unread(node, problems, filename)
 
 
+def _read_unit_tests(node, problems: ProblemList, filename: str, reading: Reading) -> None:
+    """The script task's unit tests, each with its input and expected output read as JSON objects. A test whose
+    JSON cannot be read is an error where it is written: it cannot run, so it cannot pass (spiff-arena's editor
+    refuses to run it too)."""
+    tests = _extension(node, "unitTests")
+    script = _text(xpath(node, "./bpmn:script")[0]) if xpath(node, "./bpmn:script") else ""
+    if tests is None:
+        return
+    for test in tests.iter(_spiff("unitTest")):
+        test_id = (test.get("id") or "").strip() or f"#{len(reading.unit_tests) + 1}"
+        parts = {}
+        for part in ("inputJson", "expectedOutputJson"):
+            found = test.find(_spiff(part))
+            value, reason = _json_object(found.text if found is not None else None)
+            if reason is not None:
+                problems.error("spiff_unit_test_json",
+                               N_("Unit test %(test)s of %(name)s: its %(part)s is not a JSON object (%(reason)s), "
+                                  "so the test cannot run. Write it as JSON, e.g. {\"biaya\": 0}."),
+                               node=found if found is not None else test, file=filename, element_id=node.get("id"),
+                               params={"test": repr(test_id), "name": label(node), "part": f"spiffworkflow:{part}",
+                                       "reason": reason})
+            parts[part] = value
+        if script and None not in parts.values():
+            reading.unit_tests.append(ScriptUnitTest(filename, node.get("id"), label(node), test_id, script,
+                                                     parts["inputJson"], parts["expectedOutputJson"],
+                                                     test.sourceline))
+
+
+def _json_object(text: str | None) -> tuple[dict | None, str | None]:
+    """The JSON object ``text`` holds, or why not. spiff-arena's own sample models write Python dicts
+    (``{'a': 1}``): read as a Python literal when it is not JSON, since their scripts are Python."""
+    text = (text or "").strip()
+    if not text:
+        return None, "it is empty"
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        try:
+            value = json.loads(json.dumps(ast.literal_eval(text)))  # through JSON: tuples become lists
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None, str(err)
+    except RecursionError:
+        return None, "it is nested too deeply"
+    if not isinstance(value, dict):
+        return None, f"it is a {type(value).__name__}"
+    return value, None
+
+
 def _note_unread(node, problems: ProblemList, filename: str) -> None:
     """spiff-arena extensions Lincah does not act on, said once each (info: they never block a deploy)."""
-    tests = _extension(node, "unitTests")
-    if tests is not None:
-        problems.info("spiff_unit_tests", N_("%(name)s carries %(count)s spiff-arena script unit test(s) "
-                                             "(spiffworkflow:unitTests); Lincah does not run them. Try the script "
-                                             "with a trial run of the draft instead."), node=node, file=filename,
-                      params={"name": label(node), "count": len(tests.findall(_spiff("unitTest")))})
     metadata = _extension(node, "taskMetadataValues")
     if metadata is not None:
         names = [(value.get("name") or "").strip() for value in metadata.iter(_spiff("taskMetadataValue"))]

@@ -17,13 +17,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn import bill_lint
+from engine.bpmn import bill_lint, script_unit_tests
 from engine.bpmn.compiler import Compiled, SourceFile, compile_definition
 from engine.bpmn.encoding import as_utf8
 from engine.bpmn.problems import ProblemList
 from engine.errors import InvalidDefinition, NotFound
 from engine.forms.schemas import Form, FormSource
 from engine.people import groups
+from engine.sandbox import check_script
 from engine.services import decisions, letter_templates, office_coverage, office_rule, preparation
 from engine.services.letter_templates import LetterSource
 from engine.storage import audit
@@ -83,6 +84,7 @@ def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], fo
     supporting = [preparation.without_reserved_ids(_in_utf8(s, notes), notes, options.max_bytes) for s in supporting]
     compiled = compile_definition(main, supporting, forms, options)
     compiled.problems.extend(notes.warnings)
+    script_unit_tests.run(compiled.spiff.unit_tests, ctx.script_engine.environment, compiled.problems, check_script)
     _check_office_rule(compiled)
     bill_lint.check(compiled)
     _check_letter(compiled, letters)

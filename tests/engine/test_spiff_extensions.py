@@ -1,5 +1,6 @@
 """The rest of spiff-arena's extensions: ``scriptsOnInstances`` runs a multi-instance element's pre/post scripts on
-each instance; ``unitTests`` and ``taskMetadataValues`` are read and said to be ignored (info, never a block);
+each instance; ``unitTests`` run (tests/api/test_spiff_script_unit_tests.py), ``taskMetadataValues`` is read and said
+to be ignored (info, never a block);
 ``lane_owners`` set by a script is reported where it is set, with the lanes that name the groups instead."""
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def test_unit_tests_task_metadata_and_lane_owners_are_said_where_they_are(ctx):
 <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="pemilik"/>
 <bpmn:scriptTask id="pemilik" name="Pemilik lane"><bpmn:extensionElements><spiffworkflow:unitTests>
   <spiffworkflow:unitTest id="t1"><spiffworkflow:inputJson>{}</spiffworkflow:inputJson>
-  <spiffworkflow:expectedOutputJson>{}</spiffworkflow:expectedOutputJson></spiffworkflow:unitTest>
+  <spiffworkflow:expectedOutputJson>{"lane_owners": {"verifier": ["vera"]}}</spiffworkflow:expectedOutputJson>
+  </spiffworkflow:unitTest>
 </spiffworkflow:unitTests></bpmn:extensionElements>
   <bpmn:script>lane_owners = {"verifier": ["vera"]}</bpmn:script></bpmn:scriptTask>
 <bpmn:sequenceFlow id="f1" sourceRef="pemilik" targetRef="periksa"/>
@@ -69,8 +71,8 @@ def test_unit_tests_task_metadata_and_lane_owners_are_said_where_they_are(ctx):
     compiled = definitions.lint(ctx, SourceFile("p.bpmn", xml.encode()), [], FormSource())
     assert compiled.ok
     said = {p.code: (p.severity, p.element_id, p.message) for p in compiled.problems}
-    assert said["spiff_unit_tests"][:2] == ("info", "pemilik") and "1 spiff-arena script unit test" in \
-        said["spiff_unit_tests"][2]
+    assert said["spiff_unit_tests_passed"][:2] == ("info", "pemilik") and "1 spiff-arena unit test(s)" in \
+        said["spiff_unit_tests_passed"][2]
     assert said["spiff_task_metadata"][:2] == ("info", "periksa") and "(lokasi," in said["spiff_task_metadata"][2]
     severity, element_id, message = said["spiff_lane_owners"]
     assert (severity, element_id) == ("warning", "pemilik") and "(Penata, verifier)" in message
