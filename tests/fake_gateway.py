@@ -4,11 +4,11 @@ the next scripted answer (then 200), and keeping what it was sent."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.local_http import FakeServiceHandler, serve_locally
 
 
 @dataclass
@@ -29,32 +29,19 @@ class FakeGateway:
 def fake_gateway(answers=()):
     gateway = FakeGateway(url="", answers=list(answers))
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(FakeServiceHandler):
         def do_POST(self):  # noqa: N802 (the standard library's name)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
+            raw = self.read_body()
             gateway.received.append(Received(self.path, dict(self.headers), json.loads(raw or b"{}")))
             status, text = gateway.answers.pop(0) if gateway.answers else (200, '{"status": "queued"}')
             if status == "slow":
                 time.sleep(text)
                 status, text = 200, '{"status": "late"}'
-            payload = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, text.encode(), "application/json")
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    gateway.url = f"http://127.0.0.1:{server.server_port}/api/send"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve_locally(Handler)
+    gateway.url = f"{server.base_url}/api/send"
     try:
         yield gateway
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.stop()

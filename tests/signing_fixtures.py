@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -31,6 +29,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from engine.documents.signing.pades import sign_with
 from engine.documents.signing.port import SignerIdentity
+from tests.local_http import FakeServiceHandler, serve_locally
 
 
 def _name(common: str) -> x509.Name:
@@ -59,7 +58,9 @@ class SigningCA:
                 .sign(key, hashes.SHA256()))
         return cls(key, cert)
 
-    def issue(self, common: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    def issue(self, common: str, usage=ExtendedKeyUsageOID.EMAIL_PROTECTION,
+              usage_critical: bool = False) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+        """A certificate for ``common`` under this root, for one extended key ``usage`` (a signer's by default)."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         now = dt.datetime.now(dt.UTC)
         cert = (x509.CertificateBuilder().subject_name(_name(common)).issuer_name(self.cert.subject)
@@ -69,7 +70,7 @@ class SigningCA:
                 .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                                              data_encipherment=False, key_agreement=False, key_cert_sign=False,
                                              crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([usage]), critical=usage_critical)
                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                                critical=False)
                 .sign(self.key, hashes.SHA256()))
@@ -110,12 +111,9 @@ class FakeBsre:
     def start(self) -> FakeBsre:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        class Handler(FakeServiceHandler):
+            def do_POST(self):  # noqa: N802 (the standard library's name)
+                body = self.read_body()
                 if self.path != "/api/sign/pdf":
                     return self._answer(404, {"error": "not found", "status_code": 404})
                 parts = _multipart(self.headers.get("Content-Type", ""), body)
@@ -128,29 +126,17 @@ class FakeBsre:
                 if parts.get("passphrase", b"").decode() != person[0]:
                     return self._answer(400, {"error": "Passphrase anda salah", "status_code": 2031})
                 key = signers.SimpleSigner.load_pkcs12_data(person[1], other_certs=(), passphrase=b"bsre-internal")
-                signed = sign_with(key, parts["file"], SignerIdentity(name=nik))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/pdf")
-                self.send_header("Content-Length", str(len(signed)))
-                self.end_headers()
-                self.wfile.write(signed)
+                self.answer(200, sign_with(key, parts["file"], SignerIdentity(name=nik)), "application/pdf")
 
             def _answer(self, status: int, body: dict):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(status, json.dumps(body).encode(), "application/json")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_locally(Handler)
+        self.url = self._server.base_url
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:

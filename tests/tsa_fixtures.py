@@ -6,20 +6,18 @@ TSA certificate the test CA issues (extended key usage *timeStamping*, critical,
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
+from tests.local_http import FakeServiceHandler, serve_locally
 from tests.signing_fixtures import SigningCA
 
 TSA_NAME = "Lincah Test TSA"
@@ -30,22 +28,8 @@ def _der(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def issue_tsa_certificate(ca: SigningCA) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Lincah Test CA"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME)])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca.cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=90))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-            .sign(ca.key, hashes.SHA256()))
-    return key, cert
+    # RFC 3161: a TSA's certificate has the one extended key usage timeStamping, marked critical.
+    return ca.issue(TSA_NAME, ExtendedKeyUsageOID.TIME_STAMPING, usage_critical=True)
 
 
 @dataclass
@@ -63,29 +47,18 @@ class FakeTsa:
             certs_to_embed=[_der(self.ca.cert)])
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        class Handler(FakeServiceHandler):
+            def do_POST(self):  # noqa: N802 (the standard library's name)
+                body = self.read_body()
                 fake.requests.append(body)
                 if self.headers.get("Content-Type") != "application/timestamp-query":
-                    self.send_response(415)
-                    self.end_headers()
-                    return
+                    return self.answer(415)
                 reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/timestamp-reply")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                self.answer(200, reply, "application/timestamp-reply")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/tsa"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_locally(Handler)
+        self.url = f"{self._server.base_url}/tsa"
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
