@@ -12,14 +12,12 @@ import base64
 import importlib.util
 import ipaddress
 import json
-import threading
 import urllib.error
 import urllib.request
 from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 from api.cli import main as cli
 from engine.casework import applications
@@ -28,6 +26,7 @@ from engine.integration.connector_guard import ConnectorSettings
 from engine.storage.models import Event, ExternalTask, Instance
 from scheduler import jobs
 from tests.conftest import PROJECT_ROOT
+from tests.web.live import serve
 
 SERVICE = "fishery_business_permit"
 TOKEN = "merchant-token-5d1e"
@@ -104,19 +103,14 @@ def office(app, db, ctx, people):
     deployed = CliRunner().invoke(cli, ["deploy", str(PROJECT_ROOT / "processes" / f"{SERVICE}.bpmn")],
                                   env={"LINCAH_DATABASE_URL": db.url})
     assert deployed.exit_code == 0, deployed.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    secrets = {}
-    for name, scope in (("dukcapil", {"topics": ["nik-check"]}), ("bank", {"messages": ["payment_received"]})):
-        status, answer = _call("POST", f"{base}/api/v1/clients", {"name": name, **scope}, people.headers("admin"))
-        assert status == 201, answer
-        secrets[name] = answer["secret"]
-    with FakeRegistry() as registry, FakeGateway(TOKEN, base, "bank", secrets["bank"]) as gateway:
-        yield Office(base, db, ctx, people, registry, gateway, secrets)
-    server.shutdown()
-    server.server_close()
+    with serve(app) as base:
+        secrets = {}
+        for name, scope in (("dukcapil", {"topics": ["nik-check"]}), ("bank", {"messages": ["payment_received"]})):
+            status, answer = _call("POST", f"{base}/api/v1/clients", {"name": name, **scope}, people.headers("admin"))
+            assert status == 201, answer
+            secrets[name] = answer["secret"]
+        with FakeRegistry() as registry, FakeGateway(TOKEN, base, "bank", secrets["bank"]) as gateway:
+            yield Office(base, db, ctx, people, registry, gateway, secrets)
 
 
 def _approved_and_billed(office: Office, **overrides) -> tuple[int, dict]:
