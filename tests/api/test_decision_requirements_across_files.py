@@ -1,22 +1,27 @@
 """A decision requiring one that another DMN file of the same deployment holds (Camunda 7 resolves requirements only
 inside one file; Lincah also across the files deployed together, when the id is unique among them): deployed, the
-required decision is evaluated first — by key over ``/engine-rest`` and by a business rule task — and each version
-keeps the text of its own file. A requirement that names no decision of the deployment, or an id two files hold, is
-refused with 422 naming the file, the decision and the href (or both files)."""
+required decision is evaluated first — by key over ``/engine-rest``, by a business rule task, in a spiff-arena model
+folder — and each version keeps the text of its own file. A requirement that names no decision of the deployment,
+or an id two files hold, is refused with 422 naming the file, the decision and the href (or both files)."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
 from engine.bpmn.compiler import SourceFile
 from engine.bpmn.dmn import read_deployment
 from engine.bpmn.problems import ProblemList
+from engine.casework import applications, tasks
 from engine.decisions.model import Decision
 from engine.errors import InvalidDefinition
-from engine.services import decisions
+from engine.services import decisions, definitions, model_folder
 from tests.api.test_decisions_api import _evaluate, _upload
+from tests.engine.conftest import APPLICANT, open_task_rows
 from tests.engine.test_business_rule_task import data_at_review, deploy_with, fee_service, start
 from tests.engine.test_decision_requirements import CATEGORY, DRD, FEE, HEAD, TOTAL
+from tests.engine.test_spiff_models import REKLAME, data_of
 
 KATEGORI_NS = "http://dpmptsp.example.go.id/dmn/kategori"
 # kategori.dmn: the category of a building by its area; tarif.dmn: the fee by that category, and the fee with tax
@@ -165,3 +170,44 @@ def test_dmn_files_deployed_alone_together_by_the_service(db, ctx):
                                                             "fee_with_tax": "tarif.dmn"}
     with db.transaction() as session, pytest.raises(InvalidDefinition):
         decisions.deploy(session, ctx, [SourceFile("tarif.dmn", tarif().encode())], actor="ana")
+
+
+# jenis_reklame.dmn: an applicant's word for the kind of sign, made the word tarif_reklame.dmn's table knows
+JENIS = HEAD.replace('id="defs"', 'id="jenis"') + """<decision id="jenis_baku" name="Jenis reklame baku">
+  <decisionTable id="tj" hitPolicy="FIRST"><input id="ij" label="Jenis"><inputExpression id="ej" typeRef="string">
+  <text>jenis</text></inputExpression></input><output id="oj" name="jenis" typeRef="string"/>
+  <rule id="rj1"><inputEntry id="cj1"><text>"billboard"</text></inputEntry><outputEntry id="cj2"><text>"baliho"</text>
+  </outputEntry></rule>
+  <rule id="rj2"><inputEntry id="cj3"><text>-</text></inputEntry><outputEntry id="cj4"><text>jenis</text>
+  </outputEntry></rule></decisionTable>
+</decision></definitions>
+"""
+
+
+def test_a_model_folder_table_requires_a_decision_of_a_sibling_dmn_file(db, ctx, tmp_path):
+    folder = tmp_path / "izin_reklame"
+    shutil.copytree(REKLAME, folder)
+    table = folder / "tarif_reklame.dmn"
+    table.write_text(table.read_text().replace(
+        '<decisionTable id="DecisionTable_tarif"', '<informationRequirement id="ir_jenis"><requiredDecision '
+        'href="#jenis_baku"/></informationRequirement><decisionTable id="DecisionTable_tarif"'))
+    (folder / "jenis_reklame.dmn").write_text(JENIS)
+    form = folder / "permohonan-schema.json"  # the applicant may now write the English word
+    form.write_text(form.read_text().replace('"enum": ["papan", "baliho"]', '"enum": ["papan", "baliho", "billboard"]'))
+    model = model_folder.from_directory(folder)
+    with db.transaction() as session:
+        definitions.deploy(session, ctx, model.main, model.supporting, model.forms, actor="analyst")
+        instance = applications.start(session, ctx, service="izin_reklame", data={}, actor=APPLICANT)
+        (apply,) = open_task_rows(session, instance.id)
+    with db.transaction() as session:
+        tasks.complete(session, ctx, apply.id, APPLICANT, {"lokasi": "Jl. Sam Ratulangi 1", "jenis": "billboard",
+                                                           "luas": 4})
+    # "billboard" is no rule of the fee table: the sibling file's decision made it "baliho" first
+    assert data_of(db, ctx, instance.id, "verifikasi_lapangan")["tarif_per_m2"] == 10000
+    (folder / "jenis_reklame.dmn").unlink()  # without the sibling file: refused, naming the file and the href
+    model = model_folder.from_directory(folder)
+    with db.transaction() as session, pytest.raises(InvalidDefinition) as refused:
+        definitions.deploy(session, ctx, model.main, model.supporting, model.forms, actor="analyst")
+    problem = next(p for p in refused.value.problems if p["code"] == "decision_requirement_missing")
+    assert problem["file"].endswith("tarif_reklame.dmn") and problem["element_id"] == "tarif_reklame"
+    assert "'#jenis_baku'" in problem["message"]
