@@ -14,6 +14,13 @@ What is measured, on this machine (server, database and clients share its cores)
    group; a supervisor of one office) and filters (``sla``, ``q``, ``service``, ``state=completed``): after a
    warm-up ``--inbox-requests`` each, or fewer when they take longer than ``--inbox-seconds``. p50/p95 are of the
    client-side time per request (HTTP, auth, query, JSON); ``GET /auth/me`` is the baseline of a trivial request.
+3. **Inbox beside the completions** (issue 21: inbox p95 ≤ 50 ms while completions run). Right after each client
+   count of 1. (``--beside-clients``, default the same counts), the same count runs again while ``--beside-readers``
+   officers (the verifier of the office whose tasks are completed, then its supervisor…) each request their inbox
+   ``--beside-rate`` times a second on a connection of their own: p50/p95/max per officer, errors, requests sent
+   behind their schedule, the load average, and p95 ÷ the raw step's wall time. The kept-workflow cache's hit rate
+   over all completions is read from ``GET /metrics`` (gunicorn runs with a ``PROMETHEUS_MULTIPROC_DIR``, so both
+   workers are counted).
 
 The inbox is measured first, on the generated data alone; the completions then run on the same big database.
 gunicorn (``api.wsgi:app``) is started on a free port of 127.0.0.1 and always stopped; nothing else is contacted.
@@ -27,6 +34,7 @@ and for completions its ratio to the raw SpiffWorkflow step's CPU measured at th
 
     python bench/http_load.py [--open 100000] [--total 1000000] [--clients 1,4,8,16] [--seconds 15]
                               [--workers 2] [--threads 4] [--inbox-requests 200] [--inbox-seconds 20]
+                              [--beside-readers 2] [--beside-rate 5] [--beside-clients 1,4,8,16]
                               [--skip-inbox | --skip-completions] [--readme]
 """
 
@@ -37,6 +45,7 @@ import http.client
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import statistics
@@ -54,10 +63,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import http_load_data  # noqa: E402
 from sqlalchemy import make_url, text  # noqa: E402
 
-from bench import raw_step  # noqa: E402
+from bench import http_load_data, raw_step  # noqa: E402
 from bench.readme_tables import marked  # noqa: E402
 from engine.bpmn.compiler import SourceFile  # noqa: E402
 from engine.casework import applications  # noqa: E402
@@ -202,7 +210,12 @@ def free_port() -> int:
 def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, threads: int):
     """``api.wsgi:app`` under gunicorn on a free local port; yields its ``Server``; always stopped."""
     port = free_port()
-    env = {**os.environ, "LINCAH_DATABASE_URL": url, "LINCAH_INSTANCE_PATH": str(instance_path)}
+    # prometheus_client's multiprocess folder: /metrics then adds up every worker's counts (the kept-workflow rate)
+    metrics = instance_path.parent / "metrics"
+    metrics.mkdir(exist_ok=True)
+    env = {**os.environ, "LINCAH_DATABASE_URL": url, "LINCAH_INSTANCE_PATH": str(instance_path),
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    env.pop("LINCAH_METRICS_TOKEN", None)  # the bench reads /metrics from this machine, as an operator may
     # gthread keeps connections alive (the sync worker closes each after one request); --threads 0: sync workers.
     worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 0 else ["--worker-class",
                                                                                                  "sync"]
@@ -348,6 +361,88 @@ class CpuMeter:
         return CpuUse(spent(self.before[0], after[0]), spent(self.before[1], after[1]), after[2] - self.before[2])
 
 
+# -- 3. the inbox beside the completions -----------------------------------------------------------------------------
+# Officers whose inbox is read while the completions run: the verifier of the office whose verification tasks the
+# bench completes (their inbox changes under them), then the supervisor of that office, then two smaller inboxes.
+BESIDE_PROFILES = ("verifier.sulsel.1", "supervisor.sulsel", "head_of_office.gowa.1", "regency_fisheries.sinjai.1")
+
+
+class InboxReader:
+    """One officer requesting their inbox (``GET /api/v1/tasks?limit=50``) at a steady pace, on a keep-alive
+    connection of their own, in a thread of its own from ``start`` to ``stop``.
+
+    A request is sent at its scheduled time; when the answer before it came later than that, it is sent at once and
+    counted as ``late`` (the pace then continues from that moment, with no burst to catch up). The latency is that
+    of the request from its sending: with no late request, it is also the delay from the schedule."""
+
+    def __init__(self, port: int, username: str, token: str, rate: float):
+        self.username, self.rate = username, rate
+        self.path = INBOX + "?" + urlencode({"limit": 50})
+        self.client = Client(port, token)
+        self.latencies: list[float] = []
+        self.errors = self.late = 0
+        self.error_samples: list[str] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"inbox {username}", daemon=True)
+        self.client.call("GET", self.path)  # outside the measure: the connection opened, the worker's code warm
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self.client.close()
+
+    def _run(self) -> None:
+        interval = 1 / self.rate
+        due = time.perf_counter()
+        while not self._stopping.is_set():
+            wait = due - time.perf_counter()
+            if wait > 0 and self._stopping.wait(wait):
+                break
+            status, content, took = self.client.call("GET", self.path)
+            self.latencies.append(took)
+            if status != 200:
+                self.errors += 1
+                if len(self.error_samples) < 3:
+                    self.error_samples.append(f"{status} {content[:200]!r}")
+            due += interval
+            if due < time.perf_counter():
+                self.late += 1
+                due = time.perf_counter()
+
+
+def kept_workflows(server: Server) -> dict[str, float]:
+    """``lincah_kept_workflows_total`` by result (reused, restored) from ``GET /metrics``: the server runs with a
+    ``PROMETHEUS_MULTIPROC_DIR``, so the figures add up every gunicorn worker."""
+    client = Client(server.port)
+    status, content, _ = client.call("GET", "/metrics")
+    client.close()
+    if status != 200:
+        raise SystemExit(f"GET /metrics answered {status}: {content[:300]!r}")
+    found = {}
+    for line in content.decode().splitlines():
+        if line.startswith("lincah_kept_workflows_total{") and (match := re.search(r'result="(\w+)"', line)):
+            found[match[1]] = found.get(match[1], 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+@dataclass
+class KeptWorkflows:
+    """Steps that reused a workflow kept in memory, and all steps, over the completions (warm-up included)."""
+
+    reused: float
+    steps: float
+
+    def line(self) -> str:
+        share = f"{self.reused / self.steps:.1%}" if self.steps else "–"
+        return (f"Kept-workflow cache (`lincah_kept_workflows_total` from `GET /metrics`, both workers) over the "
+                f"completions: {self.reused:.0f} of {self.steps:.0f} steps reused a kept workflow ({share}). Each "
+                "application of this bench takes one step (verify → approve) in it, so no step can find its "
+                "workflow kept: the arrival pattern, not the cache, sets this rate.")
+
+
 # -- 1. completions -------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -360,6 +455,8 @@ class Level:
     error_samples: list[str] = field(default_factory=list)
     ran_out: bool = False
     cpu: CpuUse | None = None
+    readers: list[InboxReader] = field(default_factory=list)  # the inbox requested beside (section 3)
+    load: float = float("nan")  # the machine's 1-minute load average when the row ended
 
     @property
     def rate(self) -> float:
@@ -378,8 +475,9 @@ class Level:
 
 
 def run_level(server: Server, meter: CpuMeter, tokens: list[str], task_ids: list[str], clients: int,
-              seconds: float) -> Level:
-    """``clients`` threads complete tasks from one queue until ``seconds`` have passed or the tasks run out."""
+              seconds: float, readers: list[InboxReader] = ()) -> Level:
+    """``clients`` threads complete tasks from one queue until ``seconds`` have passed or the tasks run out; the
+    ``readers`` (officers opening their inbox at a steady pace) run for exactly that time beside them."""
     work: queue.Queue[str] = queue.Queue()
     for task_id in task_ids:
         work.put(task_id)
@@ -415,43 +513,76 @@ def run_level(server: Server, meter: CpuMeter, tokens: list[str], task_ids: list
     meter.start()
     started = time.perf_counter()
     deadline[0] = started + seconds
+    for reader in readers:
+        reader.start()
     barrier.wait()
     for thread in threads:
         thread.join()
     level.seconds = time.perf_counter() - started
+    for reader in readers:
+        reader.stop()
     level.cpu = meter.stop()
+    level.readers = list(readers)
     return level
 
 
-def completions(args, factory, ctx, conninfo: str, server: Server) -> tuple[list[Level], str]:
-    """The client counts in turn, after a warm-up; returns the rows and the database check."""
+@dataclass
+class Completions:
+    levels: list[Level]  # completions alone, one per client count
+    beside: list[Level]  # the same client counts with the officers' inbox requested beside, each right after its twin
+    check: str  # the database's count of completed tasks against the answers 200
+    kept: KeptWorkflows
+
+
+def completions(args, factory, ctx, conninfo: str, server: Server) -> Completions:
+    """The client counts in turn, after a warm-up, each followed by its run with the inbox beside (interleaved, so
+    both see the same machine)."""
     levels = [int(n) for n in args.clients.split(",")]
-    usernames = [f"bench.verifier.{n}" for n in range(1, max(levels) + 1)]
+    beside_levels = [int(n) for n in args.beside_clients.split(",")] if args.beside_readers else []
+    usernames = [f"bench.verifier.{n}" for n in range(1, max(levels + beside_levels) + 1)]
     log(f"completions: {len(usernames)} verifiers, {TEMPLATES} applications by the engine …")
     create_users(factory, ctx, [(u, ["officer"], ["verifier"], ["sulsel"]) for u in usernames])
+    readers = BESIDE_PROFILES[:args.beside_readers]
+    create_users(factory, ctx, [(username, roles, groups, offices) for _, username, roles, groups, offices
+                                in PROFILES if username in readers])
     templates = start_templates(factory, ctx, TEMPLATES)
-    needed = WARMUP_COMPLETIONS + args.pool * len(levels)
+    needed = WARMUP_COMPLETIONS + args.pool * (len(levels) + len(beside_levels))
     log(f"completions: copying them into {needed:,} applications waiting at verification …")
     task_ids = http_load_data.clone_applications(conninfo, templates, needed)
     tokens = [sign_in(server.port, u) for u in usernames]
+    reader_tokens = {username: sign_in(server.port, username) for username in readers}
     meter = CpuMeter(server, factory)
+    kept_before = kept_workflows(server)
     warmup = run_level(server, meter, tokens, task_ids[:WARMUP_COMPLETIONS], 4, 60)
     if warmup.errors:
         raise SystemExit(f"warm-up completions failed: {warmup.error_samples}")
-    results, offset = [], WARMUP_COMPLETIONS
+    results, beside, offset = [], [], WARMUP_COMPLETIONS
     note_load("completions")
-    for clients in levels:
-        level = run_level(server, meter, tokens, task_ids[offset:offset + args.pool], clients, args.seconds)
-        offset += args.pool
-        log(f"  {clients:>3} clients: {level.ok} completions in {level.seconds:.1f} s = {level.rate:.0f}/s, "
-            f"{level.errors} errors {level.error_samples}")
-        results.append(level)
+    for clients in sorted(set(levels + beside_levels)):
+        runs = ([()] if clients in levels else []) + ([readers] if clients in beside_levels else [])
+        for usernames_beside in runs:
+            inbox_readers = [InboxReader(server.port, username, reader_tokens[username], args.beside_rate)
+                             for username in usernames_beside]
+            level = run_level(server, meter, tokens, task_ids[offset:offset + args.pool], clients, args.seconds,
+                              inbox_readers)
+            level.load = os.getloadavg()[0]
+            offset += args.pool
+            log(f"  {clients:>3} clients: {level.ok} completions in {level.seconds:.1f} s = {level.rate:.0f}/s, "
+                f"{level.errors} errors {level.error_samples}")
+            for reader in inbox_readers:
+                log(f"      beside: inbox of {reader.username}: {len(reader.latencies)} requests, p95 "
+                    f"{percentile(reader.latencies, 0.95) * 1000:.1f} ms, {reader.errors} errors "
+                    f"{reader.error_samples}, {reader.late} late")
+            (beside if inbox_readers else results).append(level)
     note_load("completions")
+    kept_after = kept_workflows(server)
+    reused = kept_after.get("reused", 0.0) - kept_before.get("reused", 0.0)
+    kept = KeptWorkflows(reused, reused + kept_after.get("restored", 0.0) - kept_before.get("restored", 0.0))
     in_database = completed_by(factory, usernames)
-    expected = warmup.ok + sum(level.ok for level in results)
+    expected = warmup.ok + sum(level.ok for level in results + beside)
     verdict = "consistent" if in_database == expected else "**INCONSISTENT**"
-    return results, (f"Database check: {expected} answers 200 (warm-up included), {in_database} tasks completed by "
-                     f"the bench verifiers in the database — {verdict}.")
+    return Completions(results, beside, f"Database check: {expected} answers 200 (warm-up included), {in_database} "
+                       f"tasks completed by the bench verifiers in the database — {verdict}.", kept)
 
 
 # -- 2. inbox -------------------------------------------------------------------------------------------------------
@@ -560,11 +691,37 @@ def inbox_table(inbox_results: list[InboxResult]) -> str:
     return "\n".join(rows)
 
 
-def report(args, levels: list[Level], check: str, inbox_results: list[InboxResult], loaded: dict | None,
+BESIDE_HEADER = ("| clients completing | completions/s alone → beside | inbox of | requests | errors | sent late "
+                 "| p50 | p95 | max | p95 ≤ 50 ms | p95 ÷ raw step | load (1 min) |\n"
+                 "|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+
+
+def beside_table(done: Completions, reference: raw_step.RawStep, rate: float) -> str:
+    """One row per officer reading their inbox beside each client count; the completions/s of the same client count
+    without them (the row just before, in the same run) for comparison; the inbox's p95 as a multiple of the raw
+    SpiffWorkflow step's wall time in this run."""
+    alone = {level.clients: level.rate for level in done.levels}
+    rows = [reference.line(), "", f"Each officer requests `GET /api/v1/tasks?limit=50` {rate:g} times a second while "
+            "the completions run:", "", BESIDE_HEADER]
+    for level in done.beside:
+        before = f"{alone[level.clients]:.0f} → " if level.clients in alone else ""
+        for reader in level.readers:
+            p50, p95, worst = (percentile(reader.latencies, share) * 1000 for share in (0.5, 0.95, 1.0))
+            rows.append(f"| {level.clients} | {before}{level.rate:.0f} | {reader.username} | "
+                        f"{len(reader.latencies)} | {reader.errors} | {reader.late} | {p50:.1f} ms | {p95:.1f} ms | "
+                        f"{worst:.1f} ms | {met(p95 <= TARGET_P95_MS)} | {reference.times(p95):.1f} | "
+                        f"{level.load:.1f} |")
+    return "\n".join(rows + ["", done.kept.line()])
+
+
+def report(args, done: Completions | None, inbox_results: list[InboxResult], loaded: dict | None,
            reference: raw_step.RawStep) -> None:
+    levels = done.levels if done else []
     if args.readme:  # the README's tables alone, between their markers (bench/readme_tables.py)
         tables = ([marked("http_load:completions", completions_table(levels, reference))] if levels else []) + (
-            [marked("http_load:inbox", inbox_table(inbox_results))] if inbox_results else [])
+            [marked("http_load:inbox", inbox_table(inbox_results))] if inbox_results else []) + (
+            [marked("http_load:beside", beside_table(done, reference, args.beside_rate))] if done and done.beside
+            else [])
         print("\n\n".join(tables))
         return
     loads = "; ".join(f"{part} {start:.1f} → {end:.1f}" for part, (start, end) in LOADS.items())
@@ -578,7 +735,16 @@ def report(args, levels: list[Level], check: str, inbox_results: list[InboxResul
               f"{met(best.rate >= TARGET_RATE)}. CPU is measured per process (/proc): gunicorn's workers, the "
               "PostgreSQL backends of the bench database with the server's background processes, and this client "
               f"process. A projection, not a measurement: {os.cpu_count()} idle cores spending only this CPU would "
-              f"do {best.ceiling:.0f} completions/s. {check}\n")
+              f"do {best.ceiling:.0f} completions/s. {done.check}\n")
+    if done and done.beside:
+        print(f"The officers' inbox beside the completions ({args.seconds:g} s per client count, right after the same "
+              "count alone):\n")
+        print(beside_table(done, reference, args.beside_rate))
+        worst = max(percentile(reader.latencies, 0.95) for level in done.beside for reader in level.readers) * 1000
+        print(f"\nWorst inbox p95 beside the completions: {worst:.1f} ms — target ≤ {TARGET_P95_MS:.0f} ms: "
+              f"{met(worst <= TARGET_P95_MS)}.\n")
+    elif done:
+        print(done.kept.line() + "\n")
     if inbox_results:
         print(f"Inbox `GET /api/v1/tasks?limit=50` (sorted by due_at), {loaded['tasks']:,} tasks in the database, "
               f"{loaded['open']:,} open; one client, sequential requests after a warm-up:\n")
@@ -602,10 +768,18 @@ def parse_args():
     parser.add_argument("--inbox-requests", type=int, default=200, help="measured requests per inbox case")
     parser.add_argument("--inbox-seconds", type=float, default=20,
                         help="time budget per inbox case (a slow case is measured on fewer requests, at least 20)")
+    parser.add_argument("--beside-readers", type=int, default=2, choices=range(len(BESIDE_PROFILES) + 1),
+                        help="officers requesting their inbox while the completions run (0: none)")
+    parser.add_argument("--beside-rate", type=float, default=5.0, help="inbox requests per second of each officer")
+    parser.add_argument("--beside-clients", help="client counts run again with the inbox beside (default: --clients)")
     parser.add_argument("--skip-inbox", action="store_true")
     parser.add_argument("--skip-completions", action="store_true")
     parser.add_argument("--readme", action="store_true", help="print only the README's tables, with their markers")
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.beside_clients = args.beside_clients or args.clients
+    if args.beside_rate <= 0:
+        parser.error("--beside-rate: use a number of requests per second above 0")
+    return args
 
 
 def main() -> None:
@@ -615,7 +789,7 @@ def main() -> None:
     reference = raw_step.measure()
     log(reference.line())
     started = time.perf_counter()
-    levels, check, inbox_results, loaded = [], "", [], None
+    done, inbox_results, loaded = None, [], None
     with tempfile.TemporaryDirectory() as tmp:
         instance_path = Path(tmp) / "instance"
         reset_database(args.postgres)
@@ -630,9 +804,9 @@ def main() -> None:
             if not args.skip_inbox:
                 inbox_results = inbox(args, factory, server)
             if not args.skip_completions:
-                levels, check = completions(args, factory, ctx, conninfo, server)
+                done = completions(args, factory, ctx, conninfo, server)
     log(f"whole run: {time.perf_counter() - started:.0f} s")
-    report(args, levels, check, inbox_results, loaded, reference)
+    report(args, done, inbox_results, loaded, reference)
 
 
 if __name__ == "__main__":

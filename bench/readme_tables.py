@@ -4,7 +4,9 @@ A bench-generated table in README.md sits between ``<!-- bench:NAME -->`` and ``
 script's stem, or ``stem:part`` when a script makes several tables). Each bench listed in ``BENCHES`` takes
 ``--readme`` and then prints only its tables, each wrapped in the same markers (``marked()``); this script runs the
 benches named (default: all), each in a process of its own, and replaces what stands between the README's markers
-with what the bench printed — the rest of the README is left as it was, byte for byte.
+with what the bench printed — the rest of the README is left as it was, byte for byte. A name ``stem:part`` runs
+that bench but replaces only that one of its tables (``make bench NAMES=http_load:beside``): the others keep the
+figures of the run that made them.
 
 Quick sizes by default (minutes, for a look at the ratios); ``--full`` or ``BENCH_FULL=1`` runs the sizes the
 README quotes (much longer: run them on a quiet machine). ``--check`` runs nothing: it reports markers that no bench
@@ -48,7 +50,7 @@ BENCHES: dict[str, Bench] = {
     "message_correlation": Bench(("message_correlation",), quick=("--waiting", "2000", "--real", "40")),
     "history_growth": Bench(("history_growth",), quick=("--samples", "4"), full=("--samples", "24")),
     "sla_scan": Bench(("sla_scan",), quick=("--sizes", "2000", "--repeat", "1")),
-    "http_load": Bench(("http_load:completions", "http_load:inbox"),
+    "http_load": Bench(("http_load:completions", "http_load:inbox", "http_load:beside"),
                        quick=("--open", "2000", "--total", "10000", "--clients", "1,4", "--seconds", "5", "--pool",
                               "300", "--inbox-requests", "30", "--inbox-seconds", "5"),
                        full=("--pool", "30000")),
@@ -128,6 +130,16 @@ def run(stem: str, full: bool, number: int, total: int) -> dict[str, str] | None
     return tables
 
 
+def chosen(names: list[str]) -> tuple[list[str], set[str] | None]:
+    """The benches to run, in the order first named, and the tables to write (``None``: every table they print).
+    A bench named by its stem writes all its tables, one named ``stem:part`` only that table."""
+    if not names:
+        return list(BENCHES), None
+    stems = list(dict.fromkeys(name if name in BENCHES else name.split(":", 1)[0] for name in names))
+    wanted = {table for name in names for table in (BENCHES[name].tables if name in BENCHES else (name,))}
+    return stems, wanted
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME",
@@ -138,9 +150,11 @@ def main() -> int:
     parser.add_argument("--readme", type=Path, default=README)
     parser.add_argument("--print", action="store_true", help="print the tables instead of writing the README")
     args = parser.parse_args()
-    unknown = [name for name in args.names if name not in BENCHES]
+    known = set(BENCHES) | {table for bench in BENCHES.values() for table in bench.tables}
+    unknown = [name for name in args.names if name not in known]
     if unknown:
-        parser.error(f"no such bench: {', '.join(unknown)} (known: {', '.join(BENCHES)})")
+        parser.error(f"no such bench or table: {', '.join(unknown)} (benches: {', '.join(BENCHES)}; a table: "
+                     "stem:part as in the README's markers)")
     readme = args.readme.read_text(encoding="utf-8")
     if args.check:
         orphans, unplaced = check(readme)
@@ -151,7 +165,7 @@ def main() -> int:
         if not orphans and not unplaced:
             print(f"{args.readme}: {len(markers(readme))} bench tables, each with its bench")
         return 1 if orphans or unplaced else 0
-    names = args.names or list(BENCHES)
+    names, wanted = chosen(args.names)
     print(f"{len(names)} bench(es), {'full' if args.full else 'quick'} sizes: {', '.join(names)}", file=sys.stderr)
     tables, failed = {}, []
     began = time.monotonic()
@@ -160,7 +174,7 @@ def main() -> int:
         if found is None:
             failed.append(stem)
         else:
-            tables.update(found)
+            tables.update((name, table) for name, table in found.items() if wanted is None or name in wanted)
     if args.print:
         print("\n\n".join(marked(name, table) for name, table in tables.items()))
     else:
