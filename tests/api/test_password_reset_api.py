@@ -5,38 +5,23 @@ the field for a weak password, a wrong code or a bad body, and the per-address l
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from api import create_app
 from engine.context import EngineContext
 from engine.storage.models import ApiToken, Event
-from tests.fake_gateway import fake_gateway
+from tests.password_reset_fixtures import (
+    NEW_PASSWORD,
+    PUBLIC_URL,
+    arrived,
+    gateway_fixture,  # noqa: F401 - the fixture
+    mail_server_fixture,  # noqa: F401 - the fixture
+)
 from tests.people import PASSWORD, account
-from tests.scheduler.conftest import Mailbox, free_port
 
-NEW_PASSWORD = "perahu-pinisi-di-teluk-bone"
 PHONE = "+6281234567890"
-
-
-@pytest.fixture
-def mail_server():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def gateway():
-    with fake_gateway() as running:
-        yield running
 
 
 @pytest.fixture
@@ -46,19 +31,11 @@ def reset_client(db, ctx, clock, mail_server, gateway):
         andi.email, andi.phone = "andi@example.ac.id", PHONE
         session.add(andi)
     _mailbox, port = mail_server
-    settings = replace(ctx.settings, smtp_host="127.0.0.1", smtp_port=port, public_url="https://izin.sulsel.test",
+    settings = replace(ctx.settings, smtp_host="127.0.0.1", smtp_port=port, public_url=PUBLIC_URL,
                        sms_gateway_url=gateway.url, limit_password_reset_per_address="12 per minute")
     app = create_app({"TESTING": True}, context=EngineContext(settings=settings, clock=clock),
                      session_factory=db.factory)
     return app.test_client()
-
-
-def _wait(items, count: int) -> list:
-    for _attempt in range(200):
-        if len(items) >= count:
-            break
-        time.sleep(0.05)
-    return list(items)
 
 
 def _signin(client, password: str) -> int:
@@ -72,7 +49,7 @@ def test_a_code_by_sms_sets_a_new_password_and_signs_out_everywhere(db, reset_cl
     unknown = reset_client.post("/api/v1/password-reset", json={"phone": "0813 0000 1111"})
     assert known.status_code == unknown.status_code == 202
     assert known.get_json() == unknown.get_json() and known.get_json()["by"] == "phone"
-    (sms,) = [request.body for request in _wait(gateway.received, 1)]
+    (sms,) = [request.body for request in arrived(gateway.received, 1)]
     code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
     assert sms["to"] == PHONE
 
@@ -107,7 +84,7 @@ def test_a_link_by_e_mail_and_its_token(db, reset_client, mail_server):
     asked = reset_client.post("/api/v1/password-reset", json={"email": "andi@example.ac.id"})
     stranger = reset_client.post("/api/v1/password-reset", json={"email": "nobody@example.com"})
     assert asked.status_code == stranger.status_code == 202 and asked.get_json() == stranger.get_json()
-    _wait(mailbox.received, 1)
+    arrived(mailbox.received, 1)
     (message,) = mailbox.messages()
     token = re.search(r"/reset-password/(\S+)", message.get_content()).group(1)
     weak = reset_client.post("/api/v1/password-reset/confirm", json={"token": token, "password": "12345678"})

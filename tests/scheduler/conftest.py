@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.policy import default
@@ -36,9 +37,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on localhost: yields (mailbox, port)."""
+@contextmanager
+def running_smtp():
+    """A real SMTP server (aiosmtpd) on localhost for as long as the block runs: yields (mailbox, port)."""
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -46,3 +47,9 @@ def smtp_server():
         yield mailbox, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    with running_smtp() as running:
+        yield running

@@ -5,33 +5,24 @@ whether or not the address has an account; the requests are throttled; everythin
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from api import create_app
 from engine.context import EngineContext
 from engine.people import password_reset, tokens
 from engine.storage.models import ApiToken, Event, PasswordResetToken, User
+from tests.password_reset_fixtures import (
+    NEW_PASSWORD,
+    PUBLIC_URL,
+    arrived,
+    mail_server_fixture,  # noqa: F401 - the fixture
+)
 from tests.people import PASSWORD
-from tests.scheduler.conftest import Mailbox, free_port
+from tests.scheduler.conftest import Mailbox
 from tests.web.conftest import Visitor, page, text_of
-
-NEW_PASSWORD = "perahu-pinisi-di-teluk-bone"
-
-
-@pytest.fixture
-def mail_server():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -40,17 +31,14 @@ def mailing_app(db, settings, clock, mail_server, people):
     with db.transaction() as session:
         session.query(User).filter_by(username="andi").one().email = "andi@example.ac.id"
     ctx = EngineContext(settings=replace(settings, smtp_host="127.0.0.1", smtp_port=port,
-                                         public_url="https://izin.sulsel.test",
+                                         public_url=PUBLIC_URL,
                                          limit_password_reset_per_address="5 per minute"), clock=clock)
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, context=ctx, session_factory=db.factory)
 
 
 def _mails(mailbox: Mailbox, count: int) -> list:
     """The messages once ``count`` have arrived (the page mails on a thread of its own)."""
-    for _attempt in range(200):
-        if len(mailbox.received) >= count:
-            break
-        time.sleep(0.05)
+    arrived(mailbox.received, count)
     return mailbox.messages()
 
 

@@ -19,21 +19,19 @@ from engine.messaging import sms_text
 from engine.messaging.account_texts import code_text
 from engine.people import reset_codes
 from engine.storage.models import ApiToken, Event, PasswordResetCode, User
-from tests.fake_gateway import fake_gateway
+from tests.password_reset_fixtures import (
+    NEW_PASSWORD,
+    PUBLIC_URL,
+    arrived,
+    gateway_fixture,  # noqa: F401 - the fixture
+)
 from tests.web.conftest import Visitor, page, text_of
 
-NEW_PASSWORD = "perahu-pinisi-di-teluk-bone"
 ANDI_PHONE = "+6281234567890"
 
 
-@pytest.fixture
-def gateway():
-    with fake_gateway() as running:
-        yield running
-
-
 def _texting(settings, gateway, **more):
-    return replace(settings, sms_gateway_url=gateway.url, public_url="https://izin.sulsel.test",
+    return replace(settings, sms_gateway_url=gateway.url, public_url=PUBLIC_URL,
                    limit_password_reset_per_address="20 per minute", **more)
 
 
@@ -48,11 +46,7 @@ def texting_app(db, settings, clock, gateway, people):
 
 def _texts(gateway, count: int) -> list[dict]:
     """What the gateway got once ``count`` messages have arrived (the page sends on a thread of its own)."""
-    for _attempt in range(200):
-        if len(gateway.received) >= count:
-            break
-        time.sleep(0.05)
-    return [request.body for request in gateway.received]
+    return [request.body for request in arrived(gateway.received, count)]
 
 
 def _code(text: str) -> str:
