@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.external import PRIORITY, external_topic
 from engine.storage import audit
 from engine.storage.models import ExternalTask, Instance
+from engine.storage.sql import InsertRows, Prepared
 from engine.workflow.runtime import TaskState, all_tasks
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -40,20 +41,52 @@ def _has_external_elements(workflow) -> bool:
     return any(external_topic(spec) is not None for process in specs for spec in process.task_specs.values())
 
 
-def sync(session: Session, ctx: EngineContext, instance: Instance, workflow) -> None:
-    """Write a row for every external task the step left waiting; cancel rows whose task no longer waits."""
+def waiting_before(workflow) -> frozenset[str] | None:
+    """The ids of the tasks waiting for a worker as the step begins (None when the diagram has no external
+    elements): ``sync`` then knows what the step changed without reading the application's rows back."""
+    if not _has_external_elements(workflow):
+        return None
+    return frozenset(waiting_external_tasks(workflow))
+
+
+def sync(session: Session, ctx: EngineContext, instance: Instance, workflow, *,
+         before: frozenset[str] | None = None) -> None:
+    """Write a row for every external task the step left waiting; cancel rows whose task no longer waits.
+
+    With ``before`` (``waiting_before`` of the workflow as loaded) the rows are not read: the tasks that stopped
+    waiting are cancelled and the new ones inserted by writes queued with the step's others, so on PostgreSQL
+    they cost no round trip of their own. The writes stay safe if the rows and the state ever disagreed: the
+    cancel touches only rows still pending, and a task that has a row already keeps it (``task_id`` is unique).
+    Without ``before`` (a version migration rebuilt the workflow), the open rows are read and compared.
+    """
     if not _has_external_elements(workflow):
         return  # the diagram has none: nothing to look up on the hot path of every step
     waiting = waiting_external_tasks(workflow)
-    rows = {task_id: row_id for row_id, task_id in session.execute(_OPEN_ROWS, {"b_instance_id": instance.id})}
     now = ctx.now()
-    gone = [row_id for task_id, row_id in rows.items() if task_id not in waiting]
-    if gone:
-        session.execute(update(ExternalTask).where(ExternalTask.id.in_(gone))
-                        .values(state=CANCELLED, ended_at=now, worker_id=None, lock_expires_at=None))
-    for task_id, spiff_task in waiting.items():
-        if task_id not in rows:
-            session.add(_new_row(instance, spiff_task, now))
+    if before is not None:
+        gone, new = before - waiting.keys(), waiting.keys() - before
+        if gone:
+            _CANCEL.write(session, [{"b_instance": instance.id, "b_task": task_id, "b_pending": OPEN,
+                                     "b_incident": INCIDENT, **_cancelled(now)} for task_id in sorted(gone)])
+    else:
+        rows = {task_id: row_id for row_id, task_id in session.execute(_OPEN_ROWS, {"b_instance_id": instance.id})}
+        gone_rows = [row_id for task_id, row_id in rows.items() if task_id not in waiting]
+        if gone_rows:
+            session.execute(update(ExternalTask).where(ExternalTask.id.in_(gone_rows)).values(**_cancelled(now)))
+        new = waiting.keys() - rows.keys()
+    if new:
+        _INSERT.write(session, [_new_row(instance, waiting[task_id], now) for task_id in sorted(new)])
+
+
+def _cancelled(now) -> dict:
+    return {"state": CANCELLED, "ended_at": now, "worker_id": None, "lock_expires_at": None}
+
+
+_TABLE = ExternalTask.__table__
+_CANCEL = Prepared(update(_TABLE).where(_TABLE.c.instance_id == bindparam("b_instance"),
+                                        _TABLE.c.task_id == bindparam("b_task"),
+                                        _TABLE.c.state.in_([bindparam("b_pending"), bindparam("b_incident")])),
+                   columns=tuple(_cancelled(None)))
 
 
 def reopen_incidents(session: Session, ctx: EngineContext, instance: Instance, *, actor: str, note: str = ""
@@ -72,14 +105,20 @@ def reopen_incidents(session: Session, ctx: EngineContext, instance: Instance, *
     return rows
 
 
-def _new_row(instance: Instance, spiff_task, now) -> ExternalTask:
+def _new_row(instance: Instance, spiff_task, now) -> dict:
     spec = spiff_task.task_spec
-    return ExternalTask(
+    return dict(
         id=str(uuid.uuid4()), instance_id=instance.id, definition_id=instance.definition_id,
         service_key=instance.service_key, task_id=str(spiff_task.id), element_id=spec.bpmn_id,
         element_name=spec.bpmn_name or "", topic=external_topic(spec), business_key=instance.registration_no,
         jurisdiction=instance.jurisdiction, variables=dict(spiff_task.data),
-        priority=_priority(spec.extensions.get(PRIORITY)), state=OPEN, available_at=now, created_at=now)
+        priority=_priority(spec.extensions.get(PRIORITY)), state=OPEN, available_at=now, worker_id=None, client=None,
+        lock_expires_at=None, retries=None, retry_at=None, error_message=None, error_details=None, created_at=now,
+        ended_at=None)
+
+
+# Every column, so the INSERT is prepared once; a task that has a row already keeps it.
+_INSERT = InsertRows(_TABLE, tuple(column.key for column in _TABLE.columns), skip_duplicates_of="task_id")
 
 
 def _priority(value: str | None) -> int:

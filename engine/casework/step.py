@@ -53,6 +53,8 @@ class Step:
     actor: str
     # Ids of the application's task rows known to stay open after this step (None: look them up when finishing).
     others_open: set[str] | None = None
+    # Ids of the tasks waiting for a worker outside when the step began (None: the diagram has no such elements).
+    external_before: frozenset[str] | None = None
     # The note the person completing a task wrote (the officer's reason for a return or a rejection): the
     # applicant's message says it instead of pointing at the history.
     note: str = ""
@@ -97,7 +99,8 @@ class Step:
             runtime.save(self.session, self.ctx, instance, workflow, **changes)
             still_open = projection.reconcile(self.session, self.ctx, instance, workflow, known_open=self.others_open)
             clocks.settle(self.session, self.ctx, instance, still_open)
-            external_outbox.sync(self.session, self.ctx, instance, workflow)  # work for programs outside
+            external_outbox.sync(self.session, self.ctx, instance, workflow,  # work for programs outside
+                                 before=self.external_before)
             waiting.sync(self.session, self.ctx, instance, workflow)  # what it waits for from outside
             notifications.after_step(self.session, self.ctx, instance, still_open,
                                      workflow.last_task.data if workflow.last_task else {}, reason=self.note)
@@ -124,8 +127,11 @@ def advancing(session: Session, ctx: EngineContext, instance: Instance, *, actor
     try:
         if workflow is None:
             workflow = runtime.load(ctx, instance, to_step=True)
+            external_before = external_outbox.waiting_before(workflow)
+        else:  # a new workflow: nothing of it waits for a worker yet, and it has no rows
+            external_before = frozenset()
         try:
-            yield Step(session, ctx, instance, workflow, actor, others_open)
+            yield Step(session, ctx, instance, workflow, actor, others_open, external_before=external_before)
             outcome = "done"
         except ProcessError as exc:
             flag_error(session, ctx, instance, exc, actor=actor)

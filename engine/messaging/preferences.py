@@ -36,6 +36,8 @@ def route_to_applicant(session: Session, ctx: EngineContext, applicant: str, dat
         return
     for message in mine:
         message.routed = True  # decided here, with the form's number as a fallback: the outbox need not look again
+    if not configured(ctx.settings) - {EMAIL}:
+        return  # no SMS or WhatsApp gateway here: e-mail it is, whatever the account prefers (no query on each step)
     found = session.execute(select(User.notify_channel, User.phone).where(User.username == applicant)).first()
     channel, phone = (found[0] or EMAIL, found[1]) if found else (EMAIL, None)
     if channel == EMAIL or channel not in configured(ctx.settings):

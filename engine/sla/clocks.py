@@ -358,8 +358,7 @@ def _set_instance(session: Session, instance: Instance, **values) -> None:
     Not through the ORM's unit of work: its flush, run by the next query of the step, cost more than the rest of
     the clock's work.
     """
-    sql.update_where(_INSTANCES, tuple(sorted(values)), (("id", "b_id"),)).write(session, {"b_id": instance.id,
-                                                                                           **values})
+    sql.update_row(session, _INSTANCES, (("id", "b_id"),), {"b_id": instance.id, **values})
     for name, value in values.items():
         set_committed_value(instance, name, value)
 

@@ -120,8 +120,8 @@ _UNCHANGED = (("id", "b_id"), ("revision", "b_seen"))  # UPDATE … WHERE id = :
 def _update_if_unchanged(session: Session, instance: Instance, seen: int, values: dict) -> None:
     conflict = Conflict(f"Application {instance.registration_no} was changed by someone else at the same moment. "
                         "Reload it and try again.")
-    sql.update_where(_INSTANCES, tuple(sorted(values)), _UNCHANGED).write(
-        session, {"b_id": instance.id, "b_seen": seen, **values}, expect=1, conflict=conflict)
+    sql.update_row(session, _INSTANCES, _UNCHANGED, {"b_id": instance.id, "b_seen": seen, **values}, expect=1,
+                   conflict=conflict)
     # Mirror the new values on the loaded object without marking it dirty (no second UPDATE at flush).
     for name, value in values.items():
         set_committed_value(instance, name, value)

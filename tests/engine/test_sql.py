@@ -108,6 +108,31 @@ def test_a_count_other_than_expected_raises_the_conflict_and_nothing_is_kept(db)
         assert BY_KIND.rows(session, {"b_kind": "after"}) == []
 
 
+def test_two_updates_of_one_row_in_a_batch_are_one_statement_and_keep_the_first_ones_check(db):
+    """A step writes the application's row twice (state, then the file clock); in a batch they become one UPDATE
+    (one new row version on PostgreSQL), which keeps the optimistic lock of the first."""
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, _event("joined"))
+        (row,) = BY_KIND.rows(session, {"b_kind": "joined"})
+    locked = (("id", "b_id"), ("kind", "b_kind"))
+    with db.transaction() as session, sql.batch(session):
+        sql.update_row(session, EVENTS, locked, {"b_id": row[0], "b_kind": "joined", "actor": "kadis"}, expect=1,
+                       conflict=Conflict("lost race"))
+        sql.update_row(session, EVENTS, (("id", "b_id"),), {"b_id": row[0], "element_id": "Task_Sign"})
+        pending = sql.connection_of(session).info.get(sql._PENDING)
+        if db.backend == "postgresql":
+            assert len(pending) == 1  # joined
+    with db.transaction() as session:
+        (after,) = BY_KIND.rows(session, {"b_kind": "joined"})
+    assert (after[2], after[7]) == ("kadis", "Task_Sign")
+    with pytest.raises(Conflict, match="lost race"), db.transaction() as session, sql.batch(session):
+        sql.update_row(session, EVENTS, locked, {"b_id": row[0], "b_kind": "other", "actor": "x"}, expect=1,
+                       conflict=Conflict("lost race"))
+        sql.update_row(session, EVENTS, (("id", "b_id"),), {"b_id": row[0], "element_id": "Task_Lost"})
+    with db.transaction() as session:
+        assert BY_KIND.rows(session, {"b_kind": "joined"})[0][7] == "Task_Sign"
+
+
 def test_without_a_batch_a_write_runs_and_is_checked_at_once(db):
     with pytest.raises(Conflict), db.transaction() as session:
         RENAME_ACTOR.write(session, {"b_kind": "absent", "actor": "x"}, expect=1, conflict=Conflict("lost race"))
