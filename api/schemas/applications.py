@@ -75,7 +75,9 @@ class BillSchema(Schema):
     deadline = fields.DateTime(allow_none=True, metadata={"description": "Pay before (with the bank's offset)."})
     status = fields.String(required=True, metadata={
         "description": "waiting, paid, expired, or refused (still waiting after the bank's payment message was "
-                       "refused: see the history)."})
+                       "refused: see the history); declined (the bank refused to issue the bill: account is empty, "
+                       "the bill_refused event in the history has the bank's reason) or requested (asked again "
+                       "since)."})
     paid_amount = fields.Integer(allow_none=True)
 
 

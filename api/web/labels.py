@@ -65,6 +65,7 @@ EVENT = {
     "message_correlated": _l("Message received from outside"),
     "message_refused": _l("Message refused: a value is not what the step expects (a payment of the wrong amount)"),
     "message_after_close": _l("Message after the file closed (a payment to refund)"),
+    "bill_refused": _l("Bill refused by the bank: not issued"),
 }
 
 TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _l("Completed"),

@@ -10,10 +10,18 @@ paths, so the diagram stays the one place that knows its variables::
     bill.paid     = paid_amount          (set when the payment is received)
 
 A service without ``bill.account`` has no bill: nothing is read, nothing is sent, at no cost to its steps.
+
+The bank may refuse to issue the bill (an HTTP 4xx answer to the step that asks for it, the one whose output
+mapping sets ``bill.account``): the HTTP connector makes that step an incident at once (``engine.integration.
+http_connector``) and :func:`gateway_refused` records the refusal on the application (``bill_refused``, with the
+bank's reason) and tells the office's supervisors what to do. Until a person retries the step the bill reads as
+``declined``; once retried, ``requested`` — a new request goes to the bank, and its bill replaces the refusal.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,13 +30,18 @@ from sqlalchemy.orm import Session
 
 from engine.messaging import notifications
 from engine.messaging.preferences import route_to_applicant
-from engine.storage.models import Instance
+from engine.storage import audit
+from engine.storage.models import Event, Instance
 from engine.texts import ENGLISH, INDONESIAN, N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
 
 WAITING, PAID, EXPIRED, REFUSED = "waiting", "paid", "expired", "refused"
+# The bank refused to issue the bill (``BILL_REFUSED`` is the latest word on it), or a person sent the request again.
+DECLINED, REQUESTED = "declined", "requested"
+BILL_REFUSED = "bill_refused"  # audit kind and notice kind alike
+_RETRIED = ("incident_retried",)  # a person sent the step back to the connector (retry or resume, both audited so)
 # Refusals of the bank's messages recorded on the application (engine.integration.refusals): a payment refused for
 # its amount or data while the bill waits, a payment arriving after the file closed.
 PAYMENT_REFUSED, PAID_AFTER_CLOSE = "message_refused", "message_after_close"
@@ -40,6 +53,11 @@ _TEXTS = {
     BILL_ISSUED: (N_("Bill for application %(reg)s: %(amount)s"),
                   N_("The levy (retribusi) for application %(reg)s (%(service)s) is %(amount)s. Pay it into virtual "
                      "account %(account)s before %(deadline)s; an unpaid bill closes the file after that time.")),
+    BILL_REFUSED: (N_("The bank refused the bill for application %(reg)s"),
+                   N_("The bank refused to issue the levy bill for application %(reg)s (%(service)s) at step "
+                      "%(step)s: HTTP %(status)s, %(reason)s. The file is stopped there and the applicant cannot pay "
+                      "yet. Deal with the cause (the data sent, or the bank account's settings, with the bank), then "
+                      "retry the step on the application's page: Lincah asks the bank for a new bill.")),
     BILL_PAID: (N_("Payment for application %(reg)s received"),
                 N_("Your payment of %(amount)s for application %(reg)s (%(service)s) has been received. The office "
                    "goes on with your application.")),
@@ -51,9 +69,13 @@ class Bill:
     amount: int | None
     account: str
     deadline: datetime | None
-    status: str  # waiting | paid | expired | refused (waiting, after a payment message was refused)
+    # waiting | paid | expired | refused (waiting, after a payment message was refused) | declined | requested
+    status: str
     paid_amount: int | None
     refusals: tuple = ()  # the application's events recording refused payment messages, oldest first
+    reason: str | None = None  # declined: the bank's reason (for the office; the applicant is told plainly)
+    http_status: int | None = None  # declined: the bank's answer
+    declined_at: datetime | None = None
 
 
 def rupiah(amount) -> str:
@@ -94,9 +116,9 @@ def bill_of(instance: Instance, data: dict, now: datetime, events=()) -> Bill | 
     if "account" not in paths:
         return None
     account = _at(data, paths["account"])
-    if not isinstance(account, str | int) or isinstance(account, bool) or account == "":
-        return None
     amount, paid = _at(data, paths.get("amount")), _at(data, paths.get("paid"))
+    if not isinstance(account, str | int) or isinstance(account, bool) or account == "":
+        return _declined(amount, events)
     deadline = _deadline(_at(data, paths.get("deadline")))
     if paid is not _MISSING and paid is not None:
         status = PAID
@@ -107,8 +129,76 @@ def bill_of(instance: Instance, data: dict, now: datetime, events=()) -> Bill | 
     refusals = tuple(event for event in events if event.kind in (PAYMENT_REFUSED, PAID_AFTER_CLOSE))
     if status == WAITING and any(event.kind == PAYMENT_REFUSED for event in refusals):
         status = REFUSED
-    return Bill(amount if isinstance(amount, int) and not isinstance(amount, bool) else None, str(account),
-                deadline, status, paid if isinstance(paid, int) and not isinstance(paid, bool) else None, refusals)
+    return Bill(_whole(amount), str(account), deadline, status, _whole(paid), refusals)
+
+
+def _whole(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _declined(amount, events) -> Bill | None:
+    """No bill issued: ``declined`` when the bank's refusal is the latest word on it, ``requested`` once a person
+    sent the step back after it; ``None`` when the bank never refused (the bill is simply not asked for yet)."""
+    events = list(events)
+    last = max((index for index, event in enumerate(events) if event.kind == BILL_REFUSED), default=None)
+    if last is None:
+        return None
+    refused = events[last]
+    retried = any(event.kind in _RETRIED and event.element_id == refused.element_id for event in events[last + 1:])
+    data = refused.data or {}
+    return Bill(_whole(amount), "", None, REQUESTED if retried else DECLINED, None, (),
+                reason=data.get("reason"), http_status=data.get("status"), declined_at=refused.at)
+
+
+def produces_bill(instance: Instance, outputs: Iterable[str]) -> bool:
+    """Whether a step whose output mapping sets ``outputs`` is the one asking for the bill: it sets the variable
+    the service's ``bill.account`` path starts from."""
+    account = _paths(instance).get("account")
+    return account is not None and account.split(".", 1)[0] in set(outputs)
+
+
+_KEYS = ("message", "error_description", "error", "reason", "detail", "description", "errorMessage")
+_SPACES = re.compile(r"\s+")
+
+
+def reason_of(answer, text: str) -> str:
+    """The bank's reason, as its answer gives it: the first message-like field of a JSON body (one level down
+    too, ``{"error": {"message": …}}``), else the text itself, shortened."""
+    for value in (answer, *(answer.get(key) for key in _KEYS if isinstance(answer, dict))):
+        if isinstance(value, dict):
+            value = next((value[key] for key in _KEYS if isinstance(value.get(key), str)), None)
+        if isinstance(value, str) and value.strip():
+            return _SPACES.sub(" ", value).strip()[:500]
+    return _SPACES.sub(" ", text or "").strip()[:500] or "-"
+
+
+def gateway_refused(session: Session, ctx: EngineContext, instance: Instance, *, element_id: str, outputs,
+                    status: int, reason: str, actor: str, external_task: str) -> bool:
+    """Record that the bank refused the bill request of ``element_id`` and tell the office's supervisors (or, with
+    none, the administrators) why and what to do. False when the step is not the service's bill request."""
+    if not produces_bill(instance, outputs):
+        return False
+    audit.record(session, BILL_REFUSED, actor=actor, at=ctx.now(), instance_id=instance.id, element_id=element_id,
+                 status=status, reason=reason, external_task=external_task)
+    directory = notifications.Directory.of_active_users(session)
+    recipients = directory.supervisors(instance.jurisdiction) or directory.administrators()
+    if not recipients:
+        return True
+    definition = instance.definition
+    # Each refusal is told once per person: a retried request the bank refuses again is a new refusal.
+    earlier = session.query(Event.id).filter(Event.instance_id == instance.id, Event.kind == BILL_REFUSED).count()
+    values = {"reg": instance.registration_no, "status": status, "reason": reason, "step": element_id}
+    names = {INDONESIAN: {"service": definition.name_id or instance.service_key},
+             ENGLISH: {"service": definition.name_en or instance.service_key}}
+    subject, body = notifications.in_both_languages(*_TEXTS[BILL_REFUSED], values, names)
+    notifications.enqueue(session, ctx, [
+        notifications.Message(kind=BILL_REFUSED, recipient=person.username, subject=subject, body=body,
+                              email=person.email, instance_id=instance.id,
+                              data={"registration_no": instance.registration_no, "element_id": element_id,
+                                    "status": status},
+                              dedupe_key=f"{BILL_REFUSED}:{instance.id}:{earlier}:{person.username}")
+        for person in recipients])
+    return True
 
 
 def after_step(session: Session, ctx: EngineContext, instance: Instance, data: dict) -> None:

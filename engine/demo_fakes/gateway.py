@@ -9,6 +9,8 @@
   ``POST {lincah}/engine-rest/message`` with ``payment_received``, ``businessKey`` = the bill's reference (the
   registration number) and ``paid_amount``, ``payment_ref``, ``paid_at``, signed in as an API client (HTTP Basic).
   The answer says how Lincah answered (``callback_status``); ``POST /bills/{id}/callback`` sends it again.
+- A bank may refuse to issue a bill (a payer it has blocked, a merchant account it suspended): after
+  :meth:`FakeGateway.refuse` ``POST /bills`` answers that status with ``{"error": reason}`` until :meth:`accept`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class _Handler(JsonHandler):
             if self.headers.get("Authorization") != f"Bearer {fake.token}":
                 self.answer(HTTPStatus.UNAUTHORIZED, {"error": "invalid merchant token"})
                 return
-            status, value = fake.issue(self.body())
+            status, value = fake.refusal or fake.issue(self.body())
             self.answer(status, value)
             return
         parts = self.path.strip("/").split("/")
@@ -72,7 +74,15 @@ class FakeGateway(FakeServer):
         super().__init__(port)
         self.token, self.lincah_url, self.client, self.secret = token, lincah_url.rstrip("/"), client, secret
         self.bills: dict[str, dict] = {}
+        self.refusal: tuple[int, dict] | None = None
         self._lock = threading.Lock()
+
+    def refuse(self, status: int, reason: str) -> None:
+        """Refuse every bill request from now on with ``status`` and ``reason``, as a bank does."""
+        self.refusal = (status, {"error": reason})
+
+    def accept(self) -> None:
+        self.refusal = None
 
     def issue(self, body: dict) -> tuple[int, dict]:
         reference, amount = body.get("reference"), body.get("amount")

@@ -13,11 +13,23 @@ transaction is open while the request travels:
    script), as a worker's completion (validated, one step, audited); or counts a retry down, with a back-off that
    doubles (``retry_at``), until the task is an incident on the application.
 
-A refused host, an unknown secret, an expression or a mapping that fails is an incident at once: trying again
-cannot help. A 5xx, 408 or 429 answer, a timeout or a connection error is retried. Secrets are named in the diagram
-(``${secret:NAME}``) and substituted in memory: a value from the application's data can never become one (the
-marker is a random token per request), the answer is cleaned of them before it is mapped, and error texts are
-cleaned before they are stored — no secret reaches the task data, the audit or a log line.
+Which failures are retried is a payment integration's rule, not a detail. A 5xx, 408 or 429 answer, a timeout or
+a connection error is *transient*: the other side is down, busy or slow, and the same request may well succeed in a
+minute, so it is retried with a back-off that doubles (a gateway that is down is not hammered; the application
+waits without anyone's help). Any other 4xx is the other side's *refusal* of this request — a payer's data it does
+not accept, a merchant account it suspended, a token it does not know: sending the same request again gets the
+same answer (and for a bill, hammering a bank with requests it refuses may lock the merchant account), so it is
+not retried. As Camunda's connector does, the answer still goes to the output mapping (a diagram may map
+``${statusCode}`` and decide for itself); when the mapping cannot read it, the step is an incident at once, named
+as the refusal with the server's own reason. A person deals with the cause and retries the step (a new request).
+When the refused step is the one asking for the service's bill, the application records the refused bill and the
+office is told (``engine.casework.bills.gateway_refused``).
+
+A refused host, an unknown secret, an expression or a mapping that fails is an incident at once too: trying again
+cannot help. Secrets are named in the diagram (``${secret:NAME}``) and substituted in memory: a value from the
+application's data can never become one (the marker is a random token per request), the answer is cleaned of them
+before it is mapped, and error texts are cleaned before they are stored — no secret reaches the task data, the
+audit or a log line.
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.connector import HTTP_CONNECTOR, TOPIC, connector_settings
 from engine.bpmn.expressions import juel_to_python
+from engine.casework import bills
 from engine.integration import external_tasks
 from engine.integration.clients import Caller
 from engine.integration.connector_guard import ConnectorSettings, Refused
@@ -48,7 +61,7 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 CALLER = Caller("lincah.http-connector", frozenset({TOPIC}), frozenset(), frozenset())
 WORKER = f"lincah-http-connector@{socket.gethostname()}:{os.getpid()}"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
-RETRY_STATUSES = {408, 429}
+RETRY_STATUSES = {408, 429}  # 4xx that say "not now" (timeout, rate limit), not "no": transient, like a 5xx
 MAX_BACKOFF = 3600.0
 
 _SECRET = re.compile(r"\$\{\s*secret:([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -255,6 +268,7 @@ def send(request: Request, settings: ConnectorSettings) -> Outcome:
         text = content.decode("utf-8", errors="replace")
     text = redact(text, request, settings) or ""
     answer = {name.lower(): redact(value, request, settings) for name, value in response.headers.items()}
+    # Transient: retried with back-off. Any other answer — a refusing 4xx included — goes to the output mapping.
     if response.status >= 500 or response.status in RETRY_STATUSES:
         return Outcome(response.status, answer, text, error=f"{where} answered HTTP {response.status}.",
                        details=text[:4000], retryable=True, sent=True)
@@ -291,17 +305,33 @@ def backoff(settings: ConnectorSettings, left: int) -> float:
     return min(settings.backoff * 2 ** (failures - 1), MAX_BACKOFF)
 
 
+def refusal(outcome: Outcome) -> bool:
+    """A 4xx the server means as "no" (not 408/429, which mean "not now"): not retried automatically."""
+    return outcome.status is not None and 400 <= outcome.status < 500 and outcome.status not in RETRY_STATUSES
+
+
 def record(session: Session, ctx: EngineContext, request: Request, outcome: Outcome,
            settings: ConnectorSettings) -> str:
     """Complete the task with the mapped answer, or count a retry down (at 0: an incident). Returns what
-    happened: ``completed``, ``retrying`` or ``incident``."""
+    happened: ``completed``, ``retrying`` or ``incident``. A refusal the mapping cannot read is an incident at
+    once, with the server's reason (and a refused bill request is recorded as such on the application)."""
+    reason = None
     if outcome.error is None:
         try:
             values = mapped(ctx, request, outcome)
         except Exception as exc:  # noqa: BLE001 - a mapping that fails on this answer would fail on the next
-            outcome = Outcome(outcome.status, outcome.headers, outcome.text, details=outcome.text[:4000],
-                              error=redact(f"The output mapping of step {request.element_id!r} failed on the "
-                                           f"answer HTTP {outcome.status}: {exc}", request, settings))
+            if refusal(outcome):
+                reason = bills.reason_of(_response_value(outcome), outcome.text)
+                error = (f"The server refused the request of step {request.element_id!r} with HTTP "
+                         f"{outcome.status}: {reason}. It is not sent again by itself: deal with the cause, then "
+                         "retry the step.")
+                details = f"{outcome.text[:4000]}\n\n(The output mapping could not read this answer: {exc})"
+            else:
+                error = (f"The output mapping of step {request.element_id!r} failed on the answer HTTP "
+                         f"{outcome.status}: {exc}")
+                details = outcome.text[:4000]
+            outcome = Outcome(outcome.status, outcome.headers, outcome.text, details=details,
+                              error=redact(error, request, settings))
         else:
             external_tasks.complete(session, ctx, CALLER, request.task_id, WORKER, typed_all(values))
             return "completed"
@@ -312,4 +342,9 @@ def record(session: Session, ctx: EngineContext, request: Request, outcome: Outc
                                   error_message=redact(outcome.error, request, settings),
                                   error_details=redact(outcome.details, request, settings), retries=left,
                                   retry_timeout_ms=int(backoff(settings, left) * 1000))
+    if reason is not None:
+        instance = session.get(Instance, session.get(ExternalTask, request.task_id).instance_id)
+        bills.gateway_refused(session, ctx, instance, element_id=request.element_id, outputs=request.outputs,
+                              status=outcome.status, reason=redact(reason, request, settings) or "-",
+                              actor=CALLER.actor, external_task=request.task_id)
     return "retrying" if left else "incident"

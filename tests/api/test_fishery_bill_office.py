@@ -168,4 +168,6 @@ def test_a_bank_that_refuses_to_issue_the_bill_stops_the_file_and_tells_the_supe
     assert "expired-token" not in notice.body  # the secret is never written out
     staff = page(_signed_in(app, "supri").get(f"/applications/{applied['id']}"))
     assert "401" in " ".join(staff.text_content().split())
-    assert _bill(staff) == {}  # no bill was issued
+    (section,) = staff.find_class("bill")  # no bill was issued: the refused one shows, with the bank's reason
+    assert "bill-declined" in section.get("class") and section.find_class("bill-account") == []
+    assert "invalid merchant token" in " ".join(section.text_content().split())
