@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from engine.errors import InvalidInput
 from engine.people import passwords, tokens
+from engine.people.single_use import RefusedSecret, spend, spend_every_open
 from engine.storage import audit
 from engine.storage.models import LoginFailure, PasswordResetCode, PasswordResetToken, User
 from engine.texts import N_, Text
@@ -38,13 +38,12 @@ MAX_OPEN = 3
 MAX_ACCOUNTS = 5  # accounts sharing one address that get a link at once
 
 
-class InvalidResetLink(InvalidInput):
+class InvalidResetLink(RefusedSecret):
     """The link is unknown, was used already, or has expired: ask for a new one."""
 
-    def __init__(self):
-        advice = Text(N_("This password link has expired or was used already. Ask for a new one on the "
-                         "forgot-password page."))
-        super().__init__(advice, {"token": advice})
+    field = "token"
+    advice = Text(N_("This password link has expired or was used already. Ask for a new one on the forgot-password "
+                     "page."))
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,7 @@ def reset(session: Session, ctx: EngineContext, token: str, password: str, *, ad
     row, user = _live(session, ctx, token)
     passwords.check(password, username=user.username, names=(user.full_name, user.email))
     now = ctx.now()
-    # Spent by a conditional update: two tabs sending the same link at once set the password once.
-    spent = session.execute(update(PasswordResetToken).where(PasswordResetToken.id == row.id,
-                                                             PasswordResetToken.used_at.is_(None))
-                            .values(used_at=now).execution_options(synchronize_session=False)).rowcount
-    if spent != 1:
+    if not spend(session, PasswordResetToken, row.id, now):  # two tabs sent the same link at once
         raise InvalidResetLink()
     return set_new_password(session, ctx, user, password, via="email", address=address)
 
@@ -116,12 +111,8 @@ def set_new_password(session: Session, ctx: EngineContext, user: User, password:
     """The end of every way back into an account (a link, a code): set ``password`` (checked by the caller), spend
     every open link and code of the account, sign it out everywhere, clear its lock-outs, audit how it was done."""
     now = ctx.now()
-    session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
-                                                     PasswordResetToken.used_at.is_(None))
-                    .values(used_at=now).execution_options(synchronize_session=False))
-    session.execute(update(PasswordResetCode).where(PasswordResetCode.user_id == user.id,
-                                                    PasswordResetCode.used_at.is_(None))
-                    .values(used_at=now).execution_options(synchronize_session=False))
+    spend_every_open(session, PasswordResetToken, user.id, now)
+    spend_every_open(session, PasswordResetCode, user.id, now)
     user.password_hash = generate_password_hash(password)
     revoked = tokens.revoke_all(session, ctx, user.id)
     session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidInput, RecordedRefusal
+from engine.errors import RecordedRefusal
 from engine.people import passwords, tokens
 from engine.people.contact import EMAIL, SMS, WHATSAPP, phone_or_none
 from engine.people.password_reset import set_new_password
+from engine.people.single_use import RefusedSecret, spend
 from engine.storage import audit
 from engine.storage.models import PasswordResetCode, User
 from engine.texts import N_, Text
@@ -47,14 +48,13 @@ NUMBER_WINDOW = timedelta(hours=1)
 MAX_ACCOUNTS = 5  # accounts sharing one number that get a code at once
 
 
-class InvalidResetCode(InvalidInput, RecordedRefusal):
+class InvalidResetCode(RefusedSecret, RecordedRefusal):
     """The code is wrong, expired, used, or tried too often; or the name has no account: one answer for all. The
     try it counted is committed with the refusal (``RecordedRefusal``): rolling it back would make tries free."""
 
-    def __init__(self):
-        advice = Text(N_("This code is wrong or no longer valid. Check the number or name and the code, or ask for "
-                         "a new code."))
-        super().__init__(advice, {"code": advice})
+    field = "code"
+    advice = Text(N_("This code is wrong or no longer valid. Check the number or name and the code, or ask for a "
+                     "new code."))
 
 
 @dataclass(frozen=True)
@@ -156,10 +156,6 @@ def reset(session: Session, ctx: EngineContext, name: str, code: str, password: 
         raise InvalidResetCode()
     user = next(user for user in users if user.id == match.user_id)
     passwords.check(password, username=user.username, names=(user.full_name, user.email))
-    # Spent by a conditional update: the same code sent twice at once sets the password once.
-    spent = session.execute(update(PasswordResetCode).where(PasswordResetCode.id == match.id,
-                                                            PasswordResetCode.used_at.is_(None))
-                            .values(used_at=now).execution_options(synchronize_session=False)).rowcount
-    if spent != 1:
+    if not spend(session, PasswordResetCode, match.id, now):  # the same code was sent twice at once
         raise InvalidResetCode()
     return set_new_password(session, ctx, user, password, via=match.channel or EMAIL, address=address)
