@@ -18,7 +18,7 @@ lint rules and the parser see it, so a spiff-arena model meets exactly the rules
 * ``spiffworkflow:unitTests`` on a script task are read into :attr:`Reading.unit_tests` and run at lint and deploy
   (:mod:`engine.bpmn.script_unit_tests`);
 * a script setting ``lane_owners`` names each lane's people: applied when a step of the lane becomes ready
-  (:mod:`engine.casework.lane_owners`).
+  (:mod:`engine.casework.lane_owners`), said here with an info.
 
 :func:`flavour_of` says which flavour a diagram is written in, so that lint can say what it read.
 """
@@ -241,15 +241,24 @@ def _note_unread(node, problems: ProblemList, filename: str) -> None:
                       params={"name": label(node), "names": ", ".join(n for n in names if n) or "-"})
 
 
-def _lane_owners_set(code: str) -> bool:
-    """Whether ``code`` assigns spiff-arena's ``lane_owners`` (the people of each lane, set by a script)."""
+def _lane_owners_set(code: str) -> tuple[bool, set[str]]:
+    """Whether ``code`` assigns spiff-arena's ``lane_owners`` (the people of each lane, set by a script), and the
+    lane names of the dict it assigns where they are written as literals."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    targets = [t for node in ast.walk(tree) if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
-               for t in (node.targets if isinstance(node, ast.Assign) else [node.target])]
-    return any(isinstance(t, ast.Name) and t.id == LANE_OWNERS for t in targets)
+        return False, set()
+    found, lanes = False, set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(t, ast.Name) and t.id == LANE_OWNERS for t in targets):
+            found = True
+            if isinstance(node.value, ast.Dict):
+                lanes.update(key.value for key in node.value.keys
+                             if isinstance(key, ast.Constant) and isinstance(key.value, str))
+    return found, lanes
 
 
 def _scripts_of(node) -> list[str]:
@@ -273,18 +282,13 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str) -> None:
     for node in root.iter():
         if not isinstance(node.tag, str) or not is_bpmn(node) or node.get("id") is None:
             continue
-        refused, owners = [], False
+        refused, owners, named = [], False, set()
         for code in _scripts_of(node):
             refused += [name for name in _called_names(code) if name in spiff_helpers.REFUSED and name not in refused]
-            owners = owners or _lane_owners_set(code)
+            sets, lanes_named = _lane_owners_set(code)
+            owners, named = owners or sets, named | lanes_named
         if owners:
-            lanes = sorted({(lane.get("name") or "").strip() for lane in xpath(root, ".//bpmn:lane")} - {""})
-            problems.warning("spiff_lane_owners",
-                             N_("%(name)s sets %(variable)s, spiff-arena's way of naming each lane's people from a "
-                                "script; Lincah ignores it and gives a lane's steps to the group the lane names "
-                                "(%(lanes)s). Give those people the group on Admin → Groups instead."),
-                             node=node, file=filename,
-                             params={"name": label(node), "variable": LANE_OWNERS, "lanes": ", ".join(lanes) or "-"})
+            _say_lane_owners(root, node, named, problems, filename)
         for helper in refused:
             problems.error("spiff_helper_unsupported",
                            N_("%(name)s calls %(helper)s(), a spiff-arena script helper Lincah does not provide: "
@@ -292,6 +296,25 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str) -> None:
                            params={"name": label(node), "helper": helper,
                                    "reason": Text(spiff_helpers.REFUSED[helper]),
                                    "supported": ", ".join(f"{h}()" for h in spiff_helpers.SUPPORTED)})
+
+
+def _say_lane_owners(root, node, named: set[str], problems: ProblemList, filename: str) -> None:
+    """What happens with ``lane_owners`` (engine.casework.lane_owners), said where it is set; a lane name written
+    in it that no lane of the diagram has is a warning, since it gives no step to anyone."""
+    lanes = sorted({(lane.get("name") or "").strip() for lane in xpath(root, ".//bpmn:lane")} - {""})
+    problems.info("spiff_lane_owners",
+                  N_("%(name)s sets %(variable)s: a step of a lane it names goes only to the people it lists for "
+                     "that lane (the diagram's lanes: %(lanes)s), when they are active officers of the step's office; "
+                     "other names are left out and recorded in the audit, and a step left with nobody goes to the "
+                     "office's supervisors."), node=node, file=filename,
+                  params={"name": label(node), "variable": LANE_OWNERS, "lanes": ", ".join(lanes) or "-"})
+    for lane in sorted(named - set(lanes)):
+        problems.warning("spiff_lane_owners_lane_unknown",
+                         N_("%(name)s sets %(variable)s for lane %(lane)s, but the diagram has no lane of that name "
+                            "(its lanes: %(lanes)s): nobody gets a step through it. Use the lane's name as drawn."),
+                         node=node, file=filename,
+                         params={"name": label(node), "variable": LANE_OWNERS, "lane": repr(lane),
+                                 "lanes": ", ".join(lanes) or "-"})
 
 
 def _read_service_operator(node, problems: ProblemList, filename: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.expressions import placeholder_name
+from engine.casework import lane_owners
 from engine.people.access import INSTITUTION_GROUP, institution_group
 from engine.sla import clocks
 from engine.storage.models import Instance, ServiceDefinition, Task, TaskCandidate
@@ -44,7 +45,7 @@ def task_settings(definition: ServiceDefinition, spiff_task) -> dict:
         "assignee": assignee, "for_applicant": for_applicant, "sla": extensions.get("sla"),
         "sla_pause": (extensions.get("sla.pause") or "").lower() == "true",
         "jurisdiction": extensions.get("jurisdiction"),
-        "calendar": extensions.get("calendar"), "decisions": [],
+        "calendar": extensions.get("calendar"), "decisions": [], "lane": getattr(spec, "lane", None),
     }
 
 
@@ -75,7 +76,7 @@ def reconcile(session: Session, ctx: EngineContext, instance: Instance, workflow
     if gone:
         session.execute(update(_TASKS).where(_TASKS.c.id.in_(gone)).values(state="cancelled", completed_at=now))
         clocks.stop_cancelled(session, ctx, [open_rows[task_id] for task_id in gone], now)
-    created = [_new_row(ctx, instance, spiff_task, task_settings(instance.definition, spiff_task), now)
+    created = [_new_row(session, ctx, instance, spiff_task, task_settings(instance.definition, spiff_task), now)
                for task_id, spiff_task in ready.items() if task_id not in open_rows]
     if created:
         # Plain INSERTs: these rows are returned to the caller, never modified in this transaction.
@@ -129,7 +130,7 @@ def _groups_for(instance: Instance, groups: list[str]) -> list[str]:
     return [institution_group(instance.institution_code) if g == INSTITUTION_GROUP else g for g in groups]
 
 
-def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
+def _new_row(session: Session, ctx: EngineContext, instance: Instance, spiff_task, settings: dict, now) -> Task:
     data = spiff_task.data
     jurisdiction = resolve(settings.get("jurisdiction"), data) or instance.jurisdiction
     if settings.get("for_applicant"):
@@ -149,5 +150,7 @@ def _new_row(ctx: EngineContext, instance: Instance, spiff_task, settings: dict,
         search_text=search_text(instance.registration_no, instance.applicant_name, settings["name"], data,
                                 instance.applicant),
     )
+    if lane_owners.VARIABLE in data:  # a script named the people of the step's lane (spiff-arena)
+        lane_owners.give_to_owners(session, row, settings, data, now)
     clocks.start_task_clock(ctx, row, settings, instance.definition.meta.get("process", {}))
     return row

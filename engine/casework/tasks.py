@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import choices
 from engine.bpmn.rewrite import DECISION_FIELD
-from engine.casework import signing_step
+from engine.casework import lane_owners, signing_step
 from engine.casework.inbox import OPEN
 from engine.casework.step import RUNNING, Step, advancing
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, NotFound, ProcessError
@@ -104,6 +104,12 @@ def _load(session: Session, task_id: str) -> tuple[Task | None, Instance | None]
 def _require_worker(actor: Actor, task: Task, instance: Instance) -> None:
     if not may_work(actor, for_applicant=task.for_applicant, applicant=instance.applicant, assignee=task.assignee,
                     candidate_groups=task.candidate_groups, jurisdiction=task.jurisdiction):
+        named = lane_owners.people_named(task.candidate_groups)
+        if named:  # given by name by the process (lane_owners): being of the lane's group is not enough
+            raise Forbidden(Text(N_("You may not work on task %(task)s: the process gave it by name to "
+                                    "%(people)s (lane_owners) in %(office)s: only they or a supervisor of the office "
+                                    "may work it."),
+                                 {"task": repr(task.name), "people": ", ".join(named), "office": task.jurisdiction}))
         groups = ", ".join(task.candidate_groups) or Text(N_("a supervisor"))
         raise Forbidden(Text(N_("You may not work on task %(task)s: it is for %(groups)s in %(office)s."),
                              {"task": repr(task.name), "groups": groups, "office": task.jurisdiction}))

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from engine.casework import applications, tasks
+from engine.casework import applications, lane_owners, tasks
 from engine.documents import attachments
 from engine.errors import Forbidden, InvalidData
 from engine.forms import dynamic_options, schemas
@@ -99,7 +99,8 @@ def open_task(session: Session, ctx: EngineContext, task_id: str, actor: Actor) 
     if not (worker or task.completed_by == actor.username or ADMIN in actor.roles):
         raise Forbidden(Text(N_("Task %(task)s is for %(groups)s in %(office)s; open the application instead."),
                              {"task": repr(task.name),
-                              "groups": ", ".join(task.candidate_groups) or Text(N_("a supervisor")),
+                              "groups": ", ".join(lane_owners.people_named(task.candidate_groups)
+                                                  or task.candidate_groups) or Text(N_("a supervisor")),
                               "office": task.jurisdiction}))
     form = definitions.form_of(session, instance.definition, task.form_key)
     data = _task_data(ctx, instance, task)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import choices
 from engine.errors import InvalidInput
 from engine.messaging.preferences import route_by_preference, route_to_applicant
-from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from engine.people.access import ADMIN, ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor, person_group
 from engine.storage.models import Instance, Notification, ServiceDefinition, Task, User
 from engine.storage.sql import Prepared, insert_rows
 from engine.texts import ENGLISH, INDONESIAN, N_, Text, render
@@ -126,8 +126,9 @@ class Directory:
         wanted = frozenset(groups)
         key = ("officers", wanted, jurisdiction)
         if key not in self._found:
-            self._found[key] = [p for p in self.people.values()
-                                if OFFICER in p.roles and p.groups & wanted and p.covers(jurisdiction)]
+            self._found[key] = [p for p in self.people.values()  # a group, or the person's own (lane_owners)
+                                if OFFICER in p.roles and (p.groups & wanted or person_group(p.username) in wanted)
+                                and p.covers(jurisdiction)]
         return self._found[key]
 
     def supervisors(self, jurisdiction: str) -> list[Person]:

@@ -18,6 +18,10 @@ ROLES = (APPLICANT, OFFICER, SUPERVISOR, ANALYST, MANAGER, ADMIN, INSTITUTION)
 # The candidate group that, in a diagram, means "the operators of the applicant's institution"; a step's row holds
 # it resolved to that one institution (``institution:<code>``), so the inbox and access rules need no join.
 INSTITUTION_GROUP = "institution"
+# The candidate group of one person: a step the process gave to people by name (spiff-arena's ``lane_owners``,
+# engine.casework.lane_owners) lists each as ``person:<username>``, which the inbox, this module's rules and the
+# directory match as a group that person alone holds.
+PERSON_GROUP = "person"
 # Jurisdiction code that grants every office (a provincial administrator's view).
 ALL_JURISDICTIONS = "*"
 
@@ -58,6 +62,11 @@ def institution_group(code: str) -> str:
     return f"{INSTITUTION_GROUP}:{code}"
 
 
+def person_group(username: str) -> str:
+    """The candidate group only ``username`` holds."""
+    return f"{PERSON_GROUP}:{username}"
+
+
 SYSTEM = Actor.of("system", roles=[ADMIN], jurisdictions=[ALL_JURISDICTIONS])
 
 
@@ -74,7 +83,8 @@ def may_work(actor: Actor, *, for_applicant: bool, applicant: str, assignee: str
         return False
     if SUPERVISOR in actor.roles:
         return True  # supervisors oversee every step of their offices, including tasks nobody else may work
-    return OFFICER in actor.roles and bool(actor.groups.intersection(candidate_groups))
+    return OFFICER in actor.roles and (bool(actor.groups.intersection(candidate_groups))
+                                       or person_group(actor.username) in candidate_groups)
 
 
 def may_view_application(actor: Actor, *, applicant: str, jurisdiction: str) -> bool:

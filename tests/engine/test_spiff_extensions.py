@@ -1,7 +1,8 @@
 """The rest of spiff-arena's extensions: ``scriptsOnInstances`` runs a multi-instance element's pre/post scripts on
 each instance; ``unitTests`` run (tests/api/test_spiff_script_unit_tests.py), ``taskMetadataValues`` is read and said
 to be ignored (info, never a block);
-``lane_owners`` set by a script is reported where it is set, with the lanes that name the groups instead."""
+``lane_owners`` set by a script is said where it is set, with the lanes it can name (applied at run time:
+tests/api/test_spiff_lane_owners.py)."""
 
 from __future__ import annotations
 
@@ -75,4 +76,4 @@ def test_unit_tests_task_metadata_and_lane_owners_are_said_where_they_are(ctx):
         said["spiff_unit_tests_passed"][2]
     assert said["spiff_task_metadata"][:2] == ("info", "periksa") and "(lokasi," in said["spiff_task_metadata"][2]
     severity, element_id, message = said["spiff_lane_owners"]
-    assert (severity, element_id) == ("warning", "pemilik") and "(Penata, verifier)" in message
+    assert (severity, element_id) == ("info", "pemilik") and "lanes: Penata, verifier)" in message

@@ -1,0 +1,114 @@
+"""spiff-arena's ``lane_owners``: a script names the people of a lane, and the lane's step goes to them alone — in the
+inbox, to claim and to complete; a colleague of the lane's group is refused, saying who has it; names that are no
+officer of the step's office are left out and audited; a step left with nobody goes to the office's supervisors."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from engine.casework import lane_owners
+from engine.storage.models import Event
+from tests.api.conftest import complete
+from tests.engine.test_spiff_models import spiff_diagram
+
+
+def _model(owners: str, key: str = "izin_pemilik") -> bytes:
+    return spiff_diagram(f"""
+<bpmn:laneSet id="ls">
+  <bpmn:lane id="l_loket" name="front_office"><bpmn:flowNodeRef>s</bpmn:flowNodeRef>
+    <bpmn:flowNodeRef>tunjuk</bpmn:flowNodeRef></bpmn:lane>
+  <bpmn:lane id="l_verif" name="verifier"><bpmn:flowNodeRef>periksa</bpmn:flowNodeRef>
+    <bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="tunjuk"/>
+<bpmn:scriptTask id="tunjuk" name="Tunjuk pemeriksa"><bpmn:script>lane_owners = {{"verifier": {owners}}}</bpmn:script>
+</bpmn:scriptTask>
+<bpmn:sequenceFlow id="f1" sourceRef="tunjuk" targetRef="periksa"/>
+<bpmn:manualTask id="periksa" name="Periksa berkas"/>
+<bpmn:sequenceFlow id="f2" sourceRef="periksa" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""",
+                         process_id=key).encode()
+
+
+def _start(client, people, bpmn: bytes, key: str) -> dict:
+    for who in ("vera", "veri2", "sinta", "supri"):  # accounts exist before the step names them
+        people.headers(who)
+    deployed = client.post("/api/v1/definitions?publish=true", headers=people.headers("analis"),
+                           data={"bpmn": (io.BytesIO(bpmn), f"{key}.bpmn")}, content_type="multipart/form-data")
+    assert deployed.status_code == 201, deployed.get_json()
+    started = client.post("/api/v1/applications", headers=people.headers("andi"), json={"service": key, "data": {}})
+    assert started.status_code == 201, started.get_json()
+    return started.get_json()
+
+
+def _inbox_ids(client, people, who: str) -> list[str]:
+    response = client.get("/api/v1/tasks", headers=people.headers(who))
+    assert response.status_code == 200, response.get_json()
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+def _events(db, instance_id: int) -> dict[str, dict]:
+    with db.transaction() as session:
+        return {event.kind: event.data for event in session.scalars(
+            select(Event).where(Event.instance_id == instance_id,
+                                Event.kind.in_([lane_owners.GIVEN, lane_owners.IGNORED])))}
+
+
+def test_only_the_named_officer_sees_and_completes_the_step_a_colleague_is_refused(client, people, db):
+    created = _start(client, people, _model('["veri2", "hantu", "sinta"]'), "izin_pemilik")
+    (task,) = created["tasks"]
+    assert task["candidate_groups"] == ["person:veri2"]
+    assert task["id"] in _inbox_ids(client, people, "veri2")
+    assert task["id"] not in _inbox_ids(client, people, "vera")  # same group, same office, not named
+    assert task["id"] in _inbox_ids(client, people, "supri")  # the office's supervisor still oversees it
+    vera = people.headers("vera")
+    for refused in (client.post(f"/api/v1/tasks/{task['id']}/claim", headers=vera),
+                    complete(client, vera, task["id"], {})):
+        assert refused.status_code == 403
+        message = refused.get_json()["error"]["message"]
+        assert "by name to veri2 (lane_owners) in sulsel" in message, message
+    assert client.get(f"/api/v1/tasks/{task['id']}", headers=vera).status_code == 403
+    done = complete(client, people.headers("veri2"), task["id"], {})
+    assert done.status_code == 200, done.get_json()
+    application = client.get(f"/api/v1/applications/{created['id']}", headers=people.headers("andi")).get_json()
+    assert application["status"] == "completed"
+    said = _events(db, created["id"])
+    assert (said[lane_owners.GIVEN]["lane"], said[lane_owners.GIVEN]["owners"]) == ("verifier", ["veri2"])
+    ignored = {entry["name"]: entry["why"] for entry in said[lane_owners.IGNORED]["ignored"]}
+    assert ignored == {"hantu": "no active account has this user name", "sinta": "does not work in office sulsel"}
+
+
+def test_a_step_whose_named_people_are_all_unknown_goes_to_the_supervisors_only(client, people, db):
+    created = _start(client, people, _model('["hantu"]', "izin_hantu"), "izin_hantu")
+    (task,) = created["tasks"]
+    assert task["candidate_groups"] == []
+    assert task["id"] not in _inbox_ids(client, people, "vera") + _inbox_ids(client, people, "veri2")
+    assert task["id"] in _inbox_ids(client, people, "supri")
+    assert "only the office's supervisors" in _events(db, created["id"])[lane_owners.IGNORED]["warning"]
+
+
+def test_without_lane_owners_for_its_lane_the_step_stays_with_the_lanes_group(client, people, db):
+    created = _start(client, people, _model('["veri2"]').replace(b'{"verifier"', b'{"other"'), "izin_pemilik")
+    (task,) = created["tasks"]
+    assert task["candidate_groups"] == ["verifier"]
+    assert task["id"] in _inbox_ids(client, people, "vera")
+    assert _events(db, created["id"]) == {}
+
+
+def test_lint_says_what_lane_owners_does_and_warns_of_a_lane_the_diagram_lacks(client, people):
+    bpmn = _model('["veri2"]').replace(b'{"verifier": ["veri2"]}', b'{"verifier": ["veri2"], "Keuangan": []}')
+    linted = client.post("/api/v1/lint", headers=people.headers("analis"),
+                         data={"bpmn": (io.BytesIO(bpmn), "izin_pemilik.bpmn")},
+                         content_type="multipart/form-data").get_json()
+    said = {p["code"]: p for p in linted["problems"]}
+    assert linted["ok"] is True
+    assert (said["spiff_lane_owners"]["severity"], said["spiff_lane_owners"]["element_id"]) == ("info", "tunjuk")
+    assert "goes only to the people it lists" in said["spiff_lane_owners"]["message"]
+    unknown = said["spiff_lane_owners_lane_unknown"]
+    assert unknown["severity"] == "warning" and "'Keuangan'" in unknown["message"]
+
+
+def test_people_named_reads_only_person_candidates():
+    assert lane_owners.people_named(["person:veri2", "verifier", "person:a.b"]) == ["veri2", "a.b"]
+    assert lane_owners.named_for({"lane": "verifier", "for_applicant": True}, {"lane_owners": {"verifier": []}}) \
+        is None
