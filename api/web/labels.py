@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from engine.context import EngineContext
+from engine.people.access import PERSON_GROUP
 from engine.reporting import timeline
 from engine.sla import clocks, risk
 from engine.storage.models import Task
@@ -66,6 +67,8 @@ EVENT = {
     "message_refused": _l("Message refused: a value is not what the step expects (a payment of the wrong amount)"),
     "message_after_close": _l("Message after the file closed (a payment to refund)"),
     "bill_refused": _l("Bill refused by the bank: not issued"),
+    "task_lane_owners": _l("Step given by name to the people the process named (lane_owners)"),
+    "lane_owners_ignored": _l("Names the process gave for a step were left out: not officers of its office"),
 }
 
 TASK_STATE = {"ready": _l("Unclaimed"), "claimed": _l("Claimed"), "completed": _l("Completed"),
@@ -87,6 +90,8 @@ def _from_code(code: str) -> str:
 def group_name(group: str) -> str:
     """A candidate group as people read it; a group the product does not know is shown as the BPMN names it."""
     label = GROUP.get(group)
+    if label is None and group.startswith(f"{PERSON_GROUP}:"):  # a step given by name (lane_owners): the person
+        return group.partition(":")[2]
     return str(label) if label is not None else group.replace("_", " ")
 
 

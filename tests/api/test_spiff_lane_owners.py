@@ -8,6 +8,7 @@ import io
 
 from sqlalchemy import select
 
+from api.web import labels
 from engine.casework import lane_owners
 from engine.storage.models import Event
 from tests.api.conftest import complete
@@ -110,5 +111,6 @@ def test_lint_says_what_lane_owners_does_and_warns_of_a_lane_the_diagram_lacks(c
 
 def test_people_named_reads_only_person_candidates():
     assert lane_owners.people_named(["person:veri2", "verifier", "person:a.b"]) == ["veri2", "a.b"]
+    assert labels.group_name("person:veri2") == "veri2"  # pages name the person, not the candidate
     assert lane_owners.named_for({"lane": "verifier", "for_applicant": True}, {"lane_owners": {"verifier": []}}) \
         is None
