@@ -21,6 +21,7 @@ import io
 import posixpath
 import stat
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,22 +112,10 @@ def from_zip(name: str, data: bytes) -> ModelFolder:
     if len(entries) > MAX_FILES:
         raise _refusal(name, problems, "zip_too_many", _TEXTS["zip_too_many"],
                        {"file": name, "count": len(entries), "limit": MAX_FILES})
-    files, total = [], 0
     with archive:
-        for entry in entries:
-            if entry.is_dir() or _ignored(entry.filename):
-                continue
-            entry_name = _safe_name(entry, name, problems)
-            if entry_name is None or not entry_name.lower().endswith(KINDS):
-                continue
-            content = _bounded_read(archive, entry, name, problems)
-            if content is None:
-                continue
-            total += len(content)
-            if total > MAX_TOTAL_BYTES:
-                raise _refusal(name, problems, "zip_too_large", _TEXTS["zip_too_large"],
-                               {"file": name, "limit": f"{MAX_TOTAL_BYTES:,}"})
-            files.append((entry_name, content))
+        files = _within_total(_zip_files(archive, entries, name, problems), lambda: _refusal(
+            name, problems, "zip_too_large", _TEXTS["zip_too_large"],
+            {"file": name, "limit": f"{MAX_TOTAL_BYTES:,}"}))
     if problems.errors:
         raise _invalid(name, problems)
     return from_files(name.rsplit(".", 1)[0], _flattened(files, name, problems))
@@ -142,7 +131,43 @@ def from_uploads(name: str, uploads: list[tuple[str, object]]) -> ModelFolder:
     if len(kept) > MAX_FILES:
         raise _refusal(name, problems, "folder_too_many", _TEXTS["folder_too_many"],
                        {"folder": name, "count": len(kept), "limit": MAX_FILES})
-    files, total = [], 0
+    files = _within_total(_uploaded_files(kept, name, problems), lambda: _refusal(
+        name, problems, "folder_too_large", _TEXTS["folder_too_large"],
+        {"folder": name, "limit": f"{MAX_TOTAL_BYTES:,}"}))
+    if problems.errors:
+        raise _invalid(name, problems)
+    return from_files(name, files)
+
+
+def _within_total(files: Iterator[tuple[str, bytes]],
+                  too_large: Callable[[], InvalidDefinition]) -> list[tuple[str, bytes]]:
+    """The files as they are read, refused with ``too_large()`` as soon as together they pass ``MAX_TOTAL_BYTES``:
+    ``files`` is read lazily, so nothing more is read (or decompressed) after that."""
+    kept, total = [], 0
+    for file_name, content in files:
+        total += len(content)
+        if total > MAX_TOTAL_BYTES:
+            raise too_large()
+        kept.append((file_name, content))
+    return kept
+
+
+def _zip_files(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], name: str,
+               problems: ProblemList) -> Iterator[tuple[str, bytes]]:
+    """The archive's model files, one at a time (what is not one, or is unsafe or too large, noted or passed)."""
+    for entry in entries:
+        if entry.is_dir() or _ignored(entry.filename):
+            continue
+        entry_name = _safe_name(entry, name, problems)
+        if entry_name is None or not entry_name.lower().endswith(KINDS):
+            continue
+        content = _bounded_read(archive, entry, name, problems)
+        if content is not None:
+            yield entry_name, content
+
+
+def _uploaded_files(kept: list[tuple[str, object]], name: str, problems: ProblemList) -> Iterator[tuple[str, bytes]]:
+    """The uploaded model files, one at a time; one over ``MAX_FILE_BYTES`` is noted in ``problems`` and passed."""
     for file_name, stream in kept:
         content = stream.read(MAX_FILE_BYTES + 1)
         if len(content) > MAX_FILE_BYTES:
@@ -150,14 +175,7 @@ def from_uploads(name: str, uploads: list[tuple[str, object]]) -> ModelFolder:
                                                        "bytes."), file=file_name,
                            params={"entry": repr(file_name), "folder": name, "limit": f"{MAX_FILE_BYTES:,}"})
             continue
-        total += len(content)
-        if total > MAX_TOTAL_BYTES:
-            raise _refusal(name, problems, "folder_too_large", _TEXTS["folder_too_large"],
-                           {"folder": name, "limit": f"{MAX_TOTAL_BYTES:,}"})
-        files.append((file_name, content))
-    if problems.errors:
-        raise _invalid(name, problems)
-    return from_files(name, files)
+        yield file_name, content
 
 
 def _ignored(filename: str) -> bool:
