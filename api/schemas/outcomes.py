@@ -17,9 +17,14 @@ class OutcomeArgs(QueryArgs):
                                                                    "instant.", "example": "2026-06-30"})
 
 
-class FileOutcomeRow(Schema):
+class ServiceRow(Schema):
+    """A row of a report by service: the service's key and its name."""
+
     service = fields.String()
     service_name = fields.String()
+
+
+class FileOutcomeRow(ServiceRow):
     ended = fields.Integer()
     issued = fields.Integer()
     rejected = fields.Integer()
@@ -37,9 +42,7 @@ class FileOutcomeRow(Schema):
     held_total_seconds = fields.Float()
 
 
-class StepOutcomeRow(Schema):
-    service = fields.String()
-    service_name = fields.String()
+class StepOutcomeRow(ServiceRow):
     step = fields.String()
     step_name = fields.String()
     for_applicant = fields.Boolean()
