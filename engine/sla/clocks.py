@@ -370,6 +370,8 @@ def _set_instance(session: Session, instance: Instance, **values) -> None:
 # with
 # RETURNING where the caller acts on them. No id travels to the client and back, and the cost is O(rows that
 # change), not O(open tasks) (claims.among_locked says how PostgreSQL is kept from a hash join over the table).
+# The returned rows become dataclasses positionally (RETURNING lists the fields in their order): ``row._mapping``
+# built a key view per row, 35 µs each — a third of the client's time in a 2,000-breach burst.
 
 _INSTANCES = Instance.__table__
 
@@ -425,7 +427,7 @@ def claim_breached_tasks(session: Session, now: datetime, limit: int) -> list[Br
     chosen = (_due_tasks(_TASKS.c.id, states=OPEN_SLA_STATES, due=due)
               .order_by(_TASKS.c.breached_at, _TASKS.c.id).limit(limit))
     columns = [_TASKS.c[name] for name in BreachedTask.__dataclass_fields__]
-    found = [BreachedTask(**row._mapping) for row in session.execute(
+    found = [BreachedTask(*row) for row in session.execute(
         _change(_TASKS, chosen, sla_state=BREACHED, sla_alarm_at=None).returning(*columns))]
     return sorted(found, key=lambda task: (task.breached_at, task.id))
 
@@ -450,6 +452,6 @@ def claim_breached_files(session: Session, now: datetime, limit: int) -> list[Br
     chosen = (_due_files(_INSTANCES.c.id, states=OPEN_SLA_STATES, due=due)
               .order_by(_INSTANCES.c.sla_breached_at, _INSTANCES.c.id).limit(limit))
     columns = [_INSTANCES.c[name] for name in BreachedFile.__dataclass_fields__]
-    found = [BreachedFile(**row._mapping) for row in session.execute(
+    found = [BreachedFile(*row) for row in session.execute(
         _change(_INSTANCES, chosen, sla_state=BREACHED, sla_alarm_at=None).returning(*columns))]
     return sorted(found, key=lambda file: (file.sla_breached_at, file.id))

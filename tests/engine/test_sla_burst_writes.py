@@ -1,5 +1,5 @@
 """The SLA burst's cheap paths write and say exactly what the plain ones do: many rows in one statement
-(``sql.insert_rows``: SQLite's plain tuples, PostgreSQL's JSON records) and notices rendered once per text
+(``sql.insert_rows``: SQLite's plain tuples, PostgreSQL's COPY into a staging table) and notices rendered once per text
 (``notifications.Bilingual``)."""
 
 from __future__ import annotations
