@@ -7,41 +7,15 @@ supervisors the same way."""
 
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 
 from engine.integration.connector_guard import ConnectorSettings
-from engine.storage.models import Event, Notification
 from scheduler import jobs
 from tests.api import test_fishery_business_permit as permit
 from tests.api.test_fishery_business_permit import Office, _approved_and_billed, _call
 from tests.web.conftest import Visitor, page
 
 live_office = permit.office  # the live Lincah with the fake bank, under a name of its own in this module
-
-
-def _payment(office: Office, reference: str, amount, amount_type: str = "Long") -> tuple[int, dict]:
-    credentials = {"Authorization": "Basic " + base64.b64encode(f"bank:{office.secrets['bank']}".encode()).decode()}
-    body = {"messageName": "payment_received", "businessKey": reference, "processVariables": {
-        "paid_amount": {"value": amount, "type": amount_type}, "payment_ref": {"value": "PAY-77", "type": "String"},
-        "paid_at": {"value": "2026-06-03T10:15:00+08:00", "type": "String"}}}
-    return _call("POST", f"{office.base}/engine-rest/message", body, credentials)
-
-
-def _notices(office: Office, kind: str) -> list[Notification]:
-    with office.db.transaction() as session:
-        rows = session.query(Notification).filter_by(kind=kind).order_by(Notification.id).all()
-        for row in rows:
-            session.expunge(row)
-        return rows
-
-
-def _events(office: Office, application_id: int, kind: str) -> list[Event]:
-    with office.db.transaction() as session:
-        rows = session.query(Event).filter_by(instance_id=application_id, kind=kind).order_by(Event.id).all()
-        for row in rows:
-            session.expunge(row)
-        return rows
 
 
 def _signed_in(app, who: str) -> Visitor:
@@ -90,18 +64,18 @@ def test_a_payment_of_the_wrong_amount_tells_the_supervisors_and_shows_on_the_bi
     office = live_office
     office.people.headers("supri")  # the supervisor of Sinjai has an account
     application_id, bill = _approved_and_billed(office)
-    assert _payment(office, bill["reference"], 150000)[0] == 400
-    (notice,) = _notices(office, "message_refused")
+    assert office.pay(bill["reference"], 150000)[0] == 400
+    (notice,) = office.notifications("message_refused")
     assert (notice.recipient, notice.instance_id) == ("supri", application_id)
     assert notice.data["fields"] == ["paid_amount"] and notice.data["client"] == "bank"
     assert "paid_amount = 150000" in notice.body and "payment_ref = PAY-77" in notice.body
     assert bill["reference"] in notice.subject and "ditolak" in notice.subject and "refused" in notice.subject
     # the bank sends the same callback again: the supervisor is not told twice; another amount tells again
-    assert _payment(office, bill["reference"], 150000)[0] == 400
-    assert len(_notices(office, "message_refused")) == 1
-    assert _payment(office, bill["reference"], 200000)[0] == 400
-    assert len(_notices(office, "message_refused")) == 2
-    assert len(_events(office, application_id, "message_refused")) == 3  # every refusal is audited
+    assert office.pay(bill["reference"], 150000)[0] == 400
+    assert len(office.notifications("message_refused")) == 1
+    assert office.pay(bill["reference"], 200000)[0] == 400
+    assert len(office.notifications("message_refused")) == 2
+    assert len(office.events(application_id, "message_refused")) == 3  # every refusal is audited
 
     staff = _bill(page(_signed_in(app, "supri").get(f"/applications/{application_id}")))
     assert staff["status"] == "Pembayaran ditolak: masih menunggu jumlah yang tepat"
@@ -113,7 +87,7 @@ def test_a_payment_of_the_wrong_amount_tells_the_supervisors_and_shows_on_the_bi
     assert office.detail(application_id)["bill"]["status"] == "refused"
 
     # the exact amount afterwards is paid: the bill says so, the refusals stay listed for the record
-    assert _payment(office, bill["reference"], 300000)[0] == 204
+    assert office.pay(bill["reference"], 300000)[0] == 204
     assert office.detail(application_id)["bill"]["status"] == "paid"
     signing = _bill(_task_page(office, app, "kadis", application_id, "Task_Sign"))
     assert signing["status"] == "Lunas (Rp 300.000)" and len(signing["refusals"]) == 3
@@ -123,11 +97,11 @@ def test_a_payment_message_with_data_the_step_does_not_take_is_recorded_and_told
     office = live_office
     office.people.headers("supri")
     application_id, bill = _approved_and_billed(office)
-    status, answer = _payment(office, bill["reference"], "tiga ratus ribu", "String")
+    status, answer = office.pay(bill["reference"], "tiga ratus ribu", "String")
     assert status == 400 and answer["type"] == "InvalidRequestException" and "paid_amount" in answer["message"]
-    (refused,) = _events(office, application_id, "message_refused")
+    (refused,) = office.events(application_id, "message_refused")
     assert refused.element_id == "Event_Paid" and "paid_amount" in refused.data["problems"]
-    (notice,) = _notices(office, "message_refused")
+    (notice,) = office.notifications("message_refused")
     assert notice.recipient == "supri" and "paid_amount = tiga ratus ribu" in notice.body
     assert office.instance(application_id).status == "running"  # nothing moved
     assert _bill(page(_signed_in(app, "supri").get(f"/applications/{application_id}")))["status"].startswith(
@@ -140,10 +114,10 @@ def test_a_payment_after_the_file_closed_tells_the_supervisors_to_arrange_the_re
     application_id, bill = _approved_and_billed(office)
     clock.advance(timedelta(days=4))
     assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
-    assert _payment(office, bill["reference"], 300000)[0] == 400
-    (notice,) = _notices(office, "message_after_close")
+    assert office.pay(bill["reference"], 300000)[0] == 400
+    (notice,) = office.notifications("message_after_close")
     assert notice.recipient == "supri" and "paid_amount = 300000" in notice.body and "refund" in notice.body
-    (kept,) = _events(office, application_id, "message_after_close")
+    (kept,) = office.events(application_id, "message_after_close")
     assert kept.data["business_key"] == bill["reference"]
     staff = _bill(page(_signed_in(app, "supri").get(f"/applications/{application_id}")))
     assert staff["status"] == "Kedaluwarsa: tidak dibayar sebelum batas waktu"
@@ -163,7 +137,7 @@ def test_a_bank_that_refuses_to_issue_the_bill_stops_the_file_and_tells_the_supe
         **office.connector.secrets, "PAYMENT_GATEWAY_TOKEN": "expired-token"}})
     assert jobs.run_connectors(office.db.factory, office.ctx, wrong_token).incidents == 1  # a 401 is not retried
     assert office.gateway.bills == {}
-    (notice,) = _notices(office, "application_stopped")
+    (notice,) = office.notifications("application_stopped")
     assert notice.recipient == "supri" and "Task_RequestBill" in notice.body and "401" in notice.body
     assert "expired-token" not in notice.body  # the secret is never written out
     staff = page(_signed_in(app, "supri").get(f"/applications/{applied['id']}"))

@@ -23,7 +23,7 @@ from api.cli import main as cli
 from engine.casework import applications
 from engine.demo_fakes import FakeGateway, FakeRegistry
 from engine.integration.connector_guard import ConnectorSettings
-from engine.storage.models import Event, ExternalTask, Instance
+from engine.storage.models import Event, ExternalTask, Instance, Notification
 from scheduler import jobs
 from tests.conftest import PROJECT_ROOT
 from tests.web.live import serve
@@ -96,6 +96,28 @@ class Office:
     def data(self, application_id: int) -> dict:
         with self.db.transaction() as session:
             return applications.current_data(self.ctx, session.get(Instance, application_id))
+
+    def pay(self, reference: str, amount, amount_type: str = "Long") -> tuple[int, dict]:
+        """The bank's payment message for the bill ``reference`` (Camunda's message API, the bank's client)."""
+        credentials = {"Authorization": "Basic " + base64.b64encode(f"bank:{self.secrets['bank']}".encode()).decode()}
+        body = {"messageName": "payment_received", "businessKey": reference, "processVariables": {
+            "paid_amount": {"value": amount, "type": amount_type}, "payment_ref": {"value": "PAY-77", "type": "String"},
+            "paid_at": {"value": "2026-06-03T10:15:00+08:00", "type": "String"}}}
+        return _call("POST", f"{self.base}/engine-rest/message", body, credentials)
+
+    def events(self, application_id: int, kind: str) -> list[Event]:
+        """The application's audit events of ``kind``, oldest first."""
+        with self.db.transaction() as session:
+            rows = session.query(Event).filter_by(instance_id=application_id, kind=kind).order_by(Event.id).all()
+            session.expunge_all()
+            return rows
+
+    def notifications(self, kind: str) -> list[Notification]:
+        """Every notification of ``kind``, oldest first."""
+        with self.db.transaction() as session:
+            rows = session.query(Notification).filter_by(kind=kind).order_by(Notification.id).all()
+            session.expunge_all()
+            return rows
 
 
 @pytest.fixture

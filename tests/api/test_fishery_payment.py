@@ -5,12 +5,11 @@ for the office to refund."""
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import timedelta
 
 from engine.people import offices
-from engine.storage.models import Event, Notification, Task
+from engine.storage.models import Event, Task
 from scheduler import jobs
 from tests.api import test_fishery_business_permit as permit
 from tests.api.test_fishery_business_permit import Office, _approved_and_billed, _call
@@ -19,31 +18,15 @@ from tests.web.conftest import Visitor, page
 live_office = permit.office  # the live Lincah with the fake bank, under a name of its own in this module
 
 
-def _payment(office: Office, reference: str, amount: int) -> tuple[int, dict]:
-    credentials = {"Authorization": "Basic " + base64.b64encode(f"bank:{office.secrets['bank']}".encode()).decode()}
-    body = {"messageName": "payment_received", "businessKey": reference, "processVariables": {
-        "paid_amount": {"value": amount, "type": "Long"}, "payment_ref": {"value": "PAY-77", "type": "String"},
-        "paid_at": {"value": "2026-06-03T10:15:00+08:00", "type": "String"}}}
-    return _call("POST", f"{office.base}/engine-rest/message", body, credentials)
-
-
 def _open_steps(office: Office, application_id: int) -> list[str]:
     with office.db.transaction() as session:
         return [t.element_id for t in session.query(Task).filter_by(instance_id=application_id, completed_at=None)]
 
 
-def _events(office: Office, application_id: int, kind: str) -> list[Event]:
-    with office.db.transaction() as session:
-        rows = session.query(Event).filter_by(instance_id=application_id, kind=kind).order_by(Event.id).all()
-        for row in rows:
-            session.expunge(row)
-        return rows
-
-
 def test_a_partial_payment_is_refused_naming_paid_amount_and_the_file_keeps_waiting(live_office):
     office = live_office
     application_id, bill = _approved_and_billed(office)
-    status, answer = _payment(office, bill["reference"], 150000)
+    status, answer = office.pay(bill["reference"], 150000)
     assert status == 400, answer
     assert answer["type"] == "InvalidRequestException"
     assert "paid_amount" in answer["message"] and "300000" in answer["message"], answer
@@ -51,18 +34,18 @@ def test_a_partial_payment_is_refused_naming_paid_amount_and_the_file_keeps_wait
     # not at signing: nobody was given the head of office's step, the payment is still awaited
     assert _open_steps(office, application_id) == []
     assert "paid_amount" not in office.data(application_id)
-    (refused,) = _events(office, application_id, "message_refused")
+    (refused,) = office.events(application_id, "message_refused")
     assert (refused.actor, refused.element_id, refused.data["client"]) == ("client:bank", "Event_Paid", "bank")
     assert refused.data["data"]["paid_amount"] == 150000
     # the full amount afterwards goes through to signing
-    assert _payment(office, bill["reference"], 300000)[0] == 204
+    assert office.pay(bill["reference"], 300000)[0] == 204
     assert [t["element_id"] for t in office.detail(application_id, "kadis")["tasks"]] == ["Task_Sign"]
 
 
 def test_an_overpayment_is_refused_too(live_office):
     office = live_office
     application_id, bill = _approved_and_billed(office)
-    status, answer = _payment(office, bill["reference"], 3000000)
+    status, answer = office.pay(bill["reference"], 3000000)
     assert status == 400 and "paid_amount" in answer["message"], answer
     assert office.instance(application_id).status == "running"
     assert _open_steps(office, application_id) == []
@@ -73,14 +56,14 @@ def test_a_payment_after_the_file_closed_is_answered_clearly_and_recorded_for_a_
     application_id, bill = _approved_and_billed(office)
     clock.advance(timedelta(days=4))
     assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
-    status, answer = _payment(office, bill["reference"], 300000)
+    status, answer = office.pay(bill["reference"], 300000)
     assert status == 400, answer
     assert answer["type"] == "RestException"
     message = answer["message"]
     assert f"application {bill['reference']} is closed" in message
     assert "Berkas ditutup (retribusi tidak dibayar)" in message
     assert "contact the office of sinjai" in message and "pengaduan@dpmptsp.sulselprov.go.id" in message
-    (kept,) = _events(office, application_id, "message_after_close")
+    (kept,) = office.events(application_id, "message_after_close")
     assert (kept.data["client"], kept.data["data"]["paid_amount"], kept.data["data"]["payment_ref"]) == (
         "bank", 300000, "PAY-77")
     # the staff see it in the application's history, over the API and on the page, with what the bank sent
@@ -97,18 +80,10 @@ def test_a_payment_after_the_file_closed_is_answered_clearly_and_recorded_for_a_
 def test_a_payment_for_an_unknown_registration_number_is_the_plain_mismatch_and_records_nothing(live_office):
     office = live_office
     _approved_and_billed(office)
-    status, answer = _payment(office, "no-such-file", 300000)
+    status, answer = office.pay("no-such-file", 300000)
     assert status == 400 and "No process definition or execution matches" in answer["message"], answer
     with office.db.transaction() as session:
         assert session.query(Event).filter(Event.kind.in_(["message_after_close", "message_refused"])).count() == 0
-
-
-def _notifications(office: Office, kind: str) -> list[Notification]:
-    with office.db.transaction() as session:
-        rows = session.query(Notification).filter_by(kind=kind).order_by(Notification.id).all()
-        for row in rows:
-            session.expunge(row)
-        return rows
 
 
 def _bill_on_page(app, who: str, application_id: int) -> dict:
@@ -133,20 +108,20 @@ def test_the_applicant_and_the_officer_see_the_bill_and_the_applicant_hears_of_i
     assert office.detail(application_id)["bill"] == {
         "amount": 300000, "account": bill["virtual_account"], "deadline": "2026-06-05T16:00:00+08:00",
         "status": "waiting", "paid_amount": None}
-    (issued,) = _notifications(office, "bill_issued")
+    (issued,) = office.notifications("bill_issued")
     assert (issued.recipient, issued.instance_id) == ("andi", application_id)
     assert "Rp 300.000" in issued.body and bill["virtual_account"] in issued.body and "16:00 WITA" in issued.body
-    assert _notifications(office, "bill_paid") == []
+    assert office.notifications("bill_paid") == []
 
     assert _call("POST", f"{office.gateway.url}/bills/{bill['bill_id']}/pay", {})[1]["callback_status"] == 204
     assert _bill_on_page(app, "andi", application_id)["status"] == "Lunas (Rp 300.000)"
     assert (office.detail(application_id, "sinta")["bill"]["status"],
             office.detail(application_id, "sinta")["bill"]["paid_amount"]) == ("paid", 300000)
-    (paid,) = _notifications(office, "bill_paid")
+    (paid,) = office.notifications("bill_paid")
     assert paid.recipient == "andi" and "Rp 300.000" in paid.body
-    assert len(_notifications(office, "bill_issued")) == 1  # later steps do not repeat it
+    assert len(office.notifications("bill_issued")) == 1  # later steps do not repeat it
     office.decide(application_id, "Task_Sign", "kadis", {"signature_confirmed": True})
-    assert len(_notifications(office, "bill_paid")) == 1
+    assert len(office.notifications("bill_paid")) == 1
 
 
 def test_a_bill_left_unpaid_shows_as_expired_once_the_file_closes(live_office, app, clock):
@@ -155,7 +130,7 @@ def test_a_bill_left_unpaid_shows_as_expired_once_the_file_closes(live_office, a
     clock.advance(timedelta(days=4))
     assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
     assert _bill_on_page(app, "andi", application_id)["status"] == "Kedaluwarsa: tidak dibayar sebelum batas waktu"
-    assert _notifications(office, "bill_paid") == []
+    assert office.notifications("bill_paid") == []
 
 
 def test_a_file_of_a_service_without_a_bill_shows_none(live_office, app):
@@ -176,6 +151,6 @@ def test_a_late_payment_names_the_office_as_it_is_set_up(live_office, clock):
     application_id, bill = _approved_and_billed(office)
     clock.advance(timedelta(days=4))
     assert jobs.fire_timers(office.db.factory, office.ctx).instances == 1
-    status, answer = _payment(office, bill["reference"], 300000)
+    status, answer = office.pay(bill["reference"], 300000)
     assert status == 400
     assert "contact DPMPTSP Kabupaten Sinjai, Jl. Persatuan Raya No. 5, Sinjai" in answer["message"], answer
