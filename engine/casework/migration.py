@@ -40,7 +40,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, attributes
 
 from engine.bpmn import external
-from engine.casework import external_outbox, projection, waiting
+from engine.casework import external_outbox, lane_owners, projection, waiting
 from engine.errors import Conflict, InvalidData
 from engine.services import definitions
 from engine.storage import audit, sql
@@ -462,6 +462,8 @@ def _retitled(target: ServiceDefinition, ready: dict, rows) -> tuple[list[dict],
         old = {"element_id": row.element_id, "name": row.name, "form_key": row.form_key,
                "candidate_groups": list(row.candidate_groups or []),
                "decision_choices": list(row.decision_choices or [])}
+        if lane_owners.people_named(old["candidate_groups"]):  # given by name (lane_owners): stays with them
+            new["candidate_groups"] = old["candidate_groups"]
         if new == old:
             continue
         retitles.append({"b_id": row.id, **new})

@@ -5,11 +5,12 @@ officer of the step's office are left out and audited; a step left with nobody g
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from api.web import labels
-from engine.casework import lane_owners
+from engine.casework import lane_owners, migration
 from engine.storage.models import Event
 from tests.api.conftest import complete
 from tests.engine.test_spiff_models import spiff_diagram
@@ -114,3 +115,12 @@ def test_people_named_reads_only_person_candidates():
     assert labels.group_name("person:veri2") == "veri2"  # pages name the person, not the candidate
     assert lane_owners.named_for({"lane": "verifier", "for_applicant": True}, {"lane_owners": {"verifier": []}}) \
         is None
+
+
+def test_moving_a_file_to_a_new_version_keeps_a_step_given_by_name_with_its_people():
+    target = SimpleNamespace(meta={"tasks": {"periksa": {"element_id": "periksa", "name": "Periksa berkas baru",
+                                                         "candidate_groups": ["verifier"], "lane": "verifier"}}})
+    row = SimpleNamespace(id="t1", element_id="periksa", name="Periksa berkas", form_key=None,
+                          candidate_groups=["person:veri2"], decision_choices=[])
+    retitles, groups = migration._retitled(target, {"t1": SimpleNamespace(bpmn_id="periksa")}, [row])
+    assert [r["candidate_groups"] for r in retitles] == [["person:veri2"]] and groups == {}
