@@ -158,13 +158,16 @@ def _deliver_inside(session: Session, ctx: EngineContext, receiver: waiting.Deli
         step.finish()
 
 
-def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str) -> None:
-    """Keep the last good state; mark the application so an administrator sees what failed where."""
+def flag_error(session: Session, ctx: EngineContext, instance: Instance, error: ProcessError, *, actor: str,
+               tell: bool = True) -> None:
+    """Keep the last good state; mark the application so an administrator sees what failed where; tell its
+    supervisors (``tell=False``: the caller sends them a notice that says more, e.g. the bank's refusal of a bill)."""
     instance.status = ERROR
     instance.error_element = error.element_id
     instance.error_message = error.message
     instance.updated_at = ctx.now()
     audit.record(session, "error", actor=actor, at=ctx.now(), instance_id=instance.id,
                  element_id=error.element_id, message=error.message)
-    notifications.application_stopped(session, ctx, instance, error.element_id, error.message)
+    if tell:
+        notifications.application_stopped(session, ctx, instance, error.element_id, error.message)
     session.flush()

@@ -259,9 +259,10 @@ def handle_bpmn_error(session: Session, ctx: EngineContext, caller: Caller, task
 
 def handle_failure(session: Session, ctx: EngineContext, caller: Caller, task_id: str, worker_id: str, *,
                    error_message: str | None = None, error_details: str | None = None, retries=None,
-                   retry_timeout_ms=None) -> None:
+                   retry_timeout_ms=None, told: bool = False) -> None:
     """Record a worker's failure. With ``retries`` left the task is fetchable again after ``retry_timeout_ms``;
-    at 0 (or none given, as in Camunda) it becomes an incident."""
+    at 0 (or none given, as in Camunda) it becomes an incident (``told``: its people had a notice that says more
+    than "stopped" already)."""
     row, instance = _own(session, caller, task_id, worker_id, "failed")  # the application, held for an incident
     if retries is not None and (not isinstance(retries, int) or isinstance(retries, bool) or retries < 0):
         raise InvalidInput("retries must be a whole number, 0 or more.", {"retries": "0 or more."})
@@ -277,10 +278,10 @@ def handle_failure(session: Session, ctx: EngineContext, caller: Caller, task_id
         row.lock_expires_at, row.retry_at = None, now + delay
         row.available_at = row.retry_at
     else:
-        _incident(session, ctx, row, actor=caller.actor)
+        _incident(session, ctx, row, actor=caller.actor, tell=not told)
 
 
-def _incident(session: Session, ctx: EngineContext, row: ExternalTask, *, actor: str) -> None:
+def _incident(session: Session, ctx: EngineContext, row: ExternalTask, *, actor: str, tell: bool = True) -> None:
     """The task stops: no worker fetches it, the application is flagged at its element and the people who can act
     are told (in the app and by e-mail)."""
     row.state, row.lock_expires_at = INCIDENT, None
@@ -288,7 +289,7 @@ def _incident(session: Session, ctx: EngineContext, row: ExternalTask, *, actor:
     audit.record(session, "incident", actor=actor, at=ctx.now(), instance_id=instance.id, task_id=row.task_id,
                  element_id=row.element_id, external_task=row.id, topic=row.topic, error_message=row.error_message)
     message = f"External task {row.topic!r} failed and has no retries left: {row.error_message or 'no message'}"
-    flag_error(session, ctx, instance, ProcessError(message, element_id=row.element_id), actor=actor)
+    flag_error(session, ctx, instance, ProcessError(message, element_id=row.element_id), actor=actor, tell=tell)
 
 
 def extend_lock(session: Session, ctx: EngineContext, caller: Caller, task_id: str, worker_id: str,

@@ -338,13 +338,16 @@ def record(session: Session, ctx: EngineContext, request: Request, outcome: Outc
     left = 0
     if outcome.retryable:
         left = max(0, (request.retries if request.retries is not None else settings.retries) - 1)
+    told = False
+    if reason is not None:  # a refusal, never resent by itself: the incident below is certain
+        instance = session.get(Instance, session.get(ExternalTask, request.task_id).instance_id)
+        # The bill request's refusal tells the supervisors what the bank said and what to do; the incident's own
+        # "application stopped" notice would only repeat half of it.
+        told = bills.gateway_refused(session, ctx, instance, element_id=request.element_id, outputs=request.outputs,
+                                     status=outcome.status, reason=redact(reason, request, settings) or "-",
+                                     actor=CALLER.actor, external_task=request.task_id)
     external_tasks.handle_failure(session, ctx, CALLER, request.task_id, WORKER,
                                   error_message=redact(outcome.error, request, settings),
                                   error_details=redact(outcome.details, request, settings), retries=left,
-                                  retry_timeout_ms=int(backoff(settings, left) * 1000))
-    if reason is not None:
-        instance = session.get(Instance, session.get(ExternalTask, request.task_id).instance_id)
-        bills.gateway_refused(session, ctx, instance, element_id=request.element_id, outputs=request.outputs,
-                              status=outcome.status, reason=redact(reason, request, settings) or "-",
-                              actor=CALLER.actor, external_task=request.task_id)
+                                  retry_timeout_ms=int(backoff(settings, left) * 1000), told=told)
     return "retrying" if left else "incident"

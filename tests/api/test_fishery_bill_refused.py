@@ -77,6 +77,9 @@ def test_a_refused_bill_is_recorded_shown_told_and_retried_by_a_person(live_offi
         told = session.query(Notification).filter_by(kind="bill_refused").all()
         assert [(n.recipient, n.instance_id) for n in told] == [("supri", application_id)]
         assert REASON in told[0].body and "retry the step" in told[0].body
+        # … once: not a second, vaguer "application stopped" notice for the same incident.
+        assert session.query(Notification).filter_by(kind="application_stopped", instance_id=application_id
+                                                     ).count() == 0
 
     # The office reads the bank's reason and what to do; the applicant a plain word, not the bank's internals.
     staff = _bill_section(app, "supri", application_id)
