@@ -126,7 +126,11 @@ def lint(paths, forms_dir, quiet) -> None:
     ctx = _context()
     folders = model_folders(paths)  # a spiff-arena model folder is one service (api.model_folder_cli)
     files = [p for p in bpmn_files(paths) if p.parent not in folders]
+    tables = [p for p in files if p.suffix.lower() == ".dmn"]  # decision tables named on the command line
+    files = [p for p in files if p not in tables]
     errors = warnings = failed_files = 0
+    if tables:
+        errors, warnings, failed_files = _lint_decisions(ctx, tables, quiet)
     for folder in folders:
         folder_errors, folder_warnings = lint_folder(ctx, folder, quiet)
         errors, warnings, failed_files = errors + folder_errors, warnings + folder_warnings, \
@@ -135,7 +139,7 @@ def lint(paths, forms_dir, quiet) -> None:
     with click.progressbar(files, label="linting", file=sys.stderr, show_pos=True) if show_progress else \
             _plain(files) as items:
         for path in items:
-            main_file, supporting = _sources(path, files)
+            main_file, supporting = _sources(path, files, tables)
             compiled = definitions.lint(ctx, main_file, supporting, definitions.form_source(ctx, path, forms_dir))
             for problem in compiled.problems.sorted():
                 if not quiet:
@@ -145,11 +149,26 @@ def lint(paths, forms_dir, quiet) -> None:
             errors += len(compiled.problems.errors)
             warnings += len(compiled.problems.warnings)
             failed_files += bool(compiled.problems.errors)
-    units = len(files) + len(folders)
-    click.echo(f"{len(files)} file(s){f' and {len(folders)} model folder(s)' if folders else ''}: "
+    units = len(files) + len(tables) + len(folders)
+    click.echo(f"{len(files) + len(tables)} file(s){f' and {len(folders)} model folder(s)' if folders else ''}: "
                f"{units - failed_files} deployable, {failed_files} with errors; "
                f"{errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if errors else 0)
+
+
+def _lint_decisions(ctx, tables: list[Path], quiet: bool) -> tuple[int, int, int]:
+    """``lincah lint x.dmn …``: the DMN files checked together, as one deployment of decisions (a decision may
+    require one of another of them), each problem located by file, decision, rule and column. Returns errors,
+    warnings and the number of files with errors."""
+    _found, problems = decisions.lint(ctx, [SourceFile(str(p), p.read_bytes()) for p in tables])
+    for problem in problems.sorted():
+        if not quiet:
+            click.echo(problem.as_line())
+    if not quiet:
+        for path in tables:
+            click.echo(f"{path}: read as DMN")
+    failed = {problem.file for problem in problems.errors}
+    return len(problems.errors), len(problems.warnings), sum(str(path) in failed for path in tables)
 
 
 class _plain:

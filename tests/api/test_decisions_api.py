@@ -116,3 +116,30 @@ def test_lincah_deploy_picks_up_the_dmn_beside_the_diagram_and_deploys_a_dmn_alo
     result = runner.invoke(cli, ["deploy", str(alone)], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "decision size version 1 (U)" in result.output
+
+
+def test_lincah_lint_checks_a_dmn_file_as_decisions_not_as_a_diagram(tmp_path, db):
+    """``lincah lint x.dmn`` locates the table's problems (rule, column) and says nothing of BPMN; a good table and
+    the diagram that uses it lint clean together."""
+    (tmp_path / "kapal").mkdir()
+    good = tmp_path / "kapal" / FEE_TABLE.name
+    good.write_bytes(FEE_TABLE.read_bytes())
+    bad = tmp_path / "bad.dmn"
+    bad.write_text(table_xml([("n", "integer")], [("y", "string")], [(["-"], ['"a"']), (["n > 1 and n < 3"], ['"b"'])],
+                             decision_id="bad"))
+    diagram = tmp_path / "kapal" / "izin_kapal.bpmn"
+    diagram.write_text(fee_service())
+    (tmp_path / "kapal" / "forms").mkdir()
+    (tmp_path / "kapal" / "forms" / "apply.json").write_bytes(orjson.dumps(APPLY["apply"]))
+    env = {"LINCAH_DATABASE_URL": db.url, "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")}
+    runner = CliRunner()
+    result = runner.invoke(cli, ["lint", str(good)], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"{good}: read as DMN" in result.output and "BPMN" not in result.output
+    result = runner.invoke(cli, ["lint", str(bad)], env=env, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"{bad}:" in result.output and " r2: error: " in result.output and "BPMN" not in result.output
+    assert "1 file(s): 0 deployable, 1 with errors" in result.output
+    result = runner.invoke(cli, ["lint", str(diagram), str(good)], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "2 file(s): 2 deployable, 0 with errors" in result.output
