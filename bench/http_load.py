@@ -7,6 +7,8 @@ What is measured, on this machine (server, database and clients share its cores)
    keep-alive ``http.client`` connection and one verifier's bearer token each — take task ids from a shared queue
    and ``POST /api/v1/tasks/{id}/complete`` with a decision (approve → the signing step opens) for ``--seconds``.
    Completions/s = answers 200 ÷ wall time; latency percentiles are per request; any other answer is an error.
+   Each row gets ``--pool`` fresh copies; those no client took are cancelled after it, so the sulsel verifiers' and
+   supervisor's inboxes hold the generated tasks and one row's pool at most.
    The database then must hold exactly as many tasks completed by the bench verifiers as there were 200s.
 2. **Inbox latency.** With ``--total`` tasks in the database, ``--open`` of them open (generated with SQL over ~25
    offices, 8 candidate groups, 6 services, due dates spread over weeks; then ``VACUUM ANALYZE``), one client sends
@@ -54,7 +56,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +65,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 from sqlalchemy import make_url, text  # noqa: E402
 
 from bench import http_load_data, raw_step  # noqa: E402
@@ -198,6 +201,7 @@ def completed_by(factory, usernames: list[str]) -> int:
 class Server:
     port: int
     pid: int  # gunicorn's master, leader of the process group of all its workers
+    tree: str = "this tree"  # whose code it runs: this tree, or "before" (--before-tree)
 
 
 def free_port() -> int:
@@ -207,12 +211,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, threads: int):
-    """``api.wsgi:app`` under gunicorn on a free local port; yields its ``Server``; always stopped."""
+def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, threads: int, root: Path = ROOT):
+    """``api.wsgi:app`` of the source tree ``root`` under gunicorn on a free local port; yields its ``Server``;
+    always stopped."""
     port = free_port()
     # prometheus_client's multiprocess folder: /metrics then adds up every worker's counts (the kept-workflow rate)
-    metrics = instance_path.parent / "metrics"
-    metrics.mkdir(exist_ok=True)
+    metrics = tempfile.mkdtemp(dir=instance_path.parent, prefix="metrics-")
     env = {**os.environ, "LINCAH_DATABASE_URL": url, "LINCAH_INSTANCE_PATH": str(instance_path),
            "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
     env.pop("LINCAH_METRICS_TOKEN", None)  # the bench reads /metrics from this machine, as an operator may
@@ -222,11 +226,11 @@ def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, thread
     command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), *worker_class,
                "--bind", f"{HOST}:{port}", "--timeout", "120", "--keep-alive", "30", "api.wsgi:app"]
     with open(log_path, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
         wait_until_up(process, port, log_path)
-        yield Server(port, process.pid)
+        yield Server(port, process.pid, "this tree" if root == ROOT else "before")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -381,6 +385,8 @@ class InboxReader:
         self.client = Client(port, token)
         self.latencies: list[float] = []
         self.errors = self.late = 0
+        self.sizes: list[int] = []  # the inbox's total in the first and the last answer 200: its size meanwhile
+        self.last = b""  # the last answer 200
         self.error_samples: list[str] = []
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"inbox {username}", daemon=True)
@@ -393,6 +399,15 @@ class InboxReader:
         self._stopping.set()
         self._thread.join()
         self.client.close()
+        if self.sizes:
+            self.sizes.append(json.loads(self.last)["total"])
+
+    def size(self) -> str:
+        """The inbox's size at the first and the last answer."""
+        if not self.sizes:
+            return "–"
+        first, last = self.sizes[0], self.sizes[-1]
+        return f"{first:,}" if first == last else f"{first:,} → {last:,}"
 
     def _run(self) -> None:
         interval = 1 / self.rate
@@ -403,7 +418,11 @@ class InboxReader:
                 break
             status, content, took = self.client.call("GET", self.path)
             self.latencies.append(took)
-            if status != 200:
+            if status == 200:
+                self.last = content
+                if not self.sizes:
+                    self.sizes.append(json.loads(content)["total"])
+            else:
                 self.errors += 1
                 if len(self.error_samples) < 3:
                     self.error_samples.append(f"{status} {content[:200]!r}")
@@ -457,6 +476,7 @@ class Level:
     cpu: CpuUse | None = None
     readers: list[InboxReader] = field(default_factory=list)  # the inbox requested beside (section 3)
     load: float = float("nan")  # the machine's 1-minute load average when the row ended
+    tree: str = "this tree"  # the code of the server that answered (--before-tree: "before" for the other one)
 
     @property
     def rate(self) -> float:
@@ -526,6 +546,21 @@ def run_level(server: Server, meter: CpuMeter, tokens: list[str], task_ids: list
     return level
 
 
+def pool(conninfo: str, templates: list[int], count: int) -> list[str]:
+    """``count`` applications waiting at verification for one row (copies of the engine's: ``http_load_data``)."""
+    log(f"completions: copying {count:,} applications waiting at verification …")
+    return http_load_data.clone_applications(conninfo, templates, count)
+
+
+def close_leftovers(conninfo: str, task_ids: list[str]) -> None:
+    """The open tasks of a row's applications are cancelled after it: the verifications no client took and the
+    signing steps the approvals opened. The sulsel officers' inboxes then hold the generated tasks and one row's
+    pool at most, as in the inbox measure (2.), not every earlier row's work."""
+    with psycopg.connect(conninfo) as conn:
+        conn.execute("UPDATE task SET state = 'cancelled' WHERE state IN ('ready', 'claimed') AND instance_id IN "
+                     "(SELECT instance_id FROM task WHERE id = ANY(%s))", (task_ids,))
+
+
 @dataclass
 class Completions:
     levels: list[Level]  # completions alone, one per client count
@@ -534,9 +569,10 @@ class Completions:
     kept: KeptWorkflows
 
 
-def completions(args, factory, ctx, conninfo: str, server: Server) -> Completions:
+def completions(args, factory, ctx, conninfo: str, server: Server, before: Server | None = None) -> Completions:
     """The client counts in turn, after a warm-up, each followed by its run with the inbox beside (interleaved, so
-    both see the same machine)."""
+    both see the same machine). With a ``before`` server (the code before a change), each run with the inbox beside
+    is made on both servers, in turns that swap their order from one client count to the next."""
     levels = [int(n) for n in args.clients.split(",")]
     beside_levels = [int(n) for n in args.beside_clients.split(",")] if args.beside_readers else []
     usernames = [f"bench.verifier.{n}" for n in range(1, max(levels + beside_levels) + 1)]
@@ -546,40 +582,45 @@ def completions(args, factory, ctx, conninfo: str, server: Server) -> Completion
     create_users(factory, ctx, [(username, roles, groups, offices) for _, username, roles, groups, offices
                                 in PROFILES if username in readers])
     templates = start_templates(factory, ctx, TEMPLATES)
-    needed = WARMUP_COMPLETIONS + args.pool * (len(levels) + len(beside_levels))
-    log(f"completions: copying them into {needed:,} applications waiting at verification …")
-    task_ids = http_load_data.clone_applications(conninfo, templates, needed)
     tokens = [sign_in(server.port, u) for u in usernames]
     reader_tokens = {username: sign_in(server.port, username) for username in readers}
-    meter = CpuMeter(server, factory)
-    kept_before = kept_workflows(server)
-    warmup = run_level(server, meter, tokens, task_ids[:WARMUP_COMPLETIONS], 4, 60)
-    if warmup.errors:
-        raise SystemExit(f"warm-up completions failed: {warmup.error_samples}")
-    results, beside, offset = [], [], WARMUP_COMPLETIONS
+    servers = [server] + ([before] if before else [])
+    kept_before = [kept_workflows(one) for one in servers]
+    warmup = [run_level(one, CpuMeter(one, factory), tokens, pool(conninfo, templates, WARMUP_COMPLETIONS), 4, 60)
+              for one in servers]
+    if any(level.errors for level in warmup):
+        raise SystemExit(f"warm-up completions failed: {[level.error_samples for level in warmup]}")
+    results, beside = [], []
     note_load("completions")
-    for clients in sorted(set(levels + beside_levels)):
-        runs = ([()] if clients in levels else []) + ([readers] if clients in beside_levels else [])
-        for usernames_beside in runs:
-            inbox_readers = [InboxReader(server.port, username, reader_tokens[username], args.beside_rate)
+    for number, clients in enumerate(sorted(set(levels + beside_levels))):
+        runs = [(server, ())] if clients in levels else []
+        if clients in beside_levels:
+            runs += [(one, readers) for one in (servers if number % 2 else servers[::-1])]
+        for target, usernames_beside in runs:
+            inbox_readers = [InboxReader(target.port, username, reader_tokens[username], args.beside_rate)
                              for username in usernames_beside]
-            level = run_level(server, meter, tokens, task_ids[offset:offset + args.pool], clients, args.seconds,
+            task_ids = pool(conninfo, templates, args.pool)
+            level = run_level(target, CpuMeter(target, factory), tokens, task_ids, clients, args.seconds,
                               inbox_readers)
-            level.load = os.getloadavg()[0]
-            offset += args.pool
-            log(f"  {clients:>3} clients: {level.ok} completions in {level.seconds:.1f} s = {level.rate:.0f}/s, "
-                f"{level.errors} errors {level.error_samples}")
+            level.load, level.tree = os.getloadavg()[0], target.tree
+            close_leftovers(conninfo, task_ids)
+            log(f"  {clients:>3} clients ({target.tree}): {level.ok} completions in {level.seconds:.1f} s = "
+                f"{level.rate:.0f}/s, {level.errors} errors {level.error_samples}")
             for reader in inbox_readers:
                 log(f"      beside: inbox of {reader.username}: {len(reader.latencies)} requests, p95 "
                     f"{percentile(reader.latencies, 0.95) * 1000:.1f} ms, {reader.errors} errors "
                     f"{reader.error_samples}, {reader.late} late")
             (beside if inbox_readers else results).append(level)
     note_load("completions")
-    kept_after = kept_workflows(server)
-    reused = kept_after.get("reused", 0.0) - kept_before.get("reused", 0.0)
-    kept = KeptWorkflows(reused, reused + kept_after.get("restored", 0.0) - kept_before.get("restored", 0.0))
+    kept_after = [kept_workflows(one) for one in servers]
+
+    def counted(result: str) -> float:
+        return sum(after.get(result, 0.0) - start.get(result, 0.0) for start, after in zip(kept_before, kept_after,
+                                                                                            strict=True))
+
+    kept = KeptWorkflows(counted("reused"), counted("reused") + counted("restored"))
     in_database = completed_by(factory, usernames)
-    expected = warmup.ok + sum(level.ok for level in results + beside)
+    expected = sum(level.ok for level in warmup + results + beside)
     verdict = "consistent" if in_database == expected else "**INCONSISTENT**"
     return Completions(results, beside, f"Database check: {expected} answers 200 (warm-up included), {in_database} "
                        f"tasks completed by the bench verifiers in the database — {verdict}.", kept)
@@ -691,9 +732,9 @@ def inbox_table(inbox_results: list[InboxResult]) -> str:
     return "\n".join(rows)
 
 
-BESIDE_HEADER = ("| clients completing | completions/s alone → beside | inbox of | requests | errors | sent late "
-                 "| p50 | p95 | max | p95 ≤ 50 ms | p95 ÷ raw step | load (1 min) |\n"
-                 "|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+BESIDE_HEADER = ("| clients completing | completions/s alone → beside | inbox of | tasks in it | requests | errors | "
+                 "sent late | p50 | p95 | max | p95 ≤ 50 ms | p95 ÷ raw step | load (1 min) |\n"
+                 "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
 
 
 def beside_table(done: Completions, reference: raw_step.RawStep, rate: float) -> str:
@@ -701,13 +742,17 @@ def beside_table(done: Completions, reference: raw_step.RawStep, rate: float) ->
     without them (the row just before, in the same run) for comparison; the inbox's p95 as a multiple of the raw
     SpiffWorkflow step's wall time in this run."""
     alone = {level.clients: level.rate for level in done.levels}
+    compared = any(level.tree != "this tree" for level in done.beside)
+    header = BESIDE_HEADER.replace("| clients completing |", "| server's code | clients completing |").replace(
+        "|---:|---|---|", "|---|---:|---|---|", 1) if compared else BESIDE_HEADER
     rows = [reference.line(), "", f"Each officer requests `GET /api/v1/tasks?limit=50` {rate:g} times a second while "
-            "the completions run:", "", BESIDE_HEADER]
+            "the completions run:", "", header]
     for level in done.beside:
         before = f"{alone[level.clients]:.0f} → " if level.clients in alone else ""
+        tree = f"| {level.tree} " if compared else ""
         for reader in level.readers:
             p50, p95, worst = (percentile(reader.latencies, share) * 1000 for share in (0.5, 0.95, 1.0))
-            rows.append(f"| {level.clients} | {before}{level.rate:.0f} | {reader.username} | "
+            rows.append(f"{tree}| {level.clients} | {before}{level.rate:.0f} | {reader.username} | {reader.size()} | "
                         f"{len(reader.latencies)} | {reader.errors} | {reader.late} | {p50:.1f} ms | {p95:.1f} ms | "
                         f"{worst:.1f} ms | {met(p95 <= TARGET_P95_MS)} | {reference.times(p95):.1f} | "
                         f"{level.load:.1f} |")
@@ -772,6 +817,9 @@ def parse_args():
                         help="officers requesting their inbox while the completions run (0: none)")
     parser.add_argument("--beside-rate", type=float, default=5.0, help="inbox requests per second of each officer")
     parser.add_argument("--beside-clients", help="client counts run again with the inbox beside (default: --clients)")
+    parser.add_argument("--before-tree", type=Path,
+                        help="a source tree with the code before a change (e.g. git worktree add /tmp/before HEAD~1): "
+                             "its server runs each row with the inbox beside too, interleaved with this tree's")
     parser.add_argument("--skip-inbox", action="store_true")
     parser.add_argument("--skip-completions", action="store_true")
     parser.add_argument("--readme", action="store_true", help="print only the README's tables, with their markers")
@@ -803,8 +851,11 @@ def main() -> None:
                       args.threads) as server:
             if not args.skip_inbox:
                 inbox_results = inbox(args, factory, server)
-            if not args.skip_completions:
-                done = completions(args, factory, ctx, conninfo, server)
+            with (gunicorn(args.postgres, instance_path, Path(tmp) / "gunicorn-before.log", args.workers,
+                           args.threads, root=args.before_tree.resolve()) if args.before_tree
+                  else nullcontext()) as before:
+                if not args.skip_completions:
+                    done = completions(args, factory, ctx, conninfo, server, before)
     log(f"whole run: {time.perf_counter() - started:.0f} s")
     report(args, done, inbox_results, loaded, reference)
 
