@@ -392,11 +392,14 @@ def attach(session: Session, cls, values: dict):
 # same columns and moves them with one ``INSERT … SELECT`` (``ON CONFLICT … DO NOTHING`` when duplicates are to be
 # skipped, which ``COPY`` itself cannot do). Measured on 5,000 SLA notifications (about 1 KB each; issue 21): the
 # server spent 130–145 ms of CPU on the single ``INSERT … SELECT … FROM json_to_recordset(…)`` used before — 60 ms
-# of it reading the 5 MB JSON document — and 80–90 ms this way, the client 24 → 18 ms; an ``executemany`` in
-# pipeline mode cost 115 ms on the server and 75 ms on the client, multi-row VALUES (chunked under the 65,535
-# parameter limit) 250 and 270 ms. The staging table lives as long as the connection (``ON COMMIT DELETE ROWS``:
-# emptied at each commit of a transaction that used it, skipped by the others), so it is created once per
-# connection, not per batch. Values go through each column's own type first (naive UTC for datetimes, JSON
+# of it reading the 5 MB JSON document — and 80–90 ms this way (27 ms of it the COPY), the client about the same
+# (psycopg's ``write_row`` per row instead of one orjson document: 37 against 34 ms in the burst, 2 round trips
+# more); an ``executemany`` in pipeline mode cost 115 ms on the server and 75 ms on the client, multi-row VALUES
+# (chunked under the 65,535 parameter limit) 250 and 270 ms, and staging each notice's shared texts once in a
+# second table joined to its recipients cost more on both sides than it saved. The staging table lives as long as
+# the connection (``ON COMMIT DELETE ROWS``: emptied at each commit of a transaction that used it, skipped by the
+# others); ``CREATE … IF NOT EXISTS`` is sent with every batch, which also suits a pooler that hands out another
+# server connection per transaction. Values go through each column's own type first (naive UTC for datetimes, JSON
 # serialised by the engine's serialiser), exactly as a Core INSERT would bind them. Small batches use ``InsertRows``
 # above (one multi-row INSERT, prepared once); larger ones on SQLite (in-process, no round trips) an ``executemany``
 # of plain tuples (``_insert_plain_tuples``, below).
