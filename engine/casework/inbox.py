@@ -1,7 +1,8 @@
 """The inbox (*kotak masuk*): the tasks a person may work, as one indexed SQL query.
 
 A task is in an actor's inbox when it is assigned to them, or when it is not the applicant's own task, lies in one
-of their jurisdictions and names one of their candidate groups (supervisors: any staff task of their offices). The
+of their jurisdictions and names one of their candidate groups, or them by name (``person:<username>``, spiff-arena's
+lane_owners: engine.casework.lane_owners) (supervisors: any staff task of their offices). The
 query reads ``task``, ``task_candidate`` and a few columns of ``instance``; it never loads a workflow, so it costs
 the same with ten open tasks or a hundred thousand.
 
@@ -22,7 +23,7 @@ from sqlalchemy import Text, and_, cast, false, func, literal_column, or_, selec
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
-from engine.people.access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor
+from engine.people.access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor, person_group
 from engine.sla import clocks, risk
 from engine.storage.models import Instance, Task, TaskCandidate
 
@@ -34,7 +35,7 @@ HISTORY_COUNT_CAP = 1_000
 SLA_STATES = ("at_risk", "breached")
 MAX_LIMIT = 200
 OPEN = (literal_column("'ready'"), literal_column("'claimed'"))  # inline, so the partial inbox index applies
-_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")  # ':' of person:<username>, institution:<code> is spelt as itself
 
 
 @dataclass
@@ -107,8 +108,9 @@ def _branches(actor: Actor, filters: list, *columns) -> list:
     staff_task = [Task.for_applicant.is_(False), not_mine, *_covered(actor), *filters]
     if SUPERVISOR in actor.roles:
         branches.append(select(*columns).where(*staff_task))
-    elif OFFICER in actor.roles and actor.groups:
-        branches.append(select(*columns).where(_in_groups(sorted(actor.groups)), *staff_task))
+    elif OFFICER in actor.roles:  # their groups' steps, and the steps a process gave them by name (lane_owners)
+        groups = sorted(actor.groups | {person_group(actor.username)})
+        branches.append(select(*columns).where(_in_groups(groups), *staff_task))
     return branches
 
 
