@@ -448,6 +448,11 @@ Index("ix_task_inbox_open", Task.jurisdiction, Task.due_at, Task.id,
       postgresql_include=["state", "for_applicant", "assignee", "created_at", "candidate_groups", "service_key",
                           "sla_state", "search_text", "at_risk_at", "paused_since"],
       postgresql_where=Task.state.in_(("ready", "claimed")), sqlite_where=Task.state.in_(("ready", "claimed")))
+# The inbox's count (its ``total``) reads every open task of the actor's offices: from this narrow index, whose
+# entries of one office lie in table order, it costs half of what it costs from the inbox index above (ordered by
+# due date, ten columns wide) on PostgreSQL (migration 0022, bench/http_load.py).
+Index("ix_task_inbox_count", Task.jurisdiction, postgresql_include=["for_applicant", "assignee", "candidate_groups"],
+      postgresql_where=Task.state.in_(("ready", "claimed")), sqlite_where=Task.state.in_(("ready", "claimed")))
 # History (``state=completed``): an office's finished tasks, newest first, read from the index alone.
 Index("ix_task_history", Task.jurisdiction, Task.completed_at, Task.id,
       postgresql_include=["for_applicant", "assignee", "candidate_groups", "service_key", "sla_state", "search_text"],
