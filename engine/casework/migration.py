@@ -45,6 +45,7 @@ from engine.errors import Conflict, InvalidData
 from engine.services import definitions
 from engine.storage import audit, sql
 from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate
+from engine.texts import N_, Text
 from engine.workflow import runtime
 from engine.workflow.serialization import SERIALIZER_VERSION
 
@@ -101,7 +102,7 @@ class Verdict:
     instance_id: int
     registration_no: str
     steps: list[str]  # the elements it is at (open steps, waiting events)
-    reasons: list[str]  # empty: it can move
+    reasons: list[Text]  # empty: it can move (each said in the reader's language: ``Text.render``)
 
     @property
     def movable(self) -> bool:
@@ -130,17 +131,19 @@ def check_plan(session: Session, ctx: EngineContext, plan: Plan) -> None:
     problems = {}
     for old, new in plan.mapping.items():
         if old not in in_a:
-            problems[f"mapping.{old}"] = f"version {plan.source} has no element {old!r}"
+            problems[f"mapping.{old}"] = Text(N_("version %(version)s has no element %(element)s"),
+                                              {"version": plan.source, "element": repr(old)})
         elif new is not None and new not in in_b:
-            problems[f"mapping.{old}"] = f"version {plan.target} has no element {new!r} to map {old!r} to"
+            problems[f"mapping.{old}"] = Text(N_("version %(version)s has no element %(element)s to map %(old)s to"),
+                                              {"version": plan.target, "element": repr(new), "old": repr(old)})
     if problems:
-        raise InvalidData("The migration plan names elements the versions do not have.", problems)
+        raise InvalidData(Text(N_("The migration plan names elements the versions do not have.")), problems)
 
 
 def _versions(session: Session, service: str, source: int, target: int):
     if source == target:
-        raise InvalidData("Choose two different versions to move applications between.",
-                          {"to": f"the same as from ({source})"})
+        raise InvalidData(Text(N_("Choose two different versions to move applications between.")),
+                          {"to": Text(N_("the same as from (%(version)s)"), {"version": source})})
     return definitions.get_version(session, service, source), definitions.get_version(session, service, target)
 
 
@@ -153,6 +156,15 @@ def _verdict(session: Session, ctx: EngineContext, plan: Plan, instance: Instanc
     steps = sorted({t["task_spec"] for t in tasks.values() if t["state"] & _LIVE and _is_element(t)})
     reasons = _reasons(session, ctx, plan, instance, tasks)
     return Verdict(instance.id, instance.registration_no, steps, reasons)
+
+
+def listed(reasons: list[Text]) -> Text:
+    """The reasons as one text, separated by semicolons, each said in the reader's language. Its id is only
+    placeholders (no catalogue entry: nothing there to translate)."""
+    if len(reasons) == 1:
+        return reasons[0]
+    return Text("; ".join(f"%(reason{at})s" for at in range(len(reasons))),
+                {f"reason{at}": reason for at, reason in enumerate(reasons)})
 
 
 def renamed(name: str, mapping: dict) -> str | None:
@@ -171,27 +183,34 @@ def _is_element(task: dict) -> bool:
     return not (name in ("Root", "Start", "End") or name.endswith((".EndJoin", "]")))
 
 
-def _reasons(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, tasks: dict) -> list[str]:
+# Why an application that is not running cannot move, by its status (``Instance.status``).
+_NOT_RUNNING = {"completed": N_("it is completed, not running"), "cancelled": N_("it was cancelled, not running"),
+                "error": N_("it stopped on an error, not running")}
+
+
+def _reasons(session: Session, ctx: EngineContext, plan: Plan, instance: Instance, tasks: dict) -> list[Text]:
     if instance.status != "running":
-        return [f"it is {instance.status}, not running"]
+        known = _NOT_RUNNING.get(instance.status)
+        return [Text(known) if known else Text(N_("it is %(status)s, not running"), {"status": instance.status})]
     source, target = plan.versions(session)
     if instance.definition_id != source.id:
-        return [f"it is not on version {plan.source}"]
+        return [Text(N_("it is not on version %(version)s"), {"version": plan.source})]
     spec, _ = ctx.codec.load_spec(target.id, lambda: target.spec_json)
     reasons = []
     for name in sorted({t["task_spec"] for t in tasks.values() if not t["state"] & _UNREACHED}):
         new = renamed(name, plan.mapping)
         if new is None or new not in spec.task_specs:
             live = any(t["task_spec"] == name and t["state"] & _LIVE for t in tasks.values())
-            reasons.append(f"its current step {name!r} is not in version {plan.target} and the plan maps it nowhere"
-                           if live else f"it passed step {name!r}, which version {plan.target} does not have; map "
-                           "it to a step of the new version")
+            said = (N_("its current step %(step)s is not in version %(version)s and the plan maps it nowhere") if live
+                    else N_("it passed step %(step)s, which version %(version)s does not have; map it to a step of "
+                            "the new version"))
+            reasons.append(Text(said, {"step": repr(name), "version": plan.target}))
     reasons.extend(_missing_fields(session, source, target, plan, tasks))
     return reasons
 
 
 def _missing_fields(session: Session, source: ServiceDefinition, target: ServiceDefinition, plan: Plan,
-                    tasks: dict) -> list[str]:
+                    tasks: dict) -> list[Text]:
     """Steps already done whose form in B requires a field their data lacks: moving would ask for it again."""
     done = dict.fromkeys(task["task_spec"] for task in tasks.values()
                          if task["state"] & TaskState.COMPLETED and _is_element(task)
@@ -207,8 +226,11 @@ def _missing_fields(session: Session, source: ServiceDefinition, target: Service
         filled = latest if element == N_START else data[element]
         missing = [name for name in new_form.schema.get("required", []) if filled.get(name) in (None, "")]
         if missing:
-            reasons.append(f"{'the application form' if element == N_START else f'step {element!r}'} was filled "
-                           f"in, but version {plan.target}'s form requires {', '.join(missing)}, which it lacks")
+            params = {"version": plan.target, "fields": ", ".join(missing)}
+            reasons.append(Text(N_("the application form was filled in, but version %(version)s's form requires "
+                                   "%(fields)s, which it lacks"), params) if element == N_START else
+                           Text(N_("step %(step)s was filled in, but version %(version)s's form requires %(fields)s, "
+                                   "which it lacks"), {**params, "step": repr(element)}))
     return reasons
 
 
@@ -296,8 +318,9 @@ def prepare(session: Session, ctx: EngineContext, plan: Plan, instance: Instance
     state = orjson.loads(instance.state) if instance.state else {"tasks": {}}
     verdict = _verdict(session, ctx, plan, instance, state["tasks"])
     if not verdict.movable:
-        raise Conflict(f"Application {instance.registration_no} cannot move to version {plan.target}: "
-                       + "; ".join(verdict.reasons) + ".")
+        raise Conflict(Text(N_("Application %(number)s cannot move to version %(version)s: %(reasons)s."),
+                            {"number": instance.registration_no, "version": plan.target,
+                             "reasons": listed(verdict.reasons)}))
     _, target = plan.versions(session)
     spec, subprocess_specs = ctx.codec.load_spec(target.id, lambda: target.spec_json)
     rewrite = plan.same_graph(session) and _plain(state) and instance.serializer_version == SERIALIZER_VERSION
@@ -334,8 +357,9 @@ def write(session: Session, ctx: EngineContext, moves: list[Move]) -> None:
     one round trip). ``Conflict`` when an application changed since it was read: the caller rolls back."""
     if not moves:
         return
-    changed = Conflict("An application changed while it was being moved (someone took a step at the same moment). "
-                       "Run the migration again: it moves only the applications still on the old version.")
+    changed = Conflict(Text(N_("An application changed while it was being moved (someone took a step at the same "
+                               "moment). Run the migration again: it moves only the applications still on the old "
+                               "version.")))
     groups = {task_id: names for move in moves for task_id, names in move.groups.items()}
     with sql.batch(session):
         _SAVE.write(session, [{"b_id": move.instance.id, "b_seen": move.seen, **move.values} for move in moves],
@@ -483,11 +507,11 @@ def roll_back(session: Session, ctx: EngineContext, instance: Instance, *, actor
     otherwise."""
     moved = last_move(session, instance.id)
     if moved is None or moved.kind != MOVED:
-        raise Conflict(f"Application {instance.registration_no} was not moved to another version, or was moved "
-                       "back already.")
+        raise Conflict(Text(N_("Application %(number)s was not moved to another version, or was moved back "
+                               "already."), {"number": instance.registration_no}))
     if moved.data.get("revision") != instance.revision:
-        raise Conflict(f"Application {instance.registration_no} has moved on since it was migrated (a step was "
-                       "taken on the new version); it cannot go back.")
+        raise Conflict(Text(N_("Application %(number)s has moved on since it was migrated (a step was taken on the "
+                               "new version); it cannot go back."), {"number": instance.registration_no}))
     data = moved.data
     forward = Plan(data["service"], data["from_version"], data["to_version"], dict(data.get("mapping") or {}))
     move(session, ctx, forward.reversed(), instance, actor=actor, note="rollback", kind=MOVED_BACK)

@@ -28,6 +28,7 @@ from engine.services import definitions
 from engine.storage import locks
 from engine.storage.db import transaction
 from engine.storage.models import Instance, Task
+from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
     from engine.context import EngineContext
@@ -53,7 +54,7 @@ class DryRun:
 @dataclass
 class Report:
     moved: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)  # instance id → why it stayed
+    refused: dict[int, Text] = field(default_factory=dict)  # instance id → why it stayed, in any language
     busy: list[int] = field(default_factory=list)  # someone was working on it: left for the next run
     remaining: int = 0  # not looked at in this run (its limit): run again
 
@@ -108,7 +109,7 @@ def run(factory, ctx: EngineContext, plan: migration.Plan, *, actor: str, note: 
 
 
 def _move_batch(session: Session, ctx: EngineContext, plan: migration.Plan, ids: list[int], *, actor: str,
-                note: str, one_by_one: bool = False) -> tuple[list[int], dict[int, str], list[int]]:
+                note: str, one_by_one: bool = False) -> tuple[list[int], dict[int, Text], list[int]]:
     # Locked for this transaction, skipped when someone holds one (left for the next run); a step taken meanwhile
     # would fail the write's revision check anyway.
     found = {instance.id: instance for instance in session.scalars(locks.skip_locked(
@@ -139,12 +140,12 @@ def _move_batch(session: Session, ctx: EngineContext, plan: migration.Plan, ids:
     return moved, refused, [i for i in ids if i not in found]
 
 
-def _why(instance: Instance, failed: Exception) -> str:
+def _why(instance: Instance, failed: Exception) -> Text:
     if isinstance(failed, Conflict):
         return failed.message
     detail = str(getattr(failed, "orig", None) or failed).strip().splitlines()[0]
-    return (f"Application {instance.registration_no} could not be saved on the new version ({detail}); it stays "
-            "where it was.")
+    return Text(N_("Application %(number)s could not be saved on the new version (%(detail)s); it stays where it "
+                   "was."), {"number": instance.registration_no, "detail": detail})
 
 
 def open_steps(session: Session, service: str, version: int) -> dict[str, int]:

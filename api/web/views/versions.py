@@ -12,6 +12,7 @@ from engine.casework import migration, migration_batch
 from engine.errors import LincahError
 from engine.people.access import ANALYST
 from engine.services import definitions, version_diff
+from engine.texts import localized
 
 from .. import i18n
 from ..blueprint import bp
@@ -76,14 +77,18 @@ def analyst_migrate(key: str):
             report = migration_batch.run(factory, ctx(), plan, actor=current_actor().username,
                                          note=request.form.get("note", "")[:500], limit=BATCH)
     except LincahError as exc:
-        flash(exc.message, "error")
+        # Said in the page's language, with what it names (a plan's wrong elements are in its details).
+        details = exc.localized_details(i18n.lang())
+        named = "; ".join(str(why) for why in details.values()) if isinstance(details, dict) else ""
+        flash(f"{exc.localized(i18n.lang())} {named}".strip(), "error")
     target_definition = definitions.get_version(db(), key, target)
     target_elements = migration.elements(target_definition, ctx())
     return render("web/analyst/migrate.html", key=key, name=i18n.service_name(versions[-1]), numbers=numbers,
                   source=source, target=target, plan=plan, target_elements=target_elements,
                   target_definition=target_definition,
                   running=migration_batch.open_steps(db(), key, source),
-                  waiting=len(migration_batch.waiting_on(db(), key, source)), dry=dry, report=report)
+                  waiting=len(migration_batch.waiting_on(db(), key, source)), dry=dry, report=report,
+                  said=lambda message: localized(message, i18n.lang()))
 
 
 @bp.route("/analyst/services/<key>/<int(max=2147483647):version>/publish-confirmed", methods=["POST"])
