@@ -4,14 +4,17 @@
 (``resultType`` ``Execution`` with the ``execution``, or ``ProcessDefinition`` with the new ``processInstance``;
 ``variables`` too with ``variablesInResultEnabled``). A message nobody (or, without ``all``, several) waits for is
 400 ``RestException`` "Cannot correlate message …", as Camunda's REST layer answers its
-``MismatchingMessageCorrelationException``. ``POST /signal`` answers 204.
+``MismatchingMessageCorrelationException``. ``POST /signal`` answers 204. A body that is not a JSON object is logged
+for the administrators like any other refusal, once the caller is known; the answer is the same 400.
 """
 
 from __future__ import annotations
 
+from engine.errors import InvalidInput, LincahError
 from engine.integration import messages
 from engine.integration.messages import EXECUTION, Correlated, MismatchingMessageCorrelation
 from engine.integration.variables import typed_all
+from engine.storage.waiting_events import MESSAGE, SIGNAL
 
 from ..unit_of_work import engine_context, session
 from . import blp, body, caller, error
@@ -40,13 +43,27 @@ def _result(item: Correlated, with_variables: bool) -> dict:
     return answer
 
 
+def _request(kind: str):
+    """The body and the client. A body that cannot be read is logged (``messages.refused_request``) when the
+    client's credentials are good; otherwise its 400 is answered as before, unlogged (nobody to name)."""
+    try:
+        data = body()
+    except InvalidInput as exc:
+        try:
+            client = caller()
+        except LincahError:
+            raise exc from None
+        raise messages.refused_request(session(), engine_context(), client, kind, exc) from exc
+    return data, caller()
+
+
 def _flag(data: dict, name: str) -> bool:
     return data.get(name) is True
 
 
 @blp.route("/message", methods=["POST"])
 def correlate():
-    data, client = body(), caller()
+    data, client = _request(MESSAGE)
     results = messages.correlate(
         session(), engine_context(), client, data.get("messageName"), business_key=data.get("businessKey"),
         correlation_keys=data.get("correlationKeys"), local_correlation_keys=data.get("localCorrelationKeys"),
@@ -59,6 +76,6 @@ def correlate():
 
 @blp.route("/signal", methods=["POST"])
 def signal():
-    data, client = body(), caller()
+    data, client = _request(SIGNAL)
     messages.signal(session(), engine_context(), client, data.get("name"), variables=data.get("variables"))
     return "", 204

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    admin_refusals,
     applications,
     attachments,
     auth,
@@ -25,4 +26,4 @@ from . import (
 BLUEPRINTS = (auth.blp, services.blp, definitions.blp, applications.blp, tasks.blp, users.blp, groups.blp,
               attachments.blp, reports.blp, notifications.blp, health.blp, integration.clients_blp,
               integration.incidents_blp, migrations.blp, drafts.blp, institutions.blp, password_reset.blp,
-              counter.blp)
+              counter.blp, admin_refusals.blp)

@@ -9,10 +9,16 @@ without ``all``, is ``MismatchingMessageCorrelation`` and nothing changes. The m
 against what the receiving element declares before anything moves; each delivery is a step (``advancing``) of its
 application in the caller's transaction. A client correlates only the messages it was granted, in its offices, and
 every correlation is audited — every refusal too: on the application it named (``engine.integration.refusals``),
-or, when it reached none, in the administrators' log of unmatched messages.
+or, when it reached none, in the administrators' log of unmatched messages. A message naming by business key a
+running file that waits for no such message is also noted on that file's history (a payment for a stopped file).
 
 A signal reaches every running application waiting for it and starts every service whose start event waits for it,
-each in its own step: one that fails is flagged, the others still go.
+each in its own step: one that fails is flagged, the others still go. A refused signal is logged like a message.
+
+A delivery can lose a race: between the lookup and the step, another step of the application took the wait (the
+step finds nothing to deliver to, or its save finds a newer revision). The client's answer is what it was (400
+"no longer waits", or Camunda's 500 ``OptimisticLockingException``), every delivery of the request is undone (a
+savepoint), and the lost delivery is recorded on that application and in the administrators' log.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from engine.casework import applications, message_inputs, waiting
 from engine.casework.step import Step, advancing
-from engine.errors import Forbidden, InvalidData, InvalidInput, LincahError, ProcessError, RecordedRefusal
+from engine.errors import Conflict, Forbidden, InvalidData, InvalidInput, LincahError, ProcessError, RecordedRefusal
 from engine.integration import message_rows, refusals
 from engine.integration import variables as typed
 from engine.integration.clients import Caller
@@ -107,14 +113,49 @@ def _start_events(session: Session, ctx: EngineContext, kind: str, name: str) ->
     return found
 
 
+class _LostRace(Exception):
+    """A delivery another step of the application beat to the wait (``refusal``: what the client is answered);
+    carried up to where the request's deliveries are undone and the loss recorded. Never leaves this module."""
+
+    def __init__(self, refusal: LincahError, row: WaitingEvent | WaitingRow, instance: tuple[int, str], values: dict):
+        super().__init__(refusal.message)
+        self.refusal, self.row, self.values = refusal, row, values
+        self.instance_id, self.registration_no = instance
+
+
+class _LostMismatch(MismatchingMessageCorrelation, RecordedRefusal):
+    """The wait was gone when the step loaded the application: the same 400, with the loss's record kept."""
+
+
+class _LostConflict(Conflict, RecordedRefusal):
+    """Another step saved the application first: Camunda's ``OptimisticLockingException``, with the record kept."""
+
+
 def _deliver(session: Session, ctx: EngineContext, row: WaitingEvent | WaitingRow, instance: Instance,
              values: dict, *, actor: str, audit_kind: str, extra: dict) -> Correlated:
-    """One delivery to a waiting application: its step, in the caller's transaction."""
+    """One delivery to a waiting application: its step, in the caller's transaction. ``_LostRace`` when another
+    step took the wait at the same moment."""
+    named = (instance.id, instance.registration_no)  # read now: a rolled-back step may leave the object expired
+    try:
+        return _step_delivering(session, ctx, row, instance, values, actor=actor, audit_kind=audit_kind,
+                                extra=extra)
+    except _NoLongerWaiting as exc:
+        raise _LostRace(exc, row, named, values) from exc
+    except Conflict as exc:
+        raise _LostRace(exc, row, named, values) from exc
+
+
+class _NoLongerWaiting(MismatchingMessageCorrelation):
+    """The step found no task waiting where the lookup saw one: another step took it."""
+
+
+def _step_delivering(session: Session, ctx: EngineContext, row: WaitingEvent | WaitingRow, instance: Instance,
+                     values: dict, *, actor: str, audit_kind: str, extra: dict) -> Correlated:
     with advancing(session, ctx, instance, actor=actor) as step:
         targets = waiting.find(step.workflow, row.kind, row.name, row.task_id)
         if not targets:  # the index is kept by every step, so only a concurrent step can have taken it away
-            raise MismatchingMessageCorrelation(f"Application {instance.registration_no} no longer waits for the "
-                                                f"{row.kind} {row.name!r}.")
+            raise _NoLongerWaiting(f"Application {instance.registration_no} no longer waits for the "
+                                   f"{row.kind} {row.name!r}.")
         # The task table mirrors the ready human tasks, so these are the application's open rows: with none (a
         # file waiting for a payment) finishing the step need not look them up.
         step.others_open = set(runtime.ready_human_ids(step.workflow))
@@ -195,7 +236,42 @@ def correlate(session: Session, ctx: EngineContext, caller: Caller, message_name
                        **(process_variables_local if isinstance(process_variables_local, dict) else {})},
             problems=exc.localized_details("en") if isinstance(exc.details, dict) else None)
         raise _kept(exc) from exc
-    return _delivered(session, ctx, caller, plan)
+    return _undone_if_lost(session, ctx, caller, MESSAGE, plan.name, lambda: _delivered(session, ctx, caller, plan),
+                           business_key=business_key, correlation_keys=plan.extra["correlation_keys"])
+
+
+def _undone_if_lost(session: Session, ctx: EngineContext, caller: Caller, kind: str, name: str, deliveries, *,
+                    business_key=None, correlation_keys=None) -> list[Correlated]:
+    """Run ``deliveries`` inside a savepoint: when one loses its race, all of them are undone (as the client's
+    error always rolled them back), the loss is recorded on its application and for the administrators, and the
+    client gets the error it got before — now a ``RecordedRefusal``, so the record is committed."""
+    try:
+        with session.begin_nested():
+            session.connection()  # the SAVEPOINT goes out before the step's writes that bypass the ORM
+            try:
+                return deliveries()
+            except (ProcessError, RecordedRefusal) as exc:  # what they recorded (a flagged file) is kept: the
+                stopped = exc  # savepoint is released, and the request's own transaction commits it as before
+        raise stopped
+    except _LostRace as lost:
+        refusals.record_lost_delivery(
+            session, ctx, actor=caller.actor, client=caller.name, kind=kind, name=name,
+            instance_id=lost.instance_id, registration_no=lost.registration_no, element_id=lost.row.element_id,
+            reason=lost.refusal.message,
+            variables=lost.values, business_key=business_key, correlation_keys=correlation_keys)
+        kept = _LostConflict if isinstance(lost.refusal, Conflict) else _LostMismatch
+        raise kept(lost.refusal.message, lost.refusal.details) from lost.refusal
+
+
+def refused_request(session: Session, ctx: EngineContext, caller: Caller, kind: str, exc: LincahError) -> LincahError:
+    """A ``/message`` or ``/signal`` request whose body could not be read at all: logged for the administrators
+    like any refusal that reached no application; returns the error to raise (the same answer, record kept)."""
+    if kind == MESSAGE:
+        refusals.record_unmatched(session, ctx, actor=caller.actor, client=caller.name, name=None,
+                                  reason=exc.message)
+    else:
+        refusals.record_signal(session, ctx, actor=caller.actor, client=caller.name, name=None, reason=exc.message)
+    return _kept(exc)
 
 
 class _UnmatchedMismatch(MismatchingMessageCorrelation, RecordedRefusal):
@@ -265,6 +341,7 @@ def _checked(session: Session, ctx: EngineContext, caller: Caller, message_name,
     rows = waiting.matching([row for row, _ in found], keys)
     if not found and business_key is not None:
         _refuse_if_closed(session, ctx, caller, name, business_key, values)
+        _note_if_not_waiting(session, ctx, caller, name, business_key, values)
     starts = [] if rows and not correlate_all or business_key is not None else \
         _start_events(session, ctx, MESSAGE, name)
     _check_count(name, business_key, keys, rows, starts, correlate_all)
@@ -312,6 +389,19 @@ def _refuse_if_closed(session: Session, ctx: EngineContext, caller: Caller, name
         f"Cannot correlate message '{name}': application {business_key} is closed ({why}, {ended}); nothing "
         "waits for this message any more. It has been recorded on the application for the "
         f"office; to return a payment, contact {whom}" + (f" ({contact})." if contact else "."))
+
+
+def _note_if_not_waiting(session: Session, ctx: EngineContext, caller: Caller, name: str, business_key: str,
+                         values: dict) -> None:
+    """A message naming a file of the client's offices that runs (or stopped on an error) but waits for no such
+    message is noted on that file's history, for its officers: the bank's payment came although the file was not
+    waiting for it. The refusal itself goes on as a mismatch, logged for the administrators; the client's answer
+    does not say the file exists."""
+    instance = session.query(Instance).filter_by(registration_no=business_key).one_or_none()
+    if instance is None or instance.status in CLOSED or not caller.covers(instance.jurisdiction):
+        return
+    refusals.record_not_waiting(session, ctx, instance, actor=caller.actor, client=caller.name, name=name,
+                                variables=values)
 
 
 def _accepted_or_recorded(session: Session, ctx: EngineContext, caller: Caller, instance: Instance, element_id: str,
@@ -385,12 +475,25 @@ def _check_count(name: str, business_key, keys: dict, rows: list, starts: list, 
 
 def signal(session: Session, ctx: EngineContext, caller: Caller, signal_name, *, variables=None) -> list[Correlated]:
     """Broadcast the signal to every running application of the client's offices waiting for it and start every
-    service whose start event waits for it. A client sends only signals granted to it like messages."""
-    name = _name(signal_name, "name")
-    if name not in caller.messages:
-        raise Forbidden(f"API client {caller.name!r} may not send the signal {name!r}; an administrator grants it "
-                        "like a message, with 'lincah clients … --message'.")
-    values = typed.plain(variables)
+    service whose start event waits for it. A client sends only signals granted to it like messages. A refused
+    signal (its name, a signal not granted, its variables) is logged for the administrators; the answer is the
+    same."""
+    try:
+        name = _name(signal_name, "name")
+        if name not in caller.messages:
+            raise Forbidden(f"API client {caller.name!r} may not send the signal {name!r}; an administrator grants "
+                            "it like a message, with 'lincah clients … --message'.")
+        values = typed.plain(variables)
+    except LincahError as exc:
+        refusals.record_signal(session, ctx, actor=caller.actor, client=caller.name, name=signal_name,
+                               reason=exc.message, variables=variables,
+                               problems=exc.localized_details("en") if isinstance(exc.details, dict) else None)
+        raise _kept(exc) from exc
+    return _undone_if_lost(session, ctx, caller, SIGNAL, name,
+                           lambda: _broadcast(session, ctx, caller, name, values))
+
+
+def _broadcast(session: Session, ctx: EngineContext, caller: Caller, name: str, values: dict) -> list[Correlated]:
     rows = waiting.candidates(session, SIGNAL, name, jurisdictions=caller.jurisdictions)
     starts = _start_events(session, ctx, SIGNAL, name)
     extra = {"client": caller.name}
