@@ -12,6 +12,7 @@ from functools import cached_property
 from engine.bpmn.compiler import CompileOptions
 from engine.clock import SystemClock
 from engine.config import Settings
+from engine.documents import letter_trial
 from engine.sandbox import create_script_engine, shared_pool
 from engine.sla.calendar import parse_sla_duration
 from engine.sla.clocks import SlaPolicy
@@ -65,6 +66,11 @@ class EngineContext:
         if (calendar or "").replace("calendar=", "") == "24x7":
             return self.calendars.plain(jurisdiction).add_working_time(start, sla)
         return self.calendars.working(jurisdiction).add_working_time(start, sla)
+
+    def try_letter(self, files, compiled, problems) -> None:
+        """Fill a service's letter template once with sample data, bounded, as lint and deploy do: the letter is
+        ``engine.documents``' (``letter_trial``), a package above the ``services`` that lint and deploy are in."""
+        letter_trial.check(self, files, compiled, problems)
 
     def compile_options(self) -> CompileOptions:
         return CompileOptions(timezone=self.settings.timezone, max_bytes=self.settings.max_bpmn_bytes,

@@ -86,33 +86,55 @@ def signer_username(session: Session, instance: Instance, actor: str | None) -> 
         .order_by(Event.id.desc()).limit(1))
 
 
+@dataclass(frozen=True)
+class Paper:
+    """What a letter reads besides the file's data: the service version (its meta and its forms' fields), the file's
+    registration number and applicant, the issuing office and the signer. ``build`` looks these up for a stored
+    file; a deploy's trial fill (``engine.documents.letter_trial``) gives stand-ins, so both fill the same names."""
+
+    meta: dict
+    service_key: str
+    registration_no: str
+    applicant: str
+    form_fields: dict[str, dict]
+    start_fields: dict[str, dict]
+    office: offices.OfficeView
+    signer: profiles.Signer
+
+
 def build(session: Session, ctx: EngineContext, instance: Instance, data: dict, issue: Issue, *,
           draft: bool = False) -> dict:
     """Everything the template is given, by the names ``engine.services.letter_templates.CONTEXT_NAMES`` lists."""
     definition = instance.definition
-    meta = definition.meta or {}
-    process = meta.get("process") or {}
-    office = offices.get(session, issuing_office(instance))
+    paper = Paper(definition.meta or {}, instance.service_key, instance.registration_no,
+                  instance.applicant_name or instance.applicant, _form_properties(session, definition),
+                  _start_properties(session, definition), offices.get(session, issuing_office(instance)),
+                  _signer(session, issue.signer_username))
     local = issue.issued_at.astimezone(ctx.calendars.timezone(instance.jurisdiction))
-    until = valid_until(process, data, local.date())
-    signer = _signer(session, issue.signer_username)
+    return fill(paper, data, issue, local.date(), draft=draft)
+
+
+def fill(paper: Paper, data: dict, issue: Issue, issued_on: date, *, draft: bool = False) -> dict:
+    """``build`` once everything is looked up: the names a template is given, from ``paper`` and ``data``."""
+    process = paper.meta.get("process") or {}
+    office, signer = paper.office, paper.signer
+    until = valid_until(process, data, issued_on)
     public = {name: value for name, value in data.items() if name not in PRIVATE_FIELDS}
-    service_name = (process.get("names") or {}).get("id") or instance.service_key
+    service_name = (process.get("names") or {}).get("id") or paper.service_key
     return {
         "data": public,
-        "fields": shown_fields(session, definition, public),
-        "details": start_details(session, definition, public),
+        "fields": shown(paper.form_fields, public),
+        "details": details(paper.start_fields, public),
         "office": {"name": office.name, "address": office.address, "place": office.place or office.name,
                    "public_url": office.public_url, "code": office.code,
                    "emblem": image_data_url(office.emblem, office.emblem_type)},
-        "permit": {"number": issue.permit_number, "registration_no": instance.registration_no,
-                   "title": letter_title(service_name), "issued_on": tanggal(local.date()),
-                   "issued_iso": local.date().isoformat(), "legal_basis": process.get("legal_basis") or "",
+        "permit": {"number": issue.permit_number, "registration_no": paper.registration_no,
+                   "title": letter_title(service_name), "issued_on": tanggal(issued_on),
+                   "issued_iso": issued_on.isoformat(), "legal_basis": process.get("legal_basis") or "",
                    "on_behalf": (process.get("properties") or {}).get("letter.on_behalf", "")},
-        "service": {"key": instance.service_key, "name": service_name},
-        "holder": str(data.get("applicant_name") or data.get("owner_name") or instance.applicant_name
-                      or instance.applicant),
-        "place_date": f"{office.place or office.name}, {tanggal(local.date())}",
+        "service": {"key": paper.service_key, "name": service_name},
+        "holder": str(data.get("applicant_name") or data.get("owner_name") or paper.applicant),
+        "place_date": f"{office.place or office.name}, {tanggal(issued_on)}",
         "valid_until": tanggal(until) if until else "",
         "signer": {"name": signer.name, "position": signer.position, "rank": signer.rank, "nip": signer.nip},
         "copies": copies(process),
@@ -156,28 +178,46 @@ def letter_title(service_name: str) -> str:
 
 def shown_fields(session: Session, definition, data: dict) -> dict[str, str]:
     """Each field as its form shows it: a choice by its title, a date in Indonesian, a number without ``.0``."""
-    schemas = {}
-    for form_key in (definition.forms or {}):
-        form = definitions.form_of(session, definition, form_key)
-        for name, prop in ((form.schema.get("properties") or {}) if form and isinstance(form.schema, dict)
-                           else {}).items():
-            if isinstance(prop, dict):
-                schemas.setdefault(name, prop)
-    shown = {}
-    for name, value in data.items():
-        if isinstance(value, bool) or isinstance(value, dict | list) or value is None:
-            continue
-        shown[name] = _shown(schemas.get(name) or {}, value)
-    return shown
+    return shown(_form_properties(session, definition), data)
 
 
 def start_details(session: Session, definition, data: dict, limit: int = 12) -> list[tuple[str, str]]:
     """``(title, value)`` of the start form's filled fields, as the form titles and shows them (the engine's own
     letter lists these; the holder's name and attachments are shown elsewhere or not at all)."""
+    return details(_start_properties(session, definition), data, limit)
+
+
+def _form_properties(session: Session, definition) -> dict[str, dict]:
+    """Every top-level field of the version's forms: name → its schema (the first form naming it wins)."""
+    found = {}
+    for form_key in (definition.forms or {}):
+        form = definitions.form_of(session, definition, form_key)
+        for name, prop in ((form.schema.get("properties") or {}) if form and isinstance(form.schema, dict)
+                           else {}).items():
+            if isinstance(prop, dict):
+                found.setdefault(name, prop)
+    return found
+
+
+def _start_properties(session: Session, definition) -> dict[str, dict]:
     form = definitions.form_of(session, definition, (definition.meta or {}).get("start_form"))
+    return dict((form.schema.get("properties") or {}) if form and isinstance(form.schema, dict) else {})
+
+
+def shown(properties: dict[str, dict], data: dict) -> dict[str, str]:
+    """``shown_fields`` given the forms' fields (``properties``: name → schema)."""
+    found = {}
+    for name, value in data.items():
+        if isinstance(value, bool) or isinstance(value, dict | list) or value is None:
+            continue
+        found[name] = _shown(properties.get(name) or {}, value)
+    return found
+
+
+def details(properties: dict[str, dict], data: dict, limit: int = 12) -> list[tuple[str, str]]:
+    """``start_details`` given the start form's fields (``properties``: name → schema)."""
     found = []
-    for name, prop in ((form.schema.get("properties") or {}) if form and isinstance(form.schema, dict)
-                       else {}).items():
+    for name, prop in properties.items():
         value = data.get(name)
         if (not isinstance(prop, dict) or name in ("applicant_name", "owner_name") or isinstance(value, bool)
                 or not isinstance(value, str | int | float) or value == ""):

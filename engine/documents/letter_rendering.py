@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 import manimgx_fonts
 import segno
+from jinja2 import TemplateSyntaxError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -90,6 +91,18 @@ def render_html(files: LetterFiles, context: dict) -> str:
     return compile_template(files).render(**context)
 
 
+def filled_size(files: LetterFiles, context: dict) -> tuple:
+    """The template filled, answered as ``("size", bytes of HTML)`` or ``("raised", what, line)``: plain values, so
+    whatever Jinja raised travels back whole from the bounded child a deploy's trial fill runs this in
+    (``engine.documents.letter_trial``; here because the fork server has this module loaded, so a child starts in
+    milliseconds)."""
+    try:
+        html = render_html(files, context)
+    except Exception as exc:  # noqa: BLE001 - whatever a template's expression raises is the analyst's to fix
+        return "raised", f"{type(exc).__name__}: {exc}"[:300], template_line(exc)
+    return "size", len(html.encode())
+
+
 class RenderTooCostly(Exception):
     """The template ran past the time or memory a letter may take and was stopped; the message says which limit and
     what to change (callers add the template's file name)."""
@@ -121,8 +134,11 @@ def render_pdf(files: LetterFiles, context: dict, *, seconds: float | None = Non
 
 
 def template_line(exc: BaseException) -> int | None:
-    """The template line an error was raised on (Jinja2 compiles a template under the name ``<template>``)."""
+    """The template line an error was raised on (Jinja2 compiles a template under the name ``<template>``), or the
+    line compiling it stopped at (an unknown filter or test is found only then)."""
     line, trace = getattr(exc, "template_line", None), exc.__traceback__
+    if line is None and isinstance(exc, TemplateSyntaxError):
+        line = exc.lineno
     while trace is not None:
         if trace.tb_frame.f_code.co_filename == "<template>":
             line = trace.tb_lineno

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the context assembles this package among others: named here
 
 MAX_PAGES = 4  # a letter is one or two pages; a runaway loop in a template is not drawn page after page
 PAGE_SCALE = 1.4  # 72 dpi × 1.4: A4 about 830 px wide, readable beside the editor
+MAX_DEPTH = 6  # levels of objects and lists a sample value fills in
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,10 @@ def sample_data(session: Session, ctx: EngineContext, definition: ServiceDefinit
     return data
 
 
-def value_for(prop: dict, name: str, today):
-    """A plausible value of one field; dates fall after ``today`` (a period starts a week on, lasts three months)."""
+def value_for(prop: dict, name: str, today, depth: int = 0):
+    """A plausible value of one field; dates fall after ``today`` (a period starts a week on, lasts three months).
+    An object gets a value for each of its fields and a list one item, so ``data.vessel.name`` reads as it would
+    for a real file (``MAX_DEPTH`` levels deep: a schema's nesting is the analyst's, not ours to follow without end)."""
     for keyword in ("examples", "enum"):
         if isinstance(prop.get(keyword), list) and prop[keyword]:
             return prop[keyword][0]
@@ -99,7 +102,7 @@ def value_for(prop: dict, name: str, today):
     for keyword in ("oneOf", "anyOf"):
         first = (prop.get(keyword) or [None])[0]
         if isinstance(first, dict):
-            return value_for(first, name, today)
+            return value_for(first, name, today, depth)
     kind = prop.get("type")
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
     fmt = prop.get("format")
@@ -120,10 +123,20 @@ def value_for(prop: dict, name: str, today):
         value = max(low, 1) if prop.get("maximum", 10 ** 9) >= max(low, 1) else low
         return int(value) if kind == "integer" else float(value)
     if kind == "object" or kind == "array":
-        return None
+        return _value_inside(prop, kind, name, today, depth + 1) if depth < MAX_DEPTH else None
     title = prop.get("title")
     label = title.get("id") or title.get("en") if isinstance(title, dict) else title
     return f"Contoh {label or name.replace('_', ' ')}"[: int(prop.get("maxLength") or 200)]
+
+
+def _value_inside(prop: dict, kind: str, name: str, today, depth: int):
+    if kind == "array":
+        items = prop.get("items")
+        item = value_for(items, name, today, depth) if isinstance(items, dict) else None
+        return [item] if item is not None else None
+    inner = {key: value_for(sub, key, today, depth) for key, sub in (prop.get("properties") or {}).items()
+             if isinstance(key, str) and isinstance(sub, dict)}
+    return {key: value for key, value in inner.items() if value is not None} or None
 
 
 def _office(ctx: EngineContext, definition: ServiceDefinition, start_schema: dict | None, data: dict) -> str:

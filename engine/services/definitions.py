@@ -87,20 +87,25 @@ def _lint(ctx: EngineContext, main: SourceFile, supporting: list[SourceFile], fo
     script_unit_tests.run(compiled.spiff.unit_tests, ctx.script_engine.environment, compiled.problems, check_script)
     _check_office_rule(compiled)
     bill_lint.check(compiled)
-    _check_letter(compiled, letters)
+    _check_letter(ctx, compiled, letters)
     preparation.prepare_spec(ctx, compiled)
     return compiled
 
 
-def _check_letter(compiled: Compiled, letters: LetterSource) -> None:
-    """The service's letter template, checked against its forms and named in ``meta["letter"]`` by content hash
-    (so a changed template is a new version); a service without one letters with the engine's own."""
+def _check_letter(ctx: EngineContext, compiled: Compiled, letters: LetterSource) -> None:
+    """The service's letter template, checked against its forms, then filled once with sample data under the
+    limits of an issued letter (a template that reads right but fails when filled is refused here, not when the
+    permit is issued), and named in ``meta["letter"]`` by content hash (so a changed template is a new version);
+    a service without one letters with the engine's own."""
     if not compiled.key or not compiled.meta:
         return
     found = letters.find(compiled.key)
     if found is None:
         return
+    errors = len(compiled.problems.errors)
     letter_templates.check(found, compiled, compiled.problems)
+    if len(compiled.problems.errors) == errors:
+        ctx.try_letter(found, compiled, compiled.problems)
     name = found.origin.rsplit("/", 1)[-1].removeprefix("upload:")
     compiled.meta["letter"] = {"sha256": found.sha256, "file": name}
 

@@ -148,7 +148,14 @@ def check_fields(files: LetterFiles, key: str | None, fields: set[str], problems
                               "use a field of one of its forms (e.g. %(example)s) or add it to a form."),
                            file=files.origin, line=line, element_id=key,
                            params={"field": repr(name), "example": ", ".join(sorted(known)[:3])})
-    for name in sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES):
+    try:
+        undeclared = meta.find_undeclared_variables(tree)  # compiles the tree: an unknown filter is found here
+    except TemplateSyntaxError as exc:
+        problems.error("letter_compile", N_("The letter template cannot be compiled: %(reason)s. Fix the line named "
+                                            "(tanggal is Lincah's own filter; the others are Jinja's built-in ones)."),
+                       file=files.origin, line=exc.lineno, element_id=key, params={"reason": exc.message})
+        return
+    for name in sorted(undeclared - CONTEXT_NAMES):
         problems.error("letter_unknown_name",
                        N_("The letter template uses %(name)s, which a letter is not given; the names are: "
                           "%(names)s (form fields are data.<field>)."),
