@@ -279,15 +279,17 @@ class _UnmatchedMismatch(MismatchingMessageCorrelation, RecordedRefusal):
 
 
 class _UnmatchedData(InvalidData, RecordedRefusal):
-    """Variables no receiver takes, in a message naming no application: kept for the administrators."""
+    """Variables no receiver takes, in a message naming no application or a signal: kept for the administrators."""
 
 
 class _UnmatchedInput(InvalidInput, RecordedRefusal):
-    """A malformed message (its name, its business key, a variable's type): kept for the administrators."""
+    """A malformed message or signal (its body, name, business key, a variable's type): kept for the
+    administrators."""
 
 
 class _UnmatchedForbidden(Forbidden, RecordedRefusal):
-    """A message the client was not granted, or for an office it does not serve: kept for the administrators."""
+    """A message or signal the client was not granted, or for an office it does not serve: kept for the
+    administrators."""
 
 
 # Most specific first. Each is its refusal's class (so the answer and its status are the same) and a
