@@ -137,8 +137,9 @@ def test_a_bank_that_refuses_to_issue_the_bill_stops_the_file_and_tells_the_supe
         **office.connector.secrets, "PAYMENT_GATEWAY_TOKEN": "expired-token"}})
     assert jobs.run_connectors(office.db.factory, office.ctx, wrong_token).incidents == 1  # a 401 is not retried
     assert office.gateway.bills == {}
-    (notice,) = office.notifications("application_stopped")
+    (notice,) = office.notifications("bill_refused")  # the bill's own notice, not a second "stopped" one
     assert notice.recipient == "supri" and "Task_RequestBill" in notice.body and "401" in notice.body
+    assert office.notifications("application_stopped") == []
     assert "expired-token" not in notice.body  # the secret is never written out
     staff = page(_signed_in(app, "supri").get(f"/applications/{applied['id']}"))
     assert "401" in " ".join(staff.text_content().split())
