@@ -98,6 +98,8 @@ def filled_size(files: LetterFiles, context: dict) -> tuple:
     milliseconds)."""
     try:
         html = render_html(files, context)
+    except MemoryError:
+        raise  # the child's memory limit: bounded_call answers Overrun("memory")
     except Exception as exc:  # noqa: BLE001 - whatever a template's expression raises is the analyst's to fix
         return "raised", f"{type(exc).__name__}: {exc}"[:300], template_line(exc)
     return "size", len(html.encode())

@@ -24,12 +24,13 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import orjson
+from jinja2 import nodes
 
 from engine.bpmn.problems import ProblemList
 from engine.documents import bounded_call, letter_context, letter_rendering, letter_sample
 from engine.people.offices import OfficeView
 from engine.people.profiles import Signer
-from engine.services.letter_templates import LetterFiles
+from engine.services.letter_templates import LetterFiles, parse
 from engine.texts import N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -61,21 +62,31 @@ def check(ctx: EngineContext, files: LetterFiles, compiled: Compiled, problems: 
                           "empty)."),
                        line=line, params={"reason": error}, **where)
     elif kind == "time":
+        where["line"] = _first_loop(files)
         problems.error("letter_fill_too_slow",
                        N_("Filled with sample data, the letter template took longer than %(seconds)s s and was "
                           "stopped; look for loops over large ranges, nested loops or text repeated without end."),
                        params={"seconds": f"{seconds:g}"}, **where)
     elif kind == "memory":
+        where["line"] = _first_loop(files)
         problems.error("letter_fill_too_large",
                        N_("Filled with sample data, the letter template needed more than %(limit)s MB and was "
                           "stopped; look for very long repeated text or loops that repeat images."),
                        params={"limit": letter_rendering.RENDER_MEMORY // 2**20}, **where)
     elif kind == "size" and verdict[1] > MAX_FILLED_BYTES:
+        where["line"] = _first_loop(files)
         problems.error("letter_fill_too_large_output",
                        N_("Filled with sample data, the letter template makes %(size)s KB of HTML, more than the "
                           "%(limit)s KB a letter may be; look for loops that repeat text or images (the emblem "
                           "comes from the office's settings)."),
                        params={"size": verdict[1] // 1024, "limit": MAX_FILLED_BYTES // 1024}, **where)
+
+
+def _first_loop(files: LetterFiles) -> int | None:
+    """The line of the template's first ``{% for %}``, where a letter stopped for its cost is looked at first (a
+    stopped child says nothing of where it was); ``None`` without loops."""
+    lines = [loop.lineno for loop in parse(files).find_all(nodes.For)]
+    return min(lines) if lines else None
 
 
 def _verdict(files: LetterFiles, context: dict, seconds: float) -> tuple:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -149,7 +150,7 @@ def check_fields(files: LetterFiles, key: str | None, fields: set[str], problems
                            file=files.origin, line=line, element_id=key,
                            params={"field": repr(name), "example": ", ".join(sorted(known)[:3])})
     try:
-        undeclared = meta.find_undeclared_variables(tree)  # compiles the tree: an unknown filter is found here
+        undeclared = undeclared_names(tree)  # compiles the tree: an unknown filter is found here
     except TemplateSyntaxError as exc:
         problems.error("letter_compile", N_("The letter template cannot be compiled: %(reason)s. Fix the line named "
                                             "(tanggal is Lincah's own filter; the others are Jinja's built-in ones)."),
@@ -161,6 +162,32 @@ def check_fields(files: LetterFiles, key: str | None, fields: set[str], problems
                           "%(names)s (form fields are data.<field>)."),
                        file=files.origin, line=_first_line(tree, name), element_id=key,
                        params={"name": repr(name), "names": ", ".join(sorted(CONTEXT_NAMES))})
+
+
+class _NamesRead(meta.TrackingCodeGenerator):
+    """``meta.find_undeclared_variables``'s walk without its optimizer, which folds constant expressions while it
+    walks: ``{{ 'x' * 4000000000 }}`` or ``{{ 'x'|center(10**9) }}`` would be computed here, in the server's process,
+    at lint. Only the bounded child that fills a template (``engine.documents.letter_rendering``) evaluates any."""
+
+    def __init__(self, environment) -> None:
+        CodeGenerator.__init__(self, environment, "<introspection>", "<introspection>", optimized=False)
+        self.undeclared_identifiers: set[str] = set()
+
+    def _output_child_to_const(self, node, frame, finalize):
+        raise nodes.Impossible()  # what {{ … }} prints is folded here otherwise, whatever it costs
+
+    def visit_EvalContextModifier(self, node, frame) -> None:
+        for keyword in node.options:  # {% autoescape … %}: its value read, never computed
+            self.visit(keyword.value, frame)
+        frame.eval_ctx.volatile = True
+
+
+def undeclared_names(tree: nodes.Template) -> set[str]:
+    """The names ``tree`` reads that it does not set itself; ``TemplateSyntaxError`` (an assertion error) when it
+    uses a filter or test the environment lacks."""
+    names = _NamesRead(_ENV)
+    names.visit(tree)
+    return names.undeclared_identifiers
 
 
 def form_fields(compiled: Compiled) -> set[str]:

@@ -14,7 +14,10 @@ import pytest
 from api.app import create_app
 from engine.bpmn.compiler import SourceFile
 from engine.context import EngineContext
+from engine.documents import letter_trial
+from engine.documents.letter_rendering import RENDER_MEMORY
 from engine.services import definitions
+from engine.services.letter_templates import CONTEXT_NAMES
 from tests.api.test_definitions import _files
 from tests.conftest import PROJECT_ROOT
 
@@ -71,7 +74,7 @@ def test_a_template_that_does_not_parse_is_refused_with_its_line(client, people,
 @pytest.mark.parametrize("what", ["definitions", "lint"])
 def test_a_loop_without_end_is_stopped_at_the_letters_time_limit_and_refused(client, people, what):
     problem = _refused(client, people, NESTED_LOOPS, what)
-    assert problem["code"] == "letter_fill_too_slow"
+    assert problem["code"] == "letter_fill_too_slow" and problem["line"] == 2, "the loops' line"
     assert f"longer than {SECONDS} s" in problem["message"] and f"lebih dari {SECONDS} detik" in problem["message_id"]
 
 
@@ -91,6 +94,7 @@ def test_an_expression_that_raises_on_the_forms_data_is_refused_with_its_line(cl
 def test_a_letter_of_megabytes_is_refused_by_its_size(client, people):
     problem = _refused(client, people, HUGE_OUTPUT)
     assert problem["code"] == "letter_fill_too_large_output" and "KB of HTML" in problem["message"]
+    assert problem["line"] == 2
 
 
 def test_a_template_that_fills_deploys_and_nothing_was_stored_for_a_refused_one(client, people):
@@ -114,3 +118,17 @@ def test_the_bundled_services_lint_and_deploy_with_their_letters(db, ctx):
             if (result.definition.meta or {}).get("letter"):
                 deployed.add(result.definition.key)
     assert lettered and deployed == lettered
+
+
+def test_text_past_the_letters_memory_limit_is_stopped_and_refused(client, people):
+    problem = _refused(client, people, "<h1>{{ permit.title }}</h1>\n<p>{{ 'x' * 4000000000 }}</p>\n")
+    assert problem["code"] == "letter_fill_too_large" and f"{RENDER_MEMORY // 2**20} MB" in problem["message"]
+
+
+def test_the_trial_fill_gives_a_template_every_name_an_issued_letter_has(ctx):
+    path = PROJECT_ROOT / "processes" / "research_permit.bpmn"
+    compiled = definitions.lint(ctx, SourceFile(path.name, path.read_bytes()), [], definitions.form_source(ctx, path))
+    context = letter_trial.sample_context(ctx, compiled)
+    assert set(context) == CONTEXT_NAMES
+    assert context["data"]["research_title"] and "nik" not in context["data"], "a sample file, never a person's"
+    assert context["permit"]["registration_no"].startswith("UJI-COBA/")
