@@ -27,10 +27,12 @@ import orjson
 from jinja2 import nodes
 
 from engine.bpmn.problems import ProblemList
-from engine.documents import bounded_call, letter_context, letter_rendering, letter_sample
+from engine.documents import attachments, bounded_call, letter_context, letter_rendering, letter_sample
+from engine.forms.schemas import ATTACHMENT_FORMAT
 from engine.people.offices import OfficeView
 from engine.people.profiles import Signer
 from engine.services.letter_templates import LetterFiles, parse
+from engine.storage.models import Attachment
 from engine.texts import N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -122,6 +124,7 @@ def sample_context(ctx: EngineContext, compiled: Compiled) -> dict:
     form_fields, start_fields = _fields(compiled)
     data = {name: letter_sample.value_for(prop, name, today) for name, prop in form_fields.items()}
     data = {name: value for name, value in data.items() if value is not None}
+    data.update(_stand_in_uploads(form_fields))
     number = SAMPLE_NUMBER.format(year=today.year)
     data.setdefault("permit_number", number)
     data.setdefault("issued", True)
@@ -134,6 +137,21 @@ def sample_context(ctx: EngineContext, compiled: Compiled) -> dict:
                                         "197001011990031001"))
     issue = letter_context.Issue(number, now, "contoh", f"{office.public_url.rstrip('/')}/verify/contoh")
     return letter_context.fill(paper, data, issue, today)
+
+
+def _stand_in_uploads(form_fields: dict[str, dict]) -> dict:
+    """A reference to a sample upload for each attachment field: a real file's data holds one (a preview leaves
+    them out, printing no document), so ``data.proposal.name`` fills as it would when the permit is issued."""
+    upload = attachments.reference(Attachment(id="contoh", name="contoh.pdf", size=20480,
+                                              content_type="application/pdf"))
+    found = {}
+    for name, prop in form_fields.items():
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        if prop.get("format") == ATTACHMENT_FORMAT:
+            found[name] = dict(upload)
+        elif prop.get("type") == "array" and items.get("format") == ATTACHMENT_FORMAT:
+            found[name] = [dict(upload)]
+    return found
 
 
 def _fields(compiled: Compiled) -> tuple[dict[str, dict], dict[str, dict]]:

@@ -132,3 +132,4 @@ def test_the_trial_fill_gives_a_template_every_name_an_issued_letter_has(ctx):
     assert set(context) == CONTEXT_NAMES
     assert context["data"]["research_title"] and "nik" not in context["data"], "a sample file, never a person's"
     assert context["permit"]["registration_no"].startswith("UJI-COBA/")
+    assert context["data"]["proposal"]["name"], "an upload's reference, as a real file holds"
