@@ -13,17 +13,15 @@ everything that fell due meanwhile (``next_timer_at`` in the past, overdue deadl
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from engine import cycle_collector
 from engine.casework import drafts, escalation, handover, tasks
 from engine.casework.escalation import PassResult
 from engine.context import EngineContext
@@ -155,7 +153,7 @@ def advance_sla(factory, ctx: EngineContext, *, batch: int = 1000, max_batches: 
     total = PassResult()
     now = ctx.now()
     for _ in range(max_batches):
-        with _collector_paused():
+        with cycle_collector.paused():
             result = _with_retry(lambda: _in_transaction(factory, escalation.run_pass, ctx, batch=batch, now=now))
         total.add(result)
         if not result.more:
@@ -190,23 +188,6 @@ def clean_uploads(factory, ctx: EngineContext) -> dict:
     forgotten, checksums = _with_retry(lambda: _in_transaction(factory, upload_cleanup.forget_unattached, ctx))
     removed = _in_transaction(factory, upload_cleanup.remove_unused_files, ctx, checksums)
     return {"forgotten": forgotten, "files_removed": removed}
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off for one batch of the SLA pass, its claims and commit included (the breach
-    actions hold it off already, ``escalation``): the claims of a 2,000-breach burst return thousands of short-lived
-    rows, which set off a collection of the whole heap — 20–25 ms of the claim measured at 100,000 open tasks. They
-    are freed by reference counting all the same; any cycle waits for the next collection. Switched back on only by
-    whoever switched it off."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _in_transaction(factory, work, *args, **kwargs):

@@ -20,6 +20,7 @@ from engine.storage.models import Event, Notification
 from engine.storage.sql import InsertRows, insert_rows
 from scheduler import jobs
 from tests import samples
+from tests.concurrency import together
 from tests.drive import create_staff, start, wita
 
 MANY = 3 * InsertRows.MANY  # past the size one prepared multi-row INSERT takes
@@ -121,27 +122,6 @@ def test_rows_of_a_rolled_back_transaction_or_savepoint_are_not_written_later(db
     assert stored["sla_breached:122:officer.2"] == ("kept", None, {"n": 122})
 
 
-def _together(work, factories) -> list:
-    barrier = threading.Barrier(len(factories))
-    results, errors = [None] * len(factories), []
-
-    def run(index, factory):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(factory)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(factories)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]
-    return results
-
-
 def test_two_passes_at_once_act_on_and_notify_each_breach_once_in_batches_of_many_rows(
         db, ctx, clock, deploy_service, second_factory):
     """The scheduler's two processes, each pass writing its batch's audit events and notices as many rows at once."""
@@ -149,7 +129,7 @@ def test_two_passes_at_once_act_on_and_notify_each_breach_once_in_batches_of_man
     create_staff(db, ctx)
     ids = [start(db, ctx, "research_permit", samples.research_application()) for _ in range(30)]
     clock.set(wita(2026, 6, 3, 9, 0, 1))  # every verification and every file is overdue
-    results = _together(lambda factory: jobs.advance_sla(factory, ctx, batch=25),
+    results = together(lambda factory: jobs.advance_sla(factory, ctx, batch=25),
                         [db.factory, second_factory])
     assert sum(r.breached for r in results) == 30 and sum(r.files_breached for r in results) == 30
     with db.transaction() as session:

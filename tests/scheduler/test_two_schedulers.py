@@ -7,7 +7,6 @@ leaves once.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from engine.storage.models import Event, Instance, Notification
 from scheduler import jobs
 from scheduler.service import SchedulerService
 from tests import samples
+from tests.concurrency import together
 from tests.drive import create_staff, start, wita
 from tests.scheduler.test_timers import INTERMEDIATE
 
@@ -31,33 +31,11 @@ def two_factories(db):
         engine.dispose()
 
 
-def _together(work, factories) -> list:
-    """Run ``work(factory)`` in one thread per factory, released at the same instant; re-raise any failure."""
-    barrier = threading.Barrier(len(factories))
-    results, errors = [None] * len(factories), []
-
-    def run(index, factory):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(factory)
-        except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(factories)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]
-    return results
-
-
 def test_every_timer_fires_exactly_once(db, ctx, clock, deploy, two_factories):
     deploy(INTERMEDIATE)
     ids = [start(db, ctx, "wait4h") for _ in range(40)]
     clock.advance(timedelta(hours=5))
-    reports = _together(lambda factory: jobs.fire_timers(factory, ctx), two_factories)
+    reports = together(lambda factory: jobs.fire_timers(factory, ctx), two_factories)
     assert sum(r.instances for r in reports) == 40 and sum(r.failed for r in reports) == 0
     with db.transaction() as session:
         fired = Counter(e.instance_id for e in session.query(Event).filter_by(kind="timer_fired"))
@@ -72,7 +50,7 @@ def test_every_breach_is_acted_on_and_notified_once(db, ctx, clock, deploy_servi
     create_staff(db, ctx)
     ids = [start(db, ctx, "research_permit", samples.research_application()) for _ in range(30)]
     clock.set(wita(2026, 6, 3, 9, 0, 1))  # every verification and every file is overdue
-    results = _together(lambda factory: jobs.advance_sla(factory, ctx, batch=4), two_factories)
+    results = together(lambda factory: jobs.advance_sla(factory, ctx, batch=4), two_factories)
     assert sum(r.breached for r in results) == 30 and sum(r.files_breached for r in results) == 30
     with db.transaction() as session:
         breaches = Counter(e.task_id for e in session.query(Event).filter_by(kind="sla_breached"))
@@ -94,8 +72,8 @@ def test_two_services_running_every_job_deliver_each_mail_once(db, ctx, clock, d
     clock.set(wita(2026, 6, 3, 9, 0, 1))
     mailer = SmtpMailer(MailSettings(host="127.0.0.1", port=port))
     services = [SchedulerService(ctx, factory, mailer=mailer) for factory in two_factories]
-    _together(lambda factory: services[two_factories.index(factory)].run_once(), two_factories)
-    _together(lambda factory: services[two_factories.index(factory)].run_once(), two_factories)
+    together(lambda factory: services[two_factories.index(factory)].run_once(), two_factories)
+    together(lambda factory: services[two_factories.index(factory)].run_once(), two_factories)
     with db.transaction() as session:
         assert {i.status for i in session.query(Instance).filter(Instance.id.in_(waiting))} == {"completed"}
         assert session.query(Event).filter_by(kind="timer_fired").count() == 10
