@@ -221,6 +221,8 @@ def complete(session: Session, ctx: EngineContext, caller: Caller, task_id: str,
                          instance_id=instance.id, task_id=row.task_id, element_id=row.element_id,
                          external_task=row.id, topic=row.topic, worker=worker_id, data=data)
             _close(session, ctx, row, worker_id)
+            if step.external_before is not None:  # closed just now: the outbox need not cancel it as gone
+                step.external_before = step.external_before - {row.task_id}
             step.finish()
 
 
