@@ -258,11 +258,16 @@ def wait_until_up(process, port: int, log_path: Path, timeout: float = 60) -> No
 # -- HTTP client ----------------------------------------------------------------------------------------------------
 
 class Client:
-    """One keep-alive connection to the local server (``http.client`` reconnects when the server closed it)."""
+    """One keep-alive connection to the local server (``http.client`` reconnects when the server closed it).
 
-    def __init__(self, port: int, token: str | None = None):
+    A lean client on purpose: it shares the 2 cores with the server it measures, and ``requests`` costs about 0.45 ms
+    more CPU per call (measured against a WSGI app that only answers 204), which would be taken from the server.
+    ``authorization`` is a whole header value (e.g. HTTP Basic); ``token`` a bearer token."""
+
+    def __init__(self, port: int, token: str | None = None, authorization: str | None = None):
         self.connection = http.client.HTTPConnection(HOST, port, timeout=120)
         self.token = token
+        self.authorization = authorization or (f"Bearer {token}" if token else None)
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, float]:
         headers = {"Accept": "application/json"}
@@ -270,8 +275,8 @@ class Client:
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        if self.authorization:
+            headers["Authorization"] = self.authorization
         started = time.perf_counter()
         try:
             self.connection.request(method, path, body=payload, headers=headers)
