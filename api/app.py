@@ -64,6 +64,9 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     security_headers.register(app)  # CSP, frame and sniffing rules, HSTS on https: pages and API alike
     web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages
     rate_limits.init_app(app, ctx.settings)  # sign-in, registration, uploads, permit check: per address and account
+    # Workers' completions skip Flask's request machinery (a seventh of a completion's CPU); errors still end here.
+    app.wsgi_app = engine_rest.hot_path.CompletionPath(app.wsgi_app, app.extensions["lincah"],
+                                                       app.config["MAX_CONTENT_LENGTH"])
     if ctx.settings.trusted_proxies:
         # Only the last N hops' X-Forwarded-* are believed: a client cannot choose the address it is throttled by.
         n = ctx.settings.trusted_proxies

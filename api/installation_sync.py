@@ -85,6 +85,7 @@ def register(app: Flask, *, share_session_key: bool) -> None:
             lock.release()
 
     app.before_request(sync)
+    app.extensions["lincah"]["sync"] = sync  # api.engine_rest.hot_path runs below Flask's hooks and calls it too
 
 
 def _adopt_session_key(app: Flask, ctx: EngineContext, factory) -> bool:

@@ -63,10 +63,14 @@ def _answered(response: Response) -> Response:
         return response
     response.headers[HEADER] = bound[0]
     route = request.url_rule.rule if request.url_rule is not None else "(no route)"
-    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-    log.info("%s %s %s %.0f ms", request.method, request.path, response.status_code,
-             (time.perf_counter() - bound[2]) * 1000)
+    count_answer(route, request.method, request.path, response.status_code, bound[2])
     return response
+
+
+def count_answer(route: str, method: str, path: str, status: int, started: float) -> None:
+    """The request counter and the log line of one answer (``started``: its ``time.perf_counter()``)."""
+    REQUESTS.labels(route, method, str(status)).inc()
+    log.info("%s %s %s %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
 
 
 def _unbind(_exc=None) -> None:

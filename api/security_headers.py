@@ -95,12 +95,17 @@ def add_headers(response: Response) -> Response:
     headers = response.headers
     if response.mimetype != "application/pdf":
         headers.setdefault("Content-Security-Policy", _policy(response))
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    if current_app.extensions["lincah"]["ctx"].settings.https:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    for name, value in fixed_headers(current_app.extensions["lincah"]["ctx"].settings.https):
+        headers.setdefault(name, value)
     return response
+
+
+def fixed_headers(https: bool) -> tuple[tuple[str, str], ...]:
+    """The headers every response gets whatever it holds (the policy aside): frames, sniffing, referrer, HSTS."""
+    return _FIXED + ((("Strict-Transport-Security", HSTS),) if https else ())
+
+
+_FIXED = (("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
 
 
 def content_security_policy(extra: dict[str, str] | None = None) -> str:

@@ -71,17 +71,23 @@ def _http_error(exc: HTTPException):
 def caller() -> Caller:
     """The API client calling; ``Unauthenticated`` without valid credentials."""
     if "api_client" not in g:
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        name, secret = None, None
-        if scheme.lower() == "basic":
-            try:
-                name, _, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                name = secret = None
-        elif scheme.lower() == "bearer":
-            secret = value.strip()
+        name, secret = credentials(request.headers.get("Authorization", ""))
         g.api_client = clients.authenticate(session(), secret, name)
     return g.api_client
+
+
+def credentials(authorization: str) -> tuple[str | None, str | None]:
+    """(name, secret) of an ``Authorization`` header: HTTP Basic, or a bearer token (the secret alone)."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            name, _, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None, None
+        return name, secret
+    if scheme.lower() == "bearer":
+        return None, value.strip()
+    return None, None
 
 
 def body() -> dict:
