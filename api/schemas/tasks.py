@@ -62,7 +62,8 @@ class InboxPage(Schema):
     items = fields.List(fields.Nested(TaskItem), required=True)
     total = fields.Integer(required=True)
     total_capped = fields.Boolean(required=True, metadata={
-        "description": "True when history (state=completed) holds more tasks than total, which is then a floor."})
+        "description": "True when the inbox (open tasks or history) holds more than 1,000 tasks: total is then "
+                       "1,000, a floor (shown as '1,000+'); the dashboard counts open queues exactly."})
     next_cursor = fields.String(allow_none=True)
 
 

@@ -254,12 +254,25 @@ def test_history_is_newest_first_pages_without_gaps_and_caps_its_count(client, p
     assert seen == finished[::-1]
     oldest_first = _inbox(client, vera, "?state=completed&sort=created_at")
     assert [t["id"] for t in oldest_first["items"]] == finished
-    monkeypatch.setattr("engine.casework.inbox.HISTORY_COUNT_CAP", 2)
+    monkeypatch.setattr("engine.casework.inbox.COUNT_CAP", 2)
     capped = _inbox(client, vera, "?state=completed")
     assert capped["total"] == 2 and capped["total_capped"] is True and len(capped["items"]) == 5
     by_offset = _inbox(client, vera, "?state=completed&limit=2&offset=3")
     assert [t["id"] for t in by_offset["items"]] == finished[::-1][3:]
     assert _inbox(client, vera)["total_capped"] is False
+
+
+def test_a_big_open_inbox_is_counted_up_to_the_cap(client, people, monkeypatch):
+    opened = [apply(client, people.headers("andi"))["tasks"][0]["id"] for _ in range(3)]
+    vera = people.headers("vera")
+    assert (_inbox(client, vera)["total"], _inbox(client, vera)["total_capped"]) == (3, False)
+    monkeypatch.setattr("engine.casework.inbox.COUNT_CAP", 2)
+    capped = _inbox(client, vera)
+    assert (capped["total"], capped["total_capped"]) == (2, True)
+    assert sorted(t["id"] for t in capped["items"]) == sorted(opened)  # the page itself is whole
+    assert _inbox(client, vera, "?limit=1")["total_capped"] is True
+    monkeypatch.setattr("engine.casework.inbox.COUNT_CAP", 3)
+    assert (_inbox(client, vera)["total"], _inbox(client, vera)["total_capped"]) == (3, False)
 
 
 def test_inbox_is_for_officers_and_applicants(client, people):

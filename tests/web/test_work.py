@@ -38,6 +38,15 @@ def test_the_inbox_lists_the_officers_tasks_with_queues_counts_and_sla_badges(vi
     assert "2 tugas" in text_of(response)
 
 
+def test_a_queue_past_the_count_cap_says_more_than(visitor, monkeypatch):
+    apply(visitor("andi"))
+    apply(visitor("budi"))
+    monkeypatch.setattr("engine.casework.inbox.COUNT_CAP", 1)
+    response = visitor("vera").get("/inbox")
+    assert "Lebih dari 1 tugas" in text_of(response) and "1 tugas" not in text_of(response).replace("Lebih dari 1", "")
+    assert len(page(response).cssselect("table.inbox tbody tr")) == 2
+
+
 def test_the_inbox_searches_by_registration_number_or_name_and_filters(visitor, db):
     apply(visitor("andi"))
     second = apply(visitor("budi"))
