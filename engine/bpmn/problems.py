@@ -33,8 +33,9 @@ class Problem:
     params: dict = field(default_factory=dict, repr=False)
 
     def as_line(self) -> str:
-        """``file:line: element_id: severity: message`` — the format of ``lincah lint``."""
-        where = f"{self.file}:{self.line or 0}"
+        """``file:line: element_id: severity: message`` — the format of ``lincah lint`` (and of compilers, which
+        editors jump from); a problem of the whole file, with no line, is ``file: element_id: …``."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.element_id or '-'}: {self.severity}: {self.message}"
 
     def to_dict(self) -> dict:

@@ -199,3 +199,12 @@ def test_a_target_that_is_no_duration_at_all_gets_the_general_advice(ctx):
     compiled = lint(ctx, service(verify={"sla": "secepatnya"}))
     (problem,) = [p for p in compiled.problems if p.code == "sla_invalid"]
     assert "e.g. P2D (2 working days)" in problem.message
+
+
+def test_a_problem_of_the_whole_file_is_printed_without_a_line_number():
+    from engine.bpmn.problems import Problem
+
+    whole = Problem("warning", "no_executable_process", "Nothing to run.", file="t.bpmn")
+    assert whole.as_line() == "t.bpmn: -: warning: Nothing to run."
+    assert Problem("error", "x", "Bad.", file="t.bpmn", line=7, element_id="verify").as_line() == (
+        "t.bpmn:7: verify: error: Bad.")
