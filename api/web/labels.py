@@ -69,6 +69,8 @@ EVENT = {
     "bill_refused": _l("Bill refused by the bank: not issued"),
     "message_not_waiting": _l("A message from outside arrived, but the file was not waiting for it (a payment: check "
                               "it with the bank)"),
+    "message_keys_mismatch": _l("A message from outside named this file, but not with the keys it waits for (a "
+                                "payment: check the bill number and amount with the bank)"),
     "delivery_lost": _l("A message from outside was refused: another step took the wait at the same moment"),
     "task_lane_owners": _l("Step given by name to the people the process named (lane_owners)"),
     "lane_owners_ignored": _l("Names the process gave for a step were left out: not officers of its office"),

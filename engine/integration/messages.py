@@ -344,6 +344,8 @@ def _checked(session: Session, ctx: EngineContext, caller: Caller, message_name,
     if not found and business_key is not None:
         _refuse_if_closed(session, ctx, caller, name, business_key, values)
         _note_if_not_waiting(session, ctx, caller, name, business_key, values)
+    if found and not rows and business_key is not None:
+        _note_keys_mismatch(session, ctx, caller, name, keys, found)
     starts = [] if rows and not correlate_all or business_key is not None else \
         _start_events(session, ctx, MESSAGE, name)
     _check_count(name, business_key, keys, rows, starts, correlate_all)
@@ -404,6 +406,21 @@ def _note_if_not_waiting(session: Session, ctx: EngineContext, caller: Caller, n
         return
     refusals.record_not_waiting(session, ctx, instance, actor=caller.actor, client=caller.name, name=name,
                                 variables=values)
+
+
+def _note_keys_mismatch(session: Session, ctx: EngineContext, caller: Caller, name: str, keys: dict,
+                        found: list) -> None:
+    """The file named by business key waits for the message, but under other correlation keys: noted on its history
+    (which keys differed, by name) for its officers; the client's answer stays Camunda's plain mismatch."""
+    noted = set()
+    for row, instance in found:
+        if instance.id in noted:
+            continue
+        noted.add(instance.id)
+        kept = row.variables or {}
+        mismatched = [key for key, value in keys.items() if key not in kept or kept[key] != value]
+        refusals.record_keys_mismatch(session, ctx, instance, actor=caller.actor, client=caller.name, name=name,
+                                      keys=keys, mismatched=mismatched)
 
 
 def _accepted_or_recorded(session: Session, ctx: EngineContext, caller: Caller, instance: Instance, element_id: str,

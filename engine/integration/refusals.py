@@ -47,6 +47,7 @@ UNMATCHED = "message_unmatched"  # audit kind: a refused message recorded on no 
 SIGNAL_REFUSED = "signal_refused"  # audit kind: a refused signal (a broadcast names no application)
 LOST_DELIVERY = "delivery_lost"  # audit kind, on the application: a delivery another step beat to the wait
 NOT_WAITING = "message_not_waiting"  # audit kind, on the application: a message for a file not waiting for it
+KEYS_MISMATCH = "message_keys_mismatch"  # audit kind, on the application: it waits, but other correlation keys came
 # The administrators' log of refusals from outside (the API clients page and GET /api/v1/admin/integration-refusals).
 ADMIN_LOG = (UNMATCHED, SIGNAL_REFUSED, LOST_DELIVERY)
 _MAX_TEXT, _MAX_KEYS = 200, 20  # what a refusal keeps of each text a client sent, and of how many keys
@@ -186,6 +187,15 @@ def record_not_waiting(session: Session, ctx: EngineContext, instance: Instance,
     history is read beyond the office (the applicant's own API), and the bank keeps the values."""
     audit.record(session, NOT_WAITING, actor=actor, at=ctx.now(), instance_id=instance.id, name=_text(name),
                  client=client, status=instance.status, variables=_names(variables))
+
+
+def record_keys_mismatch(session: Session, ctx: EngineContext, instance: Instance, *, actor: str, client: str,
+                         name: str, keys: dict, mismatched: list[str]) -> None:
+    """Note on an application that waits for message ``name`` that the message named it by business key with
+    correlation keys it does not wait for (a payment for the right file under another bill number or amount): its
+    officers learn the bank tried. Key names only, as for ``record_not_waiting``: which were sent, which differed."""
+    audit.record(session, KEYS_MISMATCH, actor=actor, at=ctx.now(), instance_id=instance.id, name=_text(name),
+                 client=client, keys=_names(keys), mismatched=sorted(_clipped(key) for key in mismatched)[:_MAX_KEYS])
 
 
 def recent_unmatched(session: Session, limit: int = 50) -> list[Event]:

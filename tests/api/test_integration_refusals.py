@@ -206,6 +206,34 @@ def test_a_payment_for_a_running_file_not_waiting_for_it_is_noted_on_its_history
     assert len(_events(db, "message_not_waiting")) == 1
 
 
+def test_a_payment_for_a_waiting_file_under_another_bill_is_noted_on_its_history(client, people, db, files):
+    waiting_file, number = files[0]  # waits for payment_received of bill B-1
+    bank = _client(client, people)
+    answer = client.post("/engine-rest/message", headers=bank, json={
+        "messageName": "payment_received", "businessKey": number,
+        "correlationKeys": {"bill": {"value": "B-9", "type": "String"}},
+        "processVariables": {"paid_amount": {"value": 150000, "type": "Long"}}})
+    # The bank's answer is Camunda's plain mismatch, as before.
+    assert (answer.status_code, answer.json["type"]) == (400, "RestException")
+    assert "No process definition or execution matches the parameters" in answer.json["message"]
+    (noted,) = _events(db, "message_keys_mismatch")
+    assert (noted.instance_id, noted.actor, noted.data["name"]) == (waiting_file, "client:bank", "payment_received")
+    assert (noted.data["keys"], noted.data["mismatched"]) == (["bill"], ["bill"])
+    assert "B-9" not in str(noted.data) and "150000" not in str(noted.data)  # names only
+    history = client.get(f"/api/v1/applications/{waiting_file}", headers=people.headers("supri")).json["history"]
+    assert [e["kind"] for e in history][-1] == "message_keys_mismatch"
+    assert _state(db, waiting_file)[0] == "running"
+
+    # The right keys still pay, and a payment naming no waiting file leaves no such note.
+    paid = client.post("/engine-rest/message", headers=bank, json={
+        "messageName": "payment_received", "businessKey": number,
+        "correlationKeys": {"bill": {"value": "B-1", "type": "String"}}})
+    assert paid.status_code in (200, 204), paid.json
+    client.post("/engine-rest/message", headers=bank, json={"messageName": "payment_received", "businessKey": "X-1",
+                                                            "correlationKeys": {"bill": {"value": "B-9"}}})
+    assert len(_events(db, "message_keys_mismatch")) == 1
+
+
 def test_the_admin_log_over_the_api_pages_and_filters(client, people, db, ctx, files):
     bank, post = _client(client, people), _client(client, people, name="post", messages=("letter_signed",))
     url = "/api/v1/admin/integration-refusals"

@@ -63,3 +63,19 @@ def test_a_payment_for_a_file_not_waiting_for_it_shows_on_its_history_for_staff(
     assert "bank: payment_received" in noted and "150000" not in noted
     applicant = visitor(APPLICANT.username).get(f"/applications/{signing}")
     assert applicant.status_code == 200 and "tidak sedang menunggunya" not in applicant.get_data(as_text=True)
+
+
+def test_a_payment_under_another_bill_shows_on_the_waiting_files_history_for_staff(app, db, ctx, files, visitor):
+    (paying, number), _ = files
+    answer = app.test_client().post("/engine-rest/message", headers=_bank(db, ctx), json={
+        "messageName": "payment_received", "businessKey": number,
+        "correlationKeys": {"bill": {"value": "B-7", "type": "String"}}})
+    assert answer.status_code == 400
+
+    staff = page(visitor("supri").get(f"/applications/{paying}"))
+    (noted,) = [" ".join(row.text_content().split()) for row in staff.cssselect("table.history tr")
+                if "bank" in row.text_content()]
+    assert "Pesan dari luar menyebut berkas ini, tetapi tidak dengan kunci yang ditunggunya" in noted
+    assert "bank: payment_received · bill" in noted and "B-7" not in noted
+    applicant = visitor(APPLICANT.username).get(f"/applications/{paying}")
+    assert applicant.status_code == 200 and "kunci yang ditunggunya" not in applicant.get_data(as_text=True)
