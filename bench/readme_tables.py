@@ -49,6 +49,7 @@ BENCHES: dict[str, Bench] = {
     "timers": Bench(("timers",), quick=("--applications", "40", "--runs", "1"), full=("--applications", "200")),
     "message_correlation": Bench(("message_correlation",), quick=("--waiting", "2000", "--real", "40")),
     "history_growth": Bench(("history_growth",), quick=("--samples", "4"), full=("--samples", "24")),
+    "kept_workflows": Bench(("kept_workflows:hits", "kept_workflows:saving")),
     "sla_scan": Bench(("sla_scan",), quick=("--sizes", "2000", "--repeat", "1")),
     # Each row of http_load gets its own pool, which sits in the sulsel verifiers' inbox while the officers read it:
     # enough for 15 s at the quiet machine's best rate (~470/s), not more.
