@@ -98,6 +98,7 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
         decisions.update(rewrite(other, problems, other_name, options.timezone))
     result.meta = _read_meta(process, decisions, problems, main.name, options)
     spiff_flavour.add_instructions(result.meta, result.spiff)
+    spiff_flavour.mark_owned_lanes(result.meta, result.spiff)
     forms = spiff_flavour.forms_with_ui(forms, result.spiff)
     _lint(process, problems, main.name, options)
     if not problems.errors:

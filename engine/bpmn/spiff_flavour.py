@@ -97,6 +97,9 @@ class Reading:
     # (file, element id) of multi-instance elements whose scripts run on each instance (scriptsOnInstances)
     on_instances: set[tuple[str, str]] = field(default_factory=set)
     unit_tests: list[ScriptUnitTest] = field(default_factory=list)  # of script tasks, in document order
+    # Lanes a script's ``lane_owners`` names (as a literal key): their steps go to the people it lists, never to the
+    # lane's group (engine.casework.lane_owners), so that group need not exist (``mark_owned_lanes``).
+    owned_lanes: set[str] = field(default_factory=set)
 
     @property
     def flavour(self) -> str:
@@ -130,7 +133,7 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
     """Write the Camunda equivalents of ``root``'s spiff extensions into it; collect the rest into ``reading``;
     refuse scripts the sandbox refuses, located."""
     reading.flavours.append(flavour_of([root]))
-    _refuse_spiff_helpers(root, problems, filename)  # spiff-arena scripts are drawn in plain diagrams too
+    _refuse_spiff_helpers(root, problems, filename, reading)  # spiff-arena scripts are drawn in plain diagrams too
     if reading.flavours[-1] not in (SPIFF, BOTH):
         return
     # A lane without a name is drawn for the picture only: it names no group (engine.bpmn.settings.lane_of).
@@ -276,7 +279,7 @@ def _called_names(code: str) -> list[str]:
     return [call.func.id for call in ast.walk(tree) if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)]
 
 
-def _refuse_spiff_helpers(root, problems: ProblemList, filename: str) -> None:
+def _refuse_spiff_helpers(root, problems: ProblemList, filename: str, reading: Reading) -> None:
     """A script calling a spiff-arena helper Lincah does not give (``engine.sandbox.spiff_helpers``) is refused
     here, naming the helper and the element, rather than failing with a NameError when a file reaches it."""
     for node in root.iter():
@@ -289,6 +292,7 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str) -> None:
             owners, named = owners or sets, named | lanes_named
         if owners:
             _say_lane_owners(root, node, named, problems, filename)
+            reading.owned_lanes |= named
         for helper in refused:
             problems.error("spiff_helper_unsupported",
                            N_("%(name)s calls %(helper)s(), a spiff-arena script helper Lincah does not provide: "
@@ -397,6 +401,13 @@ def add_instructions(meta: dict, reading: Reading) -> None:
         task["instructions"] = reading.instructions.get(element_id)
     if reading.instructions:
         meta["instructions"] = dict(reading.instructions)
+
+
+def mark_owned_lanes(meta: dict, reading: Reading) -> None:
+    """``lane_owned`` on each human task of a lane that ``lane_owners`` names: its candidate group (the lane's name)
+    is never used, so the deploy does not ask for it (``engine.people.groups.diagram_groups``)."""
+    for task in (meta.get("tasks") or {}).values():
+        task["lane_owned"] = bool(task.get("lane")) and task["lane"] in reading.owned_lanes
 
 
 def attach_scripts(spec, subprocess_specs: dict, reading: Reading) -> None:

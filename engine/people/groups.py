@@ -172,6 +172,8 @@ def diagram_groups(session: Session, meta: dict) -> list[DiagramGroup]:
         for group in step.get("candidate_groups") or ():
             if group == INSTITUTION_GROUP:
                 continue  # not a staff group: the applicant's campus operators (engine.people.institutions)
+            if step.get("lane_owned") and group == step.get("lane"):
+                continue  # the lane's steps go to the people a script names in lane_owners, never to this group
             if group not in listed or group not in held:
                 found.append(DiagramGroup(element_id, group, group in listed, group in held))
     return found

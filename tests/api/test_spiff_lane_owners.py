@@ -124,3 +124,26 @@ def test_moving_a_file_to_a_new_version_keeps_a_step_given_by_name_with_its_peop
                           candidate_groups=["person:veri2"], decision_choices=[])
     retitles, groups = migration._retitled(target, {"t1": SimpleNamespace(bpmn_id="periksa")}, [row])
     assert [r["candidate_groups"] for r in retitles] == [["person:veri2"]] and groups == {}
+
+
+def test_a_lane_that_lane_owners_names_needs_no_group_of_its_name(client, people):
+    model = spiff_diagram("""
+<bpmn:laneSet id="ls">
+  <bpmn:lane id="l_named" name="tim_khusus"><bpmn:flowNodeRef>periksa</bpmn:flowNodeRef></bpmn:lane>
+  <bpmn:lane id="l_other" name="tim_lain"><bpmn:flowNodeRef>arsip</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="tunjuk"/>
+<bpmn:scriptTask id="tunjuk" name="Tunjuk"><bpmn:script>lane_owners = {"tim_khusus": ["veri2"]}</bpmn:script>
+</bpmn:scriptTask>
+<bpmn:sequenceFlow id="f1" sourceRef="tunjuk" targetRef="periksa"/>
+<bpmn:manualTask id="periksa" name="Periksa berkas"/>
+<bpmn:sequenceFlow id="f2" sourceRef="periksa" targetRef="arsip"/>
+<bpmn:manualTask id="arsip" name="Arsipkan"/>
+<bpmn:sequenceFlow id="f3" sourceRef="arsip" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""",
+                          process_id="izin_tim").encode()
+    deployed = client.post("/api/v1/definitions", headers=people.headers("analis"),
+                           data={"bpmn": (io.BytesIO(model), "izin_tim.bpmn")}, content_type="multipart/form-data")
+    assert deployed.status_code == 201, deployed.get_json()
+    warned = {(w["element_id"], w["code"]) for w in deployed.get_json()["warnings"]
+              if w["code"].startswith("candidate_group")}
+    # tim_khusus's step goes to the people lane_owners names (or the supervisors): its group is never asked for.
+    assert warned == {("arsip", "candidate_group_unknown")}
