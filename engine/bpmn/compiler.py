@@ -96,6 +96,7 @@ def compile_definition(main: SourceFile, supporting: list[SourceFile], forms: Fo
     for other_name, other in other_roots:
         spiff_flavour.translate(other, problems, other_name, check_script, result.spiff)
         decisions.update(rewrite(other, problems, other_name, options.timezone))
+    spiff_flavour.check_owned_lanes(problems, result.spiff)  # with every file read: lanes of called files count
     result.meta = _read_meta(process, decisions, problems, main.name, options)
     spiff_flavour.add_instructions(result.meta, result.spiff)
     spiff_flavour.mark_owned_lanes(result.meta, result.spiff)

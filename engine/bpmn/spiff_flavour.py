@@ -100,6 +100,10 @@ class Reading:
     # Lanes a script's ``lane_owners`` names (as a literal key): their steps go to the people it lists, never to the
     # lane's group (engine.casework.lane_owners), so that group need not exist (``mark_owned_lanes``).
     owned_lanes: set[str] = field(default_factory=set)
+    lanes: set[str] = field(default_factory=set)  # the named lanes of every file translated
+    # (element, file, lanes named) of each script setting lane_owners: checked against ``lanes`` once every file of
+    # the deployment is read (``check_owned_lanes``), since a lane may be drawn in a called file
+    owner_scripts: list[tuple] = field(default_factory=list)
 
     @property
     def flavour(self) -> str:
@@ -133,6 +137,7 @@ def translate(root, problems: ProblemList, filename: str, check_script, reading:
     """Write the Camunda equivalents of ``root``'s spiff extensions into it; collect the rest into ``reading``;
     refuse scripts the sandbox refuses, located."""
     reading.flavours.append(flavour_of([root]))
+    reading.lanes |= _lane_names(root)
     _refuse_spiff_helpers(root, problems, filename, reading)  # spiff-arena scripts are drawn in plain diagrams too
     if reading.flavours[-1] not in (SPIFF, BOTH):
         return
@@ -291,8 +296,9 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str, reading: R
             sets, lanes_named = _lane_owners_set(code)
             owners, named = owners or sets, named | lanes_named
         if owners:
-            _say_lane_owners(root, node, named, problems, filename)
+            _say_lane_owners(root, node, problems, filename)
             reading.owned_lanes |= named
+            reading.owner_scripts.append((node, filename, named))
         for helper in refused:
             problems.error("spiff_helper_unsupported",
                            N_("%(name)s calls %(helper)s(), a spiff-arena script helper Lincah does not provide: "
@@ -302,23 +308,34 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str, reading: R
                                    "supported": ", ".join(f"{h}()" for h in spiff_helpers.SUPPORTED)})
 
 
-def _say_lane_owners(root, node, named: set[str], problems: ProblemList, filename: str) -> None:
-    """What happens with ``lane_owners`` (engine.casework.lane_owners), said where it is set; a lane name written
-    in it that no lane of the diagram has is a warning, since it gives no step to anyone."""
-    lanes = sorted({(lane.get("name") or "").strip() for lane in xpath(root, ".//bpmn:lane")} - {""})
+def _lane_names(root) -> set[str]:
+    return {(lane.get("name") or "").strip() for lane in xpath(root, ".//bpmn:lane")} - {""}
+
+
+def _say_lane_owners(root, node, problems: ProblemList, filename: str) -> None:
+    """What happens with ``lane_owners`` (engine.casework.lane_owners), said where it is set."""
     problems.info("spiff_lane_owners",
                   N_("%(name)s sets %(variable)s: a step of a lane it names goes only to the people it lists for "
                      "that lane (the diagram's lanes: %(lanes)s), when they are active officers of the step's office; "
                      "other names are left out and recorded in the audit, and a step left with nobody goes to the "
                      "office's supervisors."), node=node, file=filename,
-                  params={"name": label(node), "variable": LANE_OWNERS, "lanes": ", ".join(lanes) or "-"})
-    for lane in sorted(named - set(lanes)):
-        problems.warning("spiff_lane_owners_lane_unknown",
-                         N_("%(name)s sets %(variable)s for lane %(lane)s, but the diagram has no lane of that name "
-                            "(its lanes: %(lanes)s): nobody gets a step through it. Use the lane's name as drawn."),
-                         node=node, file=filename,
-                         params={"name": label(node), "variable": LANE_OWNERS, "lane": repr(lane),
-                                 "lanes": ", ".join(lanes) or "-"})
+                  params={"name": label(node), "variable": LANE_OWNERS,
+                          "lanes": ", ".join(sorted(_lane_names(root))) or "-"})
+
+
+def check_owned_lanes(problems: ProblemList, reading: Reading) -> None:
+    """A lane name written in ``lane_owners`` that no lane of the deployment's files has is a warning, since it
+    gives no step to anyone; called once every file is read (a lane may be drawn in a called file)."""
+    lanes = ", ".join(sorted(reading.lanes)) or "-"
+    for node, filename, named in reading.owner_scripts:
+        for lane in sorted(named - reading.lanes):
+            problems.warning("spiff_lane_owners_lane_unknown",
+                             N_("%(name)s sets %(variable)s for lane %(lane)s, but the diagram has no lane of that "
+                                "name (its lanes: %(lanes)s): nobody gets a step through it. Use the lane's name as "
+                                "drawn."),
+                             node=node, file=filename,
+                             params={"name": label(node), "variable": LANE_OWNERS, "lane": repr(lane),
+                                     "lanes": lanes})
 
 
 def _read_service_operator(node, problems: ProblemList, filename: str) -> None:

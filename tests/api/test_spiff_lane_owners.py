@@ -147,3 +147,35 @@ def test_a_lane_that_lane_owners_names_needs_no_group_of_its_name(client, people
               if w["code"].startswith("candidate_group")}
     # tim_khusus's step goes to the people lane_owners names (or the supervisors): its group is never asked for.
     assert warned == {("arsip", "candidate_group_unknown")}
+
+
+def test_a_lane_drawn_in_a_called_file_of_the_model_folder_is_known_to_lane_owners(client, people):
+    import json
+    import zipfile
+
+    main = spiff_diagram("""
+<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="tunjuk"/>
+<bpmn:scriptTask id="tunjuk" name="Tunjuk"><bpmn:script>lane_owners = {"tim_anak": ["veri2"], "Keuangan": []}
+</bpmn:script></bpmn:scriptTask>
+<bpmn:sequenceFlow id="f1" sourceRef="tunjuk" targetRef="panggil"/>
+<bpmn:callActivity id="panggil" name="Pemeriksaan" calledElement="anak"/>
+<bpmn:sequenceFlow id="f2" sourceRef="panggil" targetRef="e"/><bpmn:endEvent id="e" name="Selesai"/>""",
+                         process_id="izin_induk")
+    child = spiff_diagram("""
+<bpmn:laneSet id="ls"><bpmn:lane id="l_anak" name="tim_anak"><bpmn:flowNodeRef>periksa</bpmn:flowNodeRef>
+</bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s2"/><bpmn:sequenceFlow id="g0" sourceRef="s2" targetRef="periksa"/>
+<bpmn:manualTask id="periksa" name="Periksa berkas"/>
+<bpmn:sequenceFlow id="g1" sourceRef="periksa" targetRef="e2"/><bpmn:endEvent id="e2" name="Selesai"/>""",
+                          process_id="anak")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("izin_induk.bpmn", main)
+        archive.writestr("anak.bpmn", child)
+        archive.writestr("process_model.json", json.dumps({"primary_file_name": "izin_induk.bpmn"}))
+    linted = client.post("/api/v1/lint", headers=people.headers("analis"),
+                         data={"model": (io.BytesIO(buffer.getvalue()), "izin_induk.zip")},
+                         content_type="multipart/form-data").get_json()
+    unknown = [p["message"] for p in linted["problems"] if p["code"] == "spiff_lane_owners_lane_unknown"]
+    # tim_anak is drawn in the called file: only the lane no file has is warned of, listing every file's lanes.
+    assert len(unknown) == 1 and "'Keuangan'" in unknown[0] and "tim_anak" in unknown[0], linted["problems"]
