@@ -120,7 +120,7 @@ def deploy(files, publish: bool):
 def lint(files):
     """Check a BPMN file (and its forms and DMN files), or only DMN files, without deploying."""
     if _only_dmn(files):
-        found, problems = decisions.lint(engine_context(), _dmn_files(files))
+        found, problems = decisions.lint(engine_context(), _dmn_files(files), session())  # as the deploy reads it
         return {"key": next(iter(found), None), "ok": not problems.errors,
                 "problems": [p.to_dict() for p in problems.sorted()]}
     main, supporting, forms = _sources(files)

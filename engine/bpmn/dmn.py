@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
@@ -21,9 +23,18 @@ def read_files(files: list[tuple[str, bytes | str]], problems: ProblemList, max_
     return read_deployment(files, problems, max_bytes).decisions
 
 
-def read_deployment(files: list[tuple[str, bytes | str]], problems: ProblemList, max_bytes: int) -> Linked:
+MAX_DEPLOYED_FILES = 20  # stored files read to resolve one deployment's requirements (each may require more)
+
+
+def read_deployment(files: list[tuple[str, bytes | str]], problems: ProblemList, max_bytes: int,
+                    deployed: Callable[[str], tuple[str, str] | None] | None = None) -> Linked:
     """The decisions of the DMN files deployed together, by id, each with its file: a decision may require one
-    of another of these files (``engine.decisions.requirements``). Every problem goes to ``problems``."""
+    of another of these files (``engine.decisions.requirements``). Every problem goes to ``problems``.
+
+    ``deployed`` (tables deployed alone, by key): the stored file (name, text) of the latest version of a decision
+    id, or None. A decision these files require but do not hold is then taken from it, as deployed — so an analyst
+    may change one table of a requirements graph split over several files and deploy that file alone. Only the
+    uploaded files' decisions are in the result; a stored file's are its requirements' snapshot."""
     read: list[DecisionFile] = []
     for name, data in files:
         tree = load_xml(data, name, problems, max_bytes)
@@ -34,11 +45,47 @@ def read_deployment(files: list[tuple[str, bytes | str]], problems: ProblemList,
             _add(problems, name, problem)
         read.append(found)
     _duplicates(read, problems)
+    uploaded = {found.name for found in read}
+    if deployed is not None:
+        read += _deployed_requirements(read, deployed, max_bytes)
     unresolved: list[tuple[str, Located]] = []
     linked = requirements.link(read, unresolved)
     for name, problem in unresolved:
         _add(problems, name, problem)
+    for decision_id in [key for key, name in linked.files.items() if name not in uploaded]:
+        del linked.decisions[decision_id], linked.files[decision_id]
     return linked
+
+
+def _deployed_requirements(read: list[DecisionFile], deployed: Callable[[str], tuple[str, str] | None],
+                           max_bytes: int) -> list[DecisionFile]:
+    """The stored files holding the decisions ``read`` requires and does not hold, and theirs in turn; each keeps
+    only the decisions no other file holds (an older copy of an uploaded table is not read twice)."""
+    held = {decision.id for found in read for decision in found.decisions} | \
+        {decision_id for found in read for decision_id in found.unreadable}
+    names = {found.name for found in read}
+    added: list[DecisionFile] = []
+    pending = [found for found in read]
+    while pending and len(added) < MAX_DEPLOYED_FILES:
+        wanted = sorted({href.rpartition("#")[2] for found in pending for hrefs in found.requirements.values()
+                         for href, _line in hrefs} - held - {""})
+        pending = []
+        for target in wanted:
+            stored = deployed(target) if target not in held else None
+            if stored is None or stored[0] in names:
+                continue
+            tree = load_xml(stored[1], stored[0], ProblemList(), max_bytes)  # read as deployed: its problems were
+            if tree is None:                                                  # reported when it was
+                continue
+            found, _located = read_file(tree.getroot(), stored[0])
+            found.decisions = [decision for decision in found.decisions if decision.id not in held]
+            found.requirements = {key: hrefs for key, hrefs in found.requirements.items()
+                                  if key in {decision.id for decision in found.decisions}}
+            held |= {decision.id for decision in found.decisions} | set(found.unreadable)
+            names.add(found.name)
+            added.append(found)
+            pending.append(found)
+    return added
 
 
 def _add(problems: ProblemList, name: str, problem: Located) -> None:

@@ -3,8 +3,10 @@ it names, so that the decision requiring it evaluates it first (``engine.decisio
 
 Camunda 7 resolves a requirement only inside its decision requirements graph, that is one DMN file. Lincah also
 resolves it in the other DMN files deployed with it (a service's files, a model folder, DMN files deployed
-together), because analysts split a large graph into one file per table: the id a requirement names (the part of
-``href`` after ``#``) must then be the id of exactly one decision of the deployment. A prefix before ``#`` (DMN 1.3
+together; and, for tables deployed alone, in the decisions deployed before, each as its latest version stored:
+``engine.bpmn.dmn.read_deployment``), because analysts split a large graph into one file per table: the id a
+requirement names (the part of ``href`` after ``#``) must then be the id of exactly one decision of the deployment.
+A prefix before ``#`` (DMN 1.3
 writes the namespace of an imported model there) must name the target's file or its definitions' namespace. What
 cannot be resolved — no such decision, one that could not be read, two of that id, a cycle — is a problem naming the
 file, the requiring decision and the href; a decision with such a problem is not deployed.
@@ -89,11 +91,13 @@ def _unresolved(decision_id: str, file: DecisionFile, href: str, prefix: str, ta
                        "antara berkas DMN yang dipasang bersama. Ganti salah satu id.", **where)
     if not target or (not found and target not in unreadable):
         return Located("decision_requirement_missing", f"Decision {decision_id!r} ({file.name}) requires {said}, "
-                       "which is no decision of this file nor of the DMN files deployed with it. Fix the href "
-                       "(\"#its-id\") or deploy the file that holds the required decision together with this one.",
+                       "which is no decision of this file nor of the DMN files deployed with it (nor, for tables "
+                       "deployed alone, a decision deployed before). Fix the href (\"#its-id\") or deploy the file "
+                       "that holds the required decision.",
                        f"Keputusan {decision_id!r} ({file.name}) mensyaratkan {said}, yang bukan keputusan dalam "
-                       "berkas ini maupun dalam berkas DMN yang dipasang bersamanya. Perbaiki href (\"#id-nya\") "
-                       "atau pasang berkas yang memuat keputusan itu bersama berkas ini.", **where)
+                       "berkas ini maupun dalam berkas DMN yang dipasang bersamanya (maupun, untuk tabel yang "
+                       "dipasang sendiri, keputusan yang sudah dipasang). Perbaiki href (\"#id-nya\") atau pasang "
+                       "berkas yang memuat keputusan itu.", **where)
     if not found:
         return Located("decision_requirement_missing", f"Decision {decision_id!r} ({file.name}) requires {said}, "
                        f"which is in {unreadable[target]} but cannot be evaluated: fix the problems listed for "

@@ -34,12 +34,15 @@ def _text(data: bytes | str) -> str:
     return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
 
 
-def lint(ctx: EngineContext, files: list[SourceFile]) -> tuple[dict[str, tuple[Decision, SourceFile]], ProblemList]:
+def lint(ctx: EngineContext, files: list[SourceFile], session: Session | None = None
+         ) -> tuple[dict[str, tuple[Decision, SourceFile]], ProblemList]:
     """The decisions of ``files`` (each with the file it came from) and the problems found. The files are one
-    deployment: a decision may require one of another of them. Never raises."""
+    deployment: a decision may require one of another of them — and, with a ``session``, one deployed before (its
+    latest version, as stored), so one table of a graph split over files deploys alone. Never raises."""
     problems = ProblemList()
     linked = dmn.read_deployment([(source.name, source.data) for source in files], problems,
-                                 ctx.compile_options().max_bytes)
+                                 ctx.compile_options().max_bytes,
+                                 deployed=None if session is None else lambda key: _stored_file(session, key))
     by_name = {source.name: source for source in files}
     found = {key: (decision, by_name[linked.files[key]]) for key, decision in linked.decisions.items()}
     if not files:
@@ -50,7 +53,7 @@ def lint(ctx: EngineContext, files: list[SourceFile]) -> tuple[dict[str, tuple[D
 def deploy(session: Session, ctx: EngineContext, files: list[SourceFile], *, actor: str | None
            ) -> list[DecisionDefinition]:
     """Deploy DMN files by themselves; raise ``InvalidDefinition`` with the located problems."""
-    found, problems = lint(ctx, files)
+    found, problems = lint(ctx, files, session)
     if problems.errors:
         raise InvalidDefinition(f"{', '.join(f.name for f in files) or 'The upload'} cannot be deployed: "
                                 f"{len(problems.errors)} error(s). Fix the problems listed (each names the decision "
@@ -95,6 +98,12 @@ def record(session: Session, ctx: EngineContext, decision: Decision, source: Sou
     audit.record(session, "decision_deployed", actor=actor, at=ctx.now(), key=row.key, version=row.version,
                  sha256=sha, service_key=service_key, service_version=service_version)
     return row
+
+
+def _stored_file(session: Session, key: str) -> tuple[str, str] | None:
+    """The DMN file (name, text) that the latest version of decision ``key`` was deployed in, if any."""
+    found = _latest(session, key)
+    return None if found is None else (found.filename, found.dmn)
 
 
 def _latest(session: Session, key: str) -> DecisionDefinition | None:

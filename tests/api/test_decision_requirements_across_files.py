@@ -168,8 +168,13 @@ def test_dmn_files_deployed_alone_together_by_the_service(db, ctx):
         rows = decisions.deploy(session, ctx, [SourceFile(name, data) for name, data in both()], actor="ana")
         assert {row.key: row.filename for row in rows} == {"category": "kategori.dmn", "fee": "tarif.dmn",
                                                             "fee_with_tax": "tarif.dmn"}
-    with db.transaction() as session, pytest.raises(InvalidDefinition):
-        decisions.deploy(session, ctx, [SourceFile("tarif.dmn", tarif().encode())], actor="ana")
+    # tarif.dmn alone again: category is taken as deployed (its latest version), not redeployed
+    with db.transaction() as session:
+        again = decisions.deploy(session, ctx, [SourceFile("tarif.dmn", tarif().encode())], actor="ana")
+        assert sorted(row.key for row in again) == ["fee", "fee_with_tax"]
+        assert [row.version for row in again] == [1, 1]  # the same tables: their versions are kept
+    with db.transaction() as session, pytest.raises(InvalidDefinition):  # with no category deployed it is refused
+        decisions.deploy(session, ctx, [SourceFile("tarif.dmn", tarif("#kategori_lain").encode())], actor="ana")
 
 
 # jenis_reklame.dmn: an applicant's word for the kind of sign, made the word tarif_reklame.dmn's table knows
@@ -211,3 +216,35 @@ def test_a_model_folder_table_requires_a_decision_of_a_sibling_dmn_file(db, ctx,
     problem = next(p for p in refused.value.problems if p["code"] == "decision_requirement_missing")
     assert problem["file"].endswith("tarif_reklame.dmn") and problem["element_id"] == "tarif_reklame"
     assert "'#jenis_baku'" in problem["message"]
+
+
+def test_a_table_deployed_alone_takes_a_required_decision_deployed_before(client, people):
+    """An analyst changes one table of a graph split over files (the table editor deploys that file alone): the
+    decision it requires is taken as deployed, its latest version, and only the changed table gets a version."""
+    analyst = people.headers("analis")
+    assert _upload(client, analyst, tables=both()).status_code == 201
+    linted = _upload(client, analyst, tables=[("tarif.dmn", tarif().encode())], path="/api/v1/lint").get_json()
+    assert linted["ok"] is True, linted["problems"]  # lint reads it as the deploy does
+    cheaper = tarif().replace("250000", "200000").encode()
+    response = _upload(client, analyst, tables=[("tarif.dmn", cheaper)])
+    assert response.status_code == 201, response.get_json()
+    made = {(item["key"], item["version"]) for item in response.get_json()["decisions"]}
+    assert made == {("fee", 2), ("fee_with_tax", 2)}  # category is not redeployed: it stays at version 1
+    assert _evaluate(client, analyst, "fee", {"area": _integer(150)}).get_json()[0]["fee"]["value"] == 200000
+    # A later version of the required decision is what a table deployed alone after it takes.
+    bigger = KATEGORI.replace("&lt; 100", "&lt; 200").replace("&gt;= 100", "&gt;= 200")  # 150 m² is now small
+    assert _upload(client, analyst, tables=[("kategori.dmn", bigger.encode())]).status_code == 201
+    assert _evaluate(client, analyst, "fee", {"area": _integer(150)}).get_json()[0]["fee"]["value"] == 200000
+    again = _upload(client, analyst, tables=[("tarif.dmn", tarif().encode())])
+    assert again.status_code == 201, again.get_json()
+    assert _evaluate(client, analyst, "fee", {"area": _integer(150)}).get_json()[0]["fee"]["value"] == 0
+
+
+def test_a_required_decision_never_deployed_is_still_refused_when_deployed_alone(client, people):
+    analyst = people.headers("analis")
+    assert _upload(client, analyst, tables=[("kategori.dmn", KATEGORI.encode())]).status_code == 201
+    broken = tarif("#kategori_tidak_ada").encode()
+    response = _upload(client, analyst, tables=[("tarif.dmn", broken)])
+    assert response.status_code == 422
+    assert [p["code"] for p in response.get_json()["error"]["problems"]] == ["decision_requirement_missing"]
+    assert "deployed before" in response.get_json()["error"]["problems"][0]["message"]
