@@ -49,33 +49,33 @@ def test_the_clients_page_lists_refused_signals_and_lost_deliveries(app, db, ctx
     assert "bank tariff_changed (signal) – tariff Some variables are not acceptable: tariff." in rows[1]
 
 
-def test_a_payment_for_a_file_not_waiting_for_it_shows_on_its_history_for_staff(app, db, ctx, files, visitor):
-    _, (signing, number) = files
-    answer = app.test_client().post("/engine-rest/message", headers=_bank(db, ctx), json={
-        "messageName": "payment_received", "businessKey": number,
-        "processVariables": {"paid_amount": {"value": 150000, "type": "Long"}}})
+def _noted_for_staff_only(app, db, ctx, visitor, instance_id: int, message: dict, applicant_must_not_see: str) -> str:
+    """Send the bank's message (refused: 400), then the history row the file's staff see about it; the applicant's
+    page of the file does not show it."""
+    answer = app.test_client().post("/engine-rest/message", headers=_bank(db, ctx),
+                                    json={"messageName": "payment_received", **message})
     assert answer.status_code == 400
-
-    staff = page(visitor("supri").get(f"/applications/{signing}"))
+    staff = page(visitor("supri").get(f"/applications/{instance_id}"))
     (noted,) = [" ".join(row.text_content().split()) for row in staff.cssselect("table.history tr")
                 if "bank" in row.text_content()]
+    applicant = visitor(APPLICANT.username).get(f"/applications/{instance_id}")
+    assert applicant.status_code == 200 and applicant_must_not_see not in applicant.get_data(as_text=True)
+    return noted
+
+
+def test_a_payment_for_a_file_not_waiting_for_it_shows_on_its_history_for_staff(app, db, ctx, files, visitor):
+    _, (signing, number) = files
+    noted = _noted_for_staff_only(app, db, ctx, visitor, signing, {
+        "businessKey": number, "processVariables": {"paid_amount": {"value": 150000, "type": "Long"}}},
+        "tidak sedang menunggunya")
     assert "Pesan dari luar masuk, tetapi berkas tidak sedang menunggunya" in noted
     assert "bank: payment_received" in noted and "150000" not in noted
-    applicant = visitor(APPLICANT.username).get(f"/applications/{signing}")
-    assert applicant.status_code == 200 and "tidak sedang menunggunya" not in applicant.get_data(as_text=True)
 
 
 def test_a_payment_under_another_bill_shows_on_the_waiting_files_history_for_staff(app, db, ctx, files, visitor):
     (paying, number), _ = files
-    answer = app.test_client().post("/engine-rest/message", headers=_bank(db, ctx), json={
-        "messageName": "payment_received", "businessKey": number,
-        "correlationKeys": {"bill": {"value": "B-7", "type": "String"}}})
-    assert answer.status_code == 400
-
-    staff = page(visitor("supri").get(f"/applications/{paying}"))
-    (noted,) = [" ".join(row.text_content().split()) for row in staff.cssselect("table.history tr")
-                if "bank" in row.text_content()]
+    noted = _noted_for_staff_only(app, db, ctx, visitor, paying, {
+        "businessKey": number, "correlationKeys": {"bill": {"value": "B-7", "type": "String"}}},
+        "kunci yang ditunggunya")
     assert "Pesan dari luar menyebut berkas ini, tetapi tidak dengan kunci yang ditunggunya" in noted
     assert "bank: payment_received · bill" in noted and "B-7" not in noted
-    applicant = visitor(APPLICANT.username).get(f"/applications/{paying}")
-    assert applicant.status_code == 200 and "kunci yang ditunggunya" not in applicant.get_data(as_text=True)
