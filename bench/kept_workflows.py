@@ -44,14 +44,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.readme_tables import marked  # noqa: E402
+from bench.readme_tables import blocks, marked  # noqa: E402
 from engine.workflow.live_workflows import LiveWorkflows  # noqa: E402
 
 WORKFLOW = object()  # what a process keeps: the cache never looks inside it
@@ -155,9 +154,8 @@ def hit_table(rows: list[Row]) -> str:
 def step_savings(readme: str) -> list[tuple[str, float, float]]:
     """(database and instance, kept ms, restored ms) per row of the README's engine_step table; [] if it is not
     there. Its columns: database | instance | raw | kept | ratio | restored | ratio."""
-    match = re.search(rf"<!-- bench:{STEP_TABLE} -->\n(.*?)<!-- /bench:{STEP_TABLE} -->", readme, re.S)
     found = []
-    for line in (match[1] if match else "").splitlines():
+    for line in blocks(readme).get(STEP_TABLE, "").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) < 6 or not cells[3].endswith(" ms") or not cells[5].endswith(" ms"):
             continue  # the header and its rule
@@ -172,7 +170,6 @@ def saving_line(savings: list[tuple[str, float, float]]) -> str:
              "of a restored step)" for name, kept, restored in savings]
     return ("What a hit saves (the README's engine_step table, `bench/engine_step.py`: workflow restored − kept): "
             + "; ".join(parts) + ". A negative figure means the kept step was not measured faster there.")
-
 
 
 def saving_table(rows: list[Row], savings: list[tuple[str, float, float]]) -> str:

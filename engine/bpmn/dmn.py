@@ -65,7 +65,7 @@ def _deployed_requirements(read: list[DecisionFile], deployed: Callable[[str], t
         {decision_id for found in read for decision_id in found.unreadable}
     names = {found.name for found in read}
     added: list[DecisionFile] = []
-    pending = [found for found in read]
+    pending = list(read)
     while pending and len(added) < MAX_DEPLOYED_FILES:
         wanted = sorted({href.rpartition("#")[2] for found in pending for hrefs in found.requirements.values()
                          for href, _line in hrefs} - held - {""})
@@ -74,8 +74,9 @@ def _deployed_requirements(read: list[DecisionFile], deployed: Callable[[str], t
             stored = deployed(target) if target not in held else None
             if stored is None or stored[0] in names:
                 continue
-            tree = load_xml(stored[1], stored[0], ProblemList(), max_bytes)  # read as deployed: its problems were
-            if tree is None:                                                  # reported when it was
+            # Read as deployed: its problems were reported when it was.
+            tree = load_xml(stored[1], stored[0], ProblemList(), max_bytes)
+            if tree is None:
                 continue
             found, _located = read_file(tree.getroot(), stored[0])
             found.decisions = [decision for decision in found.decisions if decision.id not in held]

@@ -97,13 +97,16 @@ class Reading:
     # (file, element id) of multi-instance elements whose scripts run on each instance (scriptsOnInstances)
     on_instances: set[tuple[str, str]] = field(default_factory=set)
     unit_tests: list[ScriptUnitTest] = field(default_factory=list)  # of script tasks, in document order
-    # Lanes a script's ``lane_owners`` names (as a literal key): their steps go to the people it lists, never to the
-    # lane's group (engine.casework.lane_owners), so that group need not exist (``mark_owned_lanes``).
-    owned_lanes: set[str] = field(default_factory=set)
     lanes: set[str] = field(default_factory=set)  # the named lanes of every file translated
     # (element, file, lanes named) of each script setting lane_owners: checked against ``lanes`` once every file of
     # the deployment is read (``check_owned_lanes``), since a lane may be drawn in a called file
     owner_scripts: list[tuple] = field(default_factory=list)
+
+    @property
+    def owned_lanes(self) -> set[str]:
+        """Lanes a script's ``lane_owners`` names (as a literal key): their steps go to the people it lists, never
+        to the lane's group (engine.casework.lane_owners), so that group need not exist (``mark_owned_lanes``)."""
+        return {lane for _node, _file, named in self.owner_scripts for lane in named}
 
     @property
     def flavour(self) -> str:
@@ -297,7 +300,6 @@ def _refuse_spiff_helpers(root, problems: ProblemList, filename: str, reading: R
             owners, named = owners or sets, named | lanes_named
         if owners:
             _say_lane_owners(root, node, problems, filename)
-            reading.owned_lanes |= named
             reading.owner_scripts.append((node, filename, named))
         for helper in refused:
             problems.error("spiff_helper_unsupported",
@@ -423,8 +425,9 @@ def add_instructions(meta: dict, reading: Reading) -> None:
 def mark_owned_lanes(meta: dict, reading: Reading) -> None:
     """``lane_owned`` on each human task of a lane that ``lane_owners`` names: its candidate group (the lane's name)
     is never used, so the deploy does not ask for it (``engine.people.groups.diagram_groups``)."""
+    owned = reading.owned_lanes
     for task in (meta.get("tasks") or {}).values():
-        task["lane_owned"] = bool(task.get("lane")) and task["lane"] in reading.owned_lanes
+        task["lane_owned"] = bool(task.get("lane")) and task["lane"] in owned
 
 
 def attach_scripts(spec, subprocess_specs: dict, reading: Reading) -> None:

@@ -242,9 +242,13 @@ def matching(rows: list[WaitingEvent], correlation_keys: dict | None) -> list[Wa
     """The rows whose kept process variables equal every one of ``correlation_keys``."""
     if not correlation_keys:
         return rows
-    return [row for row in rows
-            if all(name in (row.variables or {}) and (row.variables or {})[name] == value
-                   for name, value in correlation_keys.items())]
+    return [row for row in rows if not differing_keys(row, correlation_keys)]
+
+
+def differing_keys(row: WaitingEvent, correlation_keys: dict) -> list[str]:
+    """The names of ``correlation_keys`` the row's kept process variables lack or hold another value for."""
+    kept = row.variables or {}
+    return [name for name, value in correlation_keys.items() if name not in kept or kept[name] != value]
 
 
 # A message another application threw, answered by one that throws back, and so on: bounded, never a loop.

@@ -6,10 +6,10 @@ resolves it in the other DMN files deployed with it (a service's files, a model 
 together; and, for tables deployed alone, in the decisions deployed before, each as its latest version stored:
 ``engine.bpmn.dmn.read_deployment``), because analysts split a large graph into one file per table: the id a
 requirement names (the part of ``href`` after ``#``) must then be the id of exactly one decision of the deployment.
-A prefix before ``#`` (DMN 1.3
-writes the namespace of an imported model there) must name the target's file or its definitions' namespace. What
-cannot be resolved — no such decision, one that could not be read, two of that id, a cycle — is a problem naming the
-file, the requiring decision and the href; a decision with such a problem is not deployed.
+A prefix before ``#`` (DMN 1.3 writes the namespace of an imported model there) must name the target's file or its
+definitions' namespace. What cannot be resolved — no such decision, one that could not be read, two of that id, a
+cycle — is a problem naming the file, the requiring decision and the href; a decision with such a problem is not
+deployed.
 """
 
 from __future__ import annotations

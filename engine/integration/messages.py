@@ -417,10 +417,8 @@ def _note_keys_mismatch(session: Session, ctx: EngineContext, caller: Caller, na
         if instance.id in noted:
             continue
         noted.add(instance.id)
-        kept = row.variables or {}
-        mismatched = [key for key, value in keys.items() if key not in kept or kept[key] != value]
         refusals.record_keys_mismatch(session, ctx, instance, actor=caller.actor, client=caller.name, name=name,
-                                      keys=keys, mismatched=mismatched)
+                                      keys=keys, mismatched=waiting.differing_keys(row, keys))
 
 
 def _accepted_or_recorded(session: Session, ctx: EngineContext, caller: Caller, instance: Instance, element_id: str,
