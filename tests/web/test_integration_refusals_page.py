@@ -79,3 +79,13 @@ def test_a_payment_under_another_bill_shows_on_the_waiting_files_history_for_sta
         "kunci yang ditunggunya")
     assert "Pesan dari luar menyebut berkas ini, tetapi tidak dengan kunci yang ditunggunya" in noted
     assert "bank: payment_received · bill" in noted and "B-7" not in noted
+
+
+def test_a_key_name_the_bank_sent_is_shown_escaped(app, db, ctx, files, visitor):
+    (paying, number), _ = files
+    answer = app.test_client().post("/engine-rest/message", headers=_bank(db, ctx), json={
+        "messageName": "payment_received", "businessKey": number,
+        "correlationKeys": {"<img src=x onerror=alert(1)>": {"value": "B-1", "type": "String"}}})
+    assert answer.status_code == 400
+    html = visitor("supri").get(f"/applications/{paying}").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
