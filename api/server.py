@@ -1,9 +1,9 @@
 """``lincah serve`` on gunicorn: the production HTTP server, so the one-command install is fit to serve an office.
 
-One worker process with threads (gthread), and the scheduler's jobs in that worker (``lincah serve`` is the whole
-product in one process; bigger installations run gunicorn with several workers and ``lincah scheduler`` beside it,
-see the README). The app is built inside the worker, after the fork: database connections and the scheduler's
-threads never cross a fork.
+One worker process with threads (gthread, serving waiting page reads first: ``api.reads_first``), and the
+scheduler's jobs in that worker (``lincah serve`` is the whole product in one process; bigger installations run
+gunicorn with several workers and ``lincah scheduler`` beside it, see the README). The app is built inside the
+worker, after the fork: database connections and the scheduler's threads never cross a fork.
 """
 
 from __future__ import annotations
@@ -41,7 +41,10 @@ class _OneProcess(BaseApplication):
 def run(make_app: Callable, host: str, port: int, threads: int) -> None:
     """Serve ``make_app()`` on ``host:port`` until stopped (Ctrl+C or SIGTERM finish the requests under way)."""
     _OneProcess(make_app, {
-        "bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": threads,
+        "bind": f"{host}:{port}", "workers": 1, "threads": threads,
+        # gthread whose threads take waiting page reads before waiting writes (an officer's inbox does not queue
+        # behind a burst of completions).
+        "worker_class": "api.reads_first.ReadsFirstWorker",
         # Uploads of 10 MB over a slow regency connection take a while; keep-alive serves a phone's page and assets
         # over one connection.
         "timeout": 120, "graceful_timeout": 30, "keepalive": 5,

@@ -220,9 +220,12 @@ def gunicorn(url: str, instance_path: Path, log_path: Path, workers: int, thread
     env = {**os.environ, "LINCAH_DATABASE_URL": url, "LINCAH_INSTANCE_PATH": str(instance_path),
            "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
     env.pop("LINCAH_METRICS_TOKEN", None)  # the bench reads /metrics from this machine, as an operator may
-    # gthread keeps connections alive (the sync worker closes each after one request); --threads 0: sync workers.
-    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 0 else ["--worker-class",
-                                                                                                 "sync"]
+    # Threads keep connections alive (the sync worker closes each after one request); --threads 0: sync workers.
+    # The threaded worker is the product's (``lincah serve``): gthread serving waiting reads first
+    # (api/reads_first.py), or gthread itself for a source tree from before it existed (--before-tree).
+    threaded = "api.reads_first.ReadsFirstWorker" if (root / "api" / "reads_first.py").exists() else "gthread"
+    worker_class = ["--worker-class", threaded, "--threads", str(threads)] if threads > 0 else ["--worker-class",
+                                                                                               "sync"]
     command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), *worker_class,
                "--bind", f"{HOST}:{port}", "--timeout", "120", "--keep-alive", "30", "api.wsgi:app"]
     with open(log_path, "wb") as out:

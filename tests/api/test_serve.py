@@ -56,7 +56,7 @@ def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigt
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
     log = log_path.read_text()
-    assert "Using worker: gthread" in log and "Shutting down" in log
+    assert "Using worker: api.reads_first.ReadsFirstWorker" in log and "Shutting down" in log
     assert "Traceback" not in log and "Control socket" not in log
     # Lincah's own INFO lines, formatted with their request id: one per request, and the scheduler's start.
     assert " INFO lincah.http [" in log and "GET /api/v1/health 200" in log and "INFO lincah.scheduler" in log
