@@ -118,3 +118,8 @@ class StrictJsonParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictJsonParser()
+
+    def arguments(self, schema, *args, **kwargs):
+        # One schema object for every request: given the class, webargs builds a new one per request (deep-copying
+        # its fields), a quarter of a millisecond of CPU on every inbox page and completion.
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
