@@ -24,11 +24,20 @@ from collections import deque
 from concurrent.futures import Future
 
 from gunicorn.workers.gthread import ThreadWorker
+from prometheus_client import Histogram
 
 # How long a write may wait while reads go first. A completion takes 5–50 ms under load; a second bounds what a
 # worker's queue of reads can hold a write back.
 MAX_WRITE_WAIT = 1.0
 _READS = (b"GET ", b"HEAD ")
+READ, WRITE = "read", "write"
+# How long requests waited for a thread: reads near zero while writes queue is this worker doing its job; reads
+# waiting too means the server needs more processes (or cores).
+QUEUE_SECONDS = Histogram("lincah_request_queue_seconds", "Time a request waited for a server thread, by kind: read "
+                          "(GET, HEAD: served first) or write (the rest).", ["kind"],
+                          buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+for _kind in (READ, WRITE):  # both series exist from the start
+    QUEUE_SECONDS.labels(_kind)
 
 
 def is_read(sock) -> bool:
@@ -41,10 +50,10 @@ def is_read(sock) -> bool:
 
 
 class _Job:
-    __slots__ = ("future", "call", "args", "queued")
+    __slots__ = ("future", "call", "args", "kind", "queued")
 
-    def __init__(self, call, args):
-        self.future, self.call, self.args, self.queued = Future(), call, args, time.monotonic()
+    def __init__(self, call, args, kind: str):
+        self.future, self.call, self.args, self.kind, self.queued = Future(), call, args, kind, time.monotonic()
 
 
 class ReadsFirstPool:
@@ -65,12 +74,12 @@ class ReadsFirstPool:
             thread.start()
 
     def submit(self, call, *args) -> Future:
-        job = _Job(call, args)
         sock = getattr(args[0], "sock", None) if args else None
+        job = _Job(call, args, READ if sock is not None and is_read(sock) else WRITE)
         with self._ready:
             if self._closing:
                 raise RuntimeError("cannot take new requests after shutdown")
-            (self._reads if sock is not None and is_read(sock) else self._writes).append(job)
+            (self._reads if job.kind == READ else self._writes).append(job)
             self._ready.notify()
         return job.future
 
@@ -89,6 +98,7 @@ class ReadsFirstPool:
         while (job := self._next()) is not None:
             if not job.future.set_running_or_notify_cancel():
                 continue
+            QUEUE_SECONDS.labels(job.kind).observe(time.monotonic() - job.queued)
             try:
                 result = job.call(*job.args)
             except BaseException as exc:  # noqa: BLE001 - handed to gunicorn through the future, as its pool does

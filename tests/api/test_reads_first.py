@@ -8,6 +8,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+from prometheus_client import REGISTRY
 
 from api.reads_first import ReadsFirstPool, is_read
 
@@ -53,7 +54,12 @@ def _busy_pool(max_write_wait: float = 60.0):
     return pool, release
 
 
+def _waited(kind: str) -> float:
+    return REGISTRY.get_sample_value("lincah_request_queue_seconds_count", {"kind": kind}) or 0
+
+
 def test_a_waiting_read_goes_before_writes_that_waited_longer(sockets):
+    reads, writes = _waited("read"), _waited("write")
     pool, release = _busy_pool()
     served = []
     futures = [pool.submit(lambda conn, name=name: served.append(name), sockets(sent))
@@ -64,6 +70,8 @@ def test_a_waiting_read_goes_before_writes_that_waited_longer(sockets):
         future.result(5)
     assert served == ["inbox", "complete 1", "complete 2"]
     pool.shutdown()
+    # /metrics says how long each kind waited for a thread (the pool's first job, a write, included)
+    assert (_waited("read") - reads, _waited("write") - writes) == (1, 3)
 
 
 def test_a_write_that_waited_its_limit_goes_before_reads(sockets):

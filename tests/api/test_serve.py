@@ -49,6 +49,12 @@ def test_serve_runs_the_product_on_gunicorn_with_the_scheduler_and_stops_on_sigt
         body, headers = answer
         assert body["status"] == "ok" and body["scheduler"]["in_this_process"] is True
         assert headers.get("Server", "").startswith("gunicorn")
+        # The worker's reads-first pool served the GETs above and says how long they waited for a thread.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            metrics = response.read().decode()
+        waited = [line for line in metrics.splitlines()
+                  if line.startswith('lincah_request_queue_seconds_count{kind="read"}')]
+        assert waited and float(waited[0].split()[-1]) >= 1, metrics[:2000]
         os.killpg(server.pid, signal.SIGTERM)
         assert server.wait(timeout=30) == 0
     finally:
