@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from engine.errors import InvalidInput
 from engine.people.access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor, person_group
 from engine.sla import clocks, risk
+from engine.storage import sql
 from engine.storage.models import Instance, Task, TaskCandidate
 from engine.storage.sql import Prepared
 
@@ -332,8 +333,8 @@ def search(session: Session, actor: Actor, query: InboxQuery, *, now: datetime |
     statements = _statements(shape)
     values = _values(actor, query, shape, now or datetime.now(UTC), cursor)
     # Plain values, not ORM objects or SQLAlchemy rows: a page is only shown, and objects cost more than the query.
-    found = statements.page.rows(session, values)
-    counted = statements.count.rows(session, values)[0][0] or 0
+    found, counted = sql.read_together(session, (statements.page, values), (statements.count, values))
+    counted = counted[0][0] or 0
     items = []
     for row in found[:query.limit]:
         task = SimpleNamespace(**dict(zip(_TASK_KEYS, row, strict=False)))  # the instance's three follow

@@ -4,11 +4,13 @@ the statements in program order, lost races and database errors surfacing as the
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
-from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from engine.errors import Conflict
 from engine.storage import sql
@@ -173,3 +175,42 @@ def test_statements_that_cannot_be_prepared_are_refused_at_first_use(db):
         # data has a Python default (dict): SQLAlchemy would have computed it, a prepared INSERT will not.
         with pytest.raises(ValueError, match="defaults for"):
             InsertRows(EVENTS, ("kind", "actor", "at")).execute(session, {"kind": "k", "actor": "a", "at": AT})
+
+
+COUNT_BY_KIND = Prepared(select(func.count()).select_from(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")))
+
+
+def _round_trips(session, action) -> int:
+    """How many times ``action`` waited for PostgreSQL: the server's ReadyForQuery messages in libpq's trace."""
+    raw = sql.connection_of(session).connection.dbapi_connection
+    with tempfile.TemporaryFile("w+") as trace:
+        raw.pgconn.trace(trace.fileno())
+        raw.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            action()
+        finally:
+            raw.pgconn.untrace()
+        trace.seek(0)
+        return sum(1 for line in trace if "\tReadyForQuery" in line and line.split("\t")[0] == "B")
+
+
+def test_reads_sent_together_answer_as_each_alone_and_take_one_round_trip_on_postgresql(db):
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, [_event("checked"), _event("checked", actor="rudi"), _event("other")])
+    with db.transaction() as session:
+        alone = [BY_KIND.rows(session, {"b_kind": "checked"}), COUNT_BY_KIND.rows(session, {"b_kind": "checked"})]
+        together = sql.read_together(session, (BY_KIND, {"b_kind": "checked"}),
+                                     (COUNT_BY_KIND, {"b_kind": "checked"}))
+        assert together == alone and together[1] == [(2,)]
+        assert [row[2] for row in together[0]] == ["vera", "rudi"] and together[0][0][3] == AT  # converted
+        if db.backend == "postgresql":
+            def read() -> None:
+                sql.read_together(session, (BY_KIND, {"b_kind": "other"}), (COUNT_BY_KIND, {"b_kind": "other"}))
+
+            def one_by_one() -> None:
+                BY_KIND.rows(session, {"b_kind": "other"})
+                COUNT_BY_KIND.rows(session, {"b_kind": "other"})
+
+            assert (_round_trips(session, read), _round_trips(session, one_by_one)) == (1, 2)
+    with pytest.raises(DBAPIError, match="no_such_column"), db.transaction() as session:  # SQLAlchemy's error
+        sql.read_together(session, (BY_KIND, {"b_kind": "x"}), (Prepared(select(text("no_such_column"))), {}))
