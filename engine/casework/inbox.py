@@ -28,7 +28,6 @@ from engine.people.access import ALL_JURISDICTIONS, OFFICER, SUPERVISOR, Actor, 
 from engine.sla import clocks, risk
 from engine.storage import sql
 from engine.storage.models import Instance, Task, TaskCandidate
-from engine.storage.sql import Prepared
 
 STATES = ("ready", "claimed", "completed")
 SORTS = ("due_at", "created_at", "completed_at")
@@ -282,8 +281,8 @@ def _filters(shape: _Shape) -> list:
 
 @dataclass(frozen=True)
 class _Statements:
-    page: Prepared  # the page's rows in full, with the application's three columns
-    count: Prepared  # the number of tasks in the inbox, stopped after the cap
+    page: sql.Prepared  # the page's rows in full, with the application's three columns
+    count: sql.Prepared  # the number of tasks in the inbox, stopped after the cap
 
 
 @functools.lru_cache(maxsize=256)
@@ -313,7 +312,7 @@ def _statements(shape: _Shape) -> _Statements:
             .order_by(*_order(chosen.c.sort_key, chosen.c.id, descending)))
     ids = _union(branches).subquery("inbox")
     count = select(func.count()).select_from(select(ids.c.id).limit(_integer("b_cap")).subquery())
-    return _Statements(Prepared(rows), Prepared(count))
+    return _Statements(sql.Prepared(rows), sql.Prepared(count))
 
 
 def _union(selects: list):

@@ -215,17 +215,16 @@ def read_together(session: Session, *reads: tuple[Prepared, dict]) -> list[list[
     error = dialect.loaded_dbapi.Error
     sent, cursors = [], []
     try:
-        try:
-            with raw.pipeline():
-                for prepared, values in reads:
-                    compiled = prepared._for(dialect)
-                    sent.append((compiled, values))
-                    cursors.append(cursor := raw.cursor())
-                    cursor.execute(compiled.sql, prepared._parameters(compiled, values))
-            return [prepared._fetched(dialect, cursor) for (prepared, _), cursor in zip(reads, cursors, strict=True)]
-        except error as exc:  # a pipeline reports the first statement that failed; named here: the last one sent
-            compiled, values = sent[-1] if sent else (None, None)
-            raise DBAPIError.instance(compiled.sql if compiled else "", values, exc, error) from exc
+        with raw.pipeline():
+            for prepared, values in reads:
+                compiled = prepared._for(dialect)
+                sent.append((compiled, values))
+                cursors.append(cursor := raw.cursor())
+                cursor.execute(compiled.sql, prepared._parameters(compiled, values))
+        return [prepared._fetched(dialect, cursor) for (prepared, _), cursor in zip(reads, cursors, strict=True)]
+    except error as exc:  # a pipeline reports the first statement that failed; named here: the last one sent
+        compiled, values = sent[-1] if sent else (None, None)
+        raise DBAPIError.instance(compiled.sql if compiled else "", values, exc, error) from exc
     finally:
         for cursor in cursors:
             cursor.close()
