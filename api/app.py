@@ -17,10 +17,12 @@ from engine.context import EngineContext
 from engine.sandbox import shared_pool
 from engine.storage.db import engine_for, make_session_factory
 
-from . import docs, engine_rest, errors, installation_sync, observability, rate_limits, security_headers, web
+from . import docs, engine_rest, errors, hot_path, installation_sync, observability, rate_limits, security_headers, web
+from .engine_rest.hot_path import ROUTE as EXTERNAL_TASK_COMPLETION
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
+from .views.tasks_hot_path import ROUTE as TASK_COMPLETION
 
 # Documents up to 10 MB, BPMN up to 5 MB plus forms: the body limit leaves room for multipart overhead.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -64,9 +66,9 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     security_headers.register(app)  # CSP, frame and sniffing rules, HSTS on https: pages and API alike
     web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages
     rate_limits.init_app(app, ctx.settings)  # sign-in, registration, uploads, permit check: per address and account
-    # Workers' completions skip Flask's request machinery (a seventh of a completion's CPU); errors still end here.
-    app.wsgi_app = engine_rest.hot_path.CompletionPath(app.wsgi_app, app.extensions["lincah"],
-                                                       app.config["MAX_CONTENT_LENGTH"])
+    # Completions skip Flask's request machinery (a seventh of a worker's completion's CPU); errors still end here.
+    app.wsgi_app = hot_path.HotPaths(app.wsgi_app, app.extensions["lincah"], app.config["MAX_CONTENT_LENGTH"],
+                                     [EXTERNAL_TASK_COMPLETION, TASK_COMPLETION])
     if ctx.settings.trusted_proxies:
         # Only the last N hops' X-Forwarded-* are believed: a client cannot choose the address it is throttled by.
         n = ctx.settings.trusted_proxies

@@ -19,9 +19,9 @@ from engine.integration.variables import camunda_time, typed_all
 from engine.storage.db import transaction
 from engine.storage.models import ExternalTask
 
+from ..hot_path import raised
 from ..unit_of_work import commit_now, engine_context, session
 from . import MissingResource, blp, body, caller
-from .hot_path import RAISED
 
 MAX_ASYNC_RESPONSE_MS = 30_000  # a worker asking to wait longer is answered after this (empty), and asks again
 POLL_INTERVAL = 0.5
@@ -100,11 +100,9 @@ def fetch_and_lock():
 
 @blp.route("/external-task/<task_id>/complete", methods=["POST"])
 def complete(task_id: str):
-    """Answered by ``hot_path.CompletionPath`` in the plain case; here when it handed over an error to answer, or
-    for a request it does not take (no credentials, a body not JSON, …)."""
-    raised = request.environ.pop(RAISED, None)
-    if raised is not None:
-        raise raised
+    """Answered below Flask (``hot_path.ExternalTaskCompletion``) in the plain case; here when it handed over an
+    error to answer, or for a request it does not take (no credentials, a body not JSON, …)."""
+    raised(request.environ)
     data = body()
     external_tasks.complete(session(), engine_context(), caller(), task_id, data.get("workerId"),
                             data.get("variables"), data.get("localVariables"))

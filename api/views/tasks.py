@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask import request
+
 from engine.casework import inbox, tasks, use_cases
 from engine.people.access import APPLICANT, OFFICER, SUPERVISOR
 
 from .. import presenters
 from ..auth import current_actor, login_required
 from ..fast_json import json_response
+from ..hot_path import raised
 from ..json_body import Blueprint
 from ..schemas.tasks import (
     AssignRequest,
@@ -81,6 +84,7 @@ def assign(body, task_id: str):
 @blp.response(200, CompleteResult)
 def complete(body, task_id: str):
     """Submit the task's form (and decision); the application moves on to its next step."""
+    raised(request.environ)  # the plain call is answered below Flask (``tasks_hot_path``); its errors are here
     instance, open_tasks = use_cases.complete_task(session(), engine_context(), task_id, current_actor(),
                                                   data=body["data"], decision=body["decision"],
                                                   expected_revision=body["expected_revision"])

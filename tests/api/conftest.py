@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from api import create_app
+from api.hot_path import HotPaths
 from engine.bpmn.compiler import SourceFile
 from engine.people import tokens
 from engine.services import definitions
@@ -34,6 +35,18 @@ PEOPLE = {
 @pytest.fixture
 def app(db, ctx):
     return create_app({"TESTING": True}, context=ctx, session_factory=db.factory)
+
+
+@pytest.fixture
+def flask_only(app):
+    """``flask_only(False)`` switches the hot paths off (``api.hot_path``): every request goes straight to Flask;
+    ``flask_only(True)`` switches them on again."""
+    paths = app.wsgi_app
+    assert isinstance(paths, HotPaths)
+
+    def switch(on: bool) -> None:
+        app.wsgi_app = paths if on else paths.app
+    return switch
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""A worker's completion is answered below Flask (api.engine_rest.hot_path) exactly as Flask would answer it: the
-same statuses, bodies and headers, request id, audit, counters — and every error still comes from Flask's
-handlers."""
+"""A worker's completion is answered below Flask (api.hot_path, api.engine_rest.hot_path) exactly as Flask would
+answer it: the same statuses, bodies and headers, request id, audit, counters — and every error still comes from
+Flask's handlers."""
 
 from __future__ import annotations
 
@@ -20,17 +20,6 @@ pytestmark = pytest.mark.usefixtures("waiting")
 
 COMPLETE = "/engine-rest/external-task/{}/complete"
 DONE = {"nik_valid": {"value": True, "type": "Boolean"}}
-
-
-@pytest.fixture
-def flask_only(app):
-    """Switch the completion path off: every request goes straight to Flask."""
-    path = app.wsgi_app
-    assert isinstance(path, hot_path.CompletionPath)
-
-    def switch(on: bool) -> None:
-        app.wsgi_app = path if on else path.app
-    return switch
 
 
 def _task(client, people, db, ctx, name: str) -> tuple[dict, str]:
@@ -109,7 +98,7 @@ def test_its_answers_are_counted_and_logged_like_flasks(client, people, db, ctx,
     metrics = client.get("/metrics").get_data(as_text=True)
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(metrics) for s in family.samples}
-    assert samples[("lincah_http_requests_total", (("method", "POST"), ("route", hot_path.ROUTE),
+    assert samples[("lincah_http_requests_total", (("method", "POST"), ("route", hot_path.ROUTE.rule),
                                                    ("status", "204")))] >= 1
 
 

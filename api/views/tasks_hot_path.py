@@ -1,0 +1,53 @@
+"""A person completing a task, answered below Flask (``api.hot_path``): the busiest write of the API.
+
+Taken only with a bearer token and a JSON body that the API's strict reader (``api.json_body.load``) and the view's
+``CompleteRequest`` accept as they are; the view (``api.views.tasks.complete``) answers everything else and every
+error. The call is the view's: ``tokens.actor_for`` (the ``login_required`` gate has no roles on this endpoint),
+``use_cases.complete_task``, and the answer built by ``presenters.completion`` before the commit.
+``tests/api/test_tasks_hot_path.py`` holds the answers equal to Flask's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+from marshmallow import ValidationError
+
+from engine.casework import use_cases
+from engine.people import tokens
+from engine.storage.db import transaction
+
+from .. import json_body, presenters
+from ..auth import bearer_of
+from ..hot_path import Answer
+from ..schemas.tasks import CompleteRequest
+
+_ARGUMENTS = CompleteRequest()
+
+
+class TaskCompletion:
+    rule = "/api/v1/tasks/<string:task_id>/complete"
+    path = re.compile(r"/api/v1/tasks/([^/]+)/complete")
+    scheme = "bearer"
+
+    def parse(self, body: bytes) -> dict | None:
+        if not body:  # webargs reads "no body" its own way: the view answers it
+            return None
+        try:
+            return _ARGUMENTS.load(json_body.load(body))
+        except (ValueError, ValidationError):  # not JSON, not storable, or not the request's fields
+            return None
+
+    def answer(self, extensions: dict, key: str, arguments: dict, authorization: str) -> Answer:
+        ctx = extensions["ctx"]
+        with transaction(extensions["session_factory"]) as session:
+            actor, _token_id = tokens.actor_for(session, ctx, bearer_of(authorization))
+            instance, open_tasks = use_cases.complete_task(
+                session, ctx, key, actor, data=arguments["data"], decision=arguments["decision"],
+                expected_revision=arguments["expected_revision"])
+            body = orjson.dumps(presenters.completion(instance, open_tasks, ctx.now()))
+        return Answer("200 OK", (("Content-Type", "application/json"), ("Content-Length", str(len(body)))), body)
+
+
+ROUTE = TaskCompletion()
