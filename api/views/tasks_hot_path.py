@@ -2,8 +2,9 @@
 
 Taken only with a bearer token and a JSON body that the API's strict reader (``api.json_body.load``) and the view's
 ``CompleteRequest`` accept as they are; the view (``api.views.tasks.complete``) answers everything else and every
-error. The call is the view's: ``tokens.actor_for`` (the ``login_required`` gate has no roles on this endpoint),
-``use_cases.complete_task``, and the answer built by ``presenters.completion`` before the commit.
+error. The call is the view's: the token's actor (``tokens.actor_of``; the ``login_required`` gate has no roles on
+this endpoint), ``use_cases.complete_task``, and the answer built by ``presenters.completion`` before the commit —
+with one round trip fewer: the token and the task are read together.
 ``tests/api/test_tasks_hot_path.py`` holds the answers equal to Flask's.
 """
 
@@ -14,8 +15,9 @@ import re
 import orjson
 from marshmallow import ValidationError
 
-from engine.casework import use_cases
+from engine.casework import tasks, use_cases
 from engine.people import tokens
+from engine.storage import sql
 from engine.storage.db import transaction
 
 from .. import json_body, presenters
@@ -41,12 +43,18 @@ class TaskCompletion:
 
     def answer(self, extensions: dict, key: str, arguments: dict, authorization: str) -> Answer:
         ctx = extensions["ctx"]
+        reading_token = tokens.token_read(bearer_of(authorization))
         with transaction(extensions["session_factory"]) as session:
-            actor, _token_id = tokens.actor_for(session, ctx, bearer_of(authorization))
+            # The token and the task in one round trip on PostgreSQL: the task's rows stay unseen until the
+            # token is good, and ``complete_task`` finds the task attached instead of reading it again.
+            credentials, loaded = sql.read_together(session, reading_token, tasks.task_read(key))
+            actor, _token_id = tokens.actor_of(ctx, credentials)
+            held = tasks.keep_loaded(session, loaded)  # held: the session's identity map keeps objects weakly
             instance, open_tasks = use_cases.complete_task(
                 session, ctx, key, actor, data=arguments["data"], decision=arguments["decision"],
                 expected_revision=arguments["expected_revision"])
             body = orjson.dumps(presenters.completion(instance, open_tasks, ctx.now()))
+            del held
         return Answer("200 OK", (("Content-Type", "application/json"), ("Content-Length", str(len(body)))), body)
 
 

@@ -84,7 +84,19 @@ def get(session: Session, task_id: str, actor: Actor) -> tuple[Task, Instance]:
 
 
 def _load(session: Session, task_id: str) -> tuple[Task | None, Instance | None]:
-    rows = _LOAD_TASK.rows(session, {"b_task_id": task_id})
+    read, values = task_read(task_id)
+    return keep_loaded(session, read.rows(session, values))
+
+
+def task_read(task_id: str) -> tuple[Prepared, dict]:
+    """The read behind loading a task, to send together with another (``sql.read_together``); its rows go to
+    ``keep_loaded``."""
+    return _LOAD_TASK, {"b_task_id": str(task_id)}
+
+
+def keep_loaded(session: Session, rows: list[tuple]) -> tuple[Task | None, Instance | None]:
+    """The task, its application and definition of ``task_read``'s rows, attached to ``session``: ``get`` then finds
+    them without a query."""
     if not rows:
         return None, None
     found, start = [], 0

@@ -99,9 +99,20 @@ _TOKEN_AND_USER = Prepared(select(ApiToken.id, ApiToken.revoked_at, ApiToken.exp
 def actor_for(session: Session, ctx: EngineContext, token: str | None, *, kind: str = API) -> tuple[Actor, int]:
     """The actor a token of ``kind`` stands for, and the token's id; ``Unauthenticated`` if it is unknown, of the
     other kind, expired, revoked or its account inactive."""
+    read, values = token_read(token, kind)
+    return actor_of(ctx, read.rows(session, values))
+
+
+def token_read(token: str | None, kind: str = API) -> tuple[Prepared, dict]:
+    """The read behind ``actor_for``, to send together with another (``sql.read_together``); its rows go to
+    ``actor_of``. ``Unauthenticated`` when there is no token to look up."""
     if not token:
         raise Unauthenticated("Sign in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
-    found = _TOKEN_AND_USER.rows(session, {"b_hash": hash_token(token), "b_kind": kind})
+    return _TOKEN_AND_USER, {"b_hash": hash_token(token), "b_kind": kind}
+
+
+def actor_of(ctx: EngineContext, found: list[tuple]) -> tuple[Actor, int]:
+    """``actor_for``'s answer from the rows of ``token_read``."""
     if not found:
         raise Unauthenticated("The token is not valid. Sign in again to get a new one.")
     token_id, revoked_at, expires_at, username, roles, groups, jurisdictions, full_name, active, institution = found[0]

@@ -5,14 +5,16 @@ from Flask's handlers."""
 from __future__ import annotations
 
 import json
+import tempfile
 
+import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from api.views import tasks_hot_path
-from engine.casework import use_cases
+from engine.casework import tasks, use_cases
 from engine.storage.models import Event, Task
 from tests import samples
 from tests.api.conftest import apply
@@ -185,3 +187,58 @@ def test_a_bug_is_flasks_logged_500_with_a_reference(client, people, monkeypatch
     reference = answer.json["error"]["details"]["reference"]
     (logged,) = [record for record in caplog.records if reference in record.getMessage()]
     assert logged.exc_info and "no such key" in str(logged.exc_info[1])
+
+
+def _round_trips(engine, action) -> int:
+    """How many times ``action`` waited for PostgreSQL on the connections it checked out: the server's
+    ReadyForQuery messages in libpq's trace."""
+    traces = []
+
+    def trace(dbapi_connection, _record, _proxy) -> None:
+        traces.append(file := tempfile.TemporaryFile("w+"))
+        dbapi_connection.pgconn.trace(file.fileno())
+        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    def untrace(dbapi_connection, _record) -> None:
+        dbapi_connection.pgconn.untrace()
+
+    event.listen(engine, "checkout", trace)
+    event.listen(engine, "checkin", untrace)
+    try:
+        action()
+    finally:
+        event.remove(engine, "checkout", trace)
+        event.remove(engine, "checkin", untrace)
+    count = 0
+    for file in traces:
+        file.seek(0)
+        count += sum(1 for line in file if "\tReadyForQuery" in line and line.split("\t")[0] == "B")
+        file.close()
+    return count
+
+
+def test_the_token_and_the_task_are_read_once_and_together(client, people, db, flask_only, monkeypatch):
+    """The hot path reads the task with the token (one round trip on PostgreSQL) and the step finds it attached:
+    it is not read a second time."""
+    vera = people.headers("vera")
+    first, second = (apply(client, people.headers("andi"))["tasks"][0]["id"] for _ in range(2))
+    answers = {}
+
+    def complete_first() -> None:
+        answers["hot"] = client.post(COMPLETE.format(first), headers=vera, json=APPROVE)
+
+    def complete_second() -> None:
+        flask_only(False)
+        answers["flask"] = client.post(COMPLETE.format(second), headers=vera, json=APPROVE)
+        flask_only(True)
+
+    monkeypatch.setattr(tasks, "_load", lambda *a: pytest.fail("the task was read again"))
+    if db.backend == "postgresql":
+        hot = _round_trips(db.engine, complete_first)
+        monkeypatch.undo()  # Flask's view reads the task on its own
+        assert (hot, _round_trips(db.engine, complete_second)) == (4, 5)  # BEGIN, reads, the step's writes, COMMIT
+    else:
+        complete_first()
+        monkeypatch.undo()
+        complete_second()
+    assert (answers["hot"].status_code, answers["flask"].status_code) == (200, 200)
