@@ -618,8 +618,10 @@ def completions(args, factory, ctx, conninfo: str, server: Server, before: Serve
                               inbox_readers)
             level.load, level.tree = os.getloadavg()[0], target.tree
             close_leftovers(conninfo, task_ids)
+            server_ms, database_ms, clients_ms = level.cpu_ms()
             log(f"  {clients:>3} clients ({target.tree}): {level.ok} completions in {level.seconds:.1f} s = "
-                f"{level.rate:.0f}/s, {level.errors} errors {level.error_samples}")
+                f"{level.rate:.0f}/s, {level.errors} errors {level.error_samples}; CPU per completion "
+                f"{server_ms:.1f} + {database_ms:.1f} + {clients_ms:.1f} ms")
             for reader in inbox_readers:
                 log(f"      beside: inbox of {reader.username}: {len(reader.latencies)} requests, p95 "
                     f"{percentile(reader.latencies, 0.95) * 1000:.1f} ms, {reader.errors} errors "
