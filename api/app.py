@@ -22,6 +22,7 @@ from .engine_rest.hot_path import ROUTE as EXTERNAL_TASK_COMPLETION
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
+from .views.tasks_hot_path import INBOX
 from .views.tasks_hot_path import ROUTE as TASK_COMPLETION
 
 # Documents up to 10 MB, BPMN up to 5 MB plus forms: the body limit leaves room for multipart overhead.
@@ -66,9 +67,10 @@ def create_app(config: dict | None = None, *, context: EngineContext | None = No
     security_headers.register(app)  # CSP, frame and sniffing rules, HSTS on https: pages and API alike
     web.register_web(app)  # the HTML pages (api/web): session cookie, languages, CSRF, their own error pages
     rate_limits.init_app(app, ctx.settings)  # sign-in, registration, uploads, permit check: per address and account
-    # Completions skip Flask's request machinery (a seventh of a worker's completion's CPU); errors still end here.
+    # Completions and the inbox skip Flask's request machinery (a seventh of a worker's completion's CPU); errors
+    # still end here.
     app.wsgi_app = hot_path.HotPaths(app.wsgi_app, app.extensions["lincah"], app.config["MAX_CONTENT_LENGTH"],
-                                     [EXTERNAL_TASK_COMPLETION, TASK_COMPLETION])
+                                     [EXTERNAL_TASK_COMPLETION, TASK_COMPLETION, INBOX])
     if ctx.settings.trusted_proxies:
         # Only the last N hops' X-Forwarded-* are believed: a client cannot choose the address it is throttled by.
         n = ctx.settings.trusted_proxies

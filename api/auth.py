@@ -44,16 +44,20 @@ def current_token_id() -> int:
     return g.token_id
 
 
+def require_role(actor: Actor, roles: tuple[str, ...]) -> None:
+    """``Forbidden`` unless ``actor`` has one of ``roles`` (none: anyone signed in; admins pass every gate)."""
+    if roles and not actor.has_role(*roles):
+        raise Forbidden(f"This needs one of the roles: {', '.join(roles)}. Ask an administrator if you should have "
+                        "it.")
+
+
 def login_required(*roles: str):
     """Require a valid token and, when ``roles`` are given, one of them (admins pass every role gate)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            actor = current_actor()
-            if roles and not actor.has_role(*roles):
-                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}. Ask an administrator if you "
-                                "should have it.")
+            require_role(current_actor(), roles)
             return view(*args, **kwargs)
 
         return Blueprint.doc(security=SECURITY)(wrapper)

@@ -1,14 +1,15 @@
-"""The two busiest writes answered below Flask: a worker completing its external task (``/engine-rest``) and a person
-completing a task (``/api/v1/tasks/{id}/complete``).
+"""The busiest calls answered below Flask: a worker completing its external task (``/engine-rest``), a person
+completing a task (``/api/v1/tasks/{id}/complete``) and reading their inbox (``/api/v1/tasks``).
 
 Why: Flask's request machinery — the request context, the before/after hooks, webargs' parsing and flask-smorest's
-wrappers, the response object — costs about 0.5 ms of CPU per call, spent on nothing a completion needs: a seventh
+wrappers, the response object — costs about 0.5 ms of CPU per call, spent on nothing these calls need: a seventh
 of a worker's whole completion (server, PostgreSQL and worker together), about a tenth of an officer's.
 
-Each ``Route`` takes only its plain case: ``POST`` to its path with a JSON body of a known length within the limit
-and an ``Authorization`` header (of the route's scheme, when it names one), a body the route's own parser accepts
-as Flask's would. Everything else goes to the Flask app untouched. The answer is the one Flask would give — the
-tests (``tests/api/test_engine_rest_hot_path.py``, ``tests/api/test_tasks_hot_path.py``) hold the two equal:
+Each ``Route`` takes only its plain case: its method and path, an ``Authorization`` header (of the route's scheme,
+when it names one), for a ``POST`` a JSON body of a known length within the limit, for a ``GET`` no body; and a body
+or query the route's own parser accepts as Flask's would. Everything else goes to the Flask app untouched. The
+answer is the one Flask would give — the tests (``tests/api/test_engine_rest_hot_path.py``,
+``tests/api/test_tasks_hot_path.py``, ``tests/api/test_inbox_hot_path.py``) hold the two equal:
 
 - the same engine call in one transaction with the engine's commit rule (``engine.storage.db.transaction``), after
   the same authentication;
@@ -52,12 +53,14 @@ class Answer:
 class Route(Protocol):
     """One endpoint answered below Flask."""
 
+    method: str  # "POST" or "GET"
     rule: str  # the Flask URL rule: the request counter names routes by it
-    path: re.Pattern  # the whole path; its one group is the id the call acts on
+    path: re.Pattern  # the whole path; its group, if any, is the id the call acts on
     scheme: str | None  # the Authorization scheme it takes ("bearer"); None: any, the route's engine call checks it
 
-    def parse(self, body: bytes) -> dict | None:
-        """The call's arguments from the body; ``None`` sends the request to Flask, which says what is wrong."""
+    def parse(self, body: bytes, query: str) -> dict | None:
+        """The call's arguments from the body (``POST``) or the query string (``GET``); ``None`` sends the request to
+        Flask, which says what is wrong."""
 
     def answer(self, extensions: dict, key: str, arguments: dict, authorization: str) -> Answer:
         """Authenticate, act, and build the answer, in one transaction; any exception is answered by Flask."""
@@ -79,8 +82,8 @@ class HotPaths:
             return self.app(environ, start_response)
         route, key = taken
         started = time.perf_counter()
-        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
-        arguments = route.parse(body)
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])) if route.method == "POST" else b""
+        arguments = route.parse(body, environ.get("QUERY_STRING", ""))
         if arguments is None:
             return self._to_flask(environ, start_response, body)
         request_id = sane_request_id(environ.get("HTTP_X_REQUEST_ID")) or new_request_id()
@@ -97,19 +100,18 @@ class HotPaths:
         start_response(answer.status, [
             *answer.content_headers, (REQUEST_ID_HEADER, request_id), ("Content-Security-Policy", PAGE_POLICY),
             *fixed_headers(self.extensions["ctx"].settings.https)])
-        count_answer(route.rule, "POST", environ["PATH_INFO"], answer.code, started)
+        count_answer(route.rule, route.method, environ["PATH_INFO"], answer.code, started)
         return [answer.body]
 
     def _taken(self, environ) -> tuple[Route, str] | None:
         """The route and id of a call a route can take whole; ``None`` sends the request to Flask."""
-        if environ["REQUEST_METHOD"] != "POST":
-            return None
+        method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         authorization = environ.get("HTTP_AUTHORIZATION")
         if not path.isascii() or "\x00" in path or not authorization:
             return None
         for route in self.routes:
-            match = route.path.fullmatch(path)
+            match = route.path.fullmatch(path) if route.method == method else None
             if match is not None:
                 break
         else:
@@ -117,7 +119,11 @@ class HotPaths:
         if route.scheme is not None and authorization.partition(" ")[0].lower() != route.scheme:
             return None
         length = environ.get("CONTENT_LENGTH", "")
-        if not length.isdigit() or int(length) > self.max_content_length or "HTTP_TRANSFER_ENCODING" in environ:
+        if "HTTP_TRANSFER_ENCODING" in environ:
+            return None
+        if method == "GET":
+            return (route, "") if length in ("", "0") else None  # a GET with a body: Flask's to judge
+        if not length.isdigit() or int(length) > self.max_content_length:
             return None
         mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
         if int(length) and mimetype != "application/json" and not mimetype.endswith("+json"):

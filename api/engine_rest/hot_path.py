@@ -24,11 +24,12 @@ NO_CONTENT = Answer("204 NO CONTENT", (("Content-Type", "text/html; charset=utf-
 
 
 class ExternalTaskCompletion:
+    method = "POST"
     rule = "/engine-rest/external-task/<task_id>/complete"
     path = re.compile(r"/engine-rest/external-task/([^/]+)/complete")
     scheme = None  # Basic or a bearer token: ``credentials`` reads either, and refuses the rest
 
-    def parse(self, body: bytes) -> dict | None:
+    def parse(self, body: bytes, query: str) -> dict | None:
         try:
             data = orjson.loads(body) if body else {}
         except orjson.JSONDecodeError:

@@ -37,6 +37,7 @@ def _item(task) -> dict:
 @blp.response(200, InboxPage)
 def list_tasks(**filters):
     """Your inbox: tasks you may work (your groups in your offices, or assigned to you), soonest due first."""
+    raised(request.environ)  # the plain call is answered below Flask (``tasks_hot_path``); its errors are here
     now = engine_context().now()
     page = inbox.search(session(), current_actor(), inbox.InboxQuery(**filters), now=now)
     return json_response(presenters.inbox_page(page, now))
