@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from api import create_app
 from api.hot_path import HotPaths
@@ -47,6 +48,14 @@ def flask_only(app):
     def switch(on: bool) -> None:
         app.wsgi_app = paths if on else paths.app
     return switch
+
+
+def answered(client, method: str, route: str, status: int) -> float:
+    """``lincah_http_requests_total`` for one route, method and status, as ``GET /metrics`` reports it now."""
+    metrics = client.get("/metrics").get_data(as_text=True)
+    wanted = {"method": method, "route": route, "status": str(status)}
+    return sum(sample.value for family in text_string_to_metric_families(metrics) for sample in family.samples
+               if sample.name == "lincah_http_requests_total" and sample.labels == wanted)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Flask's handlers."""
 from __future__ import annotations
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -13,6 +12,7 @@ from api.engine_rest import hot_path
 from engine.integration import external_tasks
 from engine.storage.models import Event, Instance
 from tests.api import test_engine_rest
+from tests.api.conftest import answered
 from tests.api.test_engine_rest import _client, _fetch
 
 waiting = test_engine_rest.waiting  # the NIK-check service deployed (and one application waiting)
@@ -92,14 +92,11 @@ def test_the_plain_completion_never_reaches_flask(app, client, people, db, ctx, 
 def test_its_answers_are_counted_and_logged_like_flasks(client, people, db, ctx, caplog):
     headers, task = _task(client, people, db, ctx, "dukcapil")
     caplog.set_level("INFO", logger="lincah.http")
+    before = answered(client, "POST", hot_path.ROUTE.rule, 204)
     client.post(COMPLETE.format(task["id"]), headers=headers, json={"workerId": "w1", "variables": DONE})
     path = COMPLETE.format(task["id"])
     assert any(record.getMessage().startswith(f"POST {path} 204 ") for record in caplog.records)
-    metrics = client.get("/metrics").get_data(as_text=True)
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for family in text_string_to_metric_families(metrics) for s in family.samples}
-    assert samples[("lincah_http_requests_total", (("method", "POST"), ("route", hot_path.ROUTE.rule),
-                                                   ("status", "204")))] >= 1
+    assert answered(client, "POST", hot_path.ROUTE.rule, 204) == before + 1
 
 
 def test_an_unavailable_database_is_flasks_503_and_changes_nothing(client, people, db, ctx, monkeypatch):

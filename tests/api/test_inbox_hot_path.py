@@ -5,13 +5,12 @@ handlers."""
 from __future__ import annotations
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
 from api.views import tasks_hot_path
 from engine.casework import inbox
 from tests import samples
-from tests.api.conftest import apply, complete, vessel_data
+from tests.api.conftest import answered, apply, complete, vessel_data
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -107,13 +106,10 @@ def test_the_plain_inbox_never_reaches_flask(app, client, people, files, monkeyp
 
 def test_its_answers_are_counted_and_logged_like_flasks(client, people, files, caplog):
     caplog.set_level("INFO", logger="lincah.http")
+    before = answered(client, "GET", tasks_hot_path.INBOX.rule, 200)
     client.get(INBOX, headers=people.headers("vera"))
     assert any(record.getMessage().startswith(f"GET {INBOX} 200 ") for record in caplog.records)
-    metrics = client.get("/metrics").get_data(as_text=True)
-    samples_ = {(s.name, tuple(sorted(s.labels.items()))): s.value
-                for family in text_string_to_metric_families(metrics) for s in family.samples}
-    assert samples_[("lincah_http_requests_total", (("method", "GET"), ("route", tasks_hot_path.INBOX.rule),
-                                                    ("status", "200")))] >= 1
+    assert answered(client, "GET", tasks_hot_path.INBOX.rule, 200) == before + 1
 
 
 def test_an_unavailable_database_is_flasks_503(client, people, files, monkeypatch):
