@@ -5,12 +5,14 @@ handlers."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from api.views import tasks_hot_path
 from engine.casework import inbox
 from tests import samples
 from tests.api.conftest import answered, apply, complete, vessel_data
+from tests.api.test_tasks_hot_path import _round_trips
 
 pytestmark = pytest.mark.usefixtures("deployed")
 
@@ -127,3 +129,36 @@ def test_a_bug_is_flasks_logged_500_with_a_reference(client, people, files, monk
     reference = answer.json["error"]["details"]["reference"]
     (logged,) = [record for record in caplog.records if reference in record.getMessage()]
     assert logged.exc_info and "no such key" in str(logged.exc_info[1])
+
+
+def test_a_page_takes_two_round_trips_on_postgresql_and_writes_nothing(client, people, db, files, flask_only):
+    """Below Flask the inbox reads without a transaction on PostgreSQL: the token, then the page with its count —
+    no BEGIN and no COMMIT (Flask's view: 4 round trips). On SQLite it reads in a transaction, as the view does."""
+    vera = people.headers("vera")
+    answers = {}
+
+    def hot() -> None:
+        answers["hot"] = client.get(INBOX, headers=vera)
+
+    def through_flask() -> None:
+        flask_only(False)
+        answers["flask"] = client.get(INBOX, headers=vera)
+        flask_only(True)
+
+    used = []
+
+    def checked_out(dbapi_connection, _record, _proxy) -> None:
+        used.append(dbapi_connection)
+
+    event.listen(db.engine, "checkout", checked_out)
+    try:
+        if db.backend == "postgresql":
+            assert (_round_trips(db.engine, hot), _round_trips(db.engine, through_flask)) == (2, 4)
+            # The connection went back to the pool as it came: its next user gets transactions again.
+            assert [raw.autocommit for raw in used] == [False, False]
+        else:
+            hot()
+            through_flask()
+    finally:
+        event.remove(db.engine, "checkout", checked_out)
+    assert answers["hot"].get_data() == answers["flask"].get_data() and answers["hot"].json["total"] == 3
