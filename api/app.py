@@ -22,8 +22,8 @@ from .engine_rest.hot_path import ROUTE as EXTERNAL_TASK_COMPLETION
 from .schemas.common import ErrorSchema
 from .unit_of_work import LincahFlask, close_session
 from .views import BLUEPRINTS
+from .views.tasks_hot_path import COMPLETION as TASK_COMPLETION
 from .views.tasks_hot_path import INBOX
-from .views.tasks_hot_path import ROUTE as TASK_COMPLETION
 
 # Documents up to 10 MB, BPMN up to 5 MB plus forms: the body limit leaves room for multipart overhead.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -63,12 +63,12 @@ class TaskCompletion:
             # token is good, and ``complete_task`` finds the task attached instead of reading it again.
             credentials, loaded = sql.read_together(session, reading_token, tasks.task_read(key))
             actor, _token_id = tokens.actor_of(ctx, credentials)
-            held = tasks.keep_loaded(session, loaded)  # held: the session's identity map keeps objects weakly
+            # Held until the step has used them: the session's identity map keeps its objects only weakly.
+            _held = tasks.keep_loaded(session, loaded)
             instance, open_tasks = use_cases.complete_task(
                 session, ctx, key, actor, data=arguments["data"], decision=arguments["decision"],
                 expected_revision=arguments["expected_revision"])
             body = orjson.dumps(presenters.completion(instance, open_tasks, ctx.now()))
-            del held
         return _json(body)
 
 
@@ -109,5 +109,5 @@ def _json(body: bytes) -> Answer:
     return Answer("200 OK", (("Content-Type", "application/json"), ("Content-Length", str(len(body)))), body)
 
 
-ROUTE = TaskCompletion()
+COMPLETION = TaskCompletion()
 INBOX = InboxListing()

@@ -152,11 +152,11 @@ def test_the_plain_completion_never_reaches_flask(app, client, people, db, monke
 def test_its_answers_are_counted_and_logged_like_flasks(client, people, caplog):
     (task,) = apply(client, people.headers("andi"))["tasks"]
     caplog.set_level("INFO", logger="lincah.http")
-    before = answered(client, "POST", tasks_hot_path.ROUTE.rule, 200)
+    before = answered(client, "POST", tasks_hot_path.COMPLETION.rule, 200)
     client.post(COMPLETE.format(task["id"]), headers=people.headers("vera"), json=APPROVE)
     path = COMPLETE.format(task["id"])
     assert any(record.getMessage().startswith(f"POST {path} 200 ") for record in caplog.records)
-    assert answered(client, "POST", tasks_hot_path.ROUTE.rule, 200) == before + 1
+    assert answered(client, "POST", tasks_hot_path.COMPLETION.rule, 200) == before + 1
 
 
 def test_an_unavailable_database_is_flasks_503_and_changes_nothing(client, people, db, monkeypatch):
