@@ -18,7 +18,7 @@ from engine.casework import lane_owners
 from engine.people.access import INSTITUTION_GROUP, institution_group
 from engine.sla import clocks
 from engine.storage.models import Instance, ServiceDefinition, Task, TaskCandidate
-from engine.storage.sql import InsertRows
+from engine.storage.sql import InsertRows, new_row
 from engine.workflow.runtime import ready_human_ids
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -138,7 +138,7 @@ def _new_row(session: Session, ctx: EngineContext, instance: Instance, spiff_tas
     else:
         assignee = resolve(settings.get("assignee"), data)
         state = "claimed" if assignee else "ready"
-    row = Task(
+    row = new_row(Task, dict(  # a transient row for the INSERT and the caller (sql.new_row: the cheap constructor)
         id=str(spiff_task.id), instance_id=instance.id, service_key=instance.service_key,
         element_id=settings["element_id"], name=settings["name"], form_key=settings.get("form_key"),
         candidate_groups=_groups_for(instance, settings.get("candidate_groups") or []),
@@ -149,7 +149,7 @@ def _new_row(session: Session, ctx: EngineContext, instance: Instance, spiff_tas
         sla_pause=bool(settings.get("sla_pause")),
         search_text=search_text(instance.registration_no, instance.applicant_name, settings["name"], data,
                                 instance.applicant),
-    )
+    ))
     if lane_owners.VARIABLE in data:  # a script named the people of the step's lane (spiff-arena)
         lane_owners.give_to_owners(session, row, settings, data, now)
     clocks.start_task_clock(ctx, row, settings, instance.definition.meta.get("process", {}))

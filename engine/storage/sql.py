@@ -35,6 +35,7 @@ from sqlalchemy import Table, bindparam, event, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 _CONNECTION = "lincah.connection"
@@ -419,10 +420,20 @@ def _manager(cls):
 def attach(session: Session, cls, values: dict):
     """An ORM object of ``cls`` for a row read with ``Prepared``, persistent in ``session`` as if the ORM had loaded
     it: unchanged, flushed only when modified, columns not in ``values`` loaded on first access."""
+    obj = new_row(cls, values)
+    make_transient_to_detached(obj)
+    # What ``session.add`` does for a detached object, without its walk of the relationships to cascade along: an
+    # object just made from a row has none loaded, and the walk was half the cost of attaching (a step attaches
+    # three objects; measured 45 against 24 µs each).
+    session._update_impl(instance_state(obj))  # noqa: SLF001 - SQLAlchemy 2.0-2.1 (setup.cfg); test_sql covers it
+    return obj
+
+
+def new_row(cls, values: dict):
+    """A transient ORM object of ``cls`` holding ``values``: what ``cls(**values)`` makes, without the
+    instrumented constructor's event for every attribute (2 against 30 µs for a task row)."""
     obj = _manager(cls).new_instance()
     obj.__dict__.update(values)
-    make_transient_to_detached(obj)
-    session.add(obj)
     return obj
 
 
