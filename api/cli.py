@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import click
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import run_simple
 
 from engine import demo as demo_data
@@ -19,6 +22,7 @@ from engine.people import groups as group_list
 from engine.people import users as user_service
 from engine.services import decisions, definitions
 from engine.storage.db import engine_for, make_session_factory, transaction, upgrade
+from engine.storage.models import DecisionDefinition
 from scheduler.cli import scheduler_command
 
 from .app import check_calendars, create_app
@@ -160,7 +164,13 @@ def _lint_decisions(ctx, tables: list[Path], quiet: bool) -> tuple[int, int, int
     """``lincah lint x.dmn …``: the DMN files checked together, as one deployment of decisions (a decision may
     require one of another of them), each problem located by file, decision, rule and column. Returns errors,
     warnings and the number of files with errors."""
-    _found, problems = decisions.lint(ctx, [SourceFile(str(p), p.read_bytes()) for p in tables])
+    files = [SourceFile(str(p), p.read_bytes()) for p in tables]
+    with _installed_decisions(ctx) as session:
+        _found, problems = decisions.lint(ctx, files, session)
+    if session is None and not quiet:
+        click.echo(f"note: no Lincah database at {ctx.settings.database_url}: a decision these files require "
+                   "from one deployed before is reported missing (run `lincah db upgrade`, or set "
+                   "LINCAH_DATABASE_URL to the installation's database).", err=True)
     for problem in problems.sorted():
         if not quiet:
             click.echo(problem.as_line())
@@ -169,6 +179,34 @@ def _lint_decisions(ctx, tables: list[Path], quiet: bool) -> tuple[int, int, int
             click.echo(f"{path}: read as DMN")
     failed = {problem.file for problem in problems.errors}
     return len(problems.errors), len(problems.warnings), sum(str(path) in failed for path in tables)
+
+
+@contextmanager
+def _installed_decisions(ctx):
+    """A read-only look at the installation's database for ``lincah lint x.dmn``, as ``lincah deploy`` has: a table
+    may require a decision deployed before (one table of a graph split over files). ``None`` when there is no
+    database to look in — never created by linting (a SQLite file that does not exist stays absent) — or it is not
+    migrated."""
+    url = ctx.settings.database_url
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else None
+    if path is not None and (path in ("", ":memory:") or not Path(path).is_file()):
+        yield None
+        return
+    engine = engine_for(ctx.settings)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                session.execute(select(DecisionDefinition.id).limit(1))
+            except (OperationalError, ProgrammingError):  # unreachable, or no decision table yet
+                session.rollback()
+                yield None
+                return
+            try:
+                yield session
+            finally:
+                session.rollback()  # lint writes nothing
+    finally:
+        engine.dispose()
 
 
 class _plain:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from api.cli import main as cli
 from tests.engine.test_business_rule_task import APPLY, FEE_TABLE, fee_service
+from tests.engine.test_decision_requirements import HEAD as DMN_HEAD
 from tests.engine.test_decisions import table_xml
 
 EVALUATE = "/engine-rest/decision-definition/key/{}/evaluate"
@@ -143,3 +144,32 @@ def test_lincah_lint_checks_a_dmn_file_as_decisions_not_as_a_diagram(tmp_path, d
     result = runner.invoke(cli, ["lint", str(diagram), str(good)], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "2 file(s): 2 deployable, 0 with errors" in result.output
+
+
+def test_lincah_lint_finds_a_required_decision_deployed_before_as_lincah_deploy_does(tmp_path, db):
+    """A table of a decision graph split over files requires one deployed before: ``lincah lint`` looks it up in the
+    installation's database, as ``lincah deploy`` will, instead of calling it missing. Without a database it says
+    it could not look, and creates none."""
+    size = tmp_path / "size.dmn"
+    size.write_text(table_xml([("n", "integer")], [("size", "string")], [(["< 3"], ['"small"'])], decision_id="size"))
+    fee = tmp_path / "fee.dmn"
+    fee.write_text(DMN_HEAD + """<decision id="fee_by_size" name="Tarif">
+      <informationRequirement id="ir"><requiredDecision href="#size"/></informationRequirement>
+      <decisionTable id="t"><input id="i" label="Ukuran"><inputExpression id="e" typeRef="string"><text>size</text>
+      </inputExpression></input><output id="o" name="fee" typeRef="integer"/>
+      <rule id="r1"><inputEntry id="c1"><text>"small"</text></inputEntry><outputEntry id="c2"><text>0</text>
+      </outputEntry></rule></decisionTable></decision></definitions>""")
+    env = {"LINCAH_DATABASE_URL": db.url, "LINCAH_INSTANCE_PATH": str(tmp_path / "instance")}
+    runner = CliRunner()
+    before = runner.invoke(cli, ["lint", str(fee)], env=env, catch_exceptions=False)
+    assert before.exit_code == 1 and "requires '#size', which is no decision" in before.output
+    assert runner.invoke(cli, ["deploy", str(size)], env=env, catch_exceptions=False).exit_code == 0
+    after = runner.invoke(cli, ["lint", str(fee)], env=env, catch_exceptions=False)
+    assert after.exit_code == 0, after.output
+    assert "requires" not in after.output and "no Lincah database" not in after.output
+    missing = tmp_path / "nowhere" / "lincah.db"
+    offline = runner.invoke(cli, ["lint", str(fee)], env={**env, "LINCAH_DATABASE_URL": f"sqlite:///{missing}"},
+                            catch_exceptions=False)
+    assert offline.exit_code == 1 and "requires '#size'" in offline.output
+    assert f"no Lincah database at sqlite:///{missing}" in offline.output
+    assert not missing.exists()
