@@ -15,8 +15,9 @@ DBAPI errors are re-raised as SQLAlchemy's (``sqlalchemy.exc.IntegrityError`` �
 other statement.
 
 A step's writes can also go together: inside ``with batch(session):`` each ``write`` is queued and the queue is sent
-when the block ends — on PostgreSQL in one round trip (psycopg's pipeline mode) instead of one per statement; each
-round trip cost CPU on both sides besides the wait. A write that must change exactly ``expect`` rows (the optimistic
+when the block ends — on PostgreSQL in one round trip (psycopg's pipeline mode) instead of one per statement, and
+joined into one statement where that gives the same result (``engine.storage.joined_writes``); each round trip and
+each statement cost CPU on both sides besides the wait. A write that must change exactly ``expect`` rows (the optimistic
 lock) raises its ``conflict`` when the count comes back different. Any other statement on the connection — a read,
 an ORM flush, ``execute`` — sends the queue first, so the database always sees the statements in program order.
 SQLite runs in-process and has no round trips to save: there ``write`` runs at once.
@@ -28,15 +29,18 @@ import functools
 import hashlib
 import threading
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+from psycopg import RawCursor
 from sqlalchemy import Table, bindparam, event, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.instrumentation import manager_of_class
+
+from engine.storage import joined_writes
 
 _CONNECTION = "lincah.connection"
 
@@ -68,6 +72,7 @@ class _Compiled:
     binders: tuple  # (name, processor) for the parameters that need converting
     fixed: dict  # values the statement carries itself (a LIMIT, a literal compared with)
     error: type
+    shape: tuple[str, str] | None = None  # (table, kind) of a write that may join others (joined_writes.shape)
 
 
 class Prepared:
@@ -107,7 +112,8 @@ class Prepared:
             process = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 binders.append((name, process))
-        return _Compiled(compiled.string, names, dialect.positional, tuple(binders), fixed, dialect.loaded_dbapi.Error)
+        return _Compiled(compiled.string, names, dialect.positional, tuple(binders), fixed, dialect.loaded_dbapi.Error,
+                         joined_writes.shape(self._statement, dialect))
 
     def _readers(self, dialect, description) -> tuple:
         """(index, result processor) of each selected column that needs converting; some processors depend on the
@@ -378,27 +384,61 @@ def batch(session: Session):
         connection.info.pop(_PENDING, None)
 
 
+@dataclass(frozen=True)
+class _Statement:
+    """What goes to the server for queued writes: one write's statement (an executemany with ``many``), or several
+    writes joined into one (``joined``: written with $n parameters for psycopg's raw cursor; it answers one row of
+    each write's changed rows)."""
+
+    sql: str
+    parameters: object
+    writes: list[_Write]
+    many: bool = False
+    joined: bool = False
+
+
+def _statements(writes: list[_Write]) -> list[_Statement]:
+    statements = []
+    for run in joined_writes.runs([None if write.many else write.compiled.shape for write in writes]):
+        carried = [writes[index] for index in run]
+        if len(carried) == 1:
+            (write,) = carried
+            statements.append(_Statement(write.compiled.sql, write.parameters, carried, many=write.many))
+            continue
+        joined, order = joined_writes.statement(tuple(write.compiled.sql for write in carried))
+        statements.append(_Statement(joined, joined_writes.parameters(order, [write.parameters for write in carried]),
+                                     carried, joined=True))
+    return statements
+
+
 def _send_pending(connection: Connection) -> None:
+    """Send the queued writes — those that may share one statement joined (``joined_writes``), the statements in
+    one round trip — then raise the ``conflict`` of the first write that changed other than ``expect`` rows."""
     pending = connection.info.get(_PENDING)
     if not pending:
         return
     writes = list(pending)
     pending.clear()
+    statements = _statements(writes)
     raw = connection.connection.dbapi_connection
+    error = writes[0].compiled.error
     cursors = []
     try:
         try:
-            with raw.pipeline():
-                for write in writes:
-                    cursor = raw.cursor()
+            # One statement needs no pipeline, whose set-up would cost the client more than it saves.
+            with raw.pipeline() if len(statements) > 1 else nullcontext():
+                for statement in statements:
+                    cursor = RawCursor(raw) if statement.joined else raw.cursor()
                     cursors.append(cursor)
-                    run = cursor.executemany if write.many else cursor.execute
-                    run(write.compiled.sql, write.parameters)
-        except write.compiled.error as exc:
-            raise DBAPIError.instance(write.compiled.sql, write.parameters, exc, write.compiled.error) from exc
-        for write, cursor in zip(writes, cursors, strict=True):
-            if write.expect is not None and cursor.rowcount != write.expect:
-                raise write.conflict
+                    run = cursor.executemany if statement.many else cursor.execute
+                    run(statement.sql, statement.parameters)
+        except error as exc:
+            raise DBAPIError.instance(statement.sql, statement.parameters, exc, error) from exc
+        for statement, cursor in zip(statements, cursors, strict=True):
+            changed = cursor.fetchone() if statement.joined else (cursor.rowcount,)
+            for write, count in zip(statement.writes, changed, strict=True):
+                if write.expect is not None and count != write.expect:
+                    raise write.conflict
     finally:
         for cursor in cursors:
             cursor.close()
