@@ -3,9 +3,6 @@ same result as one after another — including where one write must see another'
 
 from __future__ import annotations
 
-import tempfile
-
-import psycopg
 import pytest
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import sqlite
@@ -15,7 +12,7 @@ from engine.errors import Conflict
 from engine.storage import joined_writes, sql
 from engine.storage.models import Notification
 from engine.storage.sql import InsertRows, Prepared
-from tests.engine.test_sql import AT, BY_KIND, COLUMNS, EVENTS, INSERT_EVENT, RENAME_ACTOR, _event
+from tests.engine.test_sql import AT, BY_KIND, COLUMNS, EVENTS, INSERT_EVENT, RENAME_ACTOR, _event, trace_of
 
 NOTIFICATIONS = Notification.__table__
 NOTIFY = InsertRows(NOTIFICATIONS, ("kind", "recipient", "subject", "body", "created_at", "data", "dedupe_key",
@@ -75,16 +72,7 @@ def test_the_joined_statement_numbers_each_parts_parameters_and_keeps_literal_pe
 
 def _statements(session, action) -> int:
     """How many statements ``action`` sent PostgreSQL: the Bind messages in libpq's trace."""
-    raw = sql.connection_of(session).connection.dbapi_connection
-    with tempfile.TemporaryFile("w+") as trace:
-        raw.pgconn.trace(trace.fileno())
-        raw.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-        try:
-            action()
-        finally:
-            raw.pgconn.untrace()
-        trace.seek(0)
-        return sum(1 for line in trace if line.startswith("F") and "\tBind\t" in line)
+    return sum(1 for line in trace_of(session, action) if line.startswith("F") and "\tBind\t" in line)
 
 
 def test_a_batch_is_one_statement_on_postgresql_and_writes_what_the_writes_one_by_one_write(db):

@@ -180,8 +180,9 @@ def test_statements_that_cannot_be_prepared_are_refused_at_first_use(db):
 COUNT_BY_KIND = Prepared(select(func.count()).select_from(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")))
 
 
-def _round_trips(session, action) -> int:
-    """How many times ``action`` waited for PostgreSQL: the server's ReadyForQuery messages in libpq's trace."""
+def trace_of(session, action) -> list[str]:
+    """The lines of libpq's trace of the messages ``action`` exchanged with PostgreSQL on the session's connection
+    (``F`` from the client, ``B`` from the server, then the message's name)."""
     raw = sql.connection_of(session).connection.dbapi_connection
     with tempfile.TemporaryFile("w+") as trace:
         raw.pgconn.trace(trace.fileno())
@@ -191,7 +192,12 @@ def _round_trips(session, action) -> int:
         finally:
             raw.pgconn.untrace()
         trace.seek(0)
-        return sum(1 for line in trace if "\tReadyForQuery" in line and line.split("\t")[0] == "B")
+        return trace.readlines()
+
+
+def _round_trips(session, action) -> int:
+    """How many times ``action`` waited for PostgreSQL: the server's ReadyForQuery messages in libpq's trace."""
+    return sum(1 for line in trace_of(session, action) if "\tReadyForQuery" in line and line.split("\t")[0] == "B")
 
 
 def test_reads_sent_together_answer_as_each_alone_and_take_one_round_trip_on_postgresql(db):
