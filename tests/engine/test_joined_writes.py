@@ -18,7 +18,7 @@ NOTIFICATIONS = Notification.__table__
 NOTIFY = InsertRows(NOTIFICATIONS, ("kind", "recipient", "subject", "body", "created_at", "data", "dedupe_key",
                                     "attempts"), skip_duplicates_of="dedupe_key")
 RENAME_ELEMENT = Prepared(update(EVENTS).where(EVENTS.c.kind == bindparam("b_kind")), columns=("element_id",))
-PG = postgresql_psycopg.dialect()
+PG = postgresql_psycopg.dialect(dbapi=postgresql_psycopg.dialect.import_dbapi())  # as create_engine makes it
 
 
 def _notice(key: str) -> dict:
