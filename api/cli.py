@@ -192,9 +192,9 @@ def _installed_decisions(ctx):
     if path is not None and (path in ("", ":memory:") or not Path(path).is_file()):
         yield None
         return
-    engine = engine_for(ctx.settings)
+    factory = _factory(ctx)
     try:
-        with make_session_factory(engine)() as session:
+        with factory() as session:
             try:
                 session.execute(select(DecisionDefinition.id).limit(1))
             except (OperationalError, ProgrammingError):  # unreachable, or no decision table yet
@@ -206,7 +206,7 @@ def _installed_decisions(ctx):
             finally:
                 session.rollback()  # lint writes nothing
     finally:
-        engine.dispose()
+        factory.kw["bind"].dispose()
 
 
 class _plain:
