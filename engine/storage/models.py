@@ -35,11 +35,19 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return _naive_utc(value)
+
+    def bind_processor(self, dialect):
+        # A step on SQLite binds 38 of these (task, event, notification and instance rows, ORM and prepared
+        # statements alike). SQLAlchemy's chain — this decorator's wrapper, then SQLite's ``%`` formatting from a
+        # dict of seven fields — took 3.1–3.8 µs a value; one function writing the same text 1.9–2.1 µs: ~55 µs,
+        # 2 % of the step. On PostgreSQL (21 a step) the driver takes the datetime itself and little changes.
+        impl = self.impl_instance.dialect_impl(dialect)
+        if dialect.name == "sqlite" and getattr(impl, "_storage_format", None) == _SQLITE_DEFAULT_FORMAT:
+            return _sqlite_text_from_utc
+        if impl.bind_processor(dialect) is None:  # the driver takes a naive datetime as it is (psycopg)
+            return _naive_utc
+        return super().bind_processor(dialect)
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -53,6 +61,26 @@ class UTCDateTime(TypeDecorator):
             # reads hundreds of these.
             return _utc_from_sqlite_text
         return super().result_processor(dialect, coltype)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    """The naive UTC datetime stored for an aware ``value``; a naive one is refused (its zone is unknown)."""
+    if value is None:
+        return None
+    zone = value.tzinfo
+    if zone is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.replace(tzinfo=None) if zone is UTC else value.astimezone(UTC).replace(tzinfo=None)
+
+
+# SQLAlchemy's SQLite DATETIME text: ``isoformat(" ", "microseconds")`` writes exactly this (always six digits of
+# microseconds), so rows written either way compare and sort alike.
+_SQLITE_DEFAULT_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+
+
+def _sqlite_text_from_utc(value: datetime | None) -> str | None:
+    naive = _naive_utc(value)
+    return None if naive is None else naive.isoformat(" ", "microseconds")
 
 
 def _utc_from_sqlite_text(value: str | None) -> datetime | None:
