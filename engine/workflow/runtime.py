@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.errors import Conflict, LincahError, ProcessError
 from engine.storage import sql
 from engine.storage.models import Instance, ServiceDefinition
-from engine.workflow import compaction
+from engine.workflow import compaction, state_log  # noqa: F401 - state_log: Spiff's state log built only when written
 from engine.workflow.serialization import SERIALIZER_VERSION
 from engine.workflow.timeshift import use_clock
 
