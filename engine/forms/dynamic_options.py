@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 
 from engine.forms.fields import DATA_KEYWORDS
+from engine.forms.schema_cache import per_schema
 
 MARKER = "options_from_task_data_var:"
 KEYWORD = "x-options-from-task-data"
@@ -57,11 +58,17 @@ def declared(schema, path: str = "") -> tuple[object, str | None]:
     return result, bad
 
 
-def uses(schema) -> bool:
+@per_schema
+def uses(schema: dict) -> bool:
+    """Whether the form takes some of its choices from the step's data (``KEYWORD`` anywhere in it)."""
+    return _uses(schema)
+
+
+def _uses(schema) -> bool:
     if isinstance(schema, dict):
-        return KEYWORD in schema or any(uses(v) for k, v in schema.items() if k not in DATA_KEYWORDS)
+        return KEYWORD in schema or any(_uses(v) for k, v in schema.items() if k not in DATA_KEYWORDS)
     if isinstance(schema, list):
-        return any(uses(item) for item in schema)
+        return any(_uses(item) for item in schema)
     return False
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from engine.forms.schema_cache import per_schema
+
 # Keywords whose values are data, not schemas: never walked as subschemas.
 DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
 
@@ -19,13 +21,14 @@ _OPEN_KEYWORDS = ("additionalProperties", "unevaluatedProperties", "patternPrope
 _COMBINATORS = ("allOf", "anyOf", "oneOf", "if", "then", "else")
 
 
-def declared_fields(schema: dict) -> set[str] | None:
+@per_schema
+def declared_fields(schema: dict) -> frozenset[str] | None:
     """The top-level field names ``schema`` declares (in ``properties``, also inside ``allOf``/``anyOf``/``oneOf``/
     ``if``/``then``/``else``/``dependentSchemas`` and local ``$ref``); ``None`` when the form decides itself which
     others it takes (``additionalProperties``, ``unevaluatedProperties``, ``patternProperties``) or lists no fields
     at all (``{"type": "object"}``: any data)."""
     names = _declared(schema, schema, 0)
-    return names or None
+    return frozenset(names) if names else None
 
 
 def _declared(schema, root: dict, depth: int) -> set[str] | None:

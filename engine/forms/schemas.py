@@ -21,6 +21,7 @@ from jsonschema.validators import extend, validator_for
 from engine.errors import InvalidData
 from engine.forms import dynamic_options, fields, patterns, required_for
 from engine.forms.fields import DATA_KEYWORDS
+from engine.forms.schema_cache import per_schema
 from engine.texts import N_, Text
 from engine.workflow.serialization import RESERVED_KEY, reserved_key_path
 
@@ -212,8 +213,6 @@ def _is_email(value) -> bool:
     return not isinstance(value, str) or looks_like_email(value)
 
 
-_validators: dict[int, tuple[dict, object]] = {}
-
 # Our one keyword beyond JSON Schema, on an object: pairs of its date (or date-time) fields that must come in order,
 # ``"x-dates-in-order": [["start_date", "end_date"]]`` — JSON Schema cannot compare two fields. ISO values of one
 # kind compare as text. The error sits on the later field, where the person has to change something.
@@ -257,17 +256,11 @@ def _misordered_dates_keyword(schema, path: str = "") -> str | None:
     return None
 
 
+@per_schema
 def _validator(schema: dict):
     """Building a validator costs more than using it; forms are few and immutable once snapshotted."""
-    cached = _validators.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
     checked = patterns.for_validation(_choices_as_enums(schema))
-    validator = _validator_class(schema)(checked, format_checker=_format_checker)
-    if len(_validators) > 1024:
-        _validators.clear()
-    _validators[id(schema)] = (schema, validator)
-    return validator
+    return _validator_class(schema)(checked, format_checker=_format_checker)
 
 
 # Keywords that only describe a choice; a ``oneOf`` of branches holding a ``const`` and these is a list of choices.
