@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.external import PRIORITY, external_topic
+from engine.memo import per_diagram
 from engine.storage import audit
 from engine.storage.models import ExternalTask, Instance
 from engine.storage.sql import InsertRows, Prepared
@@ -36,6 +37,7 @@ def waiting_external_tasks(workflow) -> dict:
             if task.state == TaskState.STARTED and external_topic(task.task_spec) is not None}
 
 
+@per_diagram
 def _has_external_elements(workflow) -> bool:
     specs = [workflow.spec, *workflow.subprocess_specs.values()]
     return any(external_topic(spec) is not None for process in specs for spec in process.task_specs.values())

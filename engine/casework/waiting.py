@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from engine.casework import message_inputs
 from engine.errors import ProcessError
+from engine.memo import per_diagram
 from engine.storage.models import Instance
 from engine.storage.waiting_events import MESSAGE, SIGNAL, WaitingEvent
 from engine.workflow.runtime import APPLICATION_FIELD, TaskState, all_tasks
@@ -115,6 +116,7 @@ def waiting(workflow) -> list[Waiting]:
     return found
 
 
+@per_diagram
 def has_catching_elements(workflow) -> bool:
     """Whether the diagram has any element that can wait for a message or signal (read from the specs)."""
     specs = [workflow.spec, *workflow.subprocess_specs.values()]

@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 
 from engine.forms.fields import DATA_KEYWORDS
-from engine.forms.schema_cache import per_schema
+from engine.memo import per_schema
 
 MARKER = "options_from_task_data_var:"
 KEYWORD = "x-options-from-task-data"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from engine.forms.schema_cache import per_schema
+from engine.memo import per_schema
 
 # Keywords whose values are data, not schemas: never walked as subschemas.
 DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})

@@ -21,7 +21,7 @@ from jsonschema.validators import extend, validator_for
 from engine.errors import InvalidData
 from engine.forms import dynamic_options, fields, patterns, required_for
 from engine.forms.fields import DATA_KEYWORDS
-from engine.forms.schema_cache import per_schema
+from engine.memo import per_schema
 from engine.texts import N_, Text
 from engine.workflow.serialization import RESERVED_KEY, reserved_key_path
 

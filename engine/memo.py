@@ -1,0 +1,54 @@
+"""Answers read off immutable objects, worked out once per object.
+
+Two kinds of object come back unchanged on every step and are asked the same questions each time:
+
+- **a form's schema** (``per_schema``): snapshotted forms are immutable and cached for the life of the process
+  (``engine.services.definitions.form_of``), so every submission of a form brings the same schema object — which
+  fields it declares, whether it takes choices from the step's data, its compiled validator (the research permit's
+  forms: 9–15 µs for the fields and 20–65 µs for the choices, each completion);
+- **a diagram's specs** (``per_diagram``): a definition's specs are restored once and shared by every workflow of it
+  (``engine.workflow.serialization``), so whether anything in the diagram waits for a message or is done by a
+  worker outside — a walk over every task spec, two or three times a step — is a fact of those spec objects.
+
+An answer is kept with the very objects it came from and handed out only for them (``is``), never for another that
+happens to reuse an ``id``. The objects must not change once asked about: forms and specs never do (a form with
+dynamic choices gets a new schema per task, ``engine.forms.dynamic_options.for_task``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+# Forms and deployed versions are few; objects made per task pass through, and a cache starts over past this.
+MOST = 1024
+
+
+def once_per(objects_of: Callable[[Any], tuple]):
+    """A decorator: ``function(arg)`` worked out once per identity of ``objects_of(arg)`` (a non-empty tuple)."""
+
+    def decorate(function):
+        kept: dict[int, tuple[tuple, Any]] = {}
+
+        @functools.wraps(function)
+        def once(arg):
+            objects = objects_of(arg)
+            found = kept.get(id(objects[0]))
+            if found is not None and len(found[0]) == len(objects) and all(
+                    held is given for held, given in zip(found[0], objects, strict=True)):
+                return found[1]
+            result = function(arg)
+            if len(kept) >= MOST:
+                kept.clear()
+            kept[id(objects[0])] = (objects, result)
+            return result
+
+        once.cache_clear = kept.clear
+        return once
+
+    return decorate
+
+
+per_schema = once_per(lambda schema: (schema,))
+per_diagram = once_per(lambda workflow: (workflow.spec, *workflow.subprocess_specs.values()))
