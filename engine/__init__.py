@@ -2,10 +2,10 @@
 
 Packages, each depending only on those before it (``tests/engine/test_layers.py`` keeps it so):
 
-1. ``errors``, ``config``, ``clock``, ``texts``, ``observability``, ``cycle_collector`` — the error hierarchy, an
-   installation's settings, the injectable clock, what the engine says to people in their language (the one gettext
-   catalogue, ``engine/translations``), logging, request ids and step timings, the garbage collector held off
-   around bursts;
+1. ``errors``, ``config``, ``clock``, ``texts``, ``observability``, ``cycle_collector``, ``memo`` — the error
+   hierarchy, an installation's settings, the injectable clock, what the engine says to people in their language
+   (the one gettext catalogue, ``engine/translations``), logging, request ids and step timings, the garbage
+   collector held off around bursts, answers read off immutable forms and diagrams once per object;
 2. ``storage`` — tables, sessions and SQL;
 3. ``decisions`` — DMN decision tables: FEEL read once, every hit policy, the business rule task's spec;
 4. ``workflow`` — SpiffWorkflow against the database: state to text, load, run and save one step;

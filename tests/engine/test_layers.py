@@ -11,7 +11,7 @@ import engine
 ENGINE = Path(engine.__file__).parent
 #: Lowest first: a module may import from its own layer and the layers before it. ``context`` and ``demo`` sit on top.
 LAYERS = [
-    {"errors", "config", "clock", "texts", "observability", "cycle_collector"}, {"storage"}, {"decisions"},
+    {"errors", "config", "clock", "texts", "observability", "cycle_collector", "memo"}, {"storage"}, {"decisions"},
     {"workflow"}, {"forms"}, {"people"}, {"sla"},
     {"sandbox"}, {"bpmn"}, {"services"}, {"messaging"}, {"documents"}, {"casework"}, {"integration"}, {"reporting"},
     {"context"}, {"demo", "demo_fakes"},
