@@ -18,6 +18,7 @@ dynamic choices gets a new schema per task, ``engine.forms.dynamic_options.for_t
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -35,8 +36,7 @@ def once_per(objects_of: Callable[[Any], tuple]):
         def once(arg):
             objects = objects_of(arg)
             found = kept.get(id(objects[0]))
-            if found is not None and len(found[0]) == len(objects) and all(
-                    held is given for held, given in zip(found[0], objects, strict=True)):
+            if found is not None and len(found[0]) == len(objects) and all(map(operator.is_, found[0], objects)):
                 return found[1]
             result = function(arg)
             if len(kept) >= MOST:
