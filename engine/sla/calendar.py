@@ -74,7 +74,15 @@ def parse_sla_duration(text: str, *, working_day: timedelta = timedelta(hours=8)
     days unless given). Fractions are allowed (``P0.5D``). Raises ``ValueError`` saying what to write instead for
     anything else, including months and years.
     """
-    match = _ISO_DURATION.fullmatch(text.strip().upper()) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise ValueError(f"sla {text!r} is not an ISO-8601 duration such as P2D or PT4H")
+    return _working_time(text, working_day, working_week)
+
+
+# A service's few SLA texts are read on every step that opens or settles a task (15 µs each, with fractions).
+@lru_cache(maxsize=1024)
+def _working_time(text: str, working_day: timedelta, working_week: timedelta | None) -> timedelta:
+    match = _ISO_DURATION.fullmatch(text.strip().upper())
     if match is None:
         raise ValueError(f"sla {text!r} is not an ISO-8601 duration such as P2D or PT4H")
     parts = {name: Fraction(value.replace(",", ".")) for name, value in match.groupdict().items() if value}

@@ -62,6 +62,20 @@ def test_a_working_day_is_as_long_as_the_offices_day():
     assert parse_sla_duration("P1W", working_day=6 * H, working_week=36 * H) == 36 * H
 
 
+def test_the_same_sla_text_read_for_two_offices_keeps_each_offices_day():
+    # Read texts are kept (a service's few SLAs are read on every step): the office's day is part of the answer.
+    for _ in range(2):
+        assert parse_sla_duration("P1W") == 40 * H
+        assert parse_sla_duration("P1W", working_day=7 * H) == 35 * H
+        assert parse_sla_duration("P1W", working_day=6 * H, working_week=36 * H) == 36 * H
+
+
+@pytest.mark.parametrize("value", [["P2D"], {"days": 2}, 2, None])
+def test_an_sla_that_is_not_text_is_refused_like_any_other(value):
+    with pytest.raises(ValueError, match="is not an ISO-8601 duration"):
+        parse_sla_duration(value)
+
+
 @pytest.mark.parametrize("text", ["abc", "", "P", "PT", "P1DT", "5 days", "-P1D", "P1H", "PT1D", "P1D2H", "2D"])
 def test_junk_sla_is_rejected_with_an_example_of_what_to_write(text):
     with pytest.raises(ValueError) as error:
