@@ -22,12 +22,15 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-# Forms and deployed versions are few; objects made per task pass through, and a cache starts over past this.
+# Forms are few and small; schemas made per task pass through, and the cache starts over past this many.
 MOST = 1024
+# A diagram's answers hold on to its specs: no more of them than the codec keeps restored (StateCodec's cache_size).
+MOST_DIAGRAMS = 256
 
 
-def once_per(objects_of: Callable[[Any], tuple]):
-    """A decorator: ``function(arg)`` worked out once per identity of ``objects_of(arg)`` (a non-empty tuple)."""
+def once_per(objects_of: Callable[[Any], tuple], most: int = MOST):
+    """A decorator: ``function(arg)`` worked out once per identity of ``objects_of(arg)`` (a non-empty tuple),
+    for at most ``most`` objects before the cache starts over."""
 
     def decorate(function):
         kept: dict[int, tuple[tuple, Any]] = {}
@@ -39,7 +42,7 @@ def once_per(objects_of: Callable[[Any], tuple]):
             if found is not None and len(found[0]) == len(objects) and all(map(operator.is_, found[0], objects)):
                 return found[1]
             result = function(arg)
-            if len(kept) >= MOST:
+            if len(kept) >= most:
                 kept.clear()
             kept[id(objects[0])] = (objects, result)
             return result
@@ -51,4 +54,4 @@ def once_per(objects_of: Callable[[Any], tuple]):
 
 
 per_schema = once_per(lambda schema: (schema,))
-per_diagram = once_per(lambda workflow: (workflow.spec, *workflow.subprocess_specs.values()))
+per_diagram = once_per(lambda workflow: (workflow.spec, *workflow.subprocess_specs.values()), MOST_DIAGRAMS)
