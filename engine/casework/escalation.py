@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import cycle_collector
 from engine.bpmn.choices import DECISION_PROPERTY, approving_choice
@@ -43,7 +42,7 @@ from engine.messaging.notifications import Directory, Message, Person
 from engine.sla import clocks
 from engine.storage import audit, locks
 from engine.storage.models import Event, Instance, ServiceDefinition, Task, TaskCandidate, User
-from engine.storage.sql import insert_rows
+from engine.storage.sql import insert_rows, set_loaded
 from engine.texts import ENGLISH, INDONESIAN, N_
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -349,8 +348,7 @@ class _Breaches:
             .values(**closing)).rowcount
         if closed != 1:
             raise Conflict(f"Task {task.name!r} was closed at the same moment.")
-        for name, value in closing.items():
-            set_committed_value(task, name, value)
+        set_loaded(task, closing)
         where = {"actor": SYSTEM, "at": self.now, "instance_id": instance.id, "task_id": task.id,
                  "element_id": task.element_id}
         events = [audit.entry("fiktif_positif", legal_basis="PP 28/2025", breach=reason, decision=choice,

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import orjson
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Session
 
 from engine.bpmn import external
 from engine.casework import external_outbox, lane_owners, projection, waiting
@@ -375,8 +375,7 @@ def write(session: Session, ctx: EngineContext, moves: list[Move]) -> None:
             session.execute(insert(TaskCandidate), pairs)
     for move in moves:
         instance = move.instance
-        for name, value in move.values.items():  # mirrored on the loaded object, not flushed again
-            attributes.set_committed_value(instance, name, value)
+        sql.set_loaded(instance, move.values)  # mirrored on the loaded object, not flushed again
         if move.workflow is not None:
             external_outbox.sync(session, ctx, instance, move.workflow)
             waiting.sync(session, ctx, instance, move.workflow)

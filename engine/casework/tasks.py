@@ -28,7 +28,7 @@ from engine.services import definitions
 from engine.sla import clocks
 from engine.storage import audit, sql
 from engine.storage.models import Instance, ServiceDefinition, Task, User
-from engine.storage.sql import Prepared, attach
+from engine.storage.sql import Prepared, attach, set_loaded
 from engine.texts import N_, Text
 
 if TYPE_CHECKING:  # the context assembles this package among others: named here for types only
@@ -208,8 +208,7 @@ def _change_if_unchanged(session: Session, task: Task, values: dict, conflict: C
         .values(**values).execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise conflict
-    for name, value in values.items():
-        set_committed_value(task, name, value)
+    set_loaded(task, values)
 
 
 @dataclass(frozen=True)
@@ -278,8 +277,7 @@ def _close(session: Session, ctx: EngineContext, step: Step, task: Task, actor: 
         _CLOSE_OPEN_TASK.write(session, {"b_task_id": task.id, "b_actor": actor.username, **closing}, expect=1,
                                conflict=Conflict(Text(N_("Task %(task)s was claimed or completed by someone else "
                                                          "at the same moment."), {"task": repr(task.name)})))
-        for name, value in closing.items():
-            set_committed_value(task, name, value)
+        set_loaded(task, closing)
         where = {"actor": actor.username, "at": now, "instance_id": instance.id, "task_id": task.id,
                  "element_id": task.element_id}
         events = [audit.entry("task_completed", data=data, decision=decision, **where)]

@@ -28,7 +28,7 @@ from engine.casework.external_outbox import DONE, OPEN
 from engine.messaging import notifications
 from engine.storage.locks import skip_locked
 from engine.storage.models import ExternalTask, Instance, ServiceDefinition, User
-from engine.storage.sql import Prepared, attach
+from engine.storage.sql import Prepared, attach, set_loaded
 
 _TASKS, _INSTANCES, _DEFINITIONS, _USERS = (ExternalTask.__table__, Instance.__table__, ServiceDefinition.__table__,
                                             User.__table__)
@@ -140,5 +140,4 @@ def close(session: Session, row: ExternalTask, worker_id: str, now: datetime, co
     raised when it was not."""
     _CLOSE.write(session, {"b_id": row.id, "b_worker": worker_id, "state": DONE, "ended_at": now,
                            "lock_expires_at": None}, expect=1, conflict=conflict)
-    for key, value in (("state", DONE), ("ended_at", now), ("lock_expires_at", None)):
-        set_committed_value(row, key, value)
+    set_loaded(row, {"state": DONE, "ended_at": now, "lock_expires_at": None})

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.config import Settings
 from engine.sla.calendar import Calendar
@@ -291,8 +290,7 @@ def _pause(session: Session, instance: Instance, open_rows: list[Task], now: dat
         session.execute(_PAUSE_TASKS, {"b_instance_id": instance.id, "b_now": now})
         for row in open_rows:
             if not row.sla_pause and row.paused_since is None:
-                set_committed_value(row, "paused_since", now)
-                set_committed_value(row, "sla_alarm_at", None)
+                sql.set_loaded(row, {"paused_since": now, "sla_alarm_at": None})
 
 
 _RESUME_TASK = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
@@ -315,8 +313,7 @@ def _resume(session: Session, ctx: EngineContext, instance: Instance, open_rows:
                              paused)
             values.update(due_at=times.due_at, at_risk_at=times.at_risk_at, breached_at=times.breached_at)
         values["sla_alarm_at"] = alarm(row.sla_state, values["at_risk_at"], values["breached_at"])
-        for name, value in values.items():
-            set_committed_value(row, name, value)
+        sql.set_loaded(row, values)
         changes.append({"b_id": row.id, "b_paused": values["paused_seconds"], "b_due": values["due_at"],
                         "b_at_risk": values["at_risk_at"], "b_breached": values["breached_at"],
                         "b_alarm": values["sla_alarm_at"]})
@@ -359,8 +356,7 @@ def _set_instance(session: Session, instance: Instance, **values) -> None:
     the clock's work.
     """
     sql.update_row(session, _INSTANCES, (("id", "b_id"),), {"b_id": instance.id, **values})
-    for name, value in values.items():
-        set_committed_value(instance, name, value)
+    sql.set_loaded(instance, values)
 
 
 # --- the periodic pass (SQL only) -------------------------------------------------------------------------------

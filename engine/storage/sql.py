@@ -469,6 +469,15 @@ def attach(session: Session, cls, values: dict):
     return obj
 
 
+def set_loaded(obj, values: dict) -> None:
+    """Give ``obj``'s column attributes ``values`` as if it had been loaded with them: not marked changed, so the
+    ORM writes nothing at flush (the caller has written them itself, with a plain UPDATE). What
+    ``set_committed_value`` does for one attribute, for all at once (a task's closing columns: 9 calls, ~35 µs)."""
+    state = instance_state(obj)
+    state.dict.update(values)
+    state._commit(state.dict, values)  # noqa: SLF001 - SQLAlchemy 2.0-2.1 (setup.cfg); test_sql covers it
+
+
 def new_row(cls, values: dict):
     """A transient ORM object of ``cls`` holding ``values``: what ``cls(**values)`` makes, without the
     instrumented constructor's event for every attribute (2 against 30 µs for a task row)."""

@@ -13,7 +13,6 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import Conflict, LincahError, ProcessError
 from engine.storage import sql
@@ -123,8 +122,7 @@ def _update_if_unchanged(session: Session, instance: Instance, seen: int, values
     sql.update_row(session, _INSTANCES, _UNCHANGED, {"b_id": instance.id, "b_seen": seen, **values}, expect=1,
                    conflict=conflict)
     # Mirror the new values on the loaded object without marking it dirty (no second UPDATE at flush).
-    for name, value in values.items():
-        set_committed_value(instance, name, value)
+    sql.set_loaded(instance, values)
 
 
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:

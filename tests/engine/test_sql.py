@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 import pytest
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, event, func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from engine.errors import Conflict
 from engine.storage import sql
 from engine.storage.models import Event, Notification, User
-from engine.storage.sql import InsertRows, Prepared, attach
+from engine.storage.sql import InsertRows, Prepared, attach, set_loaded
 
 EVENTS = Event.__table__
 COLUMNS = ("kind", "actor", "at", "instance_id", "definition_id", "task_id", "element_id", "data")
@@ -165,6 +165,30 @@ def test_attached_rows_behave_as_loaded_objects(db):
         event.at = AT + timedelta(days=1)  # a change is flushed like any other
     with db.transaction() as session:
         assert session.get(Event, event.id).at == AT + timedelta(days=1)
+
+
+def test_values_set_as_loaded_are_read_back_without_a_query_and_never_written(db):
+    with db.transaction() as session:
+        INSERT_EVENT.execute(session, _event("loaded"))
+    with db.transaction() as session:
+        (row,) = BY_KIND.rows(session, {"b_kind": "loaded"})
+        loaded = attach(session, Event, dict(zip([c.key for c in EVENTS.columns], row, strict=True)))
+        session.expire(loaded, ["actor"])  # would be read from the database on access
+        sent = []
+        listen = (session.get_bind(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+        event.listen(*listen)
+        try:
+            set_loaded(loaded, {"kind": "mirrored", "actor": "system"})
+            assert (loaded.kind, loaded.actor) == ("mirrored", "system")
+            assert not session.dirty and loaded not in session.dirty
+            session.flush()
+        finally:
+            event.remove(*listen)
+        assert sent == []  # neither a load of the expired column nor an UPDATE at flush
+        loaded.element_id = "changed"  # a later change of another column is still written, alone
+    with db.transaction() as session:
+        again = session.get(Event, loaded.id)
+        assert (again.kind, again.actor, again.element_id) == ("loaded", "vera", "changed")
 
 
 def test_statements_that_cannot_be_prepared_are_refused_at_first_use(db):
