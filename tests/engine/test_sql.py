@@ -154,12 +154,21 @@ def test_database_errors_are_sqlalchemys_in_and_out_of_a_batch(db):
         users.write(session, andi)
 
 
-def test_attached_rows_behave_as_loaded_objects(db):
+def _stored_event(db) -> None:
     with db.transaction() as session:
         INSERT_EVENT.execute(session, _event("loaded"))
+
+
+def _attached_event(session) -> Event:
+    """The event ``_stored_event`` wrote, read with ``Prepared`` and attached to ``session``."""
+    (row,) = BY_KIND.rows(session, {"b_kind": "loaded"})
+    return attach(session, Event, dict(zip([c.key for c in EVENTS.columns], row, strict=True)))
+
+
+def test_attached_rows_behave_as_loaded_objects(db):
+    _stored_event(db)
     with db.transaction() as session:
-        (row,) = BY_KIND.rows(session, {"b_kind": "loaded"})
-        event = attach(session, Event, dict(zip([c.key for c in EVENTS.columns], row, strict=True)))
+        event = _attached_event(session)
         assert event in session and not session.dirty
         assert session.get(Event, event.id) is event  # the identity map holds it: no second load
         event.at = AT + timedelta(days=1)  # a change is flushed like any other
@@ -168,11 +177,9 @@ def test_attached_rows_behave_as_loaded_objects(db):
 
 
 def test_values_set_as_loaded_are_read_back_without_a_query_and_never_written(db):
+    _stored_event(db)
     with db.transaction() as session:
-        INSERT_EVENT.execute(session, _event("loaded"))
-    with db.transaction() as session:
-        (row,) = BY_KIND.rows(session, {"b_kind": "loaded"})
-        loaded = attach(session, Event, dict(zip([c.key for c in EVENTS.columns], row, strict=True)))
+        loaded = _attached_event(session)
         session.expire(loaded, ["actor"])  # would be read from the database on access
         sent = []
         listen = (session.get_bind(), "before_cursor_execute", lambda *args: sent.append(args[2]))
