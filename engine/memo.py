@@ -47,7 +47,6 @@ def once_per(objects_of: Callable[[Any], tuple], most: int = MOST):
             kept[id(objects[0])] = (objects, result)
             return result
 
-        once.cache_clear = kept.clear
         return once
 
     return decorate
