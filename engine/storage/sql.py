@@ -472,7 +472,7 @@ def attach(session: Session, cls, values: dict):
 def set_loaded(obj, values: dict) -> None:
     """Give ``obj``'s column attributes ``values`` as if it had been loaded with them: not marked changed, so the
     ORM writes nothing at flush (the caller has written them itself, with a plain UPDATE). What
-    ``set_committed_value`` does for one attribute, for all at once (a task's closing columns: 9 calls, ~35 µs)."""
+    ``set_committed_value`` does for one attribute, for all at once (a task's nine closing columns: 17 against 2 µs)."""
     state = instance_state(obj)
     state.dict.update(values)
     state._commit(state.dict, values)  # noqa: SLF001 - SQLAlchemy 2.0-2.1 (setup.cfg); test_sql covers it
