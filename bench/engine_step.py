@@ -15,6 +15,12 @@ the workflow from the stored text. Both cases are measured: *kept* (the previous
 A second table holds Lincah against the least a durable step of stock SpiffWorkflow does: the raw step with its
 state read by key and written back in one transaction, committed, on the bare DBAPI connection.
 
+The raw steps start from the state stock SpiffWorkflow itself would hold after the same loops: SpiffWorkflow never
+prunes its task tree, so the stock states come from applications that went through the loops with history
+compaction off (``LINCAH_COMPACT_HISTORY``), serialized with the stock serializer; Lincah's own applications run as
+the product does, compaction on. For comparison the durable table also gives the stock step on Lincah's compacted
+state — what stock SpiffWorkflow would cost if it pruned its tree as Lincah does (it does not).
+
 All run on the research permit, on instances that went through 1 and 10 revision loops, in one run on one machine,
 the kinds of step taking turns in blocks (``time_steps``). Prints Markdown tables (medians of ``--samples``
 instances each) and the ratios.
@@ -25,6 +31,7 @@ instances each) and the ratios.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -65,19 +72,19 @@ class RawPersisted:
     read the stock state by key, step it, write it back, commit — straight on the DBAPI connection, no ORM, no
     bookkeeping. The floor under any durable step of stock SpiffWorkflow on this machine."""
 
-    def __init__(self, factory, states: dict[int, str]):
+    def __init__(self, factory, states: dict[int, str], table: str = RAW_TABLE):
         with transaction(factory) as session:
-            session.execute(text(f"DROP TABLE IF EXISTS {RAW_TABLE}"))
-            session.execute(text(f"CREATE TABLE {RAW_TABLE} (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+            session.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            session.execute(text(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
             if session.bind.dialect.name == "postgresql":
-                session.execute(text(compression_like_lincah(RAW_TABLE)))
-            session.execute(text(f"INSERT INTO {RAW_TABLE} (id, state) VALUES (:id, :state)"),
+                session.execute(text(compression_like_lincah(table)))
+            session.execute(text(f"INSERT INTO {table} (id, state) VALUES (:id, :state)"),
                             [{"id": key, "state": state} for key, state in states.items()])
         engine = factory.kw["bind"]
         self.sqlite = engine.dialect.name == "sqlite"
         mark = "?" if self.sqlite else "%s"
-        self.read = f"SELECT state FROM {RAW_TABLE} WHERE id = {mark}"
-        self.write = f"UPDATE {RAW_TABLE} SET state = {mark} WHERE id = {mark}"
+        self.read = f"SELECT state FROM {table} WHERE id = {mark}"
+        self.write = f"UPDATE {table} SET state = {mark} WHERE id = {mark}"
         self.connection = engine.raw_connection()
 
     def step(self, key: int) -> None:
@@ -110,15 +117,20 @@ KINDS = ("kept", "restored")
 BLOCK = 8  # steps of one kind in a row
 
 
-def time_steps(factory, contexts: dict, ids: dict[int, list[int]], states: dict[int, str]) -> dict:
-    """Median ms per loop count and kind of step (raw, raw persisted, Lincah kept, Lincah restored).
+def time_steps(factory, contexts: dict, ids: dict[int, list[int]], states: dict[int, str],
+               compacted: dict[int, str]) -> dict:
+    """Median ms per loop count and kind of step (raw, raw persisted — on the stock state with its history —, raw
+    persisted on Lincah's compacted state, Lincah kept, Lincah restored). ``states`` and ``compacted``: the stock
+    state of each Lincah application's twin with its history, and of the application itself.
 
     The kinds take turns in blocks of ``BLOCK`` steps, round after round: within a block the step runs warm, as on
     a server busy with this kind of work, and the rounds spread the shared machine's ups and downs over all kinds
     alike, so the ratios hold still. (Alternating single steps would measure every kind with cold caches: all get
     slower, Lincah's larger code path most.)"""
-    durations = {loops: {kind: [] for kind in ("raw", "raw_persisted", *KINDS)} for loops in ids}
+    durations = {loops: {kind: [] for kind in ("raw", "raw_persisted", "raw_persisted_compacted", *KINDS)}
+                 for loops in ids}
     persisted = RawPersisted(factory, states)
+    persisted_compacted = RawPersisted(factory, compacted, RAW_TABLE + "_compacted")
     per_kind = len(ids[1]) // len(KINDS)
     try:
         for start in range(0, per_kind, BLOCK):
@@ -133,10 +145,14 @@ def time_steps(factory, contexts: dict, ids: dict[int, list[int]], states: dict[
                     for instance_id in block:
                         durations[loops]["raw_persisted"].append(_timed(persisted.step, instance_id))
                     for instance_id in block:
+                        durations[loops]["raw_persisted_compacted"].append(
+                            _timed(persisted_compacted.step, instance_id))
+                    for instance_id in block:
                         task_id = open_task(factory, instance_id)
                         durations[loops][kind].append(_timed(lincah_step, factory, contexts[kind], task_id))
     finally:
         persisted.close()
+        persisted_compacted.close()
     return {loops: {kind: statistics.median(values) * 1000 for kind, values in by_kind.items()}
             for loops, by_kind in durations.items()}
 
@@ -178,14 +194,29 @@ def run_backend(name: str, url: str | None, samples_count: int, tmp: Path) -> di
                                                        script_engine=ctx.script_engine, live=LiveWorkflows(0))}
     deploy_research_permit(factory, ctx)
     ids = {loops: prepare(factory, ctx, loops, count) for loops in (1, 10)}
-    states = stock_states(factory, ctx, [*ids[1], *ids[10]])
+    compacted = stock_states(factory, ctx, [*ids[1], *ids[10]])
+    states = _stock_with_history(factory, ctx, ids)
     with transaction(factory) as session:
         sizes = {loops: len(session.get(Instance, ids[loops][0]).state) for loops in ids}
-    results = time_steps(factory, contexts, ids, states)
+    results = time_steps(factory, contexts, ids, states, compacted)
     for loops in ids:
-        results[loops].update(state_bytes=sizes[loops], raw_bytes=len(states[ids[loops][0]]))
+        results[loops].update(state_bytes=sizes[loops], raw_bytes=len(states[ids[loops][0]]),
+                              compacted_raw_bytes=len(compacted[ids[loops][0]]))
     print(f"  {name}: done", file=sys.stderr)
     return results
+
+
+def _stock_with_history(factory, ctx, ids: dict[int, list[int]]) -> dict[int, str]:
+    """For each of Lincah's applications, the stock state of a twin that went through as many loops as stock
+    SpiffWorkflow runs them — its task tree never pruned (compaction off) —, keyed by the application's id."""
+    stock = EngineContext(settings=dataclasses.replace(ctx.settings, compact_history=False), codec=ctx.codec,
+                          script_engine=ctx.script_engine, live=LiveWorkflows(0))
+    states = {}
+    for loops, instance_ids in ids.items():
+        twins = prepare(factory, stock, loops, len(instance_ids))
+        twin_states = stock_states(factory, stock, twins)
+        states.update({instance_id: twin_states[twin] for instance_id, twin in zip(instance_ids, twins, strict=True)})
+    return states
 
 
 def _runs(args, tmp: Path) -> list[dict]:
@@ -213,29 +244,40 @@ def _ratio(low: float, high: float) -> str:
     return f"{low:.2f}" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}–{high:.2f}"
 
 
-def table(runs: list[dict], against: str, heading: str) -> str:
-    """The Markdown table of Lincah's steps against the ``against`` step of the same run."""
+def table(runs: list[dict], against: str, heading: str, *, also: tuple[str, str] | None = None) -> str:
+    """The Markdown table of Lincah's steps against the ``against`` step of the same run; ``also`` (kind, heading):
+    a second reference step, with Lincah's ratios to it, in the last columns."""
     lines = [f"| database | instance | {heading} | Lincah, workflow kept from the previous step | ratio "
-             "| Lincah, workflow restored from the database | ratio |", "|---|---|---|---|---|---|---|"]
+             "| Lincah, workflow restored from the database | ratio |"
+             + (f" {also[1]} | ratio, kept | ratio, restored |" if also else ""),
+             "|---|---|---|---|---|---|---|" + ("---|---|---|" if also else "")]
     for name in runs[0]:
         for loops in (1, 10):
             reference = statistics.median(run[name][loops][against] for run in runs)
             kept, kept_low, kept_high = _cell(runs, name, loops, "kept", against)
             restored, restored_low, restored_high = _cell(runs, name, loops, "restored", against)
-            lines.append(f"| {name} | after {loops} revision loop{'s' if loops > 1 else ''} | {reference:.2f} ms "
-                         f"| {kept:.2f} ms | {_ratio(kept_low, kept_high)} "
-                         f"| {restored:.2f} ms | {_ratio(restored_low, restored_high)} |")
+            line = (f"| {name} | after {loops} revision loop{'s' if loops > 1 else ''} | {reference:.2f} ms "
+                    f"| {kept:.2f} ms | {_ratio(kept_low, kept_high)} "
+                    f"| {restored:.2f} ms | {_ratio(restored_low, restored_high)} |")
+            if also:
+                second = statistics.median(run[name][loops][also[0]] for run in runs)
+                _, low, high = _cell(runs, name, loops, "kept", also[0])
+                _, restored_low, restored_high = _cell(runs, name, loops, "restored", also[0])
+                line += f" {second:.2f} ms | {_ratio(low, high)} | {_ratio(restored_low, restored_high)} |"
+            lines.append(line)
     return "\n".join(lines)
 
 
 RAW_HEADING = "raw SpiffWorkflow step (stock serializer, no database)"
 DURABLE_HEADING = "raw SpiffWorkflow step, state read and written, committed"
+# The durable step once more, on Lincah's compacted state: what stock would cost if it pruned its tree (it does not).
+COMPACTED = ("raw_persisted_compacted", "the same on Lincah's compacted state")
 
 
 def readme_tables(runs: list[dict], sandbox: dict[str, dict]) -> str:
     """The README's three tables (bench/readme_tables.py), each between its markers."""
     return "\n\n".join([marked("engine_step:raw", table(runs, "raw", RAW_HEADING)),
-                         marked("engine_step:durable", table(runs, "raw_persisted", DURABLE_HEADING)),
+                         marked("engine_step:durable", table(runs, "raw_persisted", DURABLE_HEADING, also=COMPACTED)),
                          marked("engine_step:sandbox", sandbox_cost.table(sandbox))])
 
 
@@ -262,12 +304,13 @@ def main() -> None:
     print(table(runs, "raw", RAW_HEADING))
     print("\nThe same against the raw step with the least persistence (read its stock state, step, write it back, "
           "commit; DBAPI, no bookkeeping):\n")
-    print(table(runs, "raw_persisted", DURABLE_HEADING))
+    print(table(runs, "raw_persisted", DURABLE_HEADING, also=COMPACTED))
     print()
     first = runs[0]["SQLite"]
-    print("State size, stock serializer / Lincah: " + ", ".join(
-        f"{first[loops]['raw_bytes'] / 1024:.0f} KB / {first[loops]['state_bytes'] / 1024:.0f} KB after {loops} "
-        f"loop{'s' if loops > 1 else ''}" for loops in (1, 10)))
+    print("State size, stock serializer with its history / stock serializer on the compacted tree / Lincah: "
+          + ", ".join(f"{first[loops]['raw_bytes'] / 1024:.0f} KB / {first[loops]['compacted_raw_bytes'] / 1024:.0f}"
+                      f" KB / {first[loops]['state_bytes'] / 1024:.0f} KB after {loops} loop{'s' if loops > 1 else ''}"
+                      for loops in (1, 10)))
     for name in runs[0]:
         growth = ", ".join(f"{max(run[name][10][kind] / run[name][1][kind] for run in runs):.2f} {kind}"
                            for kind in ("kept", "restored"))

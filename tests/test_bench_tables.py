@@ -3,6 +3,7 @@ the wired benches print with ``--readme`` (tiny runs; nothing here asserts a dur
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -13,6 +14,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import text
 
 from bench import engine_step, message_correlation, raw_step, readme_tables, timers
+from engine.config import Settings
+from engine.context import EngineContext
+from engine.workflow.live_workflows import LiveWorkflows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,7 +131,7 @@ def test_timers_prints_its_readme_table_from_a_tiny_run(tmp_path):
 
 
 def test_engine_step_prints_its_three_readme_tables_between_their_markers():
-    figures = {"raw": 1.0, "raw_persisted": 2.0, "kept": 3.0, "restored": 4.0}
+    figures = {"raw": 1.0, "raw_persisted": 2.0, "raw_persisted_compacted": 1.5, "kept": 3.0, "restored": 4.0}
     runs = [{"SQLite": {1: dict(figures), 10: {kind: value * 2 for kind, value in figures.items()}}}]
 
     steps = {"never": 2.0, "auto": 2.1, "always": 3.0}
@@ -139,8 +143,30 @@ def test_engine_step_prints_its_three_readme_tables_between_their_markers():
     assert ("| SQLite | sign → issuance script | 2.00 ms | 2.10 ms | 1.05 | 3.00 ms | 1.50 |"
             in tables["engine_step:sandbox"])
     assert "| SQLite | after 1 revision loop | 1.00 ms | 3.00 ms | 3.00 | 4.00 ms | 4.00 |" in tables["engine_step:raw"]
-    assert ("| SQLite | after 10 revision loops | 4.00 ms | 6.00 ms | 1.50 | 8.00 ms | 2.00 |"
+    # The durable table's last columns: the stock step on Lincah's compacted state, and Lincah's ratios to it.
+    assert ("| SQLite | after 10 revision loops | 4.00 ms | 6.00 ms | 1.50 | 8.00 ms | 2.00 | 3.00 ms | 2.00 | 2.67 |"
             in tables["engine_step:durable"])
+
+
+def test_the_stock_baseline_carries_the_history_stock_spiffworkflow_keeps(tmp_path):
+    """Stock SpiffWorkflow never prunes its task tree: the raw steps start from a twin application that went through
+    the same loops with compaction off — not from Lincah's compacted state (issue 21's target after 10 loops)."""
+    factory, url = engine_step.database(None, tmp_path)
+    ctx = EngineContext(settings=Settings(database_url=url), live=LiveWorkflows(0))
+    raw_step.deploy_research_permit(factory, ctx)
+    ids = {3: raw_step.prepare(factory, ctx, 3, 2)}
+
+    with_history = engine_step._stock_with_history(factory, ctx, ids)
+    compacted = raw_step.stock_states(factory, ctx, ids[3])
+
+    def task_count(state: str) -> int:
+        return len(json.loads(state)["tasks"])
+
+    assert set(with_history) == set(ids[3])  # keyed by Lincah's applications, one twin each
+    for instance_id in ids[3]:
+        assert task_count(with_history[instance_id]) > task_count(compacted[instance_id])
+        raw_step.raw_step(with_history[instance_id])  # a state the stock step takes as it is
+    factory.kw["bind"].dispose()
 
 
 def test_message_correlation_row_divides_by_its_raw_durable_step():
