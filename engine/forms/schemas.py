@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import extend, validator_for
 
 from engine.errors import InvalidData
-from engine.forms import dynamic_options, fields, patterns, required_for
+from engine.forms import dynamic_options, fast_validation, fields, patterns, required_for
 from engine.forms.fields import DATA_KEYWORDS
 from engine.memo import per_schema
 from engine.texts import N_, Text
@@ -316,6 +316,8 @@ def field_errors(schema: dict | None, data: dict, *, also: tuple[str, ...] = ())
     if declared is not None:
         for name in sorted(set(data) - declared - set(also)):
             errors.setdefault(name, Text(N_("This form has no such field; leave it out.")))
+    if not errors and fast_validation.accepts(schema, data):  # valid: nothing for jsonschema to word
+        return errors
     validator = _validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)
