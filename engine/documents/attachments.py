@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from engine.documents import file_store
 from engine.errors import Conflict, InvalidData, LincahError, NotFound, TooLarge
 from engine.forms.schemas import ATTACHMENT_FORMAT
+from engine.memo import per_schema
 from engine.people.access import Actor, may_view_file
 from engine.storage.models import Attachment, Instance
 
@@ -159,13 +160,29 @@ def _fields(schema, value, path: tuple, root: dict, depth: int = 0):
             yield from _fields(sub, value, path, root, depth + 1)
 
 
+@per_schema
+def _has_file_fields(schema: dict) -> bool:
+    """Whether ``"format": "attachment"`` appears anywhere in ``schema``: most officers' forms have no file field,
+    and walking the form against the data to find none cost 30-45 us of every completion."""
+    pending = [schema]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            if current.get("format") == ATTACHMENT_FORMAT:
+                return True
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+    return False
+
+
 def check_references(session: Session, schema: dict | None, data: dict, actor: Actor,
                      instance_id: int | None = None) -> tuple[dict, list[Attachment]]:
     """Check every file reference in ``data``; return the data with the stored name/size/type, and the files.
 
     Raises ``InvalidData`` with one message per bad field.
     """
-    if not isinstance(schema, dict) or not isinstance(data, dict):
+    if not isinstance(schema, dict) or not isinstance(data, dict) or not _has_file_fields(schema):
         return data, []
     errors: dict[str, str] = {}
     found: dict[tuple, Attachment] = {}
