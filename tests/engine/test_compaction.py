@@ -229,6 +229,28 @@ def test_the_stored_state_stays_flat_over_revision_loops(db, ctx, compacting, de
         assert applications.current_data(ctx, instance)["permit_number"]
 
 
+def test_a_tree_whose_elements_ran_once_is_left_alone_without_walking_the_rules(db, ctx, compacting, deploy_service,
+                                                                              monkeypatch):
+    deploy_service("research_permit")
+    _, first_pass = _stored(db, ctx, _application_after_loops(db, ctx, 0))
+    _, looped = _stored(db, ctx, _application_after_loops(db, ctx, 2))
+    before = _tree(first_pass)
+
+    def walked(workflow):
+        raise AssertionError("the rules were walked for a tree with nothing to remove")
+
+    monkeypatch.setattr(compaction, "_protected", walked)
+    assert compaction.compact(first_pass) == 0 and _tree(first_pass) == before
+    # Stored compacted, the looped file holds one finished task per element and state; its next verification adds
+    # a repeat, which compaction then removes (the flat-state test above holds it to that).
+    assert not compaction._has_repeated_passes(looped.tasks)
+    verification = next(task for task in looped.get_tasks(state=TaskState.READY, manual=True))
+    verification.data.update(VERIFY_RETURN[1])
+    verification.run()
+    looped.do_engine_steps()
+    assert compaction._has_repeated_passes(looped.tasks)
+
+
 def test_switched_off_the_whole_tree_is_kept(db, ctx, deploy_service, monkeypatch):
     monkeypatch.setenv("LINCAH_COMPACT_HISTORY", "0")
     ctx.settings = Settings.from_env(database_url=ctx.settings.database_url)
