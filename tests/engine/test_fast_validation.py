@@ -140,3 +140,56 @@ def test_a_value_that_is_not_json_is_left_to_jsonschema():
 
     assert not fast_validation.accepts(schema, {"note": object()})
     assert "note" in schemas.field_errors(schema, {"note": object()})
+
+
+# Schemas an analyst could draw with the keywords the fast path takes: both libraries must agree on them too.
+_LITERALS = (st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.5, 1.0, 2**64, -(2**70)])
+             | st.sampled_from(["", "a", "b", "é", "🙂", "ab"]))
+
+
+def _schemas(depth: int = 2):
+    bounds = st.integers(0, 3)
+    leaf = st.one_of(
+        st.booleans(),
+        st.fixed_dictionaries({"type": st.sampled_from(["string", "integer", "number", "boolean", "null", "array",
+                                                        "object"])}),
+        st.fixed_dictionaries({"enum": st.lists(_LITERALS, min_size=1, max_size=4)}),
+        st.fixed_dictionaries({"const": _LITERALS}),
+        st.fixed_dictionaries({}, optional={"minLength": bounds, "maxLength": bounds, "minItems": bounds,
+                                            "maxItems": bounds, "uniqueItems": st.booleans(),
+                                            "minimum": _LITERALS.filter(lambda v: type(v) in (int, float)),
+                                            "exclusiveMaximum": st.integers(-2, 2),
+                                            "minProperties": bounds, "title": st.text(max_size=3)}),
+    )
+    if depth == 0:
+        return leaf
+    inner = _schemas(depth - 1)
+    names = st.sampled_from(["a", "b", "c"])
+    some_names = st.lists(names, max_size=2, unique=True)
+    return leaf | st.one_of(
+        st.fixed_dictionaries({"type": st.just("object"), "properties": st.dictionaries(names, inner, max_size=3)},
+                              optional={"required": st.lists(names, max_size=3, unique=True),
+                                        "additionalProperties": inner,
+                                        "dependentRequired": st.dictionaries(names, some_names, max_size=2)}),
+        st.fixed_dictionaries({"type": st.just("array"), "items": inner},
+                              optional={"prefixItems": st.lists(inner, max_size=2), "contains": inner,
+                                        "minContains": bounds}),
+        st.fixed_dictionaries({"allOf": st.lists(inner, min_size=1, max_size=2)}),
+        st.fixed_dictionaries({"anyOf": st.lists(inner, min_size=1, max_size=2)}),
+        st.fixed_dictionaries({"oneOf": st.lists(inner, min_size=1, max_size=2)}),
+        st.fixed_dictionaries({"not": inner}),
+        st.fixed_dictionaries({"if": inner, "then": inner}, optional={"else": inner}),
+    )
+
+
+_DATA = st.recursive(_LITERALS, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), inner, max_size=4), max_leaves=8)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_schemas(), _DATA)
+def test_both_libraries_agree_on_any_schema_the_fast_path_takes(schema, data):
+    compiled = fast_validation.fast_path_for(schema) if isinstance(schema, dict) else None
+    if compiled is None:
+        return  # a boolean schema, or one it refuses: jsonschema decides, nothing to compare
+    assert compiled.is_valid(data) == schemas._validator(schema).is_valid(data), (schema, data)
