@@ -103,6 +103,11 @@ def database(request, tmp_path_factory) -> Database:
 
 @pytest.fixture
 def db(database: Database) -> Database:
+    return emptied(database)
+
+
+def emptied(database: Database) -> Database:
+    """``database`` with every table empty, its ids starting again at 1."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)] + [
         t for t in _extra_tables(database) if t not in {m.name for m in Base.metadata.sorted_tables}]
     with database.engine.begin() as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, inspect, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,7 +26,7 @@ from engine.messaging import notifications
 from engine.people.access import SUPERVISOR, Actor, may_work
 from engine.services import definitions
 from engine.sla import clocks
-from engine.storage import audit, sql
+from engine.storage import audit, definition_rows, sql
 from engine.storage.models import Instance, ServiceDefinition, Task, User
 from engine.storage.sql import Prepared, attach, set_loaded
 from engine.texts import N_, Text
@@ -44,19 +44,19 @@ def _visible(actor: Actor, task: Task, instance: Instance) -> bool:
 
 
 _TASKS, _INSTANCES, _DEFINITIONS = Task.__table__, Instance.__table__, ServiceDefinition.__table__
-# The task, its application and the application's definition (but its large deferred texts) in one prepared
-# statement, attached to the session as ORM objects: every task action starts here, and the ORM's own loading of
-# these ~80 columns cost more CPU than the rest of a claim.
+# The task, its application and the application's definition in one prepared statement, attached to the session as
+# ORM objects: every task action starts here, and the ORM's own loading of these ~80 columns cost more CPU than the
+# rest of a claim. Of the definition only the columns that may change are read; the rest come from this process's
+# copy (definition_rows).
 _LAYOUT = (
     (Task, [c.key for c in _TASKS.columns]),
     (Instance, [c.key for c in _INSTANCES.columns]),
-    (ServiceDefinition, [p.key for p in inspect(ServiceDefinition).column_attrs if not p.deferred]),
 )
 # The applicant's e-mail address comes along: a step that needs the applicant (a revision request, the end of the
 # file) notifies them, and a separate query would cost a round trip in the middle of the step's writes.
 _USERS = User.__table__
 _LOAD_TASK = Prepared(
-    select(*_TASKS.columns, *_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in _LAYOUT[2][1]), _USERS.c.email)
+    select(*_TASKS.columns, *_INSTANCES.columns, *definition_rows.COLUMNS, _USERS.c.email)
     .select_from(_TASKS.join(_INSTANCES, _INSTANCES.c.id == _TASKS.c.instance_id)
                  .join(_DEFINITIONS, _DEFINITIONS.c.id == _INSTANCES.c.definition_id)
                  .outerjoin(_USERS, _USERS.c.username == _INSTANCES.c.applicant))
@@ -106,7 +106,8 @@ def keep_loaded(session: Session, rows: list[tuple]) -> tuple[Task | None, Insta
         # An object this session already holds stays the one it holds (it may carry unflushed changes).
         held = session.identity_map.get(session.identity_key(cls, values["id"]))
         found.append(held if held is not None else attach(session, cls, values))
-    task, instance, definition = found
+    task, instance = found
+    definition = definition_rows.attach_definition(session, rows[0][start:start + len(definition_rows.COLUMNS)])
     if "definition" not in instance.__dict__:
         set_committed_value(instance, "definition", definition)
     notifications.remember_email(session, instance.applicant, rows[0][-1])

@@ -20,12 +20,13 @@ import functools
 from collections import namedtuple
 from datetime import datetime
 
-from sqlalchemy import bindparam, inspect, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.casework.external_outbox import DONE, OPEN
 from engine.messaging import notifications
+from engine.storage import definition_rows
 from engine.storage.locks import skip_locked
 from engine.storage.models import ExternalTask, Instance, ServiceDefinition, User
 from engine.storage.sql import Prepared, attach, set_loaded
@@ -77,13 +78,10 @@ def lock_fetchable(session: Session, topic: str, now: datetime, limit: int, *, w
     return rows
 
 
-# An application as a step needs it: its row, its definition's (but the large texts), the applicant's address.
-APPLICATION_LAYOUT = (
-    (Instance, [c.key for c in _INSTANCES.columns]),
-    (ServiceDefinition, [p.key for p in inspect(ServiceDefinition).column_attrs if not p.deferred]),
-)
-APPLICATION_COLUMNS = (*_INSTANCES.columns, *(_DEFINITIONS.c[key] for key in APPLICATION_LAYOUT[1][1]),
-                       _USERS.c.email)
+# An application as a step needs it: its row, its definition's changing columns (the rest: definition_rows), the
+# applicant's address.
+_INSTANCE_KEYS = [c.key for c in _INSTANCES.columns]
+APPLICATION_COLUMNS = (*_INSTANCES.columns, *definition_rows.COLUMNS, _USERS.c.email)
 
 
 def with_application(table):
@@ -97,13 +95,12 @@ def attach_application(session: Session, values: tuple) -> Instance:
     """The application read with ``APPLICATION_COLUMNS`` (``values``, in that order) as the ORM object the session
     holds — the one it already holds, if any (it may carry unflushed changes) — with its definition; the
     applicant's address is remembered for the step's notifications."""
-    found, start = [], 0
-    for cls, keys in APPLICATION_LAYOUT:
-        columns = dict(zip(keys, values[start:start + len(keys)], strict=True))
-        start += len(keys)
-        held = session.identity_map.get(session.identity_key(cls, columns["id"]))
-        found.append(held if held is not None else attach(session, cls, columns))
-    instance, definition = found
+    width = len(_INSTANCE_KEYS)
+    columns = dict(zip(_INSTANCE_KEYS, values[:width], strict=True))
+    instance = session.identity_map.get(session.identity_key(Instance, columns["id"]))
+    if instance is None:
+        instance = attach(session, Instance, columns)
+    definition = definition_rows.attach_definition(session, values[width:width + len(definition_rows.COLUMNS)])
     if "definition" not in instance.__dict__:
         set_committed_value(instance, "definition", definition)
     notifications.remember_email(session, instance.applicant, values[-1])

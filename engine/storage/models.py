@@ -8,6 +8,7 @@ Everything people query (inbox, tracking, reports) lives in narrow, indexed proj
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -144,6 +145,10 @@ class ServiceDefinition(Base):
     deployed_by: Mapped[str | None] = mapped_column(String(100))
     deployed_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    # Names this row's never-changing columns (all but status and published_at) in any database: a step reads the
+    # definition's settings from a process-wide copy by this key (engine.storage.definition_rows). Random, never
+    # reused, so a copy can never stand for another row — of another database, or one deployed again.
+    content_id: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
 
 
 class Instance(Base):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import Column, MetaData, Table, insert, select
 
 from engine.sla import risk
 from engine.storage.db import alembic_config, make_engine, upgrade
@@ -39,9 +39,15 @@ def blank_url(request, tmp_path):
     _postgres_schema(POSTGRES_URL, schema, drop_only=True)
 
 
+# The definition table as migration 0018 left it: columns added since (content_id, with its default) are not there.
+_DEFINITIONS_0018 = Table("service_definition", MetaData(), *(Column(c.name, c.type) for c in
+                                                             ServiceDefinition.__table__.columns
+                                                             if c.name != "content_id"))
+
+
 def _fill(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(ServiceDefinition.__table__).values(
+        conn.execute(insert(_DEFINITIONS_0018).values(
             id=1, key="p", version=1, status="published", name_id="P", name_en="P", bpmn_filename="p.bpmn", bpmn="",
             extra_bpmn={}, spec_json="{}", meta={}, forms={}, warnings=[], sha256="0" * 64, deployed_at=NOW))
         for number, (name, ((state, at_risk_at, breached_at, paused_since, alarm), _)) in enumerate(CLOCKS.items(), 1):
