@@ -63,9 +63,3 @@ def _content(session: Session, definition_id: int, content_id: str) -> dict:
             _kept.clear()
         _kept[content_id] = found
     return found
-
-
-def forget() -> None:
-    """Drop every copy (tests that count the reads of a first step)."""
-    with _lock:
-        _kept.clear()
